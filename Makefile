@@ -1,0 +1,40 @@
+# cairbot — see README.md. `make run` needs only TELEGRAM_TOKEN.
+GO        ?= go
+PKGS      := ./...
+BIN       := bin/cairbot
+
+.PHONY: run build test lint bench services add-string i18n-extract i18n-merge
+
+run: services
+	@if [ -z "$$TELEGRAM_TOKEN" ]; then \
+		echo "TELEGRAM_TOKEN is not set."; \
+		echo "Create a bot with @BotFather in Telegram, then run:"; \
+		echo "  TELEGRAM_TOKEN=123456:ABC-your-token make run"; \
+		exit 2; \
+	fi
+	@scripts/createdb.sh
+	$(GO) run ./cmd/cairbot run
+
+build:
+	$(GO) build -o $(BIN) ./cmd/cairbot
+
+test: services
+	$(GO) test -race -count=1 $(PKGS)
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+bench: services
+	scripts/bench.sh
+
+# Starts PostgreSQL and Redis when they are not running (installing them
+# from Debian's packages on a fresh machine).
+services:
+	@scripts/services.sh
+
+# make add-string ID=menu.news TEXT="📰 News" — adds a message to every
+# language file at once (English text everywhere until translated, and
+# listed as untranslated by the completeness test).
+add-string:
+	@scripts/add-string.sh "$(ID)" "$(TEXT)"

@@ -1,0 +1,310 @@
+// Package bot is cairbot's Telegram transport: intake by long polling or
+// webhook, update dedupe, per-chat ordered dispatch, the middlewares
+// (recover, log, identify, errors), the route table, and the one Sender
+// through which every message leaves.
+package bot
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
+	"github.com/riverqueue/river"
+
+	"github.com/aurore/cairbot/handlers"
+	"github.com/aurore/cairbot/locales"
+	"github.com/aurore/cairbot/store"
+)
+
+// pollTimeout is the long-polling wait; HTTP timeouts are set above it.
+const pollTimeout = 25 * time.Second
+
+// Deps are the connections and clock the composition root hands in.
+type Deps struct {
+	Pool  *pgxpool.Pool
+	Redis redis.UniversalClient
+	Log   *slog.Logger
+	// Clock is the time source; tests move it. Defaults to time.Now.
+	Clock func() time.Time
+}
+
+// App is one running cairbot process.
+type App struct {
+	cfg         Config
+	log         *slog.Logger
+	store       *store.Store
+	state       *store.State
+	tg          *tgbot.Bot
+	sender      *Sender
+	catalog     *locales.Catalog
+	router      *Router
+	handlers    *handlers.Handlers
+	dispatcher  *Dispatcher
+	pipeline    HandlerFunc
+	clock       func() time.Time
+	instance    string
+	botUsername string
+	centre      store.Centre
+	takeOver    bool
+	httpClient  *http.Client
+	jobs        *river.Client[pgx.Tx]
+}
+
+// New assembles the bot: Telegram client, sender, handlers, route table,
+// middlewares and dispatcher. It calls getMe to learn the bot's username
+// (needed for /cmd@bot and deep links) and makes sure the centre exists.
+func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
+	if err := cfg.RequireToken(); err != nil {
+		return nil, err
+	}
+	if deps.Clock == nil {
+		deps.Clock = time.Now
+	}
+	a := &App{
+		cfg:   cfg,
+		log:   deps.Log,
+		store: store.New(deps.Pool),
+		state: store.NewState(deps.Redis, cfg.RedisPrefix, cfg.ConversationTTL),
+		clock: deps.Clock,
+		// Only one poller may run at a time, so a marker it finds is its
+		// own from before a crash; in webhook mode another process may hold
+		// it right now.
+		takeOver: cfg.WebhookURL == "",
+		instance: newInstanceID(),
+	}
+	catalog, err := locales.Load()
+	if err != nil {
+		return nil, err
+	}
+	a.catalog = catalog
+	// Go's default transport keeps 2 idle connections per host: under load
+	// nearly every send would open a new connection.
+	a.httpClient = &http.Client{
+		Timeout: pollTimeout + 10*time.Second,
+		Transport: &http.Transport{
+			Proxy:               http.ProxyFromEnvironment,
+			DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			MaxIdleConns:        100,
+			MaxIdleConnsPerHost: 100,
+			IdleConnTimeout:     90 * time.Second,
+			TLSHandshakeTimeout: 10 * time.Second,
+		},
+	}
+	a.tg, err = tgbot.New(cfg.TelegramToken,
+		tgbot.WithServerURL(strings.TrimRight(cfg.TelegramAPIURL, "/")),
+		tgbot.WithSkipGetMe(),
+		tgbot.WithHTTPClient(pollTimeout, a.httpClient),
+		tgbot.WithErrorsHandler(func(err error) { a.log.Warn("telegram client", "err", err) }),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("bot: telegram client: %w", err)
+	}
+	a.sender = NewSender(a.tg, deps.Redis, a.log, SenderOptions{
+		GlobalPerSecond: cfg.GlobalRate,
+		ChatBurst:       cfg.ChatRate,
+		Prefix:          cfg.RedisPrefix,
+		Unreachable: func(ctx context.Context, chatID int64) {
+			if err := a.store.SetUnreachable(ctx, chatID, true); err != nil {
+				a.log.WarnContext(ctx, "mark unreachable", "err", err)
+			}
+		},
+	})
+	me, err := a.getMe(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a.botUsername = me.Username
+	a.centre, err = a.store.EnsureCentre(ctx, cfg.Centre, cfg.CentreName)
+	if err != nil {
+		return nil, err
+	}
+	a.handlers = &handlers.Handlers{
+		Send:        a.sender,
+		People:      a.store,
+		Lookup:      a.store,
+		Conv:        a.state,
+		Counters:    a.state,
+		Catalog:     catalog,
+		Log:         a.log,
+		BotUsername: func() string { return a.botUsername },
+		InviteTTL:   cfg.InviteTTL,
+		DefaultLang: cfg.DefaultLanguage,
+		Clock:       deps.Clock,
+		Loc:         cfg.Location,
+	}
+	a.jobs, err = newJobClient(a.store.Pool(), a.handlers, a.log)
+	if err != nil {
+		return nil, err
+	}
+	a.handlers.Jobs = a.jobs
+	a.router = NewRouter(routes(a.handlers), catalog, a.handlers.NotUnderstood, a.handlers.TextFromStranger)
+	a.handlers.Menus = a.router
+	a.pipeline = chain(a.route, a.recoverMW, a.logMW, a.identifyMW, a.errorsMW)
+	a.dispatcher = NewDispatcher(cfg.Workers, func(ctx context.Context, upd *models.Update) error {
+		return a.handleUpdate(ctx, upd, a.takeOver)
+	})
+	return a, nil
+}
+
+// getMe asks Telegram who we are, retrying while Telegram or the network
+// is briefly unavailable.
+func (a *App) getMe(ctx context.Context) (*models.User, error) {
+	var me *models.User
+	err := a.sender.do(ctx, "getMe", 0, false, func(ctx context.Context) (err error) {
+		me, err = a.tg.GetMe(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bot: getMe (is TELEGRAM_TOKEN right?): %w", err)
+	}
+	return me, nil
+}
+
+// BotUsername is the bot's Telegram username.
+func (a *App) BotUsername() string { return a.botUsername }
+
+// Centre is the centre this process serves by default.
+func (a *App) Centre() store.Centre { return a.centre }
+
+// Sender is the one outgoing sender, for scheduled work.
+func (a *App) Sender() *Sender { return a.sender }
+
+// Run serves until ctx ends, then stops taking updates, finishes those it
+// took, and returns.
+func (a *App) Run(ctx context.Context) error {
+	defer a.dispatcher.Close()
+	if err := a.jobs.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("bot: start job queue: %w", err)
+	}
+	defer a.stopJobs()
+	go a.setCommandMenus(context.WithoutCancel(ctx))
+	if a.cfg.WebhookURL != "" {
+		return a.runWebhook(ctx)
+	}
+	return a.runPolling(ctx)
+}
+
+func (a *App) runPolling(ctx context.Context) error {
+	// getUpdates is refused while a webhook is set; keep pending updates.
+	if err := a.sender.do(ctx, "deleteWebhook", 0, false, func(ctx context.Context) error {
+		_, err := a.tg.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{})
+		return err
+	}); err != nil {
+		return err
+	}
+	srv := a.healthServer(nil)
+	defer shutdown(srv)
+	a.log.Info("polling for updates", "bot", a.botUsername)
+	p := &Poller{
+		app: a, client: a.httpClient, timeout: pollTimeout, maxRetries: 5,
+		url: strings.TrimRight(a.cfg.TelegramAPIURL, "/") + "/bot" + a.cfg.TelegramToken + "/getUpdates",
+	}
+	return p.Run(ctx)
+}
+
+func (a *App) runWebhook(ctx context.Context) error {
+	u, _ := url.Parse(a.cfg.WebhookURL)
+	srv := a.healthServer(map[string]http.Handler{u.Path: a.WebhookHandler()})
+	if err := a.sender.do(ctx, "setWebhook", 0, false, func(ctx context.Context) error {
+		_, err := a.tg.SetWebhook(ctx, &tgbot.SetWebhookParams{
+			URL: a.cfg.WebhookURL, SecretToken: a.cfg.WebhookSecret,
+			AllowedUpdates: []string{"message", "callback_query"}, MaxConnections: 40,
+		})
+		return err
+	}); err != nil {
+		shutdown(srv)
+		return err
+	}
+	a.log.Info("webhook mode", "bot", a.botUsername, "path", u.Path)
+	<-ctx.Done()
+	// Shutdown waits for the requests in flight, and they wait for their
+	// updates: nothing taken is lost.
+	shutdown(srv)
+	return nil
+}
+
+func (a *App) healthServer(extra map[string]http.Handler) *http.Server {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	for path, h := range extra {
+		mux.Handle(path, h)
+	}
+	srv := &http.Server{Addr: a.cfg.ListenAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error("http server", "addr", a.cfg.ListenAddr, "err", err)
+		}
+	}()
+	return srv
+}
+
+func shutdown(srv *http.Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), 70*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(ctx)
+}
+
+// setCommandMenus gives Telegram the command menu of each language (for
+// people not signed up and residents, by their app's language) and each
+// signed-up person's menu of his role in his chosen language.
+func (a *App) setCommandMenus(ctx context.Context) {
+	for _, l := range locales.Languages {
+		base, _, _ := strings.Cut(l.Tag, "-")
+		err := a.sender.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{
+			Commands:     a.router.Commands(store.RoleResident, a.catalog.Localizer(l.Tag)),
+			Scope:        &models.BotCommandScopeAllPrivateChats{},
+			LanguageCode: base,
+		})
+		if err != nil {
+			a.log.Warn("set command menu", "lang", l.Tag, "err", err)
+		}
+	}
+	if err := a.sender.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{
+		Commands: a.router.Commands(store.RoleResident, a.catalog.Localizer(a.cfg.DefaultLanguage)),
+		Scope:    &models.BotCommandScopeAllPrivateChats{},
+	}); err != nil {
+		a.log.Warn("set default command menu", "err", err)
+	}
+	people, err := a.store.LinkedPeople(ctx)
+	if err != nil {
+		a.log.Warn("set chat command menus", "err", err)
+		return
+	}
+	for _, p := range people {
+		if err := a.handlers.SetChatCommands(ctx, p); err != nil {
+			a.log.Warn("set chat command menu", "person", p.ID, "err", err)
+		}
+	}
+}
+
+// Jobs is the durable job queue client, for inserting jobs from tools.
+func (a *App) Jobs() *river.Client[pgx.Tx] { return a.jobs }
+
+// stopJobs lets running jobs finish (bounded), so a reminder being sent is
+// not cut in the middle; a job cut anyway is retried after restart.
+func (a *App) stopJobs() {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := a.jobs.Stop(ctx); err != nil {
+		a.log.Warn("job queue stop", "err", err)
+	}
+}
+
+func newInstanceID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

@@ -1,0 +1,169 @@
+package bot
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aurore/cairbot/locales"
+)
+
+// Config is every setting of cairbot, read from the environment in one place
+// (FromEnv) and passed down explicitly.
+type Config struct {
+	TelegramToken   string // TELEGRAM_TOKEN (required to run the bot)
+	TelegramAPIURL  string // TELEGRAM_API_URL
+	DatabaseURL     string // DATABASE_URL
+	RedisURL        string // REDIS_URL
+	RedisPrefix     string // REDIS_PREFIX: keys of this deployment
+	WebhookURL      string // WEBHOOK_URL: set → webhook mode, else long polling
+	WebhookSecret   string // WEBHOOK_SECRET
+	ListenAddr      string // LISTEN_ADDR: webhook and health endpoint
+	TZ              string // TZ
+	Location        *time.Location
+	DefaultLanguage string        // DEFAULT_LANGUAGE
+	Centre          string        // CENTRE: slug of the centre created on first start
+	CentreName      string        // CENTRE_NAME
+	InviteTTL       time.Duration // INVITE_TTL
+	ConversationTTL time.Duration // CONVERSATION_TTL
+	Workers         int           // WORKERS: per-chat dispatch workers
+	GlobalRate      int           // SEND_RATE_GLOBAL: messages per second, all chats
+	ChatRate        int           // SEND_RATE_CHAT_BURST: short burst allowed per chat (1/s on average)
+	MigrateOnStart  bool          // MIGRATE_ON_START
+}
+
+// Defaults are the local values that let `make run` work with nothing but
+// a token on a machine with PostgreSQL and Redis on their usual ports.
+func Defaults() Config {
+	return Config{
+		TelegramAPIURL:  "https://api.telegram.org",
+		DatabaseURL:     "postgres://postgres@127.0.0.1:5432/cairbot?sslmode=disable",
+		RedisURL:        "redis://127.0.0.1:6379/0",
+		RedisPrefix:     "cairbot",
+		ListenAddr:      "127.0.0.1:8080",
+		TZ:              "Europe/Paris",
+		DefaultLanguage: "fr",
+		Centre:          "cair-paris12",
+		CentreName:      "CAIR Paris 12e",
+		InviteTTL:       14 * 24 * time.Hour,
+		ConversationTTL: 24 * time.Hour,
+		Workers:         16,
+		GlobalRate:      25,
+		ChatRate:        3,
+		MigrateOnStart:  true,
+	}
+}
+
+// ErrNoToken is returned when TELEGRAM_TOKEN is missing, so that `make run`
+// can say exactly what to set.
+var ErrNoToken = errors.New("TELEGRAM_TOKEN is not set: create a bot with @BotFather and run `TELEGRAM_TOKEN=123456:ABC... make run`")
+
+var secretRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+
+// FromEnv reads the configuration from getenv (os.Getenv in production) and
+// validates it; the error names the faulty variable.
+func FromEnv(getenv func(string) string) (Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	c := Defaults()
+	str := func(name string, dst *string) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			*dst = v
+		}
+	}
+	var errs []error
+	dur := func(name string, dst *time.Duration) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				errs = append(errs, fmt.Errorf("%s: %q is not a positive duration such as 336h", name, v))
+				return
+			}
+			*dst = d
+		}
+	}
+	num := func(name string, dst *int, min, max int) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < min || n > max {
+				errs = append(errs, fmt.Errorf("%s: %q must be a whole number from %d to %d", name, v, min, max))
+				return
+			}
+			*dst = n
+		}
+	}
+	str("TELEGRAM_TOKEN", &c.TelegramToken)
+	str("TELEGRAM_API_URL", &c.TelegramAPIURL)
+	str("DATABASE_URL", &c.DatabaseURL)
+	str("REDIS_URL", &c.RedisURL)
+	str("REDIS_PREFIX", &c.RedisPrefix)
+	str("WEBHOOK_URL", &c.WebhookURL)
+	str("WEBHOOK_SECRET", &c.WebhookSecret)
+	str("LISTEN_ADDR", &c.ListenAddr)
+	str("TZ", &c.TZ)
+	str("DEFAULT_LANGUAGE", &c.DefaultLanguage)
+	str("CENTRE", &c.Centre)
+	str("CENTRE_NAME", &c.CentreName)
+	dur("INVITE_TTL", &c.InviteTTL)
+	dur("CONVERSATION_TTL", &c.ConversationTTL)
+	num("WORKERS", &c.Workers, 1, 1024)
+	num("SEND_RATE_GLOBAL", &c.GlobalRate, 1, 30)
+	num("SEND_RATE_CHAT_BURST", &c.ChatRate, 1, 5)
+	if v := strings.TrimSpace(getenv("MIGRATE_ON_START")); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("MIGRATE_ON_START: %q must be true or false", v))
+		}
+		c.MigrateOnStart = b
+	}
+	errs = append(errs, c.validate()...)
+	return c, errors.Join(errs...)
+}
+
+func (c *Config) validate() []error {
+	var errs []error
+	if _, err := url.ParseRequestURI(c.TelegramAPIURL); err != nil {
+		errs = append(errs, fmt.Errorf("TELEGRAM_API_URL: %q is not a URL", c.TelegramAPIURL))
+	}
+	if !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		errs = append(errs, errors.New("DATABASE_URL: must start with postgres://"))
+	}
+	if !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
+		errs = append(errs, errors.New("REDIS_URL: must start with redis:// or rediss://"))
+	}
+	if c.WebhookURL != "" {
+		u, err := url.ParseRequestURI(c.WebhookURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") {
+			errs = append(errs, fmt.Errorf("WEBHOOK_URL: %q is not an http(s) URL", c.WebhookURL))
+		}
+		if !secretRe.MatchString(c.WebhookSecret) {
+			errs = append(errs, errors.New("WEBHOOK_SECRET: required in webhook mode, 1–256 characters of A-Z a-z 0-9 _ -"))
+		}
+	}
+	loc, err := time.LoadLocation(c.TZ)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("TZ: %q is not a known time zone such as Europe/Paris", c.TZ))
+	}
+	c.Location = loc
+	if _, ok := locales.Lookup(c.DefaultLanguage); !ok {
+		errs = append(errs, fmt.Errorf("DEFAULT_LANGUAGE: %q is not one of the supported languages", c.DefaultLanguage))
+	}
+	if !regexp.MustCompile(`^[a-z0-9-]{1,40}$`).MatchString(c.Centre) {
+		errs = append(errs, fmt.Errorf("CENTRE: %q must be 1–40 of a-z 0-9 -", c.Centre))
+	}
+	return errs
+}
+
+// RequireToken reports ErrNoToken when the bot cannot talk to Telegram.
+func (c Config) RequireToken() error {
+	if c.TelegramToken == "" {
+		return ErrNoToken
+	}
+	return nil
+}

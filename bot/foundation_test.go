@@ -1,0 +1,497 @@
+package bot_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aurore/cairbot/bot/telegramtest"
+	"github.com/aurore/cairbot/store"
+)
+
+func TestSignUpInEachLanguage(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name         string
+		telegramLang string // the user's Telegram app language
+		inviteLang   string // what staff noted at the invitation
+		want         string // preselected and then chosen
+		native       string
+	}{
+		{"dari from telegram", "fa", "fr", "fa-AF", "دری"},
+		{"tigrinya from invite", "", "ti", "ti", "ትግርኛ"},
+		{"unsupported app language falls back to the invite", "uk", "ps", "ps", "پښتو"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t)
+			u := telegramtest.User{ID: 5000 + int64(i), FirstName: "A", LanguageCode: tt.telegramLang}
+			p, code := h.addPerson(store.RoleResident, "Ahmad K.", "214", tt.inviteLang)
+			h.tg.SendText(u, "/start "+code)
+			msgs := h.tg.WaitMessages(t, u.ID, 2, 10*time.Second)
+			loc := h.loc(tt.want)
+			if msgs[0].Text != loc.T("start.welcome", "Name", "Ahmad K.") {
+				t.Fatalf("welcome = %q, want it in %s", msgs[0].Text, tt.want)
+			}
+			picker := msgs[1]
+			if picker.Text != loc.T("language.choose") {
+				t.Fatalf("picker text = %q", picker.Text)
+			}
+			var marked []string
+			n := 0
+			for _, row := range picker.InlineKeyboard {
+				for _, b := range row {
+					n++
+					if strings.HasPrefix(b.Text, "✅ ") {
+						marked = append(marked, b.CallbackData)
+					}
+				}
+			}
+			if n != 12 || len(marked) != 1 || marked[0] != "lang:"+tt.want {
+				t.Fatalf("picker has %d buttons, marked %v; want 12 and lang:%s", n, marked, tt.want)
+			}
+			h.tg.PressButton(u, picker.ID, "lang:"+tt.want)
+			msgs = h.tg.WaitMessages(t, u.ID, 4, 10*time.Second)
+			if got, _ := h.tg.Message(u.ID, picker.ID); got.Text != loc.T("language.saved", "Language", tt.native) || len(got.InlineKeyboard) != 0 {
+				t.Fatalf("picker after choice = %q %v", got.Text, got.InlineKeyboard)
+			}
+			if msgs[2].Text != loc.T("privacy.notice") {
+				t.Fatalf("privacy notice = %q", msgs[2].Text)
+			}
+			menu := msgs[3]
+			if menu.Text != loc.T("menu.main") || len(menu.ReplyKeyboard) == 0 {
+				t.Fatalf("menu = %q %v", menu.Text, menu.ReplyKeyboard)
+			}
+			for _, row := range menu.ReplyKeyboard {
+				for _, b := range row {
+					if !startsWithEmoji(b) {
+						t.Errorf("menu button %q has no emoji first", b)
+					}
+				}
+			}
+			if menu.ReplyKeyboard[0][0] != loc.T("menu.help") && menu.ReplyKeyboard[0][0] != loc.T("menu.language") {
+				t.Errorf("menu is not in %s: %v", tt.want, menu.ReplyKeyboard)
+			}
+			got, err := h.st.PersonByTelegramID(context.Background(), u.ID)
+			if err != nil || got.ID != p.ID || got.Language != tt.want || got.OnboardedAt == nil {
+				t.Fatalf("person = %+v, %v", got, err)
+			}
+			if _, answered := h.tg.CallbackAnswer(0); answered {
+				t.Fatal("no callback 0 exists")
+			}
+			cmds := h.tg.Commands("chat", u.ID, "")
+			if len(cmds) == 0 || cmds[0].Description == "" {
+				t.Fatalf("no chat command menu for the resident: %v", cmds)
+			}
+			for _, c := range cmds {
+				if c.Command == "invite" {
+					t.Fatalf("resident's menu has a staff command: %v", cmds)
+				}
+			}
+		})
+	}
+}
+
+func startsWithEmoji(s string) bool {
+	r := []rune(s)
+	return len(r) > 0 && r[0] > 0x2000
+}
+
+func TestUnknownUserIsToldToAskAndNothingIsStored(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	before := h.count(`SELECT count(*) FROM people`)
+	u := telegramtest.User{ID: 6001, FirstName: "X", LanguageCode: "ar"}
+	h.tg.SendText(u, "hello")
+	h.tg.SendText(u, "/start")
+	h.tg.SendText(u, "/mydata")
+	msgs := h.tg.WaitMessages(t, u.ID, 3, 10*time.Second)
+	for _, m := range msgs {
+		if m.Text != h.loc("ar").T("start.unknown") {
+			t.Fatalf("stranger got %q", m.Text)
+		}
+	}
+	if after := h.count(`SELECT count(*) FROM people`); after != before {
+		t.Fatalf("people rows %d → %d", before, after)
+	}
+	if n := h.count(`SELECT count(*) FROM people WHERE telegram_id = $1`, u.ID); n != 0 {
+		t.Fatalf("stranger stored")
+	}
+}
+
+func TestWrongUsedAndExpiredCodes(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	fr := h.loc("fr")
+	_, code := h.addPerson(store.RoleResident, "Yonas T.", "101", "ti")
+
+	first := telegramtest.User{ID: 7001, LanguageCode: "fr"}
+	h.tg.SendText(first, "/start "+code)
+	h.tg.WaitMessages(t, first.ID, 2, 10*time.Second)
+
+	other := telegramtest.User{ID: 7002, LanguageCode: "fr"}
+	cases := []struct {
+		text, want string
+	}{
+		{"/start ZZZZZZZZZZ", fr.T("start.code_invalid")},
+		{"/start abc", fr.T("start.code_invalid")},
+		{"/start " + code, fr.T("start.code_used")},
+	}
+	for i, c := range cases {
+		h.tg.SendText(other, c.text)
+		if got := h.waitText(other, i+1).Text; got != c.want {
+			t.Fatalf("%q → %q, want %q", c.text, got, c.want)
+		}
+	}
+
+	_, old := h.addPerson(store.RoleResident, "Abdi M.", "102", "so")
+	h.clock.Advance(15 * 24 * time.Hour)
+	late := telegramtest.User{ID: 7003, LanguageCode: "so"}
+	h.tg.SendText(late, "/start "+old)
+	if got := h.waitText(late, 1).Text; got != h.loc("so").T("start.code_expired") {
+		t.Fatalf("expired code → %q", got)
+	}
+	if n := h.count(`SELECT count(*) FROM people WHERE telegram_id IN ($1, $2)`, other.ID, late.ID); n != 0 {
+		t.Fatalf("a wrong code linked an account")
+	}
+}
+
+func TestRepeatedWrongCodesAreSlowedDown(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	en := h.loc("en")
+	u := telegramtest.User{ID: 7101, LanguageCode: "en"}
+	for i := 1; i <= 5; i++ {
+		h.tg.SendText(u, "/start WRONGWRONG")
+		if got := h.waitText(u, i).Text; got != en.T("start.code_invalid") {
+			t.Fatalf("try %d → %q", i, got)
+		}
+	}
+	_, code := h.addPerson(store.RoleResident, "Rahim S.", "301", "en")
+	h.tg.SendText(u, "/start "+code)
+	if got := h.waitText(u, 6).Text; got != en.N("start.too_many_tries", 15) {
+		t.Fatalf("sixth try → %q", got)
+	}
+	if n := h.count(`SELECT count(*) FROM people WHERE telegram_id = $1`, u.ID); n != 0 {
+		t.Fatal("a code was accepted while slowed down")
+	}
+}
+
+func TestResidentIsRefusedStaffCommand(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	u := telegramtest.User{ID: 8001, LanguageCode: "fa"}
+	_, n := h.signUp(u, store.RoleResident, "Ahmad K.", "fa-AF")
+	h.tg.SendText(u, "/invite")
+	if got := h.waitText(u, n+1).Text; got != h.loc("fa-AF").T("error.forbidden") {
+		t.Fatalf("resident /invite → %q", got)
+	}
+	// The staff menu button text, typed by hand, is refused as well.
+	h.tg.SendText(u, h.loc("fa-AF").T("menu.invite"))
+	if got := h.waitText(u, n+2).Text; got != h.loc("fa-AF").T("error.forbidden") {
+		t.Fatalf("resident staff button → %q", got)
+	}
+	// A forged staff button is refused and answered.
+	upd := h.tg.PressButton(u, h.waitText(u, n).ID, "inv:ok")
+	h.tg.WaitFor(t, 5*time.Second, "callback answered", func() bool { _, ok := h.tg.CallbackAnswer(upd); return ok })
+	if text, _ := h.tg.CallbackAnswer(upd); text != h.loc("fa-AF").T("error.forbidden") {
+		t.Fatalf("forged button answer = %q", text)
+	}
+	if got := h.count(`SELECT count(*) FROM people`); got != 1 {
+		t.Fatalf("people = %d, want 1", got)
+	}
+}
+
+func TestInviteConversationSurvivesRestart(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	staff := telegramtest.User{ID: 9001, LanguageCode: "fr"}
+	_, n := h.signUp(staff, store.RoleStaff, "Claire D.", "fr")
+	fr := h.loc("fr")
+	h.tg.SendText(staff, fr.T("menu.invite"))
+	if got := h.waitText(staff, n+1).Text; got != fr.T("invite.ask_name") {
+		t.Fatalf("invite → %q", got)
+	}
+	h.tg.SendText(staff, "  Ahmad   Karimi ")
+	if got := h.waitText(staff, n+2).Text; got != fr.T("invite.ask_room") {
+		t.Fatalf("name → %q", got)
+	}
+
+	h.restart()
+
+	h.tg.SendText(staff, "room 214!")
+	if got := h.waitText(staff, n+3).Text; got != fr.T("invite.bad_room") {
+		t.Fatalf("bad room → %q", got)
+	}
+	h.tg.SendText(staff, "214")
+	picker := h.waitText(staff, n+4)
+	if picker.Text != fr.T("invite.ask_language") {
+		t.Fatalf("room → %q", picker.Text)
+	}
+	h.tg.PressButton(staff, picker.ID, "inv:lang:fa-AF")
+	confirm := h.waitText(staff, n+5)
+	if !strings.Contains(confirm.Text, "Ahmad Karimi") || !strings.Contains(confirm.Text, "214") || !strings.Contains(confirm.Text, "دری") {
+		t.Fatalf("confirm = %q", confirm.Text)
+	}
+	// A stale language button pressed again changes nothing.
+	h.tg.PressButton(staff, picker.ID, "inv:lang:ar")
+	if got := h.waitText(staff, n+6).Text; got != fr.T("error.stale_button") {
+		t.Fatalf("stale button → %q", got)
+	}
+	h.tg.PressButton(staff, confirm.ID, "inv:ok")
+	done := h.waitText(staff, n+7)
+	link := "https://t.me/" + h.tg.BotUsername() + "?start="
+	i := strings.Index(done.Text, link)
+	if i < 0 {
+		t.Fatalf("created = %q", done.Text)
+	}
+	code := strings.Fields(done.Text[i+len(link):])[0]
+
+	resident := telegramtest.User{ID: 9002, LanguageCode: ""}
+	h.tg.SendText(resident, "/start "+code)
+	msgs := h.tg.WaitMessages(t, resident.ID, 2, 10*time.Second)
+	if msgs[0].Text != h.loc("fa-AF").T("start.welcome", "Name", "Ahmad Karimi") {
+		t.Fatalf("new resident welcome = %q", msgs[0].Text)
+	}
+	if got := h.count(`SELECT count(*) FROM audit_log WHERE action = 'person.create' AND actor_id IS NOT NULL`); got != 1 {
+		t.Fatalf("audit entries = %d", got)
+	}
+}
+
+func TestCancelAlwaysWorks(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	staff := telegramtest.User{ID: 9101, LanguageCode: "en"}
+	_, n := h.signUp(staff, store.RoleStaff, "Tom B.", "en")
+	en := h.loc("en")
+	h.tg.SendText(staff, "/invite")
+	h.waitText(staff, n+1)
+	h.tg.SendText(staff, "/cancel")
+	if got := h.waitText(staff, n+2); got.Text != en.T("cancel.done") || len(got.ReplyKeyboard) == 0 {
+		t.Fatalf("cancel → %q %v", got.Text, got.ReplyKeyboard)
+	}
+	h.tg.SendText(staff, "214")
+	if got := h.waitText(staff, n+3).Text; got != en.T("error.not_understood") {
+		t.Fatalf("after cancel, text → %q", got)
+	}
+	h.tg.SendText(staff, "/cancel")
+	if got := h.waitText(staff, n+4).Text; got != en.T("cancel.nothing") {
+		t.Fatalf("second cancel → %q", got)
+	}
+	stranger := telegramtest.User{ID: 9102, LanguageCode: "ru"}
+	h.tg.SendText(stranger, "/cancel")
+	if got := h.waitText(stranger, 1).Text; got != h.loc("ru").T("cancel.nothing") {
+		t.Fatalf("stranger cancel → %q", got)
+	}
+}
+
+func TestRepeatedUpdateIsHandledOnce(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	u := telegramtest.User{ID: 10001, LanguageCode: "en"}
+	_, n := h.signUp(u, store.RoleResident, "Sami A.", "en")
+	id := h.tg.SendText(u, "/mydata")
+	h.waitText(u, n+1)
+	h.tg.Redeliver(id)
+	h.tg.Redeliver(id)
+	h.quiet(u, n+1)
+}
+
+func TestFiveQuickMessagesAnsweredInOrder(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	u := telegramtest.User{ID: 11001, LanguageCode: "en"}
+	_, n := h.signUp(u, store.RoleResident, "Sami A.", "en")
+	en := h.loc("en")
+	sends := []struct{ text, want string }{
+		{"/mydata", "🔒"},
+		{"/cancel", en.T("cancel.nothing")},
+		{"/language", en.T("language.choose")},
+		{"/help", en.T("help.title")},
+		{"ofpra", en.T("glossary.ofpra")},
+	}
+	for _, s := range sends {
+		h.tg.SendText(u, s.text)
+	}
+	msgs := h.tg.WaitMessages(t, u.ID, n+len(sends), 15*time.Second)
+	for i, s := range sends {
+		if got := msgs[n+i].Text; !strings.HasPrefix(got, s.want) {
+			t.Fatalf("answer %d = %q, want it to start with %q (all: %q)", i, got, s.want, texts(msgs[n:]))
+		}
+	}
+}
+
+func TestTooManyRequestsThenDelivered(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	u := telegramtest.User{ID: 12001, LanguageCode: "en"}
+	_, n := h.signUp(u, store.RoleResident, "Sami A.", "en")
+	h.tg.FailNext("sendMessage", u.ID, 429, 1, 1)
+	h.tg.SendText(u, "/help")
+	got := h.waitText(u, n+1)
+	if !strings.HasPrefix(got.Text, h.loc("en").T("help.title")) {
+		t.Fatalf("after 429: %q", got.Text)
+	}
+	var attempts []time.Time
+	for _, c := range h.tg.CallsTo("sendMessage") {
+		if c.Params["chat_id"] == "12001" {
+			attempts = append(attempts, c.At)
+		}
+	}
+	last := attempts[len(attempts)-1]
+	prev := attempts[len(attempts)-2]
+	if gap := last.Sub(prev); gap < 900*time.Millisecond {
+		t.Fatalf("retry came %v after the 429, want ≥ retry_after 1s", gap)
+	}
+}
+
+func TestServerErrorsAreRetriedAndForbiddenMarksUnreachable(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	u := telegramtest.User{ID: 12101, LanguageCode: "en"}
+	_, n := h.signUp(u, store.RoleResident, "Sami A.", "en")
+	h.tg.FailNext("sendMessage", u.ID, 502, 0, 2)
+	h.tg.SendText(u, "/mydata")
+	if got := h.waitText(u, n+1).Text; !strings.HasPrefix(got, "🔒") {
+		t.Fatalf("after two 502: %q", got)
+	}
+	h.tg.Block(u.ID)
+	h.tg.SendText(u, "/mydata")
+	h.tg.WaitFor(t, 10*time.Second, "person marked unreachable", func() bool {
+		return h.count(`SELECT count(*) FROM people WHERE telegram_id = $1 AND unreachable`, u.ID) == 1
+	})
+	h.tg.Unblock(u.ID)
+	h.tg.SendText(u, "/mydata")
+	h.waitText(u, n+2)
+	if h.count(`SELECT count(*) FROM people WHERE telegram_id = $1 AND unreachable`, u.ID) != 0 {
+		t.Fatal("still unreachable after writing again")
+	}
+}
+
+func TestCommandAfterNonLatinTextAndWithBotName(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	u := telegramtest.User{ID: 13001, LanguageCode: "ar"}
+	_, n := h.signUp(u, store.RoleResident, "Omar H.", "ar")
+	title := h.loc("ar").T("help.title")
+	for i, text := range []string{"مرحبا /help", "/help@" + h.tg.BotUsername(), "привет 🙂 /help@" + strings.ToUpper(h.tg.BotUsername())} {
+		h.tg.SendText(u, text)
+		if got := h.waitText(u, n+1+i).Text; !strings.HasPrefix(got, title) {
+			t.Fatalf("%q → %q", text, got)
+		}
+	}
+	h.tg.SendText(u, "/help@some_other_bot")
+	if got := h.waitText(u, n+4).Text; got != h.loc("ar").T("error.not_understood") {
+		t.Fatalf("other bot's command → %q", got)
+	}
+}
+
+func TestGroupChatsGetNoPersonalData(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	u := telegramtest.User{ID: 13101, LanguageCode: "en"}
+	h.signUp(u, store.RoleResident, "Omar H.", "en")
+	h.tg.SendTextInGroup(-500, u, "/mydata")
+	msgs := h.tg.WaitMessages(t, -500, 1, 10*time.Second)
+	if msgs[0].Text != h.loc("en").T("error.private_only") {
+		t.Fatalf("group got %q", msgs[0].Text)
+	}
+}
+
+func TestCommandMenusPerLanguage(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	for _, lang := range []string{"fr", "en", "fa", "ps", "ar", "ti", "so", "am", "bn", "ur", "ru", "tr"} {
+		h.tg.WaitFor(t, 10*time.Second, "menu for "+lang, func() bool {
+			return len(h.tg.Commands("all_private_chats", 0, lang)) > 0
+		})
+	}
+	fa := h.tg.Commands("all_private_chats", 0, "fa")
+	en := h.tg.Commands("all_private_chats", 0, "en")
+	if fa[0].Description == en[0].Description {
+		t.Fatalf("Dari menu not translated: %v", fa)
+	}
+	staff := telegramtest.User{ID: 13201, LanguageCode: "fr"}
+	h.signUp(staff, store.RoleStaff, "Claire D.", "fr")
+	found := false
+	for _, c := range h.tg.Commands("chat", staff.ID, "") {
+		found = found || c.Command == "invite"
+	}
+	if !found {
+		t.Fatal("staff chat menu lacks /invite")
+	}
+}
+
+func TestWebhookMode(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, webhookMode)
+	h.tg.WaitFor(t, 10*time.Second, "webhook set", func() bool { return h.tg.WebhookURL() != "" })
+	if h.tg.WebhookSecret() != h.cfg.WebhookSecret {
+		t.Fatalf("secret not registered")
+	}
+	u := telegramtest.User{ID: 14001, LanguageCode: "ti"}
+	_, n := h.signUp(u, store.RoleResident, "Yonas T.", "ti")
+	h.tg.SendText(u, "/mydata")
+	if got := h.waitText(u, n+1).Text; !strings.HasPrefix(got, "🔒") {
+		t.Fatalf("webhook /mydata → %q", got)
+	}
+
+	post := func(secret string, body []byte) int {
+		req, _ := http.NewRequest(http.MethodPost, h.cfg.WebhookURL, bytes.NewReader(body))
+		if secret != "" {
+			req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	update := []byte(`{"update_id": 999001, "message": {"message_id": 1, "date": 1, "chat": {"id": 14001, "type": "private"}, "from": {"id": 14001, "first_name": "Y"}, "text": "/mydata", "entities": [{"type": "bot_command", "offset": 0, "length": 7}]}}`)
+	cases := []struct {
+		name   string
+		secret string
+		body   []byte
+		want   int
+	}{
+		{"wrong secret", "nope", update, http.StatusUnauthorized},
+		{"no secret", "", update, http.StatusUnauthorized},
+		{"secret with a prefix of the right one", h.cfg.WebhookSecret[:5], update, http.StatusUnauthorized},
+		{"broken body", h.cfg.WebhookSecret, []byte(`{"update_id": 5, "message": `), http.StatusBadRequest},
+		{"not an update", h.cfg.WebhookSecret, []byte(`[]`), http.StatusBadRequest},
+		{"too large", h.cfg.WebhookSecret, bytes.Repeat([]byte("x"), 2<<20), http.StatusRequestEntityTooLarge},
+	}
+	for _, c := range cases {
+		if got := post(c.secret, c.body); got != c.want {
+			t.Errorf("%s: status %d, want %d", c.name, got, c.want)
+		}
+	}
+	h.quiet(u, n+1)
+	if got := post(h.cfg.WebhookSecret, update); got != http.StatusOK {
+		t.Fatalf("right secret: status %d", got)
+	}
+	if got := len(h.tg.Messages(u.ID)); got != n+2 {
+		t.Fatalf("the update was not handled before 200: %d messages", got)
+	}
+}
+
+func TestNothingTakenIsLostOnStop(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	u := telegramtest.User{ID: 15001, LanguageCode: "en"}
+	_, n := h.signUp(u, store.RoleResident, "Sami A.", "en")
+	h.stop()
+	h.tg.SendText(u, "/mydata")
+	h.tg.SendText(u, "/help")
+	h.start()
+	msgs := h.tg.WaitMessages(t, u.ID, n+2, 10*time.Second)
+	if !strings.HasPrefix(msgs[n].Text, "🔒") || !strings.HasPrefix(msgs[n+1].Text, h.loc("en").T("help.title")) {
+		t.Fatalf("after restart: %q", texts(msgs[n:]))
+	}
+	h.quiet(u, n+2)
+}

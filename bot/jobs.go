@@ -1,0 +1,35 @@
+package bot
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/aurore/cairbot/handlers"
+)
+
+// newJobClient builds the River client: durable jobs in PostgreSQL,
+// inserted in the same transaction as the data that caused them, worked by
+// any bot process (one at a time per job), with periodic jobs run by the
+// elected leader only.
+func newJobClient(pool *pgxpool.Pool, h *handlers.Handlers, log *slog.Logger) (*river.Client[pgx.Tx], error) {
+	workers := river.NewWorkers()
+	h.RegisterWorkers(workers)
+	c, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
+		Workers:           workers,
+		PeriodicJobs:      h.PeriodicJobs(),
+		FetchPollInterval: 200 * time.Millisecond,
+		JobTimeout:        2 * time.Minute,
+		Logger:            log.With("component", "jobs"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bot: job queue: %w", err)
+	}
+	return c, nil
+}

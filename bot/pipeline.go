@@ -1,0 +1,341 @@
+package bot
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"runtime/debug"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/aurore/cairbot/handlers"
+	"github.com/aurore/cairbot/locales"
+	"github.com/aurore/cairbot/store"
+)
+
+// HandlerFunc is one stage of update handling.
+type HandlerFunc func(ctx context.Context, r *handlers.Request) error
+
+// Middleware wraps a stage with cross-cutting work, written once.
+type Middleware func(next HandlerFunc) HandlerFunc
+
+// chain applies middlewares so that the first listed runs first.
+func chain(h HandlerFunc, mws ...Middleware) HandlerFunc {
+	for i := len(mws) - 1; i >= 0; i-- {
+		h = mws[i](h)
+	}
+	return h
+}
+
+// ErrRetry wraps a failure that a later re-delivery of the update may not
+// meet (PostgreSQL or Redis unreachable): the update is left unconfirmed so
+// Telegram sends it again.
+var ErrRetry = errors.New("bot: temporary failure, retry later")
+
+// transient reports infrastructure failures worth a re-delivery.
+func transient(err error) bool {
+	var netErr net.Error
+	var connErr *pgconn.ConnectError
+	return errors.As(err, &netErr) || errors.As(err, &connErr) || pgconn.Timeout(err) ||
+		errors.Is(err, redis.ErrClosed) || errors.Is(err, redis.ErrPoolTimeout) ||
+		errors.Is(err, context.DeadlineExceeded)
+}
+
+// newRequest reads what a handler needs from an update. It returns nil for
+// update kinds cairbot does not handle.
+func newRequest(upd *models.Update, botUsername string, now time.Time) *handlers.Request {
+	r := &handlers.Request{Update: upd, Now: now}
+	switch {
+	case upd.Message != nil:
+		m := upd.Message
+		if m.From == nil {
+			return nil
+		}
+		r.ChatID, r.UserID, r.From = m.Chat.ID, m.From.ID, m.From
+		r.Private = m.Chat.Type == models.ChatTypePrivate
+		r.Text = m.Text
+		if cmd, ok := ParseCommand(m.Text, m.Entities, botUsername); ok {
+			r.Command, r.Args = cmd.Name, cmd.Args
+		}
+	case upd.CallbackQuery != nil:
+		q := upd.CallbackQuery
+		r.Callback, r.CallbackData, r.UserID, r.From = q, q.Data, q.From.ID, &q.From
+		if q.Message.Message != nil {
+			r.ChatID = q.Message.Message.Chat.ID
+			r.MessageID = q.Message.Message.ID
+			r.Private = q.Message.Message.Chat.Type == models.ChatTypePrivate
+		} else {
+			return nil
+		}
+	default:
+		return nil
+	}
+	return r
+}
+
+// recoverMW turns a panic into a log line and an apology, so one bad update
+// cannot take the bot down for everyone.
+func (a *App) recoverMW(next HandlerFunc) HandlerFunc {
+	return func(ctx context.Context, r *handlers.Request) (err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				ref := newRef()
+				a.log.ErrorContext(ctx, "handler panic", "ref", ref, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				a.apologize(ctx, r, ref)
+				err = nil
+			}
+		}()
+		return next(ctx, r)
+	}
+}
+
+// logMW logs each update without personal data: no text, no names, no
+// Telegram ids — only the update id, its kind, the person's internal id and
+// how long it took.
+func (a *App) logMW(next HandlerFunc) HandlerFunc {
+	return func(ctx context.Context, r *handlers.Request) error {
+		start := time.Now()
+		err := next(ctx, r)
+		attrs := []any{"update_id", r.Update.ID, "kind", kindOf(r), "took", time.Since(start)}
+		if r.Person != nil {
+			attrs = append(attrs, "person", r.Person.ID, "role", r.Person.Role)
+		}
+		if r.Command != "" {
+			attrs = append(attrs, "command", r.Command)
+		}
+		if err != nil {
+			a.log.WarnContext(ctx, "update failed", append(attrs, "err", err)...)
+		} else {
+			a.log.DebugContext(ctx, "update handled", attrs...)
+		}
+		return err
+	}
+}
+
+func kindOf(r *handlers.Request) string {
+	switch {
+	case r.Callback != nil:
+		return "button"
+	case r.Command != "":
+		return "command"
+	}
+	return "text"
+}
+
+// identifyMW loads who is writing, his language and his conversation.
+func (a *App) identifyMW(next HandlerFunc) HandlerFunc {
+	return func(ctx context.Context, r *handlers.Request) error {
+		p, err := a.store.PersonByTelegramID(ctx, r.UserID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			return err
+		default:
+			r.Person = &p
+			if p.Unreachable {
+				// He writes again: he can be reached again.
+				if err := a.store.SetUnreachable(ctx, r.UserID, false); err != nil {
+					return err
+				}
+				r.Person.Unreachable = false
+			}
+		}
+		r.Loc = a.catalog.Localizer(a.languageOf(r))
+		c, err := a.state.Conversation(ctx, r.CentreID(), r.ChatID, r.UserID)
+		switch {
+		case errors.Is(err, store.ErrNoConversation):
+		case err != nil:
+			return err
+		default:
+			r.Conv = &c
+		}
+		return next(ctx, r)
+	}
+}
+
+// languageOf picks the saved choice, else a supported language of the
+// user's Telegram app, else the default.
+func (a *App) languageOf(r *handlers.Request) string {
+	if r.Person != nil {
+		if _, ok := locales.Lookup(r.Person.Language); ok {
+			return r.Person.Language
+		}
+	}
+	if r.From != nil {
+		if tag, ok := locales.Match(r.From.LanguageCode); ok {
+			return tag
+		}
+	}
+	return a.cfg.DefaultLanguage
+}
+
+// errorsMW is the one place where errors become messages to the user.
+func (a *App) errorsMW(next HandlerFunc) HandlerFunc {
+	return func(ctx context.Context, r *handlers.Request) error {
+		err := next(ctx, r)
+		if err == nil {
+			return nil
+		}
+		var ue *handlers.UserError
+		switch {
+		case errors.As(err, &ue):
+			var text string
+			if ue.Count != nil {
+				text = r.Loc.N(ue.MsgID, *ue.Count, ue.Args...)
+			} else {
+				text = r.Loc.T(ue.MsgID, ue.Args...)
+			}
+			return a.say(ctx, r, text)
+		case errors.Is(err, handlers.ErrForbidden):
+			return a.say(ctx, r, r.Loc.T("error.forbidden"))
+		case errors.Is(err, handlers.ErrStaleButton):
+			return a.say(ctx, r, r.Loc.T("error.stale_button"))
+		case errors.Is(err, store.ErrConflict):
+			return a.say(ctx, r, r.Loc.T("error.busy"))
+		case errors.Is(err, ErrUnreachable):
+			// Our answer could not be delivered; nothing more to do.
+			return nil
+		case transient(err):
+			return fmt.Errorf("%w: %w", ErrRetry, err)
+		}
+		ref := newRef()
+		a.log.ErrorContext(ctx, "update error", "ref", ref, "update_id", r.Update.ID, "err", err)
+		a.apologize(ctx, r, ref)
+		return nil
+	}
+}
+
+func (a *App) say(ctx context.Context, r *handlers.Request, text string) error {
+	_, err := a.sender.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: r.ChatID, Text: text})
+	if err != nil && !errors.Is(err, ErrUnreachable) {
+		return fmt.Errorf("bot: answer error: %w", err)
+	}
+	return nil
+}
+
+func (a *App) apologize(ctx context.Context, r *handlers.Request, ref string) {
+	loc := r.Loc
+	if loc == nil {
+		loc = a.catalog.Localizer(a.languageOf(r))
+	}
+	if r.ChatID == 0 {
+		return
+	}
+	if err := a.say(ctx, r, loc.T("error.generic", "Ref", ref)); err != nil {
+		a.log.WarnContext(ctx, "apology not sent", "ref", ref, "err", err)
+	}
+}
+
+// newRef is a short id joining the apology a user sees to the log line.
+func newRef() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// route finds the handler, checks the role on the server, answers a
+// button's spinner at once, and runs the handler.
+func (a *App) route(ctx context.Context, r *handlers.Request) error {
+	if !r.Private {
+		// Personal data only in one-to-one chats: in a group the bot only
+		// points to the private chat, and only when spoken to.
+		if r.Command != "" {
+			return a.say(ctx, r, r.Loc.T("error.private_only"))
+		}
+		if r.Callback != nil {
+			return a.answerCallback(ctx, r, r.Loc.T("error.private_only"))
+		}
+		return nil
+	}
+	m := a.router.Match(r)
+	if r.Callback != nil {
+		if !m.found {
+			return a.answerCallback(ctx, r, r.Loc.T("error.stale_button"))
+		}
+		if r.Person == nil {
+			return a.answerCallback(ctx, r, r.Loc.T("error.not_registered"))
+		}
+		if !allowed(r.Person.Role, m.route.Role) {
+			a.log.WarnContext(ctx, "forbidden button", "person", r.Person.ID, "prefix", m.route.Callback)
+			return a.answerCallback(ctx, r, r.Loc.T("error.forbidden"))
+		}
+		if err := a.answerCallback(ctx, r, ""); err != nil {
+			return err
+		}
+		return m.route.Handler(ctx, r)
+	}
+	if !m.found {
+		m = match{route: Route{Role: public, Handler: a.fallbackFor(r)}, found: true}
+	}
+	if m.route.Role != public {
+		if r.Person == nil {
+			return a.say(ctx, r, r.Loc.T("start.unknown"))
+		}
+		if !allowed(r.Person.Role, m.route.Role) {
+			a.log.WarnContext(ctx, "forbidden", "person", r.Person.ID, "command", r.Command)
+			return handlers.ErrForbidden
+		}
+	}
+	if m.resets && r.Conv != nil && r.Command != "cancel" {
+		if err := a.state.ClearConversation(ctx, r.CentreID(), r.ChatID, r.UserID); err != nil {
+			return err
+		}
+		r.Conv = nil
+	}
+	return m.route.Handler(ctx, r)
+}
+
+func (a *App) fallbackFor(r *handlers.Request) handlers.Handler {
+	if r.Person == nil {
+		return a.handlers.TextFromStranger
+	}
+	return a.handlers.NotUnderstood
+}
+
+func (a *App) answerCallback(ctx context.Context, r *handlers.Request, text string) error {
+	err := a.sender.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{
+		CallbackQueryID: r.Callback.ID, Text: text, ShowAlert: text != "",
+	})
+	if err != nil {
+		// A late answer fails with 400; the update itself is still handled.
+		a.log.WarnContext(ctx, "answer callback", "err", err)
+	}
+	return nil
+}
+
+// handleUpdate runs one update through dedupe and the middlewares. It
+// returns an error only when the update should be delivered again.
+func (a *App) handleUpdate(ctx context.Context, upd *models.Update, takeOver bool) error {
+	err := a.state.ClaimUpdate(ctx, upd.ID, a.instance, takeOver)
+	switch {
+	case errors.Is(err, store.ErrDuplicateUpdate):
+		a.log.DebugContext(ctx, "duplicate update", "update_id", upd.ID)
+		return nil
+	case errors.Is(err, store.ErrUpdateInProgress):
+		return fmt.Errorf("%w: %w", ErrRetry, err)
+	case err != nil:
+		return fmt.Errorf("%w: %w", ErrRetry, err)
+	}
+	r := newRequest(upd, a.botUsername, a.clock())
+	if r != nil {
+		err = a.pipeline(ctx, r)
+	}
+	if err != nil {
+		if !errors.Is(err, ErrRetry) {
+			// identify or the errors stage failed on the infrastructure.
+			err = fmt.Errorf("%w: %w", ErrRetry, err)
+		}
+		if rerr := a.state.ReleaseUpdate(ctx, upd.ID); rerr != nil {
+			a.log.WarnContext(ctx, "release update", "err", rerr)
+		}
+		return err
+	}
+	return a.state.FinishUpdate(ctx, upd.ID)
+}

@@ -1,0 +1,171 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+)
+
+// Poller is our own getUpdates loop (go-telegram/bot's loses buffered
+// updates at shutdown). It hands a batch to the dispatcher, waits until every
+// update of it is handled, and only then asks for the next batch with a
+// higher offset — which is what confirms the batch to Telegram. A stop, even
+// SIGKILL, therefore loses nothing: the unconfirmed batch comes again and
+// dedupe absorbs what was already done.
+type Poller struct {
+	app     *App
+	client  *http.Client
+	url     string
+	timeout time.Duration
+	// maxRetries bounds how often one update failing on the infrastructure
+	// holds the queue before it is given up (logged) so others go on.
+	maxRetries int
+}
+
+type apiResult[T any] struct {
+	OK          bool   `json:"ok"`
+	Result      T      `json:"result"`
+	ErrorCode   int    `json:"error_code"`
+	Description string `json:"description"`
+	Parameters  struct {
+		RetryAfter int `json:"retry_after"`
+	} `json:"parameters"`
+}
+
+func (p *Poller) getUpdates(ctx context.Context, offset int64, timeout time.Duration) ([]*models.Update, error) {
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	_ = w.WriteField("offset", strconv.FormatInt(offset, 10))
+	_ = w.WriteField("timeout", strconv.Itoa(int(timeout/time.Second)))
+	_ = w.WriteField("limit", "100")
+	_ = w.WriteField("allowed_updates", `["message","callback_query"]`)
+	_ = w.Close()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, &body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	resp, err := p.client.Do(req)
+	if err != nil {
+		// The URL holds the token: never let it reach a log.
+		var uerr interface{ Unwrap() error }
+		if errors.As(err, &uerr) {
+			return nil, fmt.Errorf("bot: getUpdates: %w", uerr.Unwrap())
+		}
+		return nil, errors.New("bot: getUpdates: request failed")
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
+	if err != nil {
+		return nil, fmt.Errorf("bot: getUpdates: %w", err)
+	}
+	var res apiResult[[]*models.Update]
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return nil, fmt.Errorf("bot: getUpdates: HTTP %d, unreadable answer", resp.StatusCode)
+	}
+	if !res.OK {
+		if res.Parameters.RetryAfter > 0 {
+			return nil, &retryAfterError{wait: time.Duration(res.Parameters.RetryAfter) * time.Second}
+		}
+		return nil, fmt.Errorf("bot: getUpdates: %d %s", res.ErrorCode, res.Description)
+	}
+	return res.Result, nil
+}
+
+type retryAfterError struct{ wait time.Duration }
+
+func (e *retryAfterError) Error() string { return "bot: getUpdates: retry after " + e.wait.String() }
+
+// Run polls until ctx ends, then finishes the batch in hand and confirms it.
+func (p *Poller) Run(ctx context.Context) error {
+	var offset int64
+	backoff := time.Duration(0)
+	retries := map[int64]int{}
+	for ctx.Err() == nil {
+		if backoff > 0 {
+			if sleep(ctx, backoff) != nil {
+				break
+			}
+		}
+		updates, err := p.getUpdates(ctx, offset, p.timeout)
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			var ra *retryAfterError
+			if errors.As(err, &ra) {
+				backoff = ra.wait
+			} else {
+				backoff = min(max(2*backoff, 500*time.Millisecond), 30*time.Second)
+			}
+			p.app.log.Warn("polling failed", "err", err, "next_try_in", backoff)
+			continue
+		}
+		backoff = 0
+		next := p.handleBatch(ctx, updates, retries)
+		if next > offset {
+			offset = next
+		}
+		if next == 0 && len(updates) > 0 {
+			backoff = time.Second
+		}
+	}
+	p.confirm(offset)
+	return nil
+}
+
+// handleBatch runs a batch through the dispatcher (chats in parallel) and
+// returns the offset that confirms what is done: up to the first update
+// that must be retried.
+func (p *Poller) handleBatch(ctx context.Context, updates []*models.Update, retries map[int64]int) int64 {
+	results := make([]<-chan error, len(updates))
+	for i, u := range updates {
+		results[i] = p.app.dispatcher.Submit(ctx, u)
+	}
+	var next int64
+	blocked := false
+	for i, u := range updates {
+		err := <-results[i]
+		if blocked {
+			continue
+		}
+		if err != nil && retries[u.ID] < p.maxRetries {
+			retries[u.ID]++
+			p.app.log.Warn("update will be retried", "update_id", u.ID, "try", retries[u.ID], "err", err)
+			blocked = true
+			continue
+		}
+		if err != nil {
+			p.app.log.Error("update given up after retries", "update_id", u.ID, "err", err)
+		}
+		delete(retries, u.ID)
+		next = u.ID + 1
+	}
+	if blocked && next == 0 {
+		return 0
+	}
+	return next
+}
+
+// confirm tells Telegram the last batch is done, so a restart does not
+// have to skip it through dedupe. It asks for at most one update without
+// waiting; that one stays unconfirmed and comes again after the restart.
+func (p *Poller) confirm(offset int64) {
+	if offset == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := p.getUpdates(ctx, offset, 0); err != nil {
+		p.app.log.Warn("final confirmation failed; the batch will be deduplicated on restart", "err", err)
+	}
+}

@@ -1,0 +1,130 @@
+package bot
+
+import (
+	"strings"
+
+	"github.com/go-telegram/bot/models"
+
+	"github.com/aurore/cairbot/handlers"
+	"github.com/aurore/cairbot/locales"
+	"github.com/aurore/cairbot/store"
+)
+
+// Router finds the route of a request.
+type Router struct {
+	routes    []Route
+	commands  map[string]Route
+	callbacks map[string]Route
+	steps     map[string]Route
+	// menuText maps each menu button's text, in every language, to its
+	// route: a resident who switched language may still press an old
+	// keyboard.
+	menuText map[string]Route
+	catalog  *locales.Catalog
+	// fallback handles text that matches nothing; stranger handles text
+	// from someone not signed up.
+	fallback, stranger handlers.Handler
+}
+
+// NewRouter indexes the route table.
+func NewRouter(table []Route, catalog *locales.Catalog, fallback, stranger handlers.Handler) *Router {
+	rt := &Router{
+		routes: table, catalog: catalog, fallback: fallback, stranger: stranger,
+		commands: map[string]Route{}, callbacks: map[string]Route{}, steps: map[string]Route{}, menuText: map[string]Route{},
+	}
+	for _, r := range table {
+		if r.Command != "" {
+			rt.commands[r.Command] = r
+		}
+		if r.Callback != "" {
+			rt.callbacks[r.Callback] = r
+		}
+		if r.Step != "" {
+			rt.steps[r.Step] = r
+		}
+		if r.Menu != "" {
+			for _, l := range locales.Languages {
+				rt.menuText[normalizeButton(catalog.Localizer(l.Tag).T(r.Menu))] = r
+			}
+		}
+	}
+	return rt
+}
+
+func normalizeButton(s string) string {
+	return strings.TrimSpace(locales.StripBidi(s))
+}
+
+// kind tells the error middleware how a route was reached.
+type match struct {
+	route Route
+	found bool
+	// resets is true for commands and menu buttons: choosing something
+	// new leaves the conversation the user was in.
+	resets bool
+}
+
+// Match finds the route for a request.
+func (rt *Router) Match(r *handlers.Request) match {
+	switch {
+	case r.Callback != nil:
+		prefix, _, _ := strings.Cut(r.CallbackData, ":")
+		route, ok := rt.callbacks[prefix]
+		return match{route: route, found: ok}
+	case r.Command != "":
+		route, ok := rt.commands[r.Command]
+		return match{route: route, found: ok, resets: ok && r.Command != "help"}
+	}
+	if route, ok := rt.menuText[normalizeButton(r.Text)]; ok {
+		return match{route: route, found: true, resets: true}
+	}
+	if r.Conv != nil {
+		prefix, _, _ := strings.Cut(r.Conv.Step, ".")
+		if route, ok := rt.steps[prefix]; ok {
+			return match{route: route, found: true}
+		}
+	}
+	if r.Person == nil {
+		return match{route: Route{Role: public, Handler: rt.stranger}, found: true}
+	}
+	return match{route: Route{Role: store.RoleResident, Handler: rt.fallback}, found: true}
+}
+
+// MainMenu is the reply keyboard of a role: every menu route it may use,
+// two buttons a row, each with its emoji.
+func (rt *Router) MainMenu(role store.Role, loc *locales.Localizer) *models.ReplyKeyboardMarkup {
+	var rows [][]models.KeyboardButton
+	var row []models.KeyboardButton
+	for _, r := range rt.routes {
+		if r.Menu == "" || !allowed(role, r.Role) {
+			continue
+		}
+		row = append(row, models.KeyboardButton{Text: loc.T(r.Menu)})
+		if len(row) == 2 {
+			rows = append(rows, row)
+			row = nil
+		}
+	}
+	if len(row) > 0 {
+		rows = append(rows, row)
+	}
+	return &models.ReplyKeyboardMarkup{Keyboard: rows, ResizeKeyboard: true, IsPersistent: true}
+}
+
+// Commands lists the commands of a role with descriptions in loc's
+// language, for setMyCommands and /help.
+func (rt *Router) Commands(role store.Role, loc *locales.Localizer) []models.BotCommand {
+	var out []models.BotCommand
+	for _, r := range rt.routes {
+		if r.Command == "" || r.Describe == "" || !allowed(role, r.Role) {
+			continue
+		}
+		out = append(out, models.BotCommand{Command: r.Command, Description: loc.T(r.Describe)})
+	}
+	return out
+}
+
+// allowed reports whether a person of role may use a route needing need.
+func allowed(role store.Role, need store.Role) bool {
+	return need == public || role.AtLeast(need)
+}

@@ -1,0 +1,281 @@
+package telegramtest
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+)
+
+// SentMessage is the current state of a message the bot sent (edits applied).
+type SentMessage struct {
+	// ID is the message id (per chat, starting at 1; user messages take ids too).
+	ID     int
+	ChatID int64
+	// Text is the text as the bot sent it (markup included when ParseMode is set).
+	Text string
+	// ParseMode is the parse_mode the bot used ("" if none).
+	ParseMode string
+	// PlainText is the text as users see it: Text, or Caption for media,
+	// after parse_mode processing.
+	PlainText string
+	// Entities are the formatting entities Telegram derived (from ParseMode
+	// or the explicit entities / caption_entities parameter).
+	Entities []models.MessageEntity
+	// Caption is the caption of a photo or document, as sent.
+	Caption string
+	// Kind is "text", "photo" or "document".
+	Kind string
+	// FileID is the file_id of a photo or document; FileName the document's
+	// file name (from the upload or the URL).
+	FileID   string
+	FileName string
+	// InlineKeyboard is the attached inline keyboard, if any.
+	InlineKeyboard [][]models.InlineKeyboardButton
+	// ReplyKeyboard holds the button texts of a reply keyboard sent with the message.
+	ReplyKeyboard [][]string
+	// RemoveKeyboard is set if the message carried reply_markup remove_keyboard.
+	RemoveKeyboard bool
+	// ForceReply is set if the message carried reply_markup force_reply.
+	ForceReply bool
+	// ReplyToMessageID is the message this one replies to (reply_parameters).
+	ReplyToMessageID int
+	// Edits counts successful editMessageText / editMessageReplyMarkup calls.
+	Edits int
+	// Deleted is set once deleteMessage removed the message.
+	Deleted bool
+	// At is when the message was sent; EditedAt when it was last edited.
+	At       time.Time
+	EditedAt time.Time
+}
+
+// message is a stored bot message.
+type message struct {
+	SentMessage
+	markupKey string // canonical JSON of the inline keyboard, for "not modified"
+	photo     []models.PhotoSize
+	document  *models.Document
+}
+
+func (m *message) snapshot() SentMessage {
+	out := m.SentMessage
+	out.Entities = slices.Clone(m.Entities)
+	if m.InlineKeyboard != nil {
+		out.InlineKeyboard = make([][]models.InlineKeyboardButton, len(m.InlineKeyboard))
+		for i, row := range m.InlineKeyboard {
+			out.InlineKeyboard[i] = slices.Clone(row)
+		}
+	}
+	if m.ReplyKeyboard != nil {
+		out.ReplyKeyboard = make([][]string, len(m.ReplyKeyboard))
+		for i, row := range m.ReplyKeyboard {
+			out.ReplyKeyboard[i] = slices.Clone(row)
+		}
+	}
+	return out
+}
+
+// messageModelLocked renders a stored message as the Bot API returns it.
+func (s *Server) messageModelLocked(c *chat, m *message) *models.Message {
+	bot := s.BotUser()
+	out := &models.Message{
+		ID:   m.ID,
+		From: &bot,
+		Date: int(m.At.Unix()),
+		Chat: c.model,
+	}
+	if !m.EditedAt.IsZero() {
+		out.EditDate = int(m.EditedAt.Unix())
+	}
+	switch m.Kind {
+	case "text":
+		out.Text = m.PlainText
+		out.Entities = slices.Clone(m.Entities)
+	default:
+		out.Caption = m.PlainText
+		out.CaptionEntities = slices.Clone(m.Entities)
+		out.Photo = slices.Clone(m.photo)
+		if m.document != nil {
+			d := *m.document
+			out.Document = &d
+		}
+	}
+	if m.ReplyToMessageID != 0 {
+		if r := c.byID[m.ReplyToMessageID]; r != nil {
+			out.ReplyToMessage = &models.Message{ID: r.ID, From: &bot, Date: int(r.At.Unix()), Chat: c.model, Text: r.PlainText}
+		} else {
+			out.ReplyToMessage = &models.Message{ID: m.ReplyToMessageID, Date: out.Date, Chat: c.model}
+		}
+	}
+	if len(m.InlineKeyboard) > 0 {
+		snap := m.snapshot()
+		out.ReplyMarkup = &models.InlineKeyboardMarkup{InlineKeyboard: snap.InlineKeyboard}
+	}
+	return out
+}
+
+// Messages returns the current state of every message the bot sent to the
+// chat, in send order, deleted ones included (Deleted set).
+func (s *Server) Messages(chatID int64) []SentMessage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.messagesLocked(chatID)
+}
+
+func (s *Server) messagesLocked(chatID int64) []SentMessage {
+	c := s.chats[chatID]
+	if c == nil {
+		return nil
+	}
+	out := make([]SentMessage, 0, len(c.msgs))
+	for _, m := range c.msgs {
+		out = append(out, m.snapshot())
+	}
+	return out
+}
+
+// Message returns the current state of one message the bot sent.
+func (s *Server) Message(chatID int64, id int) (SentMessage, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.chats[chatID]; c != nil {
+		if m := c.byID[id]; m != nil {
+			return m.snapshot(), true
+		}
+	}
+	return SentMessage{}, false
+}
+
+// LastMessage returns the most recent message the bot sent to the chat.
+func (s *Server) LastMessage(chatID int64) (SentMessage, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.chats[chatID]; c != nil && len(c.msgs) > 0 {
+		return c.msgs[len(c.msgs)-1].snapshot(), true
+	}
+	return SentMessage{}, false
+}
+
+// WaitMessages waits until the bot has sent at least n messages to the chat
+// (deleted ones count) and returns them all; on timeout it fails the test
+// with what the chat has.
+func (s *Server) WaitMessages(tb testing.TB, chatID int64, n int, timeout time.Duration) []SentMessage {
+	tb.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		msgs := s.Messages(chatID)
+		if len(msgs) >= n {
+			return msgs
+		}
+		if time.Now().After(deadline) {
+			var b strings.Builder
+			for _, m := range msgs {
+				fmt.Fprintf(&b, "\n  #%d %s %q", m.ID, m.Kind, m.PlainText)
+			}
+			tb.Fatalf("telegramtest: chat %d: want at least %d bot messages within %v, have %d:%s", chatID, n, timeout, len(msgs), b.String())
+			return msgs
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// WaitFor polls cond until it returns true; after timeout it fails the test
+// saying what was awaited.
+func (s *Server) WaitFor(tb testing.TB, timeout time.Duration, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("telegramtest: timed out after %v waiting for %s", timeout, what)
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// SendTimes returns when each successful send (sendMessage, sendPhoto,
+// sendDocument) to the chat happened, in order, for rate-limit assertions.
+func (s *Server) SendTimes(chatID int64) []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.sendTimes[chatID])
+}
+
+// --- callbacks -------------------------------------------------------------
+
+type callbackState struct {
+	id        string
+	updateID  int64
+	answered  bool
+	text      string
+	showAlert bool
+	url       string
+}
+
+// CallbackAnswer reports how the bot answered the callback query created by
+// PressButton (or delivered with Deliver) in update updateID.
+func (s *Server) CallbackAnswer(updateID int64) (text string, answered bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st := s.callbackByUpd[updateID]; st != nil {
+		return st.text, st.answered
+	}
+	return "", false
+}
+
+// CallbackAlert reports whether the answer to the callback in updateID
+// asked for an alert (show_alert).
+func (s *Server) CallbackAlert(updateID int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st := s.callbackByUpd[updateID]; st != nil {
+		return st.showAlert
+	}
+	return false
+}
+
+// --- commands --------------------------------------------------------------
+
+type commandKey struct {
+	scopeType string
+	chatID    int64
+	userID    int64
+	lang      string
+}
+
+// Commands returns the command list set with setMyCommands for a scope type
+// ("" means "default"), its chat id (0 for scopes without one) and language
+// code ("" = all languages). For chat_member scopes any user matches.
+func (s *Server) Commands(scopeType string, scopeChatID int64, languageCode string) []models.BotCommand {
+	if scopeType == "" {
+		scopeType = "default"
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, v := range s.commands {
+		if k.scopeType == scopeType && k.chatID == scopeChatID && k.lang == languageCode {
+			return slices.Clone(v)
+		}
+	}
+	return nil
+}
+
+// --- files -----------------------------------------------------------------
+
+type fileRecord struct {
+	kind string // "photo", "document" or "" (registered by the test: any)
+	name string
+	size int
+}
+
+// RegisterFileID makes a file_id acceptable to sendPhoto / sendDocument, as
+// if it had been uploaded before. File ids the server handed out in earlier
+// answers are always accepted, as are http(s) URLs.
+func (s *Server) RegisterFileID(fileID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.files[fileID] = fileRecord{}
+}

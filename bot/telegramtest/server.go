@@ -1,0 +1,567 @@
+// Package telegramtest owns a fake Telegram Bot API server for end-to-end
+// tests of the bot.
+//
+// The fake is a real HTTP server (net/http/httptest) that speaks the Bot API
+// protocol the way api.telegram.org does: requests are POST
+// <URL>/bot<token>/<method> with multipart/form-data (urlencoded, JSON and
+// query-string parameters are accepted too), answers are
+// {"ok":true,"result":...} or {"ok":false,"error_code":N,"description":"..."}
+// with the matching HTTP status. Point github.com/go-telegram/bot at it with
+//
+//	bot.New(s.Token(), bot.WithServerURL(s.URL()), bot.WithSkipGetMe())
+//
+// The server plays the Telegram side of a conversation: tests act as users
+// (SendText, SendTextInGroup, PressButton, Deliver), the bot's answers are
+// recorded (Messages, Calls, Commands, CallbackAnswer) and faults can be
+// injected (FailNext, Block). Updates reach the bot through getUpdates (long
+// polling, with Telegram's offset confirmation) or, once setWebhook was
+// called, are POSTed to the webhook with Telegram's retry behaviour.
+//
+// Everything is safe for concurrent use.
+package telegramtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+)
+
+// Defaults used when the corresponding Options field is zero.
+const (
+	DefaultToken             = "123456:TEST-token"
+	DefaultBotUsername       = "cairbot_test_bot"
+	DefaultBotID       int64 = 999
+	// DefaultWebhookRetryDelay is the pause before an update rejected by the
+	// webhook is posted again.
+	DefaultWebhookRetryDelay = 50 * time.Millisecond
+	// DefaultWebhookMaxAttempts bounds how often one update is posted to a
+	// failing webhook before it is dropped (Telegram gives up too).
+	DefaultWebhookMaxAttempts = 10
+)
+
+// Options configures a Server. The zero value is valid.
+type Options struct {
+	// Token is the bot token expected in request paths (DefaultToken).
+	Token string
+	// BotUsername is the bot's username, without "@" (DefaultBotUsername).
+	BotUsername string
+	// BotID is the bot's user id returned by getMe (DefaultBotID).
+	BotID int64
+	// WebhookRetryDelay is the pause between webhook attempts for an update
+	// the webhook did not accept with a 2xx status (DefaultWebhookRetryDelay).
+	WebhookRetryDelay time.Duration
+	// WebhookMaxAttempts is how many times one update is posted to the
+	// webhook before it is dropped (DefaultWebhookMaxAttempts).
+	WebhookMaxAttempts int
+}
+
+// Call is one recorded Bot API request.
+type Call struct {
+	// Method is the method name as Telegram spells it (e.g. "sendMessage")
+	// for known methods, else as it appeared in the path.
+	Method string
+	// Params holds every non-file parameter; JSON-typed parameters
+	// (reply_markup, entities, ...) are kept as the JSON text sent.
+	Params map[string]string
+	// Files holds uploaded file contents by form field name.
+	Files map[string][]byte
+	// At is when the request arrived.
+	At time.Time
+	// Status is the HTTP status the server answered with.
+	Status int
+}
+
+// Server is a fake Telegram Bot API server. Create it with New.
+type Server struct {
+	tb     testing.TB
+	opts   Options
+	ts     *httptest.Server
+	client *http.Client
+
+	closed    chan struct{}
+	closeOnce sync.Once
+	workers   sync.WaitGroup
+
+	mu sync.Mutex
+
+	calls  []Call
+	faults []*fault
+
+	chats     map[int64]*chat
+	blocked   map[int64]bool
+	sendTimes map[int64][]time.Time
+	files     map[string]fileRecord
+	fileSeq   int
+
+	callbacks     map[string]*callbackState
+	callbackByUpd map[int64]*callbackState
+	callbackSeq   int64
+	commands      map[commandKey][]models.BotCommand
+
+	updates
+}
+
+// New starts a fake Bot API server. tb.Cleanup closes it, ending any
+// getUpdates long poll and stopping webhook delivery.
+func New(tb testing.TB, opts Options) *Server {
+	tb.Helper()
+	if opts.Token == "" {
+		opts.Token = DefaultToken
+	}
+	if opts.BotUsername == "" {
+		opts.BotUsername = DefaultBotUsername
+	}
+	opts.BotUsername = strings.TrimPrefix(opts.BotUsername, "@")
+	if opts.BotID == 0 {
+		opts.BotID = DefaultBotID
+	}
+	if opts.WebhookRetryDelay <= 0 {
+		opts.WebhookRetryDelay = DefaultWebhookRetryDelay
+	}
+	if opts.WebhookMaxAttempts <= 0 {
+		opts.WebhookMaxAttempts = DefaultWebhookMaxAttempts
+	}
+	s := &Server{
+		tb:            tb,
+		opts:          opts,
+		closed:        make(chan struct{}),
+		chats:         map[int64]*chat{},
+		blocked:       map[int64]bool{},
+		sendTimes:     map[int64][]time.Time{},
+		files:         map[string]fileRecord{},
+		callbacks:     map[string]*callbackState{},
+		callbackByUpd: map[int64]*callbackState{},
+		commands:      map[commandKey][]models.BotCommand{},
+	}
+	s.updates.init()
+	s.client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{}}
+	s.ts = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	s.workers.Add(1)
+	go s.webhookWorker()
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// Close shuts the server down: pending long polls return, webhook delivery
+// stops, and further requests fail to connect. It is called automatically by
+// tb.Cleanup and is idempotent.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		close(s.closed)
+		s.workers.Wait()
+		s.ts.Close()
+		s.client.CloseIdleConnections()
+	})
+}
+
+// URL is the server's base URL, suitable for bot.WithServerURL.
+func (s *Server) URL() string { return s.ts.URL }
+
+// Token is the bot token the server accepts.
+func (s *Server) Token() string { return s.opts.Token }
+
+// BotUsername is the bot's username without "@".
+func (s *Server) BotUsername() string { return s.opts.BotUsername }
+
+// BotID is the bot's user id.
+func (s *Server) BotID() int64 { return s.opts.BotID }
+
+// BotUser is the bot's user object, as getMe returns it.
+func (s *Server) BotUser() models.User {
+	return models.User{
+		ID:                      s.opts.BotID,
+		IsBot:                   true,
+		FirstName:               "Cairbot Test",
+		Username:                s.opts.BotUsername,
+		CanJoinGroups:           true,
+		CanReadAllGroupMessages: false,
+		SupportInlineQueries:    false,
+	}
+}
+
+// Calls returns every request received so far, in completion order.
+func (s *Server) Calls() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Call, len(s.calls))
+	for i, c := range s.calls {
+		out[i] = c.clone()
+	}
+	return out
+}
+
+// CallsTo returns the recorded requests to one method (case-insensitive).
+func (s *Server) CallsTo(method string) []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Call
+	for _, c := range s.calls {
+		if strings.EqualFold(c.Method, method) {
+			out = append(out, c.clone())
+		}
+	}
+	return out
+}
+
+func (c Call) clone() Call {
+	p := make(map[string]string, len(c.Params))
+	for k, v := range c.Params {
+		p[k] = v
+	}
+	f := make(map[string][]byte, len(c.Files))
+	for k, v := range c.Files {
+		f[k] = bytes.Clone(v)
+	}
+	c.Params, c.Files = p, f
+	return c
+}
+
+// --- fault injection -------------------------------------------------------
+
+type fault struct {
+	method    string
+	chatID    int64
+	err       apiError
+	remaining int
+}
+
+// FailNext makes the next `times` calls to method (case-insensitive; "" = any
+// method) whose chat_id is chatID (0 = any chat) fail with the given HTTP
+// code. The description is Telegram's for that code: 429 → "Too Many
+// Requests: retry after N" with parameters.retry_after = retryAfter, 403 →
+// "Forbidden: bot was blocked by the user", 500 → "Internal Server Error",
+// 502 → "Bad Gateway", others → "<status text>". times <= 0 means 1.
+func (s *Server) FailNext(method string, chatID int64, code int, retryAfter int, times int) {
+	s.failNext(method, chatID, apiError{Code: code, Description: defaultDescription(code, retryAfter), RetryAfter: retryAfter}, times)
+}
+
+// FailNextWith is FailNext with a custom description, e.g.
+// FailNextWith("editMessageText", 0, 400, "Bad Request: message to edit not found", 1).
+func (s *Server) FailNextWith(method string, chatID int64, code int, description string, times int) {
+	s.failNext(method, chatID, apiError{Code: code, Description: description}, times)
+}
+
+func (s *Server) failNext(method string, chatID int64, e apiError, times int) {
+	if times <= 0 {
+		times = 1
+	}
+	if e.Code == http.StatusTooManyRequests && e.RetryAfter <= 0 {
+		e.RetryAfter = 1
+		e.Description = defaultDescription(e.Code, 1)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, &fault{method: method, chatID: chatID, err: e, remaining: times})
+}
+
+func defaultDescription(code, retryAfter int) string {
+	switch code {
+	case http.StatusTooManyRequests:
+		return "Too Many Requests: retry after " + strconv.Itoa(retryAfter)
+	case http.StatusForbidden:
+		return "Forbidden: bot was blocked by the user"
+	case http.StatusBadRequest:
+		return "Bad Request"
+	case http.StatusUnauthorized:
+		return "Unauthorized"
+	case http.StatusNotFound:
+		return "Not Found"
+	case http.StatusConflict:
+		return "Conflict"
+	case http.StatusInternalServerError:
+		return "Internal Server Error"
+	case http.StatusBadGateway:
+		return "Bad Gateway"
+	}
+	if t := http.StatusText(code); t != "" {
+		return t
+	}
+	return "Error " + strconv.Itoa(code)
+}
+
+// takeFaultLocked consumes the first fault matching the call, if any.
+func (s *Server) takeFaultLocked(method string, r *request) *apiError {
+	chatID, _ := strconv.ParseInt(r.params["chat_id"], 10, 64)
+	for i, f := range s.faults {
+		if f.method != "" && !strings.EqualFold(f.method, method) {
+			continue
+		}
+		if f.chatID != 0 && f.chatID != chatID {
+			continue
+		}
+		f.remaining--
+		if f.remaining <= 0 {
+			s.faults = append(s.faults[:i], s.faults[i+1:]...)
+		}
+		e := f.err
+		return &e
+	}
+	return nil
+}
+
+// --- HTTP plumbing ---------------------------------------------------------
+
+// apiError is a Telegram error answer.
+type apiError struct {
+	Code        int
+	Description string
+	RetryAfter  int
+}
+
+func badRequest(desc string) *apiError {
+	return &apiError{Code: http.StatusBadRequest, Description: "Bad Request: " + desc}
+}
+
+// withDescription is a successful result carrying Telegram's optional
+// top-level "description" (setWebhook, deleteWebhook).
+type withDescription struct {
+	result      any
+	description string
+}
+
+type request struct {
+	params    map[string]string
+	files     map[string][]byte
+	fileNames map[string]string
+}
+
+func (r *request) str(key string) string { return r.params[key] }
+
+func (r *request) has(key string) bool {
+	if _, ok := r.params[key]; ok {
+		return true
+	}
+	_, ok := r.files[key]
+	return ok
+}
+
+func (r *request) boolean(key string) bool {
+	v := strings.ToLower(strings.TrimSpace(r.params[key]))
+	return v == "true" || v == "1"
+}
+
+// integer parses an integer parameter; missing means 0.
+func (r *request) integer(key string) (int64, bool) {
+	v := strings.TrimSpace(r.params[key])
+	if v == "" {
+		return 0, true
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	return n, err == nil
+}
+
+const maxRequestBody = 64 << 20
+
+// parseRequest reads parameters the way the Bot API accepts them: query
+// string, urlencoded, JSON or multipart/form-data bodies.
+func parseRequest(r *http.Request) (*request, error) {
+	req := &request{params: map[string]string{}, files: map[string][]byte{}, fileNames: map[string]string{}}
+	for k, v := range r.URL.Query() {
+		if len(v) > 0 {
+			req.params[k] = v[0]
+		}
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody))
+	if err != nil {
+		return nil, err
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return req, nil // go-telegram sends an empty multipart body for parameterless methods
+	}
+	mediaType, mparams, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mediaType {
+	case "multipart/form-data":
+		form, err := multipart.NewReader(bytes.NewReader(body), mparams["boundary"]).ReadForm(maxRequestBody)
+		if err != nil {
+			return nil, err
+		}
+		defer form.RemoveAll()
+		for k, v := range form.Value {
+			if len(v) > 0 {
+				req.params[k] = v[0]
+			}
+		}
+		for k, fhs := range form.File {
+			if len(fhs) == 0 {
+				continue
+			}
+			f, err := fhs[0].Open()
+			if err != nil {
+				return nil, err
+			}
+			data, err := io.ReadAll(f)
+			f.Close()
+			if err != nil {
+				return nil, err
+			}
+			req.files[k] = data
+			req.fileNames[k] = fhs[0].Filename
+		}
+	case "application/json":
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(body, &m); err != nil {
+			return nil, err
+		}
+		for k, v := range m {
+			var s string
+			if json.Unmarshal(v, &s) == nil {
+				req.params[k] = s
+			} else {
+				req.params[k] = string(v)
+			}
+		}
+	default: // application/x-www-form-urlencoded or unspecified
+		vals, err := url.ParseQuery(string(body))
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range vals {
+			if len(v) > 0 {
+				req.params[k] = v[0]
+			}
+		}
+	}
+	return req, nil
+}
+
+type okBody struct {
+	OK          bool   `json:"ok"`
+	Result      any    `json:"result"`
+	Description string `json:"description,omitempty"`
+}
+
+type errParams struct {
+	RetryAfter int `json:"retry_after,omitempty"`
+}
+
+type errBody struct {
+	OK          bool       `json:"ok"`
+	ErrorCode   int        `json:"error_code"`
+	Description string     `json:"description"`
+	Parameters  *errParams `json:"parameters,omitempty"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		data, _ = json.Marshal(errBody{ErrorCode: status, Description: "Internal Server Error: " + err.Error()})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(data)
+}
+
+func writeError(w http.ResponseWriter, e *apiError) int {
+	b := errBody{ErrorCode: e.Code, Description: e.Description}
+	if e.RetryAfter > 0 {
+		b.Parameters = &errParams{RetryAfter: e.RetryAfter}
+	}
+	writeJSON(w, e.Code, b)
+	return e.Code
+}
+
+func (s *Server) serveHTTP(w http.ResponseWriter, hr *http.Request) {
+	at := time.Now()
+	rest, ok := strings.CutPrefix(hr.URL.Path, "/bot")
+	token, methodName, ok2 := strings.Cut(rest, "/")
+	if !ok || !ok2 || methodName == "" || strings.Contains(methodName, "/") {
+		writeError(w, &apiError{Code: http.StatusNotFound, Description: "Not Found"})
+		return
+	}
+	req, perr := parseRequest(hr)
+	if perr != nil {
+		req = &request{params: map[string]string{}, files: map[string][]byte{}}
+	}
+	spec, known := methodTable[strings.ToLower(methodName)]
+	if known {
+		methodName = spec.name
+	}
+	status := s.dispatch(w, hr, token, methodName, spec, known, req, perr)
+	s.mu.Lock()
+	s.calls = append(s.calls, Call{Method: methodName, Params: req.params, Files: req.files, At: at, Status: status})
+	s.mu.Unlock()
+}
+
+func (s *Server) dispatch(w http.ResponseWriter, hr *http.Request, token, method string, spec methodSpec, known bool, req *request, perr error) int {
+	if token != s.opts.Token {
+		return writeError(w, &apiError{Code: http.StatusUnauthorized, Description: "Unauthorized"})
+	}
+	if !known {
+		return writeError(w, &apiError{Code: http.StatusNotFound, Description: "Not Found"})
+	}
+	if perr != nil {
+		return writeError(w, badRequest("can't parse request: "+perr.Error()))
+	}
+	s.mu.Lock()
+	if f := s.takeFaultLocked(method, req); f != nil {
+		s.mu.Unlock()
+		return writeError(w, f)
+	}
+	var (
+		res  any
+		aerr *apiError
+	)
+	if spec.unlocked != nil {
+		s.mu.Unlock()
+		res, aerr = spec.unlocked(s, hr, req)
+	} else {
+		res, aerr = spec.locked(s, req)
+		s.mu.Unlock()
+	}
+	if aerr != nil {
+		return writeError(w, aerr)
+	}
+	body := okBody{OK: true, Result: res}
+	if wd, ok := res.(withDescription); ok {
+		body.Result, body.Description = wd.result, wd.description
+	}
+	writeJSON(w, http.StatusOK, body)
+	return http.StatusOK
+}
+
+// methodSpec describes one Bot API method. locked handlers run with s.mu
+// held; unlocked ones manage locking themselves (they may block).
+type methodSpec struct {
+	name     string
+	locked   func(s *Server, r *request) (any, *apiError)
+	unlocked func(s *Server, hr *http.Request, r *request) (any, *apiError)
+}
+
+var methodTable map[string]methodSpec
+
+func init() {
+	locked := map[string]func(*Server, *request) (any, *apiError){
+		"getMe":                  (*Server).getMe,
+		"getWebhookInfo":         (*Server).getWebhookInfo,
+		"sendMessage":            (*Server).sendMessage,
+		"sendPhoto":              (*Server).sendPhoto,
+		"sendDocument":           (*Server).sendDocument,
+		"editMessageText":        (*Server).editMessageText,
+		"editMessageReplyMarkup": (*Server).editMessageReplyMarkup,
+		"deleteMessage":          (*Server).deleteMessage,
+		"answerCallbackQuery":    (*Server).answerCallbackQuery,
+		"setMyCommands":          (*Server).setMyCommands,
+		"getMyCommands":          (*Server).getMyCommands,
+		"deleteMyCommands":       (*Server).deleteMyCommands,
+		"setWebhook":             (*Server).setWebhook,
+		"deleteWebhook":          (*Server).deleteWebhook,
+	}
+	methodTable = map[string]methodSpec{}
+	for name, h := range locked {
+		methodTable[strings.ToLower(name)] = methodSpec{name: name, locked: h}
+	}
+	methodTable["getupdates"] = methodSpec{name: "getUpdates", unlocked: (*Server).getUpdates}
+}

@@ -1,0 +1,70 @@
+package bot
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/go-telegram/bot/models"
+)
+
+// maxUpdateBody bounds a webhook request: Telegram's updates are a few KB;
+// anything much larger is not Telegram.
+const maxUpdateBody = 1 << 20
+
+const secretHeader = "X-Telegram-Bot-Api-Secret-Token"
+
+// WebhookHandler takes updates from Telegram in webhook mode. Unlike
+// go-telegram/bot's own handler it checks the secret in constant time (401
+// on mismatch), bounds the body (413), rejects a broken body (400), and
+// answers 200 only once the update is handled — so Telegram keeps one chat's
+// updates in order and re-delivers what failed. Failures that a retry can
+// cure (database or Redis down) get 503; a bug or bad input gets an apology
+// to the user and 200, since a re-delivery would only fail again.
+func (a *App) WebhookHandler() http.Handler {
+	secret := []byte(a.cfg.WebhookSecret)
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			httpError(w, http.StatusMethodNotAllowed, "POST only")
+			return
+		}
+		got := []byte(req.Header.Get(secretHeader))
+		if len(secret) == 0 || subtle.ConstantTimeCompare(got, secret) != 1 {
+			httpError(w, http.StatusUnauthorized, "wrong secret token")
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, maxUpdateBody))
+		if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				httpError(w, http.StatusRequestEntityTooLarge, "update too large")
+				return
+			}
+			httpError(w, http.StatusBadRequest, "unreadable body")
+			return
+		}
+		var upd models.Update
+		if err := json.Unmarshal(body, &upd); err != nil || upd.ID <= 0 {
+			httpError(w, http.StatusBadRequest, "not a Telegram update")
+			return
+		}
+		if err := <-a.dispatcher.Submit(req.Context(), &upd); err != nil {
+			a.log.Warn("webhook update not handled, Telegram will retry", "update_id", upd.ID, "err", err)
+			w.Header().Set("Retry-After", "5")
+			httpError(w, http.StatusServiceUnavailable, "temporary failure")
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"ok":true}`))
+	})
+}
+
+func httpError(w http.ResponseWriter, code int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	b, _ := json.Marshal(map[string]any{"ok": false, "error": msg})
+	_, _ = w.Write(b)
+}

@@ -1,0 +1,122 @@
+// Command cairbot runs the bot and its administration commands. It only
+// wires: configuration, connections, signals and subcommands.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/aurore/cairbot/bot"
+	"github.com/aurore/cairbot/store"
+)
+
+const usage = `cairbot — Telegram assistant of the CAIR
+
+usage:
+  cairbot [run]                 run the bot (long polling, or webhook when WEBHOOK_URL is set)
+  cairbot migrate               apply database migrations
+  cairbot people add --name NAME --role ROLE [--room ROOM] [--lang TAG]
+                                create a person and print his one-time invite code and link
+  cairbot people invite --id ID print a new invite code for someone not yet signed up
+
+Configuration comes from the environment; see README.md.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel()}))
+	if err := run(ctx, os.Args[1:], os.Stdout, log); err != nil {
+		fmt.Fprintln(os.Stderr, "cairbot:", err)
+		os.Exit(1)
+	}
+}
+
+func logLevel() slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(os.Getenv("LOG_LEVEL"))); err != nil {
+		return slog.LevelInfo
+	}
+	return l
+}
+
+func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger) error {
+	cmd := "run"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	if cmd == "help" || cmd == "-h" || cmd == "--help" {
+		fmt.Fprint(out, usage)
+		return nil
+	}
+	cfg, err := bot.FromEnv(os.Getenv)
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	switch cmd {
+	case "run":
+		if err := cfg.RequireToken(); err != nil {
+			return err
+		}
+		pool, rdb, err := connect(ctx, cfg, log, cfg.MigrateOnStart)
+		if err != nil {
+			return err
+		}
+		defer pool.Close()
+		defer rdb.Close()
+		app, err := bot.New(ctx, cfg, bot.Deps{Pool: pool, Redis: rdb, Log: log})
+		if err != nil {
+			return err
+		}
+		return app.Run(ctx)
+	case "migrate":
+		pool, rdb, err := connect(ctx, cfg, log, true)
+		if err != nil {
+			return err
+		}
+		rdb.Close()
+		pool.Close()
+		return nil
+	case "people":
+		pool, err := store.Open(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return err
+		}
+		defer pool.Close()
+		return peopleCommand(ctx, cfg, store.New(pool), args, out)
+	}
+	return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
+}
+
+func connect(ctx context.Context, cfg bot.Config, log *slog.Logger, migrate bool) (*pgxpool.Pool, *redis.Client, error) {
+	pool, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w (is PostgreSQL running? DATABASE_URL)", err)
+	}
+	if migrate {
+		if err := store.Migrate(ctx, pool, log); err != nil {
+			pool.Close()
+			return nil, nil, err
+		}
+	}
+	opts, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		pool.Close()
+		return nil, nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	rdb := redis.NewClient(opts)
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		pool.Close()
+		return nil, nil, errors.Join(fmt.Errorf("redis: %w (is Redis running? REDIS_URL)", err), rdb.Close())
+	}
+	return pool, rdb, nil
+}

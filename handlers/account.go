@@ -1,0 +1,58 @@
+package handlers
+
+import (
+	"context"
+	"strings"
+
+	"github.com/aurore/cairbot/locales"
+)
+
+// Help lists what the person's role can do, in his language.
+func (h *Handlers) Help(ctx context.Context, r *Request) error {
+	if r.Person == nil {
+		_, err := h.reply(ctx, r, r.Loc.T("start.unknown"), nil)
+		return err
+	}
+	var b strings.Builder
+	b.WriteString(r.Loc.T("help.title"))
+	for _, c := range h.Menus.Commands(r.Person.Role, r.Loc) {
+		b.WriteString("\n/" + c.Command + " — " + c.Description)
+	}
+	b.WriteString("\n\n" + r.Loc.T("help.footer"))
+	return h.replyMenu(ctx, r, b.String())
+}
+
+// Cancel leaves any conversation. It always works, whatever the step, even
+// for someone not signed up.
+func (h *Handlers) Cancel(ctx context.Context, r *Request) error {
+	had := r.Conv != nil
+	if err := h.endConversation(ctx, r); err != nil {
+		return err
+	}
+	msg := "cancel.nothing"
+	if had {
+		msg = "cancel.done"
+	}
+	return h.replyMenu(ctx, r, r.Loc.T(msg))
+}
+
+// MyData shows a person everything the bot keeps about him.
+func (h *Handlers) MyData(ctx context.Context, r *Request) error {
+	p := r.Person
+	lang, _ := locales.Lookup(p.Language)
+	room := p.Room
+	if room == "" {
+		room = "—"
+	}
+	return h.replyMenu(ctx, r, r.Loc.T("mydata.summary",
+		"Name", p.DisplayName, "Room", room, "Language", lang.Native, "Role", r.Loc.T("role."+string(p.Role))))
+}
+
+// NotUnderstood answers text that matches nothing: a glossary word gets
+// its explanation, anything else a pointer to the buttons.
+func (h *Handlers) NotUnderstood(ctx context.Context, r *Request) error {
+	if id, ok := locales.MatchTerm(r.Text); ok {
+		return h.replyMenu(ctx, r, r.Loc.T("glossary."+id))
+	}
+	return h.replyMenu(ctx, r, r.Loc.T("error.not_understood"))
+}

@@ -1,0 +1,166 @@
+package handlers
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"unicode"
+
+	"github.com/go-telegram/bot/models"
+
+	"github.com/aurore/cairbot/locales"
+	"github.com/aurore/cairbot/store"
+)
+
+// The invite conversation: staff types the new resident's name and room,
+// picks his language, checks, confirms; the bot answers with the one-time
+// code and deep link to hand over on paper.
+const (
+	stepInviteName    = "invite.name"
+	stepInviteRoom    = "invite.room"
+	stepInviteLang    = "invite.lang"
+	stepInviteConfirm = "invite.confirm"
+)
+
+var roomRe = regexp.MustCompile(`^[A-Za-z0-9-]{1,16}$`)
+
+// InviteStart begins the invite conversation.
+func (h *Handlers) InviteStart(ctx context.Context, r *Request) error {
+	if err := h.setStep(ctx, r, stepInviteName, map[string]string{}); err != nil {
+		return err
+	}
+	_, err := h.reply(ctx, r, r.Loc.T("invite.ask_name"), &models.ReplyKeyboardRemove{RemoveKeyboard: true})
+	return err
+}
+
+// InviteStep takes the typed answers of the invite conversation.
+func (h *Handlers) InviteStep(ctx context.Context, r *Request) error {
+	data := copyData(r.Conv)
+	switch r.step() {
+	case stepInviteName:
+		name, ok := CleanName(r.Text)
+		if !ok {
+			return Fail("invite.bad_name")
+		}
+		data["name"] = name
+		if err := h.setStep(ctx, r, stepInviteRoom, data); err != nil {
+			return err
+		}
+		_, err := h.reply(ctx, r, r.Loc.T("invite.ask_room"), nil)
+		return err
+	case stepInviteRoom:
+		room := strings.ToUpper(strings.TrimSpace(locales.StripBidi(r.Text)))
+		if !roomRe.MatchString(room) {
+			return Fail("invite.bad_room")
+		}
+		data["room"] = room
+		if err := h.setStep(ctx, r, stepInviteLang, data); err != nil {
+			return err
+		}
+		_, err := h.reply(ctx, r, r.Loc.T("invite.ask_language"), languageButtons("inv:lang", ""))
+		return err
+	default:
+		// Waiting for a button: typing does not move on.
+		return Fail("error.not_understood")
+	}
+}
+
+// InviteButton takes the language and confirm buttons of the invite
+// conversation. A button that does not match the current step (old, forged,
+// or from a conversation already ended) changes nothing.
+func (h *Handlers) InviteButton(ctx context.Context, r *Request) error {
+	data := copyData(r.Conv)
+	switch {
+	case r.step() == stepInviteLang && strings.HasPrefix(r.CallbackData, "inv:lang:"):
+		lang, ok := locales.Lookup(strings.TrimPrefix(r.CallbackData, "inv:lang:"))
+		if !ok {
+			return ErrStaleButton
+		}
+		data["lang"] = lang.Tag
+		if err := h.setStep(ctx, r, stepInviteConfirm, data); err != nil {
+			return err
+		}
+		kb := inlineRows([]models.InlineKeyboardButton{
+			{Text: r.Loc.T("button.confirm"), CallbackData: cb("inv", "ok")},
+			{Text: r.Loc.T("button.cancel"), CallbackData: cb("inv", "no")},
+		}, 2)
+		_, err := h.reply(ctx, r, r.Loc.T("invite.confirm",
+			"Name", data["name"], "Room", data["room"], "Language", lang.Native), kb)
+		return err
+	case r.step() == stepInviteConfirm && r.CallbackData == "inv:no":
+		return h.Cancel(ctx, r)
+	case r.step() == stepInviteConfirm && r.CallbackData == "inv:ok":
+		return h.createInvite(ctx, r, data)
+	}
+	return ErrStaleButton
+}
+
+func (h *Handlers) createInvite(ctx context.Context, r *Request, data map[string]string) error {
+	np := store.NewPerson{
+		CentreID:    r.Person.CentreID,
+		Role:        store.RoleResident,
+		DisplayName: data["name"],
+		Room:        data["room"],
+		Floor:       FloorOfRoom(data["room"]),
+		Language:    data["lang"],
+	}
+	expires := r.Now.Add(h.InviteTTL)
+	p, code, err := h.People.CreatePersonWithInvite(ctx, np, &r.Person.ID, expires)
+	if err != nil {
+		return err
+	}
+	if err := h.endConversation(ctx, r); err != nil {
+		return err
+	}
+	return h.replyMenu(ctx, r, r.Loc.T("invite.created",
+		"Name", p.DisplayName, "Room", p.Room, "Code", code,
+		"Link", DeepLink(h.BotUsername(), code), "Expires", r.Loc.F.DateTime(expires)))
+}
+
+// DeepLink is the t.me link that opens the bot with the code.
+func DeepLink(botUsername, code string) string {
+	return "https://t.me/" + botUsername + "?start=" + code
+}
+
+// CleanName trims and collapses spaces; a name is 1–80 printable
+// characters.
+func CleanName(s string) (string, bool) {
+	s = strings.Join(strings.Fields(locales.StripBidi(s)), " ")
+	if s == "" || len([]rune(s)) > 80 {
+		return "", false
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return "", false
+		}
+	}
+	return s, true
+}
+
+// FloorOfRoom reads the floor from a room number written the centre's way,
+// floor first ("214" is on floor 2); other forms have no known floor.
+func FloorOfRoom(room string) *int {
+	if len(room) < 3 || len(room) > 4 {
+		return nil
+	}
+	for _, c := range room {
+		if c < '0' || c > '9' {
+			return nil
+		}
+	}
+	f := int(room[0] - '0')
+	if len(room) == 4 {
+		f = int(room[0]-'0')*10 + int(room[1]-'0')
+	}
+	return &f
+}
+
+func copyData(c *store.Conversation) map[string]string {
+	out := map[string]string{}
+	if c != nil {
+		for k, v := range c.Data {
+			out[k] = v
+		}
+	}
+	return out
+}

@@ -1,0 +1,82 @@
+package handlers
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+)
+
+// Jobs inserts durable jobs (River, in PostgreSQL). InsertTx puts the job
+// in the same transaction as the data that caused it: both exist or
+// neither.
+type Jobs interface {
+	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	InsertTx(ctx context.Context, tx pgx.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
+
+// RegisterWorkers adds every feature's job workers. One line per feature.
+func (h *Handlers) RegisterWorkers(w *river.Workers) {
+	river.AddWorker(w, &NotifyWorker{h: h})
+}
+
+// PeriodicJobs lists the jobs run on a calendar (by the elected leader only,
+// so two bot processes never both run them). One line per feature.
+func (h *Handlers) PeriodicJobs() []*river.PeriodicJob {
+	return nil
+}
+
+// Weekly is a River schedule: every week on Day at Hour:Minute local time
+// (Europe/Paris), computed in the location so that the clock changes of
+// late March and late October keep the wall-clock time.
+type Weekly struct {
+	Loc          *time.Location
+	Day          time.Weekday
+	Hour, Minute int
+}
+
+// Next returns the first matching time strictly after current.
+func (w Weekly) Next(current time.Time) time.Time {
+	t := current.In(w.Loc)
+	d := time.Date(t.Year(), t.Month(), t.Day(), w.Hour, w.Minute, 0, 0, w.Loc)
+	for d.Weekday() != w.Day || !d.After(current) {
+		d = time.Date(d.Year(), d.Month(), d.Day()+1, w.Hour, w.Minute, 0, 0, w.Loc)
+	}
+	return d
+}
+
+// Monthly is a River schedule: every month on Day (1–28) at Hour:Minute
+// local time.
+type Monthly struct {
+	Loc          *time.Location
+	Day          int
+	Hour, Minute int
+}
+
+// Next returns the first matching time strictly after current.
+func (m Monthly) Next(current time.Time) time.Time {
+	t := current.In(m.Loc)
+	d := time.Date(t.Year(), t.Month(), m.Day, m.Hour, m.Minute, 0, 0, m.Loc)
+	if !d.After(current) {
+		d = time.Date(t.Year(), t.Month()+1, m.Day, m.Hour, m.Minute, 0, 0, m.Loc)
+	}
+	return d
+}
+
+// Daily is a River schedule: every day at Hour:Minute local time.
+type Daily struct {
+	Loc          *time.Location
+	Hour, Minute int
+}
+
+// Next returns the first matching time strictly after current.
+func (d Daily) Next(current time.Time) time.Time {
+	t := current.In(d.Loc)
+	n := time.Date(t.Year(), t.Month(), t.Day(), d.Hour, d.Minute, 0, 0, d.Loc)
+	if !n.After(current) {
+		n = time.Date(t.Year(), t.Month(), t.Day()+1, d.Hour, d.Minute, 0, 0, d.Loc)
+	}
+	return n
+}

@@ -1,0 +1,112 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+
+	"github.com/aurore/cairbot/locales"
+	"github.com/aurore/cairbot/store"
+)
+
+// Wrong invite codes are slowed down per Telegram account: after
+// maxCodeTries wrong codes within codeTryWindow, codes are not even looked
+// at until the window ends. Only a counter in Redis that expires is kept —
+// nothing about the person goes to the database.
+const (
+	maxCodeTries  = 5
+	codeTryWindow = 15 * time.Minute
+)
+
+// Start signs a resident up with his one-time code (deep link or typed
+// "/start CODE"), or greets someone already signed up.
+func (h *Handlers) Start(ctx context.Context, r *Request) error {
+	if r.Person != nil {
+		return h.replyMenu(ctx, r, r.Loc.T("start.welcome_back", "Name", r.Person.DisplayName))
+	}
+	if r.Args == "" {
+		_, err := h.reply(ctx, r, r.Loc.T("start.unknown"), nil)
+		return err
+	}
+	return h.redeem(ctx, r, r.Args)
+}
+
+// TextFromStranger handles plain text from someone not signed up: a typed
+// code is tried, anything else gets the polite "ask at the front desk".
+func (h *Handlers) TextFromStranger(ctx context.Context, r *Request) error {
+	if _, ok := store.NormalizeInviteCode(locales.StripBidi(r.Text)); ok {
+		return h.redeem(ctx, r, r.Text)
+	}
+	_, err := h.reply(ctx, r, r.Loc.T("start.unknown"), nil)
+	return err
+}
+
+func (h *Handlers) redeem(ctx context.Context, r *Request, typed string) error {
+	key := "badcode:" + itoa(r.UserID)
+	tries, err := h.Counters.Counter(ctx, key)
+	if err != nil {
+		return err
+	}
+	if tries >= maxCodeTries {
+		return FailN("start.too_many_tries", int(codeTryWindow/time.Minute))
+	}
+	code, ok := store.NormalizeInviteCode(locales.StripBidi(typed))
+	if !ok {
+		return h.wrongCode(ctx, key, "start.code_invalid")
+	}
+	p, err := h.People.RedeemInvite(ctx, code, r.UserID, r.Now)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return h.wrongCode(ctx, key, "start.code_invalid")
+	case errors.Is(err, store.ErrInviteUsed):
+		return h.wrongCode(ctx, key, "start.code_used")
+	case errors.Is(err, store.ErrInviteExpired):
+		return Fail("start.code_expired")
+	case errors.Is(err, store.ErrAlreadyLinked):
+		return Fail("start.already_linked")
+	case err != nil:
+		return err
+	}
+	r.Person = &p
+	// Preselect the language of his Telegram app when we support it, else
+	// the one staff noted when they made his invitation.
+	tag := p.Language
+	if t, ok := locales.Match(telegramLanguage(r)); ok {
+		tag = t
+	}
+	r.Loc = h.Catalog.Localizer(tag)
+	if _, err := h.reply(ctx, r, r.Loc.T("start.welcome", "Name", p.DisplayName), nil); err != nil {
+		return err
+	}
+	return h.sendLanguagePicker(ctx, r, tag)
+}
+
+func (h *Handlers) wrongCode(ctx context.Context, key, msgID string) error {
+	if _, err := h.Counters.HitCounter(ctx, key, codeTryWindow); err != nil {
+		return err
+	}
+	return Fail(msgID)
+}
+
+func telegramLanguage(r *Request) string {
+	if r.From == nil {
+		return ""
+	}
+	return r.From.LanguageCode
+}
+
+// languageButtons names each language in its own script, with a mark on
+// the current or suggested one.
+func languageButtons(prefix string, current string) *models.InlineKeyboardMarkup {
+	var buttons []models.InlineKeyboardButton
+	for _, l := range locales.Languages {
+		label := l.Native
+		if l.Tag == current {
+			label = "✅ " + label
+		}
+		buttons = append(buttons, models.InlineKeyboardButton{Text: label, CallbackData: cb(prefix, l.Tag)})
+	}
+	return inlineRows(buttons, 2)
+}

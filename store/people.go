@@ -1,0 +1,156 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Role is what a person may do. Roles are ordered: each includes the ones
+// before it, except that a resident has no staff rights at all.
+type Role string
+
+// The four roles.
+const (
+	RoleResident    Role = "resident"
+	RoleStaff       Role = "staff"
+	RoleCoordinator Role = "coordinator"
+	RoleAdmin       Role = "admin"
+)
+
+var roleRank = map[Role]int{RoleResident: 0, RoleStaff: 1, RoleCoordinator: 2, RoleAdmin: 3}
+
+// ParseRole validates a role name.
+func ParseRole(s string) (Role, error) {
+	r := Role(s)
+	if _, ok := roleRank[r]; !ok {
+		return "", fmt.Errorf("store: unknown role %q (resident, staff, coordinator, admin)", s)
+	}
+	return r, nil
+}
+
+// AtLeast reports whether r grants everything need grants.
+func (r Role) AtLeast(need Role) bool {
+	have, ok1 := roleRank[r]
+	want, ok2 := roleRank[need]
+	return ok1 && ok2 && have >= want
+}
+
+// Person status values.
+const (
+	StatusActive = "active"
+	StatusAway   = "away"
+	StatusLeft   = "left"
+)
+
+// Person is a resident or a member of staff of one centre.
+type Person struct {
+	ID          int64
+	CentreID    int64
+	Role        Role
+	DisplayName string
+	Room        string
+	Floor       *int
+	Language    string
+	TelegramID  *int64
+	Status      string
+	Unreachable bool
+	OnboardedAt *time.Time
+	ExternalID  *string
+}
+
+const personColumns = `id, centre_id, role, display_name, room, floor, language, telegram_id,
+	status, unreachable, onboarded_at, external_id`
+
+func scanPerson(row pgx.Row) (Person, error) {
+	var p Person
+	err := row.Scan(&p.ID, &p.CentreID, &p.Role, &p.DisplayName, &p.Room, &p.Floor, &p.Language,
+		&p.TelegramID, &p.Status, &p.Unreachable, &p.OnboardedAt, &p.ExternalID)
+	return p, notFound(err)
+}
+
+// NewPerson is what is needed to create a person.
+type NewPerson struct {
+	CentreID    int64
+	Role        Role
+	DisplayName string
+	Room        string
+	Floor       *int
+	Language    string
+	ExternalID  *string
+}
+
+// PersonByTelegramID returns the person linked to a Telegram account, or
+// ErrNotFound. People who left are not returned: their link is dead.
+func (s *Store) PersonByTelegramID(ctx context.Context, telegramID int64) (Person, error) {
+	p, err := scanPerson(s.pool.QueryRow(ctx, `SELECT `+personColumns+` FROM people
+		WHERE telegram_id = $1 AND status <> 'left'`, telegramID))
+	if err != nil {
+		return Person{}, fmt.Errorf("store: person by telegram id: %w", err)
+	}
+	return p, nil
+}
+
+// PersonByID returns one person of a centre, or ErrNotFound. The centre is
+// part of the key so that nobody reaches another centre's people.
+func (s *Store) PersonByID(ctx context.Context, centreID, id int64) (Person, error) {
+	p, err := scanPerson(s.pool.QueryRow(ctx, `SELECT `+personColumns+` FROM people
+		WHERE centre_id = $1 AND id = $2`, centreID, id))
+	if err != nil {
+		return Person{}, fmt.Errorf("store: person %d: %w", id, err)
+	}
+	return p, nil
+}
+
+// SetLanguage saves a person's language choice and marks him onboarded.
+func (s *Store) SetLanguage(ctx context.Context, personID int64, lang string) (firstTime bool, err error) {
+	err = s.pool.QueryRow(ctx, `UPDATE people SET language = $2, updated_at = now(),
+			onboarded_at = COALESCE(onboarded_at, now())
+		WHERE id = $1
+		RETURNING onboarded_at = updated_at`, personID, lang).Scan(&firstTime)
+	if err != nil {
+		return false, fmt.Errorf("store: set language: %w", notFound(err))
+	}
+	return firstTime, nil
+}
+
+// SetUnreachable records whether Telegram refuses our messages to this
+// account (403: the user blocked the bot). It is cleared when he writes again.
+func (s *Store) SetUnreachable(ctx context.Context, telegramID int64, unreachable bool) error {
+	_, err := s.pool.Exec(ctx, `UPDATE people SET unreachable = $2, updated_at = now()
+		WHERE telegram_id = $1 AND unreachable <> $2`, telegramID, unreachable)
+	if err != nil {
+		return fmt.Errorf("store: set unreachable: %w", err)
+	}
+	return nil
+}
+
+// LinkedPeople lists everyone of every centre who has a Telegram account,
+// for setting per-chat command menus at start.
+func (s *Store) LinkedPeople(ctx context.Context) ([]Person, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+personColumns+` FROM people
+		WHERE telegram_id IS NOT NULL AND status <> 'left' ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: linked people: %w", err)
+	}
+	defer rows.Close()
+	var out []Person
+	for rows.Next() {
+		p, err := scanPerson(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: linked people: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+func insertPerson(ctx context.Context, tx pgx.Tx, np NewPerson) (Person, error) {
+	return scanPerson(tx.QueryRow(ctx, `INSERT INTO people
+		(centre_id, role, display_name, room, floor, language, external_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		RETURNING `+personColumns,
+		np.CentreID, np.Role, np.DisplayName, np.Room, np.Floor, np.Language, np.ExternalID))
+}

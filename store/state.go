@@ -1,0 +1,198 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// ErrNoConversation means the user is not in a multi-step conversation.
+var ErrNoConversation = errors.New("store: no conversation")
+
+// ErrUpdateInProgress means another process is handling this update now.
+var ErrUpdateInProgress = errors.New("store: update in progress elsewhere")
+
+// ErrDuplicateUpdate means the update was already handled.
+var ErrDuplicateUpdate = errors.New("store: update already handled")
+
+// Conversation is where a user stands in a multi-step exchange: a named step
+// and the answers gathered so far. Version guards against lost updates.
+type Conversation struct {
+	Step    string            `json:"step"`
+	Data    map[string]string `json:"data,omitempty"`
+	Version int64             `json:"-"`
+}
+
+// State is the Redis side of cairbot: short-lived data that must survive a
+// restart and be shared by every bot process.
+type State struct {
+	rdb    redis.UniversalClient
+	prefix string
+	ttl    time.Duration
+}
+
+// NewState uses keys under prefix (so tests and deployments can share one
+// Redis); conversations expire after ttl of silence.
+func NewState(rdb redis.UniversalClient, prefix string, ttl time.Duration) *State {
+	return &State{rdb: rdb, prefix: prefix, ttl: ttl}
+}
+
+// Redis exposes the client for the rate limiter.
+func (s *State) Redis() redis.UniversalClient { return s.rdb }
+
+// Prefix is the key prefix of this deployment.
+func (s *State) Prefix() string { return s.prefix }
+
+func (s *State) convKey(centreID, chatID, userID int64) string {
+	return s.prefix + ":conv:" + strconv.FormatInt(centreID, 10) + ":" +
+		strconv.FormatInt(chatID, 10) + ":" + strconv.FormatInt(userID, 10)
+}
+
+// Conversation returns the user's conversation in this chat, or
+// ErrNoConversation.
+func (s *State) Conversation(ctx context.Context, centreID, chatID, userID int64) (Conversation, error) {
+	vals, err := s.rdb.HMGet(ctx, s.convKey(centreID, chatID, userID), "v", "body").Result()
+	if err != nil {
+		return Conversation{}, fmt.Errorf("store: get conversation: %w", err)
+	}
+	if vals[0] == nil || vals[1] == nil {
+		return Conversation{}, ErrNoConversation
+	}
+	var c Conversation
+	if err := json.Unmarshal([]byte(vals[1].(string)), &c); err != nil {
+		return Conversation{}, fmt.Errorf("store: decode conversation: %w", err)
+	}
+	if c.Version, err = strconv.ParseInt(vals[0].(string), 10, 64); err != nil {
+		return Conversation{}, fmt.Errorf("store: decode conversation version: %w", err)
+	}
+	return c, nil
+}
+
+// saveConversation writes only if the stored version is still the one the
+// caller read (0 = none), so two updates handled at once cannot silently
+// overwrite each other: the loser gets ErrConflict and nothing changes.
+var saveConversation = redis.NewScript(`
+local cur = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
+if cur ~= tonumber(ARGV[1]) then return -1 end
+local nv = cur + 1
+redis.call('HSET', KEYS[1], 'v', nv, 'body', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return nv`)
+
+// SaveConversation stores c if nobody changed it since it was read, and
+// returns it with its new version. It returns ErrConflict otherwise.
+func (s *State) SaveConversation(ctx context.Context, centreID, chatID, userID int64, c Conversation) (Conversation, error) {
+	body, err := json.Marshal(c)
+	if err != nil {
+		return c, fmt.Errorf("store: encode conversation: %w", err)
+	}
+	nv, err := saveConversation.Run(ctx, s.rdb, []string{s.convKey(centreID, chatID, userID)},
+		c.Version, body, s.ttl.Milliseconds()).Int64()
+	if err != nil {
+		return c, fmt.Errorf("store: save conversation: %w", err)
+	}
+	if nv < 0 {
+		return c, ErrConflict
+	}
+	c.Version = nv
+	return c, nil
+}
+
+// ClearConversation ends any conversation of the user in this chat.
+func (s *State) ClearConversation(ctx context.Context, centreID, chatID, userID int64) error {
+	if err := s.rdb.Del(ctx, s.convKey(centreID, chatID, userID)).Err(); err != nil {
+		return fmt.Errorf("store: clear conversation: %w", err)
+	}
+	return nil
+}
+
+// Update dedupe. Telegram re-delivers an update when we did not confirm it
+// (polling) or did not answer 2xx (webhook); update ids are kept 24 h.
+const (
+	dedupeDoneTTL       = 24 * time.Hour
+	dedupeInProgressTTL = 2 * time.Minute
+)
+
+func (s *State) updateKey(updateID int64) string {
+	return s.prefix + ":upd:" + strconv.FormatInt(updateID, 10)
+}
+
+// claimUpdate marks an update as in progress by owner, unless it is done or
+// in progress by someone else. takeOver lets a lone poller reclaim the marker
+// left by a crashed run of itself.
+var claimUpdate = redis.NewScript(`
+local cur = redis.call('GET', KEYS[1])
+if cur == 'done' then return 'done' end
+if cur and cur ~= ARGV[1] and ARGV[3] ~= '1' then return 'busy' end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 'ok'`)
+
+// ClaimUpdate starts handling an update. It returns ErrDuplicateUpdate when
+// the update was already handled, ErrUpdateInProgress when another process
+// holds it (unless takeOver, for the single poller that restarts after a
+// crash).
+func (s *State) ClaimUpdate(ctx context.Context, updateID int64, owner string, takeOver bool) error {
+	to := "0"
+	if takeOver {
+		to = "1"
+	}
+	res, err := claimUpdate.Run(ctx, s.rdb, []string{s.updateKey(updateID)},
+		owner, dedupeInProgressTTL.Milliseconds(), to).Text()
+	if err != nil {
+		return fmt.Errorf("store: claim update: %w", err)
+	}
+	switch res {
+	case "done":
+		return ErrDuplicateUpdate
+	case "busy":
+		return ErrUpdateInProgress
+	}
+	return nil
+}
+
+// FinishUpdate marks an update handled for 24 h.
+func (s *State) FinishUpdate(ctx context.Context, updateID int64) error {
+	if err := s.rdb.Set(ctx, s.updateKey(updateID), "done", dedupeDoneTTL).Err(); err != nil {
+		return fmt.Errorf("store: finish update: %w", err)
+	}
+	return nil
+}
+
+// ReleaseUpdate forgets an in-progress marker after a failure that should be
+// retried, so the re-delivery is handled instead of swallowed.
+func (s *State) ReleaseUpdate(ctx context.Context, updateID int64) error {
+	if err := s.rdb.Del(ctx, s.updateKey(updateID)).Err(); err != nil {
+		return fmt.Errorf("store: release update: %w", err)
+	}
+	return nil
+}
+
+// HitCounter counts an event for key within window and returns the count so
+// far; used to slow down repeated wrong invite codes.
+func (s *State) HitCounter(ctx context.Context, key string, window time.Duration) (int64, error) {
+	k := s.prefix + ":count:" + key
+	pipe := s.rdb.TxPipeline()
+	incr := pipe.Incr(ctx, k)
+	pipe.ExpireNX(ctx, k, window)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return 0, fmt.Errorf("store: counter: %w", err)
+	}
+	return incr.Val(), nil
+}
+
+// Counter reads a counter without changing it.
+func (s *State) Counter(ctx context.Context, key string) (int64, error) {
+	n, err := s.rdb.Get(ctx, s.prefix+":count:"+key).Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: counter: %w", err)
+	}
+	return n, nil
+}
