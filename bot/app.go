@@ -144,6 +144,11 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 		DefaultLang: cfg.DefaultLanguage,
 		Clock:       deps.Clock,
 		Loc:         cfg.Location,
+		// chores
+		// balance and payments
+		// classes and attendance
+		// appointments and interviews
+		// announcements
 	}
 	a.jobs, err = newJobClient(a.store.Pool(), a.handlers, a.log)
 	if err != nil {
@@ -195,6 +200,18 @@ func (a *App) Run(ctx context.Context) error {
 		return a.runWebhook(ctx)
 	}
 	return a.runPolling(ctx)
+}
+
+// RunWorkers runs only the durable jobs (reminders, broadcasts, monthly
+// charges), without taking updates: `cairbot worker`, a second process
+// sharing the load. River makes sure each job is worked once.
+func (a *App) RunWorkers(ctx context.Context) error {
+	if err := a.jobs.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("bot: start job queue: %w", err)
+	}
+	<-ctx.Done()
+	a.stopJobs()
+	return nil
 }
 
 func (a *App) runPolling(ctx context.Context) error {

@@ -221,3 +221,52 @@ func (h *harness) count(query string, args ...any) int {
 	}
 	return n
 }
+
+// workerProcess starts a second bot process that only works jobs, as
+// `cairbot worker` does, sharing the database and Redis.
+func (h *harness) workerProcess() {
+	h.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	app, err := bot.New(ctx, h.cfg, bot.Deps{Pool: h.pool, Redis: h.rdb,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Clock: h.clock.Now})
+	if err != nil {
+		cancel()
+		h.t.Fatalf("second process: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- app.RunWorkers(ctx) }()
+	h.t.Cleanup(func() { cancel(); <-done })
+}
+
+// jobTimes lists when the pending (not yet worked) jobs of a kind are due.
+func (h *harness) jobTimes(kind string) []time.Time {
+	h.t.Helper()
+	rows, err := h.pool.Query(context.Background(), `SELECT scheduled_at FROM river_job
+		WHERE kind = $1 AND state IN ('available', 'scheduled', 'retryable') ORDER BY scheduled_at`, kind)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []time.Time
+	for rows.Next() {
+		var t time.Time
+		if err := rows.Scan(&t); err != nil {
+			h.t.Fatal(err)
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// runJobsDue makes the scheduled jobs of a kind due before `until` run now:
+// River schedules on the database's clock, so tests that move the bot's
+// clock move the jobs' due times along with it.
+func (h *harness) runJobsDue(kind string, until time.Time) int {
+	h.t.Helper()
+	tag, err := h.pool.Exec(context.Background(), `UPDATE river_job SET scheduled_at = now(), state = 'available'
+		WHERE kind = $1 AND state IN ('scheduled', 'retryable') AND scheduled_at <= $2`, kind, until)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return int(tag.RowsAffected())
+}

@@ -36,5 +36,15 @@ func routes(h *handlers.Handlers) []Route {
 		{Command: "invite", Menu: "menu.invite", Role: store.RoleStaff, Describe: "commands.invite", Handler: h.InviteStart},
 		{Step: "invite", Role: store.RoleStaff, Handler: h.InviteStep},
 		{Callback: "inv", Role: store.RoleStaff, Handler: h.InviteButton},
+
+		// chores
+
+		// balance and payments
+
+		// classes and attendance
+
+		// appointments and interviews
+
+		// announcements
 	}
 }

@@ -130,6 +130,13 @@ type Handlers struct {
 	Jobs  Jobs
 	Clock func() time.Time
 	Loc   *time.Location
+
+	// Feature stores (small interfaces declared in each feature's file).
+	// chores
+	// balance and payments
+	// classes and attendance
+	// appointments and interviews
+	// announcements
 }
 
 // reply sends text to the chat of the request.

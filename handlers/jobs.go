@@ -20,12 +20,23 @@ type Jobs interface {
 // RegisterWorkers adds every feature's job workers. One line per feature.
 func (h *Handlers) RegisterWorkers(w *river.Workers) {
 	river.AddWorker(w, &NotifyWorker{h: h})
+	// chores
+	// balance and payments
+	// classes and attendance
+	// appointments and interviews
+	// announcements
 }
 
 // PeriodicJobs lists the jobs run on a calendar (by the elected leader only,
 // so two bot processes never both run them). One line per feature.
 func (h *Handlers) PeriodicJobs() []*river.PeriodicJob {
-	return nil
+	var jobs []*river.PeriodicJob
+	// chores
+	// balance and payments
+	// classes and attendance
+	// appointments and interviews
+	// announcements
+	return jobs
 }
 
 // Weekly is a River schedule: every week on Day at Hour:Minute local time

@@ -23,6 +23,7 @@ const usage = `cairbot — Telegram assistant of the CAIR
 
 usage:
   cairbot [run]                 run the bot (long polling, or webhook when WEBHOOK_URL is set)
+  cairbot worker                run only the scheduled jobs (reminders, broadcasts), no updates
   cairbot migrate               apply database migrations
   cairbot people add --name NAME --role ROLE [--room ROOM] [--lang TAG]
                                 create a person and print his one-time invite code and link
@@ -78,6 +79,19 @@ func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger) er
 			return err
 		}
 		return app.Run(ctx)
+	case "worker":
+		pool, rdb, err := connect(ctx, cfg, log, false)
+		if err != nil {
+			return err
+		}
+		defer pool.Close()
+		defer rdb.Close()
+		app, err := bot.New(ctx, cfg, bot.Deps{Pool: pool, Redis: rdb, Log: log})
+		if err != nil {
+			return err
+		}
+		return app.RunWorkers(ctx)
+	// imports and other subcommands
 	case "migrate":
 		pool, rdb, err := connect(ctx, cfg, log, true)
 		if err != nil {
