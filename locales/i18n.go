@@ -99,12 +99,6 @@ func (l *Localizer) N(id string, count int, kv ...any) string {
 	return l.render(&i18n.LocalizeConfig{MessageID: id, PluralCount: count, TemplateData: data})
 }
 
-// Has reports whether the language has its own text for id.
-func (l *Localizer) Has(id string) bool {
-	_, tag, err := l.l.LocalizeWithTag(&i18n.LocalizeConfig{MessageID: id, PluralCount: 1})
-	return err == nil && tag.String() == l.Tag
-}
-
 func (l *Localizer) data(kv []any) map[string]any {
 	data := make(map[string]any, len(kv)/2+1)
 	for i := 0; i+1 < len(kv); i += 2 {
