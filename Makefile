@@ -3,7 +3,7 @@ GO        ?= go
 PKGS      := ./...
 BIN       := bin/cairbot
 
-.PHONY: run build test lint bench services add-string i18n-extract i18n-merge
+.PHONY: run build test lint bench services add-string i18n-translate i18n-apply
 
 run: services
 	@if [ -z "$$TELEGRAM_TOKEN" ]; then \
@@ -38,3 +38,10 @@ services:
 # listed as untranslated by the completeness test).
 add-string:
 	@scripts/add-string.sh "$(ID)" "$(TEXT)"
+
+# Translation workflow on go-i18n's own tooling (docs/LANGUAGES.md).
+i18n-translate:
+	@scripts/i18n-translate.sh "$(LANG)"
+
+i18n-apply:
+	@scripts/i18n-apply.sh "$(LANG)"

@@ -495,3 +495,37 @@ func TestNothingTakenIsLostOnStop(t *testing.T) {
 	}
 	h.quiet(u, n+2)
 }
+
+// TestRightToLeftTextAsSent checks the exact bytes a resident receives:
+// in Arabic-script languages every value inside a sentence (a Latin name, a
+// room number) is isolated so it keeps its order; Tigrinya, Amharic and
+// Russian texts never carry direction marks.
+func TestRightToLeftTextAsSent(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	tests := []struct {
+		lang string
+		rtl  bool
+	}{
+		{"ar", true}, {"fa-AF", true}, {"ps", true}, {"ur", true},
+		{"ti", false}, {"am", false}, {"ru", false}, {"fr", false},
+	}
+	for i, tt := range tests {
+		u := telegramtest.User{ID: 16000 + int64(i)}
+		p, n := h.signUp(u, store.RoleResident, "Ahmad K.", tt.lang)
+		h.tg.SendText(u, "/mydata")
+		got := h.waitText(u, n+1).Text
+		name := "Ahmad K."
+		room := p.Room
+		if tt.rtl {
+			name = "\u2068Ahmad K.\u2069"
+			room = "\u2068" + room + "\u2069"
+		}
+		if !strings.Contains(got, name) || !strings.Contains(got, room) {
+			t.Errorf("%s: %q lacks %q / %q", tt.lang, got, name, room)
+		}
+		if !tt.rtl && strings.ContainsAny(got, "\u2066\u2067\u2068\u2069\u200e\u200f\u202a\u202b\u202c\u202d\u202e") {
+			t.Errorf("%s is left to right but got direction marks: %q", tt.lang, got)
+		}
+	}
+}
