@@ -1,0 +1,130 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+
+	"github.com/aurore/cairbot/bot/telegramtest"
+	"github.com/aurore/cairbot/store/storetest"
+)
+
+func newTestSender(t *testing.T, global, burst int) (*Sender, *telegramtest.Server, *[]int64) {
+	t.Helper()
+	srv := telegramtest.New(t, telegramtest.Options{})
+	tg, err := tgbot.New(srv.Token(), tgbot.WithServerURL(srv.URL()), tgbot.WithSkipGetMe())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb, prefix := storetest.NewRedis(t)
+	var mu sync.Mutex
+	var unreachable []int64
+	s := NewSender(tg, rdb, slog.New(slog.NewTextHandler(io.Discard, nil)), SenderOptions{
+		GlobalPerSecond: global, ChatBurst: burst, Prefix: prefix, BaseBackoff: 20 * time.Millisecond,
+		Unreachable: func(_ context.Context, id int64) { mu.Lock(); unreachable = append(unreachable, id); mu.Unlock() },
+	})
+	return s, srv, &unreachable
+}
+
+func TestSenderKeepsOneChatUnderOneMessagePerSecond(t *testing.T) {
+	t.Parallel()
+	s, srv, _ := newTestSender(t, 25, 2)
+	srv.AddChat(42)
+	for i := 0; i < 5; i++ {
+		if _, err := s.SendMessage(context.Background(), &tgbot.SendMessageParams{ChatID: int64(42), Text: "x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	times := srv.SendTimes(42)
+	if len(times) != 5 {
+		t.Fatalf("sent %d, want 5", len(times))
+	}
+	// A burst of 2, then one per second: the 5th message cannot leave
+	// before 3 seconds after the first (lower bounds only: a slow machine
+	// cannot make this fail).
+	if gap := times[4].Sub(times[0]); gap < 2900*time.Millisecond {
+		t.Fatalf("5 messages to one chat in %v; want ≥ 3s with a burst of 2", gap)
+	}
+}
+
+func TestSenderKeepsUnderGlobalRate(t *testing.T) {
+	t.Parallel()
+	s, srv, _ := newTestSender(t, 10, 3)
+	var wg sync.WaitGroup
+	for i := int64(1); i <= 30; i++ {
+		srv.AddChat(i)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := s.SendMessage(context.Background(), &tgbot.SendMessageParams{ChatID: i, Text: "x"}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	var first, last time.Time
+	for i := int64(1); i <= 30; i++ {
+		for _, at := range srv.SendTimes(i) {
+			if first.IsZero() || at.Before(first) {
+				first = at
+			}
+			if at.After(last) {
+				last = at
+			}
+		}
+	}
+	// 10/s with a burst of 10: 30 messages need at least 2 seconds.
+	if gap := last.Sub(first); gap < 1900*time.Millisecond {
+		t.Fatalf("30 messages over all chats in %v; want ≥ 2s at 10/s", gap)
+	}
+}
+
+func TestSenderErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		code      int
+		times     int
+		wantCalls int
+		wantErr   error
+		unreach   bool
+	}{
+		{"429 waits retry_after then delivers", 429, 1, 2, nil, false},
+		{"5xx retried with backoff", 502, 3, 4, nil, false},
+		{"5xx gives up after 5 tries", 500, 10, 5, errAny, false},
+		{"403 marks unreachable, no retry", 403, 1, 1, ErrUnreachable, true},
+		{"400 is not retried", 400, 1, 1, tgbot.ErrorBadRequest, false},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s, srv, unreachable := newTestSender(t, 25, 3)
+			chat := int64(100 + i)
+			srv.AddChat(chat)
+			srv.FailNext("sendMessage", chat, tt.code, 1, tt.times)
+			_, err := s.SendMessage(context.Background(), &tgbot.SendMessageParams{ChatID: chat, Text: "x"})
+			switch {
+			case tt.wantErr == nil && err != nil:
+				t.Fatalf("err = %v", err)
+			case tt.wantErr == errAny && err == nil:
+				t.Fatal("no error")
+			case tt.wantErr != nil && tt.wantErr != errAny && !errors.Is(err, tt.wantErr):
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+			if got := len(srv.CallsTo("sendMessage")); got != tt.wantCalls {
+				t.Fatalf("calls = %d, want %d", got, tt.wantCalls)
+			}
+			if tt.unreach != (len(*unreachable) == 1) {
+				t.Fatalf("unreachable = %v", *unreachable)
+			}
+		})
+	}
+}
+
+var errAny = errors.New("any error")

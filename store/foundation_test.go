@@ -1,0 +1,144 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aurore/cairbot/store"
+	"github.com/aurore/cairbot/store/storetest"
+)
+
+func TestInviteLifecycle(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := store.New(storetest.NewPool(t))
+	c, err := st.EnsureCentre(ctx, "test-centre", "Test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	p, code, err := st.CreatePersonWithInvite(ctx, store.NewPerson{CentreID: c.ID, Role: store.RoleResident,
+		DisplayName: "Ahmad K.", Room: "214", Language: "fa-AF"}, nil, now.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if norm, ok := store.NormalizeInviteCode(" " + code[:5] + "-" + code[5:] + " "); !ok || norm != code {
+		t.Fatalf("normalize(%q) = %q, %v", code, norm, ok)
+	}
+	if _, err := st.RedeemInvite(ctx, "AAAAAAAAAA", 1, now); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown code: %v", err)
+	}
+	if _, err := st.RedeemInvite(ctx, code, 1, now.Add(2*time.Hour)); !errors.Is(err, store.ErrInviteExpired) {
+		t.Fatalf("expired code: %v", err)
+	}
+
+	// Two accounts race for one code: exactly one wins.
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = st.RedeemInvite(ctx, code, int64(100+i), now)
+		}()
+	}
+	wg.Wait()
+	wins := 0
+	for _, e := range errs {
+		switch {
+		case e == nil:
+			wins++
+		case !errors.Is(e, store.ErrInviteUsed):
+			t.Fatalf("loser got %v, want ErrInviteUsed", e)
+		}
+	}
+	if wins != 1 {
+		t.Fatalf("%d redemptions won, want 1 (%v)", wins, errs)
+	}
+	got, err := st.PersonByID(ctx, c.ID, p.ID)
+	if err != nil || got.TelegramID == nil {
+		t.Fatalf("person after redeem: %+v %v", got, err)
+	}
+	// Another centre cannot see him.
+	other, _ := st.EnsureCentre(ctx, "other", "Other")
+	if _, err := st.PersonByID(ctx, other.ID, p.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("cross-centre read: %v", err)
+	}
+	// A linked person cannot be re-invited; the Telegram account cannot take a second person.
+	if _, err := st.ReissueInvite(ctx, c.ID, p.ID, nil, now.Add(time.Hour)); !errors.Is(err, store.ErrAlreadyLinked) {
+		t.Fatalf("reissue for linked: %v", err)
+	}
+	_, code2, _ := st.CreatePersonWithInvite(ctx, store.NewPerson{CentreID: c.ID, Role: store.RoleResident,
+		DisplayName: "Yonas", Language: "ti"}, nil, now.Add(time.Hour))
+	if _, err := st.RedeemInvite(ctx, code2, *got.TelegramID, now); !errors.Is(err, store.ErrAlreadyLinked) {
+		t.Fatalf("second person on one account: %v", err)
+	}
+	var n int
+	_ = st.Pool().QueryRow(ctx, `SELECT count(*) FROM invites WHERE code_hash = convert_to($1, 'UTF8')`, code).Scan(&n)
+	if n != 0 {
+		t.Fatal("invite code stored in clear")
+	}
+}
+
+func TestConversationCompareAndSet(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rdb, prefix := storetest.NewRedis(t)
+	st := store.NewState(rdb, prefix, time.Minute)
+	if _, err := st.Conversation(ctx, 1, 2, 3); !errors.Is(err, store.ErrNoConversation) {
+		t.Fatalf("empty: %v", err)
+	}
+	c1, err := st.SaveConversation(ctx, 1, 2, 3, store.Conversation{Step: "invite.name"})
+	if err != nil || c1.Version != 1 {
+		t.Fatalf("first save: %+v %v", c1, err)
+	}
+	// Two handlers read version 1 and both write: only the first succeeds.
+	a, b := c1, c1
+	a.Step, b.Step = "invite.room", "invite.lang"
+	if _, err := st.SaveConversation(ctx, 1, 2, 3, a); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SaveConversation(ctx, 1, 2, 3, b); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("lost update not detected: %v", err)
+	}
+	got, _ := st.Conversation(ctx, 1, 2, 3)
+	if got.Step != "invite.room" || got.Version != 2 {
+		t.Fatalf("stored %+v", got)
+	}
+	if err := st.ClearConversation(ctx, 1, 2, 3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Conversation(ctx, 1, 2, 3); !errors.Is(err, store.ErrNoConversation) {
+		t.Fatalf("after clear: %v", err)
+	}
+}
+
+func TestUpdateDedupe(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rdb, prefix := storetest.NewRedis(t)
+	st := store.NewState(rdb, prefix, time.Minute)
+	if err := st.ClaimUpdate(ctx, 7, "a", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ClaimUpdate(ctx, 7, "b", false); !errors.Is(err, store.ErrUpdateInProgress) {
+		t.Fatalf("second process: %v", err)
+	}
+	if err := st.ClaimUpdate(ctx, 7, "b", true); err != nil {
+		t.Fatalf("poller taking over its crashed run: %v", err)
+	}
+	if err := st.FinishUpdate(ctx, 7); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ClaimUpdate(ctx, 7, "c", true); !errors.Is(err, store.ErrDuplicateUpdate) {
+		t.Fatalf("done update: %v", err)
+	}
+	_ = st.ClaimUpdate(ctx, 8, "a", false)
+	_ = st.ReleaseUpdate(ctx, 8)
+	if err := st.ClaimUpdate(ctx, 8, "b", false); err != nil {
+		t.Fatalf("released update not claimable: %v", err)
+	}
+}
