@@ -49,8 +49,8 @@ func (h *Handlers) InviteStep(ctx context.Context, r *Request) error {
 		_, err := h.reply(ctx, r, r.Loc.T("invite.ask_room"), nil)
 		return err
 	case stepInviteRoom:
-		room := strings.ToUpper(strings.TrimSpace(locales.StripBidi(r.Text)))
-		if !roomRe.MatchString(room) {
+		room, ok := CleanRoom(r.Text)
+		if !ok {
 			return Fail("invite.bad_room")
 		}
 		data["room"] = room
@@ -115,6 +115,13 @@ func (h *Handlers) createInvite(ctx context.Context, r *Request, data map[string
 	return h.replyMenu(ctx, r, r.Loc.T("invite.created",
 		"Name", p.DisplayName, "Room", p.Room, "Code", code,
 		"Link", DeepLink(h.BotUsername(), code), "Expires", r.Loc.F.DateTime(expires)))
+}
+
+// CleanRoom reads a room number as typed (any digits, spaces, bidi marks):
+// 1–16 letters, digits or dashes, upper-cased.
+func CleanRoom(s string) (string, bool) {
+	room := strings.ToUpper(strings.TrimSpace(locales.ASCIIDigits(locales.StripBidi(s))))
+	return room, roomRe.MatchString(room)
 }
 
 // DeepLink is the t.me link that opens the bot with the code.

@@ -78,9 +78,11 @@ func newPerson(centreID int64, name, role, room, lang string) (store.NewPerson, 
 	if _, ok := locales.Lookup(lang); !ok {
 		return store.NewPerson{}, fmt.Errorf("--lang: %q is not one of %s", lang, tags())
 	}
-	room = strings.ToUpper(strings.TrimSpace(room))
-	if len(room) > 16 {
-		return store.NewPerson{}, fmt.Errorf("--room: at most 16 characters")
+	if room != "" {
+		var ok bool
+		if room, ok = handlers.CleanRoom(room); !ok {
+			return store.NewPerson{}, fmt.Errorf("--room: 1 to 16 letters, digits or dashes")
+		}
 	}
 	return store.NewPerson{CentreID: centreID, Role: r, DisplayName: clean, Room: room,
 		Floor: handlers.FloorOfRoom(room), Language: lang}, nil
