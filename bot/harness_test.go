@@ -48,7 +48,7 @@ func (c *clock) Advance(d time.Duration) {
 // harness runs a real cairbot (polling or webhook) against the fake Bot API
 // server, a fresh PostgreSQL database and a Redis prefix of its own.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	tg      *telegramtest.Server
 	pool    *pgxpool.Pool
 	rdb     *redis.Client
@@ -83,7 +83,7 @@ func webhookMode(h *harness) {
 	h.cfg.WebhookSecret = "s3cret_token-for-tests"
 }
 
-func newHarness(t *testing.T, opts ...harnessOption) *harness {
+func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	t.Helper()
 	tg := telegramtest.New(t, telegramtest.Options{})
 	pool := storetest.NewPool(t)
