@@ -529,3 +529,32 @@ func TestRightToLeftTextAsSent(t *testing.T) {
 		}
 	}
 }
+
+func TestGlossaryWordsAreExplainedInTheResidentsLanguage(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	tests := []struct {
+		lang, typed, term string
+	}{
+		{"fa-AF", "ofbra", "ofpra"},
+		{"ti", "OPRA?", "ofpra"},
+		{"ar", "siao", "siao"},
+		{"so", "titre de sejour", "titre_sejour"},
+		{"ru", "Caf", "caf"},
+		{"bn", "dalo!", "dalo"},
+	}
+	for i, tt := range tests {
+		u := telegramtest.User{ID: 17000 + int64(i)}
+		_, n := h.signUp(u, store.RoleResident, "Ali", tt.lang)
+		h.tg.SendText(u, tt.typed)
+		if got := h.waitText(u, n+1).Text; got != h.loc(tt.lang).T("glossary."+tt.term) {
+			t.Errorf("%s %q → %q, want the %s explanation", tt.lang, tt.typed, got, tt.term)
+		}
+	}
+	u := telegramtest.User{ID: 17100}
+	_, n := h.signUp(u, store.RoleResident, "Ali", "en")
+	h.tg.SendText(u, "caffe latte")
+	if got := h.waitText(u, n+1).Text; got != h.loc("en").T("error.not_understood") {
+		t.Errorf("non-term → %q", got)
+	}
+}
