@@ -64,11 +64,11 @@ func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger) er
 		return fmt.Errorf("configuration:\n%w", err)
 	}
 	switch cmd {
-	case "run":
+	case "run", "worker":
 		if err := cfg.RequireToken(); err != nil {
 			return err
 		}
-		pool, rdb, err := connect(ctx, cfg, log, cfg.MigrateOnStart)
+		pool, rdb, err := connect(ctx, cfg, log, cfg.MigrateOnStart && cmd == "run")
 		if err != nil {
 			return err
 		}
@@ -77,20 +77,11 @@ func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger) er
 		app, err := bot.New(ctx, cfg, bot.Deps{Pool: pool, Redis: rdb, Log: log})
 		if err != nil {
 			return err
+		}
+		if cmd == "worker" {
+			return app.RunWorkers(ctx)
 		}
 		return app.Run(ctx)
-	case "worker":
-		pool, rdb, err := connect(ctx, cfg, log, false)
-		if err != nil {
-			return err
-		}
-		defer pool.Close()
-		defer rdb.Close()
-		app, err := bot.New(ctx, cfg, bot.Deps{Pool: pool, Redis: rdb, Log: log})
-		if err != nil {
-			return err
-		}
-		return app.RunWorkers(ctx)
 	// imports and other subcommands
 	case "migrate":
 		pool, rdb, err := connect(ctx, cfg, log, true)
