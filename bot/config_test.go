@@ -20,7 +20,7 @@ func TestFromEnv(t *testing.T) {
 		{"bad db", map[string]string{"DATABASE_URL": "mysql://x"}, "DATABASE_URL"},
 		{"bad redis", map[string]string{"REDIS_URL": "localhost:6379"}, "REDIS_URL"},
 		{"bad duration", map[string]string{"INVITE_TTL": "two weeks"}, "INVITE_TTL"},
-		{"rate over telegram's", map[string]string{"SEND_RATE_GLOBAL": "31"}, "SEND_RATE_GLOBAL"},
+		{"rate over telegram's", map[string]string{"SEND_RATE_GLOBAL": "30"}, "SEND_RATE_GLOBAL"},
 		{"bad bool", map[string]string{"MIGRATE_ON_START": "maybe"}, "MIGRATE_ON_START"},
 	}
 	for _, tt := range tests {

@@ -65,7 +65,10 @@ func NewSender(tg *tgbot.Bot, rdb redis.UniversalClient, log *slog.Logger, o Sen
 		tg:      tg,
 		limiter: redis_rate.NewLimiter(rdb),
 		prefix:  o.Prefix,
-		global:  redis_rate.Limit{Rate: o.GlobalPerSecond, Burst: o.GlobalPerSecond, Period: time.Second},
+		// No burst overall: messages are paced evenly, so no one-second
+		// window holds more than GlobalPerSecond+1 — under Telegram's 30/s
+		// even right after a quiet spell.
+		global: redis_rate.Limit{Rate: o.GlobalPerSecond, Burst: 1, Period: time.Second},
 		// One per second on average; a burst of a few lets a reply of two or
 		// three messages go out at once, as Telegram allows.
 		perChat:            redis_rate.Limit{Rate: 1, Burst: o.ChatBurst, Period: time.Second},
