@@ -145,10 +145,21 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 		Clock:       deps.Clock,
 		Loc:         cfg.Location,
 		// chores
+		Chores: a.store,
 		// balance and payments
+		Money:     a.store,
+		Residents: a.store,
 		// classes and attendance
+		ClassStore:          a.store,
+		AttendanceStore:     a.store,
+		AttendanceDrafts:    a.state,
+		ClassReminderBefore: cfg.ClassReminderBefore,
+		AbsenceAlertAfter:   cfg.ClassAbsenceAlert,
 		// appointments and interviews
+		AppointmentStore:   a.store,
+		InterviewReminders: cfg.InterviewReminders,
 		// announcements
+		Announcements: a.store,
 	}
 	a.jobs, err = newJobClient(a.store.Pool(), a.handlers, a.log)
 	if err != nil {

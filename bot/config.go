@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aurore/cairbot/handlers"
 	"github.com/aurore/cairbot/locales"
 )
 
@@ -35,6 +36,11 @@ type Config struct {
 	GlobalRate      int           // SEND_RATE_GLOBAL: messages per second, all chats
 	ChatRate        int           // SEND_RATE_CHAT_BURST: short burst allowed per chat (1/s on average)
 	MigrateOnStart  bool          // MIGRATE_ON_START
+	// classes and attendance
+	ClassReminderBefore time.Duration // CLASS_REMINDER_BEFORE: reminder this long before each class
+	ClassAbsenceAlert   int           // CLASS_ABSENCE_ALERT: unexcused absences in a row that alert the coordinators
+	// appointments and interviews
+	InterviewReminders []time.Duration // INTERVIEW_REMINDERS: before each appointment, e.g. "24h,2h"
 }
 
 // Defaults are the local values that let `make run` work with nothing but
@@ -56,6 +62,11 @@ func Defaults() Config {
 		GlobalRate:      25,
 		ChatRate:        3,
 		MigrateOnStart:  true,
+		// classes and attendance
+		ClassReminderBefore: time.Hour,
+		ClassAbsenceAlert:   2,
+		// appointments and interviews
+		InterviewReminders: []time.Duration{24 * time.Hour, 2 * time.Hour},
 	}
 }
 
@@ -113,7 +124,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	dur("INVITE_TTL", &c.InviteTTL)
 	dur("CONVERSATION_TTL", &c.ConversationTTL)
 	num("WORKERS", &c.Workers, 1, 1024)
-	num("SEND_RATE_GLOBAL", &c.GlobalRate, 1, 30)
+	num("SEND_RATE_GLOBAL", &c.GlobalRate, 1, 29)
 	num("SEND_RATE_CHAT_BURST", &c.ChatRate, 1, 5)
 	if v := strings.TrimSpace(getenv("MIGRATE_ON_START")); v != "" {
 		b, err := strconv.ParseBool(v)
@@ -121,6 +132,20 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("MIGRATE_ON_START: %q must be true or false", v))
 		}
 		c.MigrateOnStart = b
+	}
+	// classes and attendance
+	dur("CLASS_REMINDER_BEFORE", &c.ClassReminderBefore)
+	if c.ClassReminderBefore < time.Minute || c.ClassReminderBefore > 24*time.Hour {
+		errs = append(errs, fmt.Errorf("CLASS_REMINDER_BEFORE: %v must be from 1m to 24h", c.ClassReminderBefore))
+	}
+	num("CLASS_ABSENCE_ALERT", &c.ClassAbsenceAlert, 1, 20)
+	// appointments and interviews
+	if v := strings.TrimSpace(getenv("INTERVIEW_REMINDERS")); v != "" {
+		d, err := handlers.ParseReminderOffsets(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("INTERVIEW_REMINDERS: %w", err))
+		}
+		c.InterviewReminders = d
 	}
 	errs = append(errs, c.validate()...)
 	return c, errors.Join(errs...)

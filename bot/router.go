@@ -90,23 +90,26 @@ func (rt *Router) Match(r *handlers.Request) match {
 	return match{route: Route{Role: store.RoleResident, Handler: rt.fallback}, found: true}
 }
 
-// MainMenu is the reply keyboard of a role: every menu route it may use,
-// two buttons a row, each with its emoji.
+// MainMenu is the reply keyboard of a role: the role's own buttons first,
+// then the ones everybody has (help, language), two a row, each with its
+// emoji. Staff do not get a resident's personal buttons (his chores, his
+// balance), which would show them nothing.
 func (rt *Router) MainMenu(role store.Role, loc *locales.Localizer) *models.ReplyKeyboardMarkup {
-	var rows [][]models.KeyboardButton
-	var row []models.KeyboardButton
-	for _, r := range rt.routes {
-		if r.Menu == "" || !allowed(role, r.Role) {
-			continue
-		}
-		row = append(row, models.KeyboardButton{Text: loc.T(r.Menu)})
-		if len(row) == 2 {
-			rows = append(rows, row)
-			row = nil
+	var buttons []models.KeyboardButton
+	for _, last := range []bool{false, true} {
+		for _, r := range rt.routes {
+			if r.Menu == "" || r.Last != last || !allowed(role, r.Role) {
+				continue
+			}
+			if role != store.RoleResident && r.Role == store.RoleResident && !r.Everyone {
+				continue
+			}
+			buttons = append(buttons, models.KeyboardButton{Text: loc.T(r.Menu)})
 		}
 	}
-	if len(row) > 0 {
-		rows = append(rows, row)
+	var rows [][]models.KeyboardButton
+	for i := 0; i < len(buttons); i += 2 {
+		rows = append(rows, buttons[i:min(i+2, len(buttons))])
 	}
 	return &models.ReplyKeyboardMarkup{Keyboard: rows, ResizeKeyboard: true, IsPersistent: true}
 }
@@ -117,6 +120,9 @@ func (rt *Router) Commands(role store.Role, loc *locales.Localizer) []models.Bot
 	var out []models.BotCommand
 	for _, r := range rt.routes {
 		if r.Command == "" || r.Describe == "" || !allowed(role, r.Role) {
+			continue
+		}
+		if role != store.RoleResident && r.Role == store.RoleResident && !r.Everyone {
 			continue
 		}
 		out = append(out, models.BotCommand{Command: r.Command, Description: loc.T(r.Describe)})

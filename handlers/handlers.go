@@ -133,10 +133,21 @@ type Handlers struct {
 
 	// Feature stores (small interfaces declared in each feature's file).
 	// chores
+	Chores Chores
 	// balance and payments
+	Money     Money
+	Residents Residents
 	// classes and attendance
+	ClassStore          Classes
+	AttendanceStore     Attendance
+	AttendanceDrafts    AttendanceDrafts
+	ClassReminderBefore time.Duration // before each class; 0 means DefaultClassReminderBefore
+	AbsenceAlertAfter   int           // unexcused absences in a row; 0 means DefaultAbsenceAlertAfter
 	// appointments and interviews
+	AppointmentStore   AppointmentStore
+	InterviewReminders []time.Duration // before each appointment; nil means DefaultInterviewReminders
 	// announcements
+	Announcements AnnouncementStore
 }
 
 // reply sends text to the chat of the request.

@@ -15,25 +15,50 @@ import (
 type Jobs interface {
 	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 	InsertTx(ctx context.Context, tx pgx.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	// JobCancelTx takes a queued job out in the caller's transaction (a
+	// rescheduled or cancelled appointment's reminders).
+	JobCancelTx(ctx context.Context, tx pgx.Tx, jobID int64) (*rivertype.JobRow, error)
 }
 
 // RegisterWorkers adds every feature's job workers. One line per feature.
 func (h *Handlers) RegisterWorkers(w *river.Workers) {
 	river.AddWorker(w, &NotifyWorker{h: h})
 	// chores
+	river.AddWorker(w, &ChoresWeeklyWorker{h: h})
+	river.AddWorker(w, &ChoreReminderWorker{h: h})
+	river.AddWorker(w, &ChoreMessageWorker{h: h})
 	// balance and payments
+	river.AddWorker(w, &MonthlyChargesWorker{h: h})
+	river.AddWorker(w, &StatementWorker{h: h})
+	river.AddWorker(w, &ReceiptWorker{h: h})
 	// classes and attendance
+	river.AddWorker(w, &ClassPlanWorker{h: h})
+	river.AddWorker(w, &ClassReminderWorker{h: h})
+	river.AddWorker(w, &ClassNoticeWorker{h: h})
+	river.AddWorker(w, &AbsenceAlertWorker{h: h})
 	// appointments and interviews
+	river.AddWorker(w, &AppointmentReminderWorker{h: h})
+	river.AddWorker(w, &AppointmentNoAnswerWorker{h: h})
 	// announcements
+	river.AddWorker(w, &AnnounceWorker{h: h})
+	river.AddWorker(w, &AnnounceProgressWorker{h: h})
 }
 
 // PeriodicJobs lists the jobs run on a calendar (by the elected leader only,
 // so two bot processes never both run them). One line per feature.
 func (h *Handlers) PeriodicJobs() []*river.PeriodicJob {
 	var jobs []*river.PeriodicJob
-	// chores
-	// balance and payments
+	// chores: Monday 08:00 Paris, the week's rota and each resident's turns.
+	jobs = append(jobs, h.choresWeeklyJob())
+	// balance and payments: the 1st of each month at 09:00 Paris, the
+	// month's charges, then each resident's statement.
+	jobs = append(jobs, h.monthlyChargesJob())
 	// classes and attendance
+	// The planner queues each class's reminder (unique per class), hourly
+	// so that a class added or moved today is planned in time.
+	jobs = append(jobs, river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+		func() (river.JobArgs, *river.InsertOpts) { return ClassPlanArgs{}, nil },
+		&river.PeriodicJobOpts{ID: "class_plan", RunOnStart: true}))
 	// appointments and interviews
 	// announcements
 	return jobs

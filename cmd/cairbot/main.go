@@ -28,6 +28,22 @@ usage:
   cairbot people add --name NAME --role ROLE [--room ROOM] [--lang TAG]
                                 create a person and print his one-time invite code and link
   cairbot people invite --id ID print a new invite code for someone not yet signed up
+  cairbot import residents FILE.csv [--centre SLUG]
+                                create or update residents (all or nothing, see docs/examples/residents.csv)
+  cairbot import classes FILE.csv [--centre SLUG]
+                                create or update class groups, weekly sessions and enrolments
+                                (all or nothing, see docs/examples/classes.csv)
+  cairbot import chores FILE.csv [--centre SLUG]
+                                create or update cleaning areas and who is on the rota
+                                (all or nothing, see docs/examples/chores.csv)
+  cairbot payment add --room ROOM --amount 12,50 [--id ID]
+                                record a payment; the resident gets his numbered receipt
+  cairbot payment reverse --receipt R-2026-000123
+                                cancel a mistaken payment with a correction entry
+  cairbot money settings [--rate 15] [--min-left 30] [--meals=false] [--arrival prorata|full|free]
+                                show or set how the centre computes contributions
+  cairbot money charges [--month 2026-12]
+                                post a month's charges now (the bot does it on the 1st at 09:00)
 
 Configuration comes from the environment; see README.md.
 `
@@ -83,6 +99,12 @@ func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger) er
 		}
 		return app.Run(ctx)
 	// imports and other subcommands
+	case "import":
+		return importCommand(ctx, cfg, args, out)
+	case "payment":
+		return paymentCommand(ctx, cfg, args, out)
+	case "money":
+		return moneyCommand(ctx, cfg, args, out)
 	case "migrate":
 		pool, rdb, err := connect(ctx, cfg, log, true)
 		if err != nil {

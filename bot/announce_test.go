@@ -1,0 +1,599 @@
+package bot_test
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aurore/cairbot/bot/telegramtest"
+	"github.com/aurore/cairbot/locales"
+	"github.com/aurore/cairbot/store"
+)
+
+// annParis is the centre's clock, for the expected dates.
+var annParis, _ = time.LoadLocation("Europe/Paris")
+
+// annResident creates a signed-up person with a Telegram account and a
+// floor (none when negative), without going through /start: broadcasts
+// need many of them.
+func annResident(h *harness, id int64, role store.Role, lang string, floor int) store.Person {
+	h.t.Helper()
+	p, _ := h.addPerson(role, "Resident "+strconv.FormatInt(id, 10), "", lang)
+	var f *int
+	if floor >= 0 {
+		f = &floor
+	}
+	if _, err := h.pool.Exec(context.Background(), `UPDATE people SET telegram_id = $2, floor = $3,
+		onboarded_at = now() WHERE id = $1`, p.ID, id, f); err != nil {
+		h.t.Fatal(err)
+	}
+	h.tg.AddChat(id)
+	return p
+}
+
+// annButton returns the data of the message's button whose data starts
+// with prefix.
+func annButton(t testing.TB, m telegramtest.SentMessage, prefix string) string {
+	t.Helper()
+	for _, row := range m.InlineKeyboard {
+		for _, b := range row {
+			if strings.HasPrefix(b.CallbackData, prefix) {
+				return b.CallbackData
+			}
+		}
+	}
+	t.Fatalf("message %q has no button %q: %+v", m.Text, prefix, m.InlineKeyboard)
+	return ""
+}
+
+// annDraft is the draft key the conversation's buttons carry.
+func annDraft(t testing.TB, m telegramtest.SentMessage) string {
+	t.Helper()
+	d := annButton(t, m, "ann:")
+	return d[strings.LastIndex(d, ":")+1:]
+}
+
+// annStep presses the button with prefix on message n of the staff chat
+// and returns message n+1.
+func annStep(h *harness, u telegramtest.User, n int, prefix string) telegramtest.SentMessage {
+	h.t.Helper()
+	m := h.waitText(u, n)
+	h.tg.PressButton(u, m.ID, annButton(h.t, m, prefix))
+	return h.waitText(u, n+1)
+}
+
+// annWaitReport waits for the staff chat's message n (the final report).
+func annWaitReport(h *harness, u telegramtest.User, n int) telegramtest.SentMessage {
+	h.t.Helper()
+	return h.tg.WaitMessages(h.t, u.ID, n, 60*time.Second)[n-1]
+}
+
+func annReport(loc *locales.Localizer, sent, unreachable, failed int) string {
+	return loc.T("announce.report", "Sent", loc.F.Number(int64(sent)),
+		"Unreachable", loc.F.Number(int64(unreachable)), "Failed", loc.F.Number(int64(failed)))
+}
+
+func annSendCalls(h *harness, chatID int64) int {
+	n := 0
+	for _, c := range h.tg.CallsTo("sendMessage") {
+		if c.Params["chat_id"] == strconv.FormatInt(chatID, 10) && c.Status == 200 {
+			n++
+		}
+	}
+	return n
+}
+
+func TestAnnouncementFromTemplateInEachReadersLanguage(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	staff := telegramtest.User{ID: 40001, LanguageCode: "fr"}
+	_, n := h.signUp(staff, store.RoleStaff, "Claire D.", "fr")
+	fr := h.loc("fr")
+	readers := []struct {
+		id   int64
+		lang string
+	}{{40011, "fr"}, {40012, "ar"}, {40013, "ti"}}
+	for _, r := range readers {
+		annResident(h, r.id, store.RoleResident, r.lang, 2)
+	}
+	const blocked = 40014
+	annResident(h, blocked, store.RoleResident, "ar", 3)
+	h.tg.Block(blocked)
+	// The Arabic reader's first send is refused with 429: the Sender waits
+	// retry_after and sends it once.
+	h.tg.FailNext("sendMessage", 40012, 429, 1, 1)
+
+	h.tg.SendText(staff, "/announce")
+	if got := h.waitText(staff, n+1); got.Text != fr.T("announce.ask_audience") || len(got.InlineKeyboard) == 0 {
+		t.Fatalf("/announce → %q", got.Text)
+	}
+	if got := annStep(h, staff, n+1, "ann:aud:all:"); got.Text != fr.T("announce.ask_kind") {
+		t.Fatalf("everyone → %q", got.Text)
+	}
+	if got := annStep(h, staff, n+2, "ann:tpl:fire_drill:"); got.Text != fr.T("announce.ask_date") || len(got.InlineKeyboard) == 0 {
+		t.Fatalf("fire drill → %q", got.Text)
+	}
+	typed := []struct{ text, want string }{
+		{"31/11", fr.T("announce.bad_date")},
+		{"20/11/2026", fr.T("announce.date_past")},
+		{"03/12", fr.T("announce.ask_time")},
+		{"25h", fr.T("announce.bad_time")},
+		{"14h30", ""}, // the preview
+	}
+	for i, c := range typed {
+		h.tg.SendText(staff, c.text)
+		if got := h.waitText(staff, n+4+i); c.want != "" && got.Text != c.want {
+			t.Fatalf("%q → %q, want %q", c.text, got.Text, c.want)
+		}
+	}
+	at := time.Date(2026, 12, 3, 14, 30, 0, 0, annParis)
+	message := func(loc *locales.Localizer) string {
+		return loc.T("announce.tpl.fire_drill", "Date", loc.F.Date(at), "Time", loc.F.Time(at))
+	}
+	preview := h.waitText(staff, n+8)
+	wantPreview := fr.N("announce.preview", 4, "Audience", fr.T("announce.aud_all"), "Message", message(fr)) +
+		"\n\n" + fr.T("announce.rule") + "\n\n" + fr.T("announce.confirm")
+	if preview.Text != wantPreview {
+		t.Fatalf("preview = %q\nwant %q", preview.Text, wantPreview)
+	}
+	if n := h.count(`SELECT count(*) FROM announcements`); n != 0 {
+		t.Fatal("an announcement exists before it is confirmed")
+	}
+	h.tg.PressButton(staff, preview.ID, annButton(t, preview, "ann:send:"))
+
+	report := annWaitReport(h, staff, n+9)
+	if want := annReport(fr, 3, 1, 0); report.Text != want {
+		t.Fatalf("report = %q, want %q", report.Text, want)
+	}
+	if report.ReplyToMessageID != preview.ID {
+		t.Errorf("the report does not answer the progress message")
+	}
+	for _, r := range readers {
+		msgs := h.tg.WaitMessages(t, r.id, 1, 10*time.Second)
+		if want := message(h.loc(r.lang)); msgs[0].Text != want {
+			t.Errorf("%s reader got %q, want %q", r.lang, msgs[0].Text, want)
+		}
+		h.quiet(telegramtest.User{ID: r.id}, 1)
+	}
+	tries := 0
+	for _, c := range h.tg.CallsTo("sendMessage") {
+		if c.Params["chat_id"] == "40012" {
+			tries++
+		}
+	}
+	if ok := annSendCalls(h, 40012); tries != 2 || ok != 1 {
+		t.Errorf("Arabic reader: %d tries, %d delivered; want the 429 then one message", tries, ok)
+	}
+	if got := len(h.tg.Messages(blocked)); got != 0 {
+		t.Errorf("blocked reader has %d messages", got)
+	}
+	if h.count(`SELECT count(*) FROM deliveries d JOIN people p ON p.id = d.person_id
+		WHERE p.telegram_id = $1 AND d.state = 'unreachable' AND p.unreachable`, blocked) != 1 {
+		t.Error("the blocked reader is not marked unreachable")
+	}
+	if got := h.count(`SELECT count(*) FROM deliveries WHERE state = 'sent'`); got != 3 {
+		t.Errorf("%d deliveries sent", got)
+	}
+
+	// The preview became the one progress message, edited as it went, at
+	// most every ~2 s.
+	progress, _ := h.tg.Message(staff.ID, preview.ID)
+	wantProgress := fr.T("announce.progress_done", "Done", "4", "Total", "4") + "\n\n" + message(fr)
+	if progress.Text != wantProgress || progress.Edits < 1 || len(progress.InlineKeyboard) != 0 {
+		t.Fatalf("progress message = %q (%d edits)", progress.Text, progress.Edits)
+	}
+	var edits []time.Time
+	for _, c := range h.tg.CallsTo("editMessageText") {
+		if c.Params["chat_id"] == strconv.FormatInt(staff.ID, 10) && c.Status == 200 {
+			edits = append(edits, c.At)
+		}
+	}
+	for i := 1; i < len(edits); i++ {
+		if gap := edits[i].Sub(edits[i-1]); gap < 1500*time.Millisecond {
+			t.Errorf("progress edits %d and %d only %v apart", i-1, i, gap)
+		}
+	}
+	h.quiet(staff, n+9)
+	if got := h.count(`SELECT count(*) FROM audit_log WHERE action = 'announcement.send' AND NOT detail ? 'text'`); got != 1 {
+		t.Errorf("audit entries = %d", got)
+	}
+	if got := h.count(`SELECT count(*) FROM river_job WHERE kind = 'announce'`); got != 4 {
+		t.Errorf("%d delivery jobs, want one per recipient", got)
+	}
+}
+
+func TestAnnouncementResumesAfterStopWithoutDuplicates(t *testing.T) {
+	t.Parallel()
+	// A slow global rate keeps the broadcast going long enough to stop the
+	// process in the middle of it.
+	h := newHarness(t, func(h *harness) { h.cfg.GlobalRate = 4 })
+	staff := telegramtest.User{ID: 41001, LanguageCode: "en"}
+	_, n := h.signUp(staff, store.RoleStaff, "Tom B.", "en")
+	en := h.loc("en")
+	const first, count = 41100, 24
+	langs := []string{"fa-AF", "so", "ru", "bn"}
+	for i := range count {
+		annResident(h, first+int64(i), store.RoleResident, langs[i%len(langs)], 1)
+	}
+
+	h.tg.SendText(staff, "/announce")
+	annStep(h, staff, n+1, "ann:aud:all:")
+	annStep(h, staff, n+2, "ann:tpl:mail:")
+	day := time.Date(2026, 12, 3, 12, 0, 0, 0, annParis)
+	preview := annStep(h, staff, n+3, "ann:date:20261203:")
+	mail := en.T("announce.tpl.mail", "Date", en.F.Date(day))
+	if !strings.HasPrefix(preview.Text, en.N("announce.preview", count, "Audience", en.T("announce.aud_all"), "Message", mail)) {
+		t.Fatalf("preview = %q", preview.Text)
+	}
+	h.tg.PressButton(staff, preview.ID, annButton(t, preview, "ann:send:"))
+
+	h.tg.WaitFor(t, 20*time.Second, "two deliveries sent", func() bool {
+		return h.count(`SELECT count(*) FROM deliveries WHERE state = 'sent'`) >= 2
+	})
+	h.stop()
+	pending := h.count(`SELECT count(*) FROM deliveries WHERE state = 'pending'`)
+	if pending < 3 {
+		t.Fatalf("only %d deliveries left after the stop: too few to resume", pending)
+	}
+	if got := h.count(`SELECT count(*) FROM deliveries WHERE state = 'sending'`); got != 0 {
+		t.Fatalf("%d deliveries left in 'sending' by a graceful stop", got)
+	}
+	// As if the process had been killed while sending two of them: their
+	// rows stay in 'sending'. The first one's job runs again after the
+	// restart (River rescued it); the second one's job is still marked
+	// running by the dead process, which River rescues only after an hour,
+	// so the progress job expires its old claim.
+	ctx := context.Background()
+	victims := map[int64]bool{}
+	for i, claimed := range []string{"now()", "now() - interval '10 minutes'"} {
+		var person, tg int64
+		if err := h.pool.QueryRow(ctx, `UPDATE deliveries SET state = 'sending', claimed_at = `+claimed+`
+			WHERE person_id = (SELECT min(person_id) FROM deliveries WHERE state = 'pending')
+			RETURNING person_id, (SELECT telegram_id FROM people WHERE id = person_id)`).Scan(&person, &tg); err != nil {
+			t.Fatal(err)
+		}
+		victims[tg] = true
+		if i == 1 {
+			if _, err := h.pool.Exec(ctx, `UPDATE river_job SET state = 'running', attempt = 1, attempted_at = now()
+				WHERE kind = 'announce' AND args->>'person_id' = $1`, strconv.FormatInt(person, 10)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	h.start()
+
+	report := annWaitReport(h, staff, n+5)
+	want := annReport(en, count-2, 0, 2) + "\n" + en.N("announce.report_interrupted", 2)
+	if report.Text != want {
+		t.Fatalf("report = %q, want %q", report.Text, want)
+	}
+	for i := range count {
+		id := first + int64(i)
+		msgs := h.tg.Messages(id)
+		if victims[id] {
+			if len(msgs) != 0 {
+				t.Errorf("the interrupted delivery was sent again: %q", texts(msgs))
+			}
+			continue
+		}
+		loc := h.loc(langs[i%len(langs)])
+		if len(msgs) != 1 || msgs[0].Text != loc.T("announce.tpl.mail", "Date", loc.F.Date(day)) {
+			t.Errorf("chat %d got %q", id, texts(msgs))
+		}
+		if c := annSendCalls(h, id); c != 1 {
+			t.Errorf("chat %d: %d successful sends", id, c)
+		}
+	}
+	// The global rate held across the restart (one limiter in Redis): in
+	// any second, at most the rate plus its burst.
+	var sends []time.Time
+	for i := range count {
+		sends = append(sends, h.tg.SendTimes(first+int64(i))...)
+	}
+	slices.SortFunc(sends, func(a, b time.Time) int { return a.Compare(b) })
+	for i := range sends {
+		j := i
+		for j < len(sends) && sends[j].Sub(sends[i]) < time.Second {
+			j++
+		}
+		if j-i > 2*h.cfg.GlobalRate {
+			t.Fatalf("%d messages within one second, rate %d/s", j-i, h.cfg.GlobalRate)
+		}
+	}
+	if got := h.count(`SELECT count(*) FROM deliveries WHERE state = 'failed' AND note = 'interrupted'`); got != 2 {
+		t.Errorf("%d interrupted deliveries", got)
+	}
+	progress, _ := h.tg.Message(staff.ID, preview.ID)
+	if !strings.HasPrefix(progress.Text, en.T("announce.progress_done", "Done", "24", "Total", "24")) {
+		t.Errorf("progress after restart = %q", progress.Text)
+	}
+	h.quiet(staff, n+5)
+	if got := h.count(`SELECT count(*) FROM deliveries WHERE state IN ('pending', 'sending')`); got != 0 {
+		t.Errorf("%d deliveries not finished", got)
+	}
+}
+
+func TestAnnouncementAudienceByFloorAndByLanguage(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	staff := telegramtest.User{ID: 42001, LanguageCode: "ar"}
+	_, n := h.signUp(staff, store.RoleStaff, "Samira B.", "ar")
+	ar := h.loc("ar")
+	people := map[int64]struct {
+		lang  string
+		floor int
+	}{
+		42011: {"fr", 2}, 42012: {"ar", 2}, 42013: {"ar", 3}, 42014: {"ti", 3},
+	}
+	for id, p := range people {
+		annResident(h, id, store.RoleResident, p.lang, p.floor)
+	}
+	colleague := int64(42020)
+	annResident(h, colleague, store.RoleStaff, "fr", -1)
+	day := time.Date(2026, 11, 30, 12, 0, 0, 0, annParis)
+	heat := func(lang string) string {
+		loc := h.loc(lang)
+		return loc.T("announce.tpl.heat_wave", "Date", loc.F.Date(day))
+	}
+
+	cases := []struct {
+		name     string
+		pick     []string // buttons pressed after "who?"
+		audience string
+		want     []int64
+	}{
+		{"floor 3", []string{"ann:aud:floor:", "ann:floor:3:"}, ar.T("announce.aud_floor", "Floor", ar.F.Number(3)), []int64{42013, 42014}},
+		{"Arabic readers", []string{"ann:aud:language:", "ann:lang:ar:"}, ar.T("announce.aud_language", "Language", "العربية"), []int64{42012, 42013}},
+		{"staff only", []string{"ann:aud:staff:"}, ar.T("announce.aud_staff"), []int64{colleague}},
+	}
+	got := map[int64]int{}
+	for _, c := range cases {
+		h.tg.SendText(staff, "/announce")
+		n++
+		for _, p := range c.pick {
+			annStep(h, staff, n, p)
+			n++
+		}
+		annStep(h, staff, n, "ann:tpl:heat_wave:")
+		n++
+		preview := annStep(h, staff, n, "ann:date:20261130:")
+		n++
+		wantPreview := ar.N("announce.preview", len(c.want), "Audience", c.audience, "Message", heat("ar"))
+		if !strings.HasPrefix(preview.Text, wantPreview) {
+			t.Fatalf("%s: preview = %q, want %q…", c.name, preview.Text, wantPreview)
+		}
+		h.tg.PressButton(staff, preview.ID, annButton(t, preview, "ann:send:"))
+		n++
+		if r := annWaitReport(h, staff, n); r.Text != annReport(ar, len(c.want), 0, 0) {
+			t.Fatalf("%s: report = %q", c.name, r.Text)
+		}
+		for _, id := range c.want {
+			got[id]++
+			msgs := h.tg.WaitMessages(t, id, got[id], 10*time.Second)
+			lang := "fr"
+			if p, ok := people[id]; ok {
+				lang = p.lang
+			}
+			if last := msgs[got[id]-1].Text; last != heat(lang) {
+				t.Errorf("%s: %d got %q", c.name, id, last)
+			}
+		}
+		for id := range people {
+			if m := len(h.tg.Messages(id)); m != got[id] {
+				t.Errorf("after %s, %d has %d messages, want %d", c.name, id, m, got[id])
+			}
+		}
+	}
+	// The floors on offer are those where someone can be reached, with
+	// their counts.
+	h.tg.SendText(staff, "/announce")
+	floors := annStep(h, staff, n+1, "ann:aud:floor:")
+	var labels []string
+	for _, row := range floors.InlineKeyboard {
+		for _, b := range row {
+			labels = append(labels, b.Text)
+		}
+	}
+	want := []string{ar.T("announce.btn_floor_n", "Floor", ar.F.Number(2), "Count", ar.F.Number(2)),
+		ar.T("announce.btn_floor_n", "Floor", ar.F.Number(3), "Count", ar.F.Number(2))}
+	if strings.Join(labels, "|") != strings.Join(want, "|") {
+		t.Errorf("floor buttons = %q, want %q", labels, want)
+	}
+}
+
+func TestResidentIsRefusedAnnounceAndForgedButtonsChangeNothing(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	resident := telegramtest.User{ID: 43001, LanguageCode: "ps"}
+	_, rn := h.signUp(resident, store.RoleResident, "Gul A.", "ps")
+	ps := h.loc("ps")
+	h.tg.SendText(resident, "/announce")
+	if got := h.waitText(resident, rn+1).Text; got != ps.T("error.forbidden") {
+		t.Fatalf("resident /announce → %q", got)
+	}
+	h.tg.SendText(resident, ps.T("menu.announce"))
+	if got := h.waitText(resident, rn+2).Text; got != ps.T("error.forbidden") {
+		t.Fatalf("resident announce button → %q", got)
+	}
+	upd := h.tg.PressButton(resident, h.waitText(resident, rn+2).ID, "ann:send:abcdefgh")
+	h.tg.WaitFor(t, 5*time.Second, "callback answered", func() bool { _, ok := h.tg.CallbackAnswer(upd); return ok })
+	if text, _ := h.tg.CallbackAnswer(upd); text != ps.T("error.forbidden") {
+		t.Fatalf("resident's forged button answered %q", text)
+	}
+
+	staff := telegramtest.User{ID: 43002, LanguageCode: "en"}
+	_, n := h.signUp(staff, store.RoleStaff, "Tom B.", "en")
+	en := h.loc("en")
+	annResident(h, 43011, store.RoleResident, "ar", 1)
+	// next sends what the staff member does and returns the bot's answer.
+	next := func(act func()) telegramtest.SentMessage {
+		t.Helper()
+		act()
+		n++
+		return h.waitText(staff, n)
+	}
+	press := func(m telegramtest.SentMessage, data string) telegramtest.SentMessage {
+		t.Helper()
+		return next(func() { h.tg.PressButton(staff, m.ID, data) })
+	}
+	say := func(text string) telegramtest.SentMessage {
+		t.Helper()
+		return next(func() { h.tg.SendText(staff, text) })
+	}
+	stale := func(m telegramtest.SentMessage, data ...string) {
+		t.Helper()
+		for _, d := range data {
+			if got := press(m, d).Text; got != en.T("error.stale_button") {
+				t.Fatalf("%q → %q, want the stale-button answer", d, got)
+			}
+		}
+	}
+
+	old := say("/announce")
+	oldDraft := annDraft(t, old)
+	ask := say("/announce") // a new draft: the old buttons die
+	d := annDraft(t, ask)
+	if d == oldDraft {
+		t.Fatal("two drafts share a key")
+	}
+	stale(old, "ann:aud:all:"+oldDraft)
+	stale(ask,
+		"ann:send:"+d,             // the wrong step
+		"ann:aud:all:zzzzzzzz",    // a made-up key
+		"ann:aud:everyone:"+d,     // an unknown audience
+		"ann:floor:1:"+d,          // skipping a step
+		"ann:aud:all:"+d+":extra", // malformed
+		"ann",                     // no key at all
+	)
+	floors := press(ask, "ann:aud:floor:"+d)
+	if floors.Text != en.T("announce.ask_floor") {
+		t.Fatalf("floor → %q", floors.Text)
+	}
+	stale(floors, "ann:floor:7:"+d, "ann:floor:-1:"+d, "ann:lang:ar:"+d)
+	kind := press(floors, "ann:floor:1:"+d)
+	stale(kind, "ann:tpl:birthday:"+d, "ann:tpl:../../x:"+d)
+	date := press(kind, "ann:tpl:meeting:"+d)
+	stale(date, "ann:date:20261301:"+d, "ann:place:hall:"+d)
+	// A day button from an old keyboard, now in the past, gets a reason.
+	if got := press(date, "ann:date:20261126:"+d).Text; got != en.T("announce.date_past") {
+		t.Fatalf("past day button → %q", got)
+	}
+	if got := press(date, "ann:date:20261127:"+d).Text; got != en.T("announce.ask_time") {
+		t.Fatalf("today → %q", got)
+	}
+	if got := say("09:30").Text; got != en.T("announce.time_past") { // 10:00 in Paris now
+		t.Fatalf("past time → %q", got)
+	}
+	place := say("18:00")
+	if place.Text != en.T("announce.ask_place") {
+		t.Fatalf("time → %q", place.Text)
+	}
+	if got := say(strings.Repeat("x", 61)).Text; got != en.T("announce.bad_place") {
+		t.Fatalf("long place → %q", got)
+	}
+	preview := press(place, annButton(t, place, "ann:place:common_room:"))
+	stale(preview, "ann:addv:"+d) // no language versions for a ready message
+	send := annButton(t, preview, "ann:send:")
+	h.tg.PressButton(staff, preview.ID, send)
+	h.tg.PressButton(staff, preview.ID, send) // pressed twice
+	msgs := h.tg.WaitMessages(t, staff.ID, n+2, 30*time.Second)
+	got := texts(msgs[n:])
+	if !slices.Contains(got, en.T("error.stale_button")) || !slices.Contains(got, annReport(en, 1, 0, 0)) {
+		t.Fatalf("after two presses of send: %q", got)
+	}
+	if got := h.count(`SELECT count(*) FROM announcements`); got != 1 {
+		t.Fatalf("%d announcements", got)
+	}
+	ar := h.loc("ar")
+	at := time.Date(2026, 11, 27, 18, 0, 0, 0, annParis)
+	rm := h.tg.WaitMessages(t, 43011, 1, 10*time.Second)
+	want := ar.T("announce.tpl.meeting", "Date", ar.F.Date(at), "Time", ar.F.Time(at), "Place", ar.T("announce.place.common_room"))
+	if len(rm) != 1 || rm[0].Text != want {
+		t.Fatalf("resident got %q, want %q", texts(rm), want)
+	}
+	h.quiet(telegramtest.User{ID: 43011}, 1)
+	if got := len(h.tg.Messages(resident.ID)); got != rn+2 {
+		t.Fatalf("the resident with no floor got the floor-1 announcement")
+	}
+}
+
+func TestFreeTextWithLanguageVersionsAndNews(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	staff := telegramtest.User{ID: 44001, LanguageCode: "fr"}
+	_, n := h.signUp(staff, store.RoleStaff, "Claire D.", "fr")
+	fr := h.loc("fr")
+	readers := map[int64]string{44011: "fr", 44012: "ar", 44013: "ti", 44014: "ps"}
+	for id, lang := range readers {
+		annResident(h, id, store.RoleResident, lang, 1)
+	}
+	const original = "Ce soir, repas partagé dans la salle commune à 19 h.\nVenez nombreux !"
+	const arabic = "الليلة، وجبة مشتركة في القاعة المشتركة الساعة 19.\nتعالوا كلكم!"
+	const tigrinya = "ሎሚ ምሸት፣ ኣብ ናይ ሓባር ክፍሊ ሰዓት 19 ናይ ሓባር መግቢ ኣሎ።"
+
+	h.tg.SendText(staff, "/announce")
+	annStep(h, staff, n+1, "ann:aud:all:")
+	if got := annStep(h, staff, n+2, "ann:free:"); got.Text != fr.T("announce.ask_text") {
+		t.Fatalf("free text → %q", got.Text)
+	}
+	h.tg.SendText(staff, strings.Repeat("é", 3001))
+	if got := h.waitText(staff, n+4).Text; got != fr.T("announce.bad_text", "Max", fr.F.Number(3000)) {
+		t.Fatalf("too long → %q", got)
+	}
+	h.tg.SendText(staff, "  "+original+"  ")
+	preview := h.waitText(staff, n+5)
+	want := fr.N("announce.preview", 4, "Audience", fr.T("announce.aud_all"), "Message", original) + "\n\n" +
+		fr.T("announce.no_versions") + "\n\n" + fr.T("announce.rule") + "\n\n" + fr.T("announce.confirm")
+	if preview.Text != want {
+		t.Fatalf("preview = %q\nwant %q", preview.Text, want)
+	}
+	m := n + 5
+	for _, v := range []struct{ lang, text string }{{"ar", arabic}, {"ti", tigrinya}} {
+		picker := annStep(h, staff, m, "ann:addv:")
+		if picker.Text != fr.T("announce.ask_version_language") {
+			t.Fatalf("add version → %q", picker.Text)
+		}
+		l, _ := locales.Lookup(v.lang)
+		if got := annStep(h, staff, m+1, "ann:vlang:"+v.lang+":"); got.Text != fr.T("announce.ask_version", "Language", l.Native) {
+			t.Fatalf("version language → %q", got.Text)
+		}
+		h.tg.SendText(staff, v.text)
+		m += 3
+	}
+	preview = h.waitText(staff, m)
+	if !strings.Contains(preview.Text, fr.T("announce.versions", "Languages", "العربية, ትግርኛ")) {
+		t.Fatalf("preview with versions = %q", preview.Text)
+	}
+	h.tg.PressButton(staff, preview.ID, annButton(t, preview, "ann:send:"))
+	if r := annWaitReport(h, staff, m+1); r.Text != annReport(fr, 4, 0, 0) {
+		t.Fatalf("report = %q", r.Text)
+	}
+	wantText := map[string]string{"fr": original, "ar": arabic, "ti": tigrinya, "ps": original}
+	for id, lang := range readers {
+		msgs := h.tg.WaitMessages(t, id, 1, 10*time.Second)
+		if msgs[0].Text != wantText[lang] {
+			t.Errorf("%s reader got %q, want %q", lang, msgs[0].Text, wantText[lang])
+		}
+	}
+
+	// The Arabic reader finds it again under News, in his language.
+	reader := telegramtest.User{ID: 44012}
+	ar := h.loc("ar")
+	h.tg.SendText(reader, ar.T("menu.news"))
+	news := h.waitText(reader, 2)
+	sentAt := h.clock.Now()
+	wantNews := ar.T("announce.news_title") + "\n\n" + ar.T("announce.news_item", "Date", ar.F.Date(sentAt), "Text", arabic)
+	if news.Text != wantNews {
+		t.Fatalf("news = %q\nwant %q", news.Text, wantNews)
+	}
+	// Someone who received nothing sees that there is nothing.
+	newcomer := telegramtest.User{ID: 44020, LanguageCode: "so"}
+	_, k := h.signUp(newcomer, store.RoleResident, "Abdi M.", "so")
+	h.tg.SendText(newcomer, "/news")
+	if got := h.waitText(newcomer, k+1).Text; got != h.loc("so").T("announce.news_empty") {
+		t.Fatalf("empty news = %q", got)
+	}
+}

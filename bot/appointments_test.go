@@ -1,0 +1,342 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/aurore/cairbot/bot/telegramtest"
+	"github.com/aurore/cairbot/store"
+)
+
+// apptNoQueue plans no reminder: appointments made directly in the store
+// for tests that are about something else.
+type apptNoQueue struct{}
+
+func (apptNoQueue) ScheduleReminder(context.Context, pgx.Tx, store.AppointmentReminder) (int64, error) {
+	return 0, nil
+}
+func (apptNoQueue) CancelReminderJob(context.Context, pgx.Tx, int64) error { return nil }
+
+func apptCreate(t *testing.T, h *harness, person, coord store.Person, kind string, at time.Time, place string, docs ...string) store.Appointment {
+	t.Helper()
+	now := h.clock.Now()
+	if !at.After(now) {
+		now = at.Add(-time.Hour) // an appointment made earlier, now past
+	}
+	a, _, err := h.st.CreateAppointment(context.Background(), store.NewAppointment{CentreID: person.CentreID,
+		PersonID: person.ID, CoordinatorID: coord.ID, Kind: kind, At: at, Place: place, Documents: docs}, nil, apptNoQueue{}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func TestResidentSeesHisAppointmentsInHisLanguage(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	coord := apptSignUp(t, h, telegramtest.User{ID: 92001, LanguageCode: "fr"}, store.RoleCoordinator, "Marie D.", "fr")
+	ahmad := apptSignUp(t, h, telegramtest.User{ID: 92002, LanguageCode: "en"}, store.RoleResident, "Ahmad K.", "en")
+	omar := apptSignUp(t, h, telegramtest.User{ID: 92003, LanguageCode: "ar"}, store.RoleResident, "Omar S.", "ar")
+	yonas := apptSignUp(t, h, telegramtest.User{ID: 92004, LanguageCode: "ti"}, store.RoleResident, "Yonas T.", "ti")
+	staff := apptSignUp(t, h, telegramtest.User{ID: 92005, LanguageCode: "fr"}, store.RoleStaff, "Luc B.", "fr")
+
+	dec3 := time.Date(2026, 12, 3, 13, 30, 0, 0, time.UTC)
+	apptCreate(t, h, ahmad.p, coord.p, store.KindLease, time.Date(2026, 12, 10, 9, 0, 0, 0, time.UTC), "Paris Habitat, 5 rue Y")
+	apptCreate(t, h, ahmad.p, coord.p, store.KindSIAO, dec3, "SIAO 75, 12 rue X", "permit", "tax")
+	apptCreate(t, h, ahmad.p, coord.p, store.KindVisit, time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), "past") // past
+	gone := apptCreate(t, h, ahmad.p, coord.p, store.KindOther, dec3.Add(time.Hour), "cancelled")
+	if _, err := h.st.CancelAppointment(context.Background(), gone.CentreID, gone.ID, 1, coord.p.ID, apptNoQueue{}, h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	apptCreate(t, h, omar.p, coord.p, store.KindVisit, dec3, "12 rue Z", "id", "rib")
+
+	// English, by command: soonest first, only his own, neither past nor
+	// cancelled.
+	got := ahmad.say("/appointments")
+	want := "📅 Your next appointments:\n\n" +
+		"📌 SIAO evaluation interview\n🕒 When: Thursday, 3 December 2026 at 14:30\n📍 Where: SIAO 75, 12 rue X\n" +
+		"📄 Bring these papers:\n• Residence permit (titre de séjour)\n• Tax notice (avis d'imposition)\n\n" +
+		"📌 Signing of the lease\n🕒 When: Thursday, 10 December 2026 at 10:00\n📍 Where: Paris Habitat, 5 rue Y"
+	if got.Text != want {
+		t.Fatalf("English list =\n%q\nwant\n%q", got.Text, want)
+	}
+	// Arabic (right to left), by its menu button: Arabic digits and the
+	// 12-hour clock of CLDR ar, values isolated.
+	menu := omar.h.waitText(omar.u, omar.n)
+	if !apptReplyKeyboardHas(menu, "📅 المواعيد") {
+		t.Fatalf("Arabic menu has no appointments button: %v", menu.ReplyKeyboard)
+	}
+	got = omar.say("📅 المواعيد")
+	want = "📅 مواعيدك القادمة:\n\n" +
+		"📌 نوع الموعد: \u2068زيارة مسكن\u2069\n🕒 الوقت: \u2068الخميس، ٣ ديسمبر ٢٠٢٦ في ٢:٣٠ م\u2069\n" +
+		"📍 المكان: \u206812 rue Z\u2069\n📄 أحضر هذه الأوراق:\n• وثيقة الهوية\n• بيانات الحساب البنكي (RIB)"
+	if got.Text != want {
+		t.Fatalf("Arabic list =\n%q\nwant\n%q", got.Text, want)
+	}
+	if !apptReplyKeyboardHas(got, "📅 المواعيد") {
+		t.Fatalf("the list does not keep the menu: %v", got.ReplyKeyboard)
+	}
+	if got := yonas.say("/appointments").Text; got != "📅 ዝኾነ ቆጸራ የብልኩምን።" {
+		t.Fatalf("Tigrinya empty list = %q", got)
+	}
+
+	// Staff see the centre's upcoming appointments; the detail has no
+	// coordinator buttons for them.
+	fr := staff.loc
+	list := staff.say("/appointments")
+	if !strings.HasPrefix(list.Text, fr.N("appointments.staff_title", 3)+"\n") || len(apptButtons(list)) != 3 ||
+		!strings.Contains(list.Text, "Omar S. (214) — Visite d'un logement — ⏳ pas encore de réponse") {
+		t.Fatalf("staff list = %q %v", list.Text, apptButtons(list))
+	}
+	detail := staff.press(list, apptButtons(list)[0])
+	if len(detail.InlineKeyboard) != 0 || !strings.HasPrefix(detail.Text, "📅 Ahmad K. (chambre 214)\n") {
+		t.Fatalf("staff detail = %q %v", detail.Text, detail.InlineKeyboard)
+	}
+	for _, c := range []*apptChat{ahmad, omar, yonas, staff, coord} {
+		c.quiet()
+	}
+}
+
+func apptReplyKeyboardHas(m telegramtest.SentMessage, label string) bool {
+	for _, row := range m.ReplyKeyboard {
+		for _, b := range row {
+			if b == label {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func TestCoordinatorAndResidentWriteThroughTheBot(t *testing.T) {
+	t.Parallel()
+	w := newApptWorld(t, "ti")
+	h, fr, ti := w.h, w.coord.loc, w.res.loc
+	staff := apptSignUp(t, h, telegramtest.User{ID: 91003, LanguageCode: "en"}, store.RoleStaff, "Luc B.", "en")
+	at := time.Date(2026, 12, 3, 13, 30, 0, 0, time.UTC)
+	a := apptCreate(t, h, w.res.p, w.coord.p, store.KindLandlord, at, "Paris Habitat")
+
+	list := w.coord.say("/appointments")
+	detail := w.coord.press(list, fmt.Sprintf("apc:d:%d", a.ID))
+	if got := w.coord.press(detail, fmt.Sprintf("apc:m:%d", a.ID)).Text; got != fr.T("appointments.message_ask", "Name", "Ahmad K.") {
+		t.Fatalf("message ask = %q", got)
+	}
+	const toRes = "Bonjour, apportez aussi votre RIB s'il vous plaît."
+	if got := w.coord.say(toRes).Text; got != fr.T("appointments.message_sent", "Name", "Ahmad K.") {
+		t.Fatalf("message sent → %q", got)
+	}
+	relayed := w.res.next()
+	if want := ti.T("appointments.relay_to_resident", "Name", "Marie D.", "Kind", ti.T("appointments.kind.landlord"),
+		"When", ti.F.DateTime(at), "Text", toRes); relayed.Text != want {
+		t.Fatalf("resident got %q, want %q", relayed.Text, want)
+	}
+	var msgID int64
+	if err := h.pool.QueryRow(context.Background(), `SELECT id FROM appointment_messages WHERE appointment_id = $1`, a.ID).Scan(&msgID); err != nil {
+		t.Fatal(err)
+	}
+	if got := apptButtons(relayed); len(got) != 1 || got[0] != "apr:"+strconv.FormatInt(msgID, 10) {
+		t.Fatalf("reply button = %v", got)
+	}
+
+	// The resident answers with the Reply button, then types.
+	if got := w.res.press(relayed, "apr:"+strconv.FormatInt(msgID, 10)).Text; got != ti.T("appointments.reply_ask") {
+		t.Fatalf("reply ask = %q", got)
+	}
+	const toCoord = "ሕራይ፣ ክመጽእ እየ። RIB ኣለኒ።"
+	if got := w.res.say(toCoord).Text; got != ti.T("appointments.reply_sent") {
+		t.Fatalf("reply sent → %q", got)
+	}
+	back := w.coord.next()
+	if want := fr.T("appointments.relay_to_coordinator", "Name", "Ahmad K.", "Room", "214",
+		"Kind", fr.T("appointments.kind.landlord"), "When", fr.F.DateTime(at), "Text", toCoord); back.Text != want {
+		t.Fatalf("coordinator got %q, want %q", back.Text, want)
+	}
+	apptMustHaveButton(t, back, fmt.Sprintf("apc:m:%d", a.ID))
+
+	// Text only, never forwarded: neither sees the other's Telegram account.
+	for _, m := range []string{relayed.Text, back.Text} {
+		for _, leak := range []string{"TgCoordinatorName", "TgResidentName", "91001", "91002"} {
+			if strings.Contains(m, leak) {
+				t.Fatalf("%q leaks %q", m, leak)
+			}
+		}
+	}
+	for _, method := range []string{"forwardMessage", "forwardMessages", "copyMessage", "copyMessages"} {
+		if calls := h.tg.CallsTo(method); len(calls) != 0 {
+			t.Fatalf("the bot called %s", method)
+		}
+	}
+
+	// Kept with the appointment.
+	thread, err := h.st.AppointmentMessages(context.Background(), a.CentreID, a.ID)
+	if err != nil || len(thread) != 2 {
+		t.Fatalf("thread = %+v, %v", thread, err)
+	}
+	if thread[0].Body != toRes || thread[0].FromResident || *thread[0].AuthorID != w.coord.p.ID || *thread[0].RecipientID != w.res.p.ID ||
+		thread[1].Body != toCoord || !thread[1].FromResident || *thread[1].AuthorID != w.res.p.ID || *thread[1].RecipientID != w.coord.p.ID {
+		t.Fatalf("thread = %+v", thread)
+	}
+
+	// Staff of the centre see the exchange in the detail; the resident's
+	// own list does not show it.
+	en := staff.loc
+	list = staff.say("/appointments")
+	detail = staff.press(list, fmt.Sprintf("apc:d:%d", a.ID))
+	when := func(m store.AppointmentMessage) string { return en.F.DateShort(m.At) + " " + en.F.Time(m.At) }
+	wantDetail := strings.Join([]string{
+		en.T("appointments.detail_head", "Name", "Ahmad K.", "Room", "214"),
+		apptCard(en, store.KindLandlord, at, "Paris Habitat"),
+		en.T("appointments.detail_answer", "Answer", en.T("appointments.status.none")),
+		"",
+		en.T("appointments.thread_title"),
+		en.T("appointments.thread_out", "When", when(thread[0]), "Author", "Marie D.", "Text", toRes),
+		en.T("appointments.thread_in", "When", when(thread[1]), "Author", "Ahmad K.", "Text", toCoord),
+	}, "\n")
+	if detail.Text != wantDetail {
+		t.Fatalf("staff detail =\n%s\nwant\n%s", detail.Text, wantDetail)
+	}
+	if strings.Contains(w.res.say("/appointments").Text, toRes) {
+		t.Fatal("the resident's list shows the staff thread")
+	}
+	w.coord.quiet()
+	w.res.quiet()
+}
+
+func TestResidentIsRefusedInterviewAndForgedButtonsChangeNothing(t *testing.T) {
+	t.Parallel()
+	w := newApptWorld(t, "en")
+	h, en := w.h, w.res.loc
+	omar := apptSignUp(t, h, telegramtest.User{ID: 91004, LanguageCode: "ar"}, store.RoleResident, "Omar S.", "ar")
+	staff := apptSignUp(t, h, telegramtest.User{ID: 91005, LanguageCode: "fr"}, store.RoleStaff, "Luc B.", "fr")
+	at := time.Date(2026, 12, 3, 13, 30, 0, 0, time.UTC)
+	mine := apptCreate(t, h, w.res.p, w.coord.p, store.KindSIAO, at, "SIAO 75")
+	his := apptCreate(t, h, omar.p, w.coord.p, store.KindVisit, at, "12 rue Z")
+	if _, err := h.st.AddAppointmentMessage(context.Background(), his.CentreID, his.ID, w.coord.p.ID, omar.p.ID, false, "hi", h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	var hisMsg int64
+	if err := h.pool.QueryRow(context.Background(), `SELECT id FROM appointment_messages WHERE appointment_id = $1`, his.ID).Scan(&hisMsg); err != nil {
+		t.Fatal(err)
+	}
+	snapshot := func() string {
+		var s string
+		if err := h.pool.QueryRow(context.Background(), `SELECT string_agg(id || ':' || status || ':' || version || ':' ||
+			COALESCE(answer, '-') || ':' || at, ',' ORDER BY id) FROM appointments`).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	before := snapshot()
+
+	// A resident cannot schedule, by command or by the menu text.
+	if got := w.res.say("/interview").Text; got != en.T("error.forbidden") {
+		t.Fatalf("resident /interview → %q", got)
+	}
+	if got := w.res.say(en.T("menu.interview")).Text; got != en.T("error.forbidden") {
+		t.Fatalf("resident interview button → %q", got)
+	}
+	last := h.waitText(w.res.u, w.res.n)
+	// Coordinator and staff buttons are refused before any handler runs.
+	for _, data := range []string{"iv:send", fmt.Sprintf("iv:p:%d", w.res.p.ID), fmt.Sprintf("apc:d:%d", his.ID), fmt.Sprintf("apc:xy:%d:1", mine.ID)} {
+		upd := h.tg.PressButton(w.res.u, last.ID, data)
+		h.tg.WaitFor(t, 10*time.Second, "callback answered", func() bool { _, ok := h.tg.CallbackAnswer(upd); return ok })
+		if text, _ := h.tg.CallbackAnswer(upd); text != en.T("error.forbidden") {
+			t.Fatalf("resident pressing %s → %q", data, text)
+		}
+	}
+	// Answers and replies for another resident's appointment, old versions,
+	// unknown answers and garbage are stale buttons.
+	for _, data := range []string{
+		fmt.Sprintf("apa:%d:1:yes", his.ID),
+		fmt.Sprintf("apa:%d:2:yes", mine.ID),
+		fmt.Sprintf("apa:%d:1:maybe", mine.ID),
+		fmt.Sprintf("apa:%d:1", mine.ID),
+		"apa:x:1:yes",
+		"apa:99999999:1:yes",
+		fmt.Sprintf("apr:%d", hisMsg),
+		"apr:abc",
+	} {
+		if got := w.res.forge(last, data).Text; got != en.T("error.stale_button") {
+			t.Fatalf("resident forging %s → %q", data, got)
+		}
+	}
+	// No reply conversation was opened: his text is not relayed.
+	if got := w.res.say("hello coordinator").Text; got != en.T("error.not_understood") {
+		t.Fatalf("text after a forged reply → %q", got)
+	}
+
+	// Staff without the coordinator role may look, not change.
+	fr := staff.loc
+	for _, data := range []string{fmt.Sprintf("apc:x:%d:1", mine.ID), fmt.Sprintf("apc:xy:%d:1", mine.ID),
+		fmt.Sprintf("apc:mv:%d:1", mine.ID), fmt.Sprintf("apc:m:%d", mine.ID)} {
+		if got := staff.forge(last2(h, staff), data).Text; got != fr.T("error.forbidden") {
+			t.Fatalf("staff pressing %s → %q", data, got)
+		}
+	}
+	if got := staff.say("/interview").Text; got != fr.T("error.forbidden") {
+		t.Fatalf("staff /interview → %q", got)
+	}
+
+	// A coordinator of another centre reaches nothing of this one.
+	other := apptOtherCentreCoordinator(t, h, telegramtest.User{ID: 91006, LanguageCode: "fr"})
+	for _, data := range []string{fmt.Sprintf("apc:d:%d", mine.ID), fmt.Sprintf("apc:xy:%d:1", mine.ID),
+		fmt.Sprintf("apc:mv:%d:1", mine.ID), fmt.Sprintf("apc:m:%d", mine.ID)} {
+		if got := other.forge(last2(h, other), data).Text; got != fr.T("error.stale_button") {
+			t.Fatalf("other centre pressing %s → %q", data, got)
+		}
+	}
+	other.say("/interview")
+	if got := other.say("Ahmad K.").Text; got != fr.T("interview.no_match") {
+		t.Fatalf("other centre found %q", got)
+	}
+	if got := other.forge(last2(h, other), fmt.Sprintf("iv:p:%d", w.res.p.ID)).Text; got != fr.T("error.stale_button") {
+		t.Fatalf("other centre picking a resident of this one → %q", got)
+	}
+	// This centre's coordinator, in his conversation, cannot jump steps.
+	w.coord.say("/interview")
+	for _, data := range []string{"iv:send", "iv:k:siao", "iv:t:1000", "iv:doc:permit", fmt.Sprintf("iv:p:%d", omar.p.ID)} {
+		if got := w.coord.forge(last2(h, w.coord), data).Text; got != fr.T("error.stale_button") {
+			t.Fatalf("coordinator pressing %s out of step → %q", data, got)
+		}
+	}
+
+	if after := snapshot(); after != before {
+		t.Fatalf("appointments changed:\n%s\n%s", before, after)
+	}
+	if n := h.count(`SELECT count(*) FROM appointment_messages`); n != 1 {
+		t.Fatalf("%d messages stored, want the 1 of the setup", n)
+	}
+}
+
+// last2 is the chat's latest message, to press forged buttons on.
+func last2(h *harness, c *apptChat) telegramtest.SentMessage { return h.waitText(c.u, c.n) }
+
+// apptOtherCentreCoordinator signs up a coordinator of a second centre.
+func apptOtherCentreCoordinator(t *testing.T, h *harness, u telegramtest.User) *apptChat {
+	t.Helper()
+	ctx := context.Background()
+	c, err := h.st.EnsureCentre(ctx, "other-centre", "Other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, code, err := h.st.CreatePersonWithInvite(ctx, store.NewPerson{CentreID: c.ID, Role: store.RoleCoordinator,
+		DisplayName: "Paul O.", Language: "fr"}, nil, h.clock.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := h.st.CreatePersonWithInvite(ctx, store.NewPerson{CentreID: c.ID, Role: store.RoleResident,
+		DisplayName: "Ahmad Z.", Room: "9", Language: "fr"}, nil, h.clock.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	h.tg.SendText(u, "/start "+code)
+	msgs := h.tg.WaitMessages(t, u.ID, 2, 10*time.Second)
+	h.tg.PressButton(u, msgs[1].ID, "lang:fr")
+	h.tg.WaitMessages(t, u.ID, 4, 10*time.Second)
+	return &apptChat{t: t, h: h, u: u, p: p, n: 4, loc: h.loc("fr")}
+}

@@ -1,0 +1,339 @@
+package bot_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/aurore/cairbot/bot/telegramtest"
+	"github.com/aurore/cairbot/handlers"
+	"github.com/aurore/cairbot/store"
+)
+
+// balDec1 moves the bot's clock from its start (Friday 27 November 2026,
+// 09:00 UTC) to Tuesday 1 December 2026, 09:00 in Paris, when the month's
+// charges are posted.
+func balDec1(h *harness) {
+	h.clock.Advance(4*24*time.Hour - time.Hour)
+}
+
+func balCentre(h *harness) store.Centre {
+	h.t.Helper()
+	c, err := h.st.CentreBySlug(context.Background(), h.cfg.Centre)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return c
+}
+
+func balContribution(h *harness, p store.Person, basis string, cents int64) {
+	h.t.Helper()
+	err := h.st.SetContribution(context.Background(), store.Contribution{CentreID: p.CentreID, PersonID: p.ID, Basis: basis, Cents: cents}, nil)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func balArrived(h *harness, p store.Person, y int, m time.Month, d int) {
+	h.t.Helper()
+	if _, err := h.pool.Exec(context.Background(), `UPDATE people SET arrived_on = $2 WHERE id = $1`,
+		p.ID, time.Date(y, m, d, 0, 0, 0, 0, time.UTC)); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// balRunCharges queues the monthly job (as the 1st-of-month schedule does)
+// and waits until n such jobs have been worked.
+func balRunCharges(h *harness, n int) {
+	h.t.Helper()
+	if _, err := h.app.Jobs().Insert(context.Background(), handlers.MonthlyChargesArgs{}, nil); err != nil {
+		h.t.Fatal(err)
+	}
+	h.tg.WaitFor(h.t, 15*time.Second, "monthly charges worked", func() bool {
+		return h.count(`SELECT count(*) FROM river_job WHERE kind = 'money_monthly_charges' AND state = 'completed'`) == n
+	})
+}
+
+// TestBalanceInFrenchAndDari: the monthly job posts the charges (the month
+// of arrival pro rata), the resident gets his statement, and /balance shows
+// due, paid, balance, last entries and next due date, written his
+// language's way (CLDR money and dates, Dari right to left with isolated
+// values and Persian digits).
+func TestBalanceInFrenchAndDari(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		lang      string
+		user      int64
+		statement string
+		balance   string
+	}{
+		{
+			lang:      "fr",
+			user:      31001,
+			statement: "📅 Votre participation de décembre est de 45,00\u00a0€.\n🔴 Il vous reste 67,50\u00a0€ à payer.\nPour voir le détail, envoyez /balance.",
+			balance: "💶 Votre participation\nChaque mois : 45,00\u00a0€\nDû jusqu'ici : 67,50\u00a0€\nPayé jusqu'ici : 50,00\u00a0€\n" +
+				"🔴 Il vous reste 17,50\u00a0€ à payer.\n\n🧾 Dernières opérations :\n" +
+				"01/12/2026 — paiement, reçu R-2026-000001 : 50,00\u00a0€\n" +
+				"01/12/2026 — participation de décembre : 45,00\u00a0€\n" +
+				"01/12/2026 — participation de novembre : 22,50\u00a0€\n\n" +
+				"📅 Prochaine participation : 45,00\u00a0€, le vendredi 1 janvier 2027.\n" +
+				"Vous payez à l'accueil. Vous recevez un reçu ici à chaque fois.",
+		},
+		{
+			lang: "fa-AF",
+			user: 31002,
+			statement: "📅 سهم شما برای ماه \u2068دسمبر\u2069: \u2068€\u00a0۴۵٫۰۰\u2069.\n" +
+				"🔴 شما هنوز باید \u2068€\u00a0۶۷٫۵۰\u2069 بپردازید.\nبرای دیدن جزئیات، /balance را بفرستید.",
+			balance: "💶 سهم ماهوار شما\nهر ماه: \u2068€\u00a0۴۵٫۰۰\u2069\nقابل پرداخت تا حالا: \u2068€\u00a0۶۷٫۵۰\u2069\n" +
+				"پرداخت شده تا حالا: \u2068€\u00a0۵۰٫۰۰\u2069\n🔴 شما هنوز باید \u2068€\u00a0۱۷٫۵۰\u2069 بپردازید.\n\n" +
+				"🧾 آخرین ثبت\u200cها:\n" +
+				"\u2068۲۰۲۶/۱۲/۱\u2069 — پرداخت، رسید \u2068R-2026-000001\u2069: \u2068€\u00a0۵۰٫۰۰\u2069\n" +
+				"\u2068۲۰۲۶/۱۲/۱\u2069 — سهم ماه \u2068دسمبر\u2069: \u2068€\u00a0۴۵٫۰۰\u2069\n" +
+				"\u2068۲۰۲۶/۱۲/۱\u2069 — سهم ماه \u2068نومبر\u2069: \u2068€\u00a0۲۲٫۵۰\u2069\n\n" +
+				"📅 سهم بعدی: \u2068€\u00a0۴۵٫۰۰\u2069، در تاریخ \u2068جمعه ۱ جنوری ۲۰۲۷\u2069.\n" +
+				"پرداخت در دفتر مرکز انجام می\u200cشود. هر بار یک رسید همین\u200cجا می\u200cگیرید.",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.lang, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t)
+			u := telegramtest.User{ID: tt.user, LanguageCode: tt.lang}
+			p, n := h.signUp(u, store.RoleResident, "Ahmad K.", tt.lang)
+			balContribution(h, p, store.BasisFixed, 4500)
+			// Arrived on 16 November, registered after November's run:
+			// December's run charges 15 of November's 30 days too.
+			balArrived(h, p, 2026, 11, 16)
+			balDec1(h)
+			balRunCharges(h, 1)
+			if got := h.waitText(u, n+1).Text; got != tt.statement {
+				t.Fatalf("statement = %q\nwant       %q", got, tt.statement)
+			}
+			h.clock.Advance(time.Hour)
+			if _, err := h.st.RecordPayment(context.Background(), store.NewPayment{
+				CentreID: p.CentreID, PersonID: p.ID, Cents: 5000, At: h.clock.Now()}, nil); err != nil {
+				t.Fatal(err)
+			}
+			h.tg.SendText(u, h.loc(tt.lang).T("menu.balance"))
+			got := h.waitText(u, n+2)
+			if got.Text != tt.balance {
+				t.Fatalf("/balance = %q\nwant      %q", got.Text, tt.balance)
+			}
+			if len(got.ReplyKeyboard) == 0 {
+				t.Fatal("/balance came without the main menu")
+			}
+			h.tg.SendText(u, "/balance")
+			if again := h.waitText(u, n+3).Text; again != tt.balance {
+				t.Fatalf("/balance command = %q", again)
+			}
+		})
+	}
+}
+
+// TestPaymentByStaffAndReceiptInArabic: staff find the resident by typing
+// part of his name, pick him from buttons, type the amount (bad amounts are
+// refused and change nothing), confirm; the resident at once gets his
+// numbered receipt in Arabic.
+func TestPaymentByStaffAndReceiptInArabic(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := context.Background()
+	fr := h.loc("fr")
+	staffU := telegramtest.User{ID: 32001, LanguageCode: "fr"}
+	staff, n := h.signUp(staffU, store.RoleStaff, "Claire D.", "fr")
+	omarU := telegramtest.User{ID: 32002, LanguageCode: "ar"}
+	omar, m := h.signUp(omarU, store.RoleResident, "Omar Hassan", "ar")
+	other, _ := h.addPerson(store.RoleResident, "Omar Farouk", "301", "so")
+	balContribution(h, omar, store.BasisFixed, 4500)
+	balDec1(h)
+	if _, err := h.st.PostMonthlyCharges(ctx, h.clock.Now(), h.clock.Now(), nil); err != nil {
+		t.Fatal(err)
+	}
+
+	h.tg.SendText(staffU, fr.T("menu.payment"))
+	if got := h.waitText(staffU, n+1).Text; got != fr.T("payment.ask_who") {
+		t.Fatalf("payment → %q", got)
+	}
+	h.tg.SendText(staffU, "nobody")
+	if got := h.waitText(staffU, n+2).Text; got != "🔍 Aucun résident trouvé pour « nobody ». Écrivez un autre nom ou un numéro de chambre." {
+		t.Fatalf("unknown name → %q", got)
+	}
+	h.tg.SendText(staffU, "omar")
+	pick := h.waitText(staffU, n+3)
+	if pick.Text != fr.T("residents.pick") || len(pick.InlineKeyboard) != 2 ||
+		pick.InlineKeyboard[0][0].Text != "👤 Omar Farouk · 301" || pick.InlineKeyboard[1][0].Text != "👤 Omar Hassan · 214" {
+		t.Fatalf("pick = %q %+v", pick.Text, pick.InlineKeyboard)
+	}
+	_ = other
+	h.tg.PressButton(staffU, pick.ID, pick.InlineKeyboard[1][0].CallbackData)
+	if got := h.waitText(staffU, n+4).Text; got != "💶 Combien Omar Hassan (chambre 214) a-t-il payé ? Écrivez le montant, par exemple 12,50\u00a0€" {
+		t.Fatalf("ask amount = %q", got)
+	}
+	bad := []struct{ typed, want string }{
+		{"douze", "❌ Je ne peux pas lire ce montant. Écrivez-le comme ceci : 12,50\u00a0€"},
+		{"0", fr.T("balance.amount_zero")},
+		{"-12,50", fr.T("balance.amount_negative")},
+		{"12 000", "❌ Ce montant est trop grand : 10\u202f000,00\u00a0€ au plus. Vérifiez-le et écrivez-le à nouveau."},
+	}
+	for i, b := range bad {
+		h.tg.SendText(staffU, b.typed)
+		if got := h.waitText(staffU, n+5+i).Text; got != b.want {
+			t.Fatalf("%q → %q, want %q", b.typed, got, b.want)
+		}
+	}
+	if c := h.count(`SELECT count(*) FROM ledger_entries WHERE kind = 'payment'`); c != 0 {
+		t.Fatalf("a bad amount wrote %d payments", c)
+	}
+	h.tg.SendText(staffU, "12,50 €")
+	confirm := h.waitText(staffU, n+9)
+	if confirm.Text != "Vérifiez :\nRésident : Omar Hassan (chambre 214)\nMontant : 12,50\u00a0€\nEnregistrer ce paiement ?" ||
+		len(confirm.InlineKeyboard) != 1 || confirm.InlineKeyboard[0][0].CallbackData != "pay:ok" {
+		t.Fatalf("confirm = %q %+v", confirm.Text, confirm.InlineKeyboard)
+	}
+	if c := h.count(`SELECT count(*) FROM ledger_entries WHERE kind = 'payment'`); c != 0 {
+		t.Fatal("payment written before confirmation")
+	}
+	h.tg.PressButton(staffU, confirm.ID, "pay:ok")
+	done := h.waitText(staffU, n+10)
+	if done.Text != "✅ Paiement enregistré : 12,50\u00a0€ de Omar Hassan (chambre 214).\nNuméro de reçu : R-2026-000001. Il reçoit maintenant le reçu dans sa langue." {
+		t.Fatalf("done = %q", done.Text)
+	}
+	receipt := h.waitText(omarU, m+1).Text
+	want := "🧾 إيصال \u2068R-2026-000001\u2069\nاستلم المركز منك \u2068١٢٫٥٠\u00a0€\u2069 يوم \u2068الثلاثاء، ١ ديسمبر ٢٠٢٦\u2069. شكرًا!\n" +
+		"🔴 ما زال عليك دفع \u2068٣٢٫٥٠\u00a0€\u2069."
+	if receipt != want {
+		t.Fatalf("receipt = %q\nwant      %q", receipt, want)
+	}
+	// The confirm button pressed again is stale: one payment, one receipt.
+	h.tg.PressButton(staffU, confirm.ID, "pay:ok")
+	if got := h.waitText(staffU, n+11).Text; got != fr.T("error.stale_button") {
+		t.Fatalf("second press → %q", got)
+	}
+	h.quiet(omarU, m+1)
+	if c := h.count(`SELECT count(*) FROM ledger_entries WHERE kind = 'payment' AND person_id = $1 AND cents = -1250
+		AND receipt_no = 'R-2026-000001' AND created_by = $2`, omar.ID, staff.ID); c != 1 {
+		t.Fatalf("payments = %d", c)
+	}
+	if c := h.count(`SELECT count(*) FROM audit_log WHERE action = 'payment.record' AND actor_id = $1 AND subject_id = $2`, staff.ID, omar.ID); c != 1 {
+		t.Fatalf("audit entries = %d", c)
+	}
+	if c := h.count(`SELECT count(*) FROM money_messages_sent WHERE kind = 'receipt' AND person_id = $1`, omar.ID); c != 1 {
+		t.Fatalf("receipts marked sent = %d", c)
+	}
+}
+
+// TestResidentIsRefusedPaymentAndArrears: staff tools are refused to a
+// resident whatever way he tries, and nothing is written.
+func TestResidentIsRefusedPaymentAndArrears(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	fa := h.loc("fa-AF")
+	u := telegramtest.User{ID: 33001, LanguageCode: "fa"}
+	_, n := h.signUp(u, store.RoleResident, "Ahmad K.", "fa-AF")
+	for i, text := range []string{"/payment", "/arrears", fa.T("menu.payment"), "/leave"} {
+		h.tg.SendText(u, text)
+		if got := h.waitText(u, n+1+i).Text; got != fa.T("error.forbidden") {
+			t.Fatalf("%q → %q", text, got)
+		}
+	}
+	upd := h.tg.PressButton(u, h.waitText(u, n).ID, "pay:ok")
+	h.tg.WaitFor(t, 5*time.Second, "callback answered", func() bool { _, ok := h.tg.CallbackAnswer(upd); return ok })
+	if text, _ := h.tg.CallbackAnswer(upd); text != fa.T("error.forbidden") {
+		t.Fatalf("forged payment button → %q", text)
+	}
+	if c := h.count(`SELECT count(*) FROM ledger_entries`); c != 0 {
+		t.Fatalf("ledger rows = %d", c)
+	}
+	if c := h.count(`SELECT count(*) FROM audit_log WHERE action LIKE 'payment.%'`); c != 0 {
+		t.Fatalf("audit rows = %d", c)
+	}
+	// His own balance he may see.
+	h.tg.SendText(u, "/balance")
+	if got := h.waitText(u, n+5).Text; got == fa.T("error.forbidden") {
+		t.Fatal("resident refused his own balance")
+	}
+}
+
+// TestMonthlyChargesOnceWithTwoProcesses: the monthly job run three times,
+// with a second bot process working jobs too, posts one charge per resident
+// and month (pro rata for an arrival during the month), nothing for a
+// resident without income, and sends each statement once.
+func TestMonthlyChargesOnceWithTwoProcesses(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.workerProcess()
+	fixedU := telegramtest.User{ID: 34001, LanguageCode: "en"}
+	fixed, nf := h.signUp(fixedU, store.RoleResident, "Sami A.", "en")
+	balContribution(h, fixed, store.BasisFixed, 4500)
+	noIncomeU := telegramtest.User{ID: 34002, LanguageCode: "so"}
+	noIncome, nn := h.signUp(noIncomeU, store.RoleResident, "Abdi M.", "so")
+	balContribution(h, noIncome, store.BasisResources, 0)
+	arriving, _ := h.addPerson(store.RoleResident, "Rahim S.", "301", "ps")
+	balContribution(h, arriving, store.BasisResources, 60000) // 15 % → 90 € a month
+	balArrived(h, arriving, 2026, 12, 10)                     // 22 of December's 31 days
+
+	balDec1(h)
+	for i := 1; i <= 3; i++ {
+		balRunCharges(h, i)
+	}
+	if c := h.count(`SELECT count(*) FROM ledger_entries WHERE kind = 'charge'`); c != 2 {
+		t.Fatalf("charges = %d, want 2", c)
+	}
+	if c := h.count(`SELECT count(*) FROM ledger_entries WHERE person_id = $1 AND month = '2026-12-01' AND cents = 4500`, fixed.ID); c != 1 {
+		t.Fatal("fixed amount not charged once")
+	}
+	if c := h.count(`SELECT count(*) FROM ledger_entries WHERE person_id = $1 AND month = '2026-12-01' AND cents = 6387`, arriving.ID); c != 1 {
+		t.Fatal("arrival month not charged pro rata (9000 × 22 / 31 = 6387)")
+	}
+	want := "📅 Your contribution for December is €45.00.\n🔴 You still have to pay €45.00.\nTo see the details, send /balance."
+	if got := h.waitText(fixedU, nf+1).Text; got != want {
+		t.Fatalf("statement = %q", got)
+	}
+	h.quiet(fixedU, nf+1)
+	h.quiet(noIncomeU, nn)
+	if c := h.count(`SELECT count(*) FROM money_messages_sent WHERE kind = 'statement'`); c != 1 {
+		t.Fatalf("statements marked sent = %d", c)
+	}
+	// The calendar job is registered: the 1st at 09:00 Paris.
+	if next := (handlers.Monthly{Loc: h.cfg.Location, Day: 1, Hour: 9}).Next(h.clock.Now()); !next.Equal(time.Date(2027, 1, 1, 8, 0, 0, 0, time.UTC)) {
+		t.Fatalf("next run %v", next)
+	}
+}
+
+// TestArrearsList: staff see who owes money, largest debt first, including
+// a resident who left without settling; nobody who has paid.
+func TestArrearsList(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := context.Background()
+	en := h.loc("en")
+	u := telegramtest.User{ID: 35001, LanguageCode: "en"}
+	_, n := h.signUp(u, store.RoleStaff, "Tom B.", "en")
+	h.tg.SendText(u, "/arrears")
+	if got := h.waitText(u, n+1).Text; got != en.T("balance.arrears_none") {
+		t.Fatalf("empty arrears → %q", got)
+	}
+	rahim, _ := h.addPerson(store.RoleResident, "Rahim S.", "301", "ps")
+	abdi, _ := h.addPerson(store.RoleResident, "Abdi M.", "102", "so")
+	yonas, _ := h.addPerson(store.RoleResident, "Yonas T.", "101", "ti")
+	sami, _ := h.addPerson(store.RoleResident, "Sami A.", "108", "en")
+	balContribution(h, rahim, store.BasisFixed, 3000)
+	balContribution(h, abdi, store.BasisFixed, 4500)
+	balContribution(h, yonas, store.BasisFixed, 4500)
+	balContribution(h, sami, store.BasisFixed, 2000)
+	balDec1(h)
+	if _, err := h.st.PostMonthlyCharges(ctx, h.clock.Now(), h.clock.Now(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.st.RecordPayment(ctx, store.NewPayment{CentreID: yonas.CentreID, PersonID: yonas.ID, Cents: 4500, At: h.clock.Now()}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.st.ChangeResident(ctx, store.ResidentChange{CentreID: sami.CentreID, PersonID: sami.ID, Kind: store.ChangeLeave, Date: h.clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	h.tg.SendText(u, "/arrears")
+	want := "🔴 3 residents owe money, €95.00 in all:\n• Abdi M., room 102: €45.00\n• Rahim S., room 301: €30.00\n• Sami A., room 108 (left): €20.00"
+	if got := h.waitText(u, n+2).Text; got != want {
+		t.Fatalf("arrears = %q\nwant     %q", got, want)
+	}
+}

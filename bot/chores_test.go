@@ -1,0 +1,834 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+
+	"github.com/aurore/cairbot/bot/telegramtest"
+	"github.com/aurore/cairbot/handlers"
+	"github.com/aurore/cairbot/locales"
+	"github.com/aurore/cairbot/store"
+)
+
+// The chores tests start on Friday 27 November 2026 (the harness clock);
+// the rota's first week is that of Monday 30 November.
+
+var choreParis, _ = time.LoadLocation("Europe/Paris")
+
+// choreLater is beyond any reminder of these tests: runJobsDue(kind,
+// choreLater) hands every scheduled job to the workers, which send only
+// what is due on the bot's clock and put the rest back to sleep.
+var choreLater = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// choreHarness starts a bot and waits for the Monday job that a starting
+// leader runs once (with no areas yet it does nothing), so that it cannot
+// run in the middle of a test.
+func choreHarness(t *testing.T) *harness {
+	t.Helper()
+	h := newHarness(t)
+	h.tg.WaitFor(t, 30*time.Second, "the chores job run at start", func() bool {
+		return h.count(`SELECT count(*) FROM river_job WHERE kind = 'chores_weekly' AND state = 'completed'`) > 0
+	})
+	return h
+}
+
+func choreCentre(h *harness) int64 {
+	h.t.Helper()
+	c, err := h.st.CentreBySlug(context.Background(), h.cfg.Centre)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return c.ID
+}
+
+// choreImport imports a chores file as `cairbot import chores` does.
+func choreImport(h *harness, csv string) {
+	h.t.Helper()
+	if _, err := handlers.ImportChoresCSV(context.Background(), h.st, choreCentre(h), strings.NewReader(csv), h.clock.Now()); err != nil {
+		h.t.Fatalf("import: %v", err)
+	}
+}
+
+// choreSetClock moves the bot's clock to a Paris wall-clock time.
+func choreSetClock(h *harness, y int, m time.Month, d, hour, min int) {
+	h.clock.Advance(time.Date(y, m, d, hour, min, 0, 0, choreParis).Sub(h.clock.Now()))
+}
+
+// choreRunWeekly runs the Monday job for a week, as the leader does, and
+// waits for it to finish.
+func choreRunWeekly(h *harness, week string) {
+	h.t.Helper()
+	res, err := h.app.Jobs().Insert(context.Background(), handlers.ChoresWeeklyArgs{Week: week}, nil)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.tg.WaitFor(h.t, 15*time.Second, "the chores job", func() bool {
+		return h.count(`SELECT count(*) FROM river_job WHERE id = $1 AND state = 'completed'`, res.Job.ID) == 1
+	})
+}
+
+// choreTurnIDs are a person's turns, in time order.
+func choreTurnIDs(h *harness, personID int64) []int64 {
+	h.t.Helper()
+	rows, err := h.pool.Query(context.Background(), `SELECT id FROM chore_turns WHERE person_id = $1 ORDER BY starts_at`, personID)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			h.t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+func choreTurn(h *harness, id int64) store.ChoreTurn {
+	h.t.Helper()
+	t, err := h.st.ChoreTurn(context.Background(), choreCentre(h), id)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return t
+}
+
+// choreVars are the variables the bot passes for a turn, formatted in loc's
+// language.
+func choreVars(loc *locales.Localizer, t store.ChoreTurn, extra ...any) []any {
+	return append([]any{"Area", t.Area(loc.Tag), "Day", loc.F.Date(t.StartsAt), "Weekday", loc.F.Weekday(t.StartsAt),
+		"Start", loc.F.Time(t.StartsAt), "End", loc.F.Time(t.EndsAt)}, extra...)
+}
+
+func choreButtons(m telegramtest.SentMessage) []models.InlineKeyboardButton {
+	var out []models.InlineKeyboardButton
+	for _, row := range m.InlineKeyboard {
+		out = append(out, row...)
+	}
+	return out
+}
+
+func choreCallbacks(m telegramtest.SentMessage) []string {
+	var out []string
+	for _, b := range choreButtons(m) {
+		out = append(out, b.CallbackData)
+	}
+	return out
+}
+
+const choreAreas = `kind,key,name,days,start,end,label_fr,label_fa-AF
+area,kitchen-2,Kitchen floor 2,mon thu,18:00,20:00,Cuisine 2e étage,آشپزخانهٔ منزل دوم
+area,courtyard,Courtyard,wed,10:00,12:00,,
+`
+
+func TestChoresInDariAndFrenchWithDoneButton(t *testing.T) {
+	t.Parallel()
+	h := choreHarness(t)
+	ahmadU := telegramtest.User{ID: 30001, LanguageCode: "fa"}
+	jeanU := telegramtest.User{ID: 30002, LanguageCode: "fr"}
+	ahmad, na := h.signUp(ahmadU, store.RoleResident, "Ahmad K.", "fa-AF")
+	jean, nj := h.signUp(jeanU, store.RoleResident, "Jean B.", "fr")
+	choreImport(h, choreAreas+fmt.Sprintf("member,#%d,,,,,,\nmember,#%d,,,,,,\n", ahmad.ID, jean.ID))
+
+	// Monday 30 November, 08:00 in Paris: the weekly job.
+	choreSetClock(h, 2026, 11, 30, 8, 0)
+	choreRunWeekly(h, "2026-11-30")
+	// A second run of the same week (a restart, a second leader) changes
+	// and sends nothing more.
+	choreRunWeekly(h, "2026-11-30")
+
+	// Round robin by rotation order: Ahmad, Jean, Ahmad; then Jean, Ahmad, Jean.
+	at := choreTurnIDs(h, ahmad.ID)
+	jt := choreTurnIDs(h, jean.ID)
+	if len(at) != 3 || len(jt) != 3 {
+		t.Fatalf("turns: Ahmad %v, Jean %v; want 3 each over two weeks", at, jt)
+	}
+	if n := h.count(`SELECT count(*) FROM chore_turns`); n != 6 {
+		t.Fatalf("%d turns, want 6", n)
+	}
+	monday, thursday, nextWed := choreTurn(h, at[0]), choreTurn(h, at[1]), choreTurn(h, at[2])
+	if !monday.StartsAt.Equal(time.Date(2026, 11, 30, 17, 0, 0, 0, time.UTC)) || !nextWed.StartsAt.Equal(time.Date(2026, 12, 9, 9, 0, 0, 0, time.UTC)) {
+		t.Fatalf("Ahmad's turns start at %v and %v", monday.StartsAt, nextWed.StartsAt)
+	}
+
+	// The Monday message, private, in his language, with his turns only.
+	fa := h.loc("fa-AF")
+	notice := h.waitText(ahmadU, na+1)
+	wantNotice := fa.T("chores.week_notice") + "\n" +
+		fa.T("chores.line.pending", choreVars(fa, monday)...) + "\n" + fa.T("chores.line.pending", choreVars(fa, thursday)...)
+	if notice.Text != wantNotice {
+		t.Fatalf("Monday message =\n%q\nwant\n%q", notice.Text, wantNotice)
+	}
+	h.waitText(jeanU, nj+1)
+	h.quiet(ahmadU, na+1)
+	h.quiet(jeanU, nj+1)
+
+	// /chores in Dari (right to left): every value isolated, Dari digits,
+	// the area's Dari label.
+	h.tg.SendText(ahmadU, "/chores")
+	got := h.waitText(ahmadU, na+2)
+	const fsi, pdi = "\u2068", "\u2069"
+	line := func(area, day, start, end string) string {
+		return "⏳ " + fsi + area + pdi + ": " + fsi + day + pdi + "، " + fsi + start + pdi + "–" + fsi + end + pdi
+	}
+	want := "🧹 نوبت‌های صفایی شما\n\nاین هفته:\n" +
+		line("آشپزخانهٔ منزل دوم", fa.F.Date(monday.StartsAt), "۱۸:۰۰", "۲۰:۰۰") + "\n" +
+		line("آشپزخانهٔ منزل دوم", fa.F.Date(thursday.StartsAt), "۱۸:۰۰", "۲۰:۰۰") +
+		"\n\nهفتهٔ آینده:\n" + line("Courtyard", fa.F.Date(nextWed.StartsAt), "۱۰:۰۰", "۱۲:۰۰")
+	if got.Text != want {
+		t.Fatalf("Dari /chores =\n%q\nwant\n%q", got.Text, want)
+	}
+	if !strings.Contains(fa.F.Date(monday.StartsAt), "۳۰") {
+		t.Fatalf("Dari date %q lacks Dari digits", fa.F.Date(monday.StartsAt))
+	}
+	// Done only for today's turn; Swap for those to come.
+	wantCB := []string{fmt.Sprintf("chd:%d", at[0]), fmt.Sprintf("chs:t:%d", at[0]), fmt.Sprintf("chs:t:%d", at[1]), fmt.Sprintf("chs:t:%d", at[2])}
+	if cbs := choreCallbacks(got); strings.Join(cbs, " ") != strings.Join(wantCB, " ") {
+		t.Fatalf("buttons %v, want %v", cbs, wantCB)
+	}
+	if b := choreButtons(got)[0].Text; b != fa.T("chores.button.done", choreVars(fa, monday)...) {
+		t.Fatalf("Done button = %q", b)
+	}
+	// The menu button does the same.
+	h.tg.SendText(ahmadU, fa.T("menu.chores"))
+	if again := h.waitText(ahmadU, na+3); again.Text != want {
+		t.Fatalf("menu button → %q", again.Text)
+	}
+
+	// /chores in French, written out.
+	h.tg.SendText(jeanU, "/chores")
+	wantFr := "🧹 Vos tours de ménage\n\nCette semaine :\n" +
+		"⏳ Courtyard : mercredi 2 décembre 2026, 10:00–12:00\n\n" +
+		"La semaine prochaine :\n" +
+		"⏳ Cuisine 2e étage : lundi 7 décembre 2026, 18:00–20:00\n" +
+		"⏳ Cuisine 2e étage : jeudi 10 décembre 2026, 18:00–20:00"
+	if got := h.waitText(jeanU, nj+2).Text; got != wantFr {
+		t.Fatalf("French /chores =\n%q\nwant\n%q", got, wantFr)
+	}
+
+	// Done: Thursday's turn is not today; Monday's is.
+	h.tg.PressButton(ahmadU, got.ID, fmt.Sprintf("chd:%d", at[1]))
+	if got := h.waitText(ahmadU, na+4).Text; got != fa.T("chores.done_too_early", choreVars(fa, thursday)...) {
+		t.Fatalf("Done on Thursday's turn → %q", got)
+	}
+	// Jean forges a press on Ahmad's turn: refused, nothing changes, and
+	// he learns nothing about the turn.
+	jeanMsg := h.waitText(jeanU, nj+2)
+	h.tg.PressButton(jeanU, jeanMsg.ID, fmt.Sprintf("chd:%d", at[0]))
+	if got := h.waitText(jeanU, nj+3).Text; got != h.loc("fr").T("error.stale_button") {
+		t.Fatalf("forged Done → %q", got)
+	}
+	for _, data := range []string{"chd:x", "chd:", "chd:999999", "chd:1:2"} {
+		h.tg.PressButton(ahmadU, got.ID, data)
+	}
+	h.tg.WaitMessages(t, ahmadU.ID, na+8, 10*time.Second)
+	for _, m := range h.tg.Messages(ahmadU.ID)[na+4 : na+8] {
+		if m.Text != fa.T("error.stale_button") {
+			t.Fatalf("forged Done data → %q", m.Text)
+		}
+	}
+	if n := h.count(`SELECT count(*) FROM chore_turns WHERE state <> 'pending'`); n != 0 {
+		t.Fatalf("%d turns changed by refused presses", n)
+	}
+	h.tg.PressButton(ahmadU, got.ID, fmt.Sprintf("chd:%d", at[0]))
+	if got := h.waitText(ahmadU, na+9).Text; got != fa.T("chores.done_saved", choreVars(fa, monday)...) {
+		t.Fatalf("Done → %q", got)
+	}
+	if n := h.count(`SELECT count(*) FROM chore_turns WHERE id = $1 AND state = 'done' AND marked_by = $2`, at[0], ahmad.ID); n != 1 {
+		t.Fatal("turn not marked done")
+	}
+	h.tg.PressButton(ahmadU, got.ID, fmt.Sprintf("chd:%d", at[0]))
+	if got := h.waitText(ahmadU, na+10).Text; got != fa.T("chores.already_done") {
+		t.Fatalf("second Done → %q", got)
+	}
+	h.tg.SendText(ahmadU, "/chores")
+	after := h.waitText(ahmadU, na+11)
+	if !strings.HasPrefix(strings.Split(after.Text, "\n")[3], "✅ ") || strings.Contains(strings.Join(choreCallbacks(after), " "), "chd:") {
+		t.Fatalf("after Done: %q %v", after.Text, choreCallbacks(after))
+	}
+	h.quiet(jeanU, nj+3)
+}
+
+func TestChoreSwapAcceptedApprovedAndDeclined(t *testing.T) {
+	t.Parallel()
+	h := choreHarness(t)
+	ahmadU := telegramtest.User{ID: 31001, LanguageCode: "ar"}
+	jeanU := telegramtest.User{ID: 31002, LanguageCode: "fr"}
+	staffU := telegramtest.User{ID: 31003, LanguageCode: "en"}
+	otherU := telegramtest.User{ID: 31004, LanguageCode: "en"}
+	ahmad, na := h.signUp(ahmadU, store.RoleResident, "Omar H.", "ar")
+	jean, nj := h.signUp(jeanU, store.RoleResident, "Jean B.", "fr")
+	_, ns := h.signUp(staffU, store.RoleStaff, "Claire D.", "en")
+	other, no := h.signUp(otherU, store.RoleResident, "Sami A.", "en")
+	choreImport(h, choreAreas+fmt.Sprintf("member,#%d,,,,,,\nmember,#%d,,,,,,\n", ahmad.ID, jean.ID))
+	choreSetClock(h, 2026, 11, 30, 8, 0)
+	choreRunWeekly(h, "2026-11-30")
+	na++ // the Monday message
+	nj++
+	h.waitText(ahmadU, na)
+	h.waitText(jeanU, nj)
+	ar, fr, en := h.loc("ar"), h.loc("fr"), h.loc("en")
+	at := choreTurnIDs(h, ahmad.ID)
+	thursday := choreTurn(h, at[1])
+
+	// Omar picks his Thursday turn, then a resident (Sami is not on the
+	// rota, so only Jean is offered, by name and room).
+	h.tg.SendText(ahmadU, "/chores")
+	list := h.waitText(ahmadU, na+1)
+	h.tg.PressButton(ahmadU, list.ID, fmt.Sprintf("chs:t:%d", at[1]))
+	picker := h.waitText(ahmadU, na+2)
+	if picker.Text != ar.T("chores.swap.pick_person", choreVars(ar, thursday)...) {
+		t.Fatalf("picker = %q", picker.Text)
+	}
+	if b := choreButtons(picker); len(b) != 1 || b[0].Text != ar.T("chores.member_button", "Name", "Jean B.", "Room", "214") ||
+		b[0].CallbackData != fmt.Sprintf("chs:p:%d:%d", at[1], jean.ID) {
+		t.Fatalf("residents offered: %+v", b)
+	}
+	// Forged: a resident who is not on the rota, himself, another's turn.
+	for _, data := range []string{
+		fmt.Sprintf("chs:p:%d:%d", at[1], other.ID),
+		fmt.Sprintf("chs:p:%d:%d", at[1], ahmad.ID),
+		fmt.Sprintf("chs:p:%d:%d", choreTurnIDs(h, jean.ID)[0], ahmad.ID),
+		fmt.Sprintf("chs:pg:%d:1", at[1]),
+	} {
+		h.tg.PressButton(ahmadU, picker.ID, data)
+	}
+	msgs := h.tg.WaitMessages(t, ahmadU.ID, na+6, 10*time.Second)
+	for _, m := range msgs[na+2 : na+6] {
+		if m.Text != ar.T("error.stale_button") {
+			t.Fatalf("forged swap → %q", m.Text)
+		}
+	}
+	if n := h.count(`SELECT count(*) FROM chore_swaps`); n != 0 {
+		t.Fatalf("%d swaps made by forged presses", n)
+	}
+	h.tg.PressButton(ahmadU, picker.ID, fmt.Sprintf("chs:p:%d:%d", at[1], jean.ID))
+	if got := h.waitText(ahmadU, na+7).Text; got != ar.T("chores.swap.sent", choreVars(ar, thursday, "Name", "Jean B.")...) {
+		t.Fatalf("sent → %q", got)
+	}
+	h.tg.PressButton(ahmadU, picker.ID, fmt.Sprintf("chs:p:%d:%d", at[1], jean.ID))
+	if got := h.waitText(ahmadU, na+8).Text; got != ar.T("chores.swap.already_open") {
+		t.Fatalf("second request → %q", got)
+	}
+
+	// Jean is asked, in French, with Yes / No.
+	ask := h.waitText(jeanU, nj+1)
+	if ask.Text != fr.T("chores.swap.ask", choreVars(fr, thursday, "Name", "Omar H.", "Room", "214")...) {
+		t.Fatalf("ask = %q", ask.Text)
+	}
+	var swapID int64
+	if err := h.pool.QueryRow(context.Background(), `SELECT id FROM chore_swaps`).Scan(&swapID); err != nil {
+		t.Fatal(err)
+	}
+	if cbs := choreCallbacks(ask); strings.Join(cbs, " ") != fmt.Sprintf("chx:y:%d chx:n:%d", swapID, swapID) {
+		t.Fatalf("ask buttons %v", cbs)
+	}
+	// Omar cannot answer in Jean's place; staff cannot approve yet.
+	h.tg.PressButton(ahmadU, picker.ID, fmt.Sprintf("chx:y:%d", swapID))
+	if got := h.waitText(ahmadU, na+9).Text; got != ar.T("error.stale_button") {
+		t.Fatalf("asker answering → %q", got)
+	}
+	staffMenu := h.waitText(staffU, ns)
+	h.tg.PressButton(staffU, staffMenu.ID, fmt.Sprintf("cha:y:%d", swapID))
+	if got := h.waitText(staffU, ns+1).Text; got != en.T("error.stale_button") {
+		t.Fatalf("approval before the answer → %q", got)
+	}
+	ns++
+	// A resident pressing a staff button is refused by the route table.
+	upd := h.tg.PressButton(otherU, h.waitText(otherU, no).ID, fmt.Sprintf("cha:y:%d", swapID))
+	h.tg.WaitFor(t, 5*time.Second, "callback answered", func() bool { _, ok := h.tg.CallbackAnswer(upd); return ok })
+	if text, _ := h.tg.CallbackAnswer(upd); text != en.T("error.forbidden") {
+		t.Fatalf("resident approving → %q", text)
+	}
+
+	h.tg.PressButton(jeanU, ask.ID, fmt.Sprintf("chx:y:%d", swapID))
+	if got := h.waitText(jeanU, nj+2).Text; got != fr.T("chores.swap.accepted_wait") {
+		t.Fatalf("accept → %q", got)
+	}
+	if got := h.waitText(ahmadU, na+10).Text; got != ar.T("chores.swap.accepted_asker", choreVars(ar, thursday, "Name", "Jean B.")...) {
+		t.Fatalf("asker told → %q", got)
+	}
+	req := h.waitText(staffU, ns+1)
+	if req.Text != en.T("chores.swap.staff_request", choreVars(en, thursday, "From", "Omar H.", "FromRoom", "214", "To", "Jean B.", "ToRoom", "214")...) {
+		t.Fatalf("staff request = %q", req.Text)
+	}
+	// Pressing Yes again changes nothing.
+	h.tg.PressButton(jeanU, ask.ID, fmt.Sprintf("chx:y:%d", swapID))
+	if got := h.waitText(jeanU, nj+3).Text; got != fr.T("error.stale_button") {
+		t.Fatalf("second Yes → %q", got)
+	}
+	h.tg.PressButton(staffU, req.ID, fmt.Sprintf("cha:y:%d", swapID))
+	if got := h.waitText(staffU, ns+2).Text; got != en.T("chores.swap.approved_staff") {
+		t.Fatalf("approve → %q", got)
+	}
+	if got := h.waitText(ahmadU, na+11).Text; got != ar.T("chores.swap.approved_from", choreVars(ar, thursday, "Name", "Jean B.")...) {
+		t.Fatalf("giver told → %q", got)
+	}
+	if got := h.waitText(jeanU, nj+4).Text; got != fr.T("chores.swap.approved_to", choreVars(fr, thursday)...) {
+		t.Fatalf("taker told → %q", got)
+	}
+	if n := h.count(`SELECT count(*) FROM chore_turns WHERE id = $1 AND person_id = $2`, at[1], jean.ID); n != 1 {
+		t.Fatal("the turn did not change hands")
+	}
+	if n := h.count(`SELECT count(*) FROM audit_log WHERE action = 'chores.swap.approve' AND subject_id = $1`, ahmad.ID); n != 1 {
+		t.Fatal("approval not audited")
+	}
+	// Stale: the decision again, the old picker for a turn no longer his.
+	h.tg.PressButton(staffU, req.ID, fmt.Sprintf("cha:n:%d", swapID))
+	if got := h.waitText(staffU, ns+3).Text; got != en.T("error.stale_button") {
+		t.Fatalf("second decision → %q", got)
+	}
+	h.tg.PressButton(ahmadU, picker.ID, fmt.Sprintf("chs:p:%d:%d", at[1], jean.ID))
+	if got := h.waitText(ahmadU, na+12).Text; got != ar.T("error.stale_button") {
+		t.Fatalf("swap of a turn given away → %q", got)
+	}
+
+	// Jean's /chores now shows the Thursday turn; Omar's does not, and
+	// neither sees the other's turns.
+	h.tg.SendText(ahmadU, "/chores")
+	mine := h.waitText(ahmadU, na+13).Text
+	if strings.Contains(mine, ar.F.Date(thursday.StartsAt)) || strings.Contains(mine, "Jean") {
+		t.Fatalf("Omar's list after the swap: %q", mine)
+	}
+
+	// A second request, declined.
+	nextWed := choreTurn(h, at[2])
+	h.tg.PressButton(ahmadU, list.ID, fmt.Sprintf("chs:p:%d:%d", at[2], jean.ID))
+	h.waitText(ahmadU, na+14)
+	ask2 := h.waitText(jeanU, nj+5)
+	var swap2 int64
+	if err := h.pool.QueryRow(context.Background(), `SELECT id FROM chore_swaps WHERE id <> $1`, swapID).Scan(&swap2); err != nil {
+		t.Fatal(err)
+	}
+	h.tg.PressButton(jeanU, ask2.ID, fmt.Sprintf("chx:n:%d", swap2))
+	if got := h.waitText(jeanU, nj+6).Text; got != fr.T("chores.swap.declined_you") {
+		t.Fatalf("decline → %q", got)
+	}
+	if got := h.waitText(ahmadU, na+15).Text; got != ar.T("chores.swap.declined", choreVars(ar, nextWed, "Name", "Jean B.")...) {
+		t.Fatalf("asker told of the refusal → %q", got)
+	}
+	if n := h.count(`SELECT count(*) FROM chore_turns WHERE id = $1 AND person_id = $2`, at[2], ahmad.ID); n != 1 {
+		t.Fatal("a declined swap moved the turn")
+	}
+	h.tg.PressButton(jeanU, ask2.ID, fmt.Sprintf("chx:y:%d", swap2))
+	if got := h.waitText(jeanU, nj+7).Text; got != fr.T("error.stale_button") {
+		t.Fatalf("Yes after No → %q", got)
+	}
+	h.quiet(staffU, ns+3)
+	h.quiet(otherU, no)
+}
+
+func TestRotaStaffMarksMovesAndRegenerates(t *testing.T) {
+	t.Parallel()
+	h := choreHarness(t)
+	ahmadU := telegramtest.User{ID: 32001, LanguageCode: "fa"}
+	jeanU := telegramtest.User{ID: 32002, LanguageCode: "fr"}
+	staffU := telegramtest.User{ID: 32003, LanguageCode: "en"}
+	ahmad, na := h.signUp(ahmadU, store.RoleResident, "Ahmad K.", "fa-AF")
+	jean, nj := h.signUp(jeanU, store.RoleResident, "Jean B.", "fr")
+	_, ns := h.signUp(staffU, store.RoleStaff, "Claire D.", "en")
+	choreImport(h, choreAreas+fmt.Sprintf("member,#%d,,,,,,\nmember,#%d,,,,,,\n", ahmad.ID, jean.ID))
+	choreSetClock(h, 2026, 11, 30, 8, 0)
+	choreRunWeekly(h, "2026-11-30")
+	na++
+	nj++
+	h.waitText(ahmadU, na)
+	h.waitText(jeanU, nj)
+	en, fa, fr := h.loc("en"), h.loc("fa-AF"), h.loc("fr")
+	at, jt := choreTurnIDs(h, ahmad.ID), choreTurnIDs(h, jean.ID)
+	mon, wed, thu := choreTurn(h, at[0]), choreTurn(h, jt[0]), choreTurn(h, at[1])
+
+	// The week, day by day, with its totals.
+	rotaLine := func(tu store.ChoreTurn, state, name string) string {
+		return en.T("chores.rota.line."+state, choreVars(en, tu, "Name", name, "Room", "214")...)
+	}
+	wantRota := func(monState, wedState string) string {
+		return en.T("chores.rota.title", "Date", en.F.Date(mon.StartsAt)) +
+			"\n\n" + en.T("chores.rota.day", "Day", en.F.Date(mon.StartsAt)) + "\n" + rotaLine(mon, monState, "Ahmad K.") +
+			"\n\n" + en.T("chores.rota.day", "Day", en.F.Date(wed.StartsAt)) + "\n" + rotaLine(wed, wedState, "Jean B.") +
+			"\n\n" + en.T("chores.rota.day", "Day", en.F.Date(thu.StartsAt)) + "\n" + rotaLine(thu, "pending", "Ahmad K.")
+	}
+	h.tg.SendText(staffU, "/rota")
+	rota := h.waitText(staffU, ns+1)
+	if want := wantRota("pending", "pending") + "\n\n" + en.T("chores.rota.totals", "Done", "0", "Pending", "3", "Missed", "0"); rota.Text != want {
+		t.Fatalf("/rota =\n%q\nwant\n%q", rota.Text, want)
+	}
+	if got := strings.Join(choreCallbacks(rota), " "); got != "chr:d:20261130 chr:d:20261202 chr:d:20261203 chr:w:20261123 chr:w:20261207 chr:rg:20261130" {
+		t.Fatalf("/rota buttons: %s", got)
+	}
+	if b := choreButtons(rota)[0].Text; b != "📅 Monday" {
+		t.Fatalf("day button %q", b)
+	}
+	// The menu button, and the next week in place.
+	h.tg.SendText(staffU, en.T("menu.rota"))
+	if got := h.waitText(staffU, ns+2).Text; got != rota.Text {
+		t.Fatalf("menu button → %q", got)
+	}
+	h.tg.PressButton(staffU, rota.ID, "chr:w:20261207")
+	h.tg.WaitFor(t, 10*time.Second, "week edited", func() bool { m, _ := h.tg.Message(staffU.ID, rota.ID); return m.Edits == 1 })
+	if m, _ := h.tg.Message(staffU.ID, rota.ID); !strings.HasPrefix(m.Text, en.T("chores.rota.title", "Date", en.F.Date(time.Date(2026, 12, 7, 12, 0, 0, 0, choreParis)))) {
+		t.Fatalf("next week = %q", m.Text)
+	}
+	ns += 2
+
+	// A day, a turn; not yet started, so it can be moved, not marked.
+	h.tg.PressButton(staffU, rota.ID, "chr:d:20261202")
+	day := h.waitText(staffU, ns+1)
+	if day.Text != en.T("chores.rota.day_title", "Day", en.F.Date(wed.StartsAt)) || strings.Join(choreCallbacks(day), " ") != fmt.Sprintf("chr:t:%d", jt[0]) {
+		t.Fatalf("day = %q %v", day.Text, choreCallbacks(day))
+	}
+	h.tg.PressButton(staffU, day.ID, fmt.Sprintf("chr:t:%d", jt[0]))
+	turn := h.waitText(staffU, ns+2)
+	if turn.Text != en.T("chores.rota.turn", "Turn", rotaLine(wed, "pending", "Jean B.")) ||
+		strings.Join(choreCallbacks(turn), " ") != fmt.Sprintf("chr:mp:%d:0 chr:md:%d", jt[0], jt[0]) {
+		t.Fatalf("turn = %q %v", turn.Text, choreCallbacks(turn))
+	}
+	h.tg.PressButton(staffU, turn.ID, fmt.Sprintf("chr:x:%d", jt[0]))
+	if got := h.waitText(staffU, ns+3).Text; got != en.T("chores.rota.too_early", choreVars(en, wed)...) {
+		t.Fatalf("missed before the turn → %q", got)
+	}
+	ns += 3
+
+	// Wednesday 12:30: the courtyard was not done.
+	choreSetClock(h, 2026, 12, 2, 12, 30)
+	h.tg.PressButton(staffU, day.ID, fmt.Sprintf("chr:t:%d", jt[0]))
+	turn = h.waitText(staffU, ns+1)
+	if strings.Join(choreCallbacks(turn), " ") != fmt.Sprintf("chr:x:%d chr:k:%d", jt[0], jt[0]) {
+		t.Fatalf("started turn buttons %v", choreCallbacks(turn))
+	}
+	h.tg.PressButton(staffU, turn.ID, fmt.Sprintf("chr:x:%d", jt[0]))
+	if got := h.waitText(staffU, ns+2).Text; got != en.T("chores.rota.marked_missed", choreVars(en, wed, "Name", "Jean B.")...) {
+		t.Fatalf("missed → %q", got)
+	}
+	if got := h.waitText(jeanU, nj+1).Text; got != fr.T("chores.missed_notice", choreVars(fr, wed)...) {
+		t.Fatalf("resident told → %q", got)
+	}
+	h.tg.PressButton(staffU, turn.ID, fmt.Sprintf("chr:k:%d", jt[0]))
+	if got := h.waitText(staffU, ns+3).Text; got != en.T("error.stale_button") {
+		t.Fatalf("done after missed → %q", got)
+	}
+	// Monday's kitchen: staff mark it done for him.
+	h.tg.PressButton(staffU, turn.ID, fmt.Sprintf("chr:k:%d", at[0]))
+	if got := h.waitText(staffU, ns+4).Text; got != en.T("chores.rota.marked_done", choreVars(en, mon, "Name", "Ahmad K.")...) {
+		t.Fatalf("done → %q", got)
+	}
+	ns += 4
+	if n := h.count(`SELECT count(*) FROM audit_log WHERE action IN ('chores.turn.missed', 'chores.turn.done') AND actor_id IS NOT NULL`); n != 2 {
+		t.Fatalf("%d marks audited, want 2", n)
+	}
+	h.tg.SendText(staffU, "/rota")
+	if want := wantRota("done", "missed") + "\n\n" + en.T("chores.rota.totals", "Done", "1", "Pending", "1", "Missed", "1"); h.waitText(staffU, ns+1).Text != want {
+		t.Fatalf("/rota after marks = %q", h.waitText(staffU, ns+1).Text)
+	}
+	ns++
+
+	// Nine more residents join the rota; the resident picker pages.
+	var csv strings.Builder
+	csv.WriteString("kind,key\n")
+	var extra []store.Person
+	for i := range 9 {
+		p, _ := h.addPerson(store.RoleResident, fmt.Sprintf("Resident %02d", i+1), fmt.Sprint(301+i), "en")
+		extra = append(extra, p)
+		fmt.Fprintf(&csv, "member,#%d\n", p.ID)
+	}
+	choreImport(h, csv.String())
+	h.tg.PressButton(staffU, turn.ID, fmt.Sprintf("chr:mp:%d:0", at[1]))
+	picker := h.waitText(staffU, ns+1)
+	if picker.Text != en.T("chores.rota.pick_person", choreVars(en, thu)...) {
+		t.Fatalf("picker = %q", picker.Text)
+	}
+	b := choreButtons(picker)
+	if len(b) != 9 || b[0].Text != "👤 Jean B. (214)" || b[8].CallbackData != fmt.Sprintf("chr:mpg:%d:1", at[1]) || b[8].Text != en.T("chores.button.more") {
+		t.Fatalf("first page: %+v", b)
+	}
+	h.tg.PressButton(staffU, picker.ID, b[8].CallbackData)
+	h.tg.WaitFor(t, 10*time.Second, "page 2", func() bool { m, _ := h.tg.Message(staffU.ID, picker.ID); return m.Edits == 1 })
+	page2, _ := h.tg.Message(staffU.ID, picker.ID)
+	if b := choreButtons(page2); len(b) != 3 || b[1].Text != "👤 Resident 09 (309)" || b[2].CallbackData != fmt.Sprintf("chr:mpg:%d:0", at[1]) {
+		t.Fatalf("second page: %+v", b)
+	}
+	h.tg.PressButton(staffU, picker.ID, fmt.Sprintf("chr:mpg:%d:2", at[1]))
+	if got := h.waitText(staffU, ns+2).Text; got != en.T("error.stale_button") {
+		t.Fatalf("page out of range → %q", got)
+	}
+	h.tg.PressButton(staffU, picker.ID, fmt.Sprintf("chr:mt:%d:%d", at[1], jean.ID))
+	thuJean := thu
+	thuJean.PersonName = "Jean B."
+	if got := h.waitText(staffU, ns+3).Text; got != en.T("chores.rota.moved", choreVars(en, thuJean, "Name", "Jean B.", "Room", "214")...) {
+		t.Fatalf("moved → %q", got)
+	}
+	ns += 3
+	if got := h.waitText(ahmadU, na+1).Text; got != fa.T("chores.rota.moved_notice_from", choreVars(fa, thu)...) {
+		t.Fatalf("old resident told → %q", got)
+	}
+	if got := h.waitText(jeanU, nj+2).Text; got != fr.T("chores.rota.moved_notice_to", choreVars(fr, thu)...) {
+		t.Fatalf("new resident told → %q", got)
+	}
+
+	// The same turn to Saturday (same hours), with reminders at the new time.
+	h.tg.PressButton(staffU, picker.ID, fmt.Sprintf("chr:md:%d", at[1]))
+	days := h.waitText(staffU, ns+1)
+	if got := strings.Join(choreCallbacks(days), " "); got != fmt.Sprintf("chr:mdd:%[1]d:20261202 chr:mdd:%[1]d:20261204 chr:mdd:%[1]d:20261205 chr:mdd:%[1]d:20261206", at[1]) {
+		t.Fatalf("day choices %s", got)
+	}
+	h.tg.PressButton(staffU, days.ID, fmt.Sprintf("chr:mdd:%d:20261130", at[1]))
+	if got := h.waitText(staffU, ns+2).Text; got != en.T("error.stale_button") {
+		t.Fatalf("move to the past → %q", got)
+	}
+	h.tg.PressButton(staffU, days.ID, fmt.Sprintf("chr:mdd:%d:20261205", at[1]))
+	moved := h.waitText(staffU, ns+3).Text
+	sat := choreTurn(h, at[1])
+	if !sat.StartsAt.Equal(time.Date(2026, 12, 5, 17, 0, 0, 0, time.UTC)) || sat.PersonID != jean.ID {
+		t.Fatalf("moved turn = %+v", sat)
+	}
+	if moved != en.T("chores.rota.moved", choreVars(en, sat, "Name", "Jean B.", "Room", "214")...) {
+		t.Fatalf("moved day → %q", moved)
+	}
+	if got := h.waitText(jeanU, nj+3).Text; got != fr.T("chores.rota.moved_day_notice", choreVars(fr, sat)...) {
+		t.Fatalf("resident told of the new day → %q", got)
+	}
+	ns += 3
+	if n := h.count(`SELECT count(*) FROM river_job WHERE kind = 'chore_reminder' AND (args->>'turn_id')::bigint = $1 AND (args->>'at')::bigint = $2`,
+		at[1], time.Date(2026, 12, 4, 18, 0, 0, 0, time.UTC).Unix()); n != 1 {
+		t.Fatal("no evening reminder for the new day")
+	}
+	// Next week's Monday kitchen to Thursday, which has one already.
+	nextMon := choreTurnIDs(h, jean.ID)[2]
+	h.tg.PressButton(staffU, days.ID, fmt.Sprintf("chr:mdd:%d:20261210", nextMon))
+	if got := h.waitText(staffU, ns+1).Text; got != en.T("chores.rota.day_taken", choreVars(en, choreTurn(h, nextMon))...) {
+		t.Fatalf("day taken → %q", got)
+	}
+	ns++
+
+	// Regenerate this week: the done and missed turns stay; Thursday's
+	// kitchen is given again by rotation (to the first newcomer), and the
+	// Saturday turn, which has no slot, goes.
+	h.tg.PressButton(staffU, rota.ID, "chr:rg:20261123")
+	if got := h.waitText(staffU, ns+1).Text; got != en.T("error.stale_button") {
+		t.Fatalf("regenerate a past week → %q", got)
+	}
+	h.tg.PressButton(staffU, rota.ID, "chr:rg:20261130")
+	confirm := h.waitText(staffU, ns+2)
+	if confirm.Text != en.T("chores.rota.regen_confirm", "Date", en.F.Date(mon.StartsAt)) {
+		t.Fatalf("confirm = %q", confirm.Text)
+	}
+	h.tg.PressButton(staffU, confirm.ID, "chr:rgok:20261130")
+	if got := h.waitText(staffU, ns+3).Text; got != en.T("chores.rota.regen_done", "Count", "2") {
+		t.Fatalf("regenerated → %q", got)
+	}
+	ns += 3
+	if n := h.count(`SELECT count(*) FROM chore_turns WHERE id = $1 AND state = 'done' AND person_id = $2`, at[0], ahmad.ID); n != 1 {
+		t.Fatal("the done turn changed")
+	}
+	if n := h.count(`SELECT count(*) FROM chore_turns WHERE id = $1 AND state = 'missed' AND person_id = $2`, jt[0], jean.ID); n != 1 {
+		t.Fatal("the missed turn changed")
+	}
+	if n := h.count(`SELECT count(*) FROM chore_turns WHERE id = $1`, at[1]); n != 0 {
+		t.Fatal("the Saturday turn without a slot is still there")
+	}
+	if n := h.count(`SELECT count(*) FROM chore_turns WHERE person_id = $1 AND on_date = '2026-12-03'`, extra[0].ID); n != 1 {
+		t.Fatal("Thursday's kitchen was not given to the first newcomer")
+	}
+	if n := h.count(`SELECT count(*) FROM audit_log WHERE action = 'chores.regenerate' AND actor_id IS NOT NULL AND (detail->>'changed')::int = 2`); n != 1 {
+		t.Fatal("regeneration not audited")
+	}
+
+	// Forged staff buttons.
+	for _, data := range []string{"chr:t:999999", "chr:w:20250105", "chr:w:20261201", "chr:zz", "chr:mt:1", "chr:rgok:20261221", "cha:y:x"} {
+		h.tg.PressButton(staffU, rota.ID, data)
+	}
+	msgs := h.tg.WaitMessages(t, staffU.ID, ns+7, 15*time.Second)
+	for i, m := range msgs[ns : ns+7] {
+		if m.Text != en.T("error.stale_button") {
+			t.Fatalf("forged staff button %d → %q", i, m.Text)
+		}
+	}
+	h.quiet(ahmadU, na+1)
+}
+
+// choreSettle waits until no chores job is ready to run or running: the
+// jobs made due have either sent or gone back to sleep until their time.
+func choreSettle(h *harness) {
+	h.t.Helper()
+	h.tg.WaitFor(h.t, 15*time.Second, "chores jobs settled", func() bool {
+		return h.count(`SELECT count(*) FROM river_job WHERE kind LIKE 'chore%' AND state IN ('available', 'running')`) == 0
+	})
+}
+
+// choreTick moves the clock to a Paris wall-clock time and lets every
+// chores reminder run.
+func choreTick(h *harness, y int, m time.Month, d, hour, min int) {
+	h.t.Helper()
+	choreSetClock(h, y, m, d, hour, min)
+	h.runJobsDue("chore_reminder", choreLater)
+	choreSettle(h)
+}
+
+func TestChoreRemindersSentOnceWithTwoProcesses(t *testing.T) {
+	t.Parallel()
+	h := choreHarness(t)
+	h.workerProcess()
+	yonasU := telegramtest.User{ID: 33001, LanguageCode: "ti"}
+	staffU := telegramtest.User{ID: 33002, LanguageCode: "en"}
+	staff2U := telegramtest.User{ID: 33003, LanguageCode: "fr"}
+	yonas, ny := h.signUp(yonasU, store.RoleResident, "Yonas T.", "ti")
+	_, ns := h.signUp(staffU, store.RoleStaff, "Claire D.", "en")
+	_, ns2 := h.signUp(staff2U, store.RoleCoordinator, "Marc L.", "fr")
+	choreImport(h, fmt.Sprintf("kind,key,name,days,start,end\narea,laundry,Laundry,thu,14:00,16:00\nmember,#%d,,,,\n", yonas.ID))
+	choreSetClock(h, 2026, 11, 30, 8, 0)
+	choreRunWeekly(h, "2026-11-30")
+	ny++
+	h.waitText(yonasU, ny)
+	ti := h.loc("ti")
+	turn := choreTurn(h, choreTurnIDs(h, yonas.ID)[0])
+
+	utc := func(m time.Month, d, hour int) time.Time { return time.Date(2026, m, d, hour, 0, 0, 0, time.UTC) }
+	want := []time.Time{utc(12, 2, 18), utc(12, 3, 7), utc(12, 3, 15), utc(12, 9, 18), utc(12, 10, 7), utc(12, 10, 15)}
+	got := h.jobTimes("chore_reminder")
+	if len(got) != len(want) {
+		t.Fatalf("reminders at %v, want %v", got, want)
+	}
+	for i := range want {
+		if !got[i].Equal(want[i]) {
+			t.Fatalf("reminder %d at %v, want %v", i, got[i].UTC(), want[i])
+		}
+	}
+
+	// One minute early: nothing. On time: once, whichever process works it.
+	choreTick(h, 2026, 12, 2, 18, 59)
+	h.quiet(yonasU, ny)
+	choreTick(h, 2026, 12, 2, 19, 0)
+	if got := h.waitText(yonasU, ny+1).Text; got != ti.T("chores.reminder.eve", choreVars(ti, turn)...) {
+		t.Fatalf("evening reminder = %q", got)
+	}
+	// The same reminder queued again (not unique) finds it already sent.
+	res, err := h.app.Jobs().Insert(context.Background(), handlers.ChoreReminderArgs{
+		CentreID: turn.CentreID, TurnID: turn.ID, What: "eve", At: utc(12, 2, 18).Unix()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.tg.WaitFor(t, 10*time.Second, "duplicate reminder worked", func() bool {
+		return h.count(`SELECT count(*) FROM river_job WHERE id = $1 AND state = 'completed'`, res.Job.ID) == 1
+	})
+	h.quiet(yonasU, ny+1)
+
+	choreTick(h, 2026, 12, 3, 8, 0)
+	morning := h.waitText(yonasU, ny+2)
+	if morning.Text != ti.T("chores.reminder.morning", choreVars(ti, turn)...) ||
+		strings.Join(choreCallbacks(morning), " ") != fmt.Sprintf("chd:%d", turn.ID) {
+		t.Fatalf("morning reminder = %q %v", morning.Text, choreCallbacks(morning))
+	}
+	// Not done by 16:00: every linked staff member is told, once.
+	choreTick(h, 2026, 12, 3, 16, 0)
+	report := h.waitText(staffU, ns+1)
+	en := h.loc("en")
+	if report.Text != en.T("chores.overdue_staff", choreVars(en, turn, "Name", "Yonas T.", "Room", "214")...) ||
+		strings.Join(choreCallbacks(report), " ") != fmt.Sprintf("chr:x:%d chr:k:%d", turn.ID, turn.ID) {
+		t.Fatalf("staff report = %q %v", report.Text, choreCallbacks(report))
+	}
+	fr := h.loc("fr")
+	if got := h.waitText(staff2U, ns2+1).Text; got != fr.T("chores.overdue_staff", choreVars(fr, turn, "Name", "Yonas T.", "Room", "214")...) {
+		t.Fatalf("coordinator report = %q", got)
+	}
+	// A restart finds everything sent.
+	h.restart()
+	choreTick(h, 2026, 12, 3, 17, 0)
+	h.quiet(yonasU, ny+2)
+	h.quiet(staffU, ns+1)
+	h.quiet(staff2U, ns2+1)
+	if n := h.count(`SELECT count(*) FROM chore_sends WHERE key ~ ('^(eve|morning|overdue):' || $1 || ':')`, fmt.Sprint(turn.ID)); n != 4 {
+		t.Fatalf("%d sends recorded for the turn, want 4 (evening, morning, two staff)", n)
+	}
+	// The report's button marks it missed.
+	h.tg.PressButton(staffU, report.ID, fmt.Sprintf("chr:x:%d", turn.ID))
+	if got := h.waitText(staffU, ns+2).Text; got != en.T("chores.rota.marked_missed", choreVars(en, turn, "Name", "Yonas T.")...) {
+		t.Fatalf("missed from the report → %q", got)
+	}
+}
+
+func TestChoreRemindersAcrossClockChanges(t *testing.T) {
+	t.Parallel()
+	h := choreHarness(t)
+	omarU := telegramtest.User{ID: 34001, LanguageCode: "ar"}
+	omar, n := h.signUp(omarU, store.RoleResident, "Omar H.", "ar")
+	ar := h.loc("ar")
+
+	reminders := func(turnID int64) map[string]time.Time {
+		rows, err := h.pool.Query(context.Background(), `SELECT args->>'what', (args->>'at')::bigint FROM river_job
+			WHERE kind = 'chore_reminder' AND (args->>'turn_id')::bigint = $1`, turnID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[string]time.Time{}
+		for rows.Next() {
+			var what string
+			var at int64
+			if err := rows.Scan(&what, &at); err != nil {
+				t.Fatal(err)
+			}
+			out[what] = time.Unix(at, 0).UTC()
+		}
+		return out
+	}
+	utc := func(m time.Month, d, hour int) time.Time { return time.Date(2026, m, d, hour, 0, 0, 0, time.UTC) }
+	cases := []struct {
+		name                  string
+		monday                time.Time
+		sunday                int // day of the turn (a Sunday of a clock change)
+		eve, morning, overdue time.Time
+	}{
+		// 29 March: Saturday evening is UTC+1, Sunday UTC+2.
+		{"spring", time.Date(2026, 3, 23, 0, 0, 0, 0, time.UTC), 29, utc(3, 28, 18), utc(3, 29, 6), utc(3, 29, 10)},
+		// 25 October: Saturday evening is UTC+2, Sunday UTC+1.
+		{"autumn", time.Date(2026, 10, 19, 0, 0, 0, 0, time.UTC), 25, utc(10, 24, 17), utc(10, 25, 7), utc(10, 25, 11)},
+	}
+	for i, c := range cases {
+		m := c.monday.Month()
+		choreSetClock(h, 2026, m, c.monday.Day(), 8, 0)
+		if i == 0 {
+			choreImport(h, fmt.Sprintf("kind,key,name,days,start,end\narea,yard,Courtyard,sun,10:00,12:00\nmember,#%d,,,,\n", omar.ID))
+		}
+		choreRunWeekly(h, c.monday.Format(time.DateOnly))
+		n++
+		h.waitText(omarU, n) // the Monday message
+		var turnID int64
+		if err := h.pool.QueryRow(context.Background(), `SELECT id FROM chore_turns WHERE on_date = $1`,
+			time.Date(2026, m, c.sunday, 0, 0, 0, 0, time.UTC)).Scan(&turnID); err != nil {
+			t.Fatalf("%s: no turn on the %d: %v", c.name, c.sunday, err)
+		}
+		turn := choreTurn(h, turnID)
+		if !turn.StartsAt.Equal(c.overdue.Add(-2 * time.Hour)) {
+			t.Fatalf("%s: turn starts at %v, want 10:00 in Paris", c.name, turn.StartsAt)
+		}
+		got := reminders(turnID)
+		if !got["eve"].Equal(c.eve) || !got["morning"].Equal(c.morning) || !got["overdue"].Equal(c.overdue) {
+			t.Fatalf("%s: reminders %v, want eve %v, morning %v, overdue %v", c.name, got, c.eve, c.morning, c.overdue)
+		}
+		// Sent at 19:00 and 08:00 on the Paris wall clock, not a minute before.
+		choreTick(h, 2026, m, c.sunday-1, 18, 59)
+		h.quiet(omarU, n)
+		choreTick(h, 2026, m, c.sunday-1, 19, 0)
+		if got := h.waitText(omarU, n+1).Text; got != ar.T("chores.reminder.eve", choreVars(ar, turn)...) {
+			t.Fatalf("%s: evening reminder = %q", c.name, got)
+		}
+		if !strings.Contains(h.waitText(omarU, n+1).Text, "١٠:٠٠") {
+			t.Fatalf("%s: the reminder does not say 10:00 in Arabic digits", c.name)
+		}
+		choreTick(h, 2026, m, c.sunday, 7, 59)
+		h.quiet(omarU, n+1)
+		choreTick(h, 2026, m, c.sunday, 8, 0)
+		if got := h.waitText(omarU, n+2).Text; got != ar.T("chores.reminder.morning", choreVars(ar, turn)...) {
+			t.Fatalf("%s: morning reminder = %q", c.name, got)
+		}
+		n += 2
+	}
+	h.quiet(omarU, n)
+}

@@ -1,0 +1,610 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+
+	"github.com/aurore/cairbot/bot"
+	"github.com/aurore/cairbot/bot/telegramtest"
+	"github.com/aurore/cairbot/handlers"
+	"github.com/aurore/cairbot/locales"
+	"github.com/aurore/cairbot/store"
+)
+
+// apptChat follows one user's chat: how many messages it has, so each step
+// waits for the next one.
+type apptChat struct {
+	t   *testing.T
+	h   *harness
+	u   telegramtest.User
+	p   store.Person
+	n   int
+	loc *locales.Localizer
+}
+
+func (c *apptChat) next() telegramtest.SentMessage {
+	c.t.Helper()
+	c.n++
+	return c.h.waitText(c.u, c.n)
+}
+
+func (c *apptChat) say(text string) telegramtest.SentMessage {
+	c.t.Helper()
+	c.h.tg.SendText(c.u, text)
+	return c.next()
+}
+
+// press presses a button the message really has, and returns the next
+// message of the chat.
+func (c *apptChat) press(m telegramtest.SentMessage, data string) telegramtest.SentMessage {
+	c.t.Helper()
+	apptMustHaveButton(c.t, m, data)
+	c.h.tg.PressButton(c.u, m.ID, data)
+	return c.next()
+}
+
+// forge presses a button the message does not necessarily have.
+func (c *apptChat) forge(m telegramtest.SentMessage, data string) telegramtest.SentMessage {
+	c.t.Helper()
+	c.h.tg.PressButton(c.u, m.ID, data)
+	return c.next()
+}
+
+func (c *apptChat) quiet() {
+	c.t.Helper()
+	c.h.quiet(c.u, c.n)
+}
+
+func apptMustHaveButton(t *testing.T, m telegramtest.SentMessage, data string) {
+	t.Helper()
+	for _, row := range m.InlineKeyboard {
+		for _, b := range row {
+			if b.CallbackData == data {
+				return
+			}
+		}
+	}
+	t.Fatalf("message %q has no button %q: %+v", m.Text, data, m.InlineKeyboard)
+}
+
+func apptButtons(m telegramtest.SentMessage) []string {
+	var out []string
+	for _, row := range m.InlineKeyboard {
+		for _, b := range row {
+			out = append(out, b.CallbackData)
+		}
+	}
+	return out
+}
+
+// apptWorld is a centre with a coordinator (French) and one resident.
+type apptWorld struct {
+	h     *harness
+	coord *apptChat
+	res   *apptChat
+	// preview is the last preview the coordinator saw before sending.
+	preview string
+}
+
+func newApptWorld(t *testing.T, resLang string, opts ...harnessOption) *apptWorld {
+	t.Helper()
+	h := newHarness(t, opts...)
+	w := &apptWorld{h: h}
+	w.coord = apptSignUp(t, h, telegramtest.User{ID: 91001, FirstName: "TgCoordinatorName", LanguageCode: "fr"},
+		store.RoleCoordinator, "Marie D.", "fr")
+	w.res = apptSignUp(t, h, telegramtest.User{ID: 91002, FirstName: "TgResidentName", LanguageCode: resLang},
+		store.RoleResident, "Ahmad K.", resLang)
+	return w
+}
+
+func apptSignUp(t *testing.T, h *harness, u telegramtest.User, role store.Role, name, lang string) *apptChat {
+	t.Helper()
+	p, n := h.signUp(u, role, name, lang)
+	return &apptChat{t: t, h: h, u: u, p: p, n: n, loc: h.loc(lang)}
+}
+
+// apptCard is the appointment as the bot writes it (appointments.card and
+// the documents to bring).
+func apptCard(loc *locales.Localizer, kind string, at time.Time, place string, docs ...string) string {
+	s := loc.T("appointments.card", "Kind", loc.T("appointments.kind."+kind), "When", loc.F.DateTime(at), "Place", place)
+	if len(docs) > 0 {
+		s += "\n" + loc.T("appointments.documents")
+		for _, d := range docs {
+			s += "\n• " + loc.T("appointments.doc."+d)
+		}
+	}
+	return s
+}
+
+func apptNotice(loc *locales.Localizer, headID, kind string, at time.Time, place string, docs ...string) string {
+	return loc.T(headID) + "\n" + apptCard(loc, kind, at, place, docs...) + "\n\n" + loc.T("appointments.ask_answer")
+}
+
+func apptAnswerButtons(id int64, version int) []string {
+	return []string{
+		fmt.Sprintf("apa:%d:%d:yes", id, version),
+		fmt.Sprintf("apa:%d:%d:help", id, version),
+		fmt.Sprintf("apa:%d:%d:no", id, version),
+	}
+}
+
+func (w *apptWorld) appointments(t *testing.T) []store.Appointment {
+	t.Helper()
+	list, err := w.h.st.CentreAppointments(context.Background(), w.res.p.CentreID, time.Time{}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list
+}
+
+// schedule runs /interview from start to send, checking each step, and
+// returns the appointment and the notice the resident got.
+func (w *apptWorld) schedule(t *testing.T, when string, at time.Time, place string, docs ...string) (store.Appointment, telegramtest.SentMessage) {
+	t.Helper()
+	fr, c := w.coord.loc, w.coord
+	if got := c.say("/interview").Text; got != fr.T("interview.ask_who") {
+		t.Fatalf("/interview → %q", got)
+	}
+	if got := c.say("nobody-like-this").Text; got != fr.T("interview.no_match") {
+		t.Fatalf("unknown name → %q", got)
+	}
+	pick := c.say("ahmad")
+	if pick.Text != fr.T("interview.pick") || len(pick.InlineKeyboard) != 1 || pick.InlineKeyboard[0][0].Text != "Ahmad K. · 214" {
+		t.Fatalf("pick = %q %+v", pick.Text, pick.InlineKeyboard)
+	}
+	kinds := c.press(pick, fmt.Sprintf("iv:p:%d", w.res.p.ID))
+	if kinds.Text != fr.T("interview.ask_kind") || len(apptButtons(kinds)) != 6 {
+		t.Fatalf("kinds = %q %v", kinds.Text, apptButtons(kinds))
+	}
+	days := c.press(kinds, "iv:k:siao")
+	if days.Text != fr.T("interview.ask_date") || len(apptButtons(days)) != 14 {
+		t.Fatalf("days = %q %v", days.Text, apptButtons(days))
+	}
+	if got := c.say("le 45 du mois").Text; got != fr.T("interview.date_bad") {
+		t.Fatalf("bad date → %q", got)
+	}
+	if got := c.say("1/1/2026 10h").Text; got != fr.T("interview.date_past") {
+		t.Fatalf("past date → %q", got)
+	}
+	if got := c.say(when).Text; got != fr.T("interview.ask_place") {
+		t.Fatalf("date %q → %q", when, got)
+	}
+	checklist := c.say(place)
+	if checklist.Text != fr.T("interview.ask_docs") || len(apptButtons(checklist)) != 8 {
+		t.Fatalf("checklist = %q %v", checklist.Text, apptButtons(checklist))
+	}
+	for i, d := range docs {
+		apptMustHaveButton(t, checklist, "iv:doc:"+d)
+		w.h.tg.PressButton(c.u, checklist.ID, "iv:doc:"+d)
+		w.h.tg.WaitFor(t, 10*time.Second, "checklist ticked", func() bool {
+			m, _ := w.h.tg.Message(c.u.ID, checklist.ID)
+			return m.Edits == i+1
+		})
+	}
+	checklist, _ = w.h.tg.Message(c.u.ID, checklist.ID)
+	for _, d := range docs {
+		label := "✅ " + fr.T("appointments.doc."+d)
+		if !slices.ContainsFunc(checklist.InlineKeyboard, func(row []models.InlineKeyboardButton) bool { return row[0].Text == label }) {
+			t.Fatalf("checklist does not show %q ticked: %+v", label, checklist.InlineKeyboard)
+		}
+	}
+	preview := c.press(checklist, "iv:docs")
+	wantPreview := fr.T("interview.preview", "Name", "Ahmad K.", "Room", "214") + "\n" +
+		apptCard(fr, store.KindSIAO, at, place, docs...) + "\n\n" + fr.T("interview.preview_question")
+	if preview.Text != wantPreview {
+		t.Fatalf("preview =\n%s\nwant\n%s", preview.Text, wantPreview)
+	}
+	w.preview = preview.Text
+	if got := c.press(preview, "iv:send").Text; got != fr.T("interview.sent", "Name", "Ahmad K.") {
+		t.Fatalf("send → %q", got)
+	}
+	notice := w.res.next()
+	list := w.appointments(t)
+	a := list[len(list)-1]
+	if !a.At.Equal(at) || a.Kind != store.KindSIAO || a.Place != place || a.PersonID != w.res.p.ID ||
+		a.CoordinatorID == nil || *a.CoordinatorID != c.p.ID || !slices.Equal(a.Documents, docs) {
+		t.Fatalf("stored appointment = %+v", a)
+	}
+	if want := apptNotice(w.res.loc, "appointments.new", store.KindSIAO, at, place, docs...); notice.Text != want {
+		t.Fatalf("resident got\n%q\nwant\n%q", notice.Text, want)
+	}
+	if got := apptButtons(notice); !slices.Equal(got, apptAnswerButtons(a.ID, 1)) {
+		t.Fatalf("answer buttons = %v", got)
+	}
+	return a, notice
+}
+
+func TestInterviewConfirmedAndRemindedOnTime(t *testing.T) {
+	t.Parallel()
+	w := newApptWorld(t, "fa-AF")
+	h, fr, fa := w.h, w.coord.loc, w.res.loc
+	// Thursday 3 December 2026, 14:30 in Paris.
+	at := time.Date(2026, 12, 3, 13, 30, 0, 0, time.UTC)
+	a, notice := w.schedule(t, "3/12 14h30", at, "SIAO 75, 12 rue X", "permit", "tax")
+
+	// The French preview, literally.
+	if want := "👀 Vérifiez. Voici ce que Ahmad K. (chambre 214) va recevoir :\n" +
+		"📌 Entretien d'évaluation SIAO\n🕒 Quand : jeudi 3 décembre 2026 à 14:30\n📍 Où : SIAO 75, 12 rue X\n" +
+		"📄 Apportez ces papiers :\n• Titre de séjour\n• Avis d'imposition (N-2)\n\nLe lui envoyer ?"; w.preview != want {
+		t.Fatalf("preview = %q", w.preview)
+	}
+	// The Dari notice, literally: Afghan month name, Persian digits, each
+	// value isolated.
+	if want := "📅 برای خانهٔ خود یک ملاقات نو دارید:\n📌 نوع ملاقات: \u2068مصاحبهٔ ارزیابی SIAO\u2069\n" +
+		"🕒 زمان: \u2068پنجشنبه ۳ دسمبر ۲۰۲۶، ساعت ۱۴:۳۰\u2069\n📍 جای: \u2068SIAO 75, 12 rue X\u2069\n" +
+		"📄 این اسناد را با خود بیاورید:\n• کارت اقامت (titre de séjour)\n• اعلامیهٔ مالیات (avis d'imposition)\n\n" +
+		"آیا می‌آیید؟ لطفاً با یک تکمه جواب بدهید."; notice.Text != want {
+		t.Fatalf("notice = %q", notice.Text)
+	}
+
+	// Reminders 24 h and 2 h before, and the no-answer check with the first.
+	if got, want := h.jobTimes("appointment_reminder"), []time.Time{at.Add(-24 * time.Hour), at.Add(-2 * time.Hour)}; !apptSameTimes(got, want) {
+		t.Fatalf("reminder jobs at %v, want %v", got, want)
+	}
+	if got, want := h.jobTimes("appointment_noanswer"), []time.Time{at.Add(-24 * time.Hour)}; !apptSameTimes(got, want) {
+		t.Fatalf("no-answer job at %v, want %v", got, want)
+	}
+
+	// "I will be there" reaches the coordinator at once, and is stored.
+	coordBefore := w.coord.n
+	if got := w.res.press(notice, fmt.Sprintf("apa:%d:1:yes", a.ID)).Text; got != fa.T("appointments.answered_yes") {
+		t.Fatalf("answer → %q", got)
+	}
+	told := w.coord.next()
+	if want := "📅 Ahmad K. (chambre 214) a répondu : ✅ Je serai là\n" + apptCard(fr, store.KindSIAO, at, "SIAO 75, 12 rue X", "permit", "tax"); told.Text != want {
+		t.Fatalf("coordinator told %q, want %q", told.Text, want)
+	}
+	apptMustHaveButton(t, told, fmt.Sprintf("apc:m:%d", a.ID))
+	if w.coord.n != coordBefore+1 {
+		t.Fatal("coordinator count")
+	}
+	if n := h.count(`SELECT count(*) FROM appointments WHERE id = $1 AND answer = 'yes' AND answered_at IS NOT NULL`, a.ID); n != 1 {
+		t.Fatal("answer not stored")
+	}
+	// Pressing it again tells him again but not the coordinator.
+	if got := w.res.press(notice, fmt.Sprintf("apa:%d:1:yes", a.ID)).Text; got != fa.T("appointments.answered_yes") {
+		t.Fatalf("second press → %q", got)
+	}
+
+	// Nothing is sent before its time, even if the job is run early.
+	h.runJobsDue("appointment_reminder", at)
+	w.res.quiet()
+	h.tg.WaitFor(t, 10*time.Second, "early jobs put back", func() bool {
+		return h.count(`SELECT count(*) FROM river_job WHERE kind = 'appointment_reminder'
+			AND state = 'scheduled' AND attempted_at IS NOT NULL`) == 2
+	})
+
+	// 24 h before: the reminder; the coordinator is not warned (he answered).
+	h.clock.Advance(at.Add(-24 * time.Hour).Sub(h.clock.Now()))
+	h.runJobsDue("appointment_reminder", at.Add(time.Hour*24*30))
+	h.runJobsDue("appointment_noanswer", at.Add(time.Hour*24*30))
+	rem := w.res.next()
+	want := fa.T("appointments.reminder") + "\n" + apptCard(fa, store.KindSIAO, at, "SIAO 75, 12 rue X", "permit", "tax") +
+		"\n\n" + fa.T("appointments.ask_answer")
+	if rem.Text != want {
+		t.Fatalf("reminder = %q, want %q", rem.Text, want)
+	}
+	apptWaitReminderStates(t, h, a.ID, map[string]int{"sent": 1, "skipped": 1, "pending": 1})
+	w.res.quiet()
+	w.coord.quiet()
+
+	// 2 h before: the second reminder.
+	h.clock.Advance(22 * time.Hour)
+	h.runJobsDue("appointment_reminder", at.Add(time.Hour*24*30))
+	if got := w.res.next().Text; got != want {
+		t.Fatalf("2 h reminder = %q", got)
+	}
+	apptWaitReminderStates(t, h, a.ID, map[string]int{"sent": 2, "skipped": 1})
+	w.res.quiet()
+	if n := len(h.jobTimes("appointment_reminder")) + len(h.jobTimes("appointment_noanswer")); n != 0 {
+		t.Fatalf("%d jobs still pending", n)
+	}
+}
+
+func apptSameTimes(got, want []time.Time) bool {
+	return slices.EqualFunc(got, want, func(a, b time.Time) bool { return a.Equal(b) })
+}
+
+// apptWaitReminderStates waits until the appointment's reminders are in
+// the given states (counts).
+func apptWaitReminderStates(t *testing.T, h *harness, id int64, want map[string]int) {
+	t.Helper()
+	h.tg.WaitFor(t, 10*time.Second, fmt.Sprintf("reminder states %v", want), func() bool {
+		for state, n := range want {
+			if h.count(`SELECT count(*) FROM appointment_reminders WHERE appointment_id = $1 AND state = $2`, id, state) != n {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+func TestInterviewNoAnswerTellsCoordinator(t *testing.T) {
+	t.Parallel()
+	w := newApptWorld(t, "en")
+	h, fr := w.h, w.coord.loc
+	at := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC) // tomorrow 11:00 in Paris
+	a, _ := w.schedule(t, "demain 11h", at, "Bailleur, 3 av. Y")
+	// Created 24 h before: the first reminder and the check are due in an hour.
+	h.clock.Advance(time.Hour)
+	h.runJobsDue("appointment_noanswer", at)
+	warn := w.coord.next()
+	if want := "⚠️ Ahmad K. (chambre 214) n'a pas répondu pour ce rendez-vous :\n" +
+		apptCard(fr, store.KindSIAO, at, "Bailleur, 3 av. Y"); warn.Text != want {
+		t.Fatalf("warning = %q, want %q", warn.Text, want)
+	}
+	apptMustHaveButton(t, warn, fmt.Sprintf("apc:m:%d", a.ID))
+	h.runJobsDue("appointment_reminder", at)
+	en := w.res.loc
+	rem := w.res.next()
+	if want := "⏰ Reminder: you have an appointment.\n📌 SIAO evaluation interview\n" +
+		"🕒 When: Saturday, 28 November 2026 at 11:00\n📍 Where: Bailleur, 3 av. Y\n\n" + en.T("appointments.ask_answer"); rem.Text != want {
+		t.Fatalf("reminder = %q", rem.Text)
+	}
+	// He answers from the reminder; the check already ran, once.
+	w.res.press(rem, fmt.Sprintf("apa:%d:1:help", a.ID))
+	if got := w.coord.next().Text; !strings.HasPrefix(got, "📅 Ahmad K. (chambre 214) a répondu : 🙋 J'ai besoin d'aide") {
+		t.Fatalf("coordinator told %q", got)
+	}
+	w.coord.quiet()
+}
+
+func TestInterviewReminderSentOnceByTwoProcesses(t *testing.T) {
+	t.Parallel()
+	w := newApptWorld(t, "ar")
+	h := w.h
+	at := time.Date(2026, 12, 3, 13, 30, 0, 0, time.UTC)
+	a, _ := w.schedule(t, "03/12/2026 14:30", at, "SIAO 75")
+	h.workerProcess()
+	h.workerProcess()
+	// A second job for the same reminder (as if inserted twice by a bug or a
+	// replayed transaction): the reminder's row lets only one send.
+	tag, err := h.pool.Exec(context.Background(), `INSERT INTO river_job
+		(args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
+		SELECT args, kind, max_attempts, priority, queue, 'scheduled', scheduled_at, '{}', '{}'
+		FROM river_job WHERE kind = 'appointment_reminder' ORDER BY scheduled_at LIMIT 1`)
+	if err != nil || tag.RowsAffected() != 1 {
+		t.Fatalf("duplicate job: %v", err)
+	}
+	h.clock.Advance(at.Add(-24 * time.Hour).Sub(h.clock.Now()))
+	if n := h.runJobsDue("appointment_reminder", at.Add(-23*time.Hour)); n != 2 {
+		t.Fatalf("%d jobs made due, want the reminder and its duplicate", n)
+	}
+	ar := w.res.loc
+	if got := w.res.next().Text; !strings.HasPrefix(got, ar.T("appointments.reminder")+"\n") {
+		t.Fatalf("reminder = %q", got)
+	}
+	h.tg.WaitFor(t, 10*time.Second, "both jobs worked", func() bool {
+		return h.count(`SELECT count(*) FROM river_job WHERE kind = 'appointment_reminder' AND state = 'completed'`) == 2
+	})
+	w.res.quiet()
+	// A restart loses nothing and repeats nothing: the 2 h reminder comes,
+	// once.
+	h.restart()
+	h.clock.Advance(22 * time.Hour)
+	h.runJobsDue("appointment_reminder", at)
+	w.res.next()
+	apptWaitReminderStates(t, h, a.ID, map[string]int{"sent": 2})
+	w.res.quiet()
+	if n := h.count(`SELECT count(*) FROM appointment_reminders WHERE appointment_id = $1`, a.ID); n != 3 {
+		t.Fatalf("%d reminder rows, want 3", n)
+	}
+}
+
+func TestInterviewRescheduledThenCancelled(t *testing.T) {
+	t.Parallel()
+	w := newApptWorld(t, "en")
+	h, fr, en := w.h, w.coord.loc, w.res.loc
+	at := time.Date(2026, 12, 3, 13, 30, 0, 0, time.UTC)
+	a, notice := w.schedule(t, "3/12 14h30", at, "SIAO 75", "id")
+	w.res.press(notice, fmt.Sprintf("apa:%d:1:yes", a.ID))
+	w.coord.next()
+
+	// The coordinator's list, then the appointment's detail.
+	list := w.coord.say("/appointments")
+	if want := fr.N("appointments.staff_title", 1) + "\n" + fr.T("appointments.staff_item", "When", fr.F.DateTime(at),
+		"Name", "Ahmad K.", "Room", "214", "Kind", fr.T("appointments.kind.siao"), "Answer", "✅ viendra"); list.Text != want {
+		t.Fatalf("list = %q, want %q", list.Text, want)
+	}
+	detail := w.coord.press(list, fmt.Sprintf("apc:d:%d", a.ID))
+	wantButtons := []string{fmt.Sprintf("apc:mv:%d:1", a.ID), fmt.Sprintf("apc:x:%d:1", a.ID), fmt.Sprintf("apc:m:%d", a.ID)}
+	if got := apptButtons(detail); !slices.Equal(got, wantButtons) {
+		t.Fatalf("detail buttons = %v", got)
+	}
+
+	// Reschedule with the buttons: Thursday 10 December, 09:30.
+	days := w.coord.press(detail, fmt.Sprintf("apc:mv:%d:1", a.ID))
+	if want := fr.T("interview.move_start", "Name", "Ahmad K.", "When", fr.F.DateTime(at)) + "\n" + fr.T("interview.ask_date"); days.Text != want {
+		t.Fatalf("move start = %q", days.Text)
+	}
+	if days.InlineKeyboard[0][0].Text != "vendredi 27/11/2026" || days.InlineKeyboard[0][0].CallbackData != "iv:d:20261127" {
+		t.Fatalf("first day button = %+v", days.InlineKeyboard[0][0])
+	}
+	times := w.coord.press(days, "iv:d:20261210")
+	newAt := time.Date(2026, 12, 10, 8, 30, 0, 0, time.UTC)
+	if times.Text != fr.T("interview.ask_time", "Date", fr.F.Date(newAt)) || len(apptButtons(times)) != 21 {
+		t.Fatalf("times = %q %v", times.Text, apptButtons(times))
+	}
+	preview := w.coord.press(times, "iv:t:0930")
+	if want := fr.T("interview.move_preview", "Name", "Ahmad K.", "Room", "214", "Old", fr.F.DateTime(at), "New", fr.F.DateTime(newAt)); preview.Text != want {
+		t.Fatalf("move preview = %q", preview.Text)
+	}
+	if got := w.coord.press(preview, "iv:send").Text; got != fr.T("interview.moved", "Name", "Ahmad K.") {
+		t.Fatalf("moved → %q", got)
+	}
+	moved := w.res.next()
+	if want := apptNotice(en, "appointments.moved", store.KindSIAO, newAt, "SIAO 75", "id"); moved.Text != want {
+		t.Fatalf("resident got %q, want %q", moved.Text, want)
+	}
+	if got := apptButtons(moved); !slices.Equal(got, apptAnswerButtons(a.ID, 2)) {
+		t.Fatalf("new answer buttons %v", got)
+	}
+	// Old reminders gone, new ones at the new times; his answer is asked
+	// again.
+	if got, want := h.jobTimes("appointment_reminder"), []time.Time{newAt.Add(-24 * time.Hour), newAt.Add(-2 * time.Hour)}; !apptSameTimes(got, want) {
+		t.Fatalf("reminders after the move at %v, want %v", got, want)
+	}
+	if got := h.jobTimes("appointment_noanswer"); !apptSameTimes(got, []time.Time{newAt.Add(-24 * time.Hour)}) {
+		t.Fatalf("no-answer after the move at %v", got)
+	}
+	if n := h.count(`SELECT count(*) FROM river_job WHERE kind LIKE 'appointment_%' AND state = 'cancelled'`); n != 3 {
+		t.Fatalf("%d jobs cancelled, want the 3 old ones", n)
+	}
+	if n := h.count(`SELECT count(*) FROM appointments WHERE id = $1 AND answer IS NULL AND version = 2`, a.ID); n != 1 {
+		t.Fatal("answer not cleared by the move")
+	}
+	// The old notice's buttons do nothing now.
+	if got := w.res.forge(notice, fmt.Sprintf("apa:%d:1:yes", a.ID)).Text; got != en.T("error.stale_button") {
+		t.Fatalf("old button → %q", got)
+	}
+	if n := h.count(`SELECT count(*) FROM appointments WHERE id = $1 AND answer IS NULL`, a.ID); n != 1 {
+		t.Fatal("an old button answered the moved appointment")
+	}
+	// A reminder job of the old version that would still run does nothing.
+	old := h.count(`SELECT min(id)::int FROM appointment_reminders WHERE appointment_id = $1 AND version = 1`, a.ID)
+	h.clock.Advance(at.Add(-24 * time.Hour).Sub(h.clock.Now()))
+	if _, err := h.app.Jobs().Insert(context.Background(), handlers.AppointmentReminderArgs{CentreID: a.CentreID,
+		AppointmentID: a.ID, ReminderID: int64(old), Version: 1, DueAt: at.Add(-24 * time.Hour)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	h.tg.WaitFor(t, 10*time.Second, "stale job worked", func() bool {
+		return h.count(`SELECT count(*) FROM river_job WHERE kind = 'appointment_reminder' AND state = 'completed'`) == 1
+	})
+	w.res.quiet()
+
+	// Cancel, with a confirmation; a stale cancel button does nothing.
+	list = w.coord.say("/appointments")
+	detail = w.coord.press(list, fmt.Sprintf("apc:d:%d", a.ID))
+	if got := w.coord.forge(detail, fmt.Sprintf("apc:x:%d:1", a.ID)).Text; got != fr.T("error.stale_button") {
+		t.Fatalf("stale cancel → %q", got)
+	}
+	confirm := w.coord.press(detail, fmt.Sprintf("apc:x:%d:2", a.ID))
+	if !strings.HasPrefix(confirm.Text, fr.T("appointments.cancel_confirm", "Name", "Ahmad K.", "Room", "214")) {
+		t.Fatalf("confirm = %q", confirm.Text)
+	}
+	if got := w.coord.press(confirm, fmt.Sprintf("apc:xy:%d:2", a.ID)).Text; got != fr.T("appointments.cancel_done", "Name", "Ahmad K.") {
+		t.Fatalf("cancel → %q", got)
+	}
+	if got := w.res.next().Text; got != en.T("appointments.cancelled")+"\n"+apptCard(en, store.KindSIAO, newAt, "SIAO 75", "id") {
+		t.Fatalf("resident got %q", got)
+	}
+	if n := len(h.jobTimes("appointment_reminder")) + len(h.jobTimes("appointment_noanswer")); n != 0 {
+		t.Fatalf("%d reminders left after the cancel", n)
+	}
+	if n := h.count(`SELECT count(*) FROM appointment_reminders WHERE appointment_id = $1 AND state = 'pending'`, a.ID); n != 0 {
+		t.Fatalf("%d reminder rows still pending", n)
+	}
+	if got := w.res.say("/appointments").Text; got != en.T("appointments.none") {
+		t.Fatalf("resident list after the cancel = %q", got)
+	}
+	if got := w.coord.say("/appointments").Text; got != fr.T("appointments.staff_none") {
+		t.Fatalf("coordinator list after the cancel = %q", got)
+	}
+	// Confirming the cancel again changes nothing.
+	if got := w.coord.forge(confirm, fmt.Sprintf("apc:xy:%d:2", a.ID)).Text; got != fr.T("error.stale_button") {
+		t.Fatalf("second cancel → %q", got)
+	}
+	w.res.quiet()
+}
+
+func TestInterviewAcrossClockChanges(t *testing.T) {
+	t.Parallel()
+	t.Run("autumn 2026", func(t *testing.T) {
+		t.Parallel()
+		w := newApptWorld(t, "fr")
+		h := w.h
+		// Tuesday 20 October 2026; the clocks go back on Sunday the 25th.
+		h.clock.Advance(time.Date(2026, 10, 20, 9, 0, 0, 0, time.UTC).Sub(h.clock.Now()))
+		at := time.Date(2026, 10, 25, 9, 0, 0, 0, time.UTC) // Sunday 10:00 winter time
+		a, _ := w.schedule(t, "25/10 10h", at, "Mairie")
+		// 24 h before is Saturday 11:00 summer time, not 10:00.
+		want := []time.Time{time.Date(2026, 10, 24, 9, 0, 0, 0, time.UTC), time.Date(2026, 10, 25, 7, 0, 0, 0, time.UTC)}
+		var due []time.Time
+		rows, err := h.pool.Query(context.Background(), `SELECT (args->>'due_at')::timestamptz FROM river_job
+			WHERE kind = 'appointment_reminder' ORDER BY 1`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var d time.Time
+			if err := rows.Scan(&d); err != nil {
+				t.Fatal(err)
+			}
+			due = append(due, d)
+		}
+		rows.Close()
+		if !apptSameTimes(due, want) {
+			t.Fatalf("reminders due %v, want %v", due, want)
+		}
+		rems, err := h.st.AppointmentReminders(context.Background(), a.CentreID, a.ID)
+		if err != nil || len(rems) != 3 || !rems[0].DueAt.Equal(want[0]) || !rems[2].DueAt.Equal(want[1]) {
+			t.Fatalf("reminder rows %+v, %v", rems, err)
+		}
+		// The machine's clock is past October 2026, so River finds these
+		// jobs due at once: the bot's clock holds them back.
+		h.tg.WaitFor(t, 10*time.Second, "early jobs put back", func() bool {
+			return h.count(`SELECT count(*) FROM river_job WHERE kind LIKE 'appointment_%'
+				AND state = 'scheduled' AND attempted_at IS NOT NULL`) == 3
+		})
+		w.res.quiet()
+		h.clock.Advance(want[0].Sub(h.clock.Now()))
+		h.runJobsDue("appointment_reminder", want[0].AddDate(1, 0, 0))
+		if got := w.res.next().Text; !strings.Contains(got, "dimanche 25 octobre 2026 à 10:00") {
+			t.Fatalf("reminder = %q", got)
+		}
+		w.res.quiet()
+	})
+	t.Run("spring 2027", func(t *testing.T) {
+		t.Parallel()
+		w := newApptWorld(t, "en")
+		h := w.h
+		// Saturday 20 March 2027; the clocks go forward on Sunday the 28th.
+		h.clock.Advance(time.Date(2027, 3, 20, 9, 0, 0, 0, time.UTC).Sub(h.clock.Now()))
+		at := time.Date(2027, 3, 28, 8, 0, 0, 0, time.UTC) // Sunday 10:00 summer time
+		w.schedule(t, "28/03/2027 10h", at, "Mairie")
+		want := []time.Time{time.Date(2027, 3, 27, 8, 0, 0, 0, time.UTC), time.Date(2027, 3, 28, 6, 0, 0, 0, time.UTC)}
+		if got := h.jobTimes("appointment_reminder"); !apptSameTimes(got, want) {
+			t.Fatalf("reminders at %v, want %v", got, want)
+		}
+		if got := h.jobTimes("appointment_noanswer"); !apptSameTimes(got, want[:1]) {
+			t.Fatalf("no-answer at %v", got)
+		}
+	})
+}
+
+func TestInterviewRemindersFollowConfiguration(t *testing.T) {
+	t.Parallel()
+	env := func(v string) func(string) string {
+		return func(k string) string {
+			if k == "INTERVIEW_REMINDERS" {
+				return v
+			}
+			return ""
+		}
+	}
+	if cfg, err := bot.FromEnv(env("")); err != nil || !slices.Equal(cfg.InterviewReminders, []time.Duration{24 * time.Hour, 2 * time.Hour}) {
+		t.Fatalf("default = %v, %v", cfg.InterviewReminders, err)
+	}
+	if cfg, err := bot.FromEnv(env("3h, 48h")); err != nil || !slices.Equal(cfg.InterviewReminders, []time.Duration{48 * time.Hour, 3 * time.Hour}) {
+		t.Fatalf("3h, 48h = %v, %v", cfg.InterviewReminders, err)
+	}
+	if _, err := bot.FromEnv(env("tomorrow")); err == nil || !strings.Contains(err.Error(), "INTERVIEW_REMINDERS") {
+		t.Fatalf("bad value: %v", err)
+	}
+
+	w := newApptWorld(t, "so", func(h *harness) { h.cfg.InterviewReminders = []time.Duration{48 * time.Hour, 3 * time.Hour} })
+	at := time.Date(2026, 12, 3, 13, 30, 0, 0, time.UTC)
+	w.schedule(t, "jeudi 14h30", at, "SIAO 75")
+	if got, want := w.h.jobTimes("appointment_reminder"), []time.Time{at.Add(-48 * time.Hour), at.Add(-3 * time.Hour)}; !apptSameTimes(got, want) {
+		t.Fatalf("reminders at %v, want %v", got, want)
+	}
+	if got := w.h.jobTimes("appointment_noanswer"); !apptSameTimes(got, []time.Time{at.Add(-48 * time.Hour)}) {
+		t.Fatalf("no-answer check at %v", got)
+	}
+}

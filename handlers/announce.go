@@ -1,0 +1,772 @@
+package handlers
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/go-telegram/bot/models"
+
+	"github.com/aurore/cairbot/locales"
+	"github.com/aurore/cairbot/store"
+)
+
+// The /announce conversation: staff choose the audience with buttons, then
+// a ready message (a template with typed parameters, rendered later in each
+// reader's language) or their own text (sent as written, with optional
+// versions per language), see a preview with the number of recipients and
+// the rule that an announcement never names a person, a balance or an
+// absence, and confirm. The preview message then becomes the progress
+// message (see broadcast.go).
+//
+// Every button carries the draft's random key: a button from another or an
+// older draft, or forged, changes nothing (ErrStaleButton).
+const (
+	stepAnnAudience = "announce.audience"
+	stepAnnFloor    = "announce.floor"
+	stepAnnLanguage = "announce.language"
+	stepAnnClass    = "announce.class"
+	stepAnnKind     = "announce.kind"
+	stepAnnParam    = "announce.param"
+	stepAnnText     = "announce.text"
+	stepAnnPreview  = "announce.preview"
+	stepAnnVLang    = "announce.vlang"
+	stepAnnVersion  = "announce.version"
+)
+
+// AnnouncementStore is what announcements need from storage.
+type AnnouncementStore interface {
+	Broadcasts
+	CountAudience(ctx context.Context, centreID, authorID int64, a store.Audience) (int, error)
+	AudienceFloors(ctx context.Context, centreID, authorID int64) ([]store.AudienceGroup, error)
+	AudienceLanguages(ctx context.Context, centreID, authorID int64) ([]store.AudienceGroup, error)
+	AudienceClasses(ctx context.Context, centreID, authorID int64) ([]store.AudienceGroup, error)
+	CreateAnnouncement(ctx context.Context, na store.NewAnnouncement, enqueue store.EnqueueFunc) (store.Announcement, error)
+	NewsFor(ctx context.Context, centreID, personID int64, limit int) ([]store.NewsItem, error)
+}
+
+// Template parameters. Each is a value typed or chosen by staff and
+// validated: a day, a time, a place. None can hold a name, an amount or an
+// absence.
+const (
+	paramDate  = "date"  // "2026-12-03"
+	paramTime  = "time"  // "14:30"
+	paramFrom  = "from"  // "09:00"
+	paramTo    = "to"    // "12:00", after from
+	paramPlace = "place" // a known place id (announce.place.<id>); a typed place is kept under place_text
+)
+
+// placeText holds a place typed by staff, shown as typed.
+const placeText = "place_text"
+
+// announceTemplate is a ready message: its text is announce.tpl.<ID> and
+// its button announce.name.<ID>, in every language. Params are asked in
+// order; the date always comes first.
+type announceTemplate struct {
+	ID     string
+	Params []string
+}
+
+var announceTemplates = []announceTemplate{
+	{"water_cut", []string{paramDate, paramFrom, paramTo}},
+	{"power_cut", []string{paramDate, paramFrom, paramTo}},
+	{"fire_drill", []string{paramDate, paramTime}},
+	{"class_cancelled", []string{paramDate, paramTime}},
+	{"mail", []string{paramDate}},
+	{"meeting", []string{paramDate, paramTime, paramPlace}},
+	{"heat_wave", []string{paramDate}},
+	{"pest_control", []string{paramDate, paramTime}},
+}
+
+// announcePlaces are the centre's common places, translated
+// (announce.place.<id>), offered as buttons for the place parameter.
+var announcePlaces = []string{"common_room", "dining_room", "courtyard", "classroom", "front_desk"}
+
+func templateByID(id string) (announceTemplate, bool) {
+	for _, t := range announceTemplates {
+		if t.ID == id {
+			return t, true
+		}
+	}
+	return announceTemplate{}, false
+}
+
+// templateVar is the name of a parameter inside the message templates.
+var templateVar = map[string]string{paramDate: "Date", paramTime: "Time", paramFrom: "From", paramTo: "To", paramPlace: "Place"}
+
+// renderTemplate renders a template in loc's language: the day with its
+// weekday and times in the reader's own CLDR format, on the centre's clock.
+func renderTemplate(loc *locales.Localizer, id string, params map[string]string) (string, bool) {
+	t, ok := templateByID(id)
+	if !ok {
+		return "", false
+	}
+	day, err := time.ParseInLocation("2006-01-02", params[paramDate], loc.F.Location())
+	if err != nil {
+		return "", false
+	}
+	kv := make([]any, 0, 2*len(t.Params))
+	for _, p := range t.Params {
+		var v string
+		switch p {
+		case paramDate:
+			v = loc.F.Date(day)
+		case paramTime, paramFrom, paramTo:
+			// Stored as typed-and-checked "15:04", never anything else.
+			at, err := time.Parse("15:04", params[p])
+			if err != nil {
+				return "", false
+			}
+			v = loc.F.Time(time.Date(day.Year(), day.Month(), day.Day(), at.Hour(), at.Minute(), 0, 0, loc.F.Location()))
+		case paramPlace:
+			if id := params[paramPlace]; slices.Contains(announcePlaces, id) {
+				v = loc.T("announce.place." + id)
+			} else if v = params[placeText]; v == "" {
+				return "", false
+			}
+		}
+		kv = append(kv, templateVar[p], v)
+	}
+	return loc.T("announce.tpl."+t.ID, kv...), true
+}
+
+// AnnounceStart begins a new announcement: who should receive it?
+func (h *Handlers) AnnounceStart(ctx context.Context, r *Request) error {
+	data := map[string]string{"d": newDraftKey()}
+	classes, err := h.Announcements.AudienceClasses(ctx, r.Person.CentreID, r.Person.ID)
+	if err != nil {
+		return err
+	}
+	if err := h.setStep(ctx, r, stepAnnAudience, data); err != nil {
+		return err
+	}
+	d := data["d"]
+	buttons := []models.InlineKeyboardButton{
+		{Text: r.Loc.T("announce.btn_all"), CallbackData: cb("ann", "aud", "all", d)},
+		{Text: r.Loc.T("announce.btn_floor"), CallbackData: cb("ann", "aud", "floor", d)},
+		{Text: r.Loc.T("announce.btn_language"), CallbackData: cb("ann", "aud", "language", d)},
+	}
+	if len(classes) > 0 {
+		buttons = append(buttons, models.InlineKeyboardButton{Text: r.Loc.T("announce.btn_class"), CallbackData: cb("ann", "aud", "class", d)})
+	}
+	buttons = append(buttons, models.InlineKeyboardButton{Text: r.Loc.T("announce.btn_staff"), CallbackData: cb("ann", "aud", "staff", d)})
+	_, err = h.reply(ctx, r, r.Loc.T("announce.ask_audience"), inlineRows(buttons, 2))
+	return err
+}
+
+// AnnounceButton takes every button of the conversation. The data is
+// "ann:<action>[:<value>]:<draft key>"; anything that does not fit the
+// open draft and its step is a stale or forged button.
+func (h *Handlers) AnnounceButton(ctx context.Context, r *Request) error {
+	parts := strings.Split(r.CallbackData, ":")
+	if len(parts) < 3 || len(parts) > 4 || r.Conv == nil || !strings.HasPrefix(r.step(), "announce.") {
+		return ErrStaleButton
+	}
+	data := copyData(r.Conv)
+	if data["d"] == "" || parts[len(parts)-1] != data["d"] {
+		return ErrStaleButton
+	}
+	action, value := parts[1], ""
+	if len(parts) == 4 {
+		value = parts[2]
+	}
+	step := r.step()
+	switch {
+	case action == "cancel":
+		return h.Cancel(ctx, r)
+	case action == "aud" && step == stepAnnAudience:
+		return h.audienceChosen(ctx, r, data, value)
+	case action == "floor" && step == stepAnnFloor:
+		groups, err := h.Announcements.AudienceFloors(ctx, r.Person.CentreID, r.Person.ID)
+		if err != nil {
+			return err
+		}
+		return h.groupChosen(ctx, r, data, store.AudienceFloor, value, groups)
+	case action == "lang" && step == stepAnnLanguage:
+		groups, err := h.Announcements.AudienceLanguages(ctx, r.Person.CentreID, r.Person.ID)
+		if err != nil {
+			return err
+		}
+		return h.groupChosen(ctx, r, data, store.AudienceLanguage, value, groups)
+	case action == "class" && step == stepAnnClass:
+		groups, err := h.Announcements.AudienceClasses(ctx, r.Person.CentreID, r.Person.ID)
+		if err != nil {
+			return err
+		}
+		return h.groupChosen(ctx, r, data, store.AudienceClass, value, groups)
+	case action == "tpl" && step == stepAnnKind:
+		if _, ok := templateByID(value); !ok {
+			return ErrStaleButton
+		}
+		data["tpl"], data["pi"] = value, "0"
+		return h.askParam(ctx, r, data)
+	case action == "free" && step == stepAnnKind && value == "":
+		data["free"] = "1"
+		if err := h.setStep(ctx, r, stepAnnText, data); err != nil {
+			return err
+		}
+		_, err := h.reply(ctx, r, r.Loc.T("announce.ask_text"), nil)
+		return err
+	case action == "date" && step == stepAnnParam && currentParam(data) == paramDate:
+		day, err := time.ParseInLocation("20060102", value, r.Loc.F.Location())
+		if err != nil {
+			return ErrStaleButton
+		}
+		if msg := checkDay(day, r.Now, r.Loc.F.Location()); msg != "" {
+			return Fail(msg)
+		}
+		return h.paramAnswered(ctx, r, data, paramDate, day.Format("2006-01-02"))
+	case action == "place" && step == stepAnnParam && currentParam(data) == paramPlace:
+		if !slices.Contains(announcePlaces, value) {
+			return ErrStaleButton
+		}
+		return h.paramAnswered(ctx, r, data, paramPlace, value)
+	case action == "send" && step == stepAnnPreview && value == "":
+		return h.sendAnnouncement(ctx, r, data)
+	case action == "addv" && step == stepAnnPreview && value == "" && data["free"] == "1":
+		if err := h.setStep(ctx, r, stepAnnVLang, data); err != nil {
+			return err
+		}
+		_, err := h.reply(ctx, r, r.Loc.T("announce.ask_version_language"), versionButtons(data))
+		return err
+	case action == "vlang" && step == stepAnnVLang:
+		lang, ok := locales.Lookup(value)
+		if !ok {
+			return ErrStaleButton
+		}
+		data["vl"] = lang.Tag
+		if err := h.setStep(ctx, r, stepAnnVersion, data); err != nil {
+			return err
+		}
+		_, err := h.reply(ctx, r, r.Loc.T("announce.ask_version", "Language", lang.Native), nil)
+		return err
+	}
+	return ErrStaleButton
+}
+
+// AnnounceStep takes what staff type: a parameter, the text, a version.
+func (h *Handlers) AnnounceStep(ctx context.Context, r *Request) error {
+	data := copyData(r.Conv)
+	switch r.step() {
+	case stepAnnParam:
+		p := currentParam(data)
+		typed := strings.TrimSpace(locales.StripBidi(r.Text))
+		switch p {
+		case paramDate:
+			day, msg := parseDay(typed, r.Now, r.Loc.F.Location())
+			if msg != "" {
+				return Fail(msg)
+			}
+			return h.paramAnswered(ctx, r, data, p, day.Format("2006-01-02"))
+		case paramTime, paramFrom, paramTo:
+			hh, mm, ok := parseClock(typed)
+			if !ok {
+				return Fail("announce.bad_time")
+			}
+			clock := pad2(hh) + ":" + pad2(mm)
+			day, _ := time.ParseInLocation("2006-01-02", data["p."+paramDate], r.Loc.F.Location())
+			at := time.Date(day.Year(), day.Month(), day.Day(), hh, mm, 0, 0, day.Location())
+			if p == paramTo && clock <= data["p."+paramFrom] {
+				fh, fm, _ := parseClock(data["p."+paramFrom])
+				from := time.Date(day.Year(), day.Month(), day.Day(), fh, fm, 0, 0, day.Location())
+				return Fail("announce.bad_time_order", "From", r.Loc.F.Time(from))
+			}
+			// A cut may have begun already; what is announced must still
+			// be ahead.
+			if p != paramFrom && !at.After(r.Now) {
+				return Fail("announce.time_past")
+			}
+			return h.paramAnswered(ctx, r, data, p, clock)
+		case paramPlace:
+			place, ok := cleanLine(r.Text, 60)
+			if !ok {
+				return Fail("announce.bad_place")
+			}
+			delete(data, "p."+paramPlace)
+			data["p."+placeText] = place
+			return h.paramAnswered(ctx, r, data, paramPlace, "")
+		}
+	case stepAnnText:
+		text, ok := cleanText(r.Text)
+		if !ok {
+			return Fail("announce.bad_text", "Max", r.Loc.F.Number(store.MaxAnnouncementText))
+		}
+		data["text"] = text
+		return h.preview(ctx, r, data)
+	case stepAnnVersion:
+		text, ok := cleanText(r.Text)
+		if !ok {
+			return Fail("announce.bad_text", "Max", r.Loc.F.Number(store.MaxAnnouncementText))
+		}
+		if _, ok := locales.Lookup(data["vl"]); !ok {
+			return ErrStaleButton
+		}
+		data["v."+data["vl"]] = text
+		delete(data, "vl")
+		return h.preview(ctx, r, data)
+	}
+	// Waiting for a button: typing does not move on.
+	return Fail("error.not_understood")
+}
+
+// audienceChosen takes the first choice: everyone and staff are complete,
+// a floor, a language or a class asks which one.
+func (h *Handlers) audienceChosen(ctx context.Context, r *Request, data map[string]string, kind string) error {
+	centre, me, d := r.Person.CentreID, r.Person.ID, data["d"]
+	var groups []store.AudienceGroup
+	var err error
+	var step, prompt, action string
+	var label func(g store.AudienceGroup) string
+	switch store.AudienceKind(kind) {
+	case store.AudienceAll, store.AudienceStaff:
+		return h.audienceSet(ctx, r, data, store.Audience{Kind: store.AudienceKind(kind)})
+	case store.AudienceFloor:
+		groups, err = h.Announcements.AudienceFloors(ctx, centre, me)
+		step, prompt, action = stepAnnFloor, "announce.ask_floor", "floor"
+		label = func(g store.AudienceGroup) string {
+			f, _ := strconv.ParseInt(g.Value, 10, 64)
+			return r.Loc.T("announce.btn_floor_n", "Floor", r.Loc.F.Number(f), "Count", r.Loc.F.Number(int64(g.Count)))
+		}
+	case store.AudienceLanguage:
+		groups, err = h.Announcements.AudienceLanguages(ctx, centre, me)
+		step, prompt, action = stepAnnLanguage, "announce.ask_language", "lang"
+		label = func(g store.AudienceGroup) string {
+			l, _ := locales.Lookup(g.Value)
+			return "🌐 " + l.Native + " (" + r.Loc.F.Number(int64(g.Count)) + ")"
+		}
+	case store.AudienceClass:
+		groups, err = h.Announcements.AudienceClasses(ctx, centre, me)
+		step, prompt, action = stepAnnClass, "announce.ask_class", "class"
+		label = func(g store.AudienceGroup) string {
+			return r.Loc.T("announce.btn_class_n", "Class", g.Label, "Count", r.Loc.F.Number(int64(g.Count)))
+		}
+	default:
+		return ErrStaleButton
+	}
+	if err != nil {
+		return err
+	}
+	var buttons []models.InlineKeyboardButton
+	for _, g := range groups {
+		if kind == string(store.AudienceLanguage) {
+			if _, ok := locales.Lookup(g.Value); !ok {
+				continue
+			}
+		}
+		buttons = append(buttons, models.InlineKeyboardButton{Text: label(g), CallbackData: cb("ann", action, g.Value, d)})
+	}
+	if len(buttons) == 0 {
+		return Fail("announce.no_recipients")
+	}
+	if err := h.setStep(ctx, r, step, data); err != nil {
+		return err
+	}
+	_, err = h.reply(ctx, r, r.Loc.T(prompt), inlineRows(buttons, 2))
+	return err
+}
+
+// groupChosen checks that the chosen floor, language or class is one of
+// those offered now.
+func (h *Handlers) groupChosen(ctx context.Context, r *Request, data map[string]string, kind store.AudienceKind, value string, groups []store.AudienceGroup) error {
+	i := slices.IndexFunc(groups, func(g store.AudienceGroup) bool { return g.Value == value })
+	if i < 0 {
+		return ErrStaleButton
+	}
+	if kind == store.AudienceClass {
+		data["audl"] = groups[i].Label
+	}
+	if kind == store.AudienceLanguage {
+		if _, ok := locales.Lookup(value); !ok {
+			return ErrStaleButton
+		}
+	}
+	return h.audienceSet(ctx, r, data, store.Audience{Kind: kind, Value: value})
+}
+
+// audienceSet records the audience, if it reaches someone, and asks for
+// the message.
+func (h *Handlers) audienceSet(ctx context.Context, r *Request, data map[string]string, a store.Audience) error {
+	n, err := h.Announcements.CountAudience(ctx, r.Person.CentreID, r.Person.ID, a)
+	if errors.Is(err, store.ErrAudienceUnavailable) {
+		return ErrStaleButton
+	}
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return Fail("announce.no_recipients")
+	}
+	data["aud"], data["audv"] = string(a.Kind), a.Value
+	if err := h.setStep(ctx, r, stepAnnKind, data); err != nil {
+		return err
+	}
+	d := data["d"]
+	buttons := make([]models.InlineKeyboardButton, 0, len(announceTemplates)+1)
+	for _, t := range announceTemplates {
+		buttons = append(buttons, models.InlineKeyboardButton{Text: r.Loc.T("announce.name." + t.ID), CallbackData: cb("ann", "tpl", t.ID, d)})
+	}
+	buttons = append(buttons, models.InlineKeyboardButton{Text: r.Loc.T("announce.btn_free"), CallbackData: cb("ann", "free", d)})
+	_, err = h.reply(ctx, r, r.Loc.T("announce.ask_kind"), inlineRows(buttons, 2))
+	return err
+}
+
+// currentParam is the template parameter being asked, "" when none.
+func currentParam(data map[string]string) string {
+	t, ok := templateByID(data["tpl"])
+	i, err := strconv.Atoi(data["pi"])
+	if !ok || err != nil || i < 0 || i >= len(t.Params) {
+		return ""
+	}
+	return t.Params[i]
+}
+
+// paramAnswered stores a parameter and asks the next one, or shows the
+// preview after the last.
+func (h *Handlers) paramAnswered(ctx context.Context, r *Request, data map[string]string, p, value string) error {
+	if p == paramPlace && value != "" {
+		delete(data, "p."+placeText)
+	}
+	if value != "" {
+		data["p."+p] = value
+	}
+	i, _ := strconv.Atoi(data["pi"])
+	data["pi"] = strconv.Itoa(i + 1)
+	return h.askParam(ctx, r, data)
+}
+
+// askParam asks the current parameter: days and places as buttons (typing
+// works too), times typed.
+func (h *Handlers) askParam(ctx context.Context, r *Request, data map[string]string) error {
+	p := currentParam(data)
+	if p == "" {
+		return h.preview(ctx, r, data)
+	}
+	if err := h.setStep(ctx, r, stepAnnParam, data); err != nil {
+		return err
+	}
+	d := data["d"]
+	var markup models.ReplyMarkup
+	switch p {
+	case paramDate:
+		var buttons []models.InlineKeyboardButton
+		loc := r.Loc.F.Location()
+		now := r.Now.In(loc)
+		for i := range 7 {
+			day := time.Date(now.Year(), now.Month(), now.Day()+i, 12, 0, 0, 0, loc)
+			buttons = append(buttons, models.InlineKeyboardButton{
+				Text:         r.Loc.T("announce.btn_day", "Weekday", r.Loc.F.Weekday(day), "Date", r.Loc.F.DateShort(day)),
+				CallbackData: cb("ann", "date", day.Format("20060102"), d),
+			})
+		}
+		markup = inlineRows(buttons, 2)
+	case paramPlace:
+		var buttons []models.InlineKeyboardButton
+		for _, id := range announcePlaces {
+			buttons = append(buttons, models.InlineKeyboardButton{
+				Text: "📍 " + r.Loc.T("announce.place."+id), CallbackData: cb("ann", "place", id, d),
+			})
+		}
+		markup = inlineRows(buttons, 2)
+	}
+	_, err := h.reply(ctx, r, r.Loc.T("announce.ask_"+p), markup)
+	return err
+}
+
+// draftAnnouncement is the announcement the conversation describes so far.
+func draftAnnouncement(data map[string]string) store.Announcement {
+	a := store.Announcement{
+		Audience: store.Audience{Kind: store.AudienceKind(data["aud"]), Value: data["audv"]},
+		Template: data["tpl"],
+		Params:   map[string]string{},
+	}
+	if data["free"] == "1" {
+		a.Template = ""
+		a.Body = data["text"]
+	}
+	for k, v := range data {
+		switch {
+		case strings.HasPrefix(k, "p.") && a.Template != "":
+			a.Params[strings.TrimPrefix(k, "p.")] = v
+		case strings.HasPrefix(k, "v.") && a.Template == "":
+			if a.Versions == nil {
+				a.Versions = map[string]string{}
+			}
+			a.Versions[strings.TrimPrefix(k, "v.")] = v
+		}
+	}
+	return a
+}
+
+// audienceLabel names an audience in the staff member's language; label
+// is a class group's name.
+func audienceLabel(loc *locales.Localizer, a store.Audience, label string) string {
+	switch a.Kind {
+	case store.AudienceFloor:
+		f, _ := strconv.ParseInt(a.Value, 10, 64)
+		return loc.T("announce.aud_floor", "Floor", loc.F.Number(f))
+	case store.AudienceLanguage:
+		l, _ := locales.Lookup(a.Value)
+		return loc.T("announce.aud_language", "Language", l.Native)
+	case store.AudienceClass:
+		return loc.T("announce.aud_class", "Class", label)
+	case store.AudienceStaff:
+		return loc.T("announce.aud_staff")
+	}
+	return loc.T("announce.aud_all")
+}
+
+// previewText is the preview: audience and count, the message as the staff
+// member's language renders it, the versions of a free text, and the rule.
+func previewText(loc *locales.Localizer, a store.Announcement, audience string, count int) string {
+	text, _ := RenderAnnouncement(loc, a)
+	parts := []string{loc.N("announce.preview", count, "Audience", audience, "Message", text)}
+	if a.Template == "" {
+		var names []string
+		for _, l := range locales.Languages {
+			if _, ok := a.Versions[l.Tag]; ok {
+				names = append(names, l.Native)
+			}
+		}
+		if len(names) > 0 {
+			parts = append(parts, loc.T("announce.versions", "Languages", strings.Join(names, ", ")))
+		} else {
+			parts = append(parts, loc.T("announce.no_versions"))
+		}
+	}
+	parts = append(parts, loc.T("announce.rule"), loc.T("announce.confirm"))
+	return strings.Join(parts, "\n\n")
+}
+
+// preview shows what will be sent, to how many people, and asks to
+// confirm.
+func (h *Handlers) preview(ctx context.Context, r *Request, data map[string]string) error {
+	a := draftAnnouncement(data)
+	n, err := h.Announcements.CountAudience(ctx, r.Person.CentreID, r.Person.ID, a.Audience)
+	if errors.Is(err, store.ErrAudienceUnavailable) {
+		return ErrStaleButton
+	}
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return Fail("announce.no_recipients")
+	}
+	if _, ok := RenderAnnouncement(r.Loc, a); !ok {
+		return ErrStaleButton
+	}
+	if err := h.setStep(ctx, r, stepAnnPreview, data); err != nil {
+		return err
+	}
+	d := data["d"]
+	buttons := []models.InlineKeyboardButton{{Text: r.Loc.T("announce.btn_send"), CallbackData: cb("ann", "send", d)}}
+	if a.Template == "" {
+		buttons = append(buttons, models.InlineKeyboardButton{Text: r.Loc.T("announce.btn_add_version"), CallbackData: cb("ann", "addv", d)})
+	}
+	buttons = append(buttons, models.InlineKeyboardButton{Text: r.Loc.T("button.cancel"), CallbackData: cb("ann", "cancel", d)})
+	_, err = h.reply(ctx, r, previewText(r.Loc, a, audienceLabel(r.Loc, a.Audience, data["audl"]), n), inlineRows(buttons, 1))
+	return err
+}
+
+// versionButtons offers every language, the ones already written marked.
+func versionButtons(data map[string]string) *models.InlineKeyboardMarkup {
+	var buttons []models.InlineKeyboardButton
+	for _, l := range locales.Languages {
+		label := "🌐 " + l.Native
+		if _, ok := data["v."+l.Tag]; ok {
+			label = "✅ " + l.Native
+		}
+		buttons = append(buttons, models.InlineKeyboardButton{Text: label, CallbackData: cb("ann", "vlang", l.Tag, data["d"])})
+	}
+	return inlineRows(buttons, 2)
+}
+
+// sendAnnouncement creates the announcement with its deliveries and jobs.
+func (h *Handlers) sendAnnouncement(ctx context.Context, r *Request, data map[string]string) error {
+	a := draftAnnouncement(data)
+	na := store.NewAnnouncement{
+		CentreID: r.Person.CentreID, AuthorID: r.Person.ID, DraftKey: data["d"], Audience: a.Audience,
+		Template: a.Template, Params: a.Params, Body: a.Body, Versions: a.Versions,
+		ProgressChatID: r.ChatID, ProgressMessageID: r.MessageID,
+	}
+	if a.Template == "" {
+		na.Params = nil
+	}
+	ann, err := h.Announcements.CreateAnnouncement(ctx, na, h.enqueueAnnouncement)
+	switch {
+	case errors.Is(err, store.ErrNoRecipients):
+		return Fail("announce.no_recipients")
+	case errors.Is(err, store.ErrAlreadySent), errors.Is(err, store.ErrAudienceUnavailable):
+		return ErrStaleButton
+	case err != nil:
+		return err
+	}
+	// The preview becomes the progress message on the progress job's first
+	// run, within a moment: only that job edits it, so the edits never
+	// overtake one another.
+	h.Log.DebugContext(ctx, "announcement created", "announcement", ann.ID, "recipients", ann.Recipients)
+	return h.endConversation(ctx, r)
+}
+
+// newsShown is how many announcements /news lists, newest first.
+const newsShown = 5
+
+// News shows a person the latest announcements he received, each rendered
+// in his language now.
+func (h *Handlers) News(ctx context.Context, r *Request) error {
+	items, err := h.Announcements.NewsFor(ctx, r.Person.CentreID, r.Person.ID, newsShown)
+	if err != nil {
+		return err
+	}
+	if len(items) == 0 {
+		return h.replyMenu(ctx, r, r.Loc.T("announce.news_empty"))
+	}
+	var b strings.Builder
+	b.WriteString(r.Loc.T("announce.news_title"))
+	for _, it := range items {
+		text, ok := RenderAnnouncement(r.Loc, it.Announcement)
+		if !ok {
+			continue
+		}
+		item := r.Loc.T("announce.news_item", "Date", r.Loc.F.Date(it.SentAt), "Text", text)
+		// Telegram's limit is 4096 characters: older items give way.
+		if utf8.RuneCountInString(b.String())+utf8.RuneCountInString(item)+2 > 4000 {
+			break
+		}
+		b.WriteString("\n\n" + item)
+	}
+	return h.replyMenu(ctx, r, b.String())
+}
+
+// Parsing what staff type. Digits in any script the bot writes and bidi
+// marks are accepted.
+
+var (
+	dayMonthRe = regexp.MustCompile(`^(\d{1,2})\s*[/.\-\s]\s*(\d{1,2})(?:\s*[/.\-\s]\s*(\d{4}|\d{2}))?$`)
+	isoDayRe   = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})$`)
+	clockRe    = regexp.MustCompile(`^(\d{1,2})(?:\s*[:hH.٫]\s*(\d{2})?)?$`)
+)
+
+// parseDay reads a day typed day first ("3/12", "03.12.2026", "3-12-26")
+// or ISO ("2026-12-03"). Without a year it is the next such day from today.
+// It returns the message id of the problem, "" when the day is good.
+func parseDay(s string, now time.Time, loc *time.Location) (time.Time, string) {
+	s = strings.TrimSpace(locales.ASCIIDigits(locales.StripBidi(s)))
+	var d, m, y int
+	today := now.In(loc)
+	if g := isoDayRe.FindStringSubmatch(s); g != nil {
+		y, _ = strconv.Atoi(g[1])
+		m, _ = strconv.Atoi(g[2])
+		d, _ = strconv.Atoi(g[3])
+	} else if g := dayMonthRe.FindStringSubmatch(s); g != nil {
+		d, _ = strconv.Atoi(g[1])
+		m, _ = strconv.Atoi(g[2])
+		switch len(g[3]) {
+		case 0:
+			y = today.Year()
+		case 2:
+			y, _ = strconv.Atoi(g[3])
+			y += 2000
+		default:
+			y, _ = strconv.Atoi(g[3])
+		}
+		if g[3] == "" && time.Date(y, time.Month(m), d, 0, 0, 0, 0, loc).Before(startOfDay(today)) {
+			y++
+		}
+	} else {
+		return time.Time{}, "announce.bad_date"
+	}
+	day := time.Date(y, time.Month(m), d, 0, 0, 0, 0, loc)
+	if m < 1 || m > 12 || d < 1 || day.Day() != d || day.Month() != time.Month(m) {
+		return time.Time{}, "announce.bad_date"
+	}
+	if msg := checkDay(day, now, loc); msg != "" {
+		return time.Time{}, msg
+	}
+	return day, ""
+}
+
+// checkDay accepts a day from today to one year ahead.
+func checkDay(day, now time.Time, loc *time.Location) string {
+	today := startOfDay(now.In(loc))
+	day = startOfDay(day.In(loc))
+	switch {
+	case day.Before(today):
+		return "announce.date_past"
+	case day.After(today.AddDate(1, 0, 0)):
+		return "announce.date_far"
+	}
+	return ""
+}
+
+func startOfDay(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location())
+}
+
+// parseClock reads a time of day: "14:30", "14h30", "14h", "9.30", "9".
+func parseClock(s string) (hh, mm int, ok bool) {
+	s = strings.TrimSpace(locales.ASCIIDigits(locales.StripBidi(s)))
+	g := clockRe.FindStringSubmatch(s)
+	if g == nil {
+		return 0, 0, false
+	}
+	hh, _ = strconv.Atoi(g[1])
+	if g[2] != "" {
+		mm, _ = strconv.Atoi(g[2])
+	}
+	if hh > 23 || mm > 59 {
+		return 0, 0, false
+	}
+	return hh, mm, true
+}
+
+func pad2(n int) string {
+	if n < 10 {
+		return "0" + strconv.Itoa(n)
+	}
+	return strconv.Itoa(n)
+}
+
+// cleanLine is one line of 1 to max printable characters, spaces
+// collapsed.
+func cleanLine(s string, max int) (string, bool) {
+	s = strings.Join(strings.Fields(locales.StripBidi(s)), " ")
+	if s == "" || utf8.RuneCountInString(s) > max {
+		return "", false
+	}
+	for _, c := range s {
+		if !unicode.IsPrint(c) {
+			return "", false
+		}
+	}
+	return s, true
+}
+
+// cleanText is a free text as written (line breaks kept, outer spaces
+// trimmed), 1 to store.MaxAnnouncementText characters.
+func cleanText(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" || utf8.RuneCountInString(s) > store.MaxAnnouncementText {
+		return "", false
+	}
+	return s, true
+}
+
+// draftAlphabet makes draft keys short enough for a button's 64 bytes.
+const draftAlphabet = "abcdefghijkmnpqrstuvwxyz23456789"
+
+// newDraftKey is a random key naming one announcement draft.
+func newDraftKey() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	for i := range b {
+		b[i] = draftAlphabet[int(b[i])%len(draftAlphabet)]
+	}
+	return string(b[:])
+}

@@ -1,0 +1,458 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/aurore/cairbot/locales"
+	"github.com/aurore/cairbot/store"
+)
+
+// Class attendance (/attendance, staff): pick one of today's classes (or
+// of the last days, to correct it), tap each resident through present →
+// absent → excused on ONE message, page through long lists, save. The list
+// being marked is a draft in Redis shared by the staff members who open the
+// same class; its version is in every button, so a tap made on an outdated
+// list changes nothing and shows the latest marks instead.
+//
+// Button data (at most 64 bytes even for the largest ids: ids and versions
+// are in base 36, dates YYYYMMDD):
+//
+//	att:e                                   the last days' classes
+//	att:o:<session>:<date>                  open (or re-open) a class's list
+//	att:t:<session>:<date>:<person>:<ver>   tap a resident
+//	att:p:<session>:<date>:<page>           show another page
+//	att:s:<session>:<date>:<ver>            save
+
+// Attendance is what the attendance handlers need from PostgreSQL.
+type Attendance interface {
+	AttendanceRegister(ctx context.Context, centreID, sessionID int64, date time.Time) (store.ClassRegister, error)
+	SavedClassRegisters(ctx context.Context, centreID int64, from, to time.Time) (map[string]bool, error)
+	SaveAttendance(ctx context.Context, a store.AttendanceSave, alert func(tx pgx.Tx, al store.AbsenceAlert) error) (store.AttendanceSaved, error)
+}
+
+// AttendanceDrafts keeps the lists being marked (Redis).
+type AttendanceDrafts interface {
+	AttendanceDraft(ctx context.Context, centreID, sessionID int64, date string) (store.AttendanceDraft, error)
+	OpenAttendanceDraft(ctx context.Context, d store.AttendanceDraft) (store.AttendanceDraft, error)
+	SaveAttendanceDraft(ctx context.Context, d store.AttendanceDraft) (store.AttendanceDraft, error)
+	DeleteAttendanceDraft(ctx context.Context, centreID, sessionID int64, date string, version int64) error
+}
+
+// DefaultAbsenceAlertAfter is how many unexcused absences in a row make
+// the coordinators be told, when CLASS_ABSENCE_ALERT is not set.
+const DefaultAbsenceAlertAfter = 2
+
+const (
+	// attendancePageSize is how many residents one page of the list shows:
+	// more buttons would not fit a phone's screen.
+	attendancePageSize = 10
+	// attendanceEarlierDays is how far back staff can open a class to take
+	// or correct its attendance.
+	attendanceEarlierDays = 7
+)
+
+func (h *Handlers) absenceAlertAfter() int {
+	if h.AbsenceAlertAfter > 0 {
+		return h.AbsenceAlertAfter
+	}
+	return DefaultAbsenceAlertAfter
+}
+
+// AttendanceStart lists today's classes of the centre, each a button.
+func (h *Handlers) AttendanceStart(ctx context.Context, r *Request) error {
+	return h.attendanceList(ctx, r, false)
+}
+
+// attendanceList sends today's classes, or those of the last days.
+func (h *Handlers) attendanceList(ctx context.Context, r *Request, earlier bool) error {
+	today := store.ClassDate(r.Now, h.Loc)
+	from := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, h.Loc)
+	to := time.Date(today.Year(), today.Month(), today.Day()+1, 0, 0, 0, 0, h.Loc)
+	title, none := "attendance.today", "attendance.none_today"
+	if earlier {
+		from, to = time.Date(today.Year(), today.Month(), today.Day()-attendanceEarlierDays, 0, 0, 0, 0, h.Loc), from
+		title, none = "attendance.earlier", "attendance.none_earlier"
+	}
+	occ, err := h.ClassStore.ClassOccurrences(ctx, store.ClassQuery{CentreID: r.Person.CentreID, From: from, To: to}, h.Loc)
+	if err != nil {
+		return err
+	}
+	// A moved class keeps its planned date as its key, which may lie
+	// before the window.
+	saved, err := h.AttendanceStore.SavedClassRegisters(ctx, r.Person.CentreID, today.AddDate(0, 0, -60), today.AddDate(0, 0, 30))
+	if err != nil {
+		return err
+	}
+	var buttons []models.InlineKeyboardButton
+	for _, o := range occ {
+		if o.Cancelled || len(buttons) == 40 {
+			continue
+		}
+		mark := "📚"
+		if saved[store.ClassRegisterKey(o.Session.ID, o.Date)] {
+			mark = "✅"
+		}
+		buttons = append(buttons, models.InlineKeyboardButton{
+			Text:         mark + " " + r.Loc.F.DateShort(o.Start) + " " + r.Loc.F.Time(o.Start) + " · " + o.Session.GroupName,
+			CallbackData: cb("att", "o", classID36(o.Session.ID), store.ClassDateKey(o.Date)),
+		})
+	}
+	text := r.Loc.T(title)
+	if len(buttons) == 0 {
+		text = r.Loc.T(none)
+	}
+	if !earlier {
+		buttons = append(buttons, models.InlineKeyboardButton{Text: r.Loc.T("attendance.btn_earlier"), CallbackData: cb("att", "e")})
+	}
+	_, err = h.reply(ctx, r, text, inlineRows(buttons, 1))
+	return err
+}
+
+// attendanceClass is a class whose list is being taken, and its residents.
+type attendanceClass struct {
+	occ    store.ClassOccurrence
+	roster []store.ClassRosterEntry
+	date   string // ClassDateKey of the planned date
+}
+
+// attendanceTarget loads the class named by a button: one of the centre's,
+// not cancelled, already begun today or in the last days.
+func (h *Handlers) attendanceTarget(ctx context.Context, r *Request, session, date string) (attendanceClass, error) {
+	o, err := h.classOccurrenceButton(ctx, r, session, date)
+	if err != nil {
+		return attendanceClass{}, err
+	}
+	today := store.ClassDate(r.Now, h.Loc)
+	day := store.ClassDate(o.Start, h.Loc)
+	if o.Cancelled || day.After(today) || day.Before(today.AddDate(0, 0, -attendanceEarlierDays)) {
+		return attendanceClass{}, ErrStaleButton
+	}
+	roster, err := h.ClassStore.ClassRoster(ctx, r.Person.CentreID, o.Session.GroupID)
+	if err != nil {
+		return attendanceClass{}, err
+	}
+	return attendanceClass{occ: o, roster: roster, date: store.ClassDateKey(o.Date)}, nil
+}
+
+// AttendanceButton handles every attendance button (see the top of this
+// file). Each is checked against the presser's centre, the class and the
+// open draft: a forged or outdated one changes nothing and says so.
+func (h *Handlers) AttendanceButton(ctx context.Context, r *Request) error {
+	p := strings.Split(r.CallbackData, ":")
+	if len(p) == 2 && p[1] == "e" {
+		return h.attendanceList(ctx, r, true)
+	}
+	if len(p) < 4 {
+		return ErrStaleButton
+	}
+	c, err := h.attendanceTarget(ctx, r, p[2], p[3])
+	if err != nil {
+		return err
+	}
+	switch {
+	case p[1] == "o" && len(p) == 4:
+		return h.attendanceOpen(ctx, r, c)
+	case p[1] == "t" && len(p) == 6:
+		person, ok1 := parseClassID36(p[4])
+		version, ok2 := parseClassID36(p[5])
+		if !ok1 || !ok2 {
+			return ErrStaleButton
+		}
+		return h.attendanceTap(ctx, r, c, person, version)
+	case p[1] == "p" && len(p) == 5:
+		page, err := strconv.Atoi(p[4])
+		if err != nil {
+			return ErrStaleButton
+		}
+		return h.attendancePage(ctx, r, c, page)
+	case p[1] == "s" && len(p) == 5:
+		version, ok := parseClassID36(p[4])
+		if !ok {
+			return ErrStaleButton
+		}
+		return h.attendanceSave(ctx, r, c, version)
+	}
+	return ErrStaleButton
+}
+
+// attendanceOpen shows the class's list: the open draft if someone is
+// already marking it, else a new draft from the saved marks (a correction)
+// or with everyone present.
+func (h *Handlers) attendanceOpen(ctx context.Context, r *Request, c attendanceClass) error {
+	if len(c.roster) == 0 {
+		return Fail("attendance.no_residents")
+	}
+	centre, session := r.Person.CentreID, c.occ.Session.ID
+	d, err := h.AttendanceDrafts.AttendanceDraft(ctx, centre, session, c.date)
+	if errors.Is(err, store.ErrNoDraft) {
+		d = store.AttendanceDraft{CentreID: centre, SessionID: session, Date: c.date, Marks: map[int64]store.AttendanceMark{}}
+		reg, err := h.AttendanceStore.AttendanceRegister(ctx, centre, session, c.occ.Date)
+		switch {
+		case err == nil:
+			d.BaseRevision, d.Marks = reg.Revision, reg.Marks
+		case !errors.Is(err, store.ErrNotFound):
+			return err
+		}
+		d, err = h.AttendanceDrafts.OpenAttendanceDraft(ctx, d)
+		if err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	text, kb := attendanceSheet(r.Loc, c, d, 0)
+	_, err = h.reply(ctx, r, text, kb)
+	return err
+}
+
+// attendanceMarkOf is a resident's mark in the draft; everyone starts present, so
+// only absences need a tap.
+func attendanceMarkOf(d store.AttendanceDraft, personID int64) store.AttendanceMark {
+	if m, ok := d.Marks[personID]; ok && m.Valid() {
+		return m
+	}
+	return store.MarkPresent
+}
+
+var attendanceEmoji = map[store.AttendanceMark]string{store.MarkPresent: "✅", store.MarkAbsent: "❌", store.MarkExcused: "📝"}
+
+// attendanceSheet renders one page of the list: the class, the counts, one
+// button per resident (mark, name, room), the page arrows and Save.
+func attendanceSheet(loc *locales.Localizer, c attendanceClass, d store.AttendanceDraft, page int) (string, *models.InlineKeyboardMarkup) {
+	o := c.occ
+	var counts = map[store.AttendanceMark]int64{}
+	for _, p := range c.roster {
+		counts[attendanceMarkOf(d, p.PersonID)]++
+	}
+	pages := (len(c.roster) + attendancePageSize - 1) / attendancePageSize
+	page = min(max(page, 0), pages-1)
+	text := loc.T("attendance.sheet", "Group", o.Session.GroupName, "Day", loc.F.Date(o.Start),
+		"Start", loc.F.Time(o.Start), "End", loc.F.Time(o.End), "Room", o.Room,
+		"Present", loc.F.Number(counts[store.MarkPresent]), "Absent", loc.F.Number(counts[store.MarkAbsent]),
+		"Excused", loc.F.Number(counts[store.MarkExcused]))
+	if pages > 1 {
+		text += "\n" + loc.T("attendance.page", "Page", loc.F.Number(int64(page+1)), "Pages", loc.F.Number(int64(pages)))
+	}
+	s, ver := classID36(o.Session.ID), classID36(d.Version)
+	var rows [][]models.InlineKeyboardButton
+	for _, p := range c.roster[page*attendancePageSize : min(len(c.roster), (page+1)*attendancePageSize)] {
+		label := attendanceEmoji[attendanceMarkOf(d, p.PersonID)] + " " + p.Name
+		if p.Room != "" {
+			label += " · " + p.Room
+		}
+		rows = append(rows, []models.InlineKeyboardButton{{Text: label,
+			CallbackData: cb("att", "t", s, c.date, classID36(p.PersonID), ver)}})
+	}
+	if pages > 1 {
+		var nav []models.InlineKeyboardButton
+		if page > 0 {
+			nav = append(nav, models.InlineKeyboardButton{Text: "◀", CallbackData: cb("att", "p", s, c.date, strconv.Itoa(page-1))})
+		}
+		if page < pages-1 {
+			nav = append(nav, models.InlineKeyboardButton{Text: "▶", CallbackData: cb("att", "p", s, c.date, strconv.Itoa(page+1))})
+		}
+		rows = append(rows, nav)
+	}
+	rows = append(rows, []models.InlineKeyboardButton{{Text: loc.T("attendance.btn_save"), CallbackData: cb("att", "s", s, c.date, ver)}})
+	return text, &models.InlineKeyboardMarkup{InlineKeyboard: rows}
+}
+
+// attendanceRosterIndex is where a resident stands in the list, -1 if not enrolled.
+func attendanceRosterIndex(roster []store.ClassRosterEntry, personID int64) int {
+	for i, p := range roster {
+		if p.PersonID == personID {
+			return i
+		}
+	}
+	return -1
+}
+
+// attendanceEdit replaces the pressed message with a page of the list.
+func (h *Handlers) attendanceEdit(ctx context.Context, r *Request, text string, kb *models.InlineKeyboardMarkup) error {
+	_, err := h.Send.EditMessageText(ctx, &tgbot.EditMessageTextParams{ChatID: r.ChatID, MessageID: r.MessageID,
+		Text: text, ReplyMarkup: kb})
+	if err != nil && strings.Contains(err.Error(), "message is not modified") {
+		return nil
+	}
+	return err
+}
+
+// attendanceDraft loads the class's open draft; a saved or expired one
+// makes the button outdated, which the presser is told.
+func (h *Handlers) attendanceDraft(ctx context.Context, r *Request, c attendanceClass) (store.AttendanceDraft, error) {
+	d, err := h.AttendanceDrafts.AttendanceDraft(ctx, r.Person.CentreID, c.occ.Session.ID, c.date)
+	if errors.Is(err, store.ErrNoDraft) {
+		return d, Fail("attendance.closed")
+	}
+	return d, err
+}
+
+// attendanceConflict shows the latest marks on the pressed message and says
+// why the tap did nothing.
+func (h *Handlers) attendanceConflict(ctx context.Context, r *Request, c attendanceClass, page int) error {
+	d, err := h.attendanceDraft(ctx, r, c)
+	if err != nil {
+		return err
+	}
+	text, kb := attendanceSheet(r.Loc, c, d, page)
+	if err := h.attendanceEdit(ctx, r, text, kb); err != nil {
+		return err
+	}
+	return Fail("attendance.conflict")
+}
+
+// attendanceTap moves one resident to his next mark.
+func (h *Handlers) attendanceTap(ctx context.Context, r *Request, c attendanceClass, personID, version int64) error {
+	i := attendanceRosterIndex(c.roster, personID)
+	if i < 0 {
+		return ErrStaleButton
+	}
+	page := i / attendancePageSize
+	d, err := h.attendanceDraft(ctx, r, c)
+	if err != nil {
+		return err
+	}
+	if d.Version != version {
+		return h.attendanceConflict(ctx, r, c, page)
+	}
+	if d.Marks == nil {
+		d.Marks = map[int64]store.AttendanceMark{}
+	}
+	d.Marks[personID] = attendanceMarkOf(d, personID).Next()
+	d, err = h.AttendanceDrafts.SaveAttendanceDraft(ctx, d)
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		return h.attendanceConflict(ctx, r, c, page)
+	case errors.Is(err, store.ErrNoDraft):
+		return Fail("attendance.closed")
+	case err != nil:
+		return err
+	}
+	text, kb := attendanceSheet(r.Loc, c, d, page)
+	return h.attendanceEdit(ctx, r, text, kb)
+}
+
+// attendancePage shows another page of the open list.
+func (h *Handlers) attendancePage(ctx context.Context, r *Request, c attendanceClass, page int) error {
+	pages := (len(c.roster) + attendancePageSize - 1) / attendancePageSize
+	if page < 0 || page >= pages {
+		return ErrStaleButton
+	}
+	d, err := h.attendanceDraft(ctx, r, c)
+	if err != nil {
+		return err
+	}
+	text, kb := attendanceSheet(r.Loc, c, d, page)
+	return h.attendanceEdit(ctx, r, text, kb)
+}
+
+// attendanceSave stores the whole list in one transaction, queues the
+// coordinators' alerts in it, closes the draft and turns the message into
+// the saved summary with a button to correct it later.
+func (h *Handlers) attendanceSave(ctx context.Context, r *Request, c attendanceClass, version int64) error {
+	d, err := h.attendanceDraft(ctx, r, c)
+	if err != nil {
+		return err
+	}
+	if d.Version != version {
+		return h.attendanceConflict(ctx, r, c, 0)
+	}
+	marks := make(map[int64]store.AttendanceMark, len(c.roster))
+	for _, p := range c.roster {
+		marks[p.PersonID] = attendanceMarkOf(d, p.PersonID)
+	}
+	res, err := h.AttendanceStore.SaveAttendance(ctx, store.AttendanceSave{
+		CentreID: r.Person.CentreID, ActorID: r.Person.ID, Occurrence: c.occ, BaseRevision: d.BaseRevision,
+		Marks: marks, AlertAfter: h.absenceAlertAfter(),
+	}, func(tx pgx.Tx, al store.AbsenceAlert) error {
+		for _, coord := range al.Coordinators {
+			args := AbsenceAlertArgs{CentreID: al.CentreID, CoordinatorID: coord, ResidentID: al.ResidentID,
+				RegisterID: al.RegisterID, Count: al.Count, Group: al.GroupName}
+			if _, err := h.Jobs.InsertTx(ctx, tx, args, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotEnrolled):
+		// Someone saved the class since this draft was opened: the draft
+		// is outdated, and opening the class again starts from his save.
+		if derr := h.AttendanceDrafts.DeleteAttendanceDraft(ctx, r.Person.CentreID, c.occ.Session.ID, c.date, 0); derr != nil {
+			return derr
+		}
+		return Fail("attendance.save_conflict")
+	case err != nil:
+		return err
+	}
+	if err := h.AttendanceDrafts.DeleteAttendanceDraft(ctx, r.Person.CentreID, c.occ.Session.ID, c.date, d.Version); err != nil {
+		return err
+	}
+	o := c.occ
+	text := r.Loc.T("attendance.saved", "Group", o.Session.GroupName, "Day", r.Loc.F.Date(o.Start),
+		"Start", r.Loc.F.Time(o.Start), "Present", r.Loc.F.Number(int64(res.Present)),
+		"Absent", r.Loc.F.Number(int64(res.Absent)), "Excused", r.Loc.F.Number(int64(res.Excused)))
+	kb := inlineRows([]models.InlineKeyboardButton{{Text: r.Loc.T("attendance.btn_correct"),
+		CallbackData: cb("att", "o", classID36(o.Session.ID), c.date)}}, 1)
+	return h.attendanceEdit(ctx, r, text, kb)
+}
+
+// AbsenceAlertArgs tells one coordinator that a resident has missed
+// classes in a row without excuse. The resident is named only here, to a
+// coordinator, in his private chat with the bot.
+type AbsenceAlertArgs struct {
+	CentreID      int64  `json:"centre_id"`
+	CoordinatorID int64  `json:"coordinator_id"`
+	ResidentID    int64  `json:"resident_id"`
+	RegisterID    int64  `json:"register_id"` // the run's first absence
+	Count         int    `json:"count"`
+	Group         string `json:"group"`
+}
+
+// Kind names the job in River's table.
+func (AbsenceAlertArgs) Kind() string { return "class_absence_alert" }
+
+// AbsenceAlertWorker sends AbsenceAlertArgs.
+type AbsenceAlertWorker struct {
+	river.WorkerDefaults[AbsenceAlertArgs]
+	h *Handlers
+}
+
+// Work renders the alert in the coordinator's language and sends it once.
+func (w *AbsenceAlertWorker) Work(ctx context.Context, job *river.Job[AbsenceAlertArgs]) error {
+	a := job.Args
+	coord, err := w.h.Lookup.PersonByID(ctx, a.CentreID, a.CoordinatorID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if coord.TelegramID == nil || coord.Status == store.StatusLeft {
+		return nil
+	}
+	res, err := w.h.Lookup.PersonByID(ctx, a.CentreID, a.ResidentID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	loc := w.h.Catalog.Localizer(coord.Language)
+	room := res.Room
+	if room == "" {
+		room = "—"
+	}
+	text := loc.N("attendance.absence_alert", a.Count, "Name", res.DisplayName, "Room", room, "Group", a.Group)
+	notice := "abs:" + strconv.FormatInt(a.RegisterID, 10) + ":" + strconv.FormatInt(a.ResidentID, 10)
+	return w.h.sendClassNotice(ctx, notice, coord.ID, *coord.TelegramID, text)
+}

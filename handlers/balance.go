@@ -1,0 +1,286 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/aurore/cairbot/locales"
+	"github.com/aurore/cairbot/store"
+)
+
+// Money is what the contribution handlers and jobs need from storage.
+type Money interface {
+	Account(ctx context.Context, centreID, personID int64, last int) (store.Account, error)
+	Arrears(ctx context.Context, centreID int64) ([]store.Arrear, error)
+	RecordPayment(ctx context.Context, p store.NewPayment, hook store.EntryHook) (store.LedgerEntry, error)
+	EntryByID(ctx context.Context, centreID, id int64) (store.LedgerEntry, error)
+	BalanceAfter(ctx context.Context, centreID, personID, entryID int64) (int64, error)
+	PostMonthlyCharges(ctx context.Context, month, at time.Time, hook store.ChargeHook) (int, error)
+	MonthStatement(ctx context.Context, centreID, personID int64, month time.Time) (store.MonthlyStatement, error)
+	SendMoneyMessageOnce(ctx context.Context, kind string, personID int64, ref string, send func(ctx context.Context) error) (bool, error)
+	MoneySettings(ctx context.Context, centreID int64) (store.MoneySettings, error)
+	SetContribution(ctx context.Context, c store.Contribution, actorID *int64) error
+}
+
+// balanceLastEntries is how many entries /balance lists: enough to find
+// last month's charge and payment, short enough to read.
+const balanceLastEntries = 5
+
+// chargeSchedule is when the month's charges are posted: the 1st at 09:00,
+// Paris time. /balance names it as the next due date.
+func (h *Handlers) chargeSchedule() Monthly {
+	return Monthly{Loc: h.moneyLoc(), Day: 1, Hour: 9}
+}
+
+// moneyLoc is the centre's clock (Europe/Paris).
+func (h *Handlers) moneyLoc() *time.Location {
+	if h.Loc != nil {
+		return h.Loc
+	}
+	return time.UTC
+}
+
+// Balance shows a resident his own contribution: monthly amount, due,
+// paid, what he owes or has in credit, his last entries and the next due
+// date. There is no way to ask for someone else's.
+func (h *Handlers) Balance(ctx context.Context, r *Request) error {
+	a, err := h.Money.Account(ctx, r.Person.CentreID, r.Person.ID, balanceLastEntries)
+	if err != nil {
+		return err
+	}
+	return h.replyMenu(ctx, r, BalanceText(r.Loc, a, h.chargeSchedule().Next(r.Now)))
+}
+
+// BalanceText renders an account: whole sentences, one a line.
+func BalanceText(loc *locales.Localizer, a store.Account, nextDue time.Time) string {
+	f := loc.F
+	lines := []string{
+		loc.T("balance.summary", "Monthly", f.Money(a.Monthly), "Due", f.Money(a.Due), "Paid", f.Money(a.Paid)),
+		balanceStatus(loc, a.Balance),
+	}
+	if len(a.Last) > 0 {
+		lines = append(lines, "", loc.T("balance.last_title"))
+		for _, e := range a.Last {
+			lines = append(lines, balanceEntryLine(loc, e))
+		}
+	}
+	lines = append(lines, "")
+	if a.Monthly > 0 {
+		lines = append(lines, loc.T("balance.next_due", "Amount", f.Money(a.Monthly), "Date", f.Date(nextDue)))
+	} else {
+		lines = append(lines, loc.T("balance.next_none"))
+	}
+	lines = append(lines, loc.T("balance.footer"))
+	return strings.Join(lines, "\n")
+}
+
+// balanceStatus says whether he owes, is in credit, or is settled.
+func balanceStatus(loc *locales.Localizer, balance int64) string {
+	switch {
+	case balance > 0:
+		return loc.T("balance.owed", "Amount", loc.F.Money(balance))
+	case balance < 0:
+		return loc.T("balance.credit", "Amount", loc.F.Money(-balance))
+	}
+	return loc.T("balance.settled")
+}
+
+func balanceEntryLine(loc *locales.Localizer, e store.LedgerEntry) string {
+	f := loc.F
+	date := f.DateShort(e.At)
+	switch e.Kind {
+	case store.EntryCharge:
+		month := ""
+		if e.Month != nil {
+			month = f.Month(time.Date(e.Month.Year(), e.Month.Month(), 15, 12, 0, 0, 0, time.UTC))
+		}
+		return loc.T("balance.entry_charge", "Date", date, "Month", month, "Amount", f.Money(e.Cents))
+	case store.EntryPayment:
+		return loc.T("balance.entry_payment", "Date", date, "Receipt", e.ReceiptNo, "Amount", f.Money(-e.Cents))
+	}
+	return loc.T("balance.entry_correction", "Date", date, "Amount", f.Money(e.Cents))
+}
+
+// arrearsMessageLimit keeps each message of the arrears list well under
+// Telegram's 4096 characters.
+const arrearsMessageLimit = 3500
+
+// Arrears lists, for staff, the residents of his centre who owe money,
+// largest debt first. Long lists come in several messages.
+func (h *Handlers) Arrears(ctx context.Context, r *Request) error {
+	list, err := h.Money.Arrears(ctx, r.Person.CentreID)
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 {
+		return h.replyMenu(ctx, r, r.Loc.T("balance.arrears_none"))
+	}
+	var total int64
+	for _, a := range list {
+		total += a.Cents
+	}
+	var msgs []string
+	cur := r.Loc.N("balance.arrears_title", len(list), "Total", r.Loc.F.Money(total))
+	for _, a := range list {
+		id := "balance.arrears_line"
+		if a.Status == store.StatusLeft {
+			id = "balance.arrears_line_left"
+		}
+		room := a.Room
+		if room == "" {
+			room = "—"
+		}
+		line := r.Loc.T(id, "Name", a.DisplayName, "Room", room, "Amount", r.Loc.F.Money(a.Cents))
+		if len(cur)+len(line)+1 > arrearsMessageLimit {
+			msgs = append(msgs, cur)
+			cur = line
+			continue
+		}
+		cur += "\n" + line
+	}
+	msgs = append(msgs, cur)
+	for _, m := range msgs[:len(msgs)-1] {
+		if _, err := h.reply(ctx, r, m, nil); err != nil {
+			return err
+		}
+	}
+	return h.replyMenu(ctx, r, msgs[len(msgs)-1])
+}
+
+// MonthlyChargesArgs is the monthly job posting every resident's charge,
+// then queuing his statement. Month ("2026-12") is empty for the month of
+// the job's clock: the periodic job leaves it empty; `cairbot money
+// charges` may name one.
+type MonthlyChargesArgs struct {
+	Month string `json:"month,omitempty"`
+}
+
+// Kind names the job in River's table.
+func (MonthlyChargesArgs) Kind() string { return "money_monthly_charges" }
+
+// monthlyChargesJob posts the charges on the 1st at 09:00 Paris time. A
+// month missed while no bot process ran is posted by `cairbot money
+// charges`; posting twice is harmless.
+func (h *Handlers) monthlyChargesJob() *river.PeriodicJob {
+	return river.NewPeriodicJob(h.chargeSchedule(),
+		func() (river.JobArgs, *river.InsertOpts) { return MonthlyChargesArgs{}, nil },
+		&river.PeriodicJobOpts{ID: "money_monthly_charges"})
+}
+
+// MonthlyChargesWorker posts the month's charges.
+type MonthlyChargesWorker struct {
+	river.WorkerDefaults[MonthlyChargesArgs]
+	h *Handlers
+}
+
+// Work posts the charges; running it twice posts nothing more (UNIQUE
+// resident + month), so a retry or a second process is harmless.
+func (w *MonthlyChargesWorker) Work(ctx context.Context, job *river.Job[MonthlyChargesArgs]) error {
+	h := w.h
+	now := h.Clock()
+	month := now.In(h.moneyLoc())
+	if job.Args.Month != "" {
+		m, err := time.Parse("2006-01", job.Args.Month)
+		if err != nil {
+			return river.JobCancel(fmt.Errorf("handlers: monthly charges: month %q: %w", job.Args.Month, err))
+		}
+		month = m
+	}
+	label := month.Format("2006-01")
+	n, err := h.Money.PostMonthlyCharges(ctx, month, now, func(ctx context.Context, tx pgx.Tx, centreID, personID int64) error {
+		_, err := h.Jobs.InsertTx(ctx, tx, StatementArgs{CentreID: centreID, PersonID: personID, Month: label},
+			&river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	h.Log.InfoContext(ctx, "monthly charges posted", "month", label, "count", n)
+	return nil
+}
+
+// StatementArgs is one resident's monthly statement.
+type StatementArgs struct {
+	CentreID int64  `json:"centre_id"`
+	PersonID int64  `json:"person_id"`
+	Month    string `json:"month"` // "2026-12"
+}
+
+// Kind names the job in River's table.
+func (StatementArgs) Kind() string { return "money_statement" }
+
+// StatementWorker sends monthly statements.
+type StatementWorker struct {
+	river.WorkerDefaults[StatementArgs]
+	h *Handlers
+}
+
+// Work sends the statement once, in the resident's language.
+func (w *StatementWorker) Work(ctx context.Context, job *river.Job[StatementArgs]) error {
+	h, a := w.h, job.Args
+	month, err := time.Parse("2006-01", a.Month)
+	if err != nil {
+		return river.JobCancel(fmt.Errorf("handlers: statement month %q: %w", a.Month, err))
+	}
+	return h.sendMoneyMessage(ctx, a.CentreID, a.PersonID, store.SentStatement, a.Month,
+		func(ctx context.Context, loc *locales.Localizer) (string, error) {
+			st, err := h.Money.MonthStatement(ctx, a.CentreID, a.PersonID, month)
+			if err != nil {
+				return "", err
+			}
+			return StatementText(loc, month, st), nil
+		})
+}
+
+// StatementText renders a monthly statement.
+func StatementText(loc *locales.Localizer, month time.Time, st store.MonthlyStatement) string {
+	// The 15th: the month's name is right in every time zone.
+	mid := time.Date(month.Year(), month.Month(), 15, 12, 0, 0, 0, time.UTC)
+	var first string
+	if st.Charge > 0 {
+		first = loc.T("balance.statement", "Month", loc.F.Month(mid), "Amount", loc.F.Money(st.Charge))
+	} else {
+		first = loc.T("balance.statement_nothing", "Month", loc.F.Month(mid))
+	}
+	return strings.Join([]string{first, balanceStatus(loc, st.Balance), loc.T("balance.statement_more")}, "\n")
+}
+
+// sendMoneyMessage sends one receipt or statement to a resident, at most
+// once (kind, person, ref). Someone who left, never linked Telegram or
+// blocked the bot is skipped: he sees it all with /balance or at the desk.
+func (h *Handlers) sendMoneyMessage(ctx context.Context, centreID, personID int64, kind, ref string,
+	render func(ctx context.Context, loc *locales.Localizer) (string, error)) error {
+	p, err := h.Lookup.PersonByID(ctx, centreID, personID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if p.TelegramID == nil || p.Status == store.StatusLeft {
+		return nil
+	}
+	loc := h.Catalog.Localizer(p.Language)
+	_, err = h.Money.SendMoneyMessageOnce(ctx, kind, p.ID, ref, func(ctx context.Context) error {
+		text, err := render(ctx, loc)
+		if err != nil {
+			return err
+		}
+		_, err = h.Send.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: *p.TelegramID, Text: text})
+		if errors.Is(err, ErrUnreachable) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("handlers: send %s: %w", kind, err)
+	}
+	return nil
+}

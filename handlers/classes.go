@@ -1,0 +1,670 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/aurore/cairbot/locales"
+	"github.com/aurore/cairbot/store"
+)
+
+// French classes: a resident's timetable and hours (/classes), staff
+// cancelling or moving one class (/timetable), the residents told at once,
+// and a reminder before each class.
+
+// Classes is what the class handlers need from storage.
+type Classes interface {
+	ClassOccurrences(ctx context.Context, q store.ClassQuery, loc *time.Location) ([]store.ClassOccurrence, error)
+	ClassOccurrenceOn(ctx context.Context, centreID, sessionID int64, date time.Time, loc *time.Location) (store.ClassOccurrence, error)
+	ClassProgress(ctx context.Context, centreID, personID int64) (store.ClassProgress, error)
+	ClassRoster(ctx context.Context, centreID, groupID int64) ([]store.ClassRosterEntry, error)
+	ChangeClassOccurrence(ctx context.Context, ch store.ClassChange, loc *time.Location, tell func(tx pgx.Tx, n store.ClassChangeNotice) error) (store.ClassChangeNotice, error)
+	SendClassNoticeOnce(ctx context.Context, notice string, personID int64, send func(ctx context.Context) error) (bool, error)
+}
+
+// DefaultClassReminderBefore is how long before a class its reminder goes
+// out when CLASS_REMINDER_BEFORE is not set.
+const DefaultClassReminderBefore = time.Hour
+
+// classPlanHorizon is how far ahead the planner queues reminders; it runs
+// every hour, so each class is planned many times over (the jobs are
+// unique) and a class added or moved today still gets its reminder.
+const classPlanHorizon = 48 * time.Hour
+
+// classID36 writes an id in base 36 for button data: any int64 then fits
+// Telegram's 64 bytes, however many ids a button carries.
+func classID36(n int64) string { return strconv.FormatInt(n, 36) }
+
+// parseClassID36 reads an id written by classID36; only positive ids are
+// valid.
+func parseClassID36(s string) (int64, bool) {
+	n, err := strconv.ParseInt(s, 36, 64)
+	return n, err == nil && n > 0 && s == classID36(n)
+}
+
+// timetableDays is how far ahead staff can see, cancel and move classes.
+const timetableDays = 14
+
+func (h *Handlers) classReminderBefore() time.Duration {
+	if h.ClassReminderBefore > 0 {
+		return h.ClassReminderBefore
+	}
+	return DefaultClassReminderBefore
+}
+
+// classWeekStart is Monday 00:00 of t's week on the centre's clock.
+func classWeekStart(t time.Time, loc *time.Location) time.Time {
+	t = t.In(loc)
+	back := (int(t.Weekday()) + 6) % 7
+	return time.Date(t.Year(), t.Month(), t.Day()-back, 0, 0, 0, 0, loc)
+}
+
+// Classes shows the resident his classes of this week and next (a
+// cancelled or moved one says so) and his hours done against those OFII
+// prescribed.
+func (h *Handlers) Classes(ctx context.Context, r *Request) error {
+	p, err := h.ClassStore.ClassProgress(ctx, r.Person.CentreID, r.Person.ID)
+	if err != nil {
+		return err
+	}
+	if len(p.Groups) == 0 {
+		return h.replyMenu(ctx, r, r.Loc.T("classes.none"))
+	}
+	monday := classWeekStart(r.Now, h.Loc)
+	nextMonday := time.Date(monday.Year(), monday.Month(), monday.Day()+7, 0, 0, 0, 0, h.Loc)
+	end := time.Date(monday.Year(), monday.Month(), monday.Day()+14, 0, 0, 0, 0, h.Loc)
+	occ, err := h.ClassStore.ClassOccurrences(ctx, store.ClassQuery{
+		CentreID: r.Person.CentreID, PersonID: r.Person.ID, From: monday, To: end}, h.Loc)
+	if err != nil {
+		return err
+	}
+	var this, next []string
+	for _, o := range occ {
+		if !o.End.After(r.Now) {
+			continue
+		}
+		line := classLine(r.Loc, o)
+		if o.Start.Before(nextMonday) {
+			this = append(this, line)
+		} else {
+			next = append(next, line)
+		}
+	}
+	var b strings.Builder
+	b.WriteString(r.Loc.T("classes.title"))
+	for _, week := range []struct {
+		title string
+		lines []string
+	}{{"classes.this_week", this}, {"classes.next_week", next}} {
+		b.WriteString("\n\n" + r.Loc.T(week.title))
+		if len(week.lines) == 0 {
+			b.WriteString("\n" + r.Loc.T("classes.no_class"))
+		}
+		for _, l := range week.lines {
+			b.WriteString("\n" + l)
+		}
+	}
+	b.WriteString("\n\n" + r.Loc.T("classes.hours", "Done", r.Loc.F.Number(int64(p.AttendedMinutes/60)),
+		"Prescribed", r.Loc.F.Number(int64(p.PrescribedHours))))
+	return h.replyMenu(ctx, r, b.String())
+}
+
+// classLine is one class in a resident's list.
+func classLine(loc *locales.Localizer, o store.ClassOccurrence) string {
+	switch {
+	case o.Cancelled:
+		return loc.T("classes.line_cancelled", "Day", loc.F.Date(o.Start), "Start", loc.F.Time(o.Start),
+			"Group", o.Session.GroupName)
+	case o.Moved:
+		return loc.T("classes.line_moved", "Day", loc.F.Date(o.Start), "Start", loc.F.Time(o.Start),
+			"End", loc.F.Time(o.End), "Group", o.Session.GroupName, "Room", o.Room)
+	}
+	return loc.T("classes.line", "Day", loc.F.Date(o.Start), "Start", loc.F.Time(o.Start),
+		"End", loc.F.Time(o.End), "Group", o.Session.GroupName, "Room", o.Room, "Teacher", o.Session.Teacher)
+}
+
+// --- reminders --------------------------------------------------------------
+
+// ClassPlanArgs is the planner: it queues a reminder for every class
+// starting in the next 48 hours. Run every hour and at start.
+type ClassPlanArgs struct{}
+
+// Kind names the job in River's table.
+func (ClassPlanArgs) Kind() string { return "class_plan" }
+
+// ClassReminderArgs is the reminder of one class to its residents. The
+// class is named by its session and planned date; StartsAt is when it
+// starts (a move gives a new job, and the old one sees the difference and
+// does nothing); DueAt is when the reminder is due.
+type ClassReminderArgs struct {
+	CentreID  int64  `json:"centre_id"`
+	SessionID int64  `json:"session_id"`
+	Date      string `json:"date"`
+	StartsAt  int64  `json:"starts_at"`
+	DueAt     int64  `json:"due_at"`
+}
+
+// Kind names the job in River's table.
+func (ClassReminderArgs) Kind() string { return "class_reminder" }
+
+// classReminderJob is the reminder job of an occurrence, unique by its
+// arguments so that planning it again adds nothing.
+func (h *Handlers) classReminderJob(o store.ClassOccurrence, now time.Time) (ClassReminderArgs, *river.InsertOpts) {
+	due := o.Start.Add(-h.classReminderBefore())
+	args := ClassReminderArgs{CentreID: o.Session.CentreID, SessionID: o.Session.ID, Date: store.ClassDateKey(o.Date),
+		StartsAt: o.Start.Unix(), DueAt: due.Unix()}
+	at := due
+	if at.Before(now) {
+		at = now
+	}
+	return args, &river.InsertOpts{ScheduledAt: at, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// ClassPlanWorker queues the coming reminders.
+type ClassPlanWorker struct {
+	river.WorkerDefaults[ClassPlanArgs]
+	h *Handlers
+}
+
+// Work queues a reminder for each class of every centre that starts
+// within the horizon and is not cancelled.
+func (w *ClassPlanWorker) Work(ctx context.Context, _ *river.Job[ClassPlanArgs]) error {
+	now := w.h.Clock()
+	occ, err := w.h.ClassStore.ClassOccurrences(ctx, store.ClassQuery{From: now, To: now.Add(classPlanHorizon)}, w.h.Loc)
+	if err != nil {
+		return err
+	}
+	for _, o := range occ {
+		if o.Cancelled {
+			continue
+		}
+		args, opts := w.h.classReminderJob(o, now)
+		if _, err := w.h.Jobs.Insert(ctx, args, opts); err != nil {
+			return fmt.Errorf("handlers: plan class reminder: %w", err)
+		}
+	}
+	return nil
+}
+
+// ClassReminderWorker sends one class's reminder to its residents.
+type ClassReminderWorker struct {
+	river.WorkerDefaults[ClassReminderArgs]
+	h *Handlers
+}
+
+// Work sends the reminder in each resident's language, once per resident
+// even with two bot processes (SendClassNoticeOnce). A class cancelled or
+// moved since, or already begun, gets no reminder. A job run before its
+// time on the bot's clock waits for it.
+func (w *ClassReminderWorker) Work(ctx context.Context, job *river.Job[ClassReminderArgs]) error {
+	a := job.Args
+	now := w.h.Clock()
+	if due := time.Unix(a.DueAt, 0); now.Before(due) {
+		return river.JobSnooze(due.Sub(now))
+	}
+	date, err := store.ParseClassDate(a.Date)
+	if err != nil {
+		return river.JobCancel(err)
+	}
+	o, err := w.h.ClassStore.ClassOccurrenceOn(ctx, a.CentreID, a.SessionID, date, w.h.Loc)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if o.Cancelled || o.Start.Unix() != a.StartsAt || !now.Before(o.Start) {
+		return nil
+	}
+	roster, err := w.h.ClassStore.ClassRoster(ctx, a.CentreID, o.Session.GroupID)
+	if err != nil {
+		return err
+	}
+	notice := "rem:" + strconv.FormatInt(a.SessionID, 10) + ":" + a.Date + ":" + strconv.FormatInt(a.StartsAt, 10)
+	for _, p := range roster {
+		if p.TelegramID == nil || p.Status != store.StatusActive {
+			continue
+		}
+		loc := w.h.Catalog.Localizer(p.Language)
+		text := loc.T("classes.reminder", "Day", loc.F.Date(o.Start), "Start", loc.F.Time(o.Start),
+			"Group", o.Session.GroupName, "Room", o.Room)
+		if err := w.h.sendClassNotice(ctx, notice, p.PersonID, *p.TelegramID, text); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sendClassNotice sends text to a person once for notice. A person who
+// blocked the bot counts as told: retrying cannot reach him.
+func (h *Handlers) sendClassNotice(ctx context.Context, notice string, personID, chatID int64, text string) error {
+	_, err := h.ClassStore.SendClassNoticeOnce(ctx, notice, personID, func(ctx context.Context) error {
+		_, err := h.Send.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: chatID, Text: text})
+		if errors.Is(err, ErrUnreachable) {
+			return nil
+		}
+		return err
+	})
+	return err
+}
+
+// --- changes told to residents ---------------------------------------------
+
+// ClassNoticeArgs tells one resident that a class was cancelled, moved or
+// restored. Times are Unix seconds, rendered in his language when sent.
+type ClassNoticeArgs struct {
+	CentreID int64  `json:"centre_id"`
+	PersonID int64  `json:"person_id"`
+	Notice   string `json:"notice"` // the change's key: each resident is told once
+	Change   string `json:"change"` // store.ClassCancelled, ClassMoved or ClassRestored
+	Group    string `json:"group"`
+	// Was is when the class was to start before the change; Start, End and
+	// Room are the class after it.
+	Was   int64  `json:"was"`
+	Start int64  `json:"start"`
+	End   int64  `json:"end"`
+	Room  string `json:"room"`
+}
+
+// Kind names the job in River's table.
+func (ClassNoticeArgs) Kind() string { return "class_notice" }
+
+// ClassNoticeWorker sends ClassNoticeArgs.
+type ClassNoticeWorker struct {
+	river.WorkerDefaults[ClassNoticeArgs]
+	h *Handlers
+}
+
+// Work renders the notice in the resident's language and sends it once.
+func (w *ClassNoticeWorker) Work(ctx context.Context, job *river.Job[ClassNoticeArgs]) error {
+	a := job.Args
+	p, err := w.h.Lookup.PersonByID(ctx, a.CentreID, a.PersonID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if p.TelegramID == nil || p.Status == store.StatusLeft {
+		return nil
+	}
+	loc := w.h.Catalog.Localizer(p.Language)
+	was, start, end := time.Unix(a.Was, 0), time.Unix(a.Start, 0), time.Unix(a.End, 0)
+	var text string
+	switch a.Change {
+	case store.ClassCancelled:
+		text = loc.T("classes.cancelled_notice", "Day", loc.F.Date(was), "Start", loc.F.Time(was), "Group", a.Group)
+	case store.ClassMoved:
+		text = loc.T("classes.moved_notice", "Day", loc.F.Date(was), "Start", loc.F.Time(was), "Group", a.Group,
+			"NewDay", loc.F.Date(start), "NewStart", loc.F.Time(start), "NewEnd", loc.F.Time(end), "Room", a.Room)
+	case store.ClassRestored:
+		text = loc.T("classes.restored_notice", "Day", loc.F.Date(start), "Start", loc.F.Time(start),
+			"End", loc.F.Time(end), "Group", a.Group, "Room", a.Room)
+	default:
+		return river.JobCancel(fmt.Errorf("handlers: class notice %q", a.Change))
+	}
+	return w.h.sendClassNotice(ctx, a.Notice, p.ID, *p.TelegramID, text)
+}
+
+// --- staff: cancel, move or restore one class (/timetable) ------------------
+
+// The timetable conversation keeps, in its data, the class being changed
+// ("s" session, "d" planned date) and the move's answers; every button is
+// checked against it, so an old button changes nothing.
+const (
+	stepTimetableDay     = "tt.day"
+	stepTimetableTime    = "tt.time"
+	stepTimetableRoom    = "tt.room"
+	stepTimetableConfirm = "tt.confirm"
+)
+
+// Timetable lists the centre's classes of the next two weeks as buttons.
+func (h *Handlers) Timetable(ctx context.Context, r *Request) error {
+	occ, err := h.ClassStore.ClassOccurrences(ctx, store.ClassQuery{CentreID: r.Person.CentreID,
+		From: r.Now, To: r.Now.AddDate(0, 0, timetableDays)}, h.Loc)
+	if err != nil {
+		return err
+	}
+	if len(occ) == 0 {
+		return h.replyMenu(ctx, r, r.Loc.T("timetable.none"))
+	}
+	var buttons []models.InlineKeyboardButton
+	for _, o := range occ {
+		if len(buttons) == 60 {
+			break
+		}
+		buttons = append(buttons, models.InlineKeyboardButton{Text: classOccurrenceLabel(r.Loc, o),
+			CallbackData: cb("tt", "o", classID36(o.Session.ID), store.ClassDateKey(o.Date))})
+	}
+	_, err = h.reply(ctx, r, r.Loc.T("timetable.choose"), inlineRows(buttons, 1))
+	return err
+}
+
+// classOccurrenceLabel is a class on a button: state, date, time and group.
+// Only formatted values and the group's own name: nothing to translate.
+func classOccurrenceLabel(loc *locales.Localizer, o store.ClassOccurrence) string {
+	mark := "📚"
+	switch {
+	case o.Cancelled:
+		mark = "❌"
+	case o.Moved:
+		mark = "🔀"
+	}
+	return mark + " " + loc.F.DateShort(o.Start) + " " + loc.F.Time(o.Start) + " · " + o.Session.GroupName
+}
+
+// classOccurrenceButton reads "<session>:<date>" and loads that class of
+// the person's centre; anything else is a stale or forged button.
+func (h *Handlers) classOccurrenceButton(ctx context.Context, r *Request, session, date string) (store.ClassOccurrence, error) {
+	id, ok := parseClassID36(session)
+	if !ok {
+		return store.ClassOccurrence{}, ErrStaleButton
+	}
+	d, err := store.ParseClassDate(date)
+	if err != nil {
+		return store.ClassOccurrence{}, ErrStaleButton
+	}
+	o, err := h.ClassStore.ClassOccurrenceOn(ctx, r.Person.CentreID, id, d, h.Loc)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.ClassOccurrence{}, ErrStaleButton
+	}
+	return o, err
+}
+
+// TimetableButton handles the buttons of /timetable:
+// tt:o|c|m|r:<session>:<date> (open, cancel, move, restore), tt:d:<date>
+// (the move's new day), tt:keep (keep the room), tt:yes and tt:no.
+func (h *Handlers) TimetableButton(ctx context.Context, r *Request) error {
+	parts := strings.Split(r.CallbackData, ":")
+	if len(parts) < 2 {
+		return ErrStaleButton
+	}
+	data := copyData(r.Conv)
+	switch verb := parts[1]; {
+	case len(parts) == 4 && (verb == "o" || verb == "c" || verb == "m" || verb == "r"):
+		o, err := h.classOccurrenceButton(ctx, r, parts[2], parts[3])
+		if err != nil {
+			return err
+		}
+		if !o.End.After(r.Now) && !(verb == "r" && o.PlannedEnd.After(r.Now)) {
+			return Fail("timetable.past")
+		}
+		data = map[string]string{"s": parts[2], "d": parts[3]}
+		switch verb {
+		case "o":
+			return h.timetableShow(ctx, r, o)
+		case "c":
+			if o.Cancelled {
+				return Fail("timetable.unchanged")
+			}
+			data["do"] = store.ClassCancelled
+			return h.timetableConfirm(ctx, r, o, data)
+		case "r":
+			if !o.Cancelled && !o.Moved {
+				return Fail("timetable.unchanged")
+			}
+			data["do"] = store.ClassRestored
+			return h.timetableConfirm(ctx, r, o, data)
+		}
+		if err := h.setStep(ctx, r, stepTimetableDay, data); err != nil {
+			return err
+		}
+		_, err = h.reply(ctx, r, r.Loc.T("timetable.ask_day", "Group", o.Session.GroupName,
+			"Day", r.Loc.F.Date(o.Start), "Start", r.Loc.F.Time(o.Start)), h.timetableDayButtons(r))
+		return err
+	case verb == "d" && len(parts) == 3 && (r.step() == stepTimetableDay || r.step() == stepTimetableTime):
+		// A day may be picked again while the time is not typed yet.
+		day, err := store.ParseClassDate(parts[2])
+		today := store.ClassDate(r.Now, h.Loc)
+		if err != nil || day.Before(today) || day.After(today.AddDate(0, 0, timetableDays+7)) {
+			return ErrStaleButton
+		}
+		data["nd"] = parts[2]
+		if err := h.setStep(ctx, r, stepTimetableTime, data); err != nil {
+			return err
+		}
+		_, err = h.reply(ctx, r, r.Loc.T("timetable.ask_time", "Day", r.Loc.F.Date(day.Add(12*time.Hour))), nil)
+		return err
+	case verb == "keep" && len(parts) == 2 && r.step() == stepTimetableRoom:
+		o, err := h.timetableOccurrence(ctx, r, data)
+		if err != nil {
+			return err
+		}
+		data["room"] = o.Room
+		data["do"] = store.ClassMoved
+		return h.timetableConfirm(ctx, r, o, data)
+	case verb == "yes" && len(parts) == 2 && r.step() == stepTimetableConfirm:
+		return h.timetableApply(ctx, r, data)
+	case verb == "no" && len(parts) == 2 && strings.HasPrefix(r.step(), "tt."):
+		return h.Cancel(ctx, r)
+	}
+	return ErrStaleButton
+}
+
+// timetableDayButtons offers the next two weeks' days for a move.
+func (h *Handlers) timetableDayButtons(r *Request) *models.InlineKeyboardMarkup {
+	today := store.ClassDate(r.Now, h.Loc)
+	var buttons []models.InlineKeyboardButton
+	for i := 0; i < timetableDays; i++ {
+		d := today.AddDate(0, 0, i)
+		noon := time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, h.Loc)
+		buttons = append(buttons, models.InlineKeyboardButton{
+			Text:         "📅 " + r.Loc.F.Weekday(noon) + " " + r.Loc.F.DateShort(noon),
+			CallbackData: cb("tt", "d", store.ClassDateKey(d)),
+		})
+	}
+	kb := inlineRows(buttons, 2)
+	kb.InlineKeyboard = append(kb.InlineKeyboard, []models.InlineKeyboardButton{
+		{Text: r.Loc.T("button.cancel"), CallbackData: cb("tt", "no")}})
+	return kb
+}
+
+// timetableOccurrence loads the class the conversation is about.
+func (h *Handlers) timetableOccurrence(ctx context.Context, r *Request, data map[string]string) (store.ClassOccurrence, error) {
+	return h.classOccurrenceButton(ctx, r, data["s"], data["d"])
+}
+
+// TimetableStep takes the typed answers of a move: the new start time,
+// then the room.
+func (h *Handlers) TimetableStep(ctx context.Context, r *Request) error {
+	data := copyData(r.Conv)
+	text := strings.TrimSpace(locales.ASCIIDigits(locales.StripBidi(r.Text)))
+	switch r.step() {
+	case stepTimetableTime:
+		o, err := h.timetableOccurrence(ctx, r, data)
+		if err != nil {
+			return err
+		}
+		minutes, ok := store.ParseClassTime(text)
+		if !ok {
+			return Fail("timetable.bad_time")
+		}
+		day, err := store.ParseClassDate(data["nd"])
+		if err != nil {
+			return ErrStaleButton
+		}
+		start := store.ClassWallClock(day, minutes, h.Loc)
+		if !start.After(r.Now) {
+			return Fail("timetable.time_past")
+		}
+		data["start"] = strconv.FormatInt(start.Unix(), 10)
+		data["end"] = strconv.FormatInt(start.Add(o.End.Sub(o.Start)).Unix(), 10)
+		if err := h.setStep(ctx, r, stepTimetableRoom, data); err != nil {
+			return err
+		}
+		kb := inlineRows([]models.InlineKeyboardButton{
+			{Text: r.Loc.T("timetable.keep_room", "Room", o.Room), CallbackData: cb("tt", "keep")},
+			{Text: r.Loc.T("button.cancel"), CallbackData: cb("tt", "no")},
+		}, 1)
+		_, err = h.reply(ctx, r, r.Loc.T("timetable.ask_room", "Room", o.Room), kb)
+		return err
+	case stepTimetableRoom:
+		o, err := h.timetableOccurrence(ctx, r, data)
+		if err != nil {
+			return err
+		}
+		room, ok := CleanName(text)
+		if !ok || len([]rune(room)) > 30 {
+			return Fail("timetable.bad_room")
+		}
+		data["room"] = room
+		data["do"] = store.ClassMoved
+		return h.timetableConfirm(ctx, r, o, data)
+	}
+	// Waiting for a button: typing does not move on.
+	return Fail("error.not_understood")
+}
+
+// timetableShow shows one class with what can be done to it.
+func (h *Handlers) timetableShow(ctx context.Context, r *Request, o store.ClassOccurrence) error {
+	s, d := classID36(o.Session.ID), store.ClassDateKey(o.Date)
+	vars := []any{"Group", o.Session.GroupName, "Day", r.Loc.F.Date(o.PlannedStart),
+		"Start", r.Loc.F.Time(o.PlannedStart), "End", r.Loc.F.Time(o.PlannedEnd),
+		"Room", o.Session.Room, "Teacher", o.Session.Teacher}
+	var text string
+	var buttons []models.InlineKeyboardButton
+	switch {
+	case o.Cancelled:
+		text = r.Loc.T("timetable.session_cancelled", vars...)
+	case o.Moved:
+		text = r.Loc.T("timetable.session_moved", append(vars, "NewDay", r.Loc.F.Date(o.Start),
+			"NewStart", r.Loc.F.Time(o.Start), "NewEnd", r.Loc.F.Time(o.End), "NewRoom", o.Room)...)
+	default:
+		text = r.Loc.T("timetable.session", vars...)
+	}
+	if !o.Cancelled && o.End.After(r.Now) {
+		buttons = append(buttons, models.InlineKeyboardButton{Text: r.Loc.T("timetable.btn_cancel"), CallbackData: cb("tt", "c", s, d)})
+	}
+	if o.End.After(r.Now) || o.Cancelled {
+		buttons = append(buttons, models.InlineKeyboardButton{Text: r.Loc.T("timetable.btn_move"), CallbackData: cb("tt", "m", s, d)})
+	}
+	if (o.Cancelled || o.Moved) && o.PlannedEnd.After(r.Now) {
+		buttons = append(buttons, models.InlineKeyboardButton{Text: r.Loc.T("timetable.btn_restore"), CallbackData: cb("tt", "r", s, d)})
+	}
+	_, err := h.reply(ctx, r, text, inlineRows(buttons, 1))
+	return err
+}
+
+// timetableTold counts the enrolled residents who will get the notice.
+func (h *Handlers) timetableTold(ctx context.Context, r *Request, o store.ClassOccurrence) (int, error) {
+	roster, err := h.ClassStore.ClassRoster(ctx, r.Person.CentreID, o.Session.GroupID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, p := range roster {
+		if p.TelegramID != nil {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// timetableConfirm asks staff to confirm a cancel, move or restore, saying how
+// many residents will be told.
+func (h *Handlers) timetableConfirm(ctx context.Context, r *Request, o store.ClassOccurrence, data map[string]string) error {
+	n, err := h.timetableTold(ctx, r, o)
+	if err != nil {
+		return err
+	}
+	if err := h.setStep(ctx, r, stepTimetableConfirm, data); err != nil {
+		return err
+	}
+	vars := []any{"Group", o.Session.GroupName, "Day", r.Loc.F.Date(o.Start), "Start", r.Loc.F.Time(o.Start)}
+	var text string
+	switch data["do"] {
+	case store.ClassCancelled:
+		text = r.Loc.N("timetable.confirm_cancel", n, vars...)
+	case store.ClassRestored:
+		text = r.Loc.N("timetable.confirm_restore", n, "Group", o.Session.GroupName,
+			"Day", r.Loc.F.Date(o.PlannedStart), "Start", r.Loc.F.Time(o.PlannedStart), "Room", o.Session.Room)
+	default:
+		start, end, err := classMoveTimes(data)
+		if err != nil {
+			return ErrStaleButton
+		}
+		text = r.Loc.N("timetable.confirm_move", n, append(vars, "NewDay", r.Loc.F.Date(start),
+			"NewStart", r.Loc.F.Time(start), "NewEnd", r.Loc.F.Time(end), "Room", data["room"])...)
+	}
+	kb := inlineRows([]models.InlineKeyboardButton{
+		{Text: r.Loc.T("button.confirm"), CallbackData: cb("tt", "yes")},
+		{Text: r.Loc.T("button.cancel"), CallbackData: cb("tt", "no")},
+	}, 2)
+	_, err = h.reply(ctx, r, text, kb)
+	return err
+}
+
+func classMoveTimes(data map[string]string) (time.Time, time.Time, error) {
+	s, err1 := strconv.ParseInt(data["start"], 10, 64)
+	e, err2 := strconv.ParseInt(data["end"], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return time.Time{}, time.Time{}, err
+	}
+	return time.Unix(s, 0), time.Unix(e, 0), nil
+}
+
+// timetableApply writes the confirmed change and, in the same transaction,
+// one notice job per enrolled resident and the moved class's reminder.
+func (h *Handlers) timetableApply(ctx context.Context, r *Request, data map[string]string) error {
+	o, err := h.timetableOccurrence(ctx, r, data)
+	if err != nil {
+		return err
+	}
+	ch := store.ClassChange{CentreID: r.Person.CentreID, SessionID: o.Session.ID, Date: o.Date,
+		ActorID: r.Person.ID, Kind: data["do"]}
+	if ch.Kind == store.ClassMoved {
+		if ch.NewStart, ch.NewEnd, err = classMoveTimes(data); err != nil {
+			return ErrStaleButton
+		}
+		if !ch.NewStart.After(r.Now) {
+			return Fail("timetable.time_past")
+		}
+		ch.NewRoom = data["room"]
+	}
+	told := 0
+	_, err = h.ClassStore.ChangeClassOccurrence(ctx, ch, h.Loc, func(tx pgx.Tx, n store.ClassChangeNotice) error {
+		told = 0
+		after := n.After
+		for _, p := range n.Residents {
+			if p.TelegramID == nil {
+				continue
+			}
+			args := ClassNoticeArgs{CentreID: ch.CentreID, PersonID: p.PersonID, Notice: n.Key, Change: n.Kind,
+				Group: after.Session.GroupName, Was: n.Before.Start.Unix(), Start: after.Start.Unix(),
+				End: after.End.Unix(), Room: after.Room}
+			if _, err := h.Jobs.InsertTx(ctx, tx, args, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}); err != nil {
+				return err
+			}
+			told++
+		}
+		if !after.Cancelled && after.Start.After(r.Now) && after.Start.Before(r.Now.Add(classPlanHorizon)) {
+			args, opts := h.classReminderJob(after, r.Now)
+			if _, err := h.Jobs.InsertTx(ctx, tx, args, opts); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, store.ErrClassUnchanged):
+		_ = h.endConversation(ctx, r)
+		return Fail("timetable.unchanged")
+	case errors.Is(err, store.ErrNotFound):
+		return ErrStaleButton
+	case err != nil:
+		return err
+	}
+	if err := h.endConversation(ctx, r); err != nil {
+		return err
+	}
+	return h.replyMenu(ctx, r, r.Loc.N("timetable.done_"+ch.Kind, told))
+}

@@ -1,0 +1,679 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/aurore/cairbot/locales"
+	"github.com/aurore/cairbot/store"
+)
+
+// The interview conversation: a coordinator finds the resident (name or
+// room), picks the kind, the date and time (typed or with buttons), types
+// the place, ticks the documents to bring, checks a preview and sends. The
+// same date steps, in mode "move", reschedule an existing appointment.
+const (
+	stepIvWho     = "interview.who"
+	stepIvKind    = "interview.kind"
+	stepIvDate    = "interview.date"
+	stepIvTime    = "interview.time"
+	stepIvPlace   = "interview.place"
+	stepIvDocs    = "interview.docs"
+	stepIvConfirm = "interview.confirm"
+
+	ivModeNew  = "new"
+	ivModeMove = "move"
+)
+
+const (
+	ivMaxCandidates = 8
+	ivMaxPlace      = 200
+	ivDayButtons    = 14
+	// Time buttons: every half hour from 08:00 to 18:00.
+	ivFirstSlot, ivLastSlot, ivSlotStep = 8 * 60, 18 * 60, 30
+)
+
+// InterviewStart is /interview: it asks whom the appointment is for (a
+// name or room given with the command is searched at once).
+func (h *Handlers) InterviewStart(ctx context.Context, r *Request) error {
+	if err := h.setStep(ctx, r, stepIvWho, map[string]string{"mode": ivModeNew}); err != nil {
+		return err
+	}
+	if q := strings.TrimSpace(r.Args); q != "" {
+		return h.interviewSearch(ctx, r, q)
+	}
+	_, err := h.reply(ctx, r, r.Loc.T("interview.ask_who"), &models.ReplyKeyboardRemove{RemoveKeyboard: true})
+	return err
+}
+
+// InterviewStep takes what the coordinator types during the conversation.
+func (h *Handlers) InterviewStep(ctx context.Context, r *Request) error {
+	data := copyData(r.Conv)
+	switch r.step() {
+	case stepIvWho:
+		return h.interviewSearch(ctx, r, r.Text)
+	case stepIvDate, stepIvTime:
+		var def *time.Time
+		if r.step() == stepIvTime {
+			if d, ok := ivParseDay(data["day"], r.Loc.F.Location()); ok {
+				def = &d
+			}
+		}
+		w, err := ParseInterviewTime(r.Text, r.Now, r.Loc.F.Location(), def)
+		if err != nil {
+			return ivTimeError(err)
+		}
+		if !w.HasTime {
+			data["day"] = w.Day.Format(ivDayLayout)
+			return h.ivAskTime(ctx, r, data, w.Day)
+		}
+		return h.ivWhenChosen(ctx, r, data, w.At)
+	case stepIvPlace:
+		place := strings.Join(strings.Fields(locales.StripBidi(r.Text)), " ")
+		if place == "" || len([]rune(place)) > ivMaxPlace {
+			return Fail("interview.bad_place")
+		}
+		data["place"] = place
+		data["docs"] = ""
+		if err := h.setStep(ctx, r, stepIvDocs, data); err != nil {
+			return err
+		}
+		_, err := h.reply(ctx, r, r.Loc.T("interview.ask_docs"), ivDocsKeyboard(r.Loc, nil))
+		return err
+	}
+	// Waiting for a button: typing does not move on.
+	return Fail("error.not_understood")
+}
+
+func (h *Handlers) interviewSearch(ctx context.Context, r *Request, query string) error {
+	query = strings.TrimSpace(locales.ASCIIDigits(locales.StripBidi(query)))
+	if query == "" || len([]rune(query)) > 80 {
+		return Fail("interview.no_match")
+	}
+	people, err := h.AppointmentStore.InterviewCandidates(ctx, r.Person.CentreID, query, ivMaxCandidates)
+	if err != nil {
+		return err
+	}
+	if len(people) == 0 {
+		return Fail("interview.no_match")
+	}
+	data := copyData(r.Conv)
+	ids := make([]string, len(people))
+	buttons := make([]models.InlineKeyboardButton, len(people))
+	for i, p := range people {
+		ids[i] = itoa(p.ID)
+		buttons[i] = models.InlineKeyboardButton{Text: p.DisplayName + " · " + apptRoom(p.Room),
+			CallbackData: cb("iv", "p", itoa(p.ID))}
+	}
+	data["cands"] = strings.Join(ids, ",")
+	if err := h.setStep(ctx, r, stepIvWho, data); err != nil {
+		return err
+	}
+	_, err = h.reply(ctx, r, r.Loc.T("interview.pick"), inlineRows(buttons, 1))
+	return err
+}
+
+// InterviewButton takes the buttons "iv:…" of the conversation. A button
+// that does not fit the current step or its data (old, forged, another
+// conversation) changes nothing.
+func (h *Handlers) InterviewButton(ctx context.Context, r *Request) error {
+	parts := strings.Split(r.CallbackData, ":")
+	data := copyData(r.Conv)
+	step := r.step()
+	arg := ""
+	if len(parts) == 3 {
+		arg = parts[2]
+	} else if len(parts) != 2 {
+		return ErrStaleButton
+	}
+	switch {
+	case parts[1] == "p" && step == stepIvWho && ivContains(strings.Split(data["cands"], ","), arg):
+		data["pid"] = arg
+		delete(data, "cands")
+		if err := h.setStep(ctx, r, stepIvKind, data); err != nil {
+			return err
+		}
+		buttons := make([]models.InlineKeyboardButton, len(store.AppointmentKinds))
+		for i, k := range store.AppointmentKinds {
+			buttons[i] = models.InlineKeyboardButton{Text: r.Loc.T("appointments.kind." + k), CallbackData: cb("iv", "k", k)}
+		}
+		_, err := h.reply(ctx, r, r.Loc.T("interview.ask_kind"), inlineRows(buttons, 1))
+		return err
+	case parts[1] == "k" && step == stepIvKind && ivContains(store.AppointmentKinds, arg):
+		data["kind"] = arg
+		return h.ivAskDate(ctx, r, data, r.Loc.T("interview.ask_date"))
+	case parts[1] == "d" && (step == stepIvDate || step == stepIvTime):
+		day, ok := ivParseDay(arg, r.Loc.F.Location())
+		today := ivMidnight(r.Now, r.Loc.F.Location())
+		if !ok || day.Before(today) || !day.Before(ivAddDays(today, ivDayButtons)) {
+			return ErrStaleButton
+		}
+		data["day"] = day.Format(ivDayLayout)
+		return h.ivAskTime(ctx, r, data, day)
+	case parts[1] == "t" && step == stepIvTime:
+		day, ok := ivParseDay(data["day"], r.Loc.F.Location())
+		mins, okT := ivParseSlot(arg)
+		if !ok || !okT {
+			return ErrStaleButton
+		}
+		at := time.Date(day.Year(), day.Month(), day.Day(), mins/60, mins%60, 0, 0, r.Loc.F.Location())
+		if !at.After(r.Now) {
+			return Fail("interview.date_past")
+		}
+		return h.ivWhenChosen(ctx, r, data, at)
+	case parts[1] == "doc" && step == stepIvDocs && ivContains(store.AppointmentDocuments, arg):
+		docs := ivToggleDoc(ivSplit(data["docs"]), arg)
+		data["docs"] = strings.Join(docs, ",")
+		if err := h.setStep(ctx, r, stepIvDocs, data); err != nil {
+			return err
+		}
+		_, err := h.Send.EditMessageText(ctx, &tgbot.EditMessageTextParams{ChatID: r.ChatID, MessageID: r.MessageID,
+			Text: r.Loc.T("interview.ask_docs"), ReplyMarkup: ivDocsKeyboard(r.Loc, docs)})
+		if err != nil {
+			h.Log.WarnContext(ctx, "edit documents checklist", "err", err)
+		}
+		return nil
+	case parts[1] == "docs" && step == stepIvDocs:
+		return h.interviewPreview(ctx, r, data)
+	case parts[1] == "send" && step == stepIvConfirm:
+		if data["mode"] == ivModeMove {
+			return h.rescheduleAppointment(ctx, r, data)
+		}
+		return h.createAppointment(ctx, r, data)
+	case parts[1] == "no" && step == stepIvConfirm:
+		return h.Cancel(ctx, r)
+	}
+	return ErrStaleButton
+}
+
+// ivAskDate asks for the date and time, typed or from the next 14 days.
+func (h *Handlers) ivAskDate(ctx context.Context, r *Request, data map[string]string, text string) error {
+	delete(data, "day")
+	if err := h.setStep(ctx, r, stepIvDate, data); err != nil {
+		return err
+	}
+	loc := r.Loc.F.Location()
+	today := ivMidnight(r.Now, loc)
+	buttons := make([]models.InlineKeyboardButton, ivDayButtons)
+	for i := range ivDayButtons {
+		d := ivAddDays(today, i)
+		buttons[i] = models.InlineKeyboardButton{Text: r.Loc.F.Weekday(d) + " " + r.Loc.F.DateShort(d),
+			CallbackData: cb("iv", "d", d.Format(ivDayLayout))}
+	}
+	_, err := h.reply(ctx, r, text, inlineRows(buttons, 2))
+	return err
+}
+
+// ivAskTime offers the half hours of the day still ahead; any time can be
+// typed as well.
+func (h *Handlers) ivAskTime(ctx context.Context, r *Request, data map[string]string, day time.Time) error {
+	if err := h.setStep(ctx, r, stepIvTime, data); err != nil {
+		return err
+	}
+	var buttons []models.InlineKeyboardButton
+	for m := ivFirstSlot; m <= ivLastSlot; m += ivSlotStep {
+		t := time.Date(day.Year(), day.Month(), day.Day(), m/60, m%60, 0, 0, r.Loc.F.Location())
+		if !t.After(r.Now) {
+			continue
+		}
+		buttons = append(buttons, models.InlineKeyboardButton{Text: r.Loc.F.Time(t),
+			CallbackData: cb("iv", "t", ivFormatSlot(m))})
+	}
+	var kb models.ReplyMarkup
+	if len(buttons) > 0 {
+		kb = inlineRows(buttons, 4)
+	}
+	_, err := h.reply(ctx, r, r.Loc.T("interview.ask_time", "Date", r.Loc.F.Date(day)), kb)
+	return err
+}
+
+// ivWhenChosen moves on once the date and time are known: the place for a
+// new appointment, the preview for a move.
+func (h *Handlers) ivWhenChosen(ctx context.Context, r *Request, data map[string]string, at time.Time) error {
+	data["at"] = at.UTC().Format(time.RFC3339)
+	if data["mode"] == ivModeMove {
+		return h.interviewPreview(ctx, r, data)
+	}
+	if err := h.setStep(ctx, r, stepIvPlace, data); err != nil {
+		return err
+	}
+	_, err := h.reply(ctx, r, r.Loc.T("interview.ask_place"), nil)
+	return err
+}
+
+// interviewPreview shows what the resident will get, with Send and Cancel.
+func (h *Handlers) interviewPreview(ctx context.Context, r *Request, data map[string]string) error {
+	draft, p, err := h.draftAppointment(ctx, r, data)
+	if err != nil {
+		return err
+	}
+	if err := h.setStep(ctx, r, stepIvConfirm, data); err != nil {
+		return err
+	}
+	var text string
+	send := r.Loc.T("interview.button_send")
+	if data["mode"] == ivModeMove {
+		old, err := h.AppointmentStore.AppointmentByID(ctx, r.Person.CentreID, draft.ID)
+		if err != nil {
+			return err
+		}
+		text = r.Loc.T("interview.move_preview", "Name", p.DisplayName, "Room", apptRoom(p.Room),
+			"Old", r.Loc.F.DateTime(old.At), "New", r.Loc.F.DateTime(draft.At))
+		send = r.Loc.T("interview.button_move")
+	} else {
+		text = r.Loc.T("interview.preview", "Name", p.DisplayName, "Room", apptRoom(p.Room)) + "\n" +
+			appointmentCard(r.Loc, draft) + "\n\n" + r.Loc.T("interview.preview_question")
+	}
+	kb := inlineRows([]models.InlineKeyboardButton{
+		{Text: send, CallbackData: cb("iv", "send")},
+		{Text: r.Loc.T("button.cancel"), CallbackData: cb("iv", "no")},
+	}, 2)
+	_, err = h.reply(ctx, r, text, kb)
+	return err
+}
+
+// draftAppointment reads the conversation's answers back; a conversation
+// whose data does not hold together is treated as a stale one.
+func (h *Handlers) draftAppointment(ctx context.Context, r *Request, data map[string]string) (store.Appointment, store.Person, error) {
+	pid, err1 := strconv.ParseInt(data["pid"], 10, 64)
+	at, err2 := time.Parse(time.RFC3339, data["at"])
+	if err1 != nil || err2 != nil {
+		return store.Appointment{}, store.Person{}, ErrStaleButton
+	}
+	p, err := h.Lookup.PersonByID(ctx, r.Person.CentreID, pid)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Appointment{}, store.Person{}, ErrStaleButton
+	}
+	if err != nil {
+		return store.Appointment{}, store.Person{}, err
+	}
+	a := store.Appointment{CentreID: r.Person.CentreID, PersonID: pid, Kind: data["kind"], At: at,
+		Place: data["place"], Documents: ivSplit(data["docs"]), PersonName: p.DisplayName, PersonRoom: p.Room}
+	if data["mode"] == ivModeMove {
+		if a.ID, err = strconv.ParseInt(data["appt"], 10, 64); err != nil {
+			return store.Appointment{}, store.Person{}, ErrStaleButton
+		}
+	}
+	return a, p, nil
+}
+
+func (h *Handlers) createAppointment(ctx context.Context, r *Request, data map[string]string) error {
+	draft, p, err := h.draftAppointment(ctx, r, data)
+	if err != nil {
+		return err
+	}
+	a, _, err := h.AppointmentStore.CreateAppointment(ctx, store.NewAppointment{
+		CentreID: r.Person.CentreID, PersonID: p.ID, CoordinatorID: r.Person.ID,
+		Kind: draft.Kind, At: draft.At, Place: draft.Place, Documents: draft.Documents,
+	}, h.reminderSpecs(), appointmentQueue{h.Jobs}, r.Now)
+	switch {
+	case errors.Is(err, store.ErrAppointmentPast):
+		return h.ivAskDate(ctx, r, data, r.Loc.T("interview.date_past"))
+	case errors.Is(err, store.ErrNotFound):
+		if err := h.endConversation(ctx, r); err != nil {
+			return err
+		}
+		return Fail("interview.person_gone")
+	case err != nil:
+		return err
+	}
+	if err := h.endConversation(ctx, r); err != nil {
+		return err
+	}
+	err = h.apptSendToPerson(ctx, p, func(loc *locales.Localizer) (string, models.ReplyMarkup) {
+		return loc.T("appointments.new") + "\n" + appointmentCard(loc, a) + "\n\n" + loc.T("appointments.ask_answer"),
+			apptAnswerButtons(loc, a)
+	})
+	msg := "interview.sent"
+	switch {
+	case errors.Is(err, errApptNoChat), errors.Is(err, ErrUnreachable):
+		msg = "interview.sent_unreachable"
+	case err != nil:
+		return err
+	}
+	return h.replyMenu(ctx, r, r.Loc.T(msg, "Name", a.PersonName))
+}
+
+// startReschedule opens the date steps for an existing appointment.
+func (h *Handlers) startReschedule(ctx context.Context, r *Request, a store.Appointment) error {
+	data := map[string]string{"mode": ivModeMove, "appt": itoa(a.ID), "ver": strconv.Itoa(a.Version),
+		"pid": itoa(a.PersonID), "kind": a.Kind, "place": a.Place, "docs": strings.Join(a.Documents, ",")}
+	return h.ivAskDate(ctx, r, data, r.Loc.T("interview.move_start", "Name", a.PersonName,
+		"When", r.Loc.F.DateTime(a.At))+"\n"+r.Loc.T("interview.ask_date"))
+}
+
+func (h *Handlers) rescheduleAppointment(ctx context.Context, r *Request, data map[string]string) error {
+	draft, _, err := h.draftAppointment(ctx, r, data)
+	if err != nil {
+		return err
+	}
+	version, err := strconv.Atoi(data["ver"])
+	if err != nil {
+		return ErrStaleButton
+	}
+	a, _, err := h.AppointmentStore.RescheduleAppointment(ctx, r.Person.CentreID, draft.ID, version, draft.At,
+		r.Person.ID, h.reminderSpecs(), appointmentQueue{h.Jobs}, r.Now)
+	switch {
+	case errors.Is(err, store.ErrAppointmentPast):
+		return h.ivAskDate(ctx, r, data, r.Loc.T("interview.date_past"))
+	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound):
+		if err := h.endConversation(ctx, r); err != nil {
+			return err
+		}
+		return Fail("appointments.changed")
+	case err != nil:
+		return err
+	}
+	if err := h.endConversation(ctx, r); err != nil {
+		return err
+	}
+	err = h.apptSendToResident(ctx, a, func(loc *locales.Localizer) (string, models.ReplyMarkup) {
+		return loc.T("appointments.moved") + "\n" + appointmentCard(loc, a) + "\n\n" + loc.T("appointments.ask_answer"),
+			apptAnswerButtons(loc, a)
+	})
+	msg := "interview.moved"
+	switch {
+	case errors.Is(err, errApptNoChat), errors.Is(err, ErrUnreachable):
+		msg = "interview.moved_unreachable"
+	case err != nil:
+		return err
+	}
+	return h.replyMenu(ctx, r, r.Loc.T(msg, "Name", a.PersonName))
+}
+
+// ivDocsKeyboard is the documents checklist: each document toggles, then
+// Next.
+func ivDocsKeyboard(loc *locales.Localizer, ticked []string) *models.InlineKeyboardMarkup {
+	var buttons []models.InlineKeyboardButton
+	for _, d := range store.AppointmentDocuments {
+		mark := "☐ "
+		if ivContains(ticked, d) {
+			mark = "✅ "
+		}
+		buttons = append(buttons, models.InlineKeyboardButton{Text: mark + loc.T("appointments.doc."+d),
+			CallbackData: cb("iv", "doc", d)})
+	}
+	buttons = append(buttons, models.InlineKeyboardButton{Text: loc.T("interview.button_next"), CallbackData: cb("iv", "docs")})
+	return inlineRows(buttons, 1)
+}
+
+// ivToggleDoc adds or removes a document, keeping the checklist's order.
+func ivToggleDoc(docs []string, d string) []string {
+	var out []string
+	for _, x := range store.AppointmentDocuments {
+		if (x == d) != ivContains(docs, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func ivSplit(s string) []string {
+	if s == "" {
+		return []string{}
+	}
+	return strings.Split(s, ",")
+}
+
+func ivContains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s && s != "" {
+			return true
+		}
+	}
+	return false
+}
+
+const ivDayLayout = "20060102"
+
+func ivParseDay(s string, loc *time.Location) (time.Time, bool) {
+	d, err := time.ParseInLocation(ivDayLayout, s, loc)
+	return d, err == nil
+}
+
+func ivParseSlot(s string) (int, bool) {
+	if len(s) != 4 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, false
+	}
+	m := n/100*60 + n%100
+	if n%100 >= 60 || m < ivFirstSlot || m > ivLastSlot || (m-ivFirstSlot)%ivSlotStep != 0 {
+		return 0, false
+	}
+	return m, true
+}
+
+func ivFormatSlot(m int) string {
+	return strconv.Itoa(m/60/10) + strconv.Itoa(m/60%10) + strconv.Itoa(m%60/10) + strconv.Itoa(m%10)
+}
+
+func ivMidnight(t time.Time, loc *time.Location) time.Time {
+	t = t.In(loc)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+}
+
+// ivAddDays moves by calendar days on the wall clock (a DST day has 23 or 25
+// hours).
+func ivAddDays(day time.Time, n int) time.Time {
+	return time.Date(day.Year(), day.Month(), day.Day()+n, 0, 0, 0, 0, day.Location())
+}
+
+// What ParseInterviewTime can refuse.
+var (
+	ErrInterviewTimeUnreadable = errors.New("handlers: date not understood")
+	ErrInterviewTimePast       = errors.New("handlers: date is past")
+	ErrInterviewTimeFar        = errors.New("handlers: date is more than a year ahead")
+)
+
+func ivTimeError(err error) error {
+	switch {
+	case errors.Is(err, ErrInterviewTimePast):
+		return Fail("interview.date_past")
+	case errors.Is(err, ErrInterviewTimeFar):
+		return Fail("interview.date_far")
+	}
+	return Fail("interview.date_bad")
+}
+
+// InterviewTime is a typed date, with or without a time.
+type InterviewTime struct {
+	Day     time.Time // ivMidnight of the day, in the centre's zone
+	HasTime bool
+	At      time.Time // the instant, when HasTime
+}
+
+// ivMaxAhead is how far ahead an appointment may be set.
+const ivMaxAhead = 366 * 24 * time.Hour
+
+var (
+	ivDateRe    = regexp.MustCompile(`^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2}|\d{4}))?$`)
+	ivISODateRe = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})$`)
+	ivTimeRe    = regexp.MustCompile(`^(\d{1,2})(?:[h:](\d{2})?)?(am|pm)?$`)
+	// Glue "14 h 30", "14 : 30", "2 pm" into one word first.
+	ivTimeGlue1 = regexp.MustCompile(`(\d{1,2})\s*([h:])\s*(\d{2})\b`)
+	ivTimeGlue2 = regexp.MustCompile(`(\d{1,2})\s+(h|am|pm)\b`)
+)
+
+// ivFillers are words people put around a date that say nothing.
+var ivFillers = map[string]bool{"à": true, "a": true, "at": true, "le": true, "la": true, "on": true,
+	"the": true, "de": true, "du": true, "vers": true, "at:": true, "-": true, "в": true, "saat": true}
+
+// ivRelativeDays are the words for today, tomorrow and the day after, in
+// the staff's usual languages.
+var ivRelativeDays = map[string]int{
+	"aujourd'hui": 0, "aujourd’hui": 0, "aujourdhui": 0, "auj": 0, "today": 0,
+	"demain": 1, "tomorrow": 1, "après-demain": 2, "apres-demain": 2, "aprèsdemain": 2, "apresdemain": 2,
+	"اليوم": 0, "غدا": 1, "غداً": 1, "امروز": 0, "فردا": 1, "پس‌فردا": 2, "پسفردا": 2,
+	"сегодня": 0, "завтра": 1, "послезавтра": 2, "bugün": 0, "yarın": 1,
+}
+
+// ivWeekdayNames maps the weekday names of every supported language (CLDR,
+// as the bot writes them) and common French and English short forms to
+// their day.
+var ivWeekdayNames = sync.OnceValue(func() map[string]time.Weekday {
+	m := map[string]time.Weekday{
+		"lun": time.Monday, "mar": time.Tuesday, "mer": time.Wednesday, "jeu": time.Thursday,
+		"ven": time.Friday, "sam": time.Saturday, "dim": time.Sunday,
+		"mon": time.Monday, "tue": time.Tuesday, "tues": time.Tuesday, "wed": time.Wednesday,
+		"thu": time.Thursday, "thurs": time.Thursday, "fri": time.Friday, "sat": time.Saturday, "sun": time.Sunday,
+	}
+	// 4–10 January 2027 is a Monday to Sunday.
+	for _, l := range locales.Languages {
+		f := locales.NewFormatter(l.Tag, nil)
+		for i := range 7 {
+			d := time.Date(2027, 1, 4+i, 12, 0, 0, 0, f.Location())
+			name := strings.ToLower(locales.StripBidi(f.Weekday(d)))
+			if !strings.ContainsAny(name, " \t") {
+				m[name] = d.Weekday()
+			}
+		}
+	}
+	return m
+})
+
+// ParseInterviewTime reads a date and time as people type them: "3/12 14h30",
+// "03/12/2026 14:30", "3.12.26 9h", "2026-12-03 14:30", "demain 10h",
+// "lundi 9h", "tomorrow 2pm", with Persian, Arabic or Bengali digits and
+// bidi marks too. Times are on the centre's clock (loc). Without a year,
+// the next such date is meant; a weekday name means the next such day after
+// today. def is the day already picked with a button, used when the text
+// has only a time. With a date but no time, HasTime is false.
+// It returns ErrInterviewTimeUnreadable, ErrInterviewTimePast (before now) or ErrInterviewTimeFar
+// (more than a year ahead).
+func ParseInterviewTime(text string, now time.Time, loc *time.Location, def *time.Time) (InterviewTime, error) {
+	s := strings.ToLower(locales.ASCIIDigits(locales.StripBidi(text)))
+	s = strings.NewReplacer(",", " ", ";", " ", "\u00a0", " ", "\u202f", " ").Replace(s)
+	s = ivTimeGlue1.ReplaceAllString(s, "$1$2$3")
+	s = ivTimeGlue2.ReplaceAllString(s, "$1$2")
+	today := ivMidnight(now, loc)
+	var day *time.Time
+	hour, minute := -1, 0
+	setDay := func(d time.Time) bool {
+		if day != nil {
+			return false
+		}
+		day = &d
+		return true
+	}
+	tokens := strings.Fields(s)
+	if len(tokens) == 0 {
+		return InterviewTime{}, ErrInterviewTimeUnreadable
+	}
+	for _, tok := range tokens {
+		if ivFillers[tok] {
+			continue
+		}
+		if n, ok := ivRelativeDays[tok]; ok {
+			if !setDay(ivAddDays(today, n)) {
+				return InterviewTime{}, ErrInterviewTimeUnreadable
+			}
+			continue
+		}
+		if wd, ok := ivWeekdayNames()[tok]; ok {
+			n := (int(wd)-int(today.Weekday())+6)%7 + 1
+			if !setDay(ivAddDays(today, n)) {
+				return InterviewTime{}, ErrInterviewTimeUnreadable
+			}
+			continue
+		}
+		if m := ivISODateRe.FindStringSubmatch(tok); m != nil {
+			d, ok := ivMakeDate(ivAtoi(m[1]), ivAtoi(m[2]), ivAtoi(m[3]), loc)
+			if !ok || !setDay(d) {
+				return InterviewTime{}, ErrInterviewTimeUnreadable
+			}
+			continue
+		}
+		if m := ivDateRe.FindStringSubmatch(tok); m != nil {
+			dd, mm := ivAtoi(m[1]), ivAtoi(m[2])
+			var d time.Time
+			var ok bool
+			switch len(m[3]) {
+			case 0:
+				if d, ok = ivMakeDate(today.Year(), mm, dd, loc); ok && d.Before(today) {
+					d, ok = ivMakeDate(today.Year()+1, mm, dd, loc)
+				}
+			case 2:
+				d, ok = ivMakeDate(2000+ivAtoi(m[3]), mm, dd, loc)
+			default:
+				d, ok = ivMakeDate(ivAtoi(m[3]), mm, dd, loc)
+			}
+			if !ok || !setDay(d) {
+				return InterviewTime{}, ErrInterviewTimeUnreadable
+			}
+			continue
+		}
+		if m := ivTimeRe.FindStringSubmatch(tok); m != nil && hour < 0 {
+			hh, mi := ivAtoi(m[1]), 0
+			if m[2] != "" {
+				mi = ivAtoi(m[2])
+			}
+			switch m[3] {
+			case "am", "pm":
+				if hh < 1 || hh > 12 {
+					return InterviewTime{}, ErrInterviewTimeUnreadable
+				}
+				hh %= 12
+				if m[3] == "pm" {
+					hh += 12
+				}
+			}
+			if hh > 23 || mi > 59 {
+				return InterviewTime{}, ErrInterviewTimeUnreadable
+			}
+			hour, minute = hh, mi
+			continue
+		}
+		return InterviewTime{}, ErrInterviewTimeUnreadable
+	}
+	if day == nil {
+		if def == nil {
+			return InterviewTime{}, ErrInterviewTimeUnreadable
+		}
+		d := ivMidnight(*def, loc)
+		day = &d
+	}
+	if day.Before(today) {
+		return InterviewTime{}, ErrInterviewTimePast
+	}
+	if day.Sub(today) > ivMaxAhead {
+		return InterviewTime{}, ErrInterviewTimeFar
+	}
+	w := InterviewTime{Day: *day}
+	if hour < 0 {
+		return w, nil
+	}
+	at := time.Date(day.Year(), day.Month(), day.Day(), hour, minute, 0, 0, loc)
+	if at.Hour() != hour || at.Minute() != minute {
+		// The hour skipped when clocks go forward in spring.
+		return InterviewTime{}, ErrInterviewTimeUnreadable
+	}
+	if !at.After(now) {
+		return InterviewTime{}, ErrInterviewTimePast
+	}
+	w.HasTime, w.At = true, at
+	return w, nil
+}
+
+func ivMakeDate(y, m, d int, loc *time.Location) (time.Time, bool) {
+	if m < 1 || m > 12 || d < 1 || d > 31 {
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, loc)
+	return t, t.Day() == d && int(t.Month()) == m
+}
+
+func ivAtoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}

@@ -1,0 +1,187 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/go-telegram/bot/models"
+
+	"github.com/aurore/cairbot/locales"
+	"github.com/aurore/cairbot/store"
+)
+
+// Messages about an appointment between a coordinator and a resident. The
+// bot relays the text only — it never forwards — so neither sees the other's
+// Telegram account; every message is kept with the appointment, where the
+// centre's staff see it.
+const (
+	stepRelayToResident    = "apmsg.text"
+	stepRelayToCoordinator = "apreply.text"
+	maxRelayText           = 1500
+)
+
+// cleanRelayText trims a typed message; it must have 1–1500 characters
+// and no control characters other than line breaks and tabs.
+func cleanRelayText(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" || len([]rune(s)) > maxRelayText {
+		return "", false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && r != '\n' && r != '\t' && r != '\r' {
+			return "", false
+		}
+	}
+	return s, true
+}
+
+// apptStartMessage (button "✉️ Message" of an appointment) asks the coordinator
+// for the text to send to the resident.
+func (h *Handlers) apptStartMessage(ctx context.Context, r *Request, a store.Appointment) error {
+	p, err := h.Lookup.PersonByID(ctx, a.CentreID, a.PersonID)
+	if err != nil {
+		return err
+	}
+	if p.TelegramID == nil || p.Status == store.StatusLeft {
+		return Fail("appointments.message_no_chat", "Name", a.PersonName)
+	}
+	if err := h.setStep(ctx, r, stepRelayToResident, map[string]string{"appt": itoa(a.ID)}); err != nil {
+		return err
+	}
+	_, err = h.reply(ctx, r, r.Loc.T("appointments.message_ask", "Name", a.PersonName), nil)
+	return err
+}
+
+// AppointmentMessageStep relays the coordinator's typed text to the
+// resident, with a Reply button, and keeps it with the appointment.
+func (h *Handlers) AppointmentMessageStep(ctx context.Context, r *Request) error {
+	if r.step() != stepRelayToResident {
+		return Fail("error.not_understood")
+	}
+	body, ok := cleanRelayText(r.Text)
+	if !ok {
+		return Fail("appointments.message_bad")
+	}
+	id, err := strconv.ParseInt(r.Conv.Data["appt"], 10, 64)
+	if err != nil {
+		return ErrStaleButton
+	}
+	a, err := h.AppointmentStore.AppointmentByID(ctx, r.Person.CentreID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return ErrStaleButton
+	}
+	if err != nil {
+		return err
+	}
+	m, err := h.AppointmentStore.AddAppointmentMessage(ctx, r.Person.CentreID, a.ID, r.Person.ID, a.PersonID, false, body, r.Now)
+	if err != nil {
+		return err
+	}
+	if err := h.endConversation(ctx, r); err != nil {
+		return err
+	}
+	from := r.Person.DisplayName
+	err = h.apptSendToResident(ctx, a, func(loc *locales.Localizer) (string, models.ReplyMarkup) {
+		return loc.T("appointments.relay_to_resident", "Name", from, "Kind", loc.T("appointments.kind."+a.Kind),
+				"When", loc.F.DateTime(a.At), "Text", body),
+			inlineRows([]models.InlineKeyboardButton{
+				{Text: loc.T("appointments.button_reply"), CallbackData: cb("apr", itoa(m.ID))},
+			}, 1)
+	})
+	msg := "appointments.message_sent"
+	switch {
+	case errors.Is(err, errApptNoChat), errors.Is(err, ErrUnreachable):
+		msg = "appointments.message_unreachable"
+	case err != nil:
+		return err
+	}
+	return h.replyMenu(ctx, r, r.Loc.T(msg, "Name", a.PersonName))
+}
+
+// AppointmentReplyButton ("apr:<message id>") lets a resident answer a
+// coordinator's message. Only a message sent to him opens it.
+func (h *Handlers) AppointmentReplyButton(ctx context.Context, r *Request) error {
+	m, err := h.messageToResident(ctx, r, strings.TrimPrefix(r.CallbackData, "apr:"))
+	if err != nil {
+		return err
+	}
+	if err := h.setStep(ctx, r, stepRelayToCoordinator, map[string]string{"msg": itoa(m.ID)}); err != nil {
+		return err
+	}
+	_, err = h.reply(ctx, r, r.Loc.T("appointments.reply_ask"), nil)
+	return err
+}
+
+// messageToResident finds a coordinator's message to this resident.
+func (h *Handlers) messageToResident(ctx context.Context, r *Request, idText string) (store.AppointmentMessage, error) {
+	id, err := strconv.ParseInt(idText, 10, 64)
+	if err != nil {
+		return store.AppointmentMessage{}, ErrStaleButton
+	}
+	m, err := h.AppointmentStore.AppointmentMessageByID(ctx, r.Person.CentreID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.AppointmentMessage{}, ErrStaleButton
+	}
+	if err != nil {
+		return store.AppointmentMessage{}, err
+	}
+	if m.FromResident || m.RecipientID == nil || *m.RecipientID != r.Person.ID {
+		return store.AppointmentMessage{}, ErrStaleButton
+	}
+	return m, nil
+}
+
+// AppointmentReplyStep relays the resident's typed answer to the
+// coordinator who wrote to him (or, if he is gone, the one in charge).
+func (h *Handlers) AppointmentReplyStep(ctx context.Context, r *Request) error {
+	if r.step() != stepRelayToCoordinator {
+		return Fail("error.not_understood")
+	}
+	body, ok := cleanRelayText(r.Text)
+	if !ok {
+		return Fail("appointments.message_bad")
+	}
+	orig, err := h.messageToResident(ctx, r, r.Conv.Data["msg"])
+	if err != nil {
+		return err
+	}
+	a, err := h.AppointmentStore.AppointmentByID(ctx, r.Person.CentreID, orig.AppointmentID)
+	if err != nil {
+		return err
+	}
+	to := orig.AuthorID
+	if to == nil {
+		to = a.CoordinatorID
+	}
+	if to == nil {
+		return Fail("appointments.reply_nobody")
+	}
+	if _, err := h.AppointmentStore.AddAppointmentMessage(ctx, r.Person.CentreID, a.ID, r.Person.ID, *to, true, body, r.Now); err != nil {
+		return err
+	}
+	if err := h.endConversation(ctx, r); err != nil {
+		return err
+	}
+	coordinator, err := h.Lookup.PersonByID(ctx, r.Person.CentreID, *to)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if err == nil {
+		err = h.apptSendToPerson(ctx, coordinator, func(loc *locales.Localizer) (string, models.ReplyMarkup) {
+			return loc.T("appointments.relay_to_coordinator", "Name", a.PersonName, "Room", apptRoom(a.PersonRoom),
+				"Kind", loc.T("appointments.kind."+a.Kind), "When", loc.F.DateTime(a.At), "Text", body), apptMessageButton(loc, a.ID)
+		})
+	}
+	msg := "appointments.reply_sent"
+	switch {
+	case err == nil:
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, errApptNoChat), errors.Is(err, ErrUnreachable):
+		msg = "appointments.reply_kept"
+	default:
+		return err
+	}
+	return h.replyMenu(ctx, r, r.Loc.T(msg))
+}

@@ -1,0 +1,216 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/aurore/cairbot/store"
+	"github.com/aurore/cairbot/store/storetest"
+)
+
+// A run of unexcused absences alerts the coordinators once when it reaches
+// the threshold; excused absences neither count nor break the run; a
+// present mark ends it; corrections never alert twice.
+func TestSaveAttendanceRunsAndAlerts(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newClassFixture(t, "R-01", "R-02", "S-09", "C-07")
+	if _, err := f.st.ImportClassesCSV(ctx, f.centre.ID, strings.NewReader(classesCSV), nil); err != nil {
+		t.Fatal(err)
+	}
+	r1, r2 := f.people["R-01"].ID, f.people["R-02"].ID
+	// A1 matin (R-01) meets on Mondays and Sundays; enrol R-02 too.
+	if _, err := f.st.ImportClassesCSV(ctx, f.centre.ID, strings.NewReader(classesCSV+"enrolment,,G-A1M,,,,,,,,R-02,200\n"), nil); err != nil {
+		t.Fatal(err)
+	}
+	occ, err := f.st.ClassOccurrences(ctx, store.ClassQuery{CentreID: f.centre.ID, PersonID: r1,
+		From: time.Date(2026, 11, 1, 0, 0, 0, 0, paris), To: time.Date(2026, 11, 30, 0, 0, 0, 0, paris)}, paris)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(occ) < 6 {
+		t.Fatalf("%d classes in November", len(occ))
+	}
+	type alertSeen struct {
+		resident int64
+		count    int
+	}
+	var alerts []alertSeen
+	save := func(o store.ClassOccurrence, base int, marks map[int64]store.AttendanceMark) store.AttendanceSaved {
+		t.Helper()
+		res, err := f.st.SaveAttendance(ctx, store.AttendanceSave{CentreID: f.centre.ID, ActorID: f.people["S-09"].ID,
+			Occurrence: o, BaseRevision: base, Marks: marks, AlertAfter: 3},
+			func(_ pgx.Tx, al store.AbsenceAlert) error {
+				if len(al.Coordinators) != 1 || al.Coordinators[0] != f.people["C-07"].ID {
+					t.Errorf("alert goes to %v", al.Coordinators)
+				}
+				alerts = append(alerts, alertSeen{al.ResidentID, al.Count})
+				return nil
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	P, A, E := store.MarkPresent, store.MarkAbsent, store.MarkExcused
+	steps := []struct {
+		r1, r2     store.AttendanceMark
+		wantAlerts []alertSeen
+	}{
+		{A, P, nil},
+		{E, A, nil}, // excused does not break R-01's run
+		{A, A, nil}, // R-01: 2 in the run
+		{A, E, []alertSeen{{r1, 3}}},
+		// R-01: 4, the same run: no second alert. R-02: 3, the excused
+		// class skipped.
+		{A, A, []alertSeen{{r2, 3}}},
+	}
+	for i, s := range steps {
+		alerts = nil
+		res := save(occ[i], 0, map[int64]store.AttendanceMark{r1: s.r1, r2: s.r2})
+		if len(alerts) != len(s.wantAlerts) || (len(alerts) > 0 && alerts[0] != s.wantAlerts[0]) {
+			t.Fatalf("step %d: alerts %v, want %v", i, alerts, s.wantAlerts)
+		}
+		if res.Revision != 1 || res.Changed != 2 {
+			t.Fatalf("step %d: %+v", i, res)
+		}
+	}
+	// Correcting the third class (present, then absent again) neither
+	// re-alerts nor loses the trace.
+	alerts = nil
+	if res := save(occ[3], 1, map[int64]store.AttendanceMark{r1: P, r2: E}); res.Revision != 2 || res.Changed != 1 {
+		t.Fatalf("correction: %+v", res)
+	}
+	save(occ[3], 2, map[int64]store.AttendanceMark{r1: A, r2: E})
+	if len(alerts) != 0 {
+		t.Fatalf("correction re-alerted: %v", alerts)
+	}
+	var marks int
+	_ = f.st.Pool().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'attendance.mark' AND subject_id = $1`, r1).Scan(&marks)
+	if marks != 7 {
+		t.Fatalf("R-01 has %d audited marks, want 7", marks)
+	}
+	// A save from an old reading is refused and changes nothing.
+	_, err = f.st.SaveAttendance(ctx, store.AttendanceSave{CentreID: f.centre.ID, ActorID: f.people["S-09"].ID,
+		Occurrence: occ[3], BaseRevision: 1, Marks: map[int64]store.AttendanceMark{r1: P, r2: P}, AlertAfter: 3}, nil)
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("stale save: %v", err)
+	}
+	_, err = f.st.SaveAttendance(ctx, store.AttendanceSave{CentreID: f.centre.ID, ActorID: f.people["S-09"].ID,
+		Occurrence: occ[5], Marks: map[int64]store.AttendanceMark{f.people["C-07"].ID: P}, AlertAfter: 3}, nil)
+	if !errors.Is(err, store.ErrNotEnrolled) {
+		t.Fatalf("mark for someone not enrolled: %v", err)
+	}
+	p, err := f.st.ClassProgress(ctx, f.centre.ID, r2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// R-02 was present once in A1 matin: Monday 150 minutes or Sunday 90.
+	if want := occ[0].Minutes(); p.AttendedMinutes != want || p.PrescribedHours != 600 || len(p.Groups) != 2 {
+		t.Fatalf("R-02 progress = %+v, want %d minutes of 600 h in 2 groups", p, want)
+	}
+}
+
+// Two staff members saving a first list at the same moment: one wins, the
+// other is told, and nothing is half-written.
+func TestSaveAttendanceFirstSaveRace(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newClassFixture(t, "R-01", "R-02", "S-09")
+	if _, err := f.st.ImportClassesCSV(ctx, f.centre.ID, strings.NewReader(classesCSV), nil); err != nil {
+		t.Fatal(err)
+	}
+	o, err := f.st.ClassOccurrenceOn(ctx, f.centre.ID, mustSession(t, f, "S-A1M-MON"), time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), paris)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, m := range []store.AttendanceMark{store.MarkPresent, store.MarkAbsent} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = f.st.SaveAttendance(ctx, store.AttendanceSave{CentreID: f.centre.ID, ActorID: f.people["S-09"].ID,
+				Occurrence: o, Marks: map[int64]store.AttendanceMark{f.people["R-01"].ID: m}, AlertAfter: 2}, nil)
+		}()
+	}
+	wg.Wait()
+	conflicts := 0
+	for _, err := range errs {
+		switch {
+		case errors.Is(err, store.ErrConflict):
+			conflicts++
+		case err != nil:
+			t.Fatal(err)
+		}
+	}
+	reg, err := f.st.AttendanceRegister(ctx, f.centre.ID, o.Session.ID, o.Date)
+	if conflicts != 1 || err != nil || reg.Revision != 1 || len(reg.Marks) != 1 {
+		t.Fatalf("conflicts %d, register %+v, %v", conflicts, reg, err)
+	}
+}
+
+func mustSession(t *testing.T, f *classFixture, ext string) int64 {
+	t.Helper()
+	var id int64
+	if err := f.st.Pool().QueryRow(context.Background(), `SELECT id FROM class_sessions WHERE external_id = $1`, ext).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// The Redis draft is shared and versioned: a change from an outdated
+// version is refused, and a saved (deleted) draft is reported as gone.
+func TestAttendanceDraftCompareAndSet(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rdb, prefix := storetest.NewRedis(t)
+	st := store.NewState(rdb, prefix, time.Hour)
+	open := store.AttendanceDraft{CentreID: 1, SessionID: 2, Date: "20261127", BaseRevision: 0,
+		Marks: map[int64]store.AttendanceMark{10: store.MarkPresent}}
+	a, err := st.OpenAttendanceDraft(ctx, open)
+	if err != nil || a.Version != 1 {
+		t.Fatalf("open: %+v, %v", a, err)
+	}
+	// A second opener gets the same draft, not a fresh one.
+	other := open
+	other.Marks = map[int64]store.AttendanceMark{10: store.MarkExcused}
+	b, err := st.OpenAttendanceDraft(ctx, other)
+	if err != nil || b.Version != 1 || b.Marks[10] != store.MarkPresent {
+		t.Fatalf("second open: %+v, %v", b, err)
+	}
+	a.Marks[10] = store.MarkAbsent
+	if a, err = st.SaveAttendanceDraft(ctx, a); err != nil || a.Version != 2 {
+		t.Fatalf("save: %+v, %v", a, err)
+	}
+	b.Marks[10] = store.MarkExcused
+	if _, err := st.SaveAttendanceDraft(ctx, b); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("outdated save: %v", err)
+	}
+	got, err := st.AttendanceDraft(ctx, 1, 2, "20261127")
+	if err != nil || got.Marks[10] != store.MarkAbsent || got.Version != 2 {
+		t.Fatalf("draft = %+v, %v", got, err)
+	}
+	// Deleting an older version keeps the draft; the current one removes it.
+	if err := st.DeleteAttendanceDraft(ctx, 1, 2, "20261127", 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AttendanceDraft(ctx, 1, 2, "20261127"); err != nil {
+		t.Fatalf("old-version delete removed the draft: %v", err)
+	}
+	if err := st.DeleteAttendanceDraft(ctx, 1, 2, "20261127", 2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AttendanceDraft(ctx, 1, 2, "20261127"); !errors.Is(err, store.ErrNoDraft) {
+		t.Fatalf("after delete: %v", err)
+	}
+	if _, err := st.SaveAttendanceDraft(ctx, got); !errors.Is(err, store.ErrNoDraft) {
+		t.Fatalf("save after delete: %v", err)
+	}
+}

@@ -1,0 +1,1187 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Chore turn states.
+const (
+	ChorePending = "pending"
+	ChoreDone    = "done"
+	ChoreMissed  = "missed"
+)
+
+// Chore swap states: asked (waiting for the other resident), accepted
+// (waiting for staff), then declined, approved, refused, or cancelled when
+// the turn changed meanwhile.
+const (
+	SwapAsked     = "asked"
+	SwapAccepted  = "accepted"
+	SwapDeclined  = "declined"
+	SwapApproved  = "approved"
+	SwapRefused   = "refused"
+	SwapCancelled = "cancelled"
+)
+
+// Who the rota skips: a resident in his first week after arrival, and a
+// resident in the week before he leaves.
+const (
+	NewcomerGraceDays = 7
+	LeavingNoticeDays = 7
+)
+
+// Chore errors. A handler shows ErrChoreStale as "this button is not valid
+// any more": the turn or swap changed since the button was drawn.
+var (
+	ErrChoreStale    = errors.New("store: chore turn or swap changed meanwhile")
+	ErrChoreDayTaken = errors.New("store: the area already has a turn that day")
+	ErrSwapOpen      = errors.New("store: a swap of this turn is already asked")
+)
+
+// ChoreWeekNotice is the message id of the Monday message listing a
+// resident's turns; ChoreJobs.Notify receives it with Week set.
+const ChoreWeekNotice = "chores.week_notice"
+
+// ChoreArea is a common area cleaned in turns.
+type ChoreArea struct {
+	ID         int64
+	CentreID   int64
+	ExternalID string
+	Name       string
+	// Labels are optional translations of Name, by language tag.
+	Labels map[string]string
+	// Days are ISO weekdays, 1 = Monday … 7 = Sunday.
+	Days []int
+	// Start and End are the window in minutes after midnight, on the
+	// centre's wall clock.
+	Start, End int
+	Active     bool
+}
+
+// ChoreTurn is one area on one day, given to one resident.
+type ChoreTurn struct {
+	ID       int64
+	CentreID int64
+	AreaID   int64
+	PersonID int64
+	// Day and Week (its Monday) are calendar dates at midnight UTC.
+	Day, Week        time.Time
+	StartsAt, EndsAt time.Time
+	State            string
+	AreaName         string
+	AreaLabels       map[string]string
+	PersonName       string
+	PersonRoom       string
+}
+
+// Area is the area's name in a language: its label there, else its name.
+func (t ChoreTurn) Area(lang string) string {
+	if l := t.AreaLabels[lang]; l != "" {
+		return l
+	}
+	return t.AreaName
+}
+
+// ChoreSwap is a resident's request to give a turn to another resident.
+type ChoreSwap struct {
+	ID       int64
+	CentreID int64
+	TurnID   int64
+	FromID   int64
+	ToID     int64
+	State    string
+}
+
+// ChoreNotice is a message to one person about the rota, sent by a job
+// inserted in the same transaction as the change it tells about.
+type ChoreNotice struct {
+	CentreID int64
+	PersonID int64
+	MsgID    string
+	TurnID   int64
+	SwapID   int64
+	// Week is set for ChoreWeekNotice.
+	Week time.Time
+}
+
+// ChoreJobs adds durable jobs inside the transaction of a rota change:
+// reminders when a turn is created or moved, messages to the people
+// concerned. The handlers package implements it with River; store stays
+// free of the job queue.
+type ChoreJobs interface {
+	TurnPlanned(ctx context.Context, tx pgx.Tx, t ChoreTurn) error
+	Notify(ctx context.Context, tx pgx.Tx, n ChoreNotice) error
+}
+
+// ChoreWeekStart is the Monday of t's week on loc's clock, as a calendar
+// date (midnight UTC).
+func ChoreWeekStart(t time.Time, loc *time.Location) time.Time {
+	l := t.In(loc)
+	d := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)
+	return d.AddDate(0, 0, -((int(l.Weekday()) + 6) % 7))
+}
+
+// ChoreDay is t's calendar date on loc's clock (midnight UTC).
+func ChoreDay(t time.Time, loc *time.Location) time.Time {
+	l := t.In(loc)
+	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// ChoreAt is the instant of a wall-clock time (minutes after midnight) on a
+// calendar day in loc: 10:00 is 10:00 in Paris on either side of a clock
+// change.
+func ChoreAt(day time.Time, minutes int, loc *time.Location) time.Time {
+	return time.Date(day.Year(), day.Month(), day.Day(), 0, minutes, 0, 0, loc)
+}
+
+// RotaMember is a resident on the rota as the rota generator sees him.
+type RotaMember struct {
+	PersonID int64
+	// Last and LastArea are the start and area of his last turn, or when he
+	// joined the rota: his place in the rotation (oldest first).
+	Last     time.Time
+	LastArea int64
+	Away     bool
+	// ArrivedOn and LeftOn are calendar dates, nil when unknown.
+	ArrivedOn, LeftOn *time.Time
+}
+
+// EligibleOn reports whether he can be given a turn on a calendar day: not
+// away, not in his first week, not in his last week.
+func (m RotaMember) EligibleOn(day time.Time) bool {
+	if m.Away {
+		return false
+	}
+	if m.ArrivedOn != nil && day.Before(m.ArrivedOn.AddDate(0, 0, NewcomerGraceDays)) {
+		return false
+	}
+	if m.LeftOn != nil && !day.Before(m.LeftOn.AddDate(0, 0, -LeavingNoticeDays)) {
+		return false
+	}
+	return true
+}
+
+// RotaSlot is one area on one day to give out.
+type RotaSlot struct {
+	Day    time.Time // calendar date
+	Start  time.Time
+	AreaID int64
+	// Keep is the person who keeps this turn (done, missed or started):
+	// he takes his place at the back of the rotation as if picked.
+	Keep int64
+	// Closed is a slot in the past without a turn: nobody gets it.
+	Closed bool
+}
+
+// AssignRota gives each slot (in time order) to the first eligible member
+// of the rotation, who then goes to the back. Members who are skipped keep
+// their place, so a resident back from an absence is next. Between two
+// turns of one resident, every other resident eligible all along gets
+// exactly one: over any period their counts differ by at most one. The
+// result holds the person of each slot, 0 when nobody could take it.
+func AssignRota(members []RotaMember, slots []RotaSlot) []int64 {
+	queue := slices.Clone(members)
+	slices.SortStableFunc(queue, func(a, b RotaMember) int {
+		return cmp.Or(a.Last.Compare(b.Last), cmp.Compare(a.LastArea, b.LastArea), cmp.Compare(a.PersonID, b.PersonID))
+	})
+	toBack := func(i int) {
+		m := queue[i]
+		queue = append(append(queue[:i:i], queue[i+1:]...), m)
+	}
+	out := make([]int64, len(slots))
+	for i, s := range slots {
+		switch {
+		case s.Keep != 0:
+			out[i] = s.Keep
+			if j := slices.IndexFunc(queue, func(m RotaMember) bool { return m.PersonID == s.Keep }); j >= 0 {
+				toBack(j)
+			}
+		case s.Closed:
+		default:
+			for j, m := range queue {
+				if m.EligibleOn(s.Day) {
+					out[i] = m.PersonID
+					toBack(j)
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+// choreDB is what both the pool and a transaction offer.
+type choreDB interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+const choreTurnSelect = `SELECT t.id, t.centre_id, t.area_id, t.person_id, t.on_date, t.week_start,
+	t.starts_at, t.ends_at, t.state, a.name, a.labels, p.display_name, p.room
+	FROM chore_turns t JOIN chore_areas a ON a.id = t.area_id JOIN people p ON p.id = t.person_id`
+
+func scanChoreTurn(row pgx.Row) (ChoreTurn, error) {
+	var t ChoreTurn
+	err := row.Scan(&t.ID, &t.CentreID, &t.AreaID, &t.PersonID, &t.Day, &t.Week, &t.StartsAt, &t.EndsAt,
+		&t.State, &t.AreaName, &t.AreaLabels, &t.PersonName, &t.PersonRoom)
+	return t, notFound(err)
+}
+
+func queryChoreTurns(ctx context.Context, db choreDB, where string, args ...any) ([]ChoreTurn, error) {
+	rows, err := db.Query(ctx, choreTurnSelect+" WHERE "+where+" ORDER BY t.starts_at, t.area_id", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ChoreTurn
+	for rows.Next() {
+		t, err := scanChoreTurn(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// ChoreTurn returns one turn of a centre, or ErrNotFound.
+func (s *Store) ChoreTurn(ctx context.Context, centreID, turnID int64) (ChoreTurn, error) {
+	t, err := scanChoreTurn(s.pool.QueryRow(ctx, choreTurnSelect+` WHERE t.centre_id = $1 AND t.id = $2`, centreID, turnID))
+	if err != nil {
+		return ChoreTurn{}, fmt.Errorf("store: chore turn %d: %w", turnID, err)
+	}
+	return t, nil
+}
+
+// PersonChoreTurns returns a resident's turns starting in [from, to), in
+// time order.
+func (s *Store) PersonChoreTurns(ctx context.Context, centreID, personID int64, from, to time.Time) ([]ChoreTurn, error) {
+	out, err := queryChoreTurns(ctx, s.pool, `t.centre_id = $1 AND t.person_id = $2 AND t.starts_at >= $3 AND t.starts_at < $4`,
+		centreID, personID, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("store: person chore turns: %w", err)
+	}
+	return out, nil
+}
+
+// ChoreWeekTurns returns every turn of a centre's week (its Monday), in
+// time order.
+func (s *Store) ChoreWeekTurns(ctx context.Context, centreID int64, week time.Time) ([]ChoreTurn, error) {
+	out, err := queryChoreTurns(ctx, s.pool, `t.centre_id = $1 AND t.week_start = $2`, centreID, week)
+	if err != nil {
+		return nil, fmt.Errorf("store: chore week: %w", err)
+	}
+	return out, nil
+}
+
+// ChoreCentres lists the centres that have active areas: the work of the
+// Monday job.
+func (s *Store) ChoreCentres(ctx context.Context) ([]int64, error) {
+	rows, err := s.pool.Query(ctx, `SELECT DISTINCT centre_id FROM chore_areas WHERE active ORDER BY centre_id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: chore centres: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("store: chore centres: %w", err)
+	}
+	return ids, nil
+}
+
+// ChoreMembers lists the residents of the rota who can take a turn now
+// (active, not away), by room then name; linkedOnly keeps those signed up
+// on Telegram, who can answer a swap request.
+func (s *Store) ChoreMembers(ctx context.Context, centreID int64, linkedOnly bool) ([]Person, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+choreQualified("p.", personColumns)+` FROM chore_members m
+		JOIN people p ON p.id = m.person_id
+		WHERE m.centre_id = $1 AND m.active AND p.role = 'resident' AND p.status = 'active'
+		  AND (NOT $2 OR (p.telegram_id IS NOT NULL AND NOT p.unreachable))
+		ORDER BY p.room, p.display_name, p.id`, centreID, linkedOnly)
+	if err != nil {
+		return nil, fmt.Errorf("store: chore members: %w", err)
+	}
+	defer rows.Close()
+	var out []Person
+	for rows.Next() {
+		p, err := scanPerson(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: chore members: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// choreQualified qualifies a column list with a table alias.
+func choreQualified(alias, columns string) string {
+	parts := strings.Split(columns, ",")
+	for i, c := range parts {
+		parts[i] = alias + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// ChoreStaff lists the centre's staff who can be reached on Telegram, for
+// swap requests and reports of turns not done.
+func (s *Store) ChoreStaff(ctx context.Context, centreID int64) ([]Person, error) {
+	return choreStaff(ctx, s.pool, centreID)
+}
+
+func choreStaff(ctx context.Context, db choreDB, centreID int64) ([]Person, error) {
+	rows, err := db.Query(ctx, `SELECT `+personColumns+` FROM people
+		WHERE centre_id = $1 AND role IN ('staff', 'coordinator', 'admin') AND status = 'active'
+		  AND telegram_id IS NOT NULL AND NOT unreachable ORDER BY id`, centreID)
+	if err != nil {
+		return nil, fmt.Errorf("store: chore staff: %w", err)
+	}
+	defer rows.Close()
+	var out []Person
+	for rows.Next() {
+		p, err := scanPerson(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: chore staff: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// MarkChoreTurn sets a pending turn done or missed. A resident (asStaff
+// false) may only mark his own turn done; staff may mark any turn of their
+// centre, with an audit entry, and a missed turn is told to the resident.
+// It returns ErrNotFound for a turn that is not his (or not of the centre),
+// ErrChoreStale when the turn is no longer pending.
+func (s *Store) MarkChoreTurn(ctx context.Context, centreID, turnID, actorID int64, state string, asStaff bool, now time.Time, jobs ChoreJobs) (ChoreTurn, error) {
+	if state != ChoreDone && state != ChoreMissed || (!asStaff && state != ChoreDone) {
+		return ChoreTurn{}, fmt.Errorf("store: mark chore turn: bad state %q", state)
+	}
+	var t ChoreTurn
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		cur, err := lockChoreTurn(ctx, tx, centreID, turnID)
+		if err != nil {
+			return err
+		}
+		if !asStaff && cur.PersonID != actorID {
+			return ErrNotFound
+		}
+		if cur.State != ChorePending {
+			return ErrChoreStale
+		}
+		if _, err := tx.Exec(ctx, `UPDATE chore_turns SET state = $2, marked_at = $3, marked_by = $4, updated_at = now()
+			WHERE id = $1`, turnID, state, now, actorID); err != nil {
+			return err
+		}
+		if err := cancelChoreSwaps(ctx, tx, turnID); err != nil {
+			return err
+		}
+		cur.State = state
+		t = cur
+		if !asStaff {
+			return nil
+		}
+		if state == ChoreMissed && jobs != nil {
+			if err := jobs.Notify(ctx, tx, ChoreNotice{CentreID: centreID, PersonID: cur.PersonID, MsgID: "chores.missed_notice", TurnID: turnID}); err != nil {
+				return err
+			}
+		}
+		return audit(ctx, tx, centreID, &actorID, "chores.turn."+state, &cur.PersonID, map[string]any{"turn": turnID})
+	})
+	if err != nil {
+		return ChoreTurn{}, fmt.Errorf("store: mark chore turn: %w", err)
+	}
+	return t, nil
+}
+
+func lockChoreTurn(ctx context.Context, tx pgx.Tx, centreID, turnID int64) (ChoreTurn, error) {
+	return scanChoreTurn(tx.QueryRow(ctx, choreTurnSelect+` WHERE t.centre_id = $1 AND t.id = $2 FOR UPDATE OF t`, centreID, turnID))
+}
+
+// cancelChoreSwaps closes the open requests on a turn that just changed.
+func cancelChoreSwaps(ctx context.Context, tx pgx.Tx, turnID int64) error {
+	_, err := tx.Exec(ctx, `UPDATE chore_swaps SET state = 'cancelled', updated_at = now()
+		WHERE turn_id = $1 AND state IN ('asked', 'accepted')`, turnID)
+	return err
+}
+
+// ChoreSwap returns one swap request of a centre, or ErrNotFound.
+func (s *Store) ChoreSwap(ctx context.Context, centreID, swapID int64) (ChoreSwap, error) {
+	sw, err := scanChoreSwap(s.pool.QueryRow(ctx, `SELECT id, centre_id, turn_id, from_person, to_person, state
+		FROM chore_swaps WHERE centre_id = $1 AND id = $2`, centreID, swapID))
+	if err != nil {
+		return ChoreSwap{}, fmt.Errorf("store: chore swap %d: %w", swapID, err)
+	}
+	return sw, nil
+}
+
+func scanChoreSwap(row pgx.Row) (ChoreSwap, error) {
+	var sw ChoreSwap
+	err := row.Scan(&sw.ID, &sw.CentreID, &sw.TurnID, &sw.FromID, &sw.ToID, &sw.State)
+	return sw, notFound(err)
+}
+
+// choreSwappable checks that a turn can still change hands: pending, not
+// started, and still the giver's.
+func choreSwappable(t ChoreTurn, fromID int64, now time.Time) bool {
+	return t.State == ChorePending && t.PersonID == fromID && t.StartsAt.After(now)
+}
+
+// RequestChoreSwap records that a resident asks another to take one of his
+// turns, and queues the question to the other. It returns ErrChoreStale
+// when the turn is not his pending future turn or the other cannot take
+// it, ErrSwapOpen when a request for this turn is already open.
+func (s *Store) RequestChoreSwap(ctx context.Context, centreID, turnID, fromID, toID int64, now time.Time, jobs ChoreJobs) (ChoreSwap, error) {
+	var sw ChoreSwap
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		t, err := lockChoreTurn(ctx, tx, centreID, turnID)
+		if err != nil {
+			return err
+		}
+		if !choreSwappable(t, fromID, now) || fromID == toID {
+			return ErrChoreStale
+		}
+		var ok bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM chore_members m JOIN people p ON p.id = m.person_id
+			WHERE m.centre_id = $1 AND m.person_id = $2 AND m.active AND p.role = 'resident'
+			  AND p.status = 'active' AND p.telegram_id IS NOT NULL)`, centreID, toID).Scan(&ok); err != nil {
+			return err
+		}
+		if !ok {
+			return ErrChoreStale
+		}
+		sw, err = scanChoreSwap(tx.QueryRow(ctx, `INSERT INTO chore_swaps (centre_id, turn_id, from_person, to_person)
+			VALUES ($1, $2, $3, $4) RETURNING id, centre_id, turn_id, from_person, to_person, state`,
+			centreID, turnID, fromID, toID))
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+			return ErrSwapOpen
+		}
+		if err != nil {
+			return err
+		}
+		return notifyChore(ctx, tx, jobs, ChoreNotice{CentreID: centreID, PersonID: toID, MsgID: "chores.swap.ask", TurnID: turnID, SwapID: sw.ID})
+	})
+	if err != nil {
+		return ChoreSwap{}, fmt.Errorf("store: request chore swap: %w", err)
+	}
+	return sw, nil
+}
+
+func notifyChore(ctx context.Context, tx pgx.Tx, jobs ChoreJobs, n ChoreNotice) error {
+	if jobs == nil {
+		return nil
+	}
+	return jobs.Notify(ctx, tx, n)
+}
+
+// lockChoreSwap locks a swap in the wanted state whose turn can still
+// change hands; anything else is ErrChoreStale (ErrNotFound for another
+// centre's swap).
+func lockChoreSwap(ctx context.Context, tx pgx.Tx, centreID, swapID int64, state string, now time.Time) (ChoreSwap, ChoreTurn, error) {
+	sw, err := scanChoreSwap(tx.QueryRow(ctx, `SELECT id, centre_id, turn_id, from_person, to_person, state
+		FROM chore_swaps WHERE centre_id = $1 AND id = $2 FOR UPDATE`, centreID, swapID))
+	if err != nil {
+		return sw, ChoreTurn{}, err
+	}
+	t, err := lockChoreTurn(ctx, tx, centreID, sw.TurnID)
+	if err != nil {
+		return sw, t, err
+	}
+	if sw.State != state || !choreSwappable(t, sw.FromID, now) {
+		return sw, t, ErrChoreStale
+	}
+	return sw, t, nil
+}
+
+// AnswerChoreSwap records the other resident's answer. Accepted, the
+// request goes to every reachable staff member of the centre and the asker
+// is told; declined, the asker is told. Only the asked resident may answer
+// (ErrNotFound otherwise), once (ErrChoreStale).
+func (s *Store) AnswerChoreSwap(ctx context.Context, centreID, swapID, personID int64, accept bool, now time.Time, jobs ChoreJobs) (ChoreSwap, error) {
+	var sw ChoreSwap
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		sw, _, err = lockChoreSwap(ctx, tx, centreID, swapID, SwapAsked, now)
+		if errors.Is(err, ErrChoreStale) && sw.ToID != personID {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if sw.ToID != personID {
+			return ErrNotFound
+		}
+		sw.State = SwapDeclined
+		if accept {
+			sw.State = SwapAccepted
+		}
+		if _, err := tx.Exec(ctx, `UPDATE chore_swaps SET state = $2, updated_at = now() WHERE id = $1`, swapID, sw.State); err != nil {
+			return err
+		}
+		if !accept {
+			return notifyChore(ctx, tx, jobs, ChoreNotice{CentreID: centreID, PersonID: sw.FromID, MsgID: "chores.swap.declined", TurnID: sw.TurnID, SwapID: sw.ID})
+		}
+		if err := notifyChore(ctx, tx, jobs, ChoreNotice{CentreID: centreID, PersonID: sw.FromID, MsgID: "chores.swap.accepted_asker", TurnID: sw.TurnID, SwapID: sw.ID}); err != nil {
+			return err
+		}
+		staff, err := choreStaff(ctx, tx, centreID)
+		if err != nil {
+			return err
+		}
+		for _, p := range staff {
+			if err := notifyChore(ctx, tx, jobs, ChoreNotice{CentreID: centreID, PersonID: p.ID, MsgID: "chores.swap.staff_request", TurnID: sw.TurnID, SwapID: sw.ID}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return ChoreSwap{}, fmt.Errorf("store: answer chore swap: %w", err)
+	}
+	return sw, nil
+}
+
+// DecideChoreSwap is the staff's decision on an accepted swap. Approved,
+// the turn changes hands; either way both residents are told and the
+// decision is audited. A swap already decided, or whose turn changed, is
+// ErrChoreStale.
+func (s *Store) DecideChoreSwap(ctx context.Context, centreID, swapID, staffID int64, approve bool, now time.Time, jobs ChoreJobs) (ChoreSwap, error) {
+	var sw ChoreSwap
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		sw, _, err = lockChoreSwap(ctx, tx, centreID, swapID, SwapAccepted, now)
+		if err != nil {
+			return err
+		}
+		sw.State = SwapRefused
+		if approve {
+			sw.State = SwapApproved
+		}
+		if _, err := tx.Exec(ctx, `UPDATE chore_swaps SET state = $2, decided_by = $3, updated_at = now() WHERE id = $1`,
+			swapID, sw.State, staffID); err != nil {
+			return err
+		}
+		notices := []ChoreNotice{
+			{CentreID: centreID, PersonID: sw.FromID, MsgID: "chores.swap.refused", TurnID: sw.TurnID, SwapID: sw.ID},
+			{CentreID: centreID, PersonID: sw.ToID, MsgID: "chores.swap.refused", TurnID: sw.TurnID, SwapID: sw.ID},
+		}
+		action := "chores.swap.refuse"
+		if approve {
+			if _, err := tx.Exec(ctx, `UPDATE chore_turns SET person_id = $2, updated_at = now() WHERE id = $1`, sw.TurnID, sw.ToID); err != nil {
+				return err
+			}
+			notices[0].MsgID, notices[1].MsgID = "chores.swap.approved_from", "chores.swap.approved_to"
+			action = "chores.swap.approve"
+		}
+		for _, n := range notices {
+			if err := notifyChore(ctx, tx, jobs, n); err != nil {
+				return err
+			}
+		}
+		return audit(ctx, tx, centreID, &staffID, action, &sw.FromID,
+			map[string]any{"swap": sw.ID, "turn": sw.TurnID, "to": sw.ToID})
+	})
+	if err != nil {
+		return ChoreSwap{}, fmt.Errorf("store: decide chore swap: %w", err)
+	}
+	return sw, nil
+}
+
+// ChoreMove is where staff move a turn: to another resident (PersonID) or
+// to another day of the same week (Day, same hours). Exactly one is set.
+type ChoreMove struct {
+	PersonID int64
+	Day      time.Time
+}
+
+// MoveChoreTurn moves a pending turn that has not started, with an audit
+// entry; the residents concerned are told, and a turn on a new day gets
+// new reminders. ErrChoreStale: the turn started, was marked, or the move
+// changes nothing or goes to the past or out of its week; ErrChoreDayTaken:
+// the area already has a turn that day.
+func (s *Store) MoveChoreTurn(ctx context.Context, centreID, turnID, actorID int64, mv ChoreMove, now time.Time, loc *time.Location, jobs ChoreJobs) (ChoreTurn, error) {
+	var t ChoreTurn
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		t, err = lockChoreTurn(ctx, tx, centreID, turnID)
+		if err != nil {
+			return err
+		}
+		if t.State != ChorePending || !t.StartsAt.After(now) {
+			return ErrChoreStale
+		}
+		old := t.PersonID
+		if mv.PersonID != 0 {
+			if mv.PersonID == t.PersonID {
+				return ErrChoreStale
+			}
+			if err := tx.QueryRow(ctx, `SELECT p.display_name, p.room FROM chore_members m JOIN people p ON p.id = m.person_id
+				WHERE m.centre_id = $1 AND m.person_id = $2 AND m.active AND p.role = 'resident' AND p.status = 'active'`,
+				centreID, mv.PersonID).Scan(&t.PersonName, &t.PersonRoom); err != nil {
+				if errors.Is(err, pgx.ErrNoRows) {
+					return ErrChoreStale
+				}
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE chore_turns SET person_id = $2, updated_at = now() WHERE id = $1`, turnID, mv.PersonID); err != nil {
+				return err
+			}
+			t.PersonID = mv.PersonID
+			if err := cancelChoreSwaps(ctx, tx, turnID); err != nil {
+				return err
+			}
+			for _, n := range []ChoreNotice{
+				{CentreID: centreID, PersonID: old, MsgID: "chores.rota.moved_notice_from", TurnID: turnID},
+				{CentreID: centreID, PersonID: mv.PersonID, MsgID: "chores.rota.moved_notice_to", TurnID: turnID},
+			} {
+				if err := notifyChore(ctx, tx, jobs, n); err != nil {
+					return err
+				}
+			}
+			return audit(ctx, tx, centreID, &actorID, "chores.turn.move", &old,
+				map[string]any{"turn": turnID, "to": mv.PersonID})
+		}
+		if mv.Day.IsZero() || mv.Day.Equal(t.Day) || !ChoreWeekStart(mv.Day, time.UTC).Equal(t.Week) {
+			return ErrChoreStale
+		}
+		var start, end int
+		if err := tx.QueryRow(ctx, `SELECT window_start, window_end FROM chore_areas WHERE id = $1`, t.AreaID).Scan(&start, &end); err != nil {
+			return err
+		}
+		from := t.Day
+		t.Day, t.StartsAt, t.EndsAt = mv.Day, ChoreAt(mv.Day, start, loc), ChoreAt(mv.Day, end, loc)
+		if !t.StartsAt.After(now) {
+			return ErrChoreStale
+		}
+		_, err = tx.Exec(ctx, `UPDATE chore_turns SET on_date = $2, starts_at = $3, ends_at = $4, updated_at = now() WHERE id = $1`,
+			turnID, t.Day, t.StartsAt, t.EndsAt)
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+			return ErrChoreDayTaken
+		}
+		if err != nil {
+			return err
+		}
+		if err := cancelChoreSwaps(ctx, tx, turnID); err != nil {
+			return err
+		}
+		if jobs != nil {
+			if err := jobs.TurnPlanned(ctx, tx, t); err != nil {
+				return err
+			}
+		}
+		if err := notifyChore(ctx, tx, jobs, ChoreNotice{CentreID: centreID, PersonID: t.PersonID, MsgID: "chores.rota.moved_day_notice", TurnID: turnID}); err != nil {
+			return err
+		}
+		return audit(ctx, tx, centreID, &actorID, "chores.turn.move", &t.PersonID,
+			map[string]any{"turn": turnID, "from_day": from.Format(time.DateOnly), "to_day": t.Day.Format(time.DateOnly)})
+	})
+	if err != nil {
+		return ChoreTurn{}, fmt.Errorf("store: move chore turn: %w", err)
+	}
+	return t, nil
+}
+
+// ChoreGenerate says how to make a week's rota.
+type ChoreGenerate struct {
+	Now  time.Time
+	Loc  *time.Location
+	Jobs ChoreJobs
+	// Actor is the staff member who regenerates the week; nil for the
+	// Monday job, which makes a week only once.
+	Actor *int64
+}
+
+// GenerateChoreWeek makes the rota of a week (its Monday) and returns how
+// many turns it created, gave to someone else, moved in time or removed.
+// Turns done, missed or already started are kept, and keep their place in
+// the rotation; only future pending turns change, all in one transaction.
+// Without an Actor a week already made is left alone; with one, the week
+// is made again and the regeneration audited.
+func (s *Store) GenerateChoreWeek(ctx context.Context, centreID int64, week time.Time, g ChoreGenerate) (int, error) {
+	var changed int
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO chore_weeks (centre_id, week_start) VALUES ($1, $2)
+			ON CONFLICT DO NOTHING`, centreID, week); err != nil {
+			return err
+		}
+		var generated *time.Time
+		if err := tx.QueryRow(ctx, `SELECT generated_at FROM chore_weeks WHERE centre_id = $1 AND week_start = $2 FOR UPDATE`,
+			centreID, week).Scan(&generated); err != nil {
+			return err
+		}
+		if generated != nil && g.Actor == nil {
+			return nil
+		}
+		var err error
+		if changed, err = generateChoreWeek(ctx, tx, centreID, week, g); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE chore_weeks SET generated_at = $3 WHERE centre_id = $1 AND week_start = $2`,
+			centreID, week, g.Now); err != nil {
+			return err
+		}
+		if g.Actor == nil {
+			return nil
+		}
+		return audit(ctx, tx, centreID, g.Actor, "chores.regenerate", nil,
+			map[string]any{"week": week.Format(time.DateOnly), "changed": changed})
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: generate chore week: %w", err)
+	}
+	return changed, nil
+}
+
+type choreSlot struct {
+	RotaSlot
+	end time.Time
+}
+
+type choreExisting struct {
+	id, areaID, personID int64
+	day                  time.Time
+	state                string
+	starts, ends         time.Time
+	used                 bool
+}
+
+func generateChoreWeek(ctx context.Context, tx pgx.Tx, centreID int64, week time.Time, g ChoreGenerate) (int, error) {
+	rows, err := tx.Query(ctx, `SELECT id, days, window_start, window_end FROM chore_areas
+		WHERE centre_id = $1 AND active ORDER BY id`, centreID)
+	if err != nil {
+		return 0, err
+	}
+	var slots []choreSlot
+	for rows.Next() {
+		var id int64
+		var days []int16
+		var start, end int
+		if err := rows.Scan(&id, &days, &start, &end); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		for _, d := range days {
+			day := week.AddDate(0, 0, int(d)-1)
+			slots = append(slots, choreSlot{RotaSlot: RotaSlot{Day: day, Start: ChoreAt(day, start, g.Loc), AreaID: id},
+				end: ChoreAt(day, end, g.Loc)})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	slices.SortFunc(slots, func(a, b choreSlot) int {
+		return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.AreaID, b.AreaID))
+	})
+
+	rows, err = tx.Query(ctx, `SELECT id, area_id, person_id, on_date, state, starts_at, ends_at FROM chore_turns
+		WHERE centre_id = $1 AND week_start = $2 ORDER BY id FOR UPDATE`, centreID, week)
+	if err != nil {
+		return 0, err
+	}
+	var existing []*choreExisting
+	byKey := map[string]*choreExisting{}
+	for rows.Next() {
+		e := &choreExisting{}
+		if err := rows.Scan(&e.id, &e.areaID, &e.personID, &e.day, &e.state, &e.starts, &e.ends); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		existing = append(existing, e)
+		byKey[choreKey(e.areaID, e.day)] = e
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+
+	members, err := choreRotaMembers(ctx, tx, centreID, ChoreAt(week, 0, g.Loc))
+	if err != nil {
+		return 0, err
+	}
+	future := func(e *choreExisting) bool { return e.state == ChorePending && e.starts.After(g.Now) }
+	rs := make([]RotaSlot, len(slots))
+	for i, sl := range slots {
+		rs[i] = sl.RotaSlot
+		if e := byKey[choreKey(sl.AreaID, sl.Day)]; e != nil && !future(e) {
+			rs[i].Keep = e.personID
+		} else if !sl.Start.After(g.Now) {
+			rs[i].Closed = true
+		}
+	}
+	who := AssignRota(members, rs)
+
+	changed := 0
+	for i, sl := range slots {
+		e := byKey[choreKey(sl.AreaID, sl.Day)]
+		if e != nil {
+			e.used = true
+		}
+		if rs[i].Keep != 0 || rs[i].Closed {
+			continue
+		}
+		switch {
+		case who[i] == 0 && e == nil:
+		case who[i] == 0:
+			e.used = false // nobody can take it: removed below
+		case e == nil:
+			var id int64
+			if err := tx.QueryRow(ctx, `INSERT INTO chore_turns (centre_id, area_id, person_id, on_date, week_start, starts_at, ends_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+				centreID, sl.AreaID, who[i], sl.Day, week, sl.Start, sl.end).Scan(&id); err != nil {
+				return 0, err
+			}
+			if g.Jobs != nil {
+				t := ChoreTurn{ID: id, CentreID: centreID, AreaID: sl.AreaID, PersonID: who[i], Day: sl.Day, Week: week,
+					StartsAt: sl.Start, EndsAt: sl.end, State: ChorePending}
+				if err := g.Jobs.TurnPlanned(ctx, tx, t); err != nil {
+					return 0, err
+				}
+			}
+			changed++
+		default:
+			moved := !e.starts.Equal(sl.Start) || !e.ends.Equal(sl.end)
+			if e.personID == who[i] && !moved {
+				continue
+			}
+			if _, err := tx.Exec(ctx, `UPDATE chore_turns SET person_id = $2, starts_at = $3, ends_at = $4, updated_at = now()
+				WHERE id = $1`, e.id, who[i], sl.Start, sl.end); err != nil {
+				return 0, err
+			}
+			if err := cancelChoreSwaps(ctx, tx, e.id); err != nil {
+				return 0, err
+			}
+			if moved && g.Jobs != nil {
+				t := ChoreTurn{ID: e.id, CentreID: centreID, AreaID: sl.AreaID, PersonID: who[i], Day: sl.Day, Week: week,
+					StartsAt: sl.Start, EndsAt: sl.end, State: ChorePending}
+				if err := g.Jobs.TurnPlanned(ctx, tx, t); err != nil {
+					return 0, err
+				}
+			}
+			changed++
+		}
+	}
+	// Future pending turns with no slot left (area closed, day dropped,
+	// nobody eligible) go; turns kept are never touched.
+	for _, e := range existing {
+		if e.used || !future(e) {
+			continue
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM chore_turns WHERE id = $1`, e.id); err != nil {
+			return 0, err
+		}
+		changed++
+	}
+	return changed, nil
+}
+
+func choreKey(areaID int64, day time.Time) string {
+	return strconv.FormatInt(areaID, 10) + "/" + day.Format(time.DateOnly)
+}
+
+// choreRotaMembers reads the rota with each member's place: his last turn
+// before the week, or when he joined if later.
+func choreRotaMembers(ctx context.Context, tx pgx.Tx, centreID int64, before time.Time) ([]RotaMember, error) {
+	rows, err := tx.Query(ctx, `SELECT m.person_id, m.joined_at, p.status, p.arrived_on, p.left_on, lt.starts_at, lt.area_id
+		FROM chore_members m
+		JOIN people p ON p.id = m.person_id
+		LEFT JOIN LATERAL (SELECT t.starts_at, t.area_id FROM chore_turns t
+			WHERE t.person_id = m.person_id AND t.centre_id = m.centre_id AND t.starts_at < $2
+			ORDER BY t.starts_at DESC, t.area_id DESC LIMIT 1) lt ON true
+		WHERE m.centre_id = $1 AND m.active AND p.role = 'resident' AND p.status <> 'left'`, centreID, before)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []RotaMember
+	for rows.Next() {
+		var m RotaMember
+		var joined time.Time
+		var status string
+		var last *time.Time
+		var lastArea *int64
+		if err := rows.Scan(&m.PersonID, &joined, &status, &m.ArrivedOn, &m.LeftOn, &last, &lastArea); err != nil {
+			return nil, err
+		}
+		m.Away = status == StatusAway
+		m.Last = joined
+		if last != nil && last.After(joined) {
+			m.Last, m.LastArea = *last, *lastArea
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// AnnounceChoreWeek queues, once per week, a private message to each
+// resident who has turns that week. It returns how many were queued (0
+// when the week was already announced).
+func (s *Store) AnnounceChoreWeek(ctx context.Context, centreID int64, week, now time.Time, jobs ChoreJobs) (int, error) {
+	n := 0
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var announced *time.Time
+		err := tx.QueryRow(ctx, `SELECT announced_at FROM chore_weeks WHERE centre_id = $1 AND week_start = $2 FOR UPDATE`,
+			centreID, week).Scan(&announced)
+		if errors.Is(err, pgx.ErrNoRows) || announced != nil {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT DISTINCT person_id FROM chore_turns
+			WHERE centre_id = $1 AND week_start = $2 AND state = 'pending' AND ends_at > $3 ORDER BY person_id`, centreID, week, now)
+		if err != nil {
+			return err
+		}
+		people, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return err
+		}
+		for _, p := range people {
+			if err := notifyChore(ctx, tx, jobs, ChoreNotice{CentreID: centreID, PersonID: p, MsgID: ChoreWeekNotice, Week: week}); err != nil {
+				return err
+			}
+		}
+		n = len(people)
+		_, err = tx.Exec(ctx, `UPDATE chore_weeks SET announced_at = $3 WHERE centre_id = $1 AND week_start = $2`, centreID, week, now)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: announce chore week: %w", err)
+	}
+	return n, nil
+}
+
+// ClaimChoreSend records that a job's message is being sent. It returns
+// false when that message was already sent (by this job before a restart,
+// or by another process), so it is never sent twice.
+func (s *Store) ClaimChoreSend(ctx context.Context, centreID int64, key string) (bool, error) {
+	tag, err := s.pool.Exec(ctx, `INSERT INTO chore_sends (centre_id, key) VALUES ($1, $2) ON CONFLICT DO NOTHING`, centreID, key)
+	if err != nil {
+		return false, fmt.Errorf("store: claim chore send: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// ReleaseChoreSend forgets a claim whose send failed, so that the job's
+// retry sends it.
+func (s *Store) ReleaseChoreSend(ctx context.Context, centreID int64, key string) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM chore_sends WHERE centre_id = $1 AND key = $2`, centreID, key); err != nil {
+		return fmt.Errorf("store: release chore send: %w", err)
+	}
+	return nil
+}
+
+// ChoreImportRow is one line of a chores CSV file, already checked for
+// form (see handlers.ParseChoresCSV).
+type ChoreImportRow struct {
+	Line int
+	// Kind is "area" or "member".
+	Kind string
+	// Key is the area's external id, or the member's person: "#123" for a
+	// cairbot id, else the person's external id.
+	Key    string
+	Name   string
+	Labels map[string]string
+	Days   []int
+	Start  int
+	End    int
+	Active bool
+	// Err is what the parser found wrong with the line: the import reports
+	// it with the others and writes nothing.
+	Err string
+}
+
+// ChoreLineError is what is wrong with one line of an import.
+type ChoreLineError struct {
+	Line int
+	Msg  string
+}
+
+// ChoreImportError lists every bad line of an import, which changed
+// nothing.
+type ChoreImportError struct {
+	Lines []ChoreLineError
+}
+
+func (e *ChoreImportError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d bad line(s), nothing imported:", len(e.Lines))
+	for _, l := range e.Lines {
+		fmt.Fprintf(&b, "\n  line %d: %s", l.Line, l.Msg)
+	}
+	return b.String()
+}
+
+// ChoreImportResult counts what an import did.
+type ChoreImportResult struct {
+	AreasCreated, AreasChanged, AreasUnchanged     int
+	MembersAdded, MembersChanged, MembersUnchanged int
+}
+
+// Changed reports whether the import changed anything.
+func (r ChoreImportResult) Changed() bool {
+	return r.AreasCreated+r.AreasChanged+r.MembersAdded+r.MembersChanged > 0
+}
+
+// ImportChores writes areas and rota membership in one transaction, keyed
+// by external id (areas) and person (members), so that importing the same
+// file twice changes nothing. Any bad line — a person unknown, not a
+// resident or gone — makes it write nothing and return a
+// *ChoreImportError naming every such line.
+func (s *Store) ImportChores(ctx context.Context, centreID int64, rows []ChoreImportRow, now time.Time) (ChoreImportResult, error) {
+	var res ChoreImportResult
+	var bad []ChoreLineError
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		for _, r := range rows {
+			if r.Err != "" {
+				bad = append(bad, ChoreLineError{Line: r.Line, Msg: r.Err})
+				continue
+			}
+			switch r.Kind {
+			case "area":
+				if err := importChoreArea(ctx, tx, centreID, r, &res); err != nil {
+					return err
+				}
+			case "member":
+				msg, err := importChoreMember(ctx, tx, centreID, r, now, &res)
+				if err != nil {
+					return err
+				}
+				if msg != "" {
+					bad = append(bad, ChoreLineError{Line: r.Line, Msg: msg})
+				}
+			default:
+				bad = append(bad, ChoreLineError{Line: r.Line, Msg: fmt.Sprintf("kind %q is not area or member", r.Kind)})
+			}
+		}
+		if len(bad) > 0 {
+			slices.SortStableFunc(bad, func(a, b ChoreLineError) int { return cmp.Compare(a.Line, b.Line) })
+			return &ChoreImportError{Lines: bad}
+		}
+		if !res.Changed() {
+			return nil
+		}
+		return audit(ctx, tx, centreID, nil, "chores.import", nil, map[string]any{
+			"areas_created": res.AreasCreated, "areas_changed": res.AreasChanged,
+			"members_added": res.MembersAdded, "members_changed": res.MembersChanged,
+		})
+	})
+	var ie *ChoreImportError
+	if errors.As(err, &ie) {
+		return ChoreImportResult{}, ie
+	}
+	if err != nil {
+		return ChoreImportResult{}, fmt.Errorf("store: import chores: %w", err)
+	}
+	return res, nil
+}
+
+func importChoreArea(ctx context.Context, tx pgx.Tx, centreID int64, r ChoreImportRow, res *ChoreImportResult) error {
+	labels := r.Labels
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	days := make([]int16, len(r.Days))
+	for i, d := range r.Days {
+		days[i] = int16(d)
+	}
+	var id int64
+	var name string
+	var oldLabels map[string]string
+	var oldDays []int16
+	var start, end int
+	var active bool
+	err := tx.QueryRow(ctx, `SELECT id, name, labels, days, window_start, window_end, active FROM chore_areas
+		WHERE centre_id = $1 AND external_id = $2 FOR UPDATE`, centreID, r.Key).
+		Scan(&id, &name, &oldLabels, &oldDays, &start, &end, &active)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		_, err = tx.Exec(ctx, `INSERT INTO chore_areas (centre_id, external_id, name, labels, days, window_start, window_end, active)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, centreID, r.Key, r.Name, labels, days, r.Start, r.End, r.Active)
+		if err == nil {
+			res.AreasCreated++
+		}
+		return err
+	case err != nil:
+		return err
+	}
+	if name == r.Name && maps.Equal(oldLabels, labels) && slices.Equal(oldDays, days) &&
+		start == r.Start && end == r.End && active == r.Active {
+		res.AreasUnchanged++
+		return nil
+	}
+	_, err = tx.Exec(ctx, `UPDATE chore_areas SET name = $2, labels = $3, days = $4, window_start = $5, window_end = $6,
+		active = $7, updated_at = now() WHERE id = $1`, id, r.Name, labels, days, r.Start, r.End, r.Active)
+	if err == nil {
+		res.AreasChanged++
+	}
+	return err
+}
+
+// importChoreMember returns a message for a bad line, or an error when the
+// database failed.
+func importChoreMember(ctx context.Context, tx pgx.Tx, centreID int64, r ChoreImportRow, now time.Time, res *ChoreImportResult) (string, error) {
+	var q string
+	var arg any
+	if id, ok := strings.CutPrefix(r.Key, "#"); ok {
+		n, err := strconv.ParseInt(id, 10, 64)
+		if err != nil || n <= 0 {
+			return fmt.Sprintf("person %q: after # comes the person's number", r.Key), nil
+		}
+		q, arg = `id = $2`, n
+	} else {
+		q, arg = `external_id = $2`, r.Key
+	}
+	var personID int64
+	var role Role
+	var status string
+	err := tx.QueryRow(ctx, `SELECT id, role, status FROM people WHERE centre_id = $1 AND `+q, centreID, arg).
+		Scan(&personID, &role, &status)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return fmt.Sprintf("person %q: nobody of this centre has this id", r.Key), nil
+	case err != nil:
+		return "", err
+	case role != RoleResident:
+		return fmt.Sprintf("person %q: is %s, only residents are on the rota", r.Key, role), nil
+	case status == StatusLeft && r.Active:
+		return fmt.Sprintf("person %q: has left the centre", r.Key), nil
+	}
+	var active bool
+	err = tx.QueryRow(ctx, `SELECT active FROM chore_members WHERE centre_id = $1 AND person_id = $2 FOR UPDATE`,
+		centreID, personID).Scan(&active)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		_, err = tx.Exec(ctx, `INSERT INTO chore_members (centre_id, person_id, active, joined_at) VALUES ($1, $2, $3, $4)`,
+			centreID, personID, r.Active, now)
+		if err == nil {
+			res.MembersAdded++
+		}
+		return "", err
+	case err != nil:
+		return "", err
+	case active == r.Active:
+		res.MembersUnchanged++
+		return "", nil
+	}
+	// Back on the rota after a pause: he joins at the back of the rotation.
+	_, err = tx.Exec(ctx, `UPDATE chore_members SET active = $3, updated_at = now(),
+		joined_at = CASE WHEN $3 THEN $4 ELSE joined_at END WHERE centre_id = $1 AND person_id = $2`,
+		centreID, personID, r.Active, now)
+	if err == nil {
+		res.MembersChanged++
+	}
+	return "", err
+}

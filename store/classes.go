@@ -1,0 +1,496 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// French classes: groups by level, weekly sessions on the centre's wall
+// clock, enrolments with the hours OFII prescribed, and one-off changes
+// (cancelled or moved occurrences).
+
+// ErrClassUnchanged means a change would leave an occurrence as it already is
+// (cancelling a cancelled class, restoring one never changed).
+var ErrClassUnchanged = errors.New("store: nothing to change")
+
+// PrescribedHours are the course lengths OFII prescribes.
+var PrescribedHours = []int{100, 200, 400, 600}
+
+// ClassGroup is a group of residents learning at one level.
+type ClassGroup struct {
+	ID         int64
+	CentreID   int64
+	ExternalID string
+	Level      string
+	Name       string
+}
+
+// ClassSession is one weekly slot of a group. Start and End are minutes
+// after midnight on the centre's wall clock (Europe/Paris), so a 10:00
+// class is at 10:00 before and after the clock changes.
+type ClassSession struct {
+	ID         int64
+	CentreID   int64
+	GroupID    int64
+	ExternalID string
+	GroupName  string
+	Level      string
+	Weekday    time.Weekday
+	Start, End int
+	Room       string
+	Teacher    string
+}
+
+// Minutes is the planned length of the session.
+func (s ClassSession) Minutes() int { return s.End - s.Start }
+
+// ClassOccurrence is a session on one date. Date, the planned civil date
+// (midnight UTC), is its identity even when it is moved to another day.
+type ClassOccurrence struct {
+	Session      ClassSession
+	Date         time.Time
+	PlannedStart time.Time
+	PlannedEnd   time.Time
+	// Start, End and Room are where and when it really takes place.
+	Start, End time.Time
+	Room       string
+	Cancelled  bool
+	Moved      bool
+}
+
+// Minutes is how long the occurrence really lasts.
+func (o ClassOccurrence) Minutes() int { return int(o.End.Sub(o.Start) / time.Minute) }
+
+// Change kinds of an occurrence.
+const (
+	ClassCancelled = "cancelled"
+	ClassMoved     = "moved"
+	ClassRestored  = "restored"
+)
+
+// classChangeRow is a stored one-off change.
+type classChangeRow struct {
+	ID        int64
+	SessionID int64
+	Date      time.Time
+	Kind      string
+	NewStart  *time.Time
+	NewEnd    *time.Time
+	NewRoom   *string
+	Revision  int
+}
+
+// ClassDateKey writes a civil date the compact way used in button data and job
+// arguments: "20261127".
+func ClassDateKey(d time.Time) string { return d.Format("20060102") }
+
+// ParseClassDate reads a ClassDateKey back into a civil date (midnight UTC).
+func ParseClassDate(s string) (time.Time, error) {
+	if len(s) != 8 {
+		return time.Time{}, fmt.Errorf("store: date key %q", s)
+	}
+	d, err := time.Parse("20060102", s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("store: date key %q: %w", s, err)
+	}
+	return d, nil
+}
+
+// ClassDate is the date of t on the clock of loc, as midnight UTC (how
+// PostgreSQL dates come back).
+func ClassDate(t time.Time, loc *time.Location) time.Time {
+	t = t.In(loc)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// ClassWallClock is the instant when loc's clocks show date at minutes after
+// midnight.
+func ClassWallClock(date time.Time, minutes int, loc *time.Location) time.Time {
+	return time.Date(date.Year(), date.Month(), date.Day(), minutes/60, minutes%60, 0, 0, loc)
+}
+
+// classISOWeekday maps Go's weekday (Sunday 0) to ISO's (Monday 1 … Sunday 7).
+func classISOWeekday(d time.Weekday) int {
+	if d == time.Sunday {
+		return 7
+	}
+	return int(d)
+}
+
+const classSessionColumns = `s.id, s.centre_id, s.group_id, s.external_id, g.name, g.level, s.weekday,
+	(extract(hour FROM s.starts) * 60 + extract(minute FROM s.starts))::int,
+	(extract(hour FROM s.ends) * 60 + extract(minute FROM s.ends))::int,
+	s.room, s.teacher`
+
+func scanClassSession(row pgx.Row) (ClassSession, error) {
+	var s ClassSession
+	var wd int
+	err := row.Scan(&s.ID, &s.CentreID, &s.GroupID, &s.ExternalID, &s.GroupName, &s.Level, &wd,
+		&s.Start, &s.End, &s.Room, &s.Teacher)
+	s.Weekday = time.Weekday(wd % 7)
+	return s, notFound(err)
+}
+
+// ClassQuery selects occurrences whose real start is in [From, To).
+type ClassQuery struct {
+	// CentreID scopes the query; 0 means every centre (the reminder
+	// planner only).
+	CentreID int64
+	// PersonID, when set, keeps the groups he is enrolled in.
+	PersonID int64
+	From, To time.Time
+}
+
+// ClassOccurrences lists occurrences in time order, cancelled ones
+// included (they start at their planned time), moved ones at their new
+// time.
+func (s *Store) ClassOccurrences(ctx context.Context, q ClassQuery, loc *time.Location) ([]ClassOccurrence, error) {
+	sql := `SELECT ` + classSessionColumns + ` FROM class_sessions s JOIN class_groups g ON g.id = s.group_id
+		WHERE ($1::bigint = 0 OR s.centre_id = $1)
+		  AND ($2::bigint = 0 OR EXISTS (SELECT 1 FROM class_enrolments e WHERE e.group_id = s.group_id AND e.person_id = $2))
+		ORDER BY s.id`
+	rows, err := s.pool.Query(ctx, sql, q.CentreID, q.PersonID)
+	if err != nil {
+		return nil, fmt.Errorf("store: class sessions: %w", err)
+	}
+	sessions, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ClassSession, error) { return scanClassSession(r) })
+	if err != nil {
+		return nil, fmt.Errorf("store: class sessions: %w", err)
+	}
+	if len(sessions) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, len(sessions))
+	for i, se := range sessions {
+		ids[i] = se.ID
+	}
+	// A change is relevant when its planned date is near the window, or
+	// when it moves an occurrence into the window from far away.
+	changes, err := s.classChanges(ctx, s.pool, `session_id = ANY($1) AND
+		(on_date BETWEEN $2::date AND $3::date OR (kind = 'moved' AND new_starts_at >= $4 AND new_starts_at < $5))`,
+		ids, ClassDate(q.From, loc).AddDate(0, 0, -1), ClassDate(q.To, loc).AddDate(0, 0, 1), q.From, q.To)
+	if err != nil {
+		return nil, err
+	}
+	return expandClassOccurrences(sessions, changes, q.From, q.To, loc), nil
+}
+
+// expandClassOccurrences builds the occurrences of sessions whose real start is
+// in [from, to), applying changes.
+func expandClassOccurrences(sessions []ClassSession, changes []classChangeRow, from, to time.Time, loc *time.Location) []ClassOccurrence {
+	type key struct {
+		session int64
+		date    time.Time
+	}
+	bySession := map[int64]ClassSession{}
+	for _, se := range sessions {
+		bySession[se.ID] = se
+	}
+	changeOf := map[key]classChangeRow{}
+	candidates := map[key]bool{}
+	for _, c := range changes {
+		k := key{c.SessionID, c.Date}
+		changeOf[k] = c
+		if se, ok := bySession[c.SessionID]; ok && c.Date.Weekday() == se.Weekday {
+			candidates[k] = true
+		}
+	}
+	// Planned dates from a day before to a day after the window, since the
+	// window's edges are instants, not dates.
+	first, last := ClassDate(from, loc).AddDate(0, 0, -1), ClassDate(to, loc).AddDate(0, 0, 1)
+	for d := first; !d.After(last); d = d.AddDate(0, 0, 1) {
+		for _, se := range sessions {
+			if d.Weekday() == se.Weekday {
+				candidates[key{se.ID, d}] = true
+			}
+		}
+	}
+	var out []ClassOccurrence
+	for k := range candidates {
+		o := buildClassOccurrence(bySession[k.session], k.date, changeOf[k], loc)
+		if !o.Start.Before(from) && o.Start.Before(to) {
+			out = append(out, o)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Start.Equal(out[j].Start) {
+			return out[i].Start.Before(out[j].Start)
+		}
+		return out[i].Session.ID < out[j].Session.ID
+	})
+	return out
+}
+
+// buildClassOccurrence applies a change (zero value: none) to a session's date.
+func buildClassOccurrence(se ClassSession, date time.Time, c classChangeRow, loc *time.Location) ClassOccurrence {
+	o := ClassOccurrence{Session: se, Date: date,
+		PlannedStart: ClassWallClock(date, se.Start, loc), PlannedEnd: ClassWallClock(date, se.End, loc), Room: se.Room}
+	o.Start, o.End = o.PlannedStart, o.PlannedEnd
+	switch c.Kind {
+	case ClassCancelled:
+		o.Cancelled = true
+	case ClassMoved:
+		o.Moved = true
+		o.Start, o.End, o.Room = *c.NewStart, *c.NewEnd, *c.NewRoom
+	}
+	return o
+}
+
+type classQuerier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+func (s *Store) classChanges(ctx context.Context, q classQuerier, where string, args ...any) ([]classChangeRow, error) {
+	rows, err := q.Query(ctx, `SELECT id, session_id, on_date, kind, new_starts_at, new_ends_at, new_room, revision
+		FROM class_changes WHERE `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: class changes: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (classChangeRow, error) {
+		var c classChangeRow
+		err := r.Scan(&c.ID, &c.SessionID, &c.Date, &c.Kind, &c.NewStart, &c.NewEnd, &c.NewRoom, &c.Revision)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: class changes: %w", err)
+	}
+	return out, nil
+}
+
+// ClassOccurrenceOn returns one occurrence of a centre's session, or
+// ErrNotFound when the session is not the centre's or does not meet on
+// that date.
+func (s *Store) ClassOccurrenceOn(ctx context.Context, centreID, sessionID int64, date time.Time, loc *time.Location) (ClassOccurrence, error) {
+	return s.classOccurrenceOn(ctx, s.pool, centreID, sessionID, date, loc, false)
+}
+
+func (s *Store) classOccurrenceOn(ctx context.Context, q classQuerier, centreID, sessionID int64, date time.Time, loc *time.Location, lock bool) (ClassOccurrence, error) {
+	sql := `SELECT ` + classSessionColumns + ` FROM class_sessions s JOIN class_groups g ON g.id = s.group_id
+		WHERE s.centre_id = $1 AND s.id = $2`
+	if lock {
+		// Changes of one session are made one at a time.
+		sql += ` FOR UPDATE OF s`
+	}
+	se, err := scanClassSession(q.QueryRow(ctx, sql, centreID, sessionID))
+	if err != nil {
+		return ClassOccurrence{}, fmt.Errorf("store: class session %d: %w", sessionID, err)
+	}
+	date = time.Date(date.Year(), date.Month(), date.Day(), 0, 0, 0, 0, time.UTC)
+	if date.Weekday() != se.Weekday {
+		return ClassOccurrence{}, fmt.Errorf("store: class session %d on %s: %w", sessionID, ClassDateKey(date), ErrNotFound)
+	}
+	changes, err := s.classChanges(ctx, q, `session_id = $1 AND on_date = $2`, sessionID, date)
+	if err != nil {
+		return ClassOccurrence{}, err
+	}
+	var c classChangeRow
+	if len(changes) > 0 {
+		c = changes[0]
+	}
+	return buildClassOccurrence(se, date, c, loc), nil
+}
+
+// ClassRosterEntry is a resident enrolled in a group.
+type ClassRosterEntry struct {
+	PersonID        int64
+	Name            string
+	Room            string
+	Language        string
+	TelegramID      *int64
+	Status          string
+	PrescribedHours int
+}
+
+// ClassRoster lists the residents enrolled in a centre's group who have not
+// left, by name.
+func (s *Store) ClassRoster(ctx context.Context, centreID, groupID int64) ([]ClassRosterEntry, error) {
+	return classRosterOf(ctx, s.pool, centreID, groupID)
+}
+
+func classRosterOf(ctx context.Context, q classQuerier, centreID, groupID int64) ([]ClassRosterEntry, error) {
+	rows, err := q.Query(ctx, `SELECT p.id, p.display_name, p.room, p.language, p.telegram_id, p.status, e.prescribed_hours
+		FROM class_enrolments e JOIN people p ON p.id = e.person_id
+		WHERE e.centre_id = $1 AND e.group_id = $2 AND p.centre_id = $1 AND p.status <> 'left'
+		ORDER BY lower(p.display_name), p.id`, centreID, groupID)
+	if err != nil {
+		return nil, fmt.Errorf("store: class roster: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ClassRosterEntry, error) {
+		var e ClassRosterEntry
+		err := r.Scan(&e.PersonID, &e.Name, &e.Room, &e.Language, &e.TelegramID, &e.Status, &e.PrescribedHours)
+		return e, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: class roster: %w", err)
+	}
+	return out, nil
+}
+
+// ClassProgress is a resident's hours of French: attended against
+// prescribed.
+type ClassProgress struct {
+	Groups          []ClassGroup
+	AttendedMinutes int
+	// PrescribedHours is the largest prescription of his enrolments (OFII
+	// prescribes once per person; a second group, such as a Saturday one,
+	// carries the same figure).
+	PrescribedHours int
+}
+
+// ClassProgress returns a resident's groups and hours. A resident in no
+// group has no groups and zero hours.
+func (s *Store) ClassProgress(ctx context.Context, centreID, personID int64) (ClassProgress, error) {
+	var p ClassProgress
+	rows, err := s.pool.Query(ctx, `SELECT g.id, g.centre_id, g.external_id, g.level, g.name, e.prescribed_hours
+		FROM class_enrolments e JOIN class_groups g ON g.id = e.group_id
+		WHERE e.centre_id = $1 AND e.person_id = $2 ORDER BY g.name, g.id`, centreID, personID)
+	if err != nil {
+		return p, fmt.Errorf("store: class progress: %w", err)
+	}
+	for rows.Next() {
+		var g ClassGroup
+		var hours int
+		if err := rows.Scan(&g.ID, &g.CentreID, &g.ExternalID, &g.Level, &g.Name, &hours); err != nil {
+			rows.Close()
+			return p, fmt.Errorf("store: class progress: %w", err)
+		}
+		p.Groups = append(p.Groups, g)
+		p.PrescribedHours = max(p.PrescribedHours, hours)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return p, fmt.Errorf("store: class progress: %w", err)
+	}
+	err = s.pool.QueryRow(ctx, `SELECT COALESCE(sum(r.minutes), 0)::int
+		FROM class_attendance a JOIN class_registers r ON r.id = a.register_id
+		WHERE r.centre_id = $1 AND a.person_id = $2 AND a.mark = 'present'`, centreID, personID).Scan(&p.AttendedMinutes)
+	if err != nil {
+		return p, fmt.Errorf("store: class hours: %w", err)
+	}
+	return p, nil
+}
+
+// ClassChange is a staff member's one-off change of an occurrence.
+type ClassChange struct {
+	CentreID  int64
+	SessionID int64
+	Date      time.Time
+	ActorID   int64
+	Kind      string // ClassCancelled, ClassMoved or ClassRestored
+	// NewStart, NewEnd and NewRoom are the new time and place of a move.
+	NewStart, NewEnd time.Time
+	NewRoom          string
+}
+
+// ClassChangeNotice is what enrolled residents must be told after a change.
+type ClassChangeNotice struct {
+	// Key names this change once and for all (change id and revision), so
+	// that each resident is told of it once.
+	Key       string
+	Kind      string
+	Before    ClassOccurrence
+	After     ClassOccurrence
+	Residents []ClassRosterEntry
+}
+
+// ChangeClassOccurrence cancels, moves or restores one occurrence in one
+// transaction with its audit entry; tell runs in the same transaction
+// (to queue the residents' notices), so the change and its notices exist
+// together or not at all. It returns ErrNotFound for an occurrence the
+// centre does not have and ErrClassUnchanged when nothing would change.
+func (s *Store) ChangeClassOccurrence(ctx context.Context, ch ClassChange, loc *time.Location, tell func(tx pgx.Tx, n ClassChangeNotice) error) (ClassChangeNotice, error) {
+	var n ClassChangeNotice
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		before, err := s.classOccurrenceOn(ctx, tx, ch.CentreID, ch.SessionID, ch.Date, loc, true)
+		if err != nil {
+			return err
+		}
+		switch {
+		case ch.Kind == ClassCancelled && before.Cancelled,
+			ch.Kind == ClassRestored && !before.Cancelled && !before.Moved:
+			return ErrClassUnchanged
+		case ch.Kind == ClassMoved && (!ch.NewEnd.After(ch.NewStart) || ch.NewRoom == ""):
+			return fmt.Errorf("store: move to an empty time or room")
+		case ch.Kind != ClassCancelled && ch.Kind != ClassMoved && ch.Kind != ClassRestored:
+			return fmt.Errorf("store: unknown change %q", ch.Kind)
+		}
+		var newStart, newEnd *time.Time
+		var newRoom *string
+		if ch.Kind == ClassMoved {
+			newStart, newEnd, newRoom = &ch.NewStart, &ch.NewEnd, &ch.NewRoom
+		}
+		var id int64
+		var rev int
+		err = tx.QueryRow(ctx, `INSERT INTO class_changes
+				(centre_id, session_id, on_date, kind, new_starts_at, new_ends_at, new_room, changed_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+			ON CONFLICT (session_id, on_date) DO UPDATE SET kind = EXCLUDED.kind,
+				new_starts_at = EXCLUDED.new_starts_at, new_ends_at = EXCLUDED.new_ends_at,
+				new_room = EXCLUDED.new_room, changed_by = EXCLUDED.changed_by, changed_at = now(),
+				revision = class_changes.revision + 1
+			RETURNING id, revision`,
+			ch.CentreID, ch.SessionID, before.Date, ch.Kind, newStart, newEnd, newRoom, ch.ActorID).Scan(&id, &rev)
+		if err != nil {
+			return err
+		}
+		after, err := s.classOccurrenceOn(ctx, tx, ch.CentreID, ch.SessionID, ch.Date, loc, false)
+		if err != nil {
+			return err
+		}
+		detail := map[string]any{"session_id": ch.SessionID, "date": ClassDateKey(before.Date), "revision": rev}
+		if ch.Kind == ClassMoved {
+			detail["new_start"], detail["new_end"], detail["new_room"] = ch.NewStart.UTC(), ch.NewEnd.UTC(), ch.NewRoom
+		}
+		if err := audit(ctx, tx, ch.CentreID, &ch.ActorID, "class."+ch.Kind, nil, detail); err != nil {
+			return err
+		}
+		residents, err := classRosterOf(ctx, tx, ch.CentreID, before.Session.GroupID)
+		if err != nil {
+			return err
+		}
+		n = ClassChangeNotice{Key: "chg:" + strconv.FormatInt(id, 10) + ":" + strconv.Itoa(rev), Kind: ch.Kind,
+			Before: before, After: after, Residents: residents}
+		if tell != nil {
+			return tell(tx, n)
+		}
+		return nil
+	})
+	if err != nil {
+		return ClassChangeNotice{}, fmt.Errorf("store: change class: %w", err)
+	}
+	return n, nil
+}
+
+// SendClassNoticeOnce runs send unless the notice was already sent to the
+// person, and records it in the same transaction: a second bot process
+// working the same notice waits on the row and then skips it, and a failed
+// send records nothing, so it is tried again. It reports whether send ran.
+func (s *Store) SendClassNoticeOnce(ctx context.Context, notice string, personID int64, send func(ctx context.Context) error) (bool, error) {
+	sent := false
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `INSERT INTO class_notices_sent (notice, person_id) VALUES ($1, $2)
+			ON CONFLICT DO NOTHING`, notice, personID)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return nil
+		}
+		if err := send(ctx); err != nil {
+			return err
+		}
+		sent = true
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("store: class notice: %w", err)
+	}
+	return sent, nil
+}

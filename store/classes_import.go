@@ -1,0 +1,548 @@
+package store
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// `cairbot import classes FILE.csv`: groups, weekly sessions and enrolments
+// in one file, keyed by external ids so that importing the same file again
+// changes nothing. The whole file is checked first and written in one
+// transaction: one bad line and nothing is imported, and the report names
+// every bad line.
+//
+// Columns (header required, any order):
+//
+//	kind,id,group,level,name,weekday,start,end,room,teacher,resident,hours
+//
+//	group:     id, level, name
+//	session:   id, group, weekday, start, end, room, teacher
+//	enrolment: group, resident (the resident's external id), hours (100, 200, 400 or 600)
+
+// ClassImportColumns is the header of a classes file.
+var ClassImportColumns = []string{"kind", "id", "group", "level", "name", "weekday", "start", "end", "room", "teacher", "resident", "hours"}
+
+// ClassImportRow is one line of a classes file.
+type ClassImportRow struct {
+	Line     int
+	Kind     string // "group", "session" or "enrolment"
+	ID       string
+	Group    string
+	Level    string
+	Name     string
+	Weekday  time.Weekday
+	Start    int // minutes after midnight
+	End      int
+	Room     string
+	Teacher  string
+	Resident string
+	Hours    int
+}
+
+// ClassImportProblem is one bad line and why.
+type ClassImportProblem struct {
+	Line int
+	Msg  string
+}
+
+// ClassImportError lists every bad line of a refused file.
+type ClassImportError struct {
+	Problems []ClassImportProblem
+}
+
+func (e *ClassImportError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d bad line(s), nothing imported:", len(e.Problems))
+	for _, p := range e.Problems {
+		if p.Line > 0 {
+			fmt.Fprintf(&b, "\n  line %d: %s", p.Line, p.Msg)
+		} else {
+			fmt.Fprintf(&b, "\n  %s", p.Msg)
+		}
+	}
+	return b.String()
+}
+
+// ClassImportCounts counts what an import did to one kind of row.
+type ClassImportCounts struct {
+	Created, Updated, Unchanged int
+}
+
+// ClassImportResult is what an accepted file changed.
+type ClassImportResult struct {
+	Groups, Sessions, Enrolments ClassImportCounts
+}
+
+// Changed reports whether the import wrote anything.
+func (r ClassImportResult) Changed() bool {
+	for _, c := range []ClassImportCounts{r.Groups, r.Sessions, r.Enrolments} {
+		if c.Created+c.Updated > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+var classExternalIDRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$`)
+
+// classWeekdayNames are the names a centre's spreadsheet may use, in French or
+// English, full or short, and ISO numbers (1 = Monday).
+var classWeekdayNames = func() map[string]time.Weekday {
+	m := map[string]time.Weekday{}
+	names := [][]string{
+		{"sunday", "sun", "dimanche", "dim", "7"},
+		{"monday", "mon", "lundi", "lun", "1"},
+		{"tuesday", "tue", "mardi", "mar", "2"},
+		{"wednesday", "wed", "mercredi", "mer", "3"},
+		{"thursday", "thu", "jeudi", "jeu", "4"},
+		{"friday", "fri", "vendredi", "ven", "5"},
+		{"saturday", "sat", "samedi", "sam", "6"},
+	}
+	for d, ns := range names {
+		for _, n := range ns {
+			m[n] = time.Weekday(d)
+		}
+	}
+	return m
+}()
+
+// ParseClassTime reads a time of day as people write it — "9:30", "09:30",
+// "9h30", "14h", "14.30", "1430" — and returns minutes after midnight.
+func ParseClassTime(s string) (int, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	var hh, mm string
+	switch {
+	case strings.ContainsAny(s, ":h."):
+		i := strings.IndexAny(s, ":h.")
+		hh, mm = s[:i], s[i+1:]
+		if mm == "" && s[i] == 'h' {
+			mm = "00"
+		}
+	case len(s) == 3 || len(s) == 4:
+		hh, mm = s[:len(s)-2], s[len(s)-2:]
+	case len(s) == 1 || len(s) == 2:
+		hh, mm = s, "00"
+	default:
+		return 0, false
+	}
+	if len(hh) < 1 || len(hh) > 2 || len(mm) != 2 {
+		return 0, false
+	}
+	h, err1 := strconv.Atoi(hh)
+	m, err2 := strconv.Atoi(mm)
+	if err1 != nil || err2 != nil || h < 0 || h > 23 || m < 0 || m > 59 || strings.ContainsAny(hh+mm, "+-") {
+		return 0, false
+	}
+	return h*60 + m, true
+}
+
+// FormatClassTime writes minutes after midnight as "09:30".
+func FormatClassTime(minutes int) string {
+	return fmt.Sprintf("%02d:%02d", minutes/60, minutes%60)
+}
+
+// classCleanText trims and collapses spaces; ok is false for control
+// characters or more than max characters.
+func classCleanText(s string, max int) (string, bool) {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) > max {
+		return s, false
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return s, false
+		}
+	}
+	return s, true
+}
+
+// ParseClassesCSV reads a classes file and checks each line on its own;
+// references between lines and to the database are checked by
+// ImportClasses.
+func ParseClassesCSV(r io.Reader) ([]ClassImportRow, []ClassImportProblem) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.Comment = '#'
+	cr.TrimLeadingSpace = true
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, []ClassImportProblem{{Msg: "the file is empty: it needs the header " + strings.Join(ClassImportColumns, ",")}}
+	}
+	if err != nil {
+		return nil, []ClassImportProblem{{Line: 1, Msg: "unreadable header: " + err.Error()}}
+	}
+	col := map[string]int{}
+	var problems []ClassImportProblem
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		if _, dup := col[h]; dup {
+			problems = append(problems, ClassImportProblem{Line: 1, Msg: fmt.Sprintf("column %q appears twice", h)})
+		}
+		col[h] = i
+	}
+	for _, c := range ClassImportColumns {
+		if _, ok := col[c]; !ok {
+			problems = append(problems, ClassImportProblem{Line: 1, Msg: fmt.Sprintf("column %q is missing (header: %s)", c, strings.Join(ClassImportColumns, ","))})
+		}
+	}
+	for h := range col {
+		if !slices.Contains(ClassImportColumns, h) {
+			problems = append(problems, ClassImportProblem{Line: 1, Msg: fmt.Sprintf("unknown column %q", h)})
+		}
+	}
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	var rows []ClassImportRow
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			line := 0
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				line = pe.StartLine
+			}
+			problems = append(problems, ClassImportProblem{Line: line, Msg: "not a valid CSV line: " + err.Error()})
+			if line == 0 {
+				break // not a line-level problem: reading cannot go on
+			}
+			continue
+		}
+		line, _ := cr.FieldPos(0)
+		if len(rec) != len(header) {
+			problems = append(problems, ClassImportProblem{Line: line, Msg: fmt.Sprintf("has %d fields, the header has %d", len(rec), len(header))})
+			continue
+		}
+		get := func(c string) string { return strings.TrimSpace(rec[col[c]]) }
+		row, msgs := parseClassRow(get)
+		row.Line = line
+		for _, m := range msgs {
+			problems = append(problems, ClassImportProblem{Line: line, Msg: m})
+		}
+		if len(msgs) == 0 {
+			rows = append(rows, row)
+		}
+	}
+	if len(rows) == 0 && len(problems) == 0 {
+		problems = append(problems, ClassImportProblem{Msg: "the file has no group, session or enrolment line"})
+	}
+	return rows, problems
+}
+
+// parseClassRow checks one line's own fields; every problem is reported.
+func parseClassRow(get func(string) string) (ClassImportRow, []string) {
+	row := ClassImportRow{Kind: strings.ToLower(get("kind"))}
+	var msgs []string
+	bad := func(format string, a ...any) { msgs = append(msgs, fmt.Sprintf(format, a...)) }
+	id := func(field, what string) string {
+		v := get(field)
+		if !classExternalIDRe.MatchString(v) {
+			bad("%s %q must be 1–40 letters, digits, '-', '_' or '.'", what, v)
+		}
+		return v
+	}
+	text := func(field, what string, max int) string {
+		v, ok := classCleanText(get(field), max)
+		if v == "" || !ok {
+			bad("%s %q must be 1–%d printable characters", what, v, max)
+		}
+		return v
+	}
+	unused := func(fields ...string) {
+		for _, f := range fields {
+			if get(f) != "" {
+				bad("column %q must be empty on a %s line", f, row.Kind)
+			}
+		}
+	}
+	switch row.Kind {
+	case "group":
+		row.ID = id("id", "group id")
+		row.Level = text("level", "level", 20)
+		row.Name = text("name", "name", 60)
+		unused("group", "weekday", "start", "end", "room", "teacher", "resident", "hours")
+	case "session":
+		row.ID = id("id", "session id")
+		row.Group = id("group", "group")
+		wd, ok := classWeekdayNames[strings.ToLower(get("weekday"))]
+		if !ok {
+			bad("weekday %q is not a day such as monday or lundi", get("weekday"))
+		}
+		row.Weekday = wd
+		var okS, okE bool
+		row.Start, okS = ParseClassTime(get("start"))
+		row.End, okE = ParseClassTime(get("end"))
+		if !okS {
+			bad("start %q is not a time like 09:30", get("start"))
+		}
+		if !okE {
+			bad("end %q is not a time like 12:00", get("end"))
+		}
+		if okS && okE && row.End <= row.Start {
+			bad("end %s is not after start %s", get("end"), get("start"))
+		}
+		row.Room = text("room", "room", 30)
+		row.Teacher = text("teacher", "teacher", 60)
+		unused("level", "name", "resident", "hours")
+	case "enrolment", "enrollment":
+		row.Kind = "enrolment"
+		row.Group = id("group", "group")
+		row.Resident = id("resident", "resident")
+		h, err := strconv.Atoi(get("hours"))
+		if err != nil || !slices.Contains(PrescribedHours, h) {
+			bad("hours %q must be 100, 200, 400 or 600", get("hours"))
+		}
+		row.Hours = h
+		unused("id", "level", "name", "weekday", "start", "end", "room", "teacher")
+	default:
+		bad("kind %q must be group, session or enrolment", get("kind"))
+	}
+	return row, msgs
+}
+
+// ImportClassesCSV reads, checks and imports a classes file for a centre
+// in one transaction. A refused file gives a *ClassImportError naming every
+// bad line, and nothing is written.
+func (s *Store) ImportClassesCSV(ctx context.Context, centreID int64, r io.Reader, actorID *int64) (ClassImportResult, error) {
+	rows, problems := ParseClassesCSV(r)
+	var res ClassImportResult
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		more, err := checkClassRefs(ctx, tx, centreID, rows)
+		if err != nil {
+			return err
+		}
+		problems = append(problems, more...)
+		if len(problems) > 0 {
+			sort.SliceStable(problems, func(i, j int) bool { return problems[i].Line < problems[j].Line })
+			return &ClassImportError{Problems: problems}
+		}
+		if res, err = writeClassRows(ctx, tx, centreID, rows); err != nil {
+			return err
+		}
+		if !res.Changed() {
+			return nil
+		}
+		return audit(ctx, tx, centreID, actorID, "classes.import", nil, map[string]any{
+			"groups": res.Groups, "sessions": res.Sessions, "enrolments": res.Enrolments,
+		})
+	})
+	var ie *ClassImportError
+	if errors.As(err, &ie) {
+		return ClassImportResult{}, ie
+	}
+	if err != nil {
+		return ClassImportResult{}, fmt.Errorf("store: import classes: %w", err)
+	}
+	return res, nil
+}
+
+// checkClassRefs checks what depends on other lines or on the database:
+// duplicates, groups named by sessions and enrolments, residents.
+func checkClassRefs(ctx context.Context, tx pgx.Tx, centreID int64, rows []ClassImportRow) ([]ClassImportProblem, error) {
+	var problems []ClassImportProblem
+	bad := func(line int, format string, a ...any) {
+		problems = append(problems, ClassImportProblem{Line: line, Msg: fmt.Sprintf(format, a...)})
+	}
+	groups, sessions, enrolments := map[string]int{}, map[string]int{}, map[string]int{}
+	for _, r := range rows {
+		switch r.Kind {
+		case "group":
+			if l, dup := groups[r.ID]; dup {
+				bad(r.Line, "group %q is already defined on line %d", r.ID, l)
+			}
+			groups[r.ID] = r.Line
+		case "session":
+			if l, dup := sessions[r.ID]; dup {
+				bad(r.Line, "session %q is already defined on line %d", r.ID, l)
+			}
+			sessions[r.ID] = r.Line
+		}
+	}
+	knownGroup := map[string]bool{}
+	groupExists := func(ext string) (bool, error) {
+		if _, ok := groups[ext]; ok {
+			return true, nil
+		}
+		if v, ok := knownGroup[ext]; ok {
+			return v, nil
+		}
+		var n int
+		err := tx.QueryRow(ctx, `SELECT count(*) FROM class_groups WHERE centre_id = $1 AND external_id = $2`, centreID, ext).Scan(&n)
+		knownGroup[ext] = n > 0
+		return n > 0, err
+	}
+	for _, r := range rows {
+		if r.Kind != "session" && r.Kind != "enrolment" {
+			continue
+		}
+		ok, err := groupExists(r.Group)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			bad(r.Line, "group %q is neither in this file nor already imported", r.Group)
+		}
+		if r.Kind != "enrolment" {
+			continue
+		}
+		k := r.Group + "\x00" + r.Resident
+		if l, dup := enrolments[k]; dup {
+			bad(r.Line, "resident %q is already enrolled in group %q on line %d", r.Resident, r.Group, l)
+		}
+		enrolments[k] = r.Line
+		var role, status string
+		err = tx.QueryRow(ctx, `SELECT role, status FROM people WHERE centre_id = $1 AND external_id = $2`,
+			centreID, r.Resident).Scan(&role, &status)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			bad(r.Line, "resident %q is not known in this centre (import residents first)", r.Resident)
+		case err != nil:
+			return nil, err
+		case role != string(RoleResident):
+			bad(r.Line, "%q is %s, not a resident", r.Resident, role)
+		case status == StatusLeft:
+			bad(r.Line, "resident %q has left the centre", r.Resident)
+		}
+	}
+	return problems, nil
+}
+
+// writeClassRows upserts the checked rows; a row equal to what is stored is
+// left alone, so a second import of the same file writes nothing.
+func writeClassRows(ctx context.Context, tx pgx.Tx, centreID int64, rows []ClassImportRow) (ClassImportResult, error) {
+	var res ClassImportResult
+	groupIDs := map[string]int64{}
+	count := func(c *ClassImportCounts, existed, changed bool) {
+		switch {
+		case !existed:
+			c.Created++
+		case changed:
+			c.Updated++
+		default:
+			c.Unchanged++
+		}
+	}
+	for _, r := range rows {
+		if r.Kind != "group" {
+			continue
+		}
+		var id int64
+		var level, name string
+		err := tx.QueryRow(ctx, `SELECT id, level, name FROM class_groups WHERE centre_id = $1 AND external_id = $2`,
+			centreID, r.ID).Scan(&id, &level, &name)
+		existed := err == nil
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return res, err
+		}
+		changed := existed && (level != r.Level || name != r.Name)
+		switch {
+		case !existed:
+			err = tx.QueryRow(ctx, `INSERT INTO class_groups (centre_id, external_id, level, name) VALUES ($1, $2, $3, $4)
+				RETURNING id`, centreID, r.ID, r.Level, r.Name).Scan(&id)
+		case changed:
+			_, err = tx.Exec(ctx, `UPDATE class_groups SET level = $2, name = $3, updated_at = now() WHERE id = $1`, id, r.Level, r.Name)
+		}
+		if err != nil {
+			return res, err
+		}
+		groupIDs[r.ID] = id
+		count(&res.Groups, existed, changed)
+	}
+	groupID := func(ext string) (int64, error) {
+		if id, ok := groupIDs[ext]; ok {
+			return id, nil
+		}
+		var id int64
+		err := tx.QueryRow(ctx, `SELECT id FROM class_groups WHERE centre_id = $1 AND external_id = $2`, centreID, ext).Scan(&id)
+		groupIDs[ext] = id
+		return id, err
+	}
+	for _, r := range rows {
+		if r.Kind != "session" {
+			continue
+		}
+		gid, err := groupID(r.Group)
+		if err != nil {
+			return res, err
+		}
+		var id, oldGroup int64
+		var wd, start, end int
+		var room, teacher string
+		err = tx.QueryRow(ctx, `SELECT id, group_id, weekday,
+				(extract(hour FROM starts) * 60 + extract(minute FROM starts))::int,
+				(extract(hour FROM ends) * 60 + extract(minute FROM ends))::int, room, teacher
+			FROM class_sessions WHERE centre_id = $1 AND external_id = $2`, centreID, r.ID).
+			Scan(&id, &oldGroup, &wd, &start, &end, &room, &teacher)
+		existed := err == nil
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return res, err
+		}
+		iso := classISOWeekday(r.Weekday)
+		changed := existed && (oldGroup != gid || wd != iso || start != r.Start || end != r.End || room != r.Room || teacher != r.Teacher)
+		switch {
+		case !existed:
+			_, err = tx.Exec(ctx, `INSERT INTO class_sessions (centre_id, group_id, external_id, weekday, starts, ends, room, teacher)
+				VALUES ($1, $2, $3, $4, $5::time, $6::time, $7, $8)`,
+				centreID, gid, r.ID, iso, FormatClassTime(r.Start), FormatClassTime(r.End), r.Room, r.Teacher)
+		case changed:
+			_, err = tx.Exec(ctx, `UPDATE class_sessions SET group_id = $2, weekday = $3, starts = $4::time, ends = $5::time,
+				room = $6, teacher = $7, updated_at = now() WHERE id = $1`,
+				id, gid, iso, FormatClassTime(r.Start), FormatClassTime(r.End), r.Room, r.Teacher)
+		}
+		if err != nil {
+			return res, err
+		}
+		count(&res.Sessions, existed, changed)
+	}
+	for _, r := range rows {
+		if r.Kind != "enrolment" {
+			continue
+		}
+		gid, err := groupID(r.Group)
+		if err != nil {
+			return res, err
+		}
+		var pid int64
+		if err := tx.QueryRow(ctx, `SELECT id FROM people WHERE centre_id = $1 AND external_id = $2`,
+			centreID, r.Resident).Scan(&pid); err != nil {
+			return res, err
+		}
+		var hours int
+		err = tx.QueryRow(ctx, `SELECT prescribed_hours FROM class_enrolments WHERE group_id = $1 AND person_id = $2`,
+			gid, pid).Scan(&hours)
+		existed := err == nil
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return res, err
+		}
+		changed := existed && hours != r.Hours
+		switch {
+		case !existed:
+			_, err = tx.Exec(ctx, `INSERT INTO class_enrolments (centre_id, group_id, person_id, prescribed_hours)
+				VALUES ($1, $2, $3, $4)`, centreID, gid, pid, r.Hours)
+		case changed:
+			_, err = tx.Exec(ctx, `UPDATE class_enrolments SET prescribed_hours = $3, updated_at = now()
+				WHERE group_id = $1 AND person_id = $2`, gid, pid, r.Hours)
+		}
+		if err != nil {
+			return res, err
+		}
+		count(&res.Enrolments, existed, changed)
+	}
+	return res, nil
+}

@@ -1,0 +1,404 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/aurore/cairbot/store"
+	"github.com/aurore/cairbot/store/storetest"
+)
+
+func TestMonthlyContribution(t *testing.T) {
+	def := store.DefaultMoneySettings(1)
+	meals := store.MoneySettings{Meals: true, RateBP: 4000, MinLeftBP: 3000, Arrival: store.ArrivalProRata}
+	highLeft := store.MoneySettings{RateBP: 1500, MinLeftBP: 9000, Arrival: store.ArrivalProRata}
+	tests := []struct {
+		name string
+		ms   store.MoneySettings
+		c    store.Contribution
+		want int64
+	}{
+		{"fixed amount as set", def, store.Contribution{Basis: store.BasisFixed, Cents: 4500}, 4500},
+		{"fixed zero", def, store.Contribution{Basis: store.BasisFixed, Cents: 0}, 0},
+		{"15 % of 600 €", def, store.Contribution{Basis: store.BasisResources, Cents: 60000}, 9000},
+		{"rounded down for him", def, store.Contribution{Basis: store.BasisResources, Cents: 33333}, 4999},
+		{"no income owes nothing", def, store.Contribution{Basis: store.BasisResources, Cents: 0}, 0},
+		{"40 % with meals", meals, store.Contribution{Basis: store.BasisResources, Cents: 50000}, 20000},
+		{"capped to leave him 90 %", highLeft, store.Contribution{Basis: store.BasisResources, Cents: 50000}, 5000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.ms.Monthly(tt.c); got != tt.want {
+				t.Fatalf("Monthly(%+v) = %d, want %d", tt.c, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestMoneySettingsValidate(t *testing.T) {
+	good := []store.MoneySettings{
+		store.DefaultMoneySettings(1),
+		{RateBP: 1000, MinLeftBP: 3000, Arrival: store.ArrivalFull},
+		{Meals: true, RateBP: 4000, MinLeftBP: 3000, Arrival: store.ArrivalFree},
+	}
+	for _, ms := range good {
+		if err := ms.Validate(); err != nil {
+			t.Errorf("%+v: %v", ms, err)
+		}
+	}
+	bad := []store.MoneySettings{
+		{RateBP: 2000, MinLeftBP: 3000, Arrival: store.ArrivalProRata}, // 20 % without meals
+		{Meals: true, RateBP: 4500, MinLeftBP: 3000, Arrival: store.ArrivalProRata},
+		{RateBP: 1500, MinLeftBP: 2000, Arrival: store.ArrivalProRata}, // less than 30 % left
+		{RateBP: -1, MinLeftBP: 3000, Arrival: store.ArrivalProRata},
+		{RateBP: 1500, MinLeftBP: 3000, Arrival: "half"},
+	}
+	for _, ms := range bad {
+		if err := ms.Validate(); err == nil {
+			t.Errorf("%+v: accepted", ms)
+		}
+	}
+}
+
+func day(y int, m time.Month, d int) *time.Time {
+	t := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	return &t
+}
+
+func TestChargeForArrivalMonth(t *testing.T) {
+	nov := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	feb := time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC)
+	pro := store.DefaultMoneySettings(1)
+	full, free := pro, pro
+	full.Arrival, free.Arrival = store.ArrivalFull, store.ArrivalFree
+	tests := []struct {
+		name    string
+		ms      store.MoneySettings
+		monthly int64
+		arrived *time.Time
+		month   time.Time
+		want    int64
+	}{
+		{"arrival unknown: full month", pro, 4500, nil, nov, 4500},
+		{"arrived before the month", pro, 4500, day(2026, 10, 20), nov, 4500},
+		{"arrived on the 1st", pro, 4500, day(2026, 11, 1), nov, 4500},
+		{"arrived on the 16th: 15 of 30 days", pro, 4500, day(2026, 11, 16), nov, 2250},
+		{"arrived on the 30th: 1 of 30 days", pro, 4500, day(2026, 11, 30), nov, 150},
+		{"arrived 15 Feb: 14 of 28 days", pro, 4500, day(2027, 2, 15), feb, 2250},
+		{"rounded down: 20 of 30 days", pro, 4499, day(2026, 11, 11), nov, 2999},
+		{"not arrived yet", pro, 4500, day(2026, 12, 1), nov, 0},
+		{"nothing to pay", pro, 0, nil, nov, 0},
+		{"full rule", full, 4500, day(2026, 11, 16), nov, 4500},
+		{"free rule", free, 4500, day(2026, 11, 16), nov, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.ms.ChargeFor(tt.monthly, tt.arrived, tt.month); got != tt.want {
+				t.Fatalf("ChargeFor = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+// moneyFixture is a centre with residents, on a fresh database.
+type moneyFixture struct {
+	st     *store.Store
+	centre store.Centre
+	staff  store.Person
+}
+
+func newMoneyFixture(t *testing.T) *moneyFixture {
+	t.Helper()
+	st := store.New(storetest.NewPool(t))
+	ctx := context.Background()
+	c, err := st.EnsureCentre(ctx, "cair-test", "CAIR test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &moneyFixture{st: st, centre: c}
+	f.staff = f.person(t, store.RoleStaff, "Claire D.", "000")
+	return f
+}
+
+func (f *moneyFixture) person(t *testing.T, role store.Role, name, room string) store.Person {
+	t.Helper()
+	p, _, err := f.st.CreatePersonWithInvite(context.Background(), store.NewPerson{
+		CentreID: f.centre.ID, Role: role, DisplayName: name, Room: room, Language: "fr",
+	}, nil, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func (f *moneyFixture) pay(t *testing.T, p store.Person, cents int64, at time.Time) store.LedgerEntry {
+	t.Helper()
+	e, err := f.st.RecordPayment(context.Background(), store.NewPayment{
+		CentreID: f.centre.ID, PersonID: p.ID, Cents: cents, ActorID: &f.staff.ID, At: at,
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestLedgerIsAppendOnly(t *testing.T) {
+	t.Parallel()
+	f := newMoneyFixture(t)
+	ctx := context.Background()
+	p := f.person(t, store.RoleResident, "Ahmad K.", "214")
+	e := f.pay(t, p, 1250, time.Now())
+	for _, sql := range []string{
+		`UPDATE ledger_entries SET cents = -1 WHERE id = $1`,
+		`DELETE FROM ledger_entries WHERE id = $1`,
+	} {
+		_, err := f.st.Pool().Exec(ctx, sql, e.ID)
+		if err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Fatalf("%s: err = %v, want append-only refusal", sql, err)
+		}
+	}
+	if _, err := f.st.Pool().Exec(ctx, `TRUNCATE ledger_entries CASCADE`); err == nil {
+		t.Fatal("TRUNCATE accepted")
+	}
+	got, err := f.st.EntryByID(ctx, f.centre.ID, e.ID)
+	if err != nil || got.Cents != -1250 {
+		t.Fatalf("entry after attempts = %+v, %v", got, err)
+	}
+}
+
+func TestReceiptNumbersAreGapFreePerYear(t *testing.T) {
+	t.Parallel()
+	f := newMoneyFixture(t)
+	ctx := context.Background()
+	p := f.person(t, store.RoleResident, "Ahmad K.", "214")
+	paris, _ := time.LoadLocation("Europe/Paris")
+	at := time.Date(2026, 11, 27, 10, 0, 0, 0, paris)
+
+	// A payment whose transaction fails takes no number.
+	_, err := f.st.RecordPayment(ctx, store.NewPayment{CentreID: f.centre.ID, PersonID: p.ID, Cents: 100, At: at},
+		func(context.Context, pgx.Tx, store.LedgerEntry) error { return errors.New("job queue down") })
+	if err == nil {
+		t.Fatal("failing hook: payment recorded")
+	}
+
+	const n = 12
+	var wg sync.WaitGroup
+	receipts := make(chan string, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e, err := f.st.RecordPayment(ctx, store.NewPayment{CentreID: f.centre.ID, PersonID: p.ID, Cents: 100, At: at}, nil)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			receipts <- e.ReceiptNo
+		}()
+	}
+	wg.Wait()
+	close(receipts)
+	seen := map[string]bool{}
+	for r := range receipts {
+		seen[r] = true
+	}
+	for i := 1; i <= n; i++ {
+		if want := fmt.Sprintf("R-2026-%06d", i); !seen[want] {
+			t.Errorf("missing %s; got %v", want, seen)
+		}
+	}
+	// New Year in Paris (still 31 December in UTC) starts at 1 again.
+	ny := time.Date(2027, 1, 1, 0, 30, 0, 0, paris)
+	if e := f.pay(t, p, 100, ny); e.ReceiptNo != "R-2027-000001" {
+		t.Fatalf("first receipt of 2027 = %s", e.ReceiptNo)
+	}
+	// Another centre has its own sequence.
+	other, err := f.st.EnsureCentre(ctx, "other", "Other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, _, err := f.st.CreatePersonWithInvite(ctx, store.NewPerson{CentreID: other.ID, Role: store.RoleResident,
+		DisplayName: "Omar H.", Language: "ar"}, nil, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := f.st.RecordPayment(ctx, store.NewPayment{CentreID: other.ID, PersonID: q.ID, Cents: 100, At: at}, nil)
+	if err != nil || e.ReceiptNo != "R-2026-000001" {
+		t.Fatalf("other centre's first receipt = %q, %v", e.ReceiptNo, err)
+	}
+}
+
+func TestPaymentRefusals(t *testing.T) {
+	t.Parallel()
+	f := newMoneyFixture(t)
+	ctx := context.Background()
+	p := f.person(t, store.RoleResident, "Ahmad K.", "214")
+	for _, c := range []int64{0, -5, store.MaxCents + 1} {
+		if _, err := f.st.RecordPayment(ctx, store.NewPayment{CentreID: f.centre.ID, PersonID: p.ID, Cents: c, At: time.Now()}, nil); !errors.Is(err, store.ErrBadAmount) {
+			t.Errorf("%d cents: %v", c, err)
+		}
+	}
+	if _, err := f.st.RecordPayment(ctx, store.NewPayment{CentreID: f.centre.ID, PersonID: f.staff.ID, Cents: 100, At: time.Now()}, nil); !errors.Is(err, store.ErrNotResident) {
+		t.Errorf("payment by staff: %v", err)
+	}
+	other, _ := f.st.EnsureCentre(ctx, "other", "Other")
+	if _, err := f.st.RecordPayment(ctx, store.NewPayment{CentreID: other.ID, PersonID: p.ID, Cents: 100, At: time.Now()}, nil); !errors.Is(err, store.ErrNotResident) {
+		t.Errorf("payment through another centre: %v", err)
+	}
+	var n int
+	if err := f.st.Pool().QueryRow(ctx, `SELECT count(*) FROM ledger_entries`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("ledger rows = %d, %v", n, err)
+	}
+}
+
+func TestReverseEntry(t *testing.T) {
+	t.Parallel()
+	f := newMoneyFixture(t)
+	ctx := context.Background()
+	p := f.person(t, store.RoleResident, "Ahmad K.", "214")
+	if err := f.st.SetContribution(ctx, store.Contribution{CentreID: f.centre.ID, PersonID: p.ID, Basis: store.BasisFixed, Cents: 4500}, &f.staff.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.PostMonthlyCharges(ctx, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), time.Now(), nil); err != nil {
+		t.Fatal(err)
+	}
+	pay := f.pay(t, p, 5000, time.Now())
+	c, err := f.st.ReverseEntry(ctx, f.centre.ID, pay.ID, &f.staff.ID, time.Now())
+	if err != nil || c.Kind != store.EntryCorrection || c.Cents != 5000 || *c.Reverses != pay.ID {
+		t.Fatalf("correction = %+v, %v", c, err)
+	}
+	a, err := f.st.Account(ctx, f.centre.ID, p.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Due != 4500 || a.Paid != 0 || a.Balance != 4500 || a.Monthly != 4500 || len(a.Last) != 3 {
+		t.Fatalf("account after correction = %+v", a)
+	}
+	if _, err := f.st.ReverseEntry(ctx, f.centre.ID, pay.ID, nil, time.Now()); !errors.Is(err, store.ErrAlreadyReversed) {
+		t.Fatalf("second reversal: %v", err)
+	}
+	if _, err := f.st.ReverseEntry(ctx, f.centre.ID, c.ID, nil, time.Now()); !errors.Is(err, store.ErrNotReversible) {
+		t.Fatalf("reversal of a correction: %v", err)
+	}
+	other, _ := f.st.EnsureCentre(ctx, "other", "Other")
+	if _, err := f.st.ReverseEntry(ctx, other.ID, pay.ID, nil, time.Now()); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("reversal from another centre: %v", err)
+	}
+}
+
+func TestPostMonthlyChargesOncePerMonth(t *testing.T) {
+	t.Parallel()
+	f := newMoneyFixture(t)
+	ctx := context.Background()
+	pool := f.st.Pool()
+	set := func(p store.Person, basis string, cents int64) {
+		t.Helper()
+		if err := f.st.SetContribution(ctx, store.Contribution{CentreID: f.centre.ID, PersonID: p.ID, Basis: basis, Cents: cents}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	arrive := func(p store.Person, d *time.Time) {
+		t.Helper()
+		if _, err := pool.Exec(ctx, `UPDATE people SET arrived_on = $2 WHERE id = $1`, p.ID, *d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fixed := f.person(t, store.RoleResident, "Fixed", "101")
+	set(fixed, store.BasisFixed, 4500)
+	income := f.person(t, store.RoleResident, "Income", "102")
+	set(income, store.BasisResources, 60000) // 15 % → 90 €
+	none := f.person(t, store.RoleResident, "No income", "103")
+	set(none, store.BasisResources, 0)
+	unset := f.person(t, store.RoleResident, "Unset", "104")
+	newcomer := f.person(t, store.RoleResident, "Newcomer", "105")
+	set(newcomer, store.BasisFixed, 3000)
+	arrive(newcomer, day(2026, 12, 16)) // 16 of 31 days
+	lastMonth := f.person(t, store.RoleResident, "Registered late", "106")
+	set(lastMonth, store.BasisFixed, 3000)
+	arrive(lastMonth, day(2026, 11, 16)) // November: 15 of 30 days, posted in December's run
+	left := f.person(t, store.RoleResident, "Left", "107")
+	set(left, store.BasisFixed, 4500)
+	if _, err := f.st.ChangeResident(ctx, store.ResidentChange{CentreID: f.centre.ID, PersonID: left.ID, Kind: store.ChangeLeave, Date: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	_ = unset
+
+	dec := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	var hooked []int64
+	hook := func(_ context.Context, _ pgx.Tx, centreID, personID int64) error {
+		hooked = append(hooked, personID)
+		return nil
+	}
+	n, err := f.st.PostMonthlyCharges(ctx, dec, time.Now(), hook)
+	if err != nil || n != 5 {
+		t.Fatalf("first run posted %d, %v; want 5", n, err)
+	}
+	if want := []int64{fixed.ID, income.ID, newcomer.ID, lastMonth.ID}; fmt.Sprint(hooked) != fmt.Sprint(want) {
+		t.Fatalf("statements for %v, want %v", hooked, want)
+	}
+	n, err = f.st.PostMonthlyCharges(ctx, dec, time.Now(), nil)
+	if err != nil || n != 0 {
+		t.Fatalf("second run posted %d, %v; want 0", n, err)
+	}
+	rows, err := pool.Query(ctx, `SELECT person_id, to_char(month, 'YYYY-MM'), cents FROM ledger_entries
+		WHERE kind = 'charge' ORDER BY person_id, month`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for rows.Next() {
+		var id, cents int64
+		var m string
+		if err := rows.Scan(&id, &m, &cents); err != nil {
+			t.Fatal(err)
+		}
+		got[fmt.Sprintf("%d/%s", id, m)] = cents
+	}
+	want := map[string]int64{
+		fmt.Sprintf("%d/2026-12", fixed.ID):     4500,
+		fmt.Sprintf("%d/2026-12", income.ID):    9000,
+		fmt.Sprintf("%d/2026-12", newcomer.ID):  1548, // 3000 × 16 / 31
+		fmt.Sprintf("%d/2026-11", lastMonth.ID): 1500, // 3000 × 15 / 30
+		fmt.Sprintf("%d/2026-12", lastMonth.ID): 3000,
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("charges = %v, want %v", got, want)
+	}
+	st, err := f.st.MonthStatement(ctx, f.centre.ID, lastMonth.ID, dec)
+	if err != nil || st.Charge != 3000 || st.Balance != 4500 {
+		t.Fatalf("statement = %+v, %v", st, err)
+	}
+	arrears, err := f.st.Arrears(ctx, f.centre.ID)
+	if err != nil || len(arrears) != 4 || arrears[0].PersonID != income.ID || arrears[0].Cents != 9000 {
+		t.Fatalf("arrears = %+v, %v", arrears, err)
+	}
+}
+
+func TestSendMoneyMessageOnce(t *testing.T) {
+	t.Parallel()
+	f := newMoneyFixture(t)
+	ctx := context.Background()
+	p := f.person(t, store.RoleResident, "Ahmad K.", "214")
+	calls := 0
+	fail := func(context.Context) error { calls++; return errors.New("telegram down") }
+	ok := func(context.Context) error { calls++; return nil }
+	if _, err := f.st.SendMoneyMessageOnce(ctx, store.SentReceipt, p.ID, "R-2026-000001", fail); err == nil {
+		t.Fatal("failure not reported")
+	}
+	if sent, err := f.st.SendMoneyMessageOnce(ctx, store.SentReceipt, p.ID, "R-2026-000001", ok); err != nil || !sent {
+		t.Fatalf("retry: %v, %v", sent, err)
+	}
+	if sent, err := f.st.SendMoneyMessageOnce(ctx, store.SentReceipt, p.ID, "R-2026-000001", ok); err != nil || sent {
+		t.Fatalf("second delivery: %v, %v", sent, err)
+	}
+	if calls != 2 {
+		t.Fatalf("send called %d times, want 2", calls)
+	}
+}
