@@ -144,6 +144,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 		DefaultLang: cfg.DefaultLanguage,
 		Clock:       deps.Clock,
 		Loc:         cfg.Location,
+		Week:        a.store,
 		// chores
 		Chores: a.store,
 		// balance and payments

@@ -42,6 +42,9 @@ func routes(h *handlers.Handlers) []Route {
 		{Step: "invite", Role: store.RoleStaff, Handler: h.InviteStep},
 		{Callback: "inv", Role: store.RoleStaff, Handler: h.InviteButton},
 
+		// my week: the resident's chores, classes and appointments together
+		{Command: "week", Menu: "menu.myweek", Role: store.RoleResident, Describe: "commands.myweek", Handler: h.MyWeek},
+
 		// chores
 		{Command: "chores", Menu: "menu.chores", Role: store.RoleResident, Describe: "chores.describe", Handler: h.ChoresShow},
 		{Callback: "chd", Role: store.RoleResident, Handler: h.ChoreDone},

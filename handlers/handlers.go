@@ -132,6 +132,7 @@ type Handlers struct {
 	Loc   *time.Location
 
 	// Feature stores (small interfaces declared in each feature's file).
+	Week WeekStore
 	// chores
 	Chores Chores
 	// balance and payments
