@@ -23,6 +23,7 @@ type Money interface {
 	EntryByID(ctx context.Context, centreID, id int64) (store.LedgerEntry, error)
 	BalanceAfter(ctx context.Context, centreID, personID, entryID int64) (int64, error)
 	PostMonthlyCharges(ctx context.Context, month, at time.Time, hook store.ChargeHook) (int, error)
+	CatchUpMonthlyCharges(ctx context.Context, month, at time.Time, hook store.ChargeHook) (int, error)
 	MonthStatement(ctx context.Context, centreID, personID int64, month time.Time) (store.MonthlyStatement, error)
 	SendMoneyMessageOnce(ctx context.Context, kind string, personID int64, ref string, send func(ctx context.Context) error) (bool, error)
 	MoneySettings(ctx context.Context, centreID int64) (store.MoneySettings, error)
@@ -165,11 +166,15 @@ type MonthlyChargesArgs struct {
 // Kind names the job in River's table.
 func (MonthlyChargesArgs) Kind() string { return "money_monthly_charges" }
 
-// monthlyChargesJob posts the charges on the 1st at 09:00 Paris time. A
-// month missed while no bot process ran is posted by `cairbot money
-// charges`; posting twice is harmless.
+// monthlyChargesJob posts the month's charges. It runs every day at 09:00
+// Paris time, not only on the 1st: River does not run a periodic job missed
+// while no bot process was up, and a month left uncharged would show
+// residents a wrong balance. On the 1st it posts the month; later it posts
+// only for a centre whose month has no charge at all (the run was missed).
+// `cairbot money charges` posts a month by hand.
 func (h *Handlers) monthlyChargesJob() *river.PeriodicJob {
-	return river.NewPeriodicJob(h.chargeSchedule(),
+	sched := h.chargeSchedule()
+	return river.NewPeriodicJob(Daily{Loc: sched.Loc, Hour: sched.Hour, Minute: sched.Minute},
 		func() (river.JobArgs, *river.InsertOpts) { return MonthlyChargesArgs{}, nil },
 		&river.PeriodicJobOpts{ID: "money_monthly_charges"})
 }
@@ -194,7 +199,11 @@ func (w *MonthlyChargesWorker) Work(ctx context.Context, job *river.Job[MonthlyC
 		month = m
 	}
 	label := month.Format("2006-01")
-	n, err := h.Money.PostMonthlyCharges(ctx, month, now, func(ctx context.Context, tx pgx.Tx, centreID, personID int64) error {
+	post := h.Money.CatchUpMonthlyCharges
+	if job.Args.Month != "" {
+		post = h.Money.PostMonthlyCharges
+	}
+	n, err := post(ctx, month, now, func(ctx context.Context, tx pgx.Tx, centreID, personID int64) error {
 		_, err := h.Jobs.InsertTx(ctx, tx, StatementArgs{CentreID: centreID, PersonID: personID, Month: label},
 			&river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}})
 		return err

@@ -470,6 +470,18 @@ type ChargeHook func(ctx context.Context, tx pgx.Tx, centreID, personID int64) e
 // or an open balance, to send him his statement. It returns how many
 // charges it posted.
 func (s *Store) PostMonthlyCharges(ctx context.Context, month, at time.Time, hook ChargeHook) (int, error) {
+	return s.postMonthlyCharges(ctx, month, at, hook, false)
+}
+
+// CatchUpMonthlyCharges is PostMonthlyCharges for the centres whose month
+// has no charge yet: the daily job that makes sure a month missed while the
+// bot was down gets posted, without charging a whole month to a resident
+// whose contribution was set after the month's run (his starts next month).
+func (s *Store) CatchUpMonthlyCharges(ctx context.Context, month, at time.Time, hook ChargeHook) (int, error) {
+	return s.postMonthlyCharges(ctx, month, at, hook, true)
+}
+
+func (s *Store) postMonthlyCharges(ctx context.Context, month, at time.Time, hook ChargeHook, onlyMissed bool) (int, error) {
 	month = time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, time.UTC)
 	prev := month.AddDate(0, -1, 0)
 	rows, err := s.pool.Query(ctx, `SELECT id FROM centres ORDER BY id`)
@@ -483,6 +495,13 @@ func (s *Store) PostMonthlyCharges(ctx context.Context, month, at time.Time, hoo
 	total := 0
 	for _, centreID := range centres {
 		err := s.inTx(ctx, func(tx pgx.Tx) error {
+			if onlyMissed {
+				var done bool
+				if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ledger_entries
+					WHERE centre_id = $1 AND kind = 'charge' AND month = $2)`, centreID, month).Scan(&done); err != nil || done {
+					return err
+				}
+			}
 			n, err := postCentreCharges(ctx, tx, centreID, month, prev, at)
 			if err != nil {
 				return err

@@ -402,3 +402,32 @@ func TestSendMoneyMessageOnce(t *testing.T) {
 		t.Fatalf("send called %d times, want 2", calls)
 	}
 }
+
+// TestCatchUpMonthlyCharges: the daily job posts a month only for a centre
+// whose run was missed; a contribution set after the month's run starts
+// with the next month instead of being charged a whole month late.
+func TestCatchUpMonthlyCharges(t *testing.T) {
+	t.Parallel()
+	f := newMoneyFixture(t)
+	ctx := context.Background()
+	dec := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	early := f.person(t, store.RoleResident, "Early", "201")
+	if err := f.st.SetContribution(ctx, store.Contribution{CentreID: f.centre.ID, PersonID: early.ID, Basis: store.BasisFixed, Cents: 4500}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// The 1st was missed (bot down): the next day's run posts the month.
+	if n, err := f.st.CatchUpMonthlyCharges(ctx, dec, time.Now(), nil); err != nil || n != 1 {
+		t.Fatalf("catch-up posted %d, %v; want 1", n, err)
+	}
+	late := f.person(t, store.RoleResident, "Late", "202")
+	if err := f.st.SetContribution(ctx, store.Contribution{CentreID: f.centre.ID, PersonID: late.ID, Basis: store.BasisFixed, Cents: 3000}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f.st.CatchUpMonthlyCharges(ctx, dec, time.Now(), nil); err != nil || n != 0 {
+		t.Fatalf("later daily run posted %d, %v; want 0 (month already run)", n, err)
+	}
+	// An explicit run (cairbot money charges) still posts what is missing.
+	if n, err := f.st.PostMonthlyCharges(ctx, dec, time.Now(), nil); err != nil || n != 1 {
+		t.Fatalf("explicit run posted %d, %v; want 1", n, err)
+	}
+}
