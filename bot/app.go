@@ -57,7 +57,6 @@ type App struct {
 	clock       func() time.Time
 	instance    string
 	botUsername string
-	centre      store.Centre
 	takeOver    bool
 	httpClient  *http.Client
 	jobs        *river.Client[pgx.Tx]
@@ -127,8 +126,9 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 		return nil, err
 	}
 	a.botUsername = me.Username
-	a.centre, err = a.store.EnsureCentre(ctx, cfg.Centre, cfg.CentreName)
-	if err != nil {
+	// The default centre exists from the first start, so that
+	// `cairbot people add` and the imports find it.
+	if _, err := a.store.EnsureCentre(ctx, cfg.Centre, cfg.CentreName); err != nil {
 		return nil, err
 	}
 	a.handlers = &handlers.Handlers{
@@ -156,6 +156,8 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 		AttendanceDrafts:    a.state,
 		ClassReminderBefore: cfg.ClassReminderBefore,
 		AbsenceAlertAfter:   cfg.ClassAbsenceAlert,
+		// class groups (staff)
+		Enrolments: a.store,
 		// appointments and interviews
 		AppointmentStore:   a.store,
 		InterviewReminders: cfg.InterviewReminders,
@@ -189,15 +191,6 @@ func (a *App) getMe(ctx context.Context) (*models.User, error) {
 	}
 	return me, nil
 }
-
-// BotUsername is the bot's Telegram username.
-func (a *App) BotUsername() string { return a.botUsername }
-
-// Centre is the centre this process serves by default.
-func (a *App) Centre() store.Centre { return a.centre }
-
-// Sender is the one outgoing sender, for scheduled work.
-func (a *App) Sender() *Sender { return a.sender }
 
 // Run serves until ctx ends, then stops taking updates, finishes those it
 // took, and returns.

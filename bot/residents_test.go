@@ -203,7 +203,7 @@ func TestStaffChangesRoomAwayAndContribution(t *testing.T) {
 
 	h.tg.SendText(u, en.T("menu.residents"))
 	menu := h.waitText(u, n+1)
-	if menu.Text != en.T("residents.menu") || len(menu.InlineKeyboard) != 3 || menu.InlineKeyboard[2][0].Text != "🚪 New room" {
+	if menu.Text != en.T("residents.menu") || len(menu.InlineKeyboard) != 4 || menu.InlineKeyboard[2][0].Text != "🚪 New room" {
 		t.Fatalf("residents menu = %q %+v", menu.Text, menu.InlineKeyboard)
 	}
 	h.tg.PressButton(u, menu.ID, "resident:a:room")

@@ -144,6 +144,8 @@ type Handlers struct {
 	AttendanceDrafts    AttendanceDrafts
 	ClassReminderBefore time.Duration // before each class; 0 means DefaultClassReminderBefore
 	AbsenceAlertAfter   int           // unexcused absences in a row; 0 means DefaultAbsenceAlertAfter
+	// class groups (staff)
+	Enrolments Enrolments
 	// appointments and interviews
 	AppointmentStore   AppointmentStore
 	InterviewReminders []time.Duration // before each appointment; nil means DefaultInterviewReminders

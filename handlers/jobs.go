@@ -36,6 +36,8 @@ func (h *Handlers) RegisterWorkers(w *river.Workers) {
 	river.AddWorker(w, &ClassReminderWorker{h: h})
 	river.AddWorker(w, &ClassNoticeWorker{h: h})
 	river.AddWorker(w, &AbsenceAlertWorker{h: h})
+	// class groups (staff)
+	river.AddWorker(w, &EnrolNoticeWorker{h: h})
 	// appointments and interviews
 	river.AddWorker(w, &AppointmentReminderWorker{h: h})
 	river.AddWorker(w, &AppointmentNoAnswerWorker{h: h})

@@ -128,6 +128,8 @@ var residentActs = []struct {
 	{store.ChangeBack, store.ChangeStatuses[store.ChangeBack], "residents.act_back"},
 	{store.ChangeRoom, store.ChangeStatuses[store.ChangeRoom], "residents.act_room"},
 	{residentActAmount, []string{store.StatusActive, store.StatusAway}, "residents.act_amount"},
+	// class groups (staff): handlers/enrol.go
+	{residentActClass, []string{store.StatusActive, store.StatusAway}, "enrol.act"},
 }
 
 func residentActStatuses(act string) ([]string, bool) {
@@ -250,6 +252,8 @@ func (h *Handlers) ResidentButton(ctx context.Context, r *Request) error {
 		return h.residentConfirm(ctx, r, data, r.Now.In(h.moneyLoc()).Format(time.DateOnly))
 	case step == stepResidentBasis && strings.HasPrefix(r.CallbackData, "resident:b:"):
 		return h.residentBasis(ctx, r, data, strings.TrimPrefix(r.CallbackData, "resident:b:"))
+	case data["act"] == residentActClass && (step == stepEnrolGroup || step == stepEnrolHours):
+		return h.enrolButton(ctx, r, data, statuses)
 	case step == stepResidentConfirm && r.CallbackData == "resident:no":
 		return h.Cancel(ctx, r)
 	case step == stepResidentConfirm && r.CallbackData == "resident:ok":
@@ -289,6 +293,8 @@ func (h *Handlers) residentNext(ctx context.Context, r *Request, data map[string
 		}, 1)
 		_, err := h.reply(ctx, r, r.Loc.T("residents.ask_basis", "Name", name, "Room", room), kb)
 		return err
+	case residentActClass:
+		return h.enrolGroups(ctx, r, data, p)
 	}
 	return h.residentConfirm(ctx, r, data, "")
 }
@@ -366,6 +372,9 @@ func (h *Handlers) residentConfirm(ctx context.Context, r *Request, data map[str
 
 // residentSave applies the confirmed change, audited in the store.
 func (h *Handlers) residentSave(ctx context.Context, r *Request, data map[string]string, statuses []string) error {
+	if data["act"] == residentActClass {
+		return h.enrolSave(ctx, r, data, statuses)
+	}
 	p, err := h.conversationResident(ctx, r, data, statuses)
 	if err != nil {
 		return err

@@ -42,12 +42,6 @@ func NewState(rdb redis.UniversalClient, prefix string, ttl time.Duration) *Stat
 	return &State{rdb: rdb, prefix: prefix, ttl: ttl}
 }
 
-// Redis exposes the client for the rate limiter.
-func (s *State) Redis() redis.UniversalClient { return s.rdb }
-
-// Prefix is the key prefix of this deployment.
-func (s *State) Prefix() string { return s.prefix }
-
 func (s *State) convKey(centreID, chatID, userID int64) string {
 	return s.prefix + ":conv:" + strconv.FormatInt(centreID, 10) + ":" +
 		strconv.FormatInt(chatID, 10) + ":" + strconv.FormatInt(userID, 10)

@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/aurore/cairbot/bot"
@@ -20,23 +18,8 @@ import (
 // nothing: every bad line is reported and the command fails. The Monday
 // job makes the rota from what is imported; staff can make this week's at
 // once with /rota.
-func importChores(ctx context.Context, cfg bot.Config, st *store.Store, file string, args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("import chores", flag.ContinueOnError)
-	fs.SetOutput(out)
-	centre := fs.String("centre", cfg.Centre, "centre slug")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	f, err := os.Open(file)
-	if err != nil {
-		return fmt.Errorf("import chores: %w", err)
-	}
-	defer f.Close()
-	c, err := st.EnsureCentre(ctx, *centre, cfg.CentreName)
-	if err != nil {
-		return err
-	}
-	res, err := handlers.ImportChoresCSV(ctx, st, c.ID, f, time.Now())
+func importChores(ctx context.Context, _ bot.Config, st *store.Store, centreID int64, file string, r io.Reader, out io.Writer) error {
+	res, err := handlers.ImportChoresCSV(ctx, st, centreID, r, time.Now())
 	var ie *store.ChoreImportError
 	if errors.As(err, &ie) {
 		for _, l := range ie.Lines {
@@ -47,11 +30,7 @@ func importChores(ctx context.Context, cfg bot.Config, st *store.Store, file str
 	if err != nil {
 		return fmt.Errorf("import chores %s: %w", file, err)
 	}
-	if !res.Changed() {
-		fmt.Fprintf(out, "%s: nothing to change, everything is already imported.\n", file)
-	} else {
-		fmt.Fprintf(out, "%s: imported.\n", file)
-	}
+	reportImported(out, file, res.Changed())
 	fmt.Fprintf(out, "  areas:    %d created, %d updated, %d unchanged\n", res.AreasCreated, res.AreasChanged, res.AreasUnchanged)
 	fmt.Fprintf(out, "  members:  %d added, %d updated, %d unchanged\n", res.MembersAdded, res.MembersChanged, res.MembersUnchanged)
 	return nil

@@ -2,37 +2,65 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/aurore/cairbot/bot"
 	"github.com/aurore/cairbot/store"
 )
 
-// importCommand runs `cairbot import KIND FILE [flags]`: one case per kind
-// of file, each validated all-or-nothing in one transaction, each with a
-// report naming every bad line.
+// importFile is one kind of import: it reads the open file into the
+// centre's data, all or nothing, and writes its report to out.
+type importFile func(ctx context.Context, cfg bot.Config, st *store.Store, centreID int64, file string, r io.Reader, out io.Writer) error
+
+// importCommand runs `cairbot import KIND FILE [--centre SLUG]`: one case
+// per kind of file, each validated all-or-nothing in one transaction, each
+// with a report naming every bad line.
 func importCommand(ctx context.Context, cfg bot.Config, args []string, out io.Writer) error {
 	if len(args) < 2 {
 		return fmt.Errorf("import: which kind and which file? e.g. cairbot import residents residents.csv\n\n%s", usage)
 	}
 	kind, file, rest := args[0], args[1], args[2:]
+	kinds := map[string]importFile{
+		"residents": importResidents,
+		"classes":   importClasses,
+		"chores":    importChores,
+	}
+	run, ok := kinds[kind]
+	if !ok {
+		return fmt.Errorf("import: unknown kind %q (residents, classes, chores)", kind)
+	}
+	fs := flag.NewFlagSet("import "+kind, flag.ContinueOnError)
+	fs.SetOutput(out)
+	centre := fs.String("centre", cfg.Centre, "centre slug")
+	if err := fs.Parse(rest); err != nil {
+		return err
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return fmt.Errorf("import %s: %w", kind, err)
+	}
+	defer f.Close()
 	pool, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
 	st := store.New(pool)
-	switch kind {
-	// import: residents
-	case "residents":
-		return importResidents(ctx, cfg, st, file, rest, out)
-	// import: classes
-	case "classes":
-		return importClasses(ctx, cfg, st, file, rest, out)
-	// import: chores
-	case "chores":
-		return importChores(ctx, cfg, st, file, rest, out)
+	c, err := st.EnsureCentre(ctx, *centre, cfg.CentreName)
+	if err != nil {
+		return err
 	}
-	return fmt.Errorf("import: unknown kind %q (residents, classes, chores)", kind)
+	return run(ctx, cfg, st, c.ID, file, f, out)
+}
+
+// reportImported says whether anything changed.
+func reportImported(out io.Writer, file string, changed bool) {
+	if !changed {
+		fmt.Fprintf(out, "%s: nothing to change, everything is already imported.\n", file)
+		return
+	}
+	fmt.Fprintf(out, "%s: imported.\n", file)
 }

@@ -65,3 +65,27 @@ func TestRunWithoutTokenSaysWhatToSet(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestImportChoresExample runs the example chores file through the CLI
+// twice: the second import changes nothing.
+func TestImportChoresExample(t *testing.T) {
+	t.Setenv("DATABASE_URL", storetest.NewDB(t))
+	t.Setenv("TELEGRAM_TOKEN", "")
+	ctx := context.Background()
+	for _, kind := range []string{"residents", "chores"} {
+		var out bytes.Buffer
+		if err := run(ctx, []string{"import", kind, "../../docs/examples/" + kind + ".csv"}, &out, discard); err != nil {
+			t.Fatalf("import %s: %v\n%s", kind, err, out.String())
+		}
+	}
+	var out bytes.Buffer
+	if err := run(ctx, []string{"import", "chores", "../../docs/examples/chores.csv"}, &out, discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "nothing to change") {
+		t.Fatalf("second import:\n%s", out.String())
+	}
+	if err := run(ctx, []string{"import", "rooms", "x.csv"}, io.Discard, discard); err == nil || !strings.Contains(err.Error(), "unknown kind") {
+		t.Fatalf("unknown kind: %v", err)
+	}
+}

@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/aurore/cairbot/bot"
@@ -16,22 +14,7 @@ import (
 // importResidents runs `cairbot import residents FILE [--centre SLUG]`:
 // the report goes to out; a file with bad lines writes nothing and exits
 // with an error.
-func importResidents(ctx context.Context, cfg bot.Config, st *store.Store, file string, args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("import residents", flag.ContinueOnError)
-	fs.SetOutput(out)
-	centre := fs.String("centre", cfg.Centre, "centre slug")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	f, err := os.Open(file)
-	if err != nil {
-		return fmt.Errorf("import residents: %w", err)
-	}
-	defer f.Close()
-	c, err := st.EnsureCentre(ctx, *centre, cfg.CentreName)
-	if err != nil {
-		return err
-	}
+func importResidents(ctx context.Context, cfg bot.Config, st *store.Store, centreID int64, _ string, r io.Reader, out io.Writer) error {
 	username := botUsername(ctx, cfg)
 	link := func(code string) string {
 		if username == "" {
@@ -39,7 +22,7 @@ func importResidents(ctx context.Context, cfg bot.Config, st *store.Store, file 
 		}
 		return handlers.DeepLink(username, code)
 	}
-	report, err := handlers.ImportResidentsCSV(ctx, st, c.ID, f, time.Now().Add(cfg.InviteTTL).In(cfg.Location), link)
+	report, err := handlers.ImportResidentsCSV(ctx, st, centreID, r, time.Now().Add(cfg.InviteTTL).In(cfg.Location), link)
 	fmt.Fprint(out, report)
 	return err
 }
