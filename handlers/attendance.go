@@ -430,15 +430,9 @@ type AbsenceAlertWorker struct {
 // Work renders the alert in the coordinator's language and sends it once.
 func (w *AbsenceAlertWorker) Work(ctx context.Context, job *river.Job[AbsenceAlertArgs]) error {
 	a := job.Args
-	coord, err := w.h.Lookup.PersonByID(ctx, a.CentreID, a.CoordinatorID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
+	coord, ok, err := w.h.recipient(ctx, a.CentreID, a.CoordinatorID)
+	if !ok {
 		return err
-	}
-	if coord.TelegramID == nil || coord.Status == store.StatusLeft {
-		return nil
 	}
 	res, err := w.h.Lookup.PersonByID(ctx, a.CentreID, a.ResidentID)
 	if errors.Is(err, store.ErrNotFound) {

@@ -266,15 +266,9 @@ func StatementText(loc *locales.Localizer, month time.Time, st store.MonthlyStat
 // blocked the bot is skipped: he sees it all with /balance or at the desk.
 func (h *Handlers) sendMoneyMessage(ctx context.Context, centreID, personID int64, kind, ref string,
 	render func(ctx context.Context, loc *locales.Localizer) (string, error)) error {
-	p, err := h.Lookup.PersonByID(ctx, centreID, personID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
+	p, ok, err := h.recipient(ctx, centreID, personID)
+	if !ok {
 		return err
-	}
-	if p.TelegramID == nil || p.Status == store.StatusLeft {
-		return nil
 	}
 	loc := h.Catalog.Localizer(p.Language)
 	_, err = h.Money.SendMoneyMessageOnce(ctx, kind, p.ID, ref, func(ctx context.Context) error {

@@ -287,15 +287,9 @@ type ClassNoticeWorker struct {
 // Work renders the notice in the resident's language and sends it once.
 func (w *ClassNoticeWorker) Work(ctx context.Context, job *river.Job[ClassNoticeArgs]) error {
 	a := job.Args
-	p, err := w.h.Lookup.PersonByID(ctx, a.CentreID, a.PersonID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
+	p, ok, err := w.h.recipient(ctx, a.CentreID, a.PersonID)
+	if !ok {
 		return err
-	}
-	if p.TelegramID == nil || p.Status == store.StatusLeft {
-		return nil
 	}
 	loc := w.h.Catalog.Localizer(p.Language)
 	was, start, end := time.Unix(a.Was, 0), time.Unix(a.Start, 0), time.Unix(a.End, 0)

@@ -341,15 +341,9 @@ type EnrolNoticeWorker struct {
 // never signed up is skipped.
 func (w *EnrolNoticeWorker) Work(ctx context.Context, job *river.Job[EnrolNoticeArgs]) error {
 	a := job.Args
-	p, err := w.h.Lookup.PersonByID(ctx, a.CentreID, a.PersonID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
+	p, ok, err := w.h.recipient(ctx, a.CentreID, a.PersonID)
+	if !ok {
 		return err
-	}
-	if p.TelegramID == nil || p.Status == store.StatusLeft {
-		return nil
 	}
 	loc := w.h.Catalog.Localizer(p.Language)
 	hours := loc.F.Number(int64(a.Hours))

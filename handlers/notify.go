@@ -44,15 +44,9 @@ type NotifyWorker struct {
 // River with backoff.
 func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) error {
 	a := job.Args
-	p, err := w.h.Lookup.PersonByID(ctx, a.CentreID, a.PersonID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
+	p, ok, err := w.h.recipient(ctx, a.CentreID, a.PersonID)
+	if !ok {
 		return err
-	}
-	if p.TelegramID == nil || p.Status == store.StatusLeft {
-		return nil
 	}
 	loc := w.h.Catalog.Localizer(p.Language)
 	kv := make([]any, 0, 2*len(a.Vars))
@@ -67,4 +61,22 @@ func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 		return fmt.Errorf("handlers: notify: %w", err)
 	}
 	return nil
+}
+
+// recipient finds the person a job writes to. ok is false, with a nil
+// error, when he cannot be written to — gone from the centre's records,
+// never signed up, or left — since retrying would not reach him either;
+// a failure to look him up is returned for River to retry.
+func (h *Handlers) recipient(ctx context.Context, centreID, personID int64) (store.Person, bool, error) {
+	p, err := h.Lookup.PersonByID(ctx, centreID, personID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Person{}, false, nil
+	}
+	if err != nil {
+		return store.Person{}, false, err
+	}
+	if p.TelegramID == nil || p.Status == store.StatusLeft {
+		return store.Person{}, false, nil
+	}
+	return p, true, nil
 }
