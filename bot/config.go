@@ -36,6 +36,9 @@ type Config struct {
 	GlobalRate      int           // SEND_RATE_GLOBAL: messages per second, all chats
 	ChatRate        int           // SEND_RATE_CHAT_BURST: short burst allowed per chat (1/s on average)
 	MigrateOnStart  bool          // MIGRATE_ON_START
+	// RetainAfterLeaving is how long a resident's personal data is kept
+	// after he left (once his balance is settled): RETENTION_AFTER_LEAVING.
+	RetainAfterLeaving time.Duration
 	// classes and attendance
 	ClassReminderBefore time.Duration // CLASS_REMINDER_BEFORE: reminder this long before each class
 	ClassAbsenceAlert   int           // CLASS_ABSENCE_ALERT: unexcused absences in a row that alert the coordinators
@@ -62,6 +65,9 @@ func Defaults() Config {
 		GlobalRate:      25,
 		ChatRate:        3,
 		MigrateOnStart:  true,
+		// Six months, the length of a stay: time enough for a late
+		// payment, a certificate of residence or a question from OFII.
+		RetainAfterLeaving: 180 * 24 * time.Hour,
 		// classes and attendance
 		ClassReminderBefore: time.Hour,
 		ClassAbsenceAlert:   2,
@@ -123,6 +129,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	str("CENTRE_NAME", &c.CentreName)
 	dur("INVITE_TTL", &c.InviteTTL)
 	dur("CONVERSATION_TTL", &c.ConversationTTL)
+	dur("RETENTION_AFTER_LEAVING", &c.RetainAfterLeaving)
 	num("WORKERS", &c.Workers, 1, 1024)
 	num("SEND_RATE_GLOBAL", &c.GlobalRate, 1, 29)
 	num("SEND_RATE_CHAT_BURST", &c.ChatRate, 1, 5)

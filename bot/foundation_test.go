@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aurore/cairbot/bot/telegramtest"
+	"github.com/aurore/cairbot/handlers"
 	"github.com/aurore/cairbot/store"
 )
 
@@ -574,5 +575,29 @@ func TestGlossaryWordsAreExplainedInTheResidentsLanguage(t *testing.T) {
 	h.tg.SendText(u, "caffe latte")
 	if got := h.waitText(u, n+1).Text; got != h.loc("en").T("error.not_understood") {
 		t.Errorf("non-term → %q", got)
+	}
+}
+
+// TestPersonalDataErasedAfterDeparture: the nightly job erases a resident
+// who left more than the retention period ago with his balance settled;
+// his Telegram account is unlinked, so he is a stranger to the bot again.
+func TestPersonalDataErasedAfterDeparture(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	u := telegramtest.User{ID: 19001, LanguageCode: "en"}
+	p, n := h.signUp(u, store.RoleResident, "Ahmad K.", "en")
+	if _, err := h.pool.Exec(context.Background(), `UPDATE people SET status = 'left', left_on = $2 WHERE id = $1`,
+		p.ID, h.clock.Now().AddDate(0, -7, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.app.Jobs().Insert(context.Background(), handlers.PrivacyPurgeArgs{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	h.tg.WaitFor(t, 15*time.Second, "erasure", func() bool {
+		return h.count(`SELECT count(*) FROM people WHERE id = $1 AND erased_at IS NOT NULL AND telegram_id IS NULL AND display_name <> 'Ahmad K.'`, p.ID) == 1
+	})
+	h.tg.SendText(u, "/mydata")
+	if got := h.waitText(u, n+1).Text; got != h.loc("en").T("start.unknown") {
+		t.Fatalf("erased resident → %q", got)
 	}
 }

@@ -131,6 +131,11 @@ type Handlers struct {
 	Clock func() time.Time
 	Loc   *time.Location
 
+	// Erase removes personal data after departure, RetainAfterLeaving
+	// after the person left (and once his balance is settled).
+	Erase              Eraser
+	RetainAfterLeaving time.Duration
+
 	// Feature stores (small interfaces declared in each feature's file).
 	Week WeekStore
 	// chores

@@ -23,6 +23,7 @@ type Jobs interface {
 // RegisterWorkers adds every feature's job workers. One line per feature.
 func (h *Handlers) RegisterWorkers(w *river.Workers) {
 	river.AddWorker(w, &NotifyWorker{h: h})
+	river.AddWorker(w, &PrivacyPurgeWorker{h: h})
 	// chores
 	river.AddWorker(w, &ChoresWeeklyWorker{h: h})
 	river.AddWorker(w, &ChoreReminderWorker{h: h})
@@ -50,6 +51,8 @@ func (h *Handlers) RegisterWorkers(w *river.Workers) {
 // so two bot processes never both run them). One line per feature.
 func (h *Handlers) PeriodicJobs() []*river.PeriodicJob {
 	var jobs []*river.PeriodicJob
+	// privacy: nightly erasure of people who left long enough ago.
+	jobs = append(jobs, h.privacyPurgeJob())
 	// chores: Monday 08:00 Paris, the week's rota and each resident's turns.
 	jobs = append(jobs, h.choresWeeklyJob())
 	// balance and payments: the 1st of each month at 09:00 Paris, the

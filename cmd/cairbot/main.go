@@ -28,6 +28,7 @@ usage:
   cairbot people add --name NAME --role ROLE [--room ROOM] [--lang TAG]
                                 create a person and print his one-time invite code and link
   cairbot people invite --id ID print a new invite code for someone not yet signed up
+  cairbot people erase --id ID  erase the personal data of someone who left (balance settled)
   cairbot import residents FILE.csv [--centre SLUG]
                                 create or update residents (all or nothing, see docs/examples/residents.csv)
   cairbot import classes FILE.csv [--centre SLUG]

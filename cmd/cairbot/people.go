@@ -18,7 +18,7 @@ import (
 
 func peopleCommand(ctx context.Context, cfg bot.Config, st *store.Store, args []string, out io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("people: add or invite?\n\n%s", usage)
+		return fmt.Errorf("people: add, invite or erase?\n\n%s", usage)
 	}
 	sub, args := args[0], args[1:]
 	fs := flag.NewFlagSet("people "+sub, flag.ContinueOnError)
@@ -54,6 +54,14 @@ func peopleCommand(ctx context.Context, cfg bot.Config, st *store.Store, args []
 		if code, err = st.ReissueInvite(ctx, c.ID, *id, nil, expires); err != nil {
 			return err
 		}
+	case "erase":
+		// A resident's request to erase his data, or a departure staff do
+		// not want to wait the retention period for.
+		if err := st.ErasePerson(ctx, c.ID, *id, nil, time.Now()); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "personal data of #%d erased\n", *id)
+		return nil
 	default:
 		return fmt.Errorf("people: unknown subcommand %q", sub)
 	}
