@@ -601,3 +601,29 @@ func TestPersonalDataErasedAfterDeparture(t *testing.T) {
 		t.Fatalf("erased resident → %q", got)
 	}
 }
+
+// TestStopFinishesTheUpdateInHand: SIGTERM while a reply is being retried
+// (Telegram answering 502) waits for the update to be finished — the reply
+// arrives once, and the restarted bot does not handle it again.
+func TestStopFinishesTheUpdateInHand(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	u := telegramtest.User{ID: 19101, LanguageCode: "en"}
+	_, n := h.signUp(u, store.RoleResident, "Sami A.", "en")
+	h.tg.FailNext("sendMessage", u.ID, 502, 0, 2)
+	h.tg.SendText(u, "/mydata")
+	h.tg.WaitFor(t, 10*time.Second, "the first failed send", func() bool {
+		for _, c := range h.tg.CallsTo("sendMessage") {
+			if c.Params["chat_id"] == "19101" && c.Status == 502 {
+				return true
+			}
+		}
+		return false
+	})
+	h.stop() // as SIGTERM: returns once the update in hand is finished
+	if got := len(h.tg.Messages(u.ID)); got != n+1 {
+		t.Fatalf("after stop the chat has %d messages, want %d (the reply delivered before exit)", got, n+1)
+	}
+	h.start()
+	h.quiet(u, n+1)
+}
