@@ -43,7 +43,7 @@ func importCommand(ctx context.Context, cfg bot.Config, args []string, out io.Wr
 		return fmt.Errorf("import %s: %w", kind, err)
 	}
 	defer f.Close()
-	pool, err := store.Open(ctx, cfg.DatabaseURL)
+	pool, err := openDB(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -115,7 +115,7 @@ func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger) er
 		pool.Close()
 		return nil
 	case "people":
-		pool, err := store.Open(ctx, cfg.DatabaseURL)
+		pool, err := openDB(ctx, cfg)
 		if err != nil {
 			return err
 		}
@@ -123,6 +123,24 @@ func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger) er
 		return peopleCommand(ctx, cfg, store.New(pool), args, out)
 	}
 	return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
+}
+
+// openDB connects for the administration commands, migrating first (as
+// the bot does at start, MIGRATE_ON_START) so that `cairbot people add` or
+// an import works on a new database before the bot ever ran.
+func openDB(ctx context.Context, cfg bot.Config) (*pgxpool.Pool, error) {
+	pool, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("%w (is PostgreSQL running? DATABASE_URL)", err)
+	}
+	if cfg.MigrateOnStart {
+		quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		if err := store.Migrate(ctx, pool, quiet); err != nil {
+			pool.Close()
+			return nil, err
+		}
+	}
+	return pool, nil
 }
 
 func connect(ctx context.Context, cfg bot.Config, log *slog.Logger, migrate bool) (*pgxpool.Pool, *redis.Client, error) {

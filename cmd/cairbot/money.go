@@ -22,7 +22,7 @@ import (
 // moneyStore opens the database and an insert-only job client: the
 // running bot (or `cairbot worker`) works the jobs inserted here.
 func moneyStore(ctx context.Context, cfg bot.Config) (*pgxpool.Pool, *handlers.Handlers, error) {
-	pool, err := store.Open(ctx, cfg.DatabaseURL)
+	pool, err := openDB(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
