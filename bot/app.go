@@ -148,7 +148,8 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 		Erase:              a.store,
 		RetainAfterLeaving: cfg.RetainAfterLeaving,
 		// chores
-		Chores: a.store,
+		Chores:    a.store,
+		RotaSetup: a.store,
 		// balance and payments
 		Money:     a.store,
 		Residents: a.store,

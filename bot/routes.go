@@ -53,6 +53,9 @@ func routes(h *handlers.Handlers) []Route {
 		{Command: "rota", Menu: "menu.rota", Role: store.RoleStaff, Describe: "chores.describe_rota", Handler: h.Rota},
 		{Callback: "chr", Role: store.RoleStaff, Handler: h.RotaButton},
 		{Callback: "cha", Role: store.RoleStaff, Handler: h.ChoreSwapDecision},
+		{Command: "areas", Role: store.RoleStaff, Describe: "commands.areas", Handler: h.Areas},
+		{Callback: "ars", Role: store.RoleStaff, Handler: h.AreasButton},
+		{Step: "areas", Role: store.RoleStaff, Handler: h.AreasStep},
 
 		// balance and payments
 		{Command: "balance", Menu: "menu.balance", Role: store.RoleResident, Describe: "commands.balance", Handler: h.Balance},

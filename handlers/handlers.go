@@ -139,7 +139,8 @@ type Handlers struct {
 	// Feature stores (small interfaces declared in each feature's file).
 	Week WeekStore
 	// chores
-	Chores Chores
+	Chores    Chores
+	RotaSetup RotaSetup
 	// balance and payments
 	Money     Money
 	Residents Residents

@@ -130,6 +130,8 @@ var residentActs = []struct {
 	{residentActAmount, []string{store.StatusActive, store.StatusAway}, "residents.act_amount"},
 	// class groups (staff): handlers/enrol.go
 	{residentActClass, []string{store.StatusActive, store.StatusAway}, "enrol.act"},
+	// cleaning rota (staff): handlers/rota_setup.go
+	{residentActRota, []string{store.StatusActive, store.StatusAway}, "rotasetup.act"},
 }
 
 func residentActStatuses(act string) ([]string, bool) {
@@ -254,6 +256,8 @@ func (h *Handlers) ResidentButton(ctx context.Context, r *Request) error {
 		return h.residentBasis(ctx, r, data, strings.TrimPrefix(r.CallbackData, "resident:b:"))
 	case data["act"] == residentActClass && (step == stepEnrolGroup || step == stepEnrolHours):
 		return h.enrolButton(ctx, r, data, statuses)
+	case data["act"] == residentActRota && step == stepRotaMember:
+		return h.rotaMemberButton(ctx, r, data, statuses)
 	case step == stepResidentConfirm && r.CallbackData == "resident:no":
 		return h.Cancel(ctx, r)
 	case step == stepResidentConfirm && r.CallbackData == "resident:ok":
@@ -295,6 +299,8 @@ func (h *Handlers) residentNext(ctx context.Context, r *Request, data map[string
 		return err
 	case residentActClass:
 		return h.enrolGroups(ctx, r, data, p)
+	case residentActRota:
+		return h.rotaMemberShow(ctx, r, data, p)
 	}
 	return h.residentConfirm(ctx, r, data, "")
 }
@@ -374,6 +380,9 @@ func (h *Handlers) residentConfirm(ctx context.Context, r *Request, data map[str
 func (h *Handlers) residentSave(ctx context.Context, r *Request, data map[string]string, statuses []string) error {
 	if data["act"] == residentActClass {
 		return h.enrolSave(ctx, r, data, statuses)
+	}
+	if data["act"] == residentActRota {
+		return h.rotaMemberSave(ctx, r, data, statuses)
 	}
 	p, err := h.conversationResident(ctx, r, data, statuses)
 	if err != nil {

@@ -1,0 +1,412 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+
+	"github.com/aurore/cairbot/locales"
+	"github.com/aurore/cairbot/store"
+)
+
+// Rota set-up by staff on Telegram (what `cairbot import chores` also
+// does): the 🧹 action of the 🏠 Residents menu puts the chosen resident on
+// the cleaning rota or takes him off, and /areas lists the centre's areas,
+// stops or restarts one, and adds a new one. Translated labels of an area
+// stay a CSV feature.
+//
+// Callback data (checked against the staff member's centre and the open
+// conversation; anything else is a stale button):
+//
+//	resident:rm:<resident>:1|0    put on | take off the rota (residents conversation)
+//	ars:a:<area>                  show an area
+//	ars:t:<area>:0|1              stop using | use again
+//	ars:n                         new area: ask its name
+//	ars:d:<1..7>                  new area: toggle a weekday
+//	ars:dok                       new area: days chosen
+//	ars:ok | ars:no               new area: save | cancel
+
+// RotaSetup is what the rota set-up needs from storage.
+type RotaSetup interface {
+	OnChoreRota(ctx context.Context, centreID, personID int64) (bool, error)
+	SetChoreMember(ctx context.Context, centreID, actorID, personID int64, on bool, now time.Time) error
+	ChoreAreas(ctx context.Context, centreID int64) ([]store.ChoreArea, error)
+	ChoreArea(ctx context.Context, centreID, areaID int64) (store.ChoreArea, error)
+	SetChoreAreaActive(ctx context.Context, centreID, actorID, areaID int64, active bool) (store.ChoreArea, error)
+	CreateChoreArea(ctx context.Context, centreID, actorID int64, a store.ChoreArea) (store.ChoreArea, error)
+}
+
+const (
+	residentActRota = "rota"
+	stepRotaMember  = "resident.rota"
+
+	stepAreaName    = "areas.name"
+	stepAreaDays    = "areas.days"
+	stepAreaStart   = "areas.start"
+	stepAreaEnd     = "areas.end"
+	stepAreaConfirm = "areas.confirm"
+)
+
+// ---- The 🧹 action of /residents ----
+
+// rotaMemberShow says whether the chosen resident is on the rota, with the
+// button to change it.
+func (h *Handlers) rotaMemberShow(ctx context.Context, r *Request, data map[string]string, p store.Person) error {
+	on, err := h.RotaSetup.OnChoreRota(ctx, r.Person.CentreID, p.ID)
+	if err != nil {
+		return err
+	}
+	pid := strconv.FormatInt(p.ID, 36)
+	text, button := "rotasetup.member_off", models.InlineKeyboardButton{
+		Text: r.Loc.T("rotasetup.button_put_on"), CallbackData: cb("resident", "rm", pid, "1")}
+	data["on"] = "0"
+	if on {
+		text, button = "rotasetup.member_on", models.InlineKeyboardButton{
+			Text: r.Loc.T("rotasetup.button_take_off"), CallbackData: cb("resident", "rm", pid, "0")}
+		data["on"] = "1"
+	}
+	if err := h.setStep(ctx, r, stepRotaMember, data); err != nil {
+		return err
+	}
+	kb := inlineRows([]models.InlineKeyboardButton{button,
+		{Text: r.Loc.T("button.cancel"), CallbackData: cb("resident", "no")}}, 1)
+	_, err = h.reply(ctx, r, r.Loc.T(text, "Name", p.DisplayName, "Room", residentRoom(p)), kb)
+	return err
+}
+
+// rotaMemberButton takes "resident:rm:<resident>:1|0" and asks to confirm.
+func (h *Handlers) rotaMemberButton(ctx context.Context, r *Request, data map[string]string, statuses []string) error {
+	if r.CallbackData == "resident:no" {
+		return h.Cancel(ctx, r)
+	}
+	parts := strings.Split(r.CallbackData, ":")
+	pid, err := strconv.ParseInt(data["pid"], 10, 64)
+	if err != nil || len(parts) != 4 || parts[1] != "rm" || parts[2] != strconv.FormatInt(pid, 36) ||
+		(parts[3] != "0" && parts[3] != "1") || parts[3] == data["on"] {
+		return ErrStaleButton
+	}
+	p, err := h.conversationResident(ctx, r, data, statuses)
+	if err != nil {
+		return err
+	}
+	data["do"] = parts[3]
+	if err := h.setStep(ctx, r, stepResidentConfirm, data); err != nil {
+		return err
+	}
+	text := "rotasetup.confirm_off"
+	if parts[3] == "1" {
+		text = "rotasetup.confirm_on"
+	}
+	_, err = h.reply(ctx, r, r.Loc.T(text, "Name", p.DisplayName, "Room", residentRoom(p)), confirmButtons(r.Loc, "resident"))
+	return err
+}
+
+// rotaMemberSave applies the confirmed change, audited in the store.
+func (h *Handlers) rotaMemberSave(ctx context.Context, r *Request, data map[string]string, statuses []string) error {
+	p, err := h.conversationResident(ctx, r, data, statuses)
+	if err != nil {
+		return err
+	}
+	if data["do"] != "0" && data["do"] != "1" {
+		return ErrStaleButton
+	}
+	on := data["do"] == "1"
+	err = h.RotaSetup.SetChoreMember(ctx, r.Person.CentreID, r.Person.ID, p.ID, on, r.Now)
+	suffix := "off"
+	if on {
+		suffix = "on"
+	}
+	switch {
+	case errors.Is(err, store.ErrChoreUnchanged):
+		if err := h.endConversation(ctx, r); err != nil {
+			return err
+		}
+		return Fail("rotasetup.already_"+suffix, "Name", p.DisplayName)
+	case errors.Is(err, store.ErrNotFound):
+		return ErrStaleButton
+	case err != nil:
+		return err
+	}
+	if err := h.endConversation(ctx, r); err != nil {
+		return err
+	}
+	return h.replyMenu(ctx, r, r.Loc.T("rotasetup.saved_"+suffix, "Name", p.DisplayName, "Room", residentRoom(p)))
+}
+
+// ---- /areas ----
+
+// areaName is an area's name in a language: its label there, else its name.
+func areaName(a store.ChoreArea, lang string) string {
+	if l := a.Labels[lang]; l != "" {
+		return l
+	}
+	return a.Name
+}
+
+// areaRefMonday is a Monday used to name weekdays and write times of day.
+var areaRefMonday = time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+
+// areaDays writes weekdays (1 = Monday) as a list in the reader's language.
+func (h *Handlers) areaDays(loc *locales.Localizer, days []int) string {
+	names := make([]string, len(days))
+	for i, d := range days {
+		names[i] = loc.F.Weekday(store.ChoreAt(areaRefMonday.AddDate(0, 0, d-1), 12*60, h.Loc))
+	}
+	sep := ", "
+	if loc.Tag == "ar" || loc.Tag == "fa-AF" || loc.Tag == "ps" || loc.Tag == "ur" {
+		sep = "، "
+	}
+	return strings.Join(names, sep)
+}
+
+// areaClock writes minutes after midnight as a time of day.
+func (h *Handlers) areaClock(loc *locales.Localizer, minutes int) string {
+	return loc.F.Time(store.ChoreAt(areaRefMonday, minutes, h.Loc))
+}
+
+func (h *Handlers) areaVars(loc *locales.Localizer, a store.ChoreArea) []any {
+	return []any{"Name", areaName(a, loc.Tag), "Days", h.areaDays(loc, a.Days),
+		"Start", h.areaClock(loc, a.Start), "End", h.areaClock(loc, a.End)}
+}
+
+func (h *Handlers) areaLine(loc *locales.Localizer, a store.ChoreArea) string {
+	if a.Active {
+		return loc.T("rotasetup.area_line_on", h.areaVars(loc, a)...)
+	}
+	return loc.T("rotasetup.area_line_off", h.areaVars(loc, a)...)
+}
+
+// Areas lists the centre's areas with one button per area and ➕.
+func (h *Handlers) Areas(ctx context.Context, r *Request) error {
+	areas, err := h.RotaSetup.ChoreAreas(ctx, r.Person.CentreID)
+	if err != nil {
+		return err
+	}
+	lines := []string{r.Loc.T("rotasetup.areas_title")}
+	var buttons []models.InlineKeyboardButton
+	for _, a := range areas {
+		lines = append(lines, h.areaLine(r.Loc, a))
+		if len(buttons) < 90 {
+			buttons = append(buttons, models.InlineKeyboardButton{Text: "🧹 " + areaName(a, r.Loc.Tag),
+				CallbackData: cb("ars", "a", strconv.FormatInt(a.ID, 36))})
+		}
+	}
+	if len(areas) == 0 {
+		lines = append(lines, r.Loc.T("rotasetup.areas_none"))
+	} else {
+		lines = append(lines, "", r.Loc.T("rotasetup.areas_hint"))
+	}
+	kb := inlineRows(buttons, 2)
+	kb.InlineKeyboard = append(kb.InlineKeyboard, []models.InlineKeyboardButton{
+		{Text: r.Loc.T("rotasetup.button_new"), CallbackData: cb("ars", "n")}})
+	_, err = h.reply(ctx, r, strings.Join(lines, "\n"), kb)
+	return err
+}
+
+// AreasButton takes the buttons of /areas and of a new area.
+func (h *Handlers) AreasButton(ctx context.Context, r *Request) error {
+	parts := strings.Split(r.CallbackData, ":")
+	step := r.step()
+	switch {
+	case len(parts) == 3 && parts[1] == "a":
+		a, err := h.ownArea(ctx, r, parts[2])
+		if err != nil {
+			return err
+		}
+		button := models.InlineKeyboardButton{Text: r.Loc.T("rotasetup.button_stop"), CallbackData: cb("ars", "t", parts[2], "0")}
+		if !a.Active {
+			button = models.InlineKeyboardButton{Text: r.Loc.T("rotasetup.button_use"), CallbackData: cb("ars", "t", parts[2], "1")}
+		}
+		_, err = h.reply(ctx, r, h.areaLine(r.Loc, a), inlineRows([]models.InlineKeyboardButton{button}, 1))
+		return err
+	case len(parts) == 4 && parts[1] == "t" && (parts[3] == "0" || parts[3] == "1"):
+		a, err := h.ownArea(ctx, r, parts[2])
+		if err != nil {
+			return err
+		}
+		on := parts[3] == "1"
+		a, err = h.RotaSetup.SetChoreAreaActive(ctx, r.Person.CentreID, r.Person.ID, a.ID, on)
+		if errors.Is(err, store.ErrChoreUnchanged) || errors.Is(err, store.ErrNotFound) {
+			return ErrStaleButton
+		}
+		if err != nil {
+			return err
+		}
+		msg := "rotasetup.area_stopped"
+		if on {
+			msg = "rotasetup.area_used"
+		}
+		_, err = h.reply(ctx, r, r.Loc.T(msg, "Name", areaName(a, r.Loc.Tag)), nil)
+		return err
+	case r.CallbackData == "ars:n":
+		if err := h.setStep(ctx, r, stepAreaName, map[string]string{}); err != nil {
+			return err
+		}
+		_, err := h.reply(ctx, r, r.Loc.T("rotasetup.ask_name"), nil)
+		return err
+	case step == stepAreaDays && len(parts) == 3 && parts[1] == "d":
+		d, err := strconv.Atoi(parts[2])
+		if err != nil || d < 1 || d > 7 || strconv.Itoa(d) != parts[2] {
+			return ErrStaleButton
+		}
+		data := copyData(r.Conv)
+		days := areaDayList(data["days"])
+		if i := slices.Index(days, d); i >= 0 {
+			days = slices.Delete(days, i, i+1)
+		} else {
+			days = append(days, d)
+			slices.Sort(days)
+		}
+		data["days"] = areaDayString(days)
+		if err := h.setStep(ctx, r, stepAreaDays, data); err != nil {
+			return err
+		}
+		return h.choreEdit(ctx, r, r.Loc.T("rotasetup.ask_days", "Name", data["name"]), h.areaDayButtons(r.Loc, days))
+	case step == stepAreaDays && r.CallbackData == "ars:dok":
+		data := copyData(r.Conv)
+		if len(areaDayList(data["days"])) == 0 {
+			return Fail("rotasetup.no_days")
+		}
+		if err := h.setStep(ctx, r, stepAreaStart, data); err != nil {
+			return err
+		}
+		_, err := h.reply(ctx, r, r.Loc.T("rotasetup.ask_start", "Example", h.areaClock(r.Loc, 18*60)), nil)
+		return err
+	case step == stepAreaConfirm && r.CallbackData == "ars:no":
+		return h.Cancel(ctx, r)
+	case step == stepAreaConfirm && r.CallbackData == "ars:ok":
+		a, err := areaDraft(copyData(r.Conv))
+		if err != nil {
+			return err
+		}
+		a, err = h.RotaSetup.CreateChoreArea(ctx, r.Person.CentreID, r.Person.ID, a)
+		if err != nil {
+			return err
+		}
+		if err := h.endConversation(ctx, r); err != nil {
+			return err
+		}
+		return h.replyMenu(ctx, r, r.Loc.T("rotasetup.area_created", "Name", a.Name))
+	}
+	return ErrStaleButton
+}
+
+// ownArea loads an area of the staff member's centre named by a button.
+func (h *Handlers) ownArea(ctx context.Context, r *Request, arg string) (store.ChoreArea, error) {
+	id, err := strconv.ParseInt(arg, 36, 64)
+	if err != nil || id <= 0 || strconv.FormatInt(id, 36) != arg {
+		return store.ChoreArea{}, ErrStaleButton
+	}
+	a, err := h.RotaSetup.ChoreArea(ctx, r.Person.CentreID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.ChoreArea{}, ErrStaleButton
+	}
+	return a, err
+}
+
+// AreasStep takes what staff types for a new area: its name, then the
+// start and end of its time window.
+func (h *Handlers) AreasStep(ctx context.Context, r *Request) error {
+	data := copyData(r.Conv)
+	switch r.step() {
+	case stepAreaName:
+		name, ok := CleanName(r.Text)
+		if !ok {
+			return Fail("invite.bad_name")
+		}
+		data["name"], data["days"] = name, ""
+		if err := h.setStep(ctx, r, stepAreaDays, data); err != nil {
+			return err
+		}
+		_, err := h.reply(ctx, r, r.Loc.T("rotasetup.ask_days", "Name", name), h.areaDayButtons(r.Loc, nil))
+		return err
+	case stepAreaStart:
+		hh, mm, ok := parseClock(r.Text)
+		if !ok {
+			return Fail("timetable.bad_time")
+		}
+		data["start"] = strconv.Itoa(hh*60 + mm)
+		if err := h.setStep(ctx, r, stepAreaEnd, data); err != nil {
+			return err
+		}
+		_, err := h.reply(ctx, r, r.Loc.T("rotasetup.ask_end", "Example", h.areaClock(r.Loc, 20*60)), nil)
+		return err
+	case stepAreaEnd:
+		hh, mm, ok := parseClock(r.Text)
+		if !ok {
+			return Fail("timetable.bad_time")
+		}
+		start, err := strconv.Atoi(data["start"])
+		if err != nil {
+			return h.Cancel(ctx, r)
+		}
+		if end := hh*60 + mm; end <= start {
+			return Fail("announce.bad_time_order", "From", h.areaClock(r.Loc, start))
+		}
+		data["end"] = strconv.Itoa(hh*60 + mm)
+		a, err := areaDraft(data)
+		if err != nil {
+			return h.Cancel(ctx, r)
+		}
+		if err := h.setStep(ctx, r, stepAreaConfirm, data); err != nil {
+			return err
+		}
+		_, err = h.reply(ctx, r, r.Loc.T("rotasetup.confirm_area", h.areaVars(r.Loc, a)...), confirmButtons(r.Loc, "ars"))
+		return err
+	}
+	return Fail("error.not_understood")
+}
+
+// areaDraft reads the new area kept in the conversation, checked again.
+func areaDraft(data map[string]string) (store.ChoreArea, error) {
+	start, err1 := strconv.Atoi(data["start"])
+	end, err2 := strconv.Atoi(data["end"])
+	days := areaDayList(data["days"])
+	name, ok := CleanName(data["name"])
+	if err1 != nil || err2 != nil || !ok || len(days) == 0 || start < 0 || end <= start || end > 24*60-1 {
+		return store.ChoreArea{}, ErrStaleButton
+	}
+	return store.ChoreArea{Name: name, Days: days, Start: start, End: end, Active: true}, nil
+}
+
+// areaDayButtons are the seven weekdays, ☑️ when chosen, then ✅.
+func (h *Handlers) areaDayButtons(loc *locales.Localizer, days []int) *models.InlineKeyboardMarkup {
+	buttons := make([]models.InlineKeyboardButton, 7)
+	for d := 1; d <= 7; d++ {
+		mark := "⬜ "
+		if slices.Contains(days, d) {
+			mark = "☑️ "
+		}
+		buttons[d-1] = models.InlineKeyboardButton{
+			Text:         mark + loc.F.Weekday(store.ChoreAt(areaRefMonday.AddDate(0, 0, d-1), 12*60, h.Loc)),
+			CallbackData: cb("ars", "d", strconv.Itoa(d))}
+	}
+	kb := inlineRows(buttons, 2)
+	kb.InlineKeyboard = append(kb.InlineKeyboard, []models.InlineKeyboardButton{
+		{Text: loc.T("rotasetup.button_days_done"), CallbackData: cb("ars", "dok")}})
+	return kb
+}
+
+func areaDayList(s string) []int {
+	var days []int
+	for _, f := range strings.Split(s, ",") {
+		if d, err := strconv.Atoi(f); err == nil && d >= 1 && d <= 7 && !slices.Contains(days, d) {
+			days = append(days, d)
+		}
+	}
+	slices.Sort(days)
+	return days
+}
+
+func areaDayString(days []int) string {
+	s := make([]string, len(days))
+	for i, d := range days {
+		s[i] = strconv.Itoa(d)
+	}
+	return strings.Join(s, ",")
+}
