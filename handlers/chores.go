@@ -320,15 +320,10 @@ func (h *Handlers) choreEdit(ctx context.Context, r *Request, text string, kb *m
 // ChoreSwapAnswer takes the asked resident's Yes or No ("chx:y|n:<swap>").
 // Only he can answer, once, while the turn is still the asker's.
 func (h *Handlers) ChoreSwapAnswer(ctx context.Context, r *Request) error {
-	args := choreArgs(r.CallbackData)
-	if len(args) != 2 || (args[0] != "y" && args[0] != "n") {
-		return ErrStaleButton
-	}
-	id, err := choreID(args[1])
+	accept, id, err := choreYesNo(r.CallbackData)
 	if err != nil {
 		return err
 	}
-	accept := args[0] == "y"
 	if _, err := h.Chores.AnswerChoreSwap(ctx, r.Person.CentreID, id, r.Person.ID, accept, r.Now, h.choreJobs()); err != nil {
 		return choreStale(err)
 	}
@@ -343,15 +338,10 @@ func (h *Handlers) ChoreSwapAnswer(ctx context.Context, r *Request) error {
 // ChoreSwapDecision takes a staff member's approval or refusal of an
 // accepted swap ("cha:y|n:<swap>"); the first decision counts.
 func (h *Handlers) ChoreSwapDecision(ctx context.Context, r *Request) error {
-	args := choreArgs(r.CallbackData)
-	if len(args) != 2 || (args[0] != "y" && args[0] != "n") {
-		return ErrStaleButton
-	}
-	id, err := choreID(args[1])
+	approve, id, err := choreYesNo(r.CallbackData)
 	if err != nil {
 		return err
 	}
-	approve := args[0] == "y"
 	if _, err := h.Chores.DecideChoreSwap(ctx, r.Person.CentreID, id, r.Person.ID, approve, r.Now, h.choreJobs()); err != nil {
 		return choreStale(err)
 	}
@@ -361,6 +351,16 @@ func (h *Handlers) ChoreSwapDecision(ctx context.Context, r *Request) error {
 	}
 	_, err = h.reply(ctx, r, r.Loc.T(msg), nil)
 	return err
+}
+
+// choreYesNo reads a yes/no button about a swap ("<prefix>:y|n:<swap>").
+func choreYesNo(data string) (yes bool, id int64, err error) {
+	args := choreArgs(data)
+	if len(args) != 2 || (args[0] != "y" && args[0] != "n") {
+		return false, 0, ErrStaleButton
+	}
+	id, err = choreID(args[1])
+	return args[0] == "y", id, err
 }
 
 // ---- Staff: /rota ----
