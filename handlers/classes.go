@@ -29,6 +29,7 @@ type Classes interface {
 	ClassRoster(ctx context.Context, centreID, groupID int64) ([]store.ClassRosterEntry, error)
 	ChangeClassOccurrence(ctx context.Context, ch store.ClassChange, loc *time.Location, tell func(tx pgx.Tx, n store.ClassChangeNotice) error) (store.ClassChangeNotice, error)
 	SendClassNoticeOnce(ctx context.Context, notice string, personID int64, send func(ctx context.Context) error) (bool, error)
+	InSessionGroup(ctx context.Context, centreID, sessionID, personID int64) (bool, error)
 }
 
 // DefaultClassReminderBefore is how long before a class its reminder goes
@@ -262,11 +263,14 @@ func (h *Handlers) sendClassNotice(ctx context.Context, notice string, personID,
 // ClassNoticeArgs tells one resident that a class was cancelled, moved or
 // restored. Times are Unix seconds, rendered in his language when sent.
 type ClassNoticeArgs struct {
-	CentreID int64  `json:"centre_id"`
-	PersonID int64  `json:"person_id"`
-	Notice   string `json:"notice"` // the change's key: each resident is told once
-	Change   string `json:"change"` // store.ClassCancelled, ClassMoved or ClassRestored
-	Group    string `json:"group"`
+	CentreID int64 `json:"centre_id"`
+	PersonID int64 `json:"person_id"`
+	// SessionID is the class's weekly session: the notice is dropped if he
+	// left its group before it went out.
+	SessionID int64  `json:"session_id,omitempty"`
+	Notice    string `json:"notice"` // the change's key: each resident is told once
+	Change    string `json:"change"` // store.ClassCancelled, ClassMoved or ClassRestored
+	Group     string `json:"group"`
 	// Was is when the class was to start before the change; Start, End and
 	// Room are the class after it.
 	Was   int64  `json:"was"`
@@ -290,6 +294,12 @@ func (w *ClassNoticeWorker) Work(ctx context.Context, job *river.Job[ClassNotice
 	p, ok, err := w.h.recipient(ctx, a.CentreID, a.PersonID)
 	if !ok {
 		return err
+	}
+	if a.SessionID != 0 {
+		in, err := w.h.ClassStore.InSessionGroup(ctx, a.CentreID, a.SessionID, a.PersonID)
+		if err != nil || !in {
+			return err
+		}
 	}
 	loc := w.h.Catalog.Localizer(p.Language)
 	was, start, end := time.Unix(a.Was, 0), time.Unix(a.Start, 0), time.Unix(a.End, 0)
@@ -632,7 +642,7 @@ func (h *Handlers) timetableApply(ctx context.Context, r *Request, data map[stri
 			if p.TelegramID == nil {
 				continue
 			}
-			args := ClassNoticeArgs{CentreID: ch.CentreID, PersonID: p.PersonID, Notice: n.Key, Change: n.Kind,
+			args := ClassNoticeArgs{CentreID: ch.CentreID, PersonID: p.PersonID, SessionID: after.Session.ID, Notice: n.Key, Change: n.Kind,
 				Group: after.Session.GroupName, Was: n.Before.Start.Unix(), Start: after.Start.Unix(),
 				End: after.End.Unix(), Room: after.Room}
 			if _, err := h.Jobs.InsertTx(ctx, tx, args, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}); err != nil {
