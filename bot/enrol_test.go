@@ -27,21 +27,10 @@ func enrGroupID(h *harness, centreID int64, ext string) int64 {
 func id36(n int64) string { return strconv.FormatInt(n, 36) }
 
 // enrOpen goes from /residents to the class-group screen of the resident
-// found by query; next is the number of the staff chat's next message, and
-// the screen is message next+3.
+// found by query; the screen is the staff chat's message next+3.
 func enrOpen(h *harness, u telegramtest.User, next int, query string) telegramtest.SentMessage {
 	h.t.Helper()
-	h.tg.SendText(u, "/residents")
-	menu := h.waitText(u, next)
-	h.tg.PressButton(u, menu.ID, "resident:a:class")
-	h.waitText(u, next+1)
-	h.tg.SendText(u, query)
-	pick := h.waitText(u, next+2)
-	if len(pick.InlineKeyboard) != 1 {
-		h.t.Fatalf("pick %q = %+v", query, pick.InlineKeyboard)
-	}
-	h.tg.PressButton(u, pick.ID, pick.InlineKeyboard[0][0].CallbackData)
-	return h.waitText(u, next+3)
+	return h.residentAction(u, next, "class", query)
 }
 
 // enrLabels lists a message's button labels, one row per line.

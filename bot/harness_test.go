@@ -270,3 +270,22 @@ func (h *harness) runJobsDue(kind string, until time.Time) int {
 	}
 	return int(tag.RowsAffected())
 }
+
+// residentAction goes, as staff u, from /residents to the screen of one
+// action ("class", "rota"…) for the single resident found by query; next
+// is the number of the staff chat's next message, and the screen is
+// message next+3.
+func (h *harness) residentAction(u telegramtest.User, next int, action, query string) telegramtest.SentMessage {
+	h.t.Helper()
+	h.tg.SendText(u, "/residents")
+	menu := h.waitText(u, next)
+	h.tg.PressButton(u, menu.ID, "resident:a:"+action)
+	h.waitText(u, next+1)
+	h.tg.SendText(u, query)
+	pick := h.waitText(u, next+2)
+	if len(pick.InlineKeyboard) != 1 {
+		h.t.Fatalf("pick %q = %+v", query, pick.InlineKeyboard)
+	}
+	h.tg.PressButton(u, pick.ID, pick.InlineKeyboard[0][0].CallbackData)
+	return h.waitText(u, next+3)
+}

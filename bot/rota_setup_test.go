@@ -18,17 +18,7 @@ import (
 // by query; the screen is the staff chat's message next+3.
 func rsRotaScreen(h *harness, u telegramtest.User, next int, query string) telegramtest.SentMessage {
 	h.t.Helper()
-	h.tg.SendText(u, "/residents")
-	menu := h.waitText(u, next)
-	h.tg.PressButton(u, menu.ID, "resident:a:rota")
-	h.waitText(u, next+1)
-	h.tg.SendText(u, query)
-	pick := h.waitText(u, next+2)
-	if len(pick.InlineKeyboard) != 1 {
-		h.t.Fatalf("pick %q = %+v", query, pick.InlineKeyboard)
-	}
-	h.tg.PressButton(u, pick.ID, pick.InlineKeyboard[0][0].CallbackData)
-	return h.waitText(u, next+3)
+	return h.residentAction(u, next, "rota", query)
 }
 
 func rsAreaID(h *harness, name string) int64 {

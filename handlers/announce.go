@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -266,16 +265,17 @@ func (h *Handlers) AnnounceStep(ctx context.Context, r *Request) error {
 			}
 			return h.paramAnswered(ctx, r, data, p, day.Format("2006-01-02"))
 		case paramTime, paramFrom, paramTo:
-			hh, mm, ok := parseClock(typed)
+			minutes, ok := locales.ParseClock(typed)
 			if !ok {
 				return Fail("announce.bad_time")
 			}
+			hh, mm := minutes/60, minutes%60
 			clock := pad2(hh) + ":" + pad2(mm)
 			day, _ := time.ParseInLocation("2006-01-02", data["p."+paramDate], r.Loc.F.Location())
 			at := time.Date(day.Year(), day.Month(), day.Day(), hh, mm, 0, 0, day.Location())
 			if p == paramTo && clock <= data["p."+paramFrom] {
-				fh, fm, _ := parseClock(data["p."+paramFrom])
-				from := time.Date(day.Year(), day.Month(), day.Day(), fh, fm, 0, 0, day.Location())
+				fm, _ := locales.ParseClock(data["p."+paramFrom])
+				from := time.Date(day.Year(), day.Month(), day.Day(), fm/60, fm%60, 0, 0, day.Location())
 				return Fail("announce.bad_time_order", "From", r.Loc.F.Time(from))
 			}
 			// A cut may have begun already; what is announced must still
@@ -644,47 +644,19 @@ func (h *Handlers) News(ctx context.Context, r *Request) error {
 	return h.replyMenu(ctx, r, b.String())
 }
 
-// Parsing what staff type. Digits in any script the bot writes and bidi
-// marks are accepted.
-
-var (
-	dayMonthRe = regexp.MustCompile(`^(\d{1,2})\s*[/.\-\s]\s*(\d{1,2})(?:\s*[/.\-\s]\s*(\d{4}|\d{2}))?$`)
-	isoDayRe   = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})$`)
-	clockRe    = regexp.MustCompile(`^(\d{1,2})(?:\s*[:hH.٫]\s*(\d{2})?)?$`)
-)
-
 // parseDay reads a day typed day first ("3/12", "03.12.2026", "3-12-26")
 // or ISO ("2026-12-03"). Without a year it is the next such day from today.
 // It returns the message id of the problem, "" when the day is good.
 func parseDay(s string, now time.Time, loc *time.Location) (time.Time, string) {
-	s = strings.TrimSpace(locales.ASCIIDigits(locales.StripBidi(s)))
-	var d, m, y int
 	today := now.In(loc)
-	if g := isoDayRe.FindStringSubmatch(s); g != nil {
-		y, _ = strconv.Atoi(g[1])
-		m, _ = strconv.Atoi(g[2])
-		d, _ = strconv.Atoi(g[3])
-	} else if g := dayMonthRe.FindStringSubmatch(s); g != nil {
-		d, _ = strconv.Atoi(g[1])
-		m, _ = strconv.Atoi(g[2])
-		switch len(g[3]) {
-		case 0:
-			y = today.Year()
-		case 2:
-			y, _ = strconv.Atoi(g[3])
-			y += 2000
-		default:
-			y, _ = strconv.Atoi(g[3])
-		}
-		if g[3] == "" && time.Date(y, time.Month(m), d, 0, 0, 0, 0, loc).Before(startOfDay(today)) {
-			y++
-		}
-	} else {
+	day, yearTyped, ok := locales.ParseDate(s, loc, today.Year())
+	if !ok {
 		return time.Time{}, "announce.bad_date"
 	}
-	day := time.Date(y, time.Month(m), d, 0, 0, 0, 0, loc)
-	if m < 1 || m > 12 || d < 1 || day.Day() != d || day.Month() != time.Month(m) {
-		return time.Time{}, "announce.bad_date"
+	if !yearTyped && day.Before(startOfDay(today)) {
+		if day, _, ok = locales.ParseDate(s, loc, today.Year()+1); !ok { // 29/2 of a leap year
+			return time.Time{}, "announce.bad_date"
+		}
 	}
 	if msg := checkDay(day, now, loc); msg != "" {
 		return time.Time{}, msg
@@ -707,23 +679,6 @@ func checkDay(day, now time.Time, loc *time.Location) string {
 
 func startOfDay(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location())
-}
-
-// parseClock reads a time of day: "14:30", "14h30", "14h", "9.30", "9".
-func parseClock(s string) (hh, mm int, ok bool) {
-	s = strings.TrimSpace(locales.ASCIIDigits(locales.StripBidi(s)))
-	g := clockRe.FindStringSubmatch(s)
-	if g == nil {
-		return 0, 0, false
-	}
-	hh, _ = strconv.Atoi(g[1])
-	if g[2] != "" {
-		mm, _ = strconv.Atoi(g[2])
-	}
-	if hh > 23 || mm > 59 {
-		return 0, 0, false
-	}
-	return hh, mm, true
 }
 
 func pad2(n int) string {

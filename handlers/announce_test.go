@@ -57,33 +57,6 @@ func TestParseDay(t *testing.T) {
 	}
 }
 
-func TestParseClock(t *testing.T) {
-	tests := []struct {
-		in     string
-		hh, mm int
-		ok     bool
-	}{
-		{"14:30", 14, 30, true},
-		{"14h30", 14, 30, true},
-		{"14H", 14, 0, true},
-		{"9", 9, 0, true},
-		{"9.05", 9, 5, true},
-		{"۱۴:۳۰", 14, 30, true},
-		{"٩٫٣٠", 9, 30, true},
-		{"24:00", 0, 0, false},
-		{"12:60", 0, 0, false},
-		{"12:5", 0, 0, false},
-		{"noon", 0, 0, false},
-		{"", 0, 0, false},
-	}
-	for _, tt := range tests {
-		hh, mm, ok := parseClock(tt.in)
-		if ok != tt.ok || (ok && (hh != tt.hh || mm != tt.mm)) {
-			t.Errorf("parseClock(%q) = %d:%d %v, want %d:%d %v", tt.in, hh, mm, ok, tt.hh, tt.mm, tt.ok)
-		}
-	}
-}
-
 // Every template renders in every language with the reader's own date and
 // time formats, and no parameter can carry anything but a day, a time or a
 // place.

@@ -488,7 +488,7 @@ func (h *Handlers) TimetableStep(ctx context.Context, r *Request) error {
 		if err != nil {
 			return err
 		}
-		minutes, ok := store.ParseClassTime(text)
+		minutes, ok := locales.ParseClock(text)
 		if !ok {
 			return Fail("timetable.bad_time")
 		}

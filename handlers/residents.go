@@ -437,7 +437,7 @@ const (
 func (h *Handlers) residentDay(r *Request, act, text string) (string, error) {
 	loc := h.moneyLoc()
 	example := r.Loc.F.DateShort(r.Now)
-	d, ok := ParseTypedDay(text, loc)
+	d, _, ok := locales.ParseDate(text, loc, r.Now.In(loc).Year())
 	if !ok {
 		return "", Fail("residents.bad_date", "Example", example)
 	}
@@ -450,36 +450,6 @@ func (h *Handlers) residentDay(r *Request, act, text string) (string, error) {
 		return "", Fail("residents.bad_date", "Example", example)
 	}
 	return d.Format(time.DateOnly), nil
-}
-
-var (
-	residentDayDMY = regexp.MustCompile(`^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$`)
-	residentDayYMD = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})$`)
-)
-
-// ParseTypedDay reads a date typed day first ("27/11/2026", "27.11.2026",
-// "27-11-2026", with any digits cairbot writes) or as ISO "2026-11-27".
-// Impossible dates (31/02) are refused, not rolled over.
-func ParseTypedDay(s string, loc *time.Location) (time.Time, bool) {
-	s = strings.TrimSpace(locales.ASCIIDigits(locales.StripBidi(s)))
-	var y, m, d int
-	if g := residentDayYMD.FindStringSubmatch(s); g != nil {
-		y, m, d = residentAtoi(g[1]), residentAtoi(g[2]), residentAtoi(g[3])
-	} else if g := residentDayDMY.FindStringSubmatch(s); g != nil {
-		d, m, y = residentAtoi(g[1]), residentAtoi(g[2]), residentAtoi(g[3])
-	} else {
-		return time.Time{}, false
-	}
-	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, loc)
-	if t.Year() != y || int(t.Month()) != m || t.Day() != d {
-		return time.Time{}, false
-	}
-	return t, true
-}
-
-func residentAtoi(s string) int {
-	n, _ := strconv.Atoi(s)
-	return n
 }
 
 // ImportLineError is one bad line of an import, with why.
@@ -656,8 +626,10 @@ func residentRow(line int, field func(string) string) (store.ResidentRow, []stri
 		row.Role = r
 	}
 	if s := field("arrived_on"); s != "" {
-		d, ok := ParseTypedDay(s, time.UTC)
-		if !ok {
+		// A file is read later than it is written: its dates carry
+		// their year.
+		d, yearTyped, ok := locales.ParseDate(s, time.UTC, 0)
+		if !ok || !yearTyped {
 			problems = append(problems, fmt.Sprintf("arrived_on %q: a date such as 2026-11-15 or 15/11/2026", s))
 		} else {
 			row.ArrivedOn = &d

@@ -326,18 +326,18 @@ func (h *Handlers) AreasStep(ctx context.Context, r *Request) error {
 		_, err := h.reply(ctx, r, r.Loc.T("rotasetup.ask_days", "Name", name), h.areaDayButtons(r.Loc, nil))
 		return err
 	case stepAreaStart:
-		hh, mm, ok := parseClock(r.Text)
+		start, ok := locales.ParseClock(r.Text)
 		if !ok {
 			return Fail("timetable.bad_time")
 		}
-		data["start"] = strconv.Itoa(hh*60 + mm)
+		data["start"] = strconv.Itoa(start)
 		if err := h.setStep(ctx, r, stepAreaEnd, data); err != nil {
 			return err
 		}
 		_, err := h.reply(ctx, r, r.Loc.T("rotasetup.ask_end", "Example", h.areaClock(r.Loc, 20*60)), nil)
 		return err
 	case stepAreaEnd:
-		hh, mm, ok := parseClock(r.Text)
+		end, ok := locales.ParseClock(r.Text)
 		if !ok {
 			return Fail("timetable.bad_time")
 		}
@@ -345,10 +345,10 @@ func (h *Handlers) AreasStep(ctx context.Context, r *Request) error {
 		if err != nil {
 			return h.Cancel(ctx, r)
 		}
-		if end := hh*60 + mm; end <= start {
+		if end <= start {
 			return Fail("announce.bad_time_order", "From", h.areaClock(r.Loc, start))
 		}
-		data["end"] = strconv.Itoa(hh*60 + mm)
+		data["end"] = strconv.Itoa(end)
 		a, err := areaDraft(data)
 		if err != nil {
 			return h.Cancel(ctx, r)

@@ -16,6 +16,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/aurore/cairbot/locales"
 )
 
 // `cairbot import classes FILE.csv`: groups, weekly sessions and enrolments
@@ -118,36 +120,6 @@ var classWeekdayNames = func() map[string]time.Weekday {
 	}
 	return m
 }()
-
-// ParseClassTime reads a time of day as people write it — "9:30", "09:30",
-// "9h30", "14h", "14.30", "1430" — and returns minutes after midnight.
-func ParseClassTime(s string) (int, bool) {
-	s = strings.ToLower(strings.TrimSpace(s))
-	var hh, mm string
-	switch {
-	case strings.ContainsAny(s, ":h."):
-		i := strings.IndexAny(s, ":h.")
-		hh, mm = s[:i], s[i+1:]
-		if mm == "" && s[i] == 'h' {
-			mm = "00"
-		}
-	case len(s) == 3 || len(s) == 4:
-		hh, mm = s[:len(s)-2], s[len(s)-2:]
-	case len(s) == 1 || len(s) == 2:
-		hh, mm = s, "00"
-	default:
-		return 0, false
-	}
-	if len(hh) < 1 || len(hh) > 2 || len(mm) != 2 {
-		return 0, false
-	}
-	h, err1 := strconv.Atoi(hh)
-	m, err2 := strconv.Atoi(mm)
-	if err1 != nil || err2 != nil || h < 0 || h > 23 || m < 0 || m > 59 || strings.ContainsAny(hh+mm, "+-") {
-		return 0, false
-	}
-	return h*60 + m, true
-}
 
 // FormatClassTime writes minutes after midnight as "09:30".
 func FormatClassTime(minutes int) string {
@@ -286,8 +258,8 @@ func parseClassRow(get func(string) string) (ClassImportRow, []string) {
 		}
 		row.Weekday = wd
 		var okS, okE bool
-		row.Start, okS = ParseClassTime(get("start"))
-		row.End, okE = ParseClassTime(get("end"))
+		row.Start, okS = locales.ParseClock(get("start"))
+		row.End, okE = locales.ParseClock(get("end"))
 		if !okS {
 			bad("start %q is not a time like 09:30", get("start"))
 		}

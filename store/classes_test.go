@@ -163,21 +163,6 @@ enrolment,,G-ALPHA,,,,,,,,R-03,100
 	}
 }
 
-func TestParseClassTime(t *testing.T) {
-	good := map[string]int{"9:30": 570, "09:30": 570, "9h30": 570, "14h": 840, "14.30": 870, "1430": 870, "930": 570,
-		"14": 840, "0:00": 0, "23:59": 1439, " 10:00 ": 600, "10H15": 615}
-	for in, want := range good {
-		if got, ok := store.ParseClassTime(in); !ok || got != want {
-			t.Errorf("ParseClassTime(%q) = %d, %v; want %d", in, got, ok, want)
-		}
-	}
-	for _, in := range []string{"", "24:00", "12:60", "-1:30", "+9:30", "9:3", "h30", "abc", "12345", "1:2:3", "9 30"} {
-		if got, ok := store.ParseClassTime(in); ok {
-			t.Errorf("ParseClassTime(%q) = %d, want refused", in, got)
-		}
-	}
-}
-
 // A weekly class is at the same Paris wall-clock time before and after the
 // clock changes of 29 March and 25 October 2026, so its UTC time moves.
 func TestClassOccurrencesKeepWallClockAcrossDST(t *testing.T) {
