@@ -7,7 +7,9 @@ package bot
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -285,7 +287,16 @@ func shutdown(srv *http.Server) {
 // setCommandMenus gives Telegram the command menu of each language (for
 // people not signed up and residents, by their app's language) and each
 // signed-up person's menu of his role in his chosen language.
+//
+// Telegram keeps these menus, so they are sent again only when the route
+// table or a translation changed them: a fingerprint of every menu is kept
+// in Redis. Otherwise each restart would send a call per resident.
 func (a *App) setCommandMenus(ctx context.Context) {
+	fingerprint := a.menusFingerprint()
+	if done, err := a.state.Marker(ctx, "command-menus"); err == nil && done == fingerprint {
+		return
+	}
+	failed := false
 	for _, l := range locales.Languages {
 		base, _, _ := strings.Cut(l.Tag, "-")
 		err := a.sender.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{
@@ -294,6 +305,7 @@ func (a *App) setCommandMenus(ctx context.Context) {
 			LanguageCode: base,
 		})
 		if err != nil {
+			failed = true
 			a.log.Warn("set command menu", "lang", l.Tag, "err", err)
 		}
 	}
@@ -301,6 +313,7 @@ func (a *App) setCommandMenus(ctx context.Context) {
 		Commands: a.router.Commands(store.RoleResident, a.catalog.Localizer(a.cfg.DefaultLanguage)),
 		Scope:    &models.BotCommandScopeAllPrivateChats{},
 	}); err != nil {
+		failed = true
 		a.log.Warn("set default command menu", "err", err)
 	}
 	people, err := a.store.LinkedPeople(ctx)
@@ -309,10 +322,30 @@ func (a *App) setCommandMenus(ctx context.Context) {
 		return
 	}
 	for _, p := range people {
-		if err := a.handlers.SetChatCommands(ctx, p); err != nil {
+		if err := a.handlers.SetChatCommands(ctx, p); err != nil && !errors.Is(err, ErrUnreachable) {
+			failed = true
 			a.log.Warn("set chat command menu", "person", p.ID, "err", err)
 		}
 	}
+	if !failed {
+		if err := a.state.SetMarker(ctx, "command-menus", fingerprint); err != nil {
+			a.log.Warn("remember command menus", "err", err)
+		}
+	}
+}
+
+// menusFingerprint sums up every role's menu in every language.
+func (a *App) menusFingerprint() string {
+	h := sha256.New()
+	for _, l := range locales.Languages {
+		loc := a.catalog.Localizer(l.Tag)
+		for _, role := range []store.Role{store.RoleResident, store.RoleStaff, store.RoleCoordinator, store.RoleAdmin} {
+			b, _ := json.Marshal(a.router.Commands(role, loc))
+			h.Write(b)
+		}
+	}
+	h.Write([]byte(a.cfg.DefaultLanguage))
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // Jobs is the durable job queue client, for inserting jobs from tools.

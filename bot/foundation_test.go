@@ -627,3 +627,25 @@ func TestStopFinishesTheUpdateInHand(t *testing.T) {
 	h.start()
 	h.quiet(u, n+1)
 }
+
+// TestCommandMenusAreNotResentWhenUnchanged: a restart with the same route
+// table and translations sends no setMyCommands at all.
+func TestCommandMenusAreNotResentWhenUnchanged(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	u := telegramtest.User{ID: 19301, LanguageCode: "en"}
+	h.signUp(u, store.RoleResident, "Sami A.", "en")
+	h.tg.WaitFor(t, 10*time.Second, "menus remembered", func() bool {
+		v, _ := h.rdb.Get(context.Background(), h.cfg.RedisPrefix+":marker:command-menus").Result()
+		return v != ""
+	})
+	before := len(h.tg.CallsTo("setMyCommands"))
+	if before < 13 {
+		t.Fatalf("first start sent %d menus, want the 12 languages and the default", before)
+	}
+	h.restart()
+	time.Sleep(500 * time.Millisecond)
+	if after := len(h.tg.CallsTo("setMyCommands")); after != before {
+		t.Fatalf("restart sent %d more setMyCommands", after-before)
+	}
+}

@@ -190,3 +190,23 @@ func (s *State) Counter(ctx context.Context, key string) (int64, error) {
 	}
 	return n, nil
 }
+
+// Marker reads a small named value of this deployment ("" when unset).
+func (s *State) Marker(ctx context.Context, name string) (string, error) {
+	v, err := s.rdb.Get(ctx, s.prefix+":marker:"+name).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: marker: %w", err)
+	}
+	return v, nil
+}
+
+// SetMarker stores a small named value of this deployment, without expiry.
+func (s *State) SetMarker(ctx context.Context, name, value string) error {
+	if err := s.rdb.Set(ctx, s.prefix+":marker:"+name, value, 0).Err(); err != nil {
+		return fmt.Errorf("store: set marker: %w", err)
+	}
+	return nil
+}
