@@ -135,6 +135,8 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 	}
 	a.handlers = &handlers.Handlers{
 		Send:               a.sender,
+		Bulk:               a.sender,
+		Outbox:             a.store,
 		People:             a.store,
 		Lookup:             a.store,
 		Conv:               a.state,
@@ -174,6 +176,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 		return nil, err
 	}
 	a.handlers.Jobs = a.jobs
+	a.store.UseOutboxScheduler(outboxScheduler{a.jobs})
 	a.router = NewRouter(routes(a.handlers), catalog, a.handlers.NotUnderstood, a.handlers.TextFromStranger)
 	a.handlers.Menus = a.router
 	a.pipeline = chain(a.route, a.recoverMW, a.logMW, a.identifyMW, a.errorsMW)

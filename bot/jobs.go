@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/aurore/cairbot/handlers"
+	"github.com/aurore/cairbot/store"
 )
 
 // newJobClient builds the River client: durable jobs in PostgreSQL,
@@ -32,4 +34,22 @@ func newJobClient(pool *pgxpool.Pool, h *handlers.Handlers, log *slog.Logger) (*
 		return nil, fmt.Errorf("bot: job queue: %w", err)
 	}
 	return c, nil
+}
+
+// outboxScheduler queues one River job per outbox row, in the transaction
+// that writes the row, due when the row may leave.
+type outboxScheduler struct{ jobs *river.Client[pgx.Tx] }
+
+func (o outboxScheduler) ScheduleOutboxTx(ctx context.Context, tx pgx.Tx, rows []store.OutboxJob) error {
+	params := make([]river.InsertManyParams, len(rows))
+	for i, r := range rows {
+		params[i] = river.InsertManyParams{
+			Args:       handlers.OutboxSendArgs{ID: r.ID},
+			InsertOpts: &river.InsertOpts{ScheduledAt: r.NotBefore, Priority: r.Priority},
+		}
+	}
+	if _, err := o.jobs.InsertManyTx(ctx, tx, params); err != nil {
+		return fmt.Errorf("bot: schedule outbox: %w", err)
+	}
+	return nil
 }

@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
+	"net/url"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-redis/redis_rate/v10"
@@ -23,11 +27,33 @@ import (
 // It is the handlers' sentinel, so that handlers and jobs can test for it.
 var ErrUnreachable = handlers.ErrUnreachable
 
-// Sender is the only code that sends to Telegram. Every message goes
-// through one rate limiter shared by all bot processes (Redis, GCRA):
-// about 1 message per second per chat with a short burst, and a global rate
-// under Telegram's 30/s. It waits retry_after on 429, backs off and retries
-// on 5xx and network errors, and marks the person unreachable on 403.
+// ErrTelegramUnavailable means Telegram kept failing (5xx, network, 429)
+// until the retry budget ran out: nothing was delivered, and the caller
+// must keep what it wanted to send (the update stays unconfirmed, the
+// outbox row stays pending) rather than drop it.
+var ErrTelegramUnavailable = handlers.ErrTelegramUnavailable
+
+// ErrMaybeSent means the request reached Telegram but no answer came back
+// (a timeout, a cut connection): the message may have arrived. Whether to
+// send it again is the caller's choice — a duplicate reminder beats a
+// missed interview, an announcement is reported instead.
+var ErrMaybeSent = handlers.ErrMaybeSent
+
+// RetryAfterError is Telegram's 429 on a single try: wait After, then try
+// again.
+type RetryAfterError = handlers.RetryAfterError
+
+// Sender is the only code that sends to Telegram. Pacing is shared by every
+// bot process through Redis (GCRA):
+//   - every chat about ChatPerSecond messages a second, with a short burst;
+//   - what the bot sends on its own (outbox, SendBulk) also under a global
+//     budget below Telegram's 30/s;
+//   - a reply to someone who just wrote takes only his chat's pacing, so it
+//     never queues behind a broadcast.
+//
+// Replies wait retry_after on 429 and back off on 5xx and network errors
+// within a budget, then give up with ErrTelegramUnavailable. A 403 marks the
+// person unreachable.
 type Sender struct {
 	tg          *tgbot.Bot
 	limiter     *redis_rate.Limiter
@@ -41,13 +67,20 @@ type Sender struct {
 	maxAttempts        int
 	maxRetryAfterWaits int
 	baseBackoff        time.Duration
+	// maybeSentRetries counts replies sent again after a timeout (possible
+	// duplicates), for the logs and the reliability figures.
+	maybeSentRetries atomic.Int64
 }
 
 // SenderOptions configures a Sender.
 type SenderOptions struct {
+	// GlobalPerSecond is the budget of bulk sends over all chats.
 	GlobalPerSecond int
-	ChatBurst       int
-	Prefix          string
+	// ChatPerSecond is the pace of one chat (Telegram: about 1/s).
+	ChatPerSecond int
+	// ChatBurst is how many messages a chat may get at once before pacing.
+	ChatBurst int
+	Prefix    string
 	// Unreachable is called when a chat answers 403.
 	Unreachable func(ctx context.Context, chatID int64)
 	BaseBackoff time.Duration
@@ -57,6 +90,9 @@ type SenderOptions struct {
 func NewSender(tg *tgbot.Bot, rdb redis.UniversalClient, log *slog.Logger, o SenderOptions) *Sender {
 	if o.BaseBackoff == 0 {
 		o.BaseBackoff = 500 * time.Millisecond
+	}
+	if o.ChatPerSecond == 0 {
+		o.ChatPerSecond = 1
 	}
 	if o.Unreachable == nil {
 		o.Unreachable = func(context.Context, int64) {}
@@ -69,9 +105,9 @@ func NewSender(tg *tgbot.Bot, rdb redis.UniversalClient, log *slog.Logger, o Sen
 		// window holds more than GlobalPerSecond+1 — under Telegram's 30/s
 		// even right after a quiet spell.
 		global: redis_rate.Limit{Rate: o.GlobalPerSecond, Burst: 1, Period: time.Second},
-		// One per second on average; a burst of a few lets a reply of two or
-		// three messages go out at once, as Telegram allows.
-		perChat:            redis_rate.Limit{Rate: 1, Burst: o.ChatBurst, Period: time.Second},
+		// A burst of a few lets a reply of two or three messages go out at
+		// once, as Telegram allows.
+		perChat:            redis_rate.Limit{Rate: o.ChatPerSecond, Burst: max(o.ChatBurst, 1), Period: time.Second},
 		unreachable:        o.Unreachable,
 		log:                log,
 		maxAttempts:        5,
@@ -79,6 +115,10 @@ func NewSender(tg *tgbot.Bot, rdb redis.UniversalClient, log *slog.Logger, o Sen
 		baseBackoff:        o.BaseBackoff,
 	}
 }
+
+// MaybeSentRetries is how many replies were sent again after Telegram did
+// not answer (each a possible duplicate).
+func (s *Sender) MaybeSentRetries() int64 { return s.maybeSentRetries.Load() }
 
 // SendMessage sends a text message.
 func (s *Sender) SendMessage(ctx context.Context, p *tgbot.SendMessageParams) (*models.Message, error) {
@@ -151,11 +191,51 @@ func chatIDOf(v any) int64 {
 	return 0
 }
 
-func (s *Sender) do(ctx context.Context, method string, chatID int64, limited bool, call func(context.Context) error) error {
+// SendBulk sends one message the bot sends on its own (an outbox row). It
+// waits for the chat's pacing and the global budget, then calls claim —
+// where the caller marks the message 'sending', so that a crash leaves at
+// most the message in hand in doubt, never one still waiting for its turn
+// — and makes one try. The caller decides what comes next from the error:
+// ErrUnreachable (403, the person is marked), *RetryAfterError (429),
+// ErrMaybeSent (no answer: may have arrived), ErrTelegramUnavailable
+// (5xx or network: not delivered), or a permanent refusal (400…).
+func (s *Sender) SendBulk(ctx context.Context, p *tgbot.SendMessageParams, claim func(context.Context) error) (*models.Message, error) {
+	chatID := chatIDOf(p.ChatID)
+	if err := s.take(ctx, s.prefix+":rate:chat:"+strconv.FormatInt(chatID, 10), s.perChat); err != nil {
+		return nil, err
+	}
+	if err := s.take(ctx, s.prefix+":rate:global", s.global); err != nil {
+		return nil, err
+	}
+	if err := claim(ctx); err != nil {
+		return nil, err
+	}
+	m, err := s.tg.SendMessage(ctx, p)
+	if err == nil {
+		return m, nil
+	}
+	switch f, after := classify(err); f {
+	case failRetryAfter:
+		return nil, &RetryAfterError{After: after}
+	case failUnreachable:
+		s.unreachable(ctx, chatID)
+		return nil, fmt.Errorf("bot: sendMessage: %w", ErrUnreachable)
+	case failPermanent:
+		return nil, fmt.Errorf("bot: sendMessage: %w", err)
+	case failMaybeSent:
+		return nil, fmt.Errorf("bot: sendMessage: %w: %w", ErrMaybeSent, err)
+	}
+	return nil, fmt.Errorf("bot: sendMessage: %w: %w", ErrTelegramUnavailable, err)
+}
+
+// do makes a call for a reply (or an administrative call), retrying within
+// a budget. paced calls take the chat's pacing only: a reply never waits
+// for the global budget of bulk sends.
+func (s *Sender) do(ctx context.Context, method string, chatID int64, paced bool, call func(context.Context) error) error {
 	failures, waits := 0, 0
 	for {
-		if limited {
-			if err := s.wait(ctx, chatID); err != nil {
+		if paced && chatID != 0 {
+			if err := s.take(ctx, s.prefix+":rate:chat:"+strconv.FormatInt(chatID, 10), s.perChat); err != nil {
 				return err
 			}
 		}
@@ -166,59 +246,81 @@ func (s *Sender) do(ctx context.Context, method string, chatID int64, limited bo
 		if ctx.Err() != nil {
 			return fmt.Errorf("bot: %s: %w", method, ctx.Err())
 		}
-		var tooMany *tgbot.TooManyRequestsError
-		switch {
-		case errors.As(err, &tooMany):
+		f, after := classify(err)
+		switch f {
+		case failRetryAfter:
 			waits++
 			if waits > s.maxRetryAfterWaits {
-				return fmt.Errorf("bot: %s: still limited after %d waits: %w", method, waits-1, err)
+				return fmt.Errorf("bot: %s: still limited after %d waits: %w: %w", method, waits-1, ErrTelegramUnavailable, err)
 			}
-			wait := time.Duration(max(tooMany.RetryAfter, 1)) * time.Second
-			s.log.WarnContext(ctx, "telegram asks to wait", "method", method, "retry_after", tooMany.RetryAfter)
-			if err := sleep(ctx, wait); err != nil {
+			s.log.WarnContext(ctx, "telegram asks to wait", "method", method, "retry_after", after)
+			if err := sleep(ctx, after); err != nil {
 				return fmt.Errorf("bot: %s: %w", method, err)
 			}
-		case errors.Is(err, tgbot.ErrorForbidden):
+			continue
+		case failUnreachable:
 			if chatID != 0 {
 				s.unreachable(ctx, chatID)
 			}
 			return fmt.Errorf("bot: %s: %w", method, ErrUnreachable)
-		case permanent(err):
+		case failPermanent:
 			return fmt.Errorf("bot: %s: %w", method, err)
-		default:
-			failures++
-			if failures >= s.maxAttempts {
-				return fmt.Errorf("bot: %s: gave up after %d tries: %w", method, failures, err)
-			}
-			// Exponential backoff with jitter, so many senders recovering
-			// from one outage do not hit Telegram in step.
-			d := s.baseBackoff << (failures - 1)
-			d += time.Duration(rand.Int64N(int64(d)/2 + 1))
-			s.log.WarnContext(ctx, "telegram call failed, retrying", "method", method, "attempt", failures, "in", d, "err", err)
-			if err := sleep(ctx, d); err != nil {
-				return fmt.Errorf("bot: %s: %w", method, err)
-			}
+		case failMaybeSent:
+			// The request may have arrived. For an answer to someone who is
+			// waiting for it, twice is better than never: send again, and
+			// count it.
+			s.maybeSentRetries.Add(1)
+			s.log.WarnContext(ctx, "telegram did not answer; trying again, the message may arrive twice", "method", method, "err", err)
+		}
+		failures++
+		if failures >= s.maxAttempts {
+			return fmt.Errorf("bot: %s: gave up after %d tries: %w: %w", method, failures, ErrTelegramUnavailable, err)
+		}
+		// Exponential backoff with jitter, so many senders recovering
+		// from one outage do not hit Telegram in step.
+		d := s.baseBackoff << (failures - 1)
+		d += time.Duration(rand.Int64N(int64(d)/2 + 1))
+		s.log.WarnContext(ctx, "telegram call failed, retrying", "method", method, "attempt", failures, "in", d, "err", err)
+		if err := sleep(ctx, d); err != nil {
+			return fmt.Errorf("bot: %s: %w", method, err)
 		}
 	}
 }
 
-// permanent errors will fail the same way again: retrying only delays the
-// chat's other messages.
-func permanent(err error) bool {
+type failure int
+
+const (
+	failTransient   failure = iota // 5xx, or the request never reached Telegram: not delivered
+	failRetryAfter                 // 429: wait, then try again
+	failUnreachable                // 403: blocked or deleted
+	failPermanent                  // 400, 401, 404, 409, migrated: the same call fails again
+	failMaybeSent                  // no answer after the request left: it may have arrived
+)
+
+// classify sorts a Telegram client error. go-telegram/bot returns 429 as
+// *TooManyRequestsError (no Unwrap: errors.As), 403 as ErrorForbidden, 5xx
+// as a plain error, and transport failures wrapped around *url.Error.
+func classify(err error) (failure, time.Duration) {
+	var tooMany *tgbot.TooManyRequestsError
 	var migrate *tgbot.MigrateError
-	return errors.Is(err, tgbot.ErrorBadRequest) || errors.Is(err, tgbot.ErrorUnauthorized) ||
-		errors.Is(err, tgbot.ErrorNotFound) || errors.Is(err, tgbot.ErrorConflict) || errors.As(err, &migrate)
-}
-
-// wait blocks until both the chat's and the global budget allow one more
-// message.
-func (s *Sender) wait(ctx context.Context, chatID int64) error {
-	if chatID != 0 {
-		if err := s.take(ctx, s.prefix+":rate:chat:"+strconv.FormatInt(chatID, 10), s.perChat); err != nil {
-			return err
-		}
+	var uerr *url.Error
+	var op *net.OpError
+	switch {
+	case errors.As(err, &tooMany):
+		return failRetryAfter, time.Duration(max(tooMany.RetryAfter, 1)) * time.Second
+	case errors.Is(err, tgbot.ErrorForbidden):
+		return failUnreachable, 0
+	case errors.Is(err, tgbot.ErrorBadRequest), errors.Is(err, tgbot.ErrorUnauthorized),
+		errors.Is(err, tgbot.ErrorNotFound), errors.Is(err, tgbot.ErrorConflict), errors.As(err, &migrate):
+		return failPermanent, 0
+	case errors.As(err, &op) && op.Op == "dial":
+		// Never connected: nothing left.
+		return failTransient, 0
+	case errors.As(err, &uerr), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		// Timed out or cut after the request was sent.
+		return failMaybeSent, 0
 	}
-	return s.take(ctx, s.prefix+":rate:global", s.global)
+	return failTransient, 0
 }
 
 func (s *Sender) take(ctx context.Context, key string, limit redis_rate.Limit) error {

@@ -114,7 +114,10 @@ type Menus interface {
 
 // Handlers holds the dependencies of every handler.
 type Handlers struct {
-	Send        Sender
+	Send Sender
+	// Bulk and Outbox send what the bot sends on its own (outbox.go).
+	Bulk        BulkSender
+	Outbox      OutboxStore
 	People      People
 	Lookup      PersonLookup
 	Conv        Conversations

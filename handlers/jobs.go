@@ -22,7 +22,8 @@ type Jobs interface {
 
 // RegisterWorkers adds every feature's job workers. One line per feature.
 func (h *Handlers) RegisterWorkers(w *river.Workers) {
-	river.AddWorker(w, &NotifyWorker{h: h})
+	// Everything the bot sends on its own leaves through the outbox.
+	river.AddWorker(w, &OutboxWorker{h: h, kinds: h.outboxKinds()})
 	river.AddWorker(w, &PrivacyPurgeWorker{h: h})
 	// chores
 	river.AddWorker(w, &ChoresWeeklyWorker{h: h})

@@ -43,14 +43,6 @@ const (
 	DeliveryFailed      DeliveryState = "failed"
 )
 
-// Notes saying why a delivery did not arrive.
-const (
-	NoteInterrupted = "interrupted" // cut by a crash while sending: may or may not have arrived
-	NoteRefused     = "refused"     // Telegram refused it for good (400)
-	NoteGaveUp      = "gave_up"     // Telegram kept failing until the last try
-	NoteNoAccount   = "no_account"  // the person left or has no Telegram account any more
-)
-
 // Errors of announcements and deliveries.
 var (
 	// ErrNoRecipients means the audience has nobody with a Telegram account.

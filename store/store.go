@@ -25,6 +25,8 @@ var (
 // Store is the PostgreSQL side of cairbot.
 type Store struct {
 	pool *pgxpool.Pool
+	// outboxJobs sends the outbox rows the store writes (see outbox.go).
+	outboxJobs OutboxScheduler
 }
 
 // New wraps an open pool.

@@ -1,0 +1,272 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// The outbox holds everything the bot sends on its own, one row per
+// recipient, written in the same transaction as the change that causes it
+// (a payment and its receipt commit together or not at all). The store
+// never calls Telegram: the outbox worker (handlers) sends the rows later.
+
+// OutboxState is where an outbox row stands:
+// pending → sending → sent | unreachable | failed, or cancelled before it
+// left.
+type OutboxState string
+
+// The outbox states.
+const (
+	OutboxPending     OutboxState = "pending"
+	OutboxSending     OutboxState = "sending"
+	OutboxSent        OutboxState = "sent"
+	OutboxUnreachable OutboxState = "unreachable"
+	OutboxFailed      OutboxState = "failed"
+	OutboxCancelled   OutboxState = "cancelled"
+)
+
+// Notes saying why an outbox row did not arrive.
+const (
+	NoteInterrupted = "interrupted" // cut by a crash or a timeout while sending: may or may not have arrived
+	NoteRefused     = "refused"     // Telegram refused it for good (400)
+	NoteGaveUp      = "gave_up"     // Telegram kept failing until the last try
+	NoteNoAccount   = "no_account"  // the person left or has no Telegram account any more
+	NoteObsolete    = "obsolete"    // what it was about changed (a turn swapped, an appointment moved)
+)
+
+// Errors of the outbox.
+var (
+	// ErrOutboxDone means the row already left 'pending': it must not be
+	// sent by this try.
+	ErrOutboxDone = errors.New("store: outbox message already handled")
+	// ErrNoOutboxScheduler means the Store was built without the job queue
+	// that sends outbox rows (a wiring mistake).
+	ErrNoOutboxScheduler = errors.New("store: no outbox scheduler")
+)
+
+// OutboxMessage is one message to one person, queued by a change.
+type OutboxMessage struct {
+	CentreID int64
+	PersonID int64
+	// Kind picks the rendering and the rule for a message left in doubt
+	// by a crash (handlers.OutboxKinds).
+	Kind string
+	// Key is the dedupe key, unique per centre: queuing the same key again
+	// does nothing.
+	Key string
+	// MsgID and Args are rendered in the recipient's language when sent.
+	MsgID string
+	Args  map[string]string
+	// AnnouncementID ties a delivery to its announcement (progress, report).
+	AnnouncementID int64
+	// NotBefore is when it may leave; zero means at once.
+	NotBefore time.Time
+	// Priority orders River's work: 1 first, 4 last (broadcasts).
+	Priority int
+}
+
+// OutboxRow is a queued message with its sending state.
+type OutboxRow struct {
+	OutboxMessage
+	ID                int64
+	State             OutboxState
+	Attempts          int
+	Note              string
+	TelegramMessageID int64
+}
+
+// OutboxJob is what the scheduler needs to send a row at the right time.
+type OutboxJob struct {
+	ID        int64
+	NotBefore time.Time
+	Priority  int
+}
+
+// OutboxScheduler queues the sending of outbox rows in the caller's
+// transaction (the bot implements it over River), so a row and its job
+// exist together or not at all.
+type OutboxScheduler interface {
+	ScheduleOutboxTx(ctx context.Context, tx pgx.Tx, jobs []OutboxJob) error
+}
+
+// UseOutboxScheduler sets the job queue that sends outbox rows. The bot
+// calls it once, while wiring, before any message is queued.
+func (s *Store) UseOutboxScheduler(o OutboxScheduler) { s.outboxJobs = o }
+
+// Enqueue queues messages in a transaction of their own. It returns how
+// many were new (a key queued before is skipped).
+func (s *Store) Enqueue(ctx context.Context, now time.Time, msgs ...OutboxMessage) (int, error) {
+	var n int
+	err := s.inTx(ctx, func(tx pgx.Tx) (err error) {
+		n, err = s.enqueue(ctx, tx, now, msgs...)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// enqueue writes outbox rows and their jobs in tx; every store method whose
+// change sends a message calls it inside its own transaction.
+func (s *Store) enqueue(ctx context.Context, tx pgx.Tx, now time.Time, msgs ...OutboxMessage) (int, error) {
+	if len(msgs) == 0 {
+		return 0, nil
+	}
+	if s.outboxJobs == nil {
+		return 0, ErrNoOutboxScheduler
+	}
+	jobs := make([]OutboxJob, 0, len(msgs))
+	for _, m := range msgs {
+		args, err := json.Marshal(m.Args)
+		if err != nil {
+			return 0, fmt.Errorf("store: enqueue: %w", err)
+		}
+		if m.Args == nil {
+			args = []byte("{}")
+		}
+		notBefore := m.NotBefore
+		if notBefore.IsZero() {
+			notBefore = now
+		}
+		var id int64
+		err = tx.QueryRow(ctx, `INSERT INTO outbox (centre_id, person_id, kind, dedupe_key, msg_id, args,
+				announcement_id, not_before, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, 0), $8, $9, $9)
+			ON CONFLICT (centre_id, dedupe_key) DO NOTHING
+			RETURNING id`,
+			m.CentreID, m.PersonID, m.Kind, m.Key, m.MsgID, args, m.AnnouncementID, notBefore, now).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue // queued before: never twice
+		}
+		if err != nil {
+			return 0, fmt.Errorf("store: enqueue %s: %w", m.Kind, err)
+		}
+		jobs = append(jobs, OutboxJob{ID: id, NotBefore: notBefore, Priority: max(m.Priority, 1)})
+	}
+	if len(jobs) == 0 {
+		return 0, nil
+	}
+	if err := s.outboxJobs.ScheduleOutboxTx(ctx, tx, jobs); err != nil {
+		return 0, fmt.Errorf("store: schedule outbox: %w", err)
+	}
+	return len(jobs), nil
+}
+
+// cancelOutbox cancels, in tx, the messages of a centre whose keys start
+// with prefix and have not left yet (the reminders of an appointment that
+// was moved or cancelled). It returns how many were cancelled.
+func (s *Store) cancelOutbox(ctx context.Context, tx pgx.Tx, centreID int64, keyPrefix string, now time.Time) (int, error) {
+	tag, err := tx.Exec(ctx, `UPDATE outbox SET state = 'cancelled', note = $3, updated_at = $4
+		WHERE centre_id = $1 AND starts_with(dedupe_key, $2) AND state = 'pending'`,
+		centreID, keyPrefix, NoteObsolete, now)
+	if err != nil {
+		return 0, fmt.Errorf("store: cancel outbox: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+const outboxColumns = `id, centre_id, person_id, kind, dedupe_key, msg_id, args, COALESCE(announcement_id, 0),
+	not_before, state, attempts, note, COALESCE(telegram_message_id, 0)`
+
+func scanOutbox(row pgx.Row) (OutboxRow, error) {
+	var o OutboxRow
+	var args []byte
+	err := row.Scan(&o.ID, &o.CentreID, &o.PersonID, &o.Kind, &o.Key, &o.MsgID, &args, &o.AnnouncementID,
+		&o.NotBefore, &o.State, &o.Attempts, &o.Note, &o.TelegramMessageID)
+	if err != nil {
+		return OutboxRow{}, notFound(err)
+	}
+	if err := json.Unmarshal(args, &o.Args); err != nil {
+		return OutboxRow{}, fmt.Errorf("decode args: %w", err)
+	}
+	return o, nil
+}
+
+// OutboxByID returns an outbox row, or ErrNotFound (the person was erased).
+func (s *Store) OutboxByID(ctx context.Context, id int64) (OutboxRow, error) {
+	o, err := scanOutbox(s.pool.QueryRow(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE id = $1`, id))
+	if err != nil {
+		return OutboxRow{}, fmt.Errorf("store: outbox %d: %w", id, err)
+	}
+	return o, nil
+}
+
+// ClaimOutbox marks a pending row 'sending' and counts the attempt. It is
+// called right before the call to Telegram, once the pacing allowed it, so
+// a crash leaves at most the row in hand in doubt. ErrOutboxDone means the
+// row is no longer pending.
+func (s *Store) ClaimOutbox(ctx context.Context, id int64, now time.Time) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = $2
+		WHERE id = $1 AND state = 'pending'`, id, now)
+	if err != nil {
+		return fmt.Errorf("store: claim outbox: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return ErrOutboxDone
+	}
+	return nil
+}
+
+// FinishOutbox writes the outcome of a row: sent (with Telegram's message
+// id), unreachable, failed or cancelled with a note. It applies to a row
+// still pending or sending, so an outcome is written once.
+func (s *Store) FinishOutbox(ctx context.Context, id int64, state OutboxState, note string, telegramMessageID int64, now time.Time) error {
+	_, err := s.pool.Exec(ctx, `UPDATE outbox SET state = $2, note = $3, updated_at = $5,
+			telegram_message_id = NULLIF($4, 0),
+			sent_at = CASE WHEN $2 = 'sent' THEN $5::timestamptz END
+		WHERE id = $1 AND state IN ('pending', 'sending')`, id, state, note, telegramMessageID, now)
+	if err != nil {
+		return fmt.Errorf("store: finish outbox: %w", err)
+	}
+	return nil
+}
+
+// ReleaseOutbox puts a row in 'sending' back to 'pending': Telegram
+// answered that it did not take it (429, 5xx), or the kind's rule is to
+// send again a message left in doubt.
+func (s *Store) ReleaseOutbox(ctx context.Context, id int64, now time.Time) error {
+	_, err := s.pool.Exec(ctx, `UPDATE outbox SET state = 'pending', updated_at = $2
+		WHERE id = $1 AND state = 'sending'`, id, now)
+	if err != nil {
+		return fmt.Errorf("store: release outbox: %w", err)
+	}
+	return nil
+}
+
+// OutboxCounts counts rows by state: for reports, tests and metrics.
+type OutboxCounts map[OutboxState]int
+
+// OutboxStats counts a centre's outbox rows by state, and gives the
+// oldest not_before among rows not yet sent (zero when none).
+func (s *Store) OutboxStats(ctx context.Context) (OutboxCounts, time.Time, error) {
+	rows, err := s.pool.Query(ctx, `SELECT state, count(*), min(not_before) FILTER (WHERE state IN ('pending', 'sending'))
+		FROM outbox GROUP BY state`)
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("store: outbox stats: %w", err)
+	}
+	defer rows.Close()
+	counts := OutboxCounts{}
+	var oldest time.Time
+	for rows.Next() {
+		var st OutboxState
+		var n int
+		var min *time.Time
+		if err := rows.Scan(&st, &n, &min); err != nil {
+			return nil, time.Time{}, fmt.Errorf("store: outbox stats: %w", err)
+		}
+		counts[st] = n
+		if min != nil && (oldest.IsZero() || min.Before(oldest)) {
+			oldest = *min
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, time.Time{}, fmt.Errorf("store: outbox stats: %w", err)
+	}
+	return counts, oldest, nil
+}
