@@ -48,6 +48,7 @@ func (s *Store) ErasePerson(ctx context.Context, centreID, personID int64, actor
 		}
 		for _, q := range []string{
 			`DELETE FROM invites WHERE person_id = $1`,
+			`DELETE FROM outbox WHERE person_id = $1`,
 			`DELETE FROM contributions WHERE person_id = $1`,
 			`DELETE FROM appointment_messages WHERE author_id = $1 OR recipient_id = $1`,
 			`DELETE FROM appointments WHERE person_id = $1`,
