@@ -171,12 +171,12 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 		// announcements
 		Announcements: a.store,
 	}
-	a.jobs, err = newJobClient(a.store.Pool(), a.handlers, a.log)
+	a.jobs, err = newJobClient(a.store.Pool(), a.handlers, cfg, a.log)
 	if err != nil {
 		return nil, err
 	}
 	a.handlers.Jobs = a.jobs
-	a.store.UseOutboxScheduler(outboxScheduler{a.jobs})
+	a.store.UseOutboxScheduler(NewOutboxScheduler(a.jobs))
 	a.router = NewRouter(routes(a.handlers), catalog, a.handlers.NotUnderstood, a.handlers.TextFromStranger)
 	a.handlers.Menus = a.router
 	a.pipeline = chain(a.route, a.recoverMW, a.logMW, a.identifyMW, a.errorsMW)

@@ -32,10 +32,17 @@ type Config struct {
 	CentreName      string        // CENTRE_NAME
 	InviteTTL       time.Duration // INVITE_TTL
 	ConversationTTL time.Duration // CONVERSATION_TTL
-	Workers         int           // WORKERS: per-chat dispatch workers
-	GlobalRate      int           // SEND_RATE_GLOBAL: messages per second, all chats
-	ChatRate        int           // SEND_RATE_CHAT_BURST: short burst allowed per chat (1/s on average)
-	MigrateOnStart  bool          // MIGRATE_ON_START
+	Workers         int           // WORKERS: updates handled at once (each chat in order)
+	JobWorkers      int           // JOB_WORKERS: jobs (outbox sends, reminders…) worked at once
+	// DatabaseMaxConns is the pool size (DATABASE_MAX_CONNS); 0 sizes it
+	// from the work that can run at once (PoolSize).
+	DatabaseMaxConns int
+	// JobRescueAfter is how long a job may run before it counts as cut by a
+	// crash and is run again (JOB_RESCUE_AFTER); also each job's timeout.
+	JobRescueAfter time.Duration
+	GlobalRate     int  // SEND_RATE_GLOBAL: messages per second, all chats
+	ChatRate       int  // SEND_RATE_CHAT_BURST: short burst allowed per chat (1/s on average)
+	MigrateOnStart bool // MIGRATE_ON_START
 	// RetainAfterLeaving is how long a resident's personal data is kept
 	// after he left (once his balance is settled): RETENTION_AFTER_LEAVING.
 	RetainAfterLeaving time.Duration
@@ -62,6 +69,8 @@ func Defaults() Config {
 		InviteTTL:       14 * 24 * time.Hour,
 		ConversationTTL: 24 * time.Hour,
 		Workers:         16,
+		JobWorkers:      10,
+		JobRescueAfter:  time.Minute,
 		GlobalRate:      25,
 		ChatRate:        3,
 		MigrateOnStart:  true,
@@ -131,6 +140,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	dur("CONVERSATION_TTL", &c.ConversationTTL)
 	dur("RETENTION_AFTER_LEAVING", &c.RetainAfterLeaving)
 	num("WORKERS", &c.Workers, 1, 1024)
+	num("JOB_WORKERS", &c.JobWorkers, 1, 100)
+	num("DATABASE_MAX_CONNS", &c.DatabaseMaxConns, MinDatabaseConns, 1000)
+	dur("JOB_RESCUE_AFTER", &c.JobRescueAfter)
 	num("SEND_RATE_GLOBAL", &c.GlobalRate, 1, 29)
 	num("SEND_RATE_CHAT_BURST", &c.ChatRate, 1, 5)
 	if v := strings.TrimSpace(getenv("MIGRATE_ON_START")); v != "" {
@@ -190,6 +202,22 @@ func (c *Config) validate() []error {
 		errs = append(errs, fmt.Errorf("CENTRE: %q must be 1–40 of a-z 0-9 -", c.Centre))
 	}
 	return errs
+}
+
+// MinDatabaseConns is the smallest pool cairbot works with: River keeps one
+// connection for its notifications, and a job and an update need one each.
+const MinDatabaseConns = 4
+
+// PoolSize is the database pool for the work that can run at once: the
+// updates being handled, the jobs being worked, and River's own
+// connections (notifications, fetching, leadership) as headroom. No code
+// holds a connection while waiting for Telegram or a rate limit, so this
+// many never wait on each other.
+func (c Config) PoolSize() int {
+	if c.DatabaseMaxConns > 0 {
+		return c.DatabaseMaxConns
+	}
+	return c.Workers + c.JobWorkers + 4
 }
 
 // RequireToken reports ErrNoToken when the bot cannot talk to Telegram.

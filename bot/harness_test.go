@@ -125,6 +125,8 @@ func (h *harness) start() {
 		h.t.Fatalf("bot.New: %v", err)
 	}
 	h.app, h.cancel, h.done = app, cancel, make(chan error, 1)
+	// Messages the test queues itself leave through this run's job queue.
+	h.st.UseOutboxScheduler(bot.NewOutboxScheduler(app.Jobs()))
 	h.hookMu.Lock()
 	h.hookApp = app
 	h.hookMu.Unlock()

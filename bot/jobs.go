@@ -19,16 +19,21 @@ import (
 // inserted in the same transaction as the data that caused them, worked by
 // any bot process (one at a time per job), with periodic jobs run by the
 // elected leader only.
-func newJobClient(pool *pgxpool.Pool, h *handlers.Handlers, log *slog.Logger) (*river.Client[pgx.Tx], error) {
+func newJobClient(pool *pgxpool.Pool, h *handlers.Handlers, cfg Config, log *slog.Logger) (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
 	h.RegisterWorkers(workers)
 	c, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.JobWorkers}},
 		Workers:           workers,
 		PeriodicJobs:      h.PeriodicJobs(),
 		FetchPollInterval: 200 * time.Millisecond,
-		JobTimeout:        2 * time.Minute,
-		Logger:            log.With("component", "jobs"),
+		// No job waits on Telegram for long (an outbox send is one call after
+		// its pacing), so a job still running after JobRescueAfter was cut
+		// by a crash: River runs it again, and the outbox row it held
+		// follows its kind's rule for messages left in doubt.
+		JobTimeout:           cfg.JobRescueAfter,
+		RescueStuckJobsAfter: cfg.JobRescueAfter,
+		Logger:               log.With("component", "jobs"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bot: job queue: %w", err)
@@ -36,8 +41,14 @@ func newJobClient(pool *pgxpool.Pool, h *handlers.Handlers, log *slog.Logger) (*
 	return c, nil
 }
 
-// outboxScheduler queues one River job per outbox row, in the transaction
-// that writes the row, due when the row may leave.
+// NewOutboxScheduler queues one River job per outbox row, in the
+// transaction that writes the row, due when the row may leave. The bot
+// wires it into its store; tools that write outbox rows (the money
+// commands) wire it into theirs.
+func NewOutboxScheduler(jobs *river.Client[pgx.Tx]) store.OutboxScheduler {
+	return outboxScheduler{jobs}
+}
+
 type outboxScheduler struct{ jobs *river.Client[pgx.Tx] }
 
 func (o outboxScheduler) ScheduleOutboxTx(ctx context.Context, tx pgx.Tx, rows []store.OutboxJob) error {

@@ -254,7 +254,7 @@ func (s *Sender) do(ctx context.Context, method string, chatID int64, paced bool
 				return fmt.Errorf("bot: %s: still limited after %d waits: %w: %w", method, waits-1, ErrTelegramUnavailable, err)
 			}
 			s.log.WarnContext(ctx, "telegram asks to wait", "method", method, "retry_after", after)
-			if err := sleep(ctx, after); err != nil {
+			if err := pause(ctx, after); err != nil {
 				return fmt.Errorf("bot: %s: %w", method, err)
 			}
 			continue
@@ -281,7 +281,7 @@ func (s *Sender) do(ctx context.Context, method string, chatID int64, paced bool
 		d := s.baseBackoff << (failures - 1)
 		d += time.Duration(rand.Int64N(int64(d)/2 + 1))
 		s.log.WarnContext(ctx, "telegram call failed, retrying", "method", method, "attempt", failures, "in", d, "err", err)
-		if err := sleep(ctx, d); err != nil {
+		if err := pause(ctx, d); err != nil {
 			return fmt.Errorf("bot: %s: %w", method, err)
 		}
 	}
@@ -332,7 +332,7 @@ func (s *Sender) take(ctx context.Context, key string, limit redis_rate.Limit) e
 		if res.Allowed > 0 {
 			return nil
 		}
-		if err := sleep(ctx, res.RetryAfter); err != nil {
+		if err := pause(ctx, res.RetryAfter); err != nil {
 			return err
 		}
 	}

@@ -35,11 +35,15 @@ func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 // Pool exposes the pool to the composition root (job queue, migrations).
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
-// Open connects to PostgreSQL and checks the connection.
-func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
+// Open connects to PostgreSQL with a pool of maxConns connections (0 keeps
+// pgx's default) and checks the connection.
+func Open(ctx context.Context, url string, maxConns int) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("store: DATABASE_URL: %w", err)
+	}
+	if maxConns > 0 {
+		cfg.MaxConns = int32(maxConns)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

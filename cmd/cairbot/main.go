@@ -129,7 +129,7 @@ func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger) er
 // the bot does at start, MIGRATE_ON_START) so that `cairbot people add` or
 // an import works on a new database before the bot ever ran.
 func openDB(ctx context.Context, cfg bot.Config) (*pgxpool.Pool, error) {
-	pool, err := store.Open(ctx, cfg.DatabaseURL)
+	pool, err := store.Open(ctx, cfg.DatabaseURL, 0)
 	if err != nil {
 		return nil, fmt.Errorf("%w (is PostgreSQL running? DATABASE_URL)", err)
 	}
@@ -144,7 +144,7 @@ func openDB(ctx context.Context, cfg bot.Config) (*pgxpool.Pool, error) {
 }
 
 func connect(ctx context.Context, cfg bot.Config, log *slog.Logger, migrate bool) (*pgxpool.Pool, *redis.Client, error) {
-	pool, err := store.Open(ctx, cfg.DatabaseURL)
+	pool, err := store.Open(ctx, cfg.DatabaseURL, cfg.PoolSize())
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w (is PostgreSQL running? DATABASE_URL)", err)
 	}
