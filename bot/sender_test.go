@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -130,3 +131,75 @@ func TestSenderErrors(t *testing.T) {
 }
 
 var errAny = errors.New("any error")
+
+// A send slower than the client's timeout may have arrived: a reply is
+// sent again (twice beats never for someone waiting) and counted; a bulk
+// send reports ErrMaybeSent so its outbox kind decides.
+func TestSendThatTimedOut(t *testing.T) {
+	t.Parallel()
+	srv := telegramtest.New(t, telegramtest.Options{})
+	client := &http.Client{Timeout: 300 * time.Millisecond}
+	tg, err := tgbot.New(srv.Token(), tgbot.WithServerURL(srv.URL()), tgbot.WithSkipGetMe(),
+		tgbot.WithHTTPClient(300*time.Millisecond, client))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb, prefix := storetest.NewRedis(t)
+	s := NewSender(tg, rdb, slog.New(slog.NewTextHandler(io.Discard, nil)), SenderOptions{
+		GlobalPerSecond: 25, ChatPerSecond: 50, ChatBurst: 5, Prefix: prefix, BaseBackoff: 10 * time.Millisecond,
+	})
+	srv.AddChat(71)
+	srv.SlowNext("sendMessage", 71, time.Second, 1)
+	if _, err := s.SendMessage(context.Background(), &tgbot.SendMessageParams{ChatID: int64(71), Text: "reply"}); err != nil {
+		t.Fatalf("reply: %v", err)
+	}
+	if got := len(srv.Messages(71)); got != 2 {
+		t.Fatalf("reply arrived %d times, want 2 (once late, once retried)", got)
+	}
+	if got := s.MaybeSentRetries(); got != 1 {
+		t.Fatalf("retries after a timeout counted %d, want 1", got)
+	}
+	srv.AddChat(72)
+	srv.SlowNext("sendMessage", 72, time.Second, 1)
+	_, err = s.SendBulk(context.Background(), &tgbot.SendMessageParams{ChatID: int64(72), Text: "bulk"},
+		func(context.Context) error { return nil })
+	if !errors.Is(err, ErrMaybeSent) {
+		t.Fatalf("bulk send that timed out: err = %v, want ErrMaybeSent", err)
+	}
+	srv.WaitFor(t, 5*time.Second, "late bulk message stored", func() bool { return len(srv.Messages(72)) == 1 })
+}
+
+func TestBulkSendErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		code  int
+		check func(error) bool
+	}{
+		{"429 asks to wait", 429, func(err error) bool {
+			var ra *RetryAfterError
+			return errors.As(err, &ra) && ra.After == 2*time.Second
+		}},
+		{"5xx is not delivered", 502, func(err error) bool { return errors.Is(err, ErrTelegramUnavailable) }},
+		{"403 is unreachable", 403, func(err error) bool { return errors.Is(err, ErrUnreachable) }},
+		{"400 is refused", 400, func(err error) bool { return errors.Is(err, tgbot.ErrorBadRequest) }},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s, srv, _ := newTestSender(t, 25, 3)
+			chat := int64(300 + i)
+			srv.AddChat(chat)
+			srv.FailNext("sendMessage", chat, tt.code, 2, 1)
+			claimed := 0
+			_, err := s.SendBulk(context.Background(), &tgbot.SendMessageParams{ChatID: chat, Text: "x"},
+				func(context.Context) error { claimed++; return nil })
+			if !tt.check(err) {
+				t.Fatalf("err = %v", err)
+			}
+			if claimed != 1 || len(srv.CallsTo("sendMessage")) != 1 {
+				t.Fatalf("claimed %d, calls %d; want one try", claimed, len(srv.CallsTo("sendMessage")))
+			}
+		})
+	}
+}

@@ -65,7 +65,19 @@ type Options struct {
 	// WebhookMaxAttempts is how many times one update is posted to the
 	// webhook before it is dropped (DefaultWebhookMaxAttempts).
 	WebhookMaxAttempts int
+	// Limits makes the server refuse with 429 what real Telegram refuses:
+	// more than ChatBurstLimit messages to one chat within a second, or
+	// more than GlobalLimit within a second over all chats.
+	Limits bool
 }
+
+// The limits enforced with Options.Limits: Telegram lets a chat have a
+// short burst and about one message a second, and a bot about 30 messages
+// a second overall.
+const (
+	ChatBurstLimit = 3
+	GlobalLimit    = 30
+)
 
 // Call is one recorded Bot API request.
 type Call struct {
@@ -98,6 +110,11 @@ type Server struct {
 
 	calls  []Call
 	faults []*fault
+	slow   []*slowCall
+	// recent holds the send times within the last second, for Limits.
+	recent       []time.Time
+	recentByChat map[int64][]time.Time
+	limited      int
 
 	chats     map[int64]*chat
 	blocked   map[int64]bool
@@ -289,6 +306,80 @@ func defaultDescription(code, retryAfter int) string {
 		return t
 	}
 	return "Error " + strconv.Itoa(code)
+}
+
+// SlowNext makes the next `times` calls to method for chatID (0 = any
+// chat) take effect at once but answer only after d, as Telegram does when
+// it is overloaded.
+func (s *Server) SlowNext(method string, chatID int64, d time.Duration, times int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.slow = append(s.slow, &slowCall{method: method, chatID: chatID, delay: d, remaining: max(times, 1)})
+}
+
+type slowCall struct {
+	method    string
+	chatID    int64
+	delay     time.Duration
+	remaining int
+}
+
+func (s *Server) takeSlowLocked(method string, r *request) time.Duration {
+	chatID, _ := strconv.ParseInt(r.params["chat_id"], 10, 64)
+	for i, c := range s.slow {
+		if (c.method != "" && !strings.EqualFold(c.method, method)) || (c.chatID != 0 && c.chatID != chatID) {
+			continue
+		}
+		c.remaining--
+		if c.remaining <= 0 {
+			s.slow = append(s.slow[:i], s.slow[i+1:]...)
+		}
+		return c.delay
+	}
+	return 0
+}
+
+// Limited is how many calls Options.Limits refused with 429.
+func (s *Server) Limited() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.limited
+}
+
+// overLimitLocked applies Options.Limits to the methods that send a
+// message.
+func (s *Server) overLimitLocked(method string, r *request) *apiError {
+	if !s.opts.Limits {
+		return nil
+	}
+	switch method {
+	case "sendMessage", "sendPhoto", "sendDocument":
+	default:
+		return nil
+	}
+	chatID, _ := strconv.ParseInt(r.params["chat_id"], 10, 64)
+	now := time.Now()
+	since := now.Add(-time.Second)
+	keep := func(ts []time.Time) []time.Time {
+		i := 0
+		for i < len(ts) && !ts[i].After(since) {
+			i++
+		}
+		return ts[i:]
+	}
+	if s.recentByChat == nil {
+		s.recentByChat = map[int64][]time.Time{}
+	}
+	s.recent = keep(s.recent)
+	chat := keep(s.recentByChat[chatID])
+	if len(chat) >= ChatBurstLimit || len(s.recent) >= GlobalLimit {
+		s.recentByChat[chatID] = chat
+		s.limited++
+		return &apiError{Code: http.StatusTooManyRequests, Description: defaultDescription(http.StatusTooManyRequests, 1), RetryAfter: 1}
+	}
+	s.recent = append(s.recent, now)
+	s.recentByChat[chatID] = append(chat, now)
+	return nil
 }
 
 // takeFaultLocked consumes the first fault matching the call, if any.
@@ -510,6 +601,13 @@ func (s *Server) dispatch(w http.ResponseWriter, hr *http.Request, token, method
 		s.mu.Unlock()
 		return writeError(w, f)
 	}
+	if f := s.overLimitLocked(method, req); f != nil {
+		s.mu.Unlock()
+		return writeError(w, f)
+	}
+	// A slow call is carried out, but its answer comes late: a client that
+	// gives up first does not know the message arrived.
+	slow := s.takeSlowLocked(method, req)
 	var (
 		res  any
 		aerr *apiError
@@ -521,6 +619,7 @@ func (s *Server) dispatch(w http.ResponseWriter, hr *http.Request, token, method
 		res, aerr = spec.locked(s, req)
 		s.mu.Unlock()
 	}
+	time.Sleep(slow)
 	if aerr != nil {
 		return writeError(w, aerr)
 	}

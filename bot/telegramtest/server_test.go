@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -1680,5 +1681,25 @@ func TestEntityText(t *testing.T) {
 	}
 	if n := UTF16Len("a😀я"); n != 4 {
 		t.Errorf("UTF16Len = %d", n)
+	}
+}
+
+func TestLimitsRefuseWhatTelegramRefuses(t *testing.T) {
+	s := New(t, Options{Limits: true})
+	s.AddChat(5)
+	var codes []int
+	for i := 0; i < ChatBurstLimit+1; i++ {
+		code, _ := call(t, s, "sendMessage", map[string]string{"chat_id": "5", "text": "x"})
+		codes = append(codes, code)
+	}
+	if codes[ChatBurstLimit-1] != 200 || codes[ChatBurstLimit] != 429 {
+		t.Fatalf("codes %v: want %d accepted then 429", codes, ChatBurstLimit)
+	}
+	for i := int64(100); i < 100+GlobalLimit; i++ {
+		s.AddChat(i)
+		call(t, s, "sendMessage", map[string]string{"chat_id": strconv.FormatInt(i, 10), "text": "x"})
+	}
+	if s.Limited() < 2 {
+		t.Fatalf("limited %d calls; the global limit refused none", s.Limited())
 	}
 }
