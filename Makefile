@@ -3,7 +3,7 @@ GO        ?= go
 PKGS      := ./...
 BIN       := bin/cairbot
 
-.PHONY: run build test lint bench services add-string i18n-translate i18n-apply
+.PHONY: run build test test-crash lint bench services add-string i18n-translate i18n-apply
 
 run: services
 	@if [ -z "$$TELEGRAM_TOKEN" ]; then \
@@ -20,6 +20,11 @@ build:
 
 test: services
 	$(GO) test -race -count=1 -timeout 45m $(PKGS)
+
+# Real cairbot processes killed with SIGKILL at random moments, against the
+# fake Telegram with Telegram's limits (docs/RELIABILITY.md). CI runs it.
+test-crash: services
+	$(GO) test -tags crash -count=1 -timeout 30m -v -run 'TestCrash' ./cmd/cairbot/
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
