@@ -170,12 +170,12 @@ func TestAnnouncementFromTemplateInEachReadersLanguage(t *testing.T) {
 	if got := len(h.tg.Messages(blocked)); got != 0 {
 		t.Errorf("blocked reader has %d messages", got)
 	}
-	if h.count(`SELECT count(*) FROM deliveries d JOIN people p ON p.id = d.person_id
-		WHERE p.telegram_id = $1 AND d.state = 'unreachable' AND p.unreachable`, blocked) != 1 {
+	if h.count(`SELECT count(*) FROM outbox o JOIN people p ON p.id = o.person_id
+		WHERE p.telegram_id = $1 AND o.kind = 'announcement' AND o.state = 'unreachable' AND p.unreachable`, blocked) != 1 {
 		t.Error("the blocked reader is not marked unreachable")
 	}
-	if got := h.count(`SELECT count(*) FROM deliveries WHERE state = 'sent'`); got != 3 {
-		t.Errorf("%d deliveries sent", got)
+	if got := h.count(`SELECT count(*) FROM outbox WHERE kind = 'announcement' AND state = 'sent'`); got != 3 {
+		t.Errorf("%d announcement messages sent", got)
 	}
 
 	// The preview became the one progress message, edited as it went, at
@@ -200,8 +200,15 @@ func TestAnnouncementFromTemplateInEachReadersLanguage(t *testing.T) {
 	if got := h.count(`SELECT count(*) FROM audit_log WHERE action = 'announcement.send' AND NOT detail ? 'text'`); got != 1 {
 		t.Errorf("audit entries = %d", got)
 	}
-	if got := h.count(`SELECT count(*) FROM river_job WHERE kind = 'announce'`); got != 4 {
-		t.Errorf("%d delivery jobs, want one per recipient", got)
+	// One outbox message per recipient, keyed by announcement and person,
+	// each with its send job behind reminders and receipts (priority 4).
+	if got := h.count(`SELECT count(*) FROM outbox o JOIN river_job j ON j.kind = 'outbox_send' AND (j.args->>'id')::bigint = o.id
+		WHERE o.kind = 'announcement' AND o.dedupe_key = 'announcement:' || o.announcement_id || ':' || o.person_id
+			AND j.priority = 4`); got != 4 {
+		t.Errorf("%d announcement messages with their send job, want one per recipient", got)
+	}
+	if got := h.count(`SELECT count(*) FROM river_job WHERE kind = 'announce_progress'`); got != 1 {
+		t.Errorf("%d progress jobs", got)
 	}
 }
 
@@ -230,40 +237,63 @@ func TestAnnouncementResumesAfterStopWithoutDuplicates(t *testing.T) {
 	}
 	h.tg.PressButton(staff, preview.ID, annButton(t, preview, "ann:send:"))
 
-	h.tg.WaitFor(t, 20*time.Second, "two deliveries sent", func() bool {
-		return h.count(`SELECT count(*) FROM deliveries WHERE state = 'sent'`) >= 2
+	// While messages wait for the global rate, they stay 'pending': only
+	// the one in Telegram's hands is 'sending', so a crash can leave only
+	// that one in doubt (the old table marked every job's row 'sending'
+	// while it still waited for its turn, and a kill lost them all).
+	maxSending := 0
+	h.tg.WaitFor(t, 20*time.Second, "two messages sent", func() bool {
+		maxSending = max(maxSending, h.count(`SELECT count(*) FROM outbox WHERE kind = 'announcement' AND state = 'sending'`))
+		return h.count(`SELECT count(*) FROM outbox WHERE kind = 'announcement' AND state = 'sent'`) >= 2
 	})
-	h.stop()
-	pending := h.count(`SELECT count(*) FROM deliveries WHERE state = 'pending'`)
-	if pending < 3 {
-		t.Fatalf("only %d deliveries left after the stop: too few to resume", pending)
+	if maxSending > 2 {
+		t.Errorf("%d messages in 'sending' at once while waiting for the rate", maxSending)
 	}
-	if got := h.count(`SELECT count(*) FROM deliveries WHERE state = 'sending'`); got != 0 {
-		t.Fatalf("%d deliveries left in 'sending' by a graceful stop", got)
+	h.stop()
+	pending := h.count(`SELECT count(*) FROM outbox WHERE kind = 'announcement' AND state = 'pending'`)
+	if pending < 3 {
+		t.Fatalf("only %d messages left after the stop: too few to resume", pending)
+	}
+	if got := h.count(`SELECT count(*) FROM outbox WHERE state = 'sending'`); got != 0 {
+		t.Fatalf("%d messages left in 'sending' by a graceful stop", got)
 	}
 	// As if the process had been killed while sending two of them: their
 	// rows stay in 'sending'. The first one's job runs again after the
-	// restart (River rescued it); the second one's job is still marked
-	// running by the dead process, which River rescues only after an hour,
-	// so the progress job expires its old claim.
+	// restart; the second one's job is still marked running by the dead
+	// process, until River's rescuer gives it back.
 	ctx := context.Background()
 	victims := map[int64]bool{}
-	for i, claimed := range []string{"now()", "now() - interval '10 minutes'"} {
-		var person, tg int64
-		if err := h.pool.QueryRow(ctx, `UPDATE deliveries SET state = 'sending', claimed_at = `+claimed+`
-			WHERE person_id = (SELECT min(person_id) FROM deliveries WHERE state = 'pending')
-			RETURNING person_id, (SELECT telegram_id FROM people WHERE id = person_id)`).Scan(&person, &tg); err != nil {
+	var stuck int64
+	for i := range 2 {
+		var row, tg int64
+		if err := h.pool.QueryRow(ctx, `UPDATE outbox SET state = 'sending', attempts = attempts + 1
+			WHERE id = (SELECT min(id) FROM outbox WHERE kind = 'announcement' AND state = 'pending')
+			RETURNING id, (SELECT telegram_id FROM people WHERE id = person_id)`).Scan(&row, &tg); err != nil {
 			t.Fatal(err)
 		}
 		victims[tg] = true
 		if i == 1 {
+			stuck = row
 			if _, err := h.pool.Exec(ctx, `UPDATE river_job SET state = 'running', attempt = 1, attempted_at = now()
-				WHERE kind = 'announce' AND args->>'person_id' = $1`, strconv.FormatInt(person, 10)); err != nil {
+				WHERE kind = 'outbox_send' AND (args->>'id')::bigint = $1`, row); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
 	h.start()
+
+	// Every other message goes; the report waits for the one whose job is
+	// stuck, then comes once River rescues it.
+	h.tg.WaitFor(t, 60*time.Second, "all but the stuck message settled", func() bool {
+		return h.count(`SELECT count(*) FROM outbox WHERE kind = 'announcement' AND state IN ('pending', 'sending')`) == 1
+	})
+	time.Sleep(2500 * time.Millisecond) // more than a progress tick
+	h.quiet(staff, n+4)
+	// What River's rescuer does an hour after the crash, done at once.
+	if _, err := h.pool.Exec(ctx, `UPDATE river_job SET state = 'available', scheduled_at = now()
+		WHERE kind = 'outbox_send' AND (args->>'id')::bigint = $1`, stuck); err != nil {
+		t.Fatal(err)
+	}
 
 	report := annWaitReport(h, staff, n+5)
 	want := annReport(en, count-2, 0, 2) + "\n" + en.N("announce.report_interrupted", 2)
@@ -275,7 +305,7 @@ func TestAnnouncementResumesAfterStopWithoutDuplicates(t *testing.T) {
 		msgs := h.tg.Messages(id)
 		if victims[id] {
 			if len(msgs) != 0 {
-				t.Errorf("the interrupted delivery was sent again: %q", texts(msgs))
+				t.Errorf("the interrupted message was sent again: %q", texts(msgs))
 			}
 			continue
 		}
@@ -303,16 +333,16 @@ func TestAnnouncementResumesAfterStopWithoutDuplicates(t *testing.T) {
 			t.Fatalf("%d messages within one second, rate %d/s", j-i, h.cfg.GlobalRate)
 		}
 	}
-	if got := h.count(`SELECT count(*) FROM deliveries WHERE state = 'failed' AND note = 'interrupted'`); got != 2 {
-		t.Errorf("%d interrupted deliveries", got)
+	if got := h.count(`SELECT count(*) FROM outbox WHERE kind = 'announcement' AND state = 'failed' AND note = 'interrupted'`); got != 2 {
+		t.Errorf("%d interrupted messages", got)
 	}
 	progress, _ := h.tg.Message(staff.ID, preview.ID)
 	if !strings.HasPrefix(progress.Text, en.T("announce.progress_done", "Done", "24", "Total", "24")) {
 		t.Errorf("progress after restart = %q", progress.Text)
 	}
 	h.quiet(staff, n+5)
-	if got := h.count(`SELECT count(*) FROM deliveries WHERE state IN ('pending', 'sending')`); got != 0 {
-		t.Errorf("%d deliveries not finished", got)
+	if got := h.count(`SELECT count(*) FROM outbox WHERE state IN ('pending', 'sending')`); got != 0 {
+		t.Errorf("%d messages not finished", got)
 	}
 }
 

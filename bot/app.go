@@ -177,6 +177,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 	}
 	a.handlers.Jobs = a.jobs
 	a.store.UseOutboxScheduler(NewOutboxScheduler(a.jobs))
+	a.store.UseBroadcastWatcher(broadcastWatcher{a.jobs})
 	a.router = NewRouter(routes(a.handlers), catalog, a.handlers.NotUnderstood, a.handlers.TextFromStranger)
 	a.handlers.Menus = a.router
 	a.pipeline = chain(a.route, a.recoverMW, a.logMW, a.identifyMW, a.errorsMW)

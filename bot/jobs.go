@@ -64,3 +64,17 @@ func (o outboxScheduler) ScheduleOutboxTx(ctx context.Context, tx pgx.Tx, rows [
 	}
 	return nil
 }
+
+// broadcastWatcher queues, in the transaction that creates an
+// announcement, the one job that edits the staff member's progress message
+// and sends him the report.
+type broadcastWatcher struct{ jobs *river.Client[pgx.Tx] }
+
+func (b broadcastWatcher) WatchBroadcastTx(ctx context.Context, tx pgx.Tx, centreID, announcementID int64) error {
+	_, err := b.jobs.InsertTx(ctx, tx, handlers.AnnounceProgressArgs{CentreID: centreID, AnnouncementID: announcementID},
+		&river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}})
+	if err != nil {
+		return fmt.Errorf("bot: watch broadcast: %w", err)
+	}
+	return nil
+}

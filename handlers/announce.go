@@ -47,7 +47,9 @@ type AnnouncementStore interface {
 	AudienceFloors(ctx context.Context, centreID, authorID int64) ([]store.AudienceGroup, error)
 	AudienceLanguages(ctx context.Context, centreID, authorID int64) ([]store.AudienceGroup, error)
 	AudienceClasses(ctx context.Context, centreID, authorID int64) ([]store.AudienceGroup, error)
-	CreateAnnouncement(ctx context.Context, na store.NewAnnouncement, enqueue store.EnqueueFunc) (store.Announcement, error)
+	CreateAnnouncement(ctx context.Context, na store.NewAnnouncement, now time.Time) (store.Announcement, error)
+	Announcement(ctx context.Context, centreID, id int64) (store.Announcement, error)
+	AnnouncementOutboxID(ctx context.Context, announcementID, personID int64) (int64, error)
 	NewsFor(ctx context.Context, centreID, personID int64, limit int) ([]store.NewsItem, error)
 }
 
@@ -587,7 +589,8 @@ func versionButtons(data map[string]string) *models.InlineKeyboardMarkup {
 	return inlineRows(buttons, 2)
 }
 
-// sendAnnouncement creates the announcement with its deliveries and jobs.
+// sendAnnouncement creates the announcement with its outbox messages and
+// its progress job.
 func (h *Handlers) sendAnnouncement(ctx context.Context, r *Request, data map[string]string) error {
 	a := draftAnnouncement(data)
 	na := store.NewAnnouncement{
@@ -598,7 +601,7 @@ func (h *Handlers) sendAnnouncement(ctx context.Context, r *Request, data map[st
 	if a.Template == "" {
 		na.Params = nil
 	}
-	ann, err := h.Announcements.CreateAnnouncement(ctx, na, h.enqueueAnnouncement)
+	ann, err := h.Announcements.CreateAnnouncement(ctx, na, r.Now)
 	switch {
 	case errors.Is(err, store.ErrNoRecipients):
 		return Fail("announce.no_recipients")

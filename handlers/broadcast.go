@@ -8,63 +8,32 @@ import (
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/aurore/cairbot/locales"
 	"github.com/aurore/cairbot/store"
 )
 
-// Delivery of announcements. An announcement confirmed by staff becomes, in
-// one transaction, its row, one 'pending' delivery row per recipient, one
-// AnnounceArgs job per recipient (unique per announcement and recipient)
-// and one AnnounceProgressArgs job. Each delivery job renders the message in
-// the recipient's language at send time and sends it through the one
-// Sender, which keeps every process under the global rate (SEND_RATE_GLOBAL)
-// and one message a second per chat, waits on 429 and reports 403. The
-// progress job edits the staff member's message every progressEvery while
-// deliveries go on, then sends the final report.
+// Sending of announcements. An announcement confirmed by staff becomes, in
+// one transaction, its row, one outbox message per recipient (kind
+// KindAnnouncement) and one AnnounceProgressArgs job (store.CreateAnnouncement).
+// The outbox worker renders each message in its reader's language when it
+// leaves, behind reminders and receipts, under the global rate; a message
+// turns 'sending' only right before its call to Telegram, so a crash leaves
+// at most the few in Telegram's hands in doubt, never those still waiting
+// for their turn. The progress job edits the staff member's message every
+// progressEvery while messages go out, then sends him the report.
 
 // progressEvery is how often the progress message may be edited: often
 // enough to see it move, rarely enough to keep the staff chat's rate.
 const progressEvery = 2 * time.Second
 
-// deliveryAttempts bounds the tries of one delivery after Telegram kept
-// answering errors (each try is itself retried by the Sender).
-const deliveryAttempts = 4
-
-// sendingStaleAfter is how long a delivery may stay in 'sending' before
-// the progress job counts it as interrupted: far beyond the job timeout
-// (2 min, bot/jobs.go) after which a live worker has written its outcome,
-// so only a crashed process leaves a row that old.
-const sendingStaleAfter = 5 * time.Minute
-
-// deliveryPriority puts deliveries behind other jobs (reminders, receipts)
-// and behind the progress job, so a big broadcast delays neither.
-const deliveryPriority = 2
-
-// Broadcasts is what the delivery jobs need from storage.
+// Broadcasts is what the progress job needs from storage.
 type Broadcasts interface {
-	ClaimDelivery(ctx context.Context, centreID, announcementID, personID int64, now time.Time) (store.Announcement, store.Person, error)
-	FinishDelivery(ctx context.Context, announcementID, personID int64, state store.DeliveryState, note string, now time.Time) error
-	ReleaseDelivery(ctx context.Context, announcementID, personID int64, now time.Time) error
-	ExpireSending(ctx context.Context, announcementID int64, staleAfter time.Duration, now time.Time) (int, error)
 	BroadcastStatus(ctx context.Context, centreID, announcementID int64) (store.BroadcastStatus, error)
 	SetProgressShown(ctx context.Context, announcementID int64, done int) error
 	ClaimReport(ctx context.Context, announcementID int64, now time.Time) (bool, error)
 }
-
-// AnnounceArgs is the durable job delivering one announcement to one
-// person. Only ids travel in the job: the text stays in the announcement.
-type AnnounceArgs struct {
-	CentreID       int64 `json:"centre_id"`
-	AnnouncementID int64 `json:"announcement_id"`
-	PersonID       int64 `json:"person_id"`
-}
-
-// Kind names the job in River's table.
-func (AnnounceArgs) Kind() string { return "announce" }
 
 // AnnounceProgressArgs is the durable job that keeps the staff member's
 // progress message up to date and sends the final report.
@@ -76,38 +45,24 @@ type AnnounceProgressArgs struct {
 // Kind names the job in River's table.
 func (AnnounceProgressArgs) Kind() string { return "announce_progress" }
 
-// bulkInserter is River's client inserting many jobs in one round trip.
-type bulkInserter interface {
-	InsertManyTx(ctx context.Context, tx pgx.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
-}
-
-// enqueueAnnouncement inserts the jobs of a new announcement inside the
-// transaction that creates it.
-func (h *Handlers) enqueueAnnouncement(ctx context.Context, tx pgx.Tx, a store.Announcement, recipients []int64) error {
-	unique := river.UniqueOpts{ByArgs: true}
-	params := make([]river.InsertManyParams, 0, len(recipients)+1)
-	params = append(params, river.InsertManyParams{
-		Args:       AnnounceProgressArgs{CentreID: a.CentreID, AnnouncementID: a.ID},
-		InsertOpts: &river.InsertOpts{UniqueOpts: unique},
-	})
-	for _, id := range recipients {
-		params = append(params, river.InsertManyParams{
-			Args:       AnnounceArgs{CentreID: a.CentreID, AnnouncementID: a.ID, PersonID: id},
-			InsertOpts: &river.InsertOpts{UniqueOpts: unique, MaxAttempts: deliveryAttempts, Priority: deliveryPriority},
-		})
+// renderAnnouncementMessage renders an outbox message of kind
+// KindAnnouncement: the announcement as its reader's language renders it
+// now. One that cannot be rendered (a template this version does not
+// know, after a rollback) is cancelled and counted as failed.
+func (h *Handlers) renderAnnouncementMessage(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
+	a, err := h.Announcements.Announcement(ctx, m.CentreID, m.AnnouncementID)
+	if errors.Is(err, store.ErrNotFound) {
+		return Outgoing{}, ErrObsolete
 	}
-	if bulk, ok := h.Jobs.(bulkInserter); ok {
-		if _, err := bulk.InsertManyTx(ctx, tx, params); err != nil {
-			return fmt.Errorf("handlers: enqueue announcement: %w", err)
-		}
-		return nil
+	if err != nil {
+		return Outgoing{}, err
 	}
-	for _, p := range params {
-		if _, err := h.Jobs.InsertTx(ctx, tx, p.Args, p.InsertOpts); err != nil {
-			return fmt.Errorf("handlers: enqueue announcement: %w", err)
-		}
+	text, ok := RenderAnnouncement(loc, a)
+	if !ok {
+		h.Log.ErrorContext(ctx, "announcement cannot be rendered", "announcement", a.ID, "template", a.Template)
+		return Outgoing{}, ErrObsolete
 	}
-	return nil
+	return Outgoing{Text: text}, nil
 }
 
 // RenderAnnouncement is the text a reader of loc's language gets: a
@@ -121,63 +76,43 @@ func RenderAnnouncement(loc *locales.Localizer, a store.Announcement) (string, b
 	return renderTemplate(loc, a.Template, a.Params)
 }
 
-// AnnounceWorker delivers AnnounceArgs jobs.
+// AnnounceArgs is the job that sent one announcement to one person before
+// the outbox. AnnounceWorker keeps the ones still queued at the upgrade
+// working; both go once no such job remains.
+type AnnounceArgs struct {
+	CentreID       int64 `json:"centre_id"`
+	AnnouncementID int64 `json:"announcement_id"`
+	PersonID       int64 `json:"person_id"`
+}
+
+// Kind names the job in River's table.
+func (AnnounceArgs) Kind() string { return "announce" }
+
+// AnnounceWorker turns an old AnnounceArgs job into the send job of its
+// outbox message, which migration 00013 carried over from the old
+// deliveries table under the same key (announcement:<id>:<person>); the
+// message is then sent, or not, by the outbox's rules.
 type AnnounceWorker struct {
 	river.WorkerDefaults[AnnounceArgs]
 	h *Handlers
 }
 
-// Work sends the announcement to one person, at most once. The delivery
-// row is claimed ('sending') and committed before the send, and the
-// outcome written after it; a row that already left 'pending' is never
-// sent again (see store.ClaimDelivery for the row a crash leaves in
-// 'sending').
+// Work queues the send of the carried-over message, once: the job is
+// unique by its row, so a retry of this shim never queues a second one.
 func (w *AnnounceWorker) Work(ctx context.Context, job *river.Job[AnnounceArgs]) error {
-	h, a := w.h, job.Args
-	ann, p, err := h.Announcements.ClaimDelivery(ctx, a.CentreID, a.AnnouncementID, a.PersonID, h.Clock())
-	switch {
-	case errors.Is(err, store.ErrDeliveryDone), errors.Is(err, store.ErrDeliveryInterrupted), errors.Is(err, store.ErrNotFound):
-		return nil
-	case err != nil:
+	id, err := w.h.Announcements.AnnouncementOutboxID(ctx, job.Args.AnnouncementID, job.Args.PersonID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // erased with its recipient or its announcement
+	}
+	if err != nil {
 		return err
 	}
-	finish := func(state store.DeliveryState, note string) error {
-		// The outcome must be written even when the job's context ended.
-		return h.Announcements.FinishDelivery(context.WithoutCancel(ctx), a.AnnouncementID, a.PersonID, state, note, h.Clock())
+	_, err = w.h.Jobs.Insert(ctx, OutboxSendArgs{ID: id}, &river.InsertOpts{
+		Priority: store.AnnouncementPriority, UniqueOpts: river.UniqueOpts{ByArgs: true}})
+	if err != nil {
+		return fmt.Errorf("handlers: announcement shim: %w", err)
 	}
-	if p.TelegramID == nil || p.Status == store.StatusLeft {
-		return finish(store.DeliveryUnreachable, store.NoteNoAccount)
-	}
-	text, ok := RenderAnnouncement(h.Catalog.Localizer(p.Language), ann)
-	if !ok {
-		h.Log.ErrorContext(ctx, "announcement cannot be rendered", "announcement", ann.ID, "template", ann.Template)
-		return finish(store.DeliveryFailed, store.NoteRefused)
-	}
-	_, err = h.Send.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: *p.TelegramID, Text: text})
-	switch {
-	case err == nil:
-		return finish(store.DeliverySent, "")
-	case errors.Is(err, ErrUnreachable):
-		// The Sender already marked the person unreachable.
-		return finish(store.DeliveryUnreachable, "")
-	case errors.Is(err, tgbot.ErrorBadRequest):
-		// Telegram refused this message for good: trying again cannot help.
-		return finish(store.DeliveryFailed, store.NoteRefused)
-	case ctx.Err() != nil:
-		// Cut while the request may have been in flight: as after a crash,
-		// it may have arrived, so it is not tried again.
-		return finish(store.DeliveryFailed, store.NoteInterrupted)
-	case job.Attempt >= job.MaxAttempts:
-		h.Log.WarnContext(ctx, "announcement delivery gave up", "announcement", a.AnnouncementID, "person", a.PersonID, "err", err)
-		return finish(store.DeliveryFailed, store.NoteGaveUp)
-	}
-	// Telegram answered with errors until the Sender gave up (5xx, still
-	// 429): the Sender treats these as "not delivered" and retries them, and
-	// so do we, later, through River's backoff.
-	if rerr := h.Announcements.ReleaseDelivery(ctx, a.AnnouncementID, a.PersonID, h.Clock()); rerr != nil {
-		return errors.Join(err, rerr)
-	}
-	return fmt.Errorf("handlers: announcement delivery: %w", err)
+	return nil
 }
 
 // AnnounceProgressWorker runs AnnounceProgressArgs jobs.
@@ -186,10 +121,17 @@ type AnnounceProgressWorker struct {
 	h *Handlers
 }
 
-// Work edits the progress message when deliveries moved on and snoozes;
-// once every delivery has an outcome it shows the end and sends the
-// report, once. Being one job per announcement, the edits never race each
-// other and never come more often than every progressEvery.
+// Work edits the progress message when messages moved on and snoozes;
+// once every message has an outcome it shows the end and sends the report,
+// once. Being one job per announcement, the edits never race each other
+// and never come more often than every progressEvery. A message a crash
+// left in 'sending' has no outcome until River runs its job again (the
+// outbox worker then marks it interrupted): the report waits for it.
+//
+// The report stays a direct message rather than an outbox row: it answers
+// the staff member's own action in his own chat, as a reply to his
+// progress message (which an outbox message cannot carry), and
+// ClaimReport already makes it leave at most once.
 func (w *AnnounceProgressWorker) Work(ctx context.Context, job *river.Job[AnnounceProgressArgs]) error {
 	h, a := w.h, job.Args
 	st, err := h.Announcements.BroadcastStatus(ctx, a.CentreID, a.AnnouncementID)
@@ -198,16 +140,6 @@ func (w *AnnounceProgressWorker) Work(ctx context.Context, job *river.Job[Announ
 	}
 	if err != nil {
 		return err
-	}
-	if st.Counts.Sending > 0 {
-		n, err := h.Announcements.ExpireSending(ctx, a.AnnouncementID, sendingStaleAfter, h.Clock())
-		if err != nil {
-			return err
-		}
-		if n > 0 {
-			h.Log.WarnContext(ctx, "announcement deliveries interrupted by a crash", "announcement", a.AnnouncementID, "count", n)
-			return river.JobSnooze(0)
-		}
 	}
 	ann := st.Announcement
 	lang := h.DefaultLang
@@ -228,7 +160,7 @@ func (w *AnnounceProgressWorker) Work(ctx context.Context, job *river.Job[Announ
 		return river.JobSnooze(progressEvery)
 	}
 	// Claimed before sending: if we crash now the report is lost rather
-	// than sent twice, the same rule as for deliveries.
+	// than sent twice, the same rule as for the announcement itself.
 	claimed, err := h.Announcements.ClaimReport(ctx, ann.ID, h.Clock())
 	if err != nil || !claimed {
 		return err
@@ -254,7 +186,7 @@ func (w *AnnounceProgressWorker) Work(ctx context.Context, job *river.Job[Announ
 
 // progressText is the progress message: where the sending stands, then the
 // message as the staff member's language renders it.
-func progressText(loc *locales.Localizer, ann store.Announcement, c store.DeliveryCounts) string {
+func progressText(loc *locales.Localizer, ann store.Announcement, c store.BroadcastCounts) string {
 	id := "announce.progress"
 	if c.Finished() {
 		id = "announce.progress_done"
@@ -266,7 +198,7 @@ func progressText(loc *locales.Localizer, ann store.Announcement, c store.Delive
 
 // editProgress edits the progress message. A failure (message deleted by
 // the staff member, chat blocked) only loses the display: it is logged.
-func (h *Handlers) editProgress(ctx context.Context, loc *locales.Localizer, ann store.Announcement, c store.DeliveryCounts) {
+func (h *Handlers) editProgress(ctx context.Context, loc *locales.Localizer, ann store.Announcement, c store.BroadcastCounts) {
 	if ann.ProgressMessageID == 0 {
 		return
 	}

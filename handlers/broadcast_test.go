@@ -37,7 +37,7 @@ func TestProgressTextShowsCountsThenTheMessage(t *testing.T) {
 	}
 	ar := cat.Localizer("ar")
 	a := store.Announcement{Body: "Hello"}
-	got := progressText(ar, a, store.DeliveryCounts{Sent: 2, Failed: 1, Pending: 9})
+	got := progressText(ar, a, store.BroadcastCounts{Sent: 2, Failed: 1, Pending: 9})
 	want := ar.T("announce.progress", "Done", ar.F.Number(3), "Total", ar.F.Number(12)) + "\n\nHello"
 	if got != want {
 		t.Errorf("progress = %q, want %q", got, want)
@@ -45,7 +45,7 @@ func TestProgressTextShowsCountsThenTheMessage(t *testing.T) {
 	if !strings.Contains(got, "٣") {
 		t.Errorf("Arabic progress does not use Arabic digits: %q", got)
 	}
-	done := progressText(ar, a, store.DeliveryCounts{Sent: 12})
+	done := progressText(ar, a, store.BroadcastCounts{Sent: 12})
 	if !strings.HasPrefix(done, ar.T("announce.progress_done", "Done", ar.F.Number(12), "Total", ar.F.Number(12))) {
 		t.Errorf("finished progress = %q", done)
 	}

@@ -43,7 +43,8 @@ func (h *Handlers) RegisterWorkers(w *river.Workers) {
 	// appointments and interviews
 	river.AddWorker(w, &AppointmentReminderWorker{h: h})
 	river.AddWorker(w, &AppointmentNoAnswerWorker{h: h})
-	// announcements
+	// announcements (AnnounceWorker only turns jobs queued before the
+	// outbox into outbox sends; it goes once none remains)
 	river.AddWorker(w, &AnnounceWorker{h: h})
 	river.AddWorker(w, &AnnounceProgressWorker{h: h})
 }

@@ -78,12 +78,16 @@ type OutboxKind struct {
 const (
 	// KindNotify is a plain message: MsgID with Args.
 	KindNotify = "notify"
+	// KindAnnouncement is an announcement to one reader (broadcast.go).
+	KindAnnouncement = store.AnnouncementKind
 )
 
 // outboxKinds lists every kind of outbox message. One line per kind.
 func (h *Handlers) outboxKinds() map[string]OutboxKind {
 	return map[string]OutboxKind{
 		KindNotify: {ResendInDoubt: true},
+		// announcement: in doubt → failed 'interrupted' and named in the staff report, never resent (the same notice twice to a whole centre is worse than one reported uncertain).
+		KindAnnouncement: {Render: h.renderAnnouncementMessage, ResendInDoubt: false},
 	}
 }
 

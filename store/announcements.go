@@ -31,19 +31,7 @@ type Audience struct {
 	Value string
 }
 
-// Delivery states: pending → sending → sent / unreachable / failed.
-type DeliveryState string
-
-// The delivery states.
-const (
-	DeliveryPending     DeliveryState = "pending"
-	DeliverySending     DeliveryState = "sending"
-	DeliverySent        DeliveryState = "sent"
-	DeliveryUnreachable DeliveryState = "unreachable"
-	DeliveryFailed      DeliveryState = "failed"
-)
-
-// Errors of announcements and deliveries.
+// Errors of announcements.
 var (
 	// ErrNoRecipients means the audience has nobody with a Telegram account.
 	ErrNoRecipients = errors.New("store: announcement has no recipients")
@@ -51,13 +39,37 @@ var (
 	ErrAudienceUnavailable = errors.New("store: audience not available")
 	// ErrAlreadySent means this draft was already turned into an announcement.
 	ErrAlreadySent = errors.New("store: announcement already sent")
-	// ErrDeliveryDone means the delivery already left 'pending': it must not
-	// be sent again.
-	ErrDeliveryDone = errors.New("store: delivery already handled")
-	// ErrDeliveryInterrupted means the delivery was found in 'sending': an
-	// earlier try was cut by a crash. It is now marked failed.
-	ErrDeliveryInterrupted = errors.New("store: delivery interrupted while sending")
+	// ErrNoBroadcastWatcher means the Store was built without the job queue
+	// that follows announcements (a wiring mistake).
+	ErrNoBroadcastWatcher = errors.New("store: no broadcast watcher")
 )
+
+// An announcement reaches each recipient as one outbox row of kind
+// AnnouncementKind, keyed announcement:<id>:<person>, behind reminders and
+// receipts (priority 4): a broadcast to the whole centre never delays a
+// housing interview reminder.
+const (
+	AnnouncementKind     = "announcement"
+	AnnouncementPriority = 4
+)
+
+// announcementKey is the dedupe key of an announcement's message to one
+// person: the same announcement never reaches him twice.
+func announcementKey(announcementID, personID int64) string {
+	return "announcement:" + strconv.FormatInt(announcementID, 10) + ":" + strconv.FormatInt(personID, 10)
+}
+
+// BroadcastWatcher queues, in the transaction that creates an
+// announcement, the job that follows its sending: it edits the staff
+// member's progress message and sends him the final report (the bot
+// implements it over River).
+type BroadcastWatcher interface {
+	WatchBroadcastTx(ctx context.Context, tx pgx.Tx, centreID, announcementID int64) error
+}
+
+// UseBroadcastWatcher sets the job queue that follows announcements. The
+// bot calls it once, while wiring, with UseOutboxScheduler.
+func (s *Store) UseBroadcastWatcher(w BroadcastWatcher) { s.broadcasts = w }
 
 // MaxAnnouncementText is the longest text (original or version) in
 // characters: Telegram's limit is 4096 and the progress message shows the
@@ -211,20 +223,19 @@ func (s *Store) audienceGroups(ctx context.Context, query string, centreID, auth
 	return out, rows.Err()
 }
 
-// EnqueueFunc inserts the delivery jobs of a new announcement inside its
-// transaction: the announcement, its delivery rows and its jobs exist
-// together or not at all.
-type EnqueueFunc func(ctx context.Context, tx pgx.Tx, a Announcement, recipients []int64) error
-
-// CreateAnnouncement writes an announcement, one pending delivery per
-// recipient, an audit entry (without the text) and, through enqueue, the
-// jobs, all in one transaction. It returns ErrNoRecipients when nobody can
-// receive it, ErrAlreadySent when this draft was already sent, and
-// ErrAudienceUnavailable for an audience that cannot be used.
-func (s *Store) CreateAnnouncement(ctx context.Context, na NewAnnouncement, enqueue EnqueueFunc) (Announcement, error) {
+// CreateAnnouncement writes, in one transaction, an announcement, one
+// outbox message per recipient, the job that follows its sending and an
+// audit entry (without the text): all of it or nothing. It returns
+// ErrNoRecipients when nobody can receive it, ErrAlreadySent when this
+// draft was already sent, and ErrAudienceUnavailable for an audience that
+// cannot be used.
+func (s *Store) CreateAnnouncement(ctx context.Context, na NewAnnouncement, now time.Time) (Announcement, error) {
 	cond, args, err := audienceFilter(na.Audience)
 	if err != nil {
 		return Announcement{}, err
+	}
+	if s.broadcasts == nil {
+		return Announcement{}, ErrNoBroadcastWatcher
 	}
 	var a Announcement
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
@@ -252,12 +263,12 @@ func (s *Store) CreateAnnouncement(ctx context.Context, na NewAnnouncement, enqu
 		}
 		err = tx.QueryRow(ctx, `INSERT INTO announcements
 			(centre_id, created_by, draft_key, audience_kind, audience_value, template, params, body,
-			 recipients, progress_chat_id, progress_message_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+			 recipients, progress_chat_id, progress_message_id, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 			ON CONFLICT (created_by, draft_key) DO NOTHING
 			RETURNING id, created_at`,
 			na.CentreID, na.AuthorID, na.DraftKey, na.Audience.Kind, na.Audience.Value, template, params, body,
-			len(ids), na.ProgressChatID, na.ProgressMessageID).Scan(&a.ID, &a.CreatedAt)
+			len(ids), na.ProgressChatID, na.ProgressMessageID, now).Scan(&a.ID, &a.CreatedAt)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrAlreadySent
 		}
@@ -270,10 +281,6 @@ func (s *Store) CreateAnnouncement(ctx context.Context, na NewAnnouncement, enqu
 				return err
 			}
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO deliveries (announcement_id, person_id)
-			SELECT $1, unnest($2::bigint[])`, a.ID, ids); err != nil {
-			return err
-		}
 		a.CentreID, a.AuthorID, a.Audience = na.CentreID, na.AuthorID, na.Audience
 		a.Template, a.Params, a.Body, a.Versions = na.Template, params, na.Body, na.Versions
 		a.Recipients, a.ProgressChatID, a.ProgressMessageID = len(ids), na.ProgressChatID, na.ProgressMessageID
@@ -284,7 +291,17 @@ func (s *Store) CreateAnnouncement(ctx context.Context, na NewAnnouncement, enqu
 		if err := audit(ctx, tx, na.CentreID, &na.AuthorID, "announcement.send", nil, detail); err != nil {
 			return err
 		}
-		return enqueue(ctx, tx, a, ids)
+		// Only ids are queued: the text is read from the announcement and
+		// rendered in each reader's language when his message leaves.
+		msgs := make([]OutboxMessage, len(ids))
+		for i, id := range ids {
+			msgs[i] = OutboxMessage{CentreID: na.CentreID, PersonID: id, Kind: AnnouncementKind,
+				Key: announcementKey(a.ID, id), AnnouncementID: a.ID, Priority: AnnouncementPriority}
+		}
+		if _, err := s.enqueue(ctx, tx, now, msgs...); err != nil {
+			return err
+		}
+		return s.broadcasts.WatchBroadcastTx(ctx, tx, na.CentreID, a.ID)
 	})
 	if err != nil {
 		return Announcement{}, fmt.Errorf("store: create announcement: %w", err)
@@ -358,137 +375,55 @@ func (s *Store) Announcement(ctx context.Context, centreID, id int64) (Announcem
 	return a, nil
 }
 
-// ClaimDelivery moves a pending delivery to 'sending' and returns what to
-// send and to whom. The claim is committed before anything is sent, so that
-// a crash during the send leaves the row in 'sending'.
-//
-// It returns ErrDeliveryDone when the delivery already left 'pending', and
-// ErrDeliveryInterrupted when it is found in 'sending': the try that
-// claimed it was cut (crash, kill) somewhere between the claim and writing
-// the outcome, so Telegram may or may not have received the message. It is
-// then marked failed ('interrupted') and must NOT be sent again: a resident
-// getting the same notice twice, or a staff member believing a retry is
-// harmless, is worse than one possibly missed message that the report
-// names as uncertain.
-func (s *Store) ClaimDelivery(ctx context.Context, centreID, announcementID, personID int64, now time.Time) (Announcement, Person, error) {
-	var a Announcement
-	var p Person
-	interrupted := false
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		var state DeliveryState
-		err := tx.QueryRow(ctx, `SELECT d.state FROM deliveries d JOIN announcements a ON a.id = d.announcement_id
-			WHERE a.centre_id = $1 AND d.announcement_id = $2 AND d.person_id = $3
-			FOR UPDATE OF d`, centreID, announcementID, personID).Scan(&state)
-		if err != nil {
-			return notFound(err)
-		}
-		switch state {
-		case DeliveryPending:
-		case DeliverySending:
-			if _, err := tx.Exec(ctx, `UPDATE deliveries SET state = 'failed', note = $3, updated_at = $4
-				WHERE announcement_id = $1 AND person_id = $2`, announcementID, personID, NoteInterrupted, now); err != nil {
-				return err
-			}
-			// Returned after the commit: an error here would roll the mark back.
-			interrupted = true
-			return nil
-		default:
-			return ErrDeliveryDone
-		}
-		if _, err := tx.Exec(ctx, `UPDATE deliveries SET state = 'sending', updated_at = $3, claimed_at = now()
-			WHERE announcement_id = $1 AND person_id = $2`, announcementID, personID, now); err != nil {
-			return err
-		}
-		if a, err = scanAnnouncement(tx.QueryRow(ctx, `SELECT `+announcementColumns+` FROM announcements
-			WHERE id = $1`, announcementID)); err != nil {
-			return err
-		}
-		as := []Announcement{a}
-		if err := loadVersions(ctx, tx, as); err != nil {
-			return err
-		}
-		a = as[0]
-		p, err = scanPerson(tx.QueryRow(ctx, `SELECT `+personColumns+` FROM people WHERE id = $1`, personID))
-		return err
-	})
-	if err == nil && interrupted {
-		return Announcement{}, Person{}, ErrDeliveryInterrupted
-	}
+// AnnouncementOutboxID returns the outbox row of an announcement's
+// message to one person, or ErrNotFound (erased with him or with the
+// announcement).
+func (s *Store) AnnouncementOutboxID(ctx context.Context, announcementID, personID int64) (int64, error) {
+	var id int64
+	err := s.pool.QueryRow(ctx, `SELECT id FROM outbox
+		WHERE announcement_id = $1 AND person_id = $2 AND kind = $3`,
+		announcementID, personID, AnnouncementKind).Scan(&id)
 	if err != nil {
-		return Announcement{}, Person{}, fmt.Errorf("store: claim delivery: %w", err)
+		return 0, fmt.Errorf("store: announcement %d message: %w", announcementID, notFound(err))
 	}
-	return a, p, nil
+	return id, nil
 }
 
-// FinishDelivery writes the outcome of a delivery in 'sending': sent,
-// unreachable, or failed with a note.
-func (s *Store) FinishDelivery(ctx context.Context, announcementID, personID int64, state DeliveryState, note string, now time.Time) error {
-	_, err := s.pool.Exec(ctx, `UPDATE deliveries SET state = $3, note = $4, updated_at = $5,
-			sent_at = CASE WHEN $3 = 'sent' THEN $5::timestamptz END
-		WHERE announcement_id = $1 AND person_id = $2 AND state = 'sending'`,
-		announcementID, personID, state, note, now)
-	if err != nil {
-		return fmt.Errorf("store: finish delivery: %w", err)
-	}
-	return nil
-}
-
-// ReleaseDelivery puts a delivery in 'sending' back to 'pending' after a
-// failure Telegram answered (so the message was not taken), for a later
-// try.
-func (s *Store) ReleaseDelivery(ctx context.Context, announcementID, personID int64, now time.Time) error {
-	_, err := s.pool.Exec(ctx, `UPDATE deliveries SET state = 'pending', updated_at = $3
-		WHERE announcement_id = $1 AND person_id = $2 AND state = 'sending'`, announcementID, personID, now)
-	if err != nil {
-		return fmt.Errorf("store: release delivery: %w", err)
-	}
-	return nil
-}
-
-// ExpireSending marks failed ('interrupted') the deliveries of an
-// announcement claimed more than staleAfter ago (on the database's clock)
-// and still in 'sending': the process that claimed them died, since a live
-// one writes its outcome within the job timeout, and River would rescue
-// their jobs only much later. As in ClaimDelivery, they may have arrived,
-// so they are not sent again.
-func (s *Store) ExpireSending(ctx context.Context, announcementID int64, staleAfter time.Duration, now time.Time) (int, error) {
-	tag, err := s.pool.Exec(ctx, `UPDATE deliveries SET state = 'failed', note = $3, updated_at = $4
-		WHERE announcement_id = $1 AND state = 'sending' AND claimed_at < now() - $2::interval`,
-		announcementID, staleAfter, NoteInterrupted, now)
-	if err != nil {
-		return 0, fmt.Errorf("store: expire sending: %w", err)
-	}
-	return int(tag.RowsAffected()), nil
-}
-
-// DeliveryCounts counts an announcement's deliveries by state.
-type DeliveryCounts struct {
-	Pending, Sending, Sent, Unreachable, Failed int
-	// Interrupted counts the failed ones cut by a crash while sending: they
-	// may have arrived.
+// BroadcastCounts counts an announcement's messages by outcome.
+type BroadcastCounts struct {
+	// Pending are still waiting for their turn; Sending are in Telegram's
+	// hands, or were when a crash cut them (the outbox worker settles
+	// those when River runs their job again).
+	Pending, Sending, Sent, Unreachable int
+	// Failed counts the messages refused, given up, interrupted, or
+	// cancelled because the announcement could not be rendered.
+	Failed int
+	// Interrupted counts the failed ones cut by a crash or a timeout while
+	// sending: they may have arrived, and are not sent again.
 	Interrupted int
 }
 
-// Done is how many deliveries reached an outcome.
-func (c DeliveryCounts) Done() int { return c.Sent + c.Unreachable + c.Failed }
+// Done is how many messages reached an outcome.
+func (c BroadcastCounts) Done() int { return c.Sent + c.Unreachable + c.Failed }
 
-// Total is how many deliveries there are.
-func (c DeliveryCounts) Total() int { return c.Done() + c.Pending + c.Sending }
+// Total is how many messages there are.
+func (c BroadcastCounts) Total() int { return c.Done() + c.Pending + c.Sending }
 
-// Finished reports whether every delivery reached an outcome.
-func (c DeliveryCounts) Finished() bool { return c.Pending == 0 && c.Sending == 0 }
+// Finished reports whether every message reached an outcome.
+func (c BroadcastCounts) Finished() bool { return c.Pending == 0 && c.Sending == 0 }
 
-// BroadcastStatus is where the delivery of an announcement stands.
+// BroadcastStatus is where the sending of an announcement stands.
 type BroadcastStatus struct {
 	Announcement Announcement
-	Counts       DeliveryCounts
-	// Shown is the number of deliveries done that the progress message
+	Counts       BroadcastCounts
+	// Shown is the number of messages done that the progress message
 	// shows; Reported is set once the final report was claimed.
 	Shown    int
 	Reported bool
 }
 
-// BroadcastStatus returns an announcement with its delivery counts.
+// BroadcastStatus returns an announcement with the counts of its outbox
+// messages.
 func (s *Store) BroadcastStatus(ctx context.Context, centreID, announcementID int64) (BroadcastStatus, error) {
 	var st BroadcastStatus
 	a, err := s.Announcement(ctx, centreID, announcementID)
@@ -497,15 +432,15 @@ func (s *Store) BroadcastStatus(ctx context.Context, centreID, announcementID in
 	}
 	st.Announcement = a
 	err = s.pool.QueryRow(ctx, `SELECT a.progress_shown, a.reported_at IS NOT NULL,
-			count(*) FILTER (WHERE d.state = 'pending'),
-			count(*) FILTER (WHERE d.state = 'sending'),
-			count(*) FILTER (WHERE d.state = 'sent'),
-			count(*) FILTER (WHERE d.state = 'unreachable'),
-			count(*) FILTER (WHERE d.state = 'failed'),
-			count(*) FILTER (WHERE d.state = 'failed' AND d.note = 'interrupted')
-		FROM announcements a LEFT JOIN deliveries d ON d.announcement_id = a.id
+			count(o.id) FILTER (WHERE o.state = 'pending'),
+			count(o.id) FILTER (WHERE o.state = 'sending'),
+			count(o.id) FILTER (WHERE o.state = 'sent'),
+			count(o.id) FILTER (WHERE o.state = 'unreachable'),
+			count(o.id) FILTER (WHERE o.state IN ('failed', 'cancelled')),
+			count(o.id) FILTER (WHERE o.state = 'failed' AND o.note = $3)
+		FROM announcements a LEFT JOIN outbox o ON o.announcement_id = a.id AND o.kind = $2
 		WHERE a.id = $1
-		GROUP BY a.id`, announcementID).Scan(&st.Shown, &st.Reported,
+		GROUP BY a.id`, announcementID, AnnouncementKind, NoteInterrupted).Scan(&st.Shown, &st.Reported,
 		&st.Counts.Pending, &st.Counts.Sending, &st.Counts.Sent, &st.Counts.Unreachable,
 		&st.Counts.Failed, &st.Counts.Interrupted)
 	if err != nil {
@@ -544,12 +479,12 @@ type NewsItem struct {
 // NewsFor lists the latest announcements delivered to a person, newest
 // first.
 func (s *Store) NewsFor(ctx context.Context, centreID, personID int64, limit int) ([]NewsItem, error) {
-	rows, err := s.pool.Query(ctx, `SELECT d.sent_at, a.id, a.centre_id, a.created_by, a.audience_kind, a.audience_value,
+	rows, err := s.pool.Query(ctx, `SELECT o.sent_at, a.id, a.centre_id, a.created_by, a.audience_kind, a.audience_value,
 			COALESCE(a.template, ''), a.params, COALESCE(a.body, ''), a.recipients, a.progress_chat_id,
 			a.progress_message_id, a.created_at
-		FROM deliveries d JOIN announcements a ON a.id = d.announcement_id
-		WHERE a.centre_id = $1 AND d.person_id = $2 AND d.state = 'sent'
-		ORDER BY d.sent_at DESC, a.id DESC LIMIT $3`, centreID, personID, limit)
+		FROM outbox o JOIN announcements a ON a.id = o.announcement_id
+		WHERE o.centre_id = $1 AND o.person_id = $2 AND o.kind = $4 AND o.state = 'sent'
+		ORDER BY o.sent_at DESC, a.id DESC LIMIT $3`, centreID, personID, limit, AnnouncementKind)
 	if err != nil {
 		return nil, fmt.Errorf("store: news: %w", err)
 	}

@@ -3,8 +3,11 @@ package store_test
 import (
 	"context"
 	"errors"
+	"os"
 	"slices"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,9 +23,42 @@ type annFixture struct {
 	ctx    context.Context
 	pool   *pgxpool.Pool
 	st     *store.Store
+	jobs   *annJobs
 	centre int64
 	staff  int64
 	tgSeq  int64
+}
+
+// annNow is the fixture's clock.
+var annNow = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+
+// annJobs stands for the bot's job queue: it records the send jobs of the
+// outbox rows and the progress jobs the store queues, or fails.
+type annJobs struct {
+	mu                  sync.Mutex
+	failSend, failWatch error
+	sends               []store.OutboxJob
+	watched             []int64
+}
+
+func (j *annJobs) ScheduleOutboxTx(_ context.Context, _ pgx.Tx, jobs []store.OutboxJob) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.failSend != nil {
+		return j.failSend
+	}
+	j.sends = append(j.sends, jobs...)
+	return nil
+}
+
+func (j *annJobs) WatchBroadcastTx(_ context.Context, _ pgx.Tx, _, announcementID int64) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.failWatch != nil {
+		return j.failWatch
+	}
+	j.watched = append(j.watched, announcementID)
+	return nil
 }
 
 func newAnnFixture(t *testing.T) *annFixture {
@@ -30,11 +66,14 @@ func newAnnFixture(t *testing.T) *annFixture {
 	ctx := context.Background()
 	pool := storetest.NewPool(t)
 	st := store.New(pool)
+	jobs := &annJobs{}
+	st.UseOutboxScheduler(jobs)
+	st.UseBroadcastWatcher(jobs)
 	c, err := st.EnsureCentre(ctx, "ann-centre", "Test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &annFixture{t: t, ctx: ctx, pool: pool, st: st, centre: c.ID, tgSeq: 1000}
+	f := &annFixture{t: t, ctx: ctx, pool: pool, st: st, jobs: jobs, centre: c.ID, tgSeq: 1000}
 	f.staff = f.person(c.ID, store.RoleStaff, "fr", nil, true, "active")
 	return f
 }
@@ -58,14 +97,27 @@ func (f *annFixture) person(centre int64, role store.Role, lang string, floor *i
 	return p.ID
 }
 
-func (f *annFixture) state(annID, personID int64) (string, string) {
+// message is the outbox row of an announcement's message to a person.
+func (f *annFixture) message(annID, personID int64) store.OutboxRow {
 	f.t.Helper()
-	var state, note string
-	if err := f.pool.QueryRow(f.ctx, `SELECT state, note FROM deliveries WHERE announcement_id = $1 AND person_id = $2`,
-		annID, personID).Scan(&state, &note); err != nil {
+	id, err := f.st.AnnouncementOutboxID(f.ctx, annID, personID)
+	if err != nil {
 		f.t.Fatal(err)
 	}
-	return state, note
+	m, err := f.st.OutboxByID(f.ctx, id)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return m
+}
+
+func (f *annFixture) count(query string, args ...any) int {
+	f.t.Helper()
+	var n int
+	if err := f.pool.QueryRow(f.ctx, query, args...).Scan(&n); err != nil {
+		f.t.Fatal(err)
+	}
+	return n
 }
 
 func annFloor(n int) *int { return &n }
@@ -146,6 +198,10 @@ func TestAudiences(t *testing.T) {
 
 func annItoa(n int64) string { return strconv.FormatInt(n, 10) }
 
+func annKey(annID, personID int64) string {
+	return "announcement:" + annItoa(annID) + ":" + annItoa(personID)
+}
+
 func TestCreateAnnouncementIsAllOrNothing(t *testing.T) {
 	t.Parallel()
 	f := newAnnFixture(t)
@@ -155,42 +211,74 @@ func TestCreateAnnouncementIsAllOrNothing(t *testing.T) {
 		Audience: store.Audience{Kind: store.AudienceFloor, Value: "1"}, Body: "Bonjour",
 		Versions: map[string]string{"ar": "مرحبا"}, ProgressChatID: 5, ProgressMessageID: 7}
 
+	// The messages, their send jobs and the progress job are written with
+	// the announcement or not at all.
 	boom := errors.New("queue down")
-	_, err := f.st.CreateAnnouncement(f.ctx, na, func(context.Context, pgx.Tx, store.Announcement, []int64) error { return boom })
-	if !errors.Is(err, boom) {
-		t.Fatalf("enqueue failure: %v", err)
-	}
-	for _, table := range []string{"announcements", "announcement_versions", "deliveries", "audit_log WHERE action = 'announcement.send'"} {
-		var n int
-		if err := f.pool.QueryRow(f.ctx, `SELECT count(*) FROM `+table).Scan(&n); err != nil || n != 0 {
-			t.Fatalf("%s has %d rows after a failed enqueue (%v)", table, n, err)
+	for _, c := range []struct {
+		name        string
+		send, watch error
+	}{
+		{"send jobs fail", boom, nil},
+		{"progress job fails", nil, boom},
+	} {
+		f.jobs.failSend, f.jobs.failWatch = c.send, c.watch
+		if _, err := f.st.CreateAnnouncement(f.ctx, na, annNow); !errors.Is(err, boom) {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		for _, table := range []string{"announcements", "announcement_versions", "outbox", "audit_log WHERE action = 'announcement.send'"} {
+			if n := f.count(`SELECT count(*) FROM ` + table); n != 0 {
+				t.Fatalf("%s: %s has %d rows", c.name, table, n)
+			}
 		}
 	}
+	f.jobs.failSend, f.jobs.failWatch = nil, nil
+	f.jobs.sends = nil
 
-	var queued []int64
-	ann, err := f.st.CreateAnnouncement(f.ctx, na, func(_ context.Context, _ pgx.Tx, got store.Announcement, ids []int64) error {
-		if got.ID == 0 || got.Recipients != 2 {
-			t.Errorf("enqueue got %+v", got)
-		}
-		queued = ids
-		return nil
-	})
+	ann, err := f.st.CreateAnnouncement(f.ctx, na, annNow)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(queued, []int64{a, b}) || ann.Recipients != 2 {
-		t.Fatalf("queued %v, announcement %+v", queued, ann)
+	if ann.Recipients != 2 || !slices.Equal(f.jobs.watched, []int64{ann.ID}) {
+		t.Fatalf("announcement %+v, progress jobs %v", ann, f.jobs.watched)
 	}
-	for _, p := range []int64{a, b} {
-		if s, _ := f.state(ann.ID, p); s != "pending" {
-			t.Fatalf("delivery of %d is %q", p, s)
+	// One message per recipient, keyed by announcement and person, leaving
+	// now behind reminders and receipts (priority 4).
+	var sends []int64
+	for _, j := range f.jobs.sends {
+		if j.Priority != 4 || !j.NotBefore.Equal(annNow) {
+			t.Errorf("send job %+v", j)
 		}
+		sends = append(sends, j.ID)
 	}
-	if _, err := f.st.CreateAnnouncement(f.ctx, na, func(context.Context, pgx.Tx, store.Announcement, []int64) error { return nil }); !errors.Is(err, store.ErrAlreadySent) {
+	var rows []int64
+	for _, p := range []int64{a, b} {
+		m := f.message(ann.ID, p)
+		if m.Kind != store.AnnouncementKind || m.Key != annKey(ann.ID, p) || m.State != store.OutboxPending ||
+			m.AnnouncementID != ann.ID || m.CentreID != f.centre || !m.NotBefore.Equal(annNow) {
+			t.Errorf("message to %d = %+v", p, m)
+		}
+		rows = append(rows, m.ID)
+	}
+	slices.Sort(sends)
+	if !slices.Equal(sends, rows) {
+		t.Fatalf("send jobs for rows %v, want %v", sends, rows)
+	}
+
+	// The same draft again, or the same key queued again, adds nothing.
+	if _, err := f.st.CreateAnnouncement(f.ctx, na, annNow); !errors.Is(err, store.ErrAlreadySent) {
 		t.Fatalf("same draft again: %v", err)
 	}
+	n, err := f.st.Enqueue(f.ctx, annNow.Add(time.Minute), store.OutboxMessage{CentreID: f.centre, PersonID: a,
+		Kind: store.AnnouncementKind, Key: annKey(ann.ID, a), AnnouncementID: ann.ID, Priority: 4})
+	if err != nil || n != 0 {
+		t.Fatalf("same key queued again: %d new, %v", n, err)
+	}
+	if got := f.count(`SELECT count(*) FROM outbox`); got != 2 || len(f.jobs.sends) != 2 {
+		t.Fatalf("%d messages, %d send jobs after the repeats; want 2 and 2", got, len(f.jobs.sends))
+	}
+
 	na.DraftKey, na.Audience = "k2", store.Audience{Kind: store.AudienceFloor, Value: "9"}
-	if _, err := f.st.CreateAnnouncement(f.ctx, na, func(context.Context, pgx.Tx, store.Announcement, []int64) error { return nil }); !errors.Is(err, store.ErrNoRecipients) {
+	if _, err := f.st.CreateAnnouncement(f.ctx, na, annNow); !errors.Is(err, store.ErrNoRecipients) {
 		t.Fatalf("empty floor: %v", err)
 	}
 	log, err := f.st.AuditLog(f.ctx, f.centre, 10)
@@ -211,134 +299,212 @@ func TestCreateAnnouncementIsAllOrNothing(t *testing.T) {
 	}
 }
 
-func TestDeliveryIsSentAtMostOnce(t *testing.T) {
+// annOutcome drives a message through the outbox's own steps.
+type annOutcome struct {
+	claim bool // turned 'sending'
+	state store.OutboxState
+	note  string
+}
+
+func (f *annFixture) settle(id int64, o annOutcome, at time.Time) {
+	f.t.Helper()
+	if o.claim {
+		if err := f.st.ClaimOutbox(f.ctx, id, at); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+	if o.state != "" {
+		if err := f.st.FinishOutbox(f.ctx, id, o.state, o.note, 77, at); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+}
+
+func TestBroadcastStatusCountsOutboxMessages(t *testing.T) {
 	t.Parallel()
 	f := newAnnFixture(t)
-	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	outcomes := []annOutcome{
+		{claim: true, state: store.OutboxSent},
+		{claim: true, state: store.OutboxUnreachable},
+		{claim: true, state: store.OutboxFailed, note: store.NoteRefused},
+		{claim: true, state: store.OutboxFailed, note: store.NoteInterrupted},
+		{state: store.OutboxCancelled, note: store.NoteObsolete},
+		{claim: true}, // in Telegram's hands, or cut there by a crash
+		{},            // waiting for its turn
+	}
 	var ids []int64
-	for range 5 {
+	for range outcomes {
 		ids = append(ids, f.person(f.centre, store.RoleResident, "fr", annFloor(1), true, "active"))
 	}
 	ann, err := f.st.CreateAnnouncement(f.ctx, store.NewAnnouncement{CentreID: f.centre, AuthorID: f.staff, DraftKey: "d",
 		Audience: store.Audience{Kind: store.AudienceAll}, Template: "mail", Params: map[string]string{"date": "2026-12-04"},
-		ProgressChatID: 1}, func(context.Context, pgx.Tx, store.Announcement, []int64) error { return nil })
+		ProgressChatID: 1}, annNow)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sent, blocked, crashed, retried, gaveUp := ids[0], ids[1], ids[2], ids[3], ids[4]
-
-	a, p, err := f.st.ClaimDelivery(f.ctx, f.centre, ann.ID, sent, now)
-	if err != nil || p.ID != sent || a.Template != "mail" || a.Params["date"] != "2026-12-04" {
-		t.Fatalf("claim = %+v %+v %v", a, p, err)
+	sentAt := annNow.Add(time.Minute)
+	for i, o := range outcomes {
+		f.settle(f.message(ann.ID, ids[i]).ID, o, sentAt)
 	}
-	if _, _, err := f.st.ClaimDelivery(f.ctx, f.centre+1, ann.ID, blocked, now); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("claim from another centre: %v", err)
-	}
-	if err := f.st.FinishDelivery(f.ctx, ann.ID, sent, store.DeliverySent, "", now); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := f.st.ClaimDelivery(f.ctx, f.centre, ann.ID, sent, now); !errors.Is(err, store.ErrDeliveryDone) {
-		t.Fatalf("second claim of a sent delivery: %v", err)
-	}
-
-	if _, _, err := f.st.ClaimDelivery(f.ctx, f.centre, ann.ID, blocked, now); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.st.FinishDelivery(f.ctx, ann.ID, blocked, store.DeliveryUnreachable, "", now); err != nil {
-		t.Fatal(err)
-	}
-
-	// A crash between the claim and the outcome leaves 'sending': the next
-	// try reports it and never sends.
-	if _, _, err := f.st.ClaimDelivery(f.ctx, f.centre, ann.ID, crashed, now); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := f.st.ClaimDelivery(f.ctx, f.centre, ann.ID, crashed, now); !errors.Is(err, store.ErrDeliveryInterrupted) {
-		t.Fatalf("claim after a crash: %v", err)
-	}
-	if s, n := f.state(ann.ID, crashed); s != "failed" || n != store.NoteInterrupted {
-		t.Fatalf("after the crash: %s %s", s, n)
-	}
-	if _, _, err := f.st.ClaimDelivery(f.ctx, f.centre, ann.ID, crashed, now); !errors.Is(err, store.ErrDeliveryDone) {
-		t.Fatalf("third claim: %v", err)
-	}
-
-	// Telegram answered an error: back to pending, claimable again.
-	if _, _, err := f.st.ClaimDelivery(f.ctx, f.centre, ann.ID, retried, now); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.st.ReleaseDelivery(f.ctx, ann.ID, retried, now); err != nil {
-		t.Fatal(err)
-	}
-	if s, _ := f.state(ann.ID, retried); s != "pending" {
-		t.Fatalf("released delivery is %s", s)
-	}
-
-	// A row left in 'sending' by a dead process is expired once stale, not
-	// before; the expiry leaves the other rows alone.
-	if _, _, err := f.st.ClaimDelivery(f.ctx, f.centre, ann.ID, gaveUp, now); err != nil {
-		t.Fatal(err)
-	}
-	if n, err := f.st.ExpireSending(f.ctx, ann.ID, 5*time.Minute, now); err != nil || n != 0 {
-		t.Fatalf("fresh sending expired: %d, %v", n, err)
-	}
-	if _, err := f.pool.Exec(f.ctx, `UPDATE deliveries SET claimed_at = now() - interval '6 minutes' WHERE person_id = $1`, gaveUp); err != nil {
-		t.Fatal(err)
-	}
-	if n, err := f.st.ExpireSending(f.ctx, ann.ID, 5*time.Minute, now); err != nil || n != 1 {
-		t.Fatalf("stale sending: %d, %v", n, err)
-	}
-	if s, note := f.state(ann.ID, gaveUp); s != "failed" || note != store.NoteInterrupted {
-		t.Fatalf("expired delivery: %s %s", s, note)
-	}
-	if _, err := f.pool.Exec(f.ctx, `UPDATE deliveries SET state = 'pending', note = '' WHERE person_id = $1`, gaveUp); err != nil {
+	// A message of another kind to a recipient is not the announcement's.
+	if _, err := f.st.Enqueue(f.ctx, annNow, store.OutboxMessage{CentreID: f.centre, PersonID: ids[0], Kind: "notify",
+		Key: "notify:x", MsgID: "x"}); err != nil {
 		t.Fatal(err)
 	}
 
 	st, err := f.st.BroadcastStatus(f.ctx, f.centre, ann.ID)
-	want := store.DeliveryCounts{Pending: 2, Sent: 1, Unreachable: 1, Failed: 1, Interrupted: 1}
-	if err != nil || st.Counts != want || st.Counts.Finished() || st.Counts.Total() != 5 || st.Counts.Done() != 3 {
+	want := store.BroadcastCounts{Pending: 1, Sending: 1, Sent: 1, Unreachable: 1, Failed: 3, Interrupted: 1}
+	if err != nil || st.Counts != want || st.Counts.Finished() || st.Counts.Total() != 7 || st.Counts.Done() != 5 {
 		t.Fatalf("status = %+v, %v; want %+v", st.Counts, err, want)
 	}
-	for _, p := range []int64{retried, gaveUp} {
-		if _, _, err := f.st.ClaimDelivery(f.ctx, f.centre, ann.ID, p, now); err != nil {
-			t.Fatal(err)
-		}
+	if st.Shown != -1 || st.Reported || st.Announcement.Template != "mail" {
+		t.Fatalf("status = %+v", st)
 	}
-	if err := f.st.FinishDelivery(f.ctx, ann.ID, retried, store.DeliverySent, "", now.Add(time.Minute)); err != nil {
-		t.Fatal(err)
+	if _, err := f.st.BroadcastStatus(f.ctx, f.centre+1, ann.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("another centre's status: %v", err)
 	}
-	if err := f.st.FinishDelivery(f.ctx, ann.ID, gaveUp, store.DeliveryFailed, store.NoteGaveUp, now); err != nil {
-		t.Fatal(err)
+	// The report waits for the message left in 'sending'.
+	f.settle(f.message(ann.ID, ids[5]).ID, annOutcome{state: store.OutboxFailed, note: store.NoteInterrupted}, sentAt)
+	if st, _ = f.st.BroadcastStatus(f.ctx, f.centre, ann.ID); st.Counts.Finished() {
+		t.Fatalf("finished with a message still pending: %+v", st.Counts)
 	}
-	// A late outcome for a row that is no longer 'sending' changes nothing.
-	if err := f.st.FinishDelivery(f.ctx, ann.ID, crashed, store.DeliverySent, "", now); err != nil {
-		t.Fatal(err)
-	}
+	f.settle(f.message(ann.ID, ids[6]).ID, annOutcome{claim: true, state: store.OutboxSent}, sentAt)
 	st, _ = f.st.BroadcastStatus(f.ctx, f.centre, ann.ID)
-	if !st.Counts.Finished() || st.Counts.Sent != 2 || st.Counts.Failed != 2 || st.Reported {
-		t.Fatalf("final status = %+v", st)
+	want = store.BroadcastCounts{Sent: 2, Unreachable: 1, Failed: 4, Interrupted: 2}
+	if st.Counts != want || !st.Counts.Finished() {
+		t.Fatalf("final status = %+v, want %+v", st.Counts, want)
 	}
-	if err := f.st.SetProgressShown(f.ctx, ann.ID, 5); err != nil {
+	if err := f.st.SetProgressShown(f.ctx, ann.ID, 7); err != nil {
 		t.Fatal(err)
 	}
 	for i, want := range []bool{true, false} {
-		if got, err := f.st.ClaimReport(f.ctx, ann.ID, now); err != nil || got != want {
+		if got, err := f.st.ClaimReport(f.ctx, ann.ID, annNow); err != nil || got != want {
 			t.Fatalf("report claim %d = %v, %v", i, got, err)
 		}
 	}
-	st, _ = f.st.BroadcastStatus(f.ctx, f.centre, ann.ID)
-	if st.Shown != 5 || !st.Reported {
+	if st, _ = f.st.BroadcastStatus(f.ctx, f.centre, ann.ID); st.Shown != 7 || !st.Reported {
 		t.Fatalf("status = %+v", st)
 	}
 
-	news, err := f.st.NewsFor(f.ctx, f.centre, retried, 5)
-	if err != nil || len(news) != 1 || news[0].Announcement.ID != ann.ID || !news[0].SentAt.Equal(now.Add(time.Minute)) {
+	news, err := f.st.NewsFor(f.ctx, f.centre, ids[0], 5)
+	if err != nil || len(news) != 1 || news[0].Announcement.ID != ann.ID || !news[0].SentAt.Equal(sentAt) {
 		t.Fatalf("news of a recipient = %+v, %v", news, err)
 	}
-	for _, p := range []int64{blocked, crashed, gaveUp} {
+	for _, p := range ids[1:6] {
 		if news, err := f.st.NewsFor(f.ctx, f.centre, p, 5); err != nil || len(news) != 0 {
 			t.Fatalf("news of %d who did not get it = %+v, %v", p, news, err)
 		}
+	}
+	if _, err := f.st.AnnouncementOutboxID(f.ctx, ann.ID, f.staff); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the author's message: %v", err)
+	}
+}
+
+// annMigration returns the Up and Down parts of the migration that moved
+// deliveries into the outbox.
+func annMigration(t *testing.T) (up, down string) {
+	t.Helper()
+	b, err := os.ReadFile("migrations/00013_outbox_announcements.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, down, ok := strings.Cut(string(b), "-- +goose Down")
+	if !ok {
+		t.Fatal("no Down part")
+	}
+	return up, down
+}
+
+// The deliveries of announcements sent before the outbox are carried into
+// it, so nothing already sent is sent again and reports keep their counts;
+// going down brings them back.
+func TestAnnouncementsMigrationCarriesDeliveries(t *testing.T) {
+	t.Parallel()
+	f := newAnnFixture(t)
+	up, down := annMigration(t)
+	outcomes := []annOutcome{
+		{claim: true, state: store.OutboxSent},
+		{claim: true, state: store.OutboxUnreachable},
+		{claim: true, state: store.OutboxFailed, note: store.NoteRefused},
+		{claim: true},
+		{},
+		{state: store.OutboxCancelled, note: store.NoteObsolete},
+	}
+	var ids []int64
+	for range outcomes {
+		ids = append(ids, f.person(f.centre, store.RoleResident, "fr", annFloor(1), true, "active"))
+	}
+	ann, err := f.st.CreateAnnouncement(f.ctx, store.NewAnnouncement{CentreID: f.centre, AuthorID: f.staff, DraftKey: "d",
+		Audience: store.Audience{Kind: store.AudienceAll}, Body: "Bonjour", ProgressChatID: 1}, annNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sentAt := annNow.Add(time.Minute)
+	for i, o := range outcomes {
+		f.settle(f.message(ann.ID, ids[i]).ID, o, sentAt)
+	}
+
+	if _, err := f.pool.Exec(f.ctx, down); err != nil {
+		t.Fatalf("down: %v", err)
+	}
+	type row struct{ state, note string }
+	deliveries := func() []row {
+		t.Helper()
+		var out []row
+		for _, p := range ids {
+			var r row
+			if err := f.pool.QueryRow(f.ctx, `SELECT state, note FROM deliveries WHERE announcement_id = $1 AND person_id = $2`,
+				ann.ID, p).Scan(&r.state, &r.note); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	wantDown := []row{{"sent", ""}, {"unreachable", ""}, {"failed", "refused"}, {"sending", ""}, {"pending", ""}, {"failed", "refused"}}
+	if got := deliveries(); !slices.Equal(got, wantDown) {
+		t.Fatalf("deliveries after down = %v, want %v", got, wantDown)
+	}
+	if n := f.count(`SELECT count(*) FROM outbox`); n != 0 {
+		t.Fatalf("%d outbox rows after down", n)
+	}
+	if _, err := f.pool.Exec(f.ctx, up); err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	if n := f.count(`SELECT count(*) FROM pg_tables WHERE tablename = 'deliveries'`); n != 0 {
+		t.Fatal("deliveries still exists")
+	}
+	wantUp := []struct {
+		state store.OutboxState
+		note  string
+	}{
+		{store.OutboxSent, ""},
+		{store.OutboxUnreachable, ""},
+		{store.OutboxFailed, store.NoteRefused},
+		{store.OutboxFailed, store.NoteInterrupted}, // may have arrived: not sent again
+		{store.OutboxPending, ""},                   // its old job queues its send (handlers.AnnounceWorker)
+		{store.OutboxFailed, store.NoteRefused},
+	}
+	for i, p := range ids {
+		m := f.message(ann.ID, p)
+		if m.State != wantUp[i].state || m.Note != wantUp[i].note || m.Key != annKey(ann.ID, p) ||
+			m.Kind != store.AnnouncementKind || m.CentreID != f.centre {
+			t.Errorf("message %d after up = %+v, want %+v", i, m, wantUp[i])
+		}
+	}
+	st, err := f.st.BroadcastStatus(f.ctx, f.centre, ann.ID)
+	want := store.BroadcastCounts{Pending: 1, Sent: 1, Unreachable: 1, Failed: 3, Interrupted: 1}
+	if err != nil || st.Counts != want {
+		t.Fatalf("status after up = %+v, %v; want %+v", st.Counts, err, want)
+	}
+	news, err := f.st.NewsFor(f.ctx, f.centre, ids[0], 5)
+	if err != nil || len(news) != 1 || !news[0].SentAt.Equal(sentAt) {
+		t.Fatalf("news after up = %+v, %v", news, err)
+	}
+	// The carried keys are the ones the code uses: queuing one again adds
+	// nothing.
+	if n, err := f.st.Enqueue(f.ctx, annNow, store.OutboxMessage{CentreID: f.centre, PersonID: ids[0],
+		Kind: store.AnnouncementKind, Key: annKey(ann.ID, ids[0]), AnnouncementID: ann.ID}); err != nil || n != 0 {
+		t.Fatalf("carried key queued again: %d, %v", n, err)
 	}
 }

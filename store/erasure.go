@@ -19,7 +19,7 @@ var (
 // balance is settled: his name becomes "#<id>", his room, Telegram account,
 // external id and dates go, and so do his invites, declared resources,
 // housing appointments with their messages, rota membership and swaps,
-// class enrolments and alerts, and announcement deliveries. His ledger
+// class enrolments and alerts, and his outbox messages. His ledger
 // entries, cleaning turns and attendance stay, anonymised, so the centre's
 // accounts and statistics keep their totals. It is one transaction with an
 // audit entry; erasing someone already erased does nothing.
@@ -57,7 +57,6 @@ func (s *Store) ErasePerson(ctx context.Context, centreID, personID int64, actor
 			`DELETE FROM class_enrolments WHERE person_id = $1`,
 			`DELETE FROM class_absence_alerts WHERE person_id = $1`,
 			`DELETE FROM class_notices_sent WHERE person_id = $1`,
-			`DELETE FROM deliveries WHERE person_id = $1`,
 		} {
 			if _, err := tx.Exec(ctx, q, personID); err != nil {
 				return err

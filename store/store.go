@@ -27,6 +27,8 @@ type Store struct {
 	pool *pgxpool.Pool
 	// outboxJobs sends the outbox rows the store writes (see outbox.go).
 	outboxJobs OutboxScheduler
+	// broadcasts follows announcements (progress, report; announcements.go).
+	broadcasts BroadcastWatcher
 }
 
 // New wraps an open pool.
