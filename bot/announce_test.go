@@ -8,7 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"github.com/aurore/cairbot/bot/telegramtest"
+	"github.com/aurore/cairbot/handlers"
 	"github.com/aurore/cairbot/locales"
 	"github.com/aurore/cairbot/store"
 )
@@ -537,6 +540,9 @@ func TestResidentIsRefusedAnnounceAndForgedButtonsChangeNothing(t *testing.T) {
 	if got := h.count(`SELECT count(*) FROM announcements`); got != 1 {
 		t.Fatalf("%d announcements", got)
 	}
+	if got := h.count(`SELECT count(*) FROM outbox WHERE kind = 'announcement'`); got != 1 {
+		t.Fatalf("%d announcement messages after two presses, want 1", got)
+	}
 	ar := h.loc("ar")
 	at := time.Date(2026, 11, 27, 18, 0, 0, 0, annParis)
 	rm := h.tg.WaitMessages(t, 43011, 1, 10*time.Second)
@@ -625,5 +631,186 @@ func TestFreeTextWithLanguageVersionsAndNews(t *testing.T) {
 	h.tg.SendText(newcomer, "/news")
 	if got := h.waitText(newcomer, k+1).Text; got != h.loc("so").T("announce.news_empty") {
 		t.Fatalf("empty news = %q", got)
+	}
+}
+
+// outboxRowOf is the id of the announcement message to chat that is in
+// state, or 0.
+func outboxRowOf(h *harness, chatID int64, state string) int64 {
+	h.t.Helper()
+	var id int64
+	err := h.pool.QueryRow(context.Background(), `SELECT COALESCE(max(o.id), 0) FROM outbox o
+		JOIN people p ON p.id = o.person_id
+		WHERE p.telegram_id = $1 AND o.kind = 'announcement' AND o.state = $2`, chatID, state).Scan(&id)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return id
+}
+
+// An announcement left in doubt by a crash (its row found in 'sending'
+// when its job runs again) is reported as interrupted and never sent
+// again; the others arrive, each in its reader's language.
+func TestAnnouncementLeftInDoubtIsReportedNotResent(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	const original = "Ce soir à 19 h, repas partagé dans la salle commune."
+	const arabic = "الليلة الساعة 19، وجبة مشتركة في القاعة المشتركة."
+	const frReader, arReader, victim = 45011, 45012, 45013
+	annResident(h, frReader, store.RoleResident, "fr", 1)
+	annResident(h, arReader, store.RoleResident, "ar", 1)
+	annResident(h, victim, store.RoleResident, "ti", 1)
+	ctx := context.Background()
+
+	cases := []struct {
+		staff            telegramtest.User
+		lang             string
+		progress, report string
+	}{
+		{
+			staff: telegramtest.User{ID: 45001, LanguageCode: "fr"}, lang: "fr",
+			progress: "✅ Envoi terminé : 3 sur 3.\n\n" + original,
+			report: "📊 Bilan de l'annonce :\n✅ Reçue : 2\n🚫 Injoignables (bot bloqué ou parti) : 0\n❌ Non envoyée : 1\n" +
+				"⚠️ 1 message a été coupé par un redémarrage : il est peut-être arrivé, peut-être pas. Il n'est pas renvoyé.",
+		},
+		{
+			staff: telegramtest.User{ID: 45002, LanguageCode: "ar"}, lang: "ar",
+			progress: "✅ انتهى الإرسال: \u2068٣\u2069 من \u2068٣\u2069.\n\n" + arabic,
+			report: "📊 تقرير الإعلان:\n✅ وصل: \u2068٢\u2069\n🚫 لا يمكن الوصول إليهم (حظروا البوت أو غادروا): \u2068٠\u2069\n" +
+				"❌ لم يُرسل: \u2068١\u2069\n⚠️ رسالة واحدة انقطعت بسبب إعادة التشغيل: ربما وصلت وربما لا. لن تُرسل مرة أخرى.",
+		},
+	}
+	for round, c := range cases {
+		_, n := h.signUp(c.staff, store.RoleStaff, "Staff "+c.lang, c.lang)
+		// The victim's first try gets a 429 asking to wait 30 s: his row goes
+		// back to 'pending' and its job is snoozed.
+		h.tg.FailNext("sendMessage", victim, 429, 30, 1)
+		h.tg.SendText(c.staff, "/announce")
+		annStep(h, c.staff, n+1, "ann:aud:floor:")
+		annStep(h, c.staff, n+2, "ann:floor:1:")
+		annStep(h, c.staff, n+3, "ann:free:")
+		h.tg.SendText(c.staff, original)
+		annStep(h, c.staff, n+5, "ann:addv:")
+		annStep(h, c.staff, n+6, "ann:vlang:ar:")
+		h.tg.SendText(c.staff, arabic)
+		preview := h.waitText(c.staff, n+8)
+		h.tg.PressButton(c.staff, preview.ID, annButton(t, preview, "ann:send:"))
+
+		var row int64
+		h.tg.WaitFor(t, 30*time.Second, "the victim's try refused with 429", func() bool {
+			refused := 0
+			for _, call := range h.tg.CallsTo("sendMessage") {
+				if call.Params["chat_id"] == strconv.Itoa(victim) && call.Status == 429 {
+					refused++
+				}
+			}
+			row = outboxRowOf(h, victim, "pending")
+			return refused == round+1 && row != 0
+		})
+		// As if a process had claimed it again and died in Telegram's hands:
+		// the row stays 'sending' and River runs a job for it.
+		if _, err := h.pool.Exec(ctx, `UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = $1`, row); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.app.Jobs().Insert(ctx, handlers.OutboxSendArgs{ID: row}, nil); err != nil {
+			t.Fatal(err)
+		}
+
+		if got := annWaitReport(h, c.staff, n+9).Text; got != c.report {
+			t.Fatalf("%s report = %q\nwant %q", c.lang, got, c.report)
+		}
+		if progress, _ := h.tg.Message(c.staff.ID, preview.ID); progress.Text != c.progress {
+			t.Errorf("%s progress = %q\nwant %q", c.lang, progress.Text, c.progress)
+		}
+		for id, want := range map[int64]string{frReader: original, arReader: arabic} {
+			msgs := h.tg.WaitMessages(t, id, round+1, 10*time.Second)
+			if got := msgs[round].Text; got != want {
+				t.Errorf("reader %d got %q, want %q", id, got, want)
+			}
+		}
+		if got := outboxRowOf(h, victim, "failed"); got != row {
+			t.Fatalf("the victim's row is not failed")
+		}
+		if got := h.count(`SELECT count(*) FROM outbox WHERE id = $1 AND note = 'interrupted'`, row); got != 1 {
+			t.Errorf("the victim's row is not marked interrupted")
+		}
+		// The snoozed job, run now, finds the row settled and sends nothing.
+		if h.runJobsDue("outbox_send", time.Now().Add(time.Hour)) == 0 {
+			t.Fatal("the victim's snoozed job is gone")
+		}
+		h.tg.WaitFor(t, 20*time.Second, "the snoozed job done", func() bool {
+			return h.count(`SELECT count(*) FROM river_job WHERE kind = 'outbox_send' AND (args->>'id')::bigint = $1
+				AND state <> 'completed'`, row) == 0
+		})
+		if got := len(h.tg.Messages(victim)); got != 0 || annSendCalls(h, victim) != 0 {
+			t.Fatalf("the message left in doubt was sent again: %q", texts(h.tg.Messages(victim)))
+		}
+		h.quiet(c.staff, n+9)
+	}
+}
+
+// Jobs queued by the code before the outbox still work after the upgrade:
+// migration 00013 carried the deliveries into the outbox, an old
+// 'announce' job queues its message's send, and a message already sent is
+// never sent again, however often its old job runs.
+func TestAnnouncementJobsQueuedBeforeTheOutbox(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	staff := telegramtest.User{ID: 46001, LanguageCode: "fr"}
+	author, n := h.signUp(staff, store.RoleStaff, "Claire D.", "fr")
+	received := annResident(h, 46011, store.RoleResident, "fr", 1) // received it before the upgrade
+	waiting := annResident(h, 46012, store.RoleResident, "ar", 1)  // still pending at the upgrade
+	ctx := context.Background()
+
+	// The rows as the migration leaves them: no send job of their own.
+	var ann int64
+	if err := h.pool.QueryRow(ctx, `INSERT INTO announcements (centre_id, created_by, draft_key, audience_kind,
+			body, recipients, progress_chat_id)
+		VALUES ($1, $2, 'old', 'floor', 'Réunion ce soir.', 2, $3) RETURNING id`,
+		author.CentreID, author.ID, staff.ID).Scan(&ann); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.pool.Exec(ctx, `INSERT INTO announcement_versions (announcement_id, language, body)
+		VALUES ($1, 'ar', 'اجتماع الليلة.')`, ann); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.pool.Exec(ctx, `INSERT INTO outbox (centre_id, person_id, kind, dedupe_key, announcement_id,
+			not_before, state, attempts, created_at, updated_at, sent_at)
+		SELECT $1, p.id, 'announcement', 'announcement:' || $2::bigint || ':' || p.id, $2::bigint, $5,
+			CASE WHEN p.id = $3 THEN 'sent' ELSE 'pending' END, 0, $5, $5,
+			CASE WHEN p.id = $3 THEN $5::timestamptz END
+		FROM people p WHERE p.id IN ($3, $4)`, author.CentreID, ann, received.ID, waiting.ID, h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	old := func(p store.Person) river.InsertManyParams {
+		return river.InsertManyParams{Args: handlers.AnnounceArgs{CentreID: author.CentreID, AnnouncementID: ann, PersonID: p.ID}}
+	}
+	if _, err := h.app.Jobs().InsertMany(ctx, []river.InsertManyParams{
+		old(received), old(waiting),
+		{Args: handlers.AnnounceProgressArgs{CentreID: author.CentreID, AnnouncementID: ann}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	report := "📊 Bilan de l'annonce :\n✅ Reçue : 2\n🚫 Injoignables (bot bloqué ou parti) : 0\n❌ Non envoyée : 0"
+	if r := annWaitReport(h, staff, n+1); r.Text != report {
+		t.Fatalf("report = %q\nwant %q", r.Text, report)
+	}
+	if msgs := h.tg.WaitMessages(t, 46012, 1, 10*time.Second); msgs[0].Text != "اجتماع الليلة." {
+		t.Errorf("the waiting reader got %q", msgs[0].Text)
+	}
+	// The old job of the waiting reader runs once more (a retry): nothing
+	// more is sent to anyone.
+	if _, err := h.app.Jobs().InsertMany(ctx, []river.InsertManyParams{old(waiting)}); err != nil {
+		t.Fatal(err)
+	}
+	h.tg.WaitFor(t, 20*time.Second, "old jobs done", func() bool {
+		return h.count(`SELECT count(*) FROM river_job WHERE kind IN ('announce', 'outbox_send') AND state <> 'completed'`) == 0
+	})
+	h.quiet(telegramtest.User{ID: 46011}, 0)
+	h.quiet(telegramtest.User{ID: 46012}, 1)
+	h.quiet(staff, n+1)
+	if c := h.count(`SELECT count(*) FROM outbox WHERE announcement_id = $1 AND state = 'sent'`, ann); c != 2 {
+		t.Errorf("%d messages sent, want 2", c)
 	}
 }
