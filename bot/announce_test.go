@@ -292,7 +292,7 @@ func TestAnnouncementResumesAfterStopWithoutDuplicates(t *testing.T) {
 	})
 	time.Sleep(2500 * time.Millisecond) // more than a progress tick
 	h.quiet(staff, n+4)
-	// What River's rescuer does an hour after the crash, done at once.
+	// What River's rescuer does JOB_RESCUE_AFTER after the crash, at once.
 	if _, err := h.pool.Exec(ctx, `UPDATE river_job SET state = 'available', scheduled_at = now()
 		WHERE kind = 'outbox_send' AND (args->>'id')::bigint = $1`, stuck); err != nil {
 		t.Fatal(err)
