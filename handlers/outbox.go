@@ -110,6 +110,20 @@ type OutboxWorker struct {
 // loss. The row turns 'sending' only when its pacing token is taken, right
 // before the call; the outcome is written after it.
 func (w *OutboxWorker) Work(ctx context.Context, job *river.Job[OutboxSendArgs]) error {
+	err := w.work(ctx, job)
+	var snooze *river.JobSnoozeError
+	if err != nil && job.Attempt >= job.MaxAttempts && !errors.As(err, &snooze) {
+		// River gives the job up after this: the row must not stay pending
+		// for ever (an announcement's report waits for every row).
+		w.h.Log.ErrorContext(ctx, "outbox message given up", "id", job.Args.ID, "err", err)
+		if ferr := w.h.Outbox.FinishOutbox(context.WithoutCancel(ctx), job.Args.ID, store.OutboxFailed, store.NoteGaveUp, 0, w.h.Clock()); ferr != nil {
+			return errors.Join(err, ferr)
+		}
+	}
+	return err
+}
+
+func (w *OutboxWorker) work(ctx context.Context, job *river.Job[OutboxSendArgs]) error {
 	h := w.h
 	m, err := h.Outbox.OutboxByID(ctx, job.Args.ID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -196,10 +210,7 @@ func (w *OutboxWorker) Work(ctx context.Context, job *river.Job[OutboxSendArgs])
 		return finish(store.OutboxFailed, store.NoteRefused, 0)
 	}
 	// Not delivered (or to be sent again): back to pending, for River to
-	// try later with backoff, until its last attempt.
-	if job.Attempt >= job.MaxAttempts {
-		return finish(store.OutboxFailed, store.NoteGaveUp, 0)
-	}
+	// try later with backoff; Work marks it failed after the last attempt.
 	if rerr := h.Outbox.ReleaseOutbox(context.WithoutCancel(ctx), m.ID, h.Clock()); rerr != nil {
 		return errors.Join(err, rerr)
 	}
