@@ -84,6 +84,12 @@ const (
 func (h *Handlers) outboxKinds() map[string]OutboxKind {
 	return map[string]OutboxKind{
 		KindNotify: {ResendInDoubt: true},
+		// appointments: a duplicate beats a missed interview, a lost answer or a lost "bring your RIB".
+		store.OutboxAppointmentNotice:   {Render: h.renderApptToResident, ResendInDoubt: true}, // booked/moved/cancelled: resend, he must not miss the new time
+		store.OutboxAppointmentReminder: {Render: h.renderApptToResident, ResendInDoubt: true}, // reminder: resend, a duplicate beats a missed interview
+		store.OutboxAppointmentNoAnswer: {Render: h.renderApptNoAnswer, ResendInDoubt: true},   // alert to staff: resend
+		store.OutboxAppointmentAnswer:   {Render: h.renderApptAnswer, ResendInDoubt: true},     // alert to staff: resend, "I cannot come" must reach him
+		store.OutboxAppointmentRelay:    {Render: h.renderApptRelay, ResendInDoubt: true},      // relayed message: resend, a repeated line beats a lost one
 	}
 }
 
