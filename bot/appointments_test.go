@@ -14,14 +14,18 @@ import (
 	"github.com/aurore/cairbot/store"
 )
 
-// apptNoQueue plans no reminder: appointments made directly in the store
-// for tests that are about something else.
-type apptNoQueue struct{}
+// apptQuiet queues no sending job: the store of appointments set up
+// directly for tests about something else writes their messages to the
+// outbox, where they stay unsent.
+type apptQuiet struct{}
 
-func (apptNoQueue) ScheduleReminder(context.Context, pgx.Tx, store.AppointmentReminder) (int64, error) {
-	return 0, nil
+func (apptQuiet) ScheduleOutboxTx(context.Context, pgx.Tx, []store.OutboxJob) error { return nil }
+
+// apptSetup is the harness's store, with messages that stay unsent.
+func apptSetup(h *harness) *store.Store {
+	h.st.UseOutboxScheduler(apptQuiet{})
+	return h.st
 }
-func (apptNoQueue) CancelReminderJob(context.Context, pgx.Tx, int64) error { return nil }
 
 func apptCreate(t *testing.T, h *harness, person, coord store.Person, kind string, at time.Time, place string, docs ...string) store.Appointment {
 	t.Helper()
@@ -29,8 +33,8 @@ func apptCreate(t *testing.T, h *harness, person, coord store.Person, kind strin
 	if !at.After(now) {
 		now = at.Add(-time.Hour) // an appointment made earlier, now past
 	}
-	a, _, err := h.st.CreateAppointment(context.Background(), store.NewAppointment{CentreID: person.CentreID,
-		PersonID: person.ID, CoordinatorID: coord.ID, Kind: kind, At: at, Place: place, Documents: docs}, nil, apptNoQueue{}, now)
+	a, err := apptSetup(h).CreateAppointment(context.Background(), store.NewAppointment{CentreID: person.CentreID,
+		PersonID: person.ID, CoordinatorID: coord.ID, Kind: kind, At: at, Place: place, Documents: docs}, nil, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +55,7 @@ func TestResidentSeesHisAppointmentsInHisLanguage(t *testing.T) {
 	apptCreate(t, h, ahmad.p, coord.p, store.KindSIAO, dec3, "SIAO 75, 12 rue X", "permit", "tax")
 	apptCreate(t, h, ahmad.p, coord.p, store.KindVisit, time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), "past") // past
 	gone := apptCreate(t, h, ahmad.p, coord.p, store.KindOther, dec3.Add(time.Hour), "cancelled")
-	if _, err := h.st.CancelAppointment(context.Background(), gone.CentreID, gone.ID, 1, coord.p.ID, apptNoQueue{}, h.clock.Now()); err != nil {
+	if _, err := apptSetup(h).CancelAppointment(context.Background(), gone.CentreID, gone.ID, 1, coord.p.ID, h.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	apptCreate(t, h, omar.p, coord.p, store.KindVisit, dec3, "12 rue Z", "id", "rib")
@@ -217,7 +221,7 @@ func TestResidentIsRefusedInterviewAndForgedButtonsChangeNothing(t *testing.T) {
 	at := time.Date(2026, 12, 3, 13, 30, 0, 0, time.UTC)
 	mine := apptCreate(t, h, w.res.p, w.coord.p, store.KindSIAO, at, "SIAO 75")
 	his := apptCreate(t, h, omar.p, w.coord.p, store.KindVisit, at, "12 rue Z")
-	if _, err := h.st.AddAppointmentMessage(context.Background(), his.CentreID, his.ID, w.coord.p.ID, omar.p.ID, false, "hi", h.clock.Now()); err != nil {
+	if _, err := apptSetup(h).AddAppointmentMessage(context.Background(), his.CentreID, his.ID, w.coord.p.ID, omar.p.ID, false, "hi", h.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	var hisMsg int64
