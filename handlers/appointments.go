@@ -268,6 +268,8 @@ func (w *AppointmentNoAnswerWorker) Work(ctx context.Context, job *river.Job[App
 	return w.h.queueLegacyReminder(ctx, a.CentreID, a.AppointmentID, a.Version, store.ReminderNoAnswer, a.DueAt)
 }
 
+// queueLegacyReminder is the shims' work: the old job's reminder becomes
+// its outbox row, or nothing if it no longer applies.
 func (h *Handlers) queueLegacyReminder(ctx context.Context, centreID, id int64, version int, kind string, dueAt time.Time) error {
 	err := h.AppointmentStore.QueueLegacyAppointmentReminder(ctx, centreID, id, version, kind, dueAt, h.Clock())
 	if errors.Is(err, store.ErrNotFound) {
