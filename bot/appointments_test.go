@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,17 +12,22 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/aurore/cairbot/bot/telegramtest"
+	"github.com/aurore/cairbot/handlers"
 	"github.com/aurore/cairbot/store"
 )
 
-// apptNoQueue plans no reminder: appointments made directly in the store
-// for tests that are about something else.
-type apptNoQueue struct{}
+// apptQuiet queues no sending job: the store of appointments set up
+// directly for tests about something else writes their messages to the
+// outbox, where they stay unsent.
+type apptQuiet struct{}
 
-func (apptNoQueue) ScheduleReminder(context.Context, pgx.Tx, store.AppointmentReminder) (int64, error) {
-	return 0, nil
+func (apptQuiet) ScheduleOutboxTx(context.Context, pgx.Tx, []store.OutboxJob) error { return nil }
+
+// apptSetup is the harness's store, with messages that stay unsent.
+func apptSetup(h *harness) *store.Store {
+	h.st.UseOutboxScheduler(apptQuiet{})
+	return h.st
 }
-func (apptNoQueue) CancelReminderJob(context.Context, pgx.Tx, int64) error { return nil }
 
 func apptCreate(t *testing.T, h *harness, person, coord store.Person, kind string, at time.Time, place string, docs ...string) store.Appointment {
 	t.Helper()
@@ -29,8 +35,8 @@ func apptCreate(t *testing.T, h *harness, person, coord store.Person, kind strin
 	if !at.After(now) {
 		now = at.Add(-time.Hour) // an appointment made earlier, now past
 	}
-	a, _, err := h.st.CreateAppointment(context.Background(), store.NewAppointment{CentreID: person.CentreID,
-		PersonID: person.ID, CoordinatorID: coord.ID, Kind: kind, At: at, Place: place, Documents: docs}, nil, apptNoQueue{}, now)
+	a, err := apptSetup(h).CreateAppointment(context.Background(), store.NewAppointment{CentreID: person.CentreID,
+		PersonID: person.ID, CoordinatorID: coord.ID, Kind: kind, At: at, Place: place, Documents: docs}, nil, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +57,7 @@ func TestResidentSeesHisAppointmentsInHisLanguage(t *testing.T) {
 	apptCreate(t, h, ahmad.p, coord.p, store.KindSIAO, dec3, "SIAO 75, 12 rue X", "permit", "tax")
 	apptCreate(t, h, ahmad.p, coord.p, store.KindVisit, time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), "past") // past
 	gone := apptCreate(t, h, ahmad.p, coord.p, store.KindOther, dec3.Add(time.Hour), "cancelled")
-	if _, err := h.st.CancelAppointment(context.Background(), gone.CentreID, gone.ID, 1, coord.p.ID, apptNoQueue{}, h.clock.Now()); err != nil {
+	if _, err := apptSetup(h).CancelAppointment(context.Background(), gone.CentreID, gone.ID, 1, coord.p.ID, h.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	apptCreate(t, h, omar.p, coord.p, store.KindVisit, dec3, "12 rue Z", "id", "rib")
@@ -182,6 +188,14 @@ func TestCoordinatorAndResidentWriteThroughTheBot(t *testing.T) {
 		thread[1].Body != toCoord || !thread[1].FromResident || *thread[1].AuthorID != w.res.p.ID || *thread[1].RecipientID != w.coord.p.ID {
 		t.Fatalf("thread = %+v", thread)
 	}
+	// Each went out as an outbox row of its own, to its recipient.
+	for _, m := range thread {
+		h.tg.WaitFor(t, 10*time.Second, "relayed message sent", func() bool {
+			return h.count(`SELECT count(*) FROM outbox WHERE dedupe_key = $1 AND person_id = $2
+				AND kind = 'appointment.relay' AND state = 'sent'`,
+				fmt.Sprintf("message:appointment:%d:%d", a.ID, m.ID), *m.RecipientID) == 1
+		})
+	}
 
 	// Staff of the centre see the exchange in the detail; the resident's
 	// own list does not show it.
@@ -217,7 +231,7 @@ func TestResidentIsRefusedInterviewAndForgedButtonsChangeNothing(t *testing.T) {
 	at := time.Date(2026, 12, 3, 13, 30, 0, 0, time.UTC)
 	mine := apptCreate(t, h, w.res.p, w.coord.p, store.KindSIAO, at, "SIAO 75")
 	his := apptCreate(t, h, omar.p, w.coord.p, store.KindVisit, at, "12 rue Z")
-	if _, err := h.st.AddAppointmentMessage(context.Background(), his.CentreID, his.ID, w.coord.p.ID, omar.p.ID, false, "hi", h.clock.Now()); err != nil {
+	if _, err := apptSetup(h).AddAppointmentMessage(context.Background(), his.CentreID, his.ID, w.coord.p.ID, omar.p.ID, false, "hi", h.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	var hisMsg int64
@@ -339,4 +353,137 @@ func apptOtherCentreCoordinator(t *testing.T, h *harness, u telegramtest.User) *
 	h.tg.PressButton(u, msgs[1].ID, "lang:fr")
 	h.tg.WaitMessages(t, u.ID, 4, 10*time.Second)
 	return &apptChat{t: t, h: h, u: u, p: p, n: 4, loc: h.loc("fr")}
+}
+
+// Every appointment message the bot sends on its own follows the same rule
+// when a crash leaves it in doubt ('sending': it may or may not have
+// arrived): it is sent again, since a message twice beats a missed interview
+// or an unheard "I cannot come" — unless it no longer applies.
+func TestAppointmentMessagesLeftInDoubtAreSentAgain(t *testing.T) {
+	t.Parallel()
+	w := newApptWorld(t, "ar")
+	h, ar, fr := w.h, w.res.loc, w.coord.loc
+	ctx := context.Background()
+	st := apptSetup(h) // the rows are written, their jobs are started by hand below
+	now := h.clock.Now()
+	at1 := now.Add(26 * time.Hour).Truncate(time.Minute)
+	at2 := now.Add(50 * time.Hour).Truncate(time.Minute)
+	specs := []store.ReminderSpec{{Kind: store.ReminderToResident, Offset: 24 * time.Hour},
+		{Kind: store.ReminderNoAnswer, Offset: 24 * time.Hour}}
+	book := func(kind string, at time.Time, place string) store.Appointment {
+		t.Helper()
+		a, err := st.CreateAppointment(ctx, store.NewAppointment{CentreID: w.res.p.CentreID, PersonID: w.res.p.ID,
+			CoordinatorID: w.coord.p.ID, Kind: kind, At: at, Place: place}, specs, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	a1 := book(store.KindSIAO, at1, "SIAO 75, 12 rue X")
+	a2 := book(store.KindLandlord, at2, "Paris Habitat")
+	a3 := book(store.KindVisit, at1, "12 rue Z")
+	if _, err := st.AnswerAppointment(ctx, a2.CentreID, w.res.p.ID, a2.ID, 1, store.AnswerNo, now); err != nil {
+		t.Fatal(err)
+	}
+	m1, err := st.AddAppointmentMessage(ctx, a2.CentreID, a2.ID, w.coord.p.ID, w.res.p.ID, false, "Apportez votre RIB.", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2, err := st.AddAppointmentMessage(ctx, a2.CentreID, a2.ID, w.res.p.ID, w.coord.p.ID, true, "نعم، سأحضره.", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first reminder and the no-answer check are due.
+	due := at1.Add(-24 * time.Hour)
+	h.clock.Advance(due.Sub(now))
+
+	arWhen1, arWhen2 := "\u2068"+ar.F.DateTime(at1)+"\u2069", "\u2068"+ar.F.DateTime(at2)+"\u2069"
+	arCard1 := "📌 نوع الموعد: \u2068مقابلة تقييم SIAO\u2069\n🕒 الوقت: " + arWhen1 + "\n📍 المكان: \u2068SIAO 75, 12 rue X\u2069"
+	arAsk := "\n\nهل ستأتي؟ من فضلك أجب بزر."
+	arAnswers := func(a store.Appointment) []string {
+		return []string{"✅ سأحضر", fmt.Sprintf("apa:%d:1:yes", a.ID), "🙋 أحتاج إلى مساعدة", fmt.Sprintf("apa:%d:1:help", a.ID),
+			"❌ لا أستطيع الحضور", fmt.Sprintf("apa:%d:1:no", a.ID)}
+	}
+	frCard1 := "📌 Entretien d'évaluation SIAO\n🕒 Quand : " + fr.F.DateTime(at1) + "\n📍 Où : SIAO 75, 12 rue X"
+	frCard2 := "📌 Entretien avec un bailleur\n🕒 Quand : " + fr.F.DateTime(at2) + "\n📍 Où : Paris Habitat"
+	frMessage := func(a store.Appointment) []string { return []string{"✉️ Message", fmt.Sprintf("apc:m:%d", a.ID)} }
+	reminderKey := func(a store.Appointment, what string) string {
+		return fmt.Sprintf("reminder:appointment:%d:v1:%s:%d", a.ID, what, a.At.Add(-24*time.Hour).Unix())
+	}
+
+	for _, tt := range []struct {
+		name, key string
+		to        *apptChat
+		text      string
+		buttons   []string // label, data, label, data…
+	}{
+		{"notice", fmt.Sprintf("notice:appointment:%d:v1", a1.ID), w.res,
+			"📅 لديك موعد جديد بخصوص سكنك:\n" + arCard1 + arAsk, arAnswers(a1)},
+		{"reminder", reminderKey(a1, "24h"), w.res,
+			"⏰ تذكير: لديك موعد.\n" + arCard1 + arAsk, arAnswers(a1)},
+		{"no answer", reminderKey(a1, "noanswer"), w.coord,
+			"⚠️ Ahmad K. (chambre 214) n'a pas répondu pour ce rendez-vous :\n" + frCard1, frMessage(a1)},
+		{"answer", fmt.Sprintf("answer:appointment:%d:v1:1", a2.ID), w.coord,
+			"📅 Ahmad K. (chambre 214) a répondu : ❌ Je ne peux pas venir\n" + frCard2, frMessage(a2)},
+		{"coordinator to resident", fmt.Sprintf("message:appointment:%d:%d", a2.ID, m1.ID), w.res,
+			"✉️ رسالة من \u2068Marie D.\u2069 بخصوص موعدك (\u2068مقابلة مع المؤجر (bailleur)\u2069، " + arWhen2 + "):\n\u2068Apportez votre RIB.\u2069",
+			[]string{"↩️ رد", fmt.Sprintf("apr:%d", m1.ID)}},
+		{"resident to coordinator", fmt.Sprintf("message:appointment:%d:%d", a2.ID, m2.ID), w.coord,
+			"↩️ Réponse de Ahmad K. (chambre 214) sur le rendez-vous (Entretien avec un bailleur, " + fr.F.DateTime(at2) + ") :\nنعم، سأحضره.",
+			frMessage(a2)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			id := apptInDoubt(t, h, tt.key)
+			got := tt.to.next()
+			if got.Text != tt.text {
+				t.Fatalf("sent again:\n%q\nwant\n%q", got.Text, tt.text)
+			}
+			var buttons []string
+			for _, row := range got.InlineKeyboard {
+				for _, b := range row {
+					buttons = append(buttons, b.Text, b.CallbackData)
+				}
+			}
+			if !slices.Equal(buttons, tt.buttons) {
+				t.Fatalf("buttons = %q, want %q", buttons, tt.buttons)
+			}
+			h.tg.WaitFor(t, 10*time.Second, "row sent", func() bool {
+				return h.count(`SELECT count(*) FROM outbox WHERE id = $1 AND state = 'sent' AND attempts = 2
+					AND telegram_message_id = $2`, id, got.ID) == 1
+			})
+		})
+	}
+
+	// In doubt, then moved: what it says no longer applies, so it is
+	// dropped, not sent (a move cancels only what has not left yet).
+	stuck := reminderKey(a3, "24h")
+	if _, err := h.pool.Exec(ctx, `UPDATE outbox SET state = 'sending', attempts = 1 WHERE dedupe_key = $1`, stuck); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.RescheduleAppointment(ctx, a3.CentreID, a3.ID, 1, at2.Add(time.Hour), w.coord.p.ID, nil, h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	id := apptInDoubt(t, h, stuck)
+	h.tg.WaitFor(t, 10*time.Second, "stale row dropped", func() bool {
+		return h.count(`SELECT count(*) FROM outbox WHERE id = $1 AND state = 'cancelled' AND note = 'obsolete'`, id) == 1
+	})
+	w.res.quiet()
+	w.coord.quiet()
+}
+
+// apptInDoubt leaves the outbox row of key as a crash would — 'sending',
+// one attempt made — and starts its job again, as River does for a job
+// whose process died. It returns the row's id.
+func apptInDoubt(t *testing.T, h *harness, key string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	var id int64
+	if err := h.pool.QueryRow(ctx, `UPDATE outbox SET state = 'sending', attempts = 1 WHERE dedupe_key = $1
+		AND state IN ('pending', 'sending') RETURNING id`, key).Scan(&id); err != nil {
+		t.Fatalf("row %s: %v", key, err)
+	}
+	if _, err := h.app.Jobs().Insert(ctx, handlers.OutboxSendArgs{ID: id}, nil); err != nil {
+		t.Fatal(err)
+	}
+	return id
 }

@@ -9,11 +9,8 @@ import (
 	"strings"
 	"time"
 
-	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/aurore/cairbot/locales"
 	"github.com/aurore/cairbot/store"
@@ -28,15 +25,14 @@ import (
 // AppointmentStore is what appointments need from storage.
 type AppointmentStore interface {
 	InterviewCandidates(ctx context.Context, centreID int64, query string, limit int) ([]store.Person, error)
-	CreateAppointment(ctx context.Context, na store.NewAppointment, specs []store.ReminderSpec, q store.ReminderQueue, now time.Time) (store.Appointment, []store.AppointmentReminder, error)
-	RescheduleAppointment(ctx context.Context, centreID, id int64, version int, at time.Time, actorID int64, specs []store.ReminderSpec, q store.ReminderQueue, now time.Time) (store.Appointment, []store.AppointmentReminder, error)
-	CancelAppointment(ctx context.Context, centreID, id int64, version int, actorID int64, q store.ReminderQueue, now time.Time) (store.Appointment, error)
+	CreateAppointment(ctx context.Context, na store.NewAppointment, specs []store.ReminderSpec, now time.Time) (store.Appointment, error)
+	RescheduleAppointment(ctx context.Context, centreID, id int64, version int, at time.Time, actorID int64, specs []store.ReminderSpec, now time.Time) (store.Appointment, error)
+	CancelAppointment(ctx context.Context, centreID, id int64, version int, actorID int64, now time.Time) (store.Appointment, error)
 	AppointmentByID(ctx context.Context, centreID, id int64) (store.Appointment, error)
 	AnswerAppointment(ctx context.Context, centreID, personID, id int64, version int, answer string, now time.Time) (store.Appointment, error)
 	PersonAppointments(ctx context.Context, centreID, personID int64, from time.Time) ([]store.Appointment, error)
 	CentreAppointments(ctx context.Context, centreID int64, from time.Time, limit int) ([]store.Appointment, error)
-	ClaimAppointmentReminder(ctx context.Context, reminderID int64, now time.Time) (store.AppointmentReminder, store.Appointment, bool, error)
-	FinishAppointmentReminder(ctx context.Context, reminderID int64, state string, now time.Time) error
+	QueueLegacyAppointmentReminder(ctx context.Context, centreID, id int64, version int, kind string, dueAt, now time.Time) error
 	AddAppointmentMessage(ctx context.Context, centreID, appointmentID, authorID, recipientID int64, fromResident bool, body string, now time.Time) (store.AppointmentMessage, error)
 	AppointmentMessageByID(ctx context.Context, centreID, id int64) (store.AppointmentMessage, error)
 	AppointmentMessages(ctx context.Context, centreID, appointmentID int64) ([]store.AppointmentMessage, error)
@@ -94,10 +90,130 @@ func (h *Handlers) reminderSpecs() []store.ReminderSpec {
 	return append(specs, store.ReminderSpec{Kind: store.ReminderNoAnswer, Offset: longest})
 }
 
-// AppointmentReminderArgs is the durable job that reminds a resident of an
-// appointment. DueAt is when it is meant to run (the job waits for the bot's
-// clock to reach it); Version is the appointment's version it was planned
-// for.
+// The appointments' outbox kinds (store.OutboxAppointment*) are rendered
+// here, when they leave, from the appointment as it stands then: a row of
+// an older version (moved or cancelled since) is obsolete, and so is one
+// with answer buttons whose time has come.
+
+// apptOfRow reads the appointment an outbox row is about. ErrObsolete if it
+// is gone (erased) or no longer at the row's version.
+func (h *Handlers) apptOfRow(ctx context.Context, m store.OutboxRow) (store.Appointment, error) {
+	id, err1 := strconv.ParseInt(m.Args["appointment"], 10, 64)
+	version, err2 := strconv.Atoi(m.Args["version"])
+	if err1 != nil || err2 != nil {
+		return store.Appointment{}, fmt.Errorf("handlers: outbox row %d: no appointment in %v", m.ID, m.Args)
+	}
+	a, err := h.AppointmentStore.AppointmentByID(ctx, m.CentreID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Appointment{}, ErrObsolete
+	}
+	if err != nil {
+		return store.Appointment{}, err
+	}
+	if a.Version != version {
+		return store.Appointment{}, ErrObsolete
+	}
+	return a, nil
+}
+
+// renderApptToResident renders the notice of a booked, moved or cancelled
+// appointment and the reminders: the card, and but for a cancel the
+// question with his answer buttons in his language.
+func (h *Handlers) renderApptToResident(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
+	a, err := h.apptOfRow(ctx, m)
+	if err != nil {
+		return Outgoing{}, err
+	}
+	if a.Status == store.AppointmentCancelled {
+		return Outgoing{Text: loc.T(m.MsgID) + "\n" + appointmentCard(loc, a)}, nil
+	}
+	if !a.At.After(h.Clock()) {
+		return Outgoing{}, ErrObsolete
+	}
+	return Outgoing{Text: loc.T(m.MsgID) + "\n" + appointmentCard(loc, a) + "\n\n" + loc.T("appointments.ask_answer"),
+		Markup: apptAnswerButtons(loc, a)}, nil
+}
+
+// renderApptNoAnswer tells the coordinator the resident has not answered;
+// obsolete once he has, or once the time has come.
+func (h *Handlers) renderApptNoAnswer(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
+	a, err := h.apptOfRow(ctx, m)
+	if err != nil {
+		return Outgoing{}, err
+	}
+	if a.Answer != "" || !a.At.After(h.Clock()) {
+		return Outgoing{}, ErrObsolete
+	}
+	return Outgoing{Text: loc.T(m.MsgID, "Name", a.PersonName, "Room", apptRoom(a.PersonRoom)) + "\n" +
+		appointmentCard(loc, a), Markup: apptMessageButton(loc, a.ID)}, nil
+}
+
+// renderApptAnswer tells the coordinator the resident's answer, the one he
+// gave then (a later change is a row of its own).
+func (h *Handlers) renderApptAnswer(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
+	a, err := h.apptOfRow(ctx, m)
+	if err != nil {
+		return Outgoing{}, err
+	}
+	answer := m.Args["answer"]
+	switch answer {
+	case store.AnswerYes, store.AnswerHelp, store.AnswerNo:
+	default:
+		return Outgoing{}, fmt.Errorf("handlers: outbox row %d: answer %q", m.ID, answer)
+	}
+	return Outgoing{Text: loc.T(m.MsgID, "Name", a.PersonName, "Room", apptRoom(a.PersonRoom),
+		"Answer", loc.T("appointments.answer_"+answer)) + "\n" + appointmentCard(loc, a),
+		Markup: apptMessageButton(loc, a.ID)}, nil
+}
+
+// renderApptRelay relays a message between a coordinator and a resident:
+// the text only, never forwarded, so neither sees the other's Telegram
+// account. A message erased since is obsolete.
+func (h *Handlers) renderApptRelay(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
+	id, err := strconv.ParseInt(m.Args["message"], 10, 64)
+	if err != nil {
+		return Outgoing{}, fmt.Errorf("handlers: outbox row %d: no message in %v", m.ID, m.Args)
+	}
+	msg, err := h.AppointmentStore.AppointmentMessageByID(ctx, m.CentreID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return Outgoing{}, ErrObsolete
+	}
+	if err != nil {
+		return Outgoing{}, err
+	}
+	a, err := h.AppointmentStore.AppointmentByID(ctx, m.CentreID, msg.AppointmentID)
+	if errors.Is(err, store.ErrNotFound) {
+		return Outgoing{}, ErrObsolete
+	}
+	if err != nil {
+		return Outgoing{}, err
+	}
+	kind, when := loc.T("appointments.kind."+a.Kind), loc.F.DateTime(a.At)
+	if msg.FromResident {
+		return Outgoing{Text: loc.T(m.MsgID, "Name", a.PersonName, "Room", apptRoom(a.PersonRoom),
+			"Kind", kind, "When", when, "Text", msg.Body), Markup: apptMessageButton(loc, a.ID)}, nil
+	}
+	author := msg.AuthorName
+	if author == "" {
+		author = "—"
+	}
+	return Outgoing{Text: loc.T(m.MsgID, "Name", author, "Kind", kind, "When", when, "Text", msg.Body),
+		Markup: inlineRows([]models.InlineKeyboardButton{
+			{Text: loc.T("appointments.button_reply"), CallbackData: cb("apr", itoa(msg.ID))},
+		}, 1)}, nil
+}
+
+// apptReachable says whether the bot can write to a person now, to tell
+// the coordinator at once when a message he caused will not arrive (the
+// outbox would only mark it unreachable later).
+func (h *Handlers) apptReachable(ctx context.Context, centreID, personID int64) (bool, error) {
+	p, ok, err := h.recipient(ctx, centreID, personID)
+	return ok && !p.Unreachable, err
+}
+
+// AppointmentReminderArgs is a reminder job queued before the outbox
+// (River kind appointment_reminder). Only AppointmentReminderWorker, a
+// shim, still reads it.
 type AppointmentReminderArgs struct {
 	CentreID      int64     `json:"centre_id"`
 	AppointmentID int64     `json:"appointment_id"`
@@ -109,8 +225,9 @@ type AppointmentReminderArgs struct {
 // Kind names the job in River's table.
 func (AppointmentReminderArgs) Kind() string { return "appointment_reminder" }
 
-// AppointmentNoAnswerArgs is the durable job that tells the coordinator a
-// resident has not answered about an appointment.
+// AppointmentNoAnswerArgs is a no-answer check queued before the outbox
+// (River kind appointment_noanswer). Only AppointmentNoAnswerWorker, a
+// shim, still reads it.
 type AppointmentNoAnswerArgs struct {
 	CentreID      int64     `json:"centre_id"`
 	AppointmentID int64     `json:"appointment_id"`
@@ -122,138 +239,41 @@ type AppointmentNoAnswerArgs struct {
 // Kind names the job in River's table.
 func (AppointmentNoAnswerArgs) Kind() string { return "appointment_noanswer" }
 
-// appointmentQueue lets the store put reminder jobs in River, and take them
-// out, inside its own transaction.
-type appointmentQueue struct{ jobs Jobs }
-
-func (q appointmentQueue) ScheduleReminder(ctx context.Context, tx pgx.Tx, r store.AppointmentReminder) (int64, error) {
-	var args river.JobArgs = AppointmentReminderArgs{CentreID: r.CentreID, AppointmentID: r.AppointmentID,
-		ReminderID: r.ID, Version: r.Version, DueAt: r.DueAt}
-	if r.Kind == store.ReminderNoAnswer {
-		args = AppointmentNoAnswerArgs{CentreID: r.CentreID, AppointmentID: r.AppointmentID,
-			ReminderID: r.ID, Version: r.Version, DueAt: r.DueAt}
-	}
-	res, err := q.jobs.InsertTx(ctx, tx, args, &river.InsertOpts{ScheduledAt: r.DueAt,
-		UniqueOpts: river.UniqueOpts{ByArgs: true}})
-	if err != nil {
-		return 0, fmt.Errorf("handlers: queue reminder: %w", err)
-	}
-	return res.Job.ID, nil
-}
-
-func (q appointmentQueue) CancelReminderJob(ctx context.Context, tx pgx.Tx, jobID int64) error {
-	_, err := q.jobs.JobCancelTx(ctx, tx, jobID)
-	if err != nil && !errors.Is(err, rivertype.ErrNotFound) {
-		return fmt.Errorf("handlers: cancel reminder job %d: %w", jobID, err)
-	}
-	return nil
-}
-
-// AppointmentReminderWorker sends AppointmentReminderArgs jobs.
+// AppointmentReminderWorker is a shim: it turns a reminder job queued
+// before the outbox into its outbox row (same key as the new code's, so
+// it is never sent twice). It goes away once no appointment_reminder job
+// remains in river_job.
 type AppointmentReminderWorker struct {
 	river.WorkerDefaults[AppointmentReminderArgs]
 	h *Handlers
 }
 
-// Work reminds the resident, once (see workAppointmentReminder).
+// Work queues the reminder's outbox row.
 func (w *AppointmentReminderWorker) Work(ctx context.Context, job *river.Job[AppointmentReminderArgs]) error {
-	return w.h.workAppointmentReminder(ctx, job.Args.ReminderID, job.Args.DueAt)
+	a := job.Args
+	return w.h.queueLegacyReminder(ctx, a.CentreID, a.AppointmentID, a.Version, store.ReminderToResident, a.DueAt)
 }
 
-// AppointmentNoAnswerWorker sends AppointmentNoAnswerArgs jobs.
+// AppointmentNoAnswerWorker is a shim like AppointmentReminderWorker, for
+// the no-answer checks. It goes away once no appointment_noanswer job
+// remains in river_job.
 type AppointmentNoAnswerWorker struct {
 	river.WorkerDefaults[AppointmentNoAnswerArgs]
 	h *Handlers
 }
 
-// Work tells the coordinator, once, if the resident has still not answered.
+// Work queues the check's outbox row.
 func (w *AppointmentNoAnswerWorker) Work(ctx context.Context, job *river.Job[AppointmentNoAnswerArgs]) error {
-	return w.h.workAppointmentReminder(ctx, job.Args.ReminderID, job.Args.DueAt)
+	a := job.Args
+	return w.h.queueLegacyReminder(ctx, a.CentreID, a.AppointmentID, a.Version, store.ReminderNoAnswer, a.DueAt)
 }
 
-// workAppointmentReminder sends one reminder or no-answer warning. A job
-// that comes early by the bot's clock waits. The reminder's row is claimed
-// (pending → sending) before sending, so a second process, a duplicate job
-// or a restart never sends it twice; a reminder of an appointment moved or
-// cancelled since, or already answered for a no-answer check, does nothing.
-// A temporary failure gives the row back and River retries.
-func (h *Handlers) workAppointmentReminder(ctx context.Context, reminderID int64, dueAt time.Time) error {
-	now := h.Clock()
-	if now.Before(dueAt) {
-		return river.JobSnooze(dueAt.Sub(now))
-	}
-	rem, a, ok, err := h.AppointmentStore.ClaimAppointmentReminder(ctx, reminderID, now)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !ok) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	var sendErr error
-	switch rem.Kind {
-	case store.ReminderNoAnswer:
-		sendErr = h.apptTellCoordinator(ctx, a, func(loc *locales.Localizer) string {
-			return loc.T("appointments.noanswer", "Name", a.PersonName, "Room", apptRoom(a.PersonRoom)) +
-				"\n" + appointmentCard(loc, a)
-		})
-	default:
-		sendErr = h.apptSendToResident(ctx, a, func(loc *locales.Localizer) (string, models.ReplyMarkup) {
-			return loc.T("appointments.reminder") + "\n" + appointmentCard(loc, a) + "\n\n" +
-				loc.T("appointments.ask_answer"), apptAnswerButtons(loc, a)
-		})
-	}
-	state := "sent"
-	switch {
-	case errors.Is(sendErr, errApptNoChat), errors.Is(sendErr, ErrUnreachable):
-		state = "failed"
-	case sendErr != nil:
-		if err := h.AppointmentStore.FinishAppointmentReminder(ctx, reminderID, "pending", now); err != nil {
-			return errors.Join(sendErr, err)
-		}
-		return sendErr
-	}
-	return h.AppointmentStore.FinishAppointmentReminder(ctx, reminderID, state, now)
-}
-
-// errApptNoChat means the person has no Telegram account linked (or left).
-var errApptNoChat = errors.New("handlers: person has no chat")
-
-// apptSendToResident sends a message about an appointment to its resident, in
-// his language.
-func (h *Handlers) apptSendToResident(ctx context.Context, a store.Appointment, render func(*locales.Localizer) (string, models.ReplyMarkup)) error {
-	p, err := h.Lookup.PersonByID(ctx, a.CentreID, a.PersonID)
-	if err != nil {
-		return err
-	}
-	return h.apptSendToPerson(ctx, p, render)
-}
-
-// apptTellCoordinator sends a message about an appointment to the coordinator
-// in charge, in his language, with a button to write to the resident.
-func (h *Handlers) apptTellCoordinator(ctx context.Context, a store.Appointment, render func(*locales.Localizer) string) error {
-	if a.CoordinatorID == nil {
-		return errApptNoChat
-	}
-	p, err := h.Lookup.PersonByID(ctx, a.CentreID, *a.CoordinatorID)
+// queueLegacyReminder is the shims' work: the old job's reminder becomes
+// its outbox row, or nothing if it no longer applies.
+func (h *Handlers) queueLegacyReminder(ctx context.Context, centreID, id int64, version int, kind string, dueAt time.Time) error {
+	err := h.AppointmentStore.QueueLegacyAppointmentReminder(ctx, centreID, id, version, kind, dueAt, h.Clock())
 	if errors.Is(err, store.ErrNotFound) {
-		return errApptNoChat
-	}
-	if err != nil {
-		return err
-	}
-	return h.apptSendToPerson(ctx, p, func(loc *locales.Localizer) (string, models.ReplyMarkup) {
-		return render(loc), apptMessageButton(loc, a.ID)
-	})
-}
-
-func (h *Handlers) apptSendToPerson(ctx context.Context, p store.Person, render func(*locales.Localizer) (string, models.ReplyMarkup)) error {
-	if p.TelegramID == nil || p.Status == store.StatusLeft {
-		return errApptNoChat
-	}
-	text, markup := render(h.Catalog.Localizer(p.Language))
-	_, err := h.Send.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: *p.TelegramID, Text: text, ReplyMarkup: markup})
-	if err != nil && !errors.Is(err, ErrUnreachable) {
-		return fmt.Errorf("handlers: send about appointment: %w", err)
+		return nil // erased with its resident
 	}
 	return err
 }
@@ -356,9 +376,9 @@ func apptAnswerStatus(loc *locales.Localizer, answer string) string {
 }
 
 // AppointmentAnswer takes a resident's "apa:<id>:<version>:<answer>"
-// button: the answer is stored and reaches the coordinator at once. Another
-// resident's appointment, an older version, or a cancelled one changes
-// nothing.
+// button: the answer is stored and, when it changed, queued to the
+// coordinator in the same transaction. Another resident's appointment, an
+// older version, or a cancelled one changes nothing.
 func (h *Handlers) AppointmentAnswer(ctx context.Context, r *Request) error {
 	parts := strings.Split(r.CallbackData, ":")
 	if len(parts) != 4 {
@@ -370,28 +390,12 @@ func (h *Handlers) AppointmentAnswer(ctx context.Context, r *Request) error {
 	if err1 != nil || err2 != nil {
 		return ErrStaleButton
 	}
-	before, err := h.AppointmentStore.AppointmentByID(ctx, r.Person.CentreID, id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && before.PersonID != r.Person.ID) {
-		return ErrStaleButton
-	}
-	if err != nil {
-		return err
-	}
 	a, err := h.AppointmentStore.AnswerAppointment(ctx, r.Person.CentreID, r.Person.ID, id, version, answer, r.Now)
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {
 		return ErrStaleButton
 	}
 	if err != nil {
 		return err
-	}
-	if before.Answer != a.Answer {
-		err := h.apptTellCoordinator(ctx, a, func(loc *locales.Localizer) string {
-			return loc.T("appointments.coordinator_answer", "Name", a.PersonName, "Room", apptRoom(a.PersonRoom),
-				"Answer", loc.T("appointments.answer_"+a.Answer)) + "\n" + appointmentCard(loc, a)
-		})
-		if err != nil && !errors.Is(err, errApptNoChat) && !errors.Is(err, ErrUnreachable) {
-			return err
-		}
 	}
 	return h.replyMenu(ctx, r, r.Loc.T("appointments.answered_"+a.Answer))
 }
@@ -461,8 +465,7 @@ func (h *Handlers) AppointmentStaffButton(ctx context.Context, r *Request) error
 }
 
 func (h *Handlers) cancelAppointment(ctx context.Context, r *Request, a store.Appointment) error {
-	c, err := h.AppointmentStore.CancelAppointment(ctx, r.Person.CentreID, a.ID, a.Version, r.Person.ID,
-		appointmentQueue{h.Jobs}, r.Now)
+	c, err := h.AppointmentStore.CancelAppointment(ctx, r.Person.CentreID, a.ID, a.Version, r.Person.ID, r.Now)
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		return Fail("appointments.changed")
@@ -471,15 +474,13 @@ func (h *Handlers) cancelAppointment(ctx context.Context, r *Request, a store.Ap
 	case err != nil:
 		return err
 	}
-	err = h.apptSendToResident(ctx, c, func(loc *locales.Localizer) (string, models.ReplyMarkup) {
-		return loc.T("appointments.cancelled") + "\n" + appointmentCard(loc, c), nil
-	})
-	msg := "appointments.cancel_done"
-	switch {
-	case errors.Is(err, errApptNoChat), errors.Is(err, ErrUnreachable):
-		msg = "appointments.cancel_done_unreachable"
-	case err != nil:
+	ok, err := h.apptReachable(ctx, c.CentreID, c.PersonID)
+	if err != nil {
 		return err
+	}
+	msg := "appointments.cancel_done"
+	if !ok {
+		msg = "appointments.cancel_done_unreachable"
 	}
 	return h.replyMenu(ctx, r, r.Loc.T(msg, "Name", c.PersonName))
 }

@@ -310,10 +310,10 @@ func (h *Handlers) createAppointment(ctx context.Context, r *Request, data map[s
 	if err != nil {
 		return err
 	}
-	a, _, err := h.AppointmentStore.CreateAppointment(ctx, store.NewAppointment{
+	a, err := h.AppointmentStore.CreateAppointment(ctx, store.NewAppointment{
 		CentreID: r.Person.CentreID, PersonID: p.ID, CoordinatorID: r.Person.ID,
 		Kind: draft.Kind, At: draft.At, Place: draft.Place, Documents: draft.Documents,
-	}, h.reminderSpecs(), appointmentQueue{h.Jobs}, r.Now)
+	}, h.reminderSpecs(), r.Now)
 	switch {
 	case errors.Is(err, store.ErrAppointmentPast):
 		return h.ivAskDate(ctx, r, data, r.Loc.T("interview.date_past"))
@@ -328,16 +328,9 @@ func (h *Handlers) createAppointment(ctx context.Context, r *Request, data map[s
 	if err := h.endConversation(ctx, r); err != nil {
 		return err
 	}
-	err = h.apptSendToPerson(ctx, p, func(loc *locales.Localizer) (string, models.ReplyMarkup) {
-		return loc.T("appointments.new") + "\n" + appointmentCard(loc, a) + "\n\n" + loc.T("appointments.ask_answer"),
-			apptAnswerButtons(loc, a)
-	})
 	msg := "interview.sent"
-	switch {
-	case errors.Is(err, errApptNoChat), errors.Is(err, ErrUnreachable):
+	if p.TelegramID == nil || p.Unreachable {
 		msg = "interview.sent_unreachable"
-	case err != nil:
-		return err
 	}
 	return h.replyMenu(ctx, r, r.Loc.T(msg, "Name", a.PersonName))
 }
@@ -359,8 +352,8 @@ func (h *Handlers) rescheduleAppointment(ctx context.Context, r *Request, data m
 	if err != nil {
 		return ErrStaleButton
 	}
-	a, _, err := h.AppointmentStore.RescheduleAppointment(ctx, r.Person.CentreID, draft.ID, version, draft.At,
-		r.Person.ID, h.reminderSpecs(), appointmentQueue{h.Jobs}, r.Now)
+	a, err := h.AppointmentStore.RescheduleAppointment(ctx, r.Person.CentreID, draft.ID, version, draft.At,
+		r.Person.ID, h.reminderSpecs(), r.Now)
 	switch {
 	case errors.Is(err, store.ErrAppointmentPast):
 		return h.ivAskDate(ctx, r, data, r.Loc.T("interview.date_past"))
@@ -375,16 +368,13 @@ func (h *Handlers) rescheduleAppointment(ctx context.Context, r *Request, data m
 	if err := h.endConversation(ctx, r); err != nil {
 		return err
 	}
-	err = h.apptSendToResident(ctx, a, func(loc *locales.Localizer) (string, models.ReplyMarkup) {
-		return loc.T("appointments.moved") + "\n" + appointmentCard(loc, a) + "\n\n" + loc.T("appointments.ask_answer"),
-			apptAnswerButtons(loc, a)
-	})
-	msg := "interview.moved"
-	switch {
-	case errors.Is(err, errApptNoChat), errors.Is(err, ErrUnreachable):
-		msg = "interview.moved_unreachable"
-	case err != nil:
+	ok, err := h.apptReachable(ctx, a.CentreID, a.PersonID)
+	if err != nil {
 		return err
+	}
+	msg := "interview.moved"
+	if !ok {
+		msg = "interview.moved_unreachable"
 	}
 	return h.replyMenu(ctx, r, r.Loc.T(msg, "Name", a.PersonName))
 }

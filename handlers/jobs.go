@@ -15,9 +15,6 @@ import (
 type Jobs interface {
 	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 	InsertTx(ctx context.Context, tx pgx.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
-	// JobCancelTx takes a queued job out in the caller's transaction (a
-	// rescheduled or cancelled appointment's reminders).
-	JobCancelTx(ctx context.Context, tx pgx.Tx, jobID int64) (*rivertype.JobRow, error)
 }
 
 // RegisterWorkers adds every feature's job workers. One line per feature.
@@ -40,7 +37,8 @@ func (h *Handlers) RegisterWorkers(w *river.Workers) {
 	river.AddWorker(w, &AbsenceAlertWorker{h: h})
 	// class groups (staff)
 	river.AddWorker(w, &EnrolNoticeWorker{h: h})
-	// appointments and interviews
+	// appointments and interviews: shims turning reminder jobs queued
+	// before the outbox into outbox rows
 	river.AddWorker(w, &AppointmentReminderWorker{h: h})
 	river.AddWorker(w, &AppointmentNoAnswerWorker{h: h})
 	// announcements (AnnounceWorker only turns jobs queued before the

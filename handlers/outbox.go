@@ -88,6 +88,12 @@ func (h *Handlers) outboxKinds() map[string]OutboxKind {
 		KindNotify: {ResendInDoubt: true},
 		// announcement: in doubt → failed 'interrupted' and named in the staff report, never resent (the same notice twice to a whole centre is worse than one reported uncertain).
 		KindAnnouncement: {Render: h.renderAnnouncementMessage, ResendInDoubt: false},
+		// appointments: a duplicate beats a missed interview, a lost answer or a lost "bring your RIB".
+		store.OutboxAppointmentNotice:   {Render: h.renderApptToResident, ResendInDoubt: true}, // booked/moved/cancelled: resend, he must not miss the new time
+		store.OutboxAppointmentReminder: {Render: h.renderApptToResident, ResendInDoubt: true}, // reminder: resend, a duplicate beats a missed interview
+		store.OutboxAppointmentNoAnswer: {Render: h.renderApptNoAnswer, ResendInDoubt: true},   // alert to staff: resend
+		store.OutboxAppointmentAnswer:   {Render: h.renderApptAnswer, ResendInDoubt: true},     // alert to staff: resend, "I cannot come" must reach him
+		store.OutboxAppointmentRelay:    {Render: h.renderApptRelay, ResendInDoubt: true},      // relayed message: resend, a repeated line beats a lost one
 	}
 }
 

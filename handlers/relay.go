@@ -7,9 +7,6 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/go-telegram/bot/models"
-
-	"github.com/aurore/cairbot/locales"
 	"github.com/aurore/cairbot/store"
 )
 
@@ -76,27 +73,19 @@ func (h *Handlers) AppointmentMessageStep(ctx context.Context, r *Request) error
 	if err != nil {
 		return err
 	}
-	m, err := h.AppointmentStore.AddAppointmentMessage(ctx, r.Person.CentreID, a.ID, r.Person.ID, a.PersonID, false, body, r.Now)
-	if err != nil {
+	if _, err := h.AppointmentStore.AddAppointmentMessage(ctx, r.Person.CentreID, a.ID, r.Person.ID, a.PersonID, false, body, r.Now); err != nil {
 		return err
 	}
 	if err := h.endConversation(ctx, r); err != nil {
 		return err
 	}
-	from := r.Person.DisplayName
-	err = h.apptSendToResident(ctx, a, func(loc *locales.Localizer) (string, models.ReplyMarkup) {
-		return loc.T("appointments.relay_to_resident", "Name", from, "Kind", loc.T("appointments.kind."+a.Kind),
-				"When", loc.F.DateTime(a.At), "Text", body),
-			inlineRows([]models.InlineKeyboardButton{
-				{Text: loc.T("appointments.button_reply"), CallbackData: cb("apr", itoa(m.ID))},
-			}, 1)
-	})
-	msg := "appointments.message_sent"
-	switch {
-	case errors.Is(err, errApptNoChat), errors.Is(err, ErrUnreachable):
-		msg = "appointments.message_unreachable"
-	case err != nil:
+	reachable, err := h.apptReachable(ctx, a.CentreID, a.PersonID)
+	if err != nil {
 		return err
+	}
+	msg := "appointments.message_sent"
+	if !reachable {
+		msg = "appointments.message_unreachable"
 	}
 	return h.replyMenu(ctx, r, r.Loc.T(msg, "Name", a.PersonName))
 }
@@ -165,23 +154,13 @@ func (h *Handlers) AppointmentReplyStep(ctx context.Context, r *Request) error {
 	if err := h.endConversation(ctx, r); err != nil {
 		return err
 	}
-	coordinator, err := h.Lookup.PersonByID(ctx, r.Person.CentreID, *to)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	reachable, err := h.apptReachable(ctx, r.Person.CentreID, *to)
+	if err != nil {
 		return err
-	}
-	if err == nil {
-		err = h.apptSendToPerson(ctx, coordinator, func(loc *locales.Localizer) (string, models.ReplyMarkup) {
-			return loc.T("appointments.relay_to_coordinator", "Name", a.PersonName, "Room", apptRoom(a.PersonRoom),
-				"Kind", loc.T("appointments.kind."+a.Kind), "When", loc.F.DateTime(a.At), "Text", body), apptMessageButton(loc, a.ID)
-		})
 	}
 	msg := "appointments.reply_sent"
-	switch {
-	case err == nil:
-	case errors.Is(err, store.ErrNotFound), errors.Is(err, errApptNoChat), errors.Is(err, ErrUnreachable):
+	if !reachable {
 		msg = "appointments.reply_kept"
-	default:
-		return err
 	}
 	return h.replyMenu(ctx, r, r.Loc.T(msg))
 }

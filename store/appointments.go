@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,6 +45,31 @@ const (
 const (
 	ReminderToResident = "reminder"
 	ReminderNoAnswer   = "noanswer"
+)
+
+// Outbox kinds of the appointments' messages, written in the transaction of
+// the change that causes them and rendered by the handlers in the
+// recipient's language when they leave (docs/RELIABILITY.md says what each
+// does after a crash).
+const (
+	OutboxAppointmentNotice   = "appointment.notice"   // to the resident: booked, moved or cancelled
+	OutboxAppointmentReminder = "appointment.reminder" // to the resident, INTERVIEW_REMINDERS before
+	OutboxAppointmentNoAnswer = "appointment.noanswer" // to the coordinator: no answer by the first reminder
+	OutboxAppointmentAnswer   = "appointment.answer"   // to the coordinator: the resident's answer
+	OutboxAppointmentRelay    = "appointment.relay"    // a message relayed between coordinator and resident
+)
+
+// Message ids of the appointments' outbox rows: the first line of what the
+// recipient gets.
+const (
+	ApptMsgNew           = "appointments.new"
+	ApptMsgMoved         = "appointments.moved"
+	ApptMsgCancelled     = "appointments.cancelled"
+	ApptMsgReminder      = "appointments.reminder"
+	ApptMsgNoAnswer      = "appointments.noanswer"
+	ApptMsgAnswer        = "appointments.coordinator_answer"
+	ApptMsgToResident    = "appointments.relay_to_resident"
+	ApptMsgToCoordinator = "appointments.relay_to_coordinator"
 )
 
 // ErrAppointmentPast means the appointment's time has already come.
@@ -100,42 +126,75 @@ type ReminderSpec struct {
 	Offset time.Duration
 }
 
-// AppointmentReminder is one planned reminder of one version of an
-// appointment.
-type AppointmentReminder struct {
-	ID            int64
-	AppointmentID int64
-	CentreID      int64
-	Version       int
-	Kind          string
-	Offset        time.Duration
-	DueAt         time.Time
-	JobID         *int64
-	State         string
+// apptArgs are the variables of every appointment outbox row: which
+// appointment, at which version. A row of an older version no longer
+// applies when it leaves (the handlers render it obsolete).
+func apptArgs(a Appointment) map[string]string {
+	return map[string]string{"appointment": strconv.FormatInt(a.ID, 10), "version": strconv.Itoa(a.Version)}
 }
 
-// ReminderQueue is what the store needs from the job queue: put a
-// reminder's job in the queue, or take one out, inside the store's own
-// transaction, so the appointment and its jobs change together or not at
-// all. It returns the job's id.
-type ReminderQueue interface {
-	ScheduleReminder(ctx context.Context, tx pgx.Tx, r AppointmentReminder) (jobID int64, err error)
-	CancelReminderJob(ctx context.Context, tx pgx.Tx, jobID int64) error
+// apptReminderPrefix starts the keys of every reminder and no-answer check
+// of an appointment, whatever its version: what a move or a cancel cancels.
+func apptReminderPrefix(id int64) string { return fmt.Sprintf("reminder:appointment:%d:", id) }
+
+// apptNoticePrefix starts the keys of the notices of an appointment: a
+// notice not yet sent is superseded by the next change's.
+func apptNoticePrefix(id int64) string { return fmt.Sprintf("notice:appointment:%d:", id) }
+
+// apptOffsetLabel writes a reminder's offset as people read it: 24h, 90m.
+// Migration 00012 writes the same labels in SQL for the reminders sent
+// before the outbox; the two must agree.
+func apptOffsetLabel(d time.Duration) string {
+	m := int64(d / time.Minute)
+	if m%60 == 0 {
+		return strconv.FormatInt(m/60, 10) + "h"
+	}
+	return strconv.FormatInt(m, 10) + "m"
 }
 
-// CreateAppointment stores an appointment for a resident of the centre and
-// plans its reminders (those still in the future at now) in the same
-// transaction. It returns ErrNotFound when the person is not an active
-// resident of the centre, ErrAppointmentPast when at is not after now.
-func (s *Store) CreateAppointment(ctx context.Context, na NewAppointment, specs []ReminderSpec, q ReminderQueue, now time.Time) (Appointment, []AppointmentReminder, error) {
+// apptReminderMessage is the outbox row of one reminder of the current
+// version of an appointment: to the resident, or for the no-answer check
+// to the coordinator in charge (ok is false when there is none). The key
+// carries the version and the due time, so a reminder planned again after a
+// move, even back to the same time, is a row of its own:
+// "reminder:appointment:42:v2:24h:1764768600",
+// "reminder:appointment:42:v2:noanswer:1764768600".
+func apptReminderMessage(a Appointment, sp ReminderSpec) (OutboxMessage, bool) {
+	due := a.At.Add(-sp.Offset)
+	m := OutboxMessage{CentreID: a.CentreID, PersonID: a.PersonID, Kind: OutboxAppointmentReminder,
+		MsgID: ApptMsgReminder, Args: apptArgs(a), NotBefore: due, Priority: 2}
+	what := apptOffsetLabel(sp.Offset)
+	if sp.Kind == ReminderNoAnswer {
+		if a.CoordinatorID == nil {
+			return OutboxMessage{}, false
+		}
+		m.PersonID, m.Kind, m.MsgID, what = *a.CoordinatorID, OutboxAppointmentNoAnswer, ApptMsgNoAnswer, "noanswer"
+	}
+	m.Key = fmt.Sprintf("%sv%d:%s:%d", apptReminderPrefix(a.ID), a.Version, what, due.Unix())
+	return m, true
+}
+
+// apptNotice is the outbox row telling the resident about a change of his
+// appointment (msgID says which), one per version:
+// "notice:appointment:42:v2".
+func apptNotice(a Appointment, msgID string) OutboxMessage {
+	return OutboxMessage{CentreID: a.CentreID, PersonID: a.PersonID, Kind: OutboxAppointmentNotice,
+		Key: fmt.Sprintf("%sv%d", apptNoticePrefix(a.ID), a.Version), MsgID: msgID, Args: apptArgs(a), Priority: 1}
+}
+
+// CreateAppointment stores an appointment for a resident of the centre and,
+// in the same transaction, queues the notice to him and its reminders
+// (those still in the future at now). It returns ErrNotFound when the
+// person is not an active resident of the centre, ErrAppointmentPast when
+// at is not after now.
+func (s *Store) CreateAppointment(ctx context.Context, na NewAppointment, specs []ReminderSpec, now time.Time) (Appointment, error) {
 	if !na.At.After(now) {
-		return Appointment{}, nil, ErrAppointmentPast
+		return Appointment{}, ErrAppointmentPast
 	}
 	if na.Documents == nil {
 		na.Documents = []string{}
 	}
 	var a Appointment
-	var rems []AppointmentReminder
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var ok bool
 		err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM people WHERE centre_id = $1 AND id = $2
@@ -157,35 +216,34 @@ func (s *Store) CreateAppointment(ctx context.Context, na NewAppointment, specs 
 		if a, err = appointmentTx(ctx, tx, na.CentreID, id); err != nil {
 			return err
 		}
-		if rems, err = planReminders(ctx, tx, a, specs, q, now); err != nil {
+		if err := s.queueAppointment(ctx, tx, a, ApptMsgNew, specs, now); err != nil {
 			return err
 		}
 		return audit(ctx, tx, na.CentreID, &na.CoordinatorID, "appointment.create", &na.PersonID,
 			map[string]any{"appointment_id": id, "kind": na.Kind})
 	})
 	if err != nil {
-		return Appointment{}, nil, fmt.Errorf("store: create appointment: %w", err)
+		return Appointment{}, fmt.Errorf("store: create appointment: %w", err)
 	}
-	return a, rems, nil
+	return a, nil
 }
 
-// RescheduleAppointment moves a scheduled appointment to at: its pending
-// reminders are cancelled (rows and River jobs) and new ones planned, the
-// resident's answer is cleared (he must confirm the new time), and the actor
-// becomes the coordinator in charge — all in one transaction. version is the
-// one the coordinator saw: ErrConflict if it changed since, ErrNotFound if
-// the appointment is not of the centre or was cancelled.
-func (s *Store) RescheduleAppointment(ctx context.Context, centreID, id int64, version int, at time.Time, actorID int64, specs []ReminderSpec, q ReminderQueue, now time.Time) (Appointment, []AppointmentReminder, error) {
+// RescheduleAppointment moves a scheduled appointment to at: its reminders
+// not yet sent are cancelled and new ones queued with the notice to the
+// resident, his answer is cleared (he must confirm the new time), and the
+// actor becomes the coordinator in charge — all in one transaction. version
+// is the one the coordinator saw: ErrConflict if it changed since,
+// ErrNotFound if the appointment is not of the centre or was cancelled.
+func (s *Store) RescheduleAppointment(ctx context.Context, centreID, id int64, version int, at time.Time, actorID int64, specs []ReminderSpec, now time.Time) (Appointment, error) {
 	if !at.After(now) {
-		return Appointment{}, nil, ErrAppointmentPast
+		return Appointment{}, ErrAppointmentPast
 	}
 	var a Appointment
-	var rems []AppointmentReminder
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := lockAppointment(ctx, tx, centreID, id, version); err != nil {
 			return err
 		}
-		if err := cancelReminders(ctx, tx, id, q, now); err != nil {
+		if err := s.cancelAppointmentOutbox(ctx, tx, centreID, id, now); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `UPDATE appointments SET at = $2, version = version + 1, answer = NULL,
@@ -196,28 +254,28 @@ func (s *Store) RescheduleAppointment(ctx context.Context, centreID, id int64, v
 		if a, err = appointmentTx(ctx, tx, centreID, id); err != nil {
 			return err
 		}
-		if rems, err = planReminders(ctx, tx, a, specs, q, now); err != nil {
+		if err := s.queueAppointment(ctx, tx, a, ApptMsgMoved, specs, now); err != nil {
 			return err
 		}
 		return audit(ctx, tx, centreID, &actorID, "appointment.reschedule", &a.PersonID,
 			map[string]any{"appointment_id": id, "version": a.Version})
 	})
 	if err != nil {
-		return Appointment{}, nil, fmt.Errorf("store: reschedule appointment %d: %w", id, err)
+		return Appointment{}, fmt.Errorf("store: reschedule appointment %d: %w", id, err)
 	}
-	return a, rems, nil
+	return a, nil
 }
 
-// CancelAppointment cancels a scheduled appointment and its pending
-// reminders (rows and River jobs) in one transaction. Errors as for
-// RescheduleAppointment.
-func (s *Store) CancelAppointment(ctx context.Context, centreID, id int64, version int, actorID int64, q ReminderQueue, now time.Time) (Appointment, error) {
+// CancelAppointment cancels a scheduled appointment and its reminders not
+// yet sent, and queues the notice to the resident, in one transaction.
+// Errors as for RescheduleAppointment.
+func (s *Store) CancelAppointment(ctx context.Context, centreID, id int64, version int, actorID int64, now time.Time) (Appointment, error) {
 	var a Appointment
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := lockAppointment(ctx, tx, centreID, id, version); err != nil {
 			return err
 		}
-		if err := cancelReminders(ctx, tx, id, q, now); err != nil {
+		if err := s.cancelAppointmentOutbox(ctx, tx, centreID, id, now); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `UPDATE appointments SET status = 'cancelled', version = version + 1,
@@ -226,6 +284,9 @@ func (s *Store) CancelAppointment(ctx context.Context, centreID, id int64, versi
 			return err
 		}
 		if a, err = appointmentTx(ctx, tx, centreID, id); err != nil {
+			return err
+		}
+		if _, err := s.enqueue(ctx, tx, now, apptNotice(a, ApptMsgCancelled)); err != nil {
 			return err
 		}
 		return audit(ctx, tx, centreID, &actorID, "appointment.cancel", &a.PersonID,
@@ -256,68 +317,62 @@ func lockAppointment(ctx context.Context, tx pgx.Tx, centreID, id int64, version
 	return nil
 }
 
-// cancelReminders takes the pending reminders of an appointment out of the
-// queue. A job already running finds its row cancelled and does nothing.
-func cancelReminders(ctx context.Context, tx pgx.Tx, appointmentID int64, q ReminderQueue, now time.Time) error {
-	rows, err := tx.Query(ctx, `UPDATE appointment_reminders SET state = 'cancelled', done_at = $2
-		WHERE appointment_id = $1 AND state = 'pending' RETURNING job_id`, appointmentID, now)
-	if err != nil {
-		return err
-	}
-	var jobs []int64
-	for rows.Next() {
-		var id *int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		if id != nil {
-			jobs = append(jobs, *id)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, id := range jobs {
-		if err := q.CancelReminderJob(ctx, tx, id); err != nil {
+// cancelAppointmentOutbox cancels the reminders, no-answer check and notice
+// of an appointment that have not left yet. One already being sent is
+// rendered obsolete by the version check when its turn comes.
+func (s *Store) cancelAppointmentOutbox(ctx context.Context, tx pgx.Tx, centreID, id int64, now time.Time) error {
+	for _, prefix := range []string{apptReminderPrefix(id), apptNoticePrefix(id)} {
+		if _, err := s.cancelOutbox(ctx, tx, centreID, prefix, now); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// planReminders writes one row per reminder still ahead and queues its job.
-func planReminders(ctx context.Context, tx pgx.Tx, a Appointment, specs []ReminderSpec, q ReminderQueue, now time.Time) ([]AppointmentReminder, error) {
-	var out []AppointmentReminder
+// queueAppointment queues the notice of a booked or moved appointment and
+// its reminders still ahead at now.
+func (s *Store) queueAppointment(ctx context.Context, tx pgx.Tx, a Appointment, msgID string, specs []ReminderSpec, now time.Time) error {
+	msgs := []OutboxMessage{apptNotice(a, msgID)}
 	for _, sp := range specs {
-		due := a.At.Add(-sp.Offset)
-		if !due.After(now) {
+		if !a.At.Add(-sp.Offset).After(now) {
 			continue
 		}
-		r := AppointmentReminder{AppointmentID: a.ID, CentreID: a.CentreID, Version: a.Version,
-			Kind: sp.Kind, Offset: sp.Offset, DueAt: due.UTC(), State: "pending"}
-		err := tx.QueryRow(ctx, `INSERT INTO appointment_reminders
-			(appointment_id, version, kind, offset_minutes, due_at) VALUES ($1, $2, $3, $4, $5)
-			ON CONFLICT (appointment_id, version, kind, offset_minutes) DO NOTHING RETURNING id`,
-			a.ID, a.Version, sp.Kind, int(sp.Offset/time.Minute), r.DueAt).Scan(&r.ID)
-		if errors.Is(err, pgx.ErrNoRows) {
-			continue // the same reminder listed twice
+		if m, ok := apptReminderMessage(a, sp); ok {
+			msgs = append(msgs, m)
 		}
-		if err != nil {
-			return nil, err
-		}
-		job, err := q.ScheduleReminder(ctx, tx, r)
-		if err != nil {
-			return nil, err
-		}
-		r.JobID = &job
-		if _, err := tx.Exec(ctx, `UPDATE appointment_reminders SET job_id = $2 WHERE id = $1`, r.ID, job); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
 	}
-	return out, nil
+	_, err := s.enqueue(ctx, tx, now, msgs...)
+	return err
+}
+
+// QueueLegacyAppointmentReminder queues, as an outbox row, a reminder (kind
+// ReminderToResident) or a no-answer check (ReminderNoAnswer) that was
+// queued as a River job of its own before the outbox, due at dueAt for
+// version of the appointment. The row has the key the new code gives it —
+// and that migration 00012 gave the reminders already sent — so none is
+// sent twice. A reminder of a version since moved or cancelled queues
+// nothing. It goes away with the handlers' shims once no such job remains.
+func (s *Store) QueueLegacyAppointmentReminder(ctx context.Context, centreID, id int64, version int, kind string, dueAt, now time.Time) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		a, err := appointmentTx(ctx, tx, centreID, id)
+		if err != nil {
+			return err
+		}
+		offset := a.At.Sub(dueAt)
+		if a.Version != version || a.Status != AppointmentScheduled || offset <= 0 {
+			return nil
+		}
+		m, ok := apptReminderMessage(a, ReminderSpec{Kind: kind, Offset: offset})
+		if !ok {
+			return nil
+		}
+		_, err = s.enqueue(ctx, tx, now, m)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: legacy reminder of appointment %d: %w", id, err)
+	}
+	return nil
 }
 
 // AppointmentByID returns an appointment of the centre (any state), or
@@ -337,8 +392,10 @@ func appointmentTx(ctx context.Context, tx pgx.Tx, centreID, id int64) (Appointm
 }
 
 // AnswerAppointment records a resident's answer to his own scheduled
-// appointment at version. ErrNotFound if it is not his or not scheduled,
-// ErrConflict if it was moved since (the button is of an older version).
+// appointment at version and, when it changed, queues it to the
+// coordinator in charge in the same transaction. ErrNotFound if it is not
+// his or not scheduled, ErrConflict if it was moved since (the button is
+// of an older version).
 func (s *Store) AnswerAppointment(ctx context.Context, centreID, personID, id int64, version int, answer string, now time.Time) (Appointment, error) {
 	switch answer {
 	case AnswerYes, AnswerHelp, AnswerNo:
@@ -358,18 +415,45 @@ func (s *Store) AnswerAppointment(ctx context.Context, centreID, personID, id in
 		if err := lockAppointment(ctx, tx, centreID, id, version); err != nil {
 			return err
 		}
+		before, err := appointmentTx(ctx, tx, centreID, id)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `UPDATE appointments SET answer = $2, answered_at = $3, updated_at = $3
 			WHERE id = $1`, id, answer, now); err != nil {
 			return err
 		}
-		var err error
-		a, err = appointmentTx(ctx, tx, centreID, id)
-		return err
+		if a, err = appointmentTx(ctx, tx, centreID, id); err != nil {
+			return err
+		}
+		if before.Answer == answer || a.CoordinatorID == nil {
+			return nil
+		}
+		return s.queueAnswer(ctx, tx, a, now)
 	})
 	if err != nil {
 		return Appointment{}, fmt.Errorf("store: answer appointment %d: %w", id, err)
 	}
 	return a, nil
+}
+
+// queueAnswer queues a resident's new answer to the coordinator in charge.
+// He may change his mind back and forth and each change is told, so the key
+// counts the answers of the version: "answer:appointment:42:v2:3" is the
+// third. The appointment's row lock, held by the caller, keeps the count
+// right.
+func (s *Store) queueAnswer(ctx context.Context, tx pgx.Tx, a Appointment, now time.Time) error {
+	prefix := fmt.Sprintf("answer:appointment:%d:v%d:", a.ID, a.Version)
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE centre_id = $1 AND starts_with(dedupe_key, $2)`,
+		a.CentreID, prefix).Scan(&n); err != nil {
+		return err
+	}
+	args := apptArgs(a)
+	args["answer"] = a.Answer
+	_, err := s.enqueue(ctx, tx, now, OutboxMessage{CentreID: a.CentreID, PersonID: *a.CoordinatorID,
+		Kind: OutboxAppointmentAnswer, Key: prefix + strconv.Itoa(n+1), MsgID: ApptMsgAnswer, Args: args, Priority: 1})
+	return err
 }
 
 // PersonAppointments lists a resident's scheduled appointments from `from`
@@ -468,90 +552,6 @@ func (s *Store) InterviewCandidates(ctx context.Context, centreID int64, query s
 	return out, rows.Err()
 }
 
-// ClaimAppointmentReminder starts sending a reminder: in one statement its
-// row moves from pending to sending, so of two processes working the same
-// reminder only one gets it. It returns the reminder and the appointment,
-// and ok=false (the row marked skipped) when there is nothing to send any
-// more: the appointment was moved or cancelled since (its version is not the
-// reminder's), its time has come, or — for a no-answer check — he answered.
-// ok=false without a change when the reminder was already claimed or done.
-func (s *Store) ClaimAppointmentReminder(ctx context.Context, reminderID int64, now time.Time) (AppointmentReminder, Appointment, bool, error) {
-	var r AppointmentReminder
-	var a Appointment
-	ok := false
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		var mins int
-		err := tx.QueryRow(ctx, `SELECT r.id, r.appointment_id, a.centre_id, r.version, r.kind,
-				r.offset_minutes, r.due_at, r.job_id, r.state
-			FROM appointment_reminders r JOIN appointments a ON a.id = r.appointment_id
-			WHERE r.id = $1 FOR UPDATE OF r`, reminderID).Scan(&r.ID, &r.AppointmentID, &r.CentreID,
-			&r.Version, &r.Kind, &mins, &r.DueAt, &r.JobID, &r.State)
-		if err != nil {
-			return notFound(err)
-		}
-		r.Offset = time.Duration(mins) * time.Minute
-		if r.State != "pending" {
-			return nil
-		}
-		if a, err = appointmentTx(ctx, tx, r.CentreID, r.AppointmentID); err != nil {
-			return err
-		}
-		next := "sending"
-		if a.Version != r.Version || a.Status != AppointmentScheduled || !a.At.After(now) ||
-			(r.Kind == ReminderNoAnswer && a.Answer != "") {
-			next = "skipped"
-		}
-		if _, err := tx.Exec(ctx, `UPDATE appointment_reminders SET state = $2, done_at = $3 WHERE id = $1`,
-			r.ID, next, now); err != nil {
-			return err
-		}
-		r.State = next
-		ok = next == "sending"
-		return nil
-	})
-	if err != nil {
-		return r, a, false, fmt.Errorf("store: claim reminder %d: %w", reminderID, err)
-	}
-	return r, a, ok, nil
-}
-
-// FinishAppointmentReminder records how sending a claimed reminder ended:
-// "sent", "failed" (unreachable, no Telegram), or "pending" to give it back
-// for a retry after a temporary failure.
-func (s *Store) FinishAppointmentReminder(ctx context.Context, reminderID int64, state string, now time.Time) error {
-	_, err := s.pool.Exec(ctx, `UPDATE appointment_reminders SET state = $2, done_at = $3
-		WHERE id = $1 AND state = 'sending'`, reminderID, state, now)
-	if err != nil {
-		return fmt.Errorf("store: finish reminder %d: %w", reminderID, err)
-	}
-	return nil
-}
-
-// AppointmentReminders lists the reminders of an appointment (every
-// version and state), by due time.
-func (s *Store) AppointmentReminders(ctx context.Context, centreID, appointmentID int64) ([]AppointmentReminder, error) {
-	rows, err := s.pool.Query(ctx, `SELECT r.id, r.appointment_id, a.centre_id, r.version, r.kind,
-			r.offset_minutes, r.due_at, r.job_id, r.state
-		FROM appointment_reminders r JOIN appointments a ON a.id = r.appointment_id
-		WHERE a.centre_id = $1 AND r.appointment_id = $2 ORDER BY r.due_at, r.kind, r.id`, centreID, appointmentID)
-	if err != nil {
-		return nil, fmt.Errorf("store: reminders: %w", err)
-	}
-	defer rows.Close()
-	var out []AppointmentReminder
-	for rows.Next() {
-		var r AppointmentReminder
-		var mins int
-		if err := rows.Scan(&r.ID, &r.AppointmentID, &r.CentreID, &r.Version, &r.Kind, &mins,
-			&r.DueAt, &r.JobID, &r.State); err != nil {
-			return nil, fmt.Errorf("store: reminders: %w", err)
-		}
-		r.Offset = time.Duration(mins) * time.Minute
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
 // AppointmentMessage is one message relayed between a coordinator and a
 // resident about an appointment.
 type AppointmentMessage struct {
@@ -566,7 +566,8 @@ type AppointmentMessage struct {
 }
 
 // AddAppointmentMessage keeps a relayed message with its appointment of the
-// centre. A coordinator's message is audited (without its text).
+// centre and queues it to its recipient in the same transaction. A
+// coordinator's message is audited (without its text).
 func (s *Store) AddAppointmentMessage(ctx context.Context, centreID, appointmentID, authorID, recipientID int64, fromResident bool, body string, now time.Time) (AppointmentMessage, error) {
 	m := AppointmentMessage{AppointmentID: appointmentID, AuthorID: &authorID, RecipientID: &recipientID,
 		FromResident: fromResident, Body: body, At: now}
@@ -583,6 +584,9 @@ func (s *Store) AddAppointmentMessage(ctx context.Context, centreID, appointment
 		if err != nil {
 			return err
 		}
+		if _, err := s.enqueue(ctx, tx, now, apptRelay(centreID, m)); err != nil {
+			return err
+		}
 		if fromResident {
 			return nil
 		}
@@ -593,6 +597,21 @@ func (s *Store) AddAppointmentMessage(ctx context.Context, centreID, appointment
 		return AppointmentMessage{}, fmt.Errorf("store: add appointment message: %w", err)
 	}
 	return m, nil
+}
+
+// apptRelay is the outbox row relaying a message to its recipient,
+// "message:appointment:42:7". The text stays in appointment_messages: the
+// row only points at it, so erasing the message erases what would be sent.
+func apptRelay(centreID int64, m AppointmentMessage) OutboxMessage {
+	msgID := ApptMsgToResident
+	if m.FromResident {
+		msgID = ApptMsgToCoordinator
+	}
+	return OutboxMessage{CentreID: centreID, PersonID: *m.RecipientID, Kind: OutboxAppointmentRelay,
+		Key:   fmt.Sprintf("message:appointment:%d:%d", m.AppointmentID, m.ID),
+		MsgID: msgID, Priority: 1,
+		Args: map[string]string{"appointment": strconv.FormatInt(m.AppointmentID, 10),
+			"message": strconv.FormatInt(m.ID, 10)}}
 }
 
 const appointmentMessageColumns = `m.id, m.appointment_id, m.author_id, m.recipient_id, m.from_resident,

@@ -6,23 +6,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/aurore/cairbot/store"
 	"github.com/aurore/cairbot/store/storetest"
 )
-
-type noQueue struct{}
-
-func (noQueue) ScheduleReminder(context.Context, pgx.Tx, store.AppointmentReminder) (int64, error) {
-	return 0, nil
-}
-func (noQueue) CancelReminderJob(context.Context, pgx.Tx, int64) error { return nil }
 
 func TestErasePersonAfterDeparture(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	st := store.New(storetest.NewPool(t))
+	st.UseOutboxScheduler(&apptJobs{})
 	pool := st.Pool()
 	c, _ := st.EnsureCentre(ctx, "erase", "Erase")
 	now := time.Now()
@@ -55,8 +47,8 @@ func TestErasePersonAfterDeparture(t *testing.T) {
 	}
 
 	settled := newResident("Ahmad K.")
-	if _, _, err := st.CreateAppointment(ctx, store.NewAppointment{CentreID: c.ID, PersonID: settled.ID, CoordinatorID: coord.ID,
-		Kind: "siao", At: now.Add(48 * time.Hour), Place: "SIAO 75"}, nil, noQueue{}, now); err != nil {
+	if _, err := st.CreateAppointment(ctx, store.NewAppointment{CentreID: c.ID, PersonID: settled.ID, CoordinatorID: coord.ID,
+		Kind: "siao", At: now.Add(48 * time.Hour), Place: "SIAO 75"}, nil, now); err != nil {
 		t.Fatal(err)
 	}
 	owing := newResident("Omar H.")
