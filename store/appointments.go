@@ -445,8 +445,8 @@ func (s *Store) AnswerAppointment(ctx context.Context, centreID, personID, id in
 func (s *Store) queueAnswer(ctx context.Context, tx pgx.Tx, a Appointment, now time.Time) error {
 	prefix := fmt.Sprintf("answer:appointment:%d:v%d:", a.ID, a.Version)
 	var n int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE centre_id = $1 AND starts_with(dedupe_key, $2)`,
-		a.CentreID, prefix).Scan(&n); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE centre_id = $1 AND dedupe_key LIKE $2`,
+		a.CentreID, keyPrefixPattern(prefix)).Scan(&n); err != nil {
 		return err
 	}
 	args := apptArgs(a)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -163,12 +164,18 @@ func (s *Store) enqueue(ctx context.Context, tx pgx.Tx, now time.Time, msgs ...O
 // was moved or cancelled). It returns how many were cancelled.
 func (s *Store) cancelOutbox(ctx context.Context, tx pgx.Tx, centreID int64, keyPrefix string, now time.Time) (int, error) {
 	tag, err := tx.Exec(ctx, `UPDATE outbox SET state = 'cancelled', note = $3, updated_at = $4
-		WHERE centre_id = $1 AND starts_with(dedupe_key, $2) AND state = 'pending'`,
-		centreID, keyPrefix, NoteObsolete, now)
+		WHERE centre_id = $1 AND dedupe_key LIKE $2 AND state = 'pending'`,
+		centreID, keyPrefixPattern(keyPrefix), NoteObsolete, now)
 	if err != nil {
 		return 0, fmt.Errorf("store: cancel outbox: %w", err)
 	}
 	return int(tag.RowsAffected()), nil
+}
+
+// keyPrefixPattern is a LIKE pattern matching the keys that start with
+// prefix; with the outbox_key_prefix index it is an index range scan.
+func keyPrefixPattern(prefix string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(prefix) + "%"
 }
 
 const outboxColumns = `id, centre_id, person_id, kind, dedupe_key, msg_id, args, COALESCE(announcement_id, 0),

@@ -34,6 +34,8 @@ CREATE TABLE outbox (
     UNIQUE (centre_id, dedupe_key)
 );
 CREATE INDEX outbox_person ON outbox (person_id);
+-- Pending messages are cancelled by key prefix (an appointment's reminders).
+CREATE INDEX outbox_key_prefix ON outbox (centre_id, dedupe_key text_pattern_ops);
 CREATE INDEX outbox_announcement ON outbox (announcement_id, state) WHERE announcement_id IS NOT NULL;
 CREATE INDEX outbox_unsent ON outbox (not_before) WHERE state IN ('pending', 'sending');
 
