@@ -27,6 +27,44 @@ var choreParis = func() *time.Location {
 
 func choreDate(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 
+func TestChoreRemindersKeepParisWallClockAcrossDST(t *testing.T) {
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	utc := func(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, time.UTC) }
+	tests := []struct {
+		name                  string
+		day                   time.Time
+		start, end            int // minutes after midnight, Paris
+		eve, morning, overdue time.Time
+	}{
+		// Sunday 29 March 2026, clocks go forward at 02:00: the evening
+		// before is still winter time (UTC+1), the day is summer time (UTC+2).
+		{"spring change", time.Date(2026, 3, 29, 0, 0, 0, 0, time.UTC), 10 * 60, 12 * 60,
+			utc(2026, 3, 28, 18, 0), utc(2026, 3, 29, 6, 0), utc(2026, 3, 29, 10, 0)},
+		// Sunday 25 October 2026, clocks go back at 03:00: the evening
+		// before is summer time, the day winter time.
+		{"autumn change", time.Date(2026, 10, 25, 0, 0, 0, 0, time.UTC), 10 * 60, 12 * 60,
+			utc(2026, 10, 24, 17, 0), utc(2026, 10, 25, 7, 0), utc(2026, 10, 25, 11, 0)},
+		// A turn at 07:00 is reminded one hour before, not at 08:00.
+		{"early turn", time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), 7 * 60, 8 * 60,
+			utc(2026, 11, 30, 18, 0), utc(2026, 12, 1, 5, 0), utc(2026, 12, 1, 7, 0)},
+		// A window ending at midnight ends on the next day.
+		{"late turn", time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), 22 * 60, 24 * 60,
+			utc(2026, 11, 30, 18, 0), utc(2026, 12, 1, 7, 0), utc(2026, 12, 1, 23, 0)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			turn := store.ChoreTurn{Day: tt.day, StartsAt: store.ChoreAt(tt.day, tt.start, paris), EndsAt: store.ChoreAt(tt.day, tt.end, paris)}
+			eve, morning, overdue := store.ChoreReminderTimes(turn, paris)
+			if !eve.Equal(tt.eve) || !morning.Equal(tt.morning) || !overdue.Equal(tt.overdue) {
+				t.Fatalf("reminders = %v, %v, %v; want %v, %v, %v", eve.UTC(), morning.UTC(), overdue.UTC(), tt.eve, tt.morning, tt.overdue)
+			}
+		})
+	}
+}
+
 func TestAssignRotaRotatesSkipsAndQueuesNewcomersLast(t *testing.T) {
 	day := choreDate(2026, 11, 30)
 	at := func(h int) time.Time { return store.ChoreAt(day, h*60, choreParis) }
@@ -195,6 +233,43 @@ type choreFixture struct {
 	centre   store.Centre
 	staff    store.Person
 	resident []store.Person
+	sched    *choreScheduler
+}
+
+// choreScheduler stands for River: it takes the outbox rows' jobs in the
+// caller's transaction, or fails when told to.
+type choreScheduler struct {
+	jobs []store.OutboxJob
+	fail error
+}
+
+func (c *choreScheduler) ScheduleOutboxTx(_ context.Context, _ pgx.Tx, jobs []store.OutboxJob) error {
+	if c.fail != nil {
+		return c.fail
+	}
+	c.jobs = append(c.jobs, jobs...)
+	return nil
+}
+
+// choreOutboxRow is an outbox row as these tests look at it.
+type choreOutboxRow struct {
+	Key      string
+	PersonID int64
+	State    string
+}
+
+// outbox lists the centre's outbox rows, oldest first.
+func (f choreFixture) outbox(t *testing.T) []choreOutboxRow {
+	t.Helper()
+	rows, err := f.st.Pool().Query(context.Background(), `SELECT dedupe_key, person_id, state FROM outbox ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[choreOutboxRow])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func newChoreFixture(t *testing.T, residents int) choreFixture {
@@ -205,7 +280,8 @@ func newChoreFixture(t *testing.T, residents int) choreFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := choreFixture{st: st, centre: c}
+	f := choreFixture{st: st, centre: c, sched: &choreScheduler{}}
+	st.UseOutboxScheduler(f.sched)
 	add := func(role store.Role, name, ext string) store.Person {
 		np := store.NewPerson{CentreID: c.ID, Role: role, DisplayName: name, Room: fmt.Sprint(100 + len(f.resident)), Language: "fr"}
 		if ext != "" {
@@ -339,22 +415,6 @@ area,"broken
 	}
 }
 
-// recordJobs remembers what a rota change asked to schedule.
-type recordJobs struct {
-	planned []store.ChoreTurn
-	notices []store.ChoreNotice
-}
-
-func (r *recordJobs) TurnPlanned(_ context.Context, _ pgx.Tx, t store.ChoreTurn) error {
-	r.planned = append(r.planned, t)
-	return nil
-}
-
-func (r *recordJobs) Notify(_ context.Context, _ pgx.Tx, n store.ChoreNotice) error {
-	r.notices = append(r.notices, n)
-	return nil
-}
-
 func TestRegenerateChangesOnlyFuturePendingTurns(t *testing.T) {
 	t.Parallel()
 	f := newChoreFixture(t, 4)
@@ -372,14 +432,15 @@ member,R-4,,,,
 	if _, err := f.importCSV(t, csv, before); err != nil {
 		t.Fatal(err)
 	}
-	jobs := &recordJobs{}
-	n, err := f.st.GenerateChoreWeek(ctx, f.centre.ID, week, store.ChoreGenerate{Now: before, Loc: choreParis, Jobs: jobs})
-	if err != nil || n != 5 || len(jobs.planned) != 5 {
-		t.Fatalf("generate = %d, %v, %d planned; want 5 turns", n, err, len(jobs.planned))
+	n, err := f.st.GenerateChoreWeek(ctx, f.centre.ID, week, store.ChoreGenerate{Now: before, Loc: choreParis})
+	// Each turn has its evening and morning reminders (no staff member is
+	// on Telegram to be told of a turn not done).
+	if err != nil || n != 5 || len(f.outbox(t)) != 10 || len(f.sched.jobs) != 10 {
+		t.Fatalf("generate = %d, %v, %d reminders, %d jobs; want 5 turns, 10 reminders", n, err, len(f.outbox(t)), len(f.sched.jobs))
 	}
 	// The Monday job again: nothing happens to a week already made.
-	if n, err := f.st.GenerateChoreWeek(ctx, f.centre.ID, week, store.ChoreGenerate{Now: before, Loc: choreParis, Jobs: jobs}); err != nil || n != 0 {
-		t.Fatalf("second generation = %d, %v", n, err)
+	if n, err := f.st.GenerateChoreWeek(ctx, f.centre.ID, week, store.ChoreGenerate{Now: before, Loc: choreParis}); err != nil || n != 0 || len(f.outbox(t)) != 10 {
+		t.Fatalf("second generation = %d, %v, %d reminders", n, err, len(f.outbox(t)))
 	}
 	turns, err := f.st.ChoreWeekTurns(ctx, f.centre.ID, week)
 	if err != nil {
@@ -396,14 +457,14 @@ member,R-4,,,,
 	// Wednesday noon: Monday's turn was done, Tuesday's is still pending
 	// (past), the rest is to come. Resident 2 goes away.
 	now := store.ChoreAt(week.AddDate(0, 0, 2), 12*60, choreParis)
-	if _, err := f.st.MarkChoreTurn(ctx, f.centre.ID, turns[0].ID, r[0].ID, store.ChoreDone, false, now, nil); err != nil {
+	if _, err := f.st.MarkChoreTurn(ctx, f.centre.ID, turns[0].ID, r[0].ID, store.ChoreDone, false, now); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.st.Pool().Exec(ctx, `UPDATE people SET status = 'away' WHERE id = $1`, r[2].ID); err != nil {
 		t.Fatal(err)
 	}
 	actor := f.staff.ID
-	n, err = f.st.GenerateChoreWeek(ctx, f.centre.ID, week, store.ChoreGenerate{Now: now, Loc: choreParis, Jobs: jobs, Actor: &actor})
+	n, err = f.st.GenerateChoreWeek(ctx, f.centre.ID, week, store.ChoreGenerate{Now: now, Loc: choreParis, Actor: &actor})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -438,5 +499,36 @@ member,R-4,,,,
 	log, err := f.st.AuditLog(ctx, f.centre.ID, 10)
 	if err != nil || log[0].Action != "chores.regenerate" || log[0].ActorID == nil || *log[0].ActorID != actor {
 		t.Fatalf("regeneration not audited: %+v, %v", log, err)
+	}
+	// Reminders: the done turn's are cancelled, the past turn's stay; the
+	// turns given to someone else have new ones (plan 1) for their new
+	// resident, those whose time has passed (Wednesday's) left out.
+	at := func(d time.Time, hour int) int64 {
+		return time.Date(d.Year(), d.Month(), d.Day(), hour, 0, 0, 0, choreParis).Unix()
+	}
+	want := map[string]int64{
+		fmt.Sprintf("chores:turn:%d:p0:eve:%d", after[1].ID, at(week, 19)):                     r[1].ID,
+		fmt.Sprintf("chores:turn:%d:p0:morning:%d", after[1].ID, at(week.AddDate(0, 0, 1), 8)): r[1].ID,
+		fmt.Sprintf("chores:turn:%d:p1:eve:%d", after[3].ID, at(week.AddDate(0, 0, 2), 19)):    r[0].ID,
+		fmt.Sprintf("chores:turn:%d:p1:morning:%d", after[3].ID, at(week.AddDate(0, 0, 3), 8)): r[0].ID,
+		fmt.Sprintf("chores:turn:%d:p1:eve:%d", after[4].ID, at(week.AddDate(0, 0, 3), 19)):    r[1].ID,
+		fmt.Sprintf("chores:turn:%d:p1:morning:%d", after[4].ID, at(week.AddDate(0, 0, 4), 8)): r[1].ID,
+	}
+	cancelled := 0
+	for _, o := range f.outbox(t) {
+		switch o.State {
+		case "pending":
+			if want[o.Key] != o.PersonID {
+				t.Errorf("pending reminder %s to %d, want none", o.Key, o.PersonID)
+			}
+			delete(want, o.Key)
+		case "cancelled":
+			cancelled++
+		default:
+			t.Errorf("reminder %s is %s", o.Key, o.State)
+		}
+	}
+	if len(want) != 0 || cancelled != 8 {
+		t.Fatalf("missing reminders %v; %d cancelled, want 8 (Monday's done, and the four turns planned again)", want, cancelled)
 	}
 }
