@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/go-telegram/bot/models"
+	"github.com/riverqueue/river"
 
 	"github.com/aurore/cairbot/bot/telegramtest"
 	"github.com/aurore/cairbot/handlers"
@@ -595,9 +596,14 @@ func TestRotaStaffMarksMovesAndRegenerates(t *testing.T) {
 		t.Fatalf("resident told of the new day → %q", got)
 	}
 	ns += 3
-	if n := h.count(`SELECT count(*) FROM river_job WHERE kind = 'chore_reminder' AND (args->>'turn_id')::bigint = $1 AND (args->>'at')::bigint = $2`,
-		at[1], time.Date(2026, 12, 4, 18, 0, 0, 0, time.UTC).Unix()); n != 1 {
+	if n := h.count(`SELECT count(*) FROM outbox WHERE kind = 'chores.reminder' AND args->>'turn' = $1 AND args->>'what' = 'eve'
+		AND not_before = $2 AND person_id = $3 AND state = 'pending'`,
+		fmt.Sprint(at[1]), time.Date(2026, 12, 4, 18, 0, 0, 0, time.UTC), jean.ID); n != 1 {
 		t.Fatal("no evening reminder for the new day")
+	}
+	if n := h.count(`SELECT count(*) FROM outbox WHERE kind = 'chores.reminder' AND args->>'turn' = $1 AND state = 'pending'
+		AND not_before < $2`, fmt.Sprint(at[1]), time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC)); n != 0 {
+		t.Fatalf("%d reminders still pending for Thursday", n)
 	}
 	// Next week's Monday kitchen to Thursday, which has one already.
 	nextMon := choreTurnIDs(h, jean.ID)[2]
@@ -653,22 +659,45 @@ func TestRotaStaffMarksMovesAndRegenerates(t *testing.T) {
 	h.quiet(ahmadU, na+1)
 }
 
-// choreSettle waits until no chores job is ready to run or running: the
-// jobs made due have either sent or gone back to sleep until their time.
+// choreSettle waits until no chores or outbox job is ready to run or
+// running: the jobs made due have either sent or gone back to sleep until
+// their time.
 func choreSettle(h *harness) {
 	h.t.Helper()
 	h.tg.WaitFor(h.t, 15*time.Second, "chores jobs settled", func() bool {
-		return h.count(`SELECT count(*) FROM river_job WHERE kind LIKE 'chore%' AND state IN ('available', 'running')`) == 0
+		return h.count(`SELECT count(*) FROM river_job WHERE (kind LIKE 'chore%' OR kind = 'outbox_send')
+			AND state IN ('available', 'running')`) == 0
 	})
 }
 
 // choreTick moves the clock to a Paris wall-clock time and lets every
-// chores reminder run.
+// outbox message (the chores reminders among them) run.
 func choreTick(h *harness, y int, m time.Month, d, hour, min int) {
 	h.t.Helper()
 	choreSetClock(h, y, m, d, hour, min)
-	h.runJobsDue("chore_reminder", choreLater)
+	h.runJobsDue("outbox_send", choreLater)
 	choreSettle(h)
+}
+
+// choreReminderTimes lists when a chores reminder or report to staff is due
+// (pending outbox rows), each time once.
+func choreReminderTimes(h *harness) []time.Time {
+	h.t.Helper()
+	rows, err := h.pool.Query(context.Background(), `SELECT DISTINCT not_before FROM outbox
+		WHERE kind IN ('chores.reminder', 'chores.overdue') AND state = 'pending' ORDER BY not_before`)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []time.Time
+	for rows.Next() {
+		var t time.Time
+		if err := rows.Scan(&t); err != nil {
+			h.t.Fatal(err)
+		}
+		out = append(out, t)
+	}
+	return out
 }
 
 func TestChoreRemindersSentOnceWithTwoProcesses(t *testing.T) {
@@ -691,7 +720,7 @@ func TestChoreRemindersSentOnceWithTwoProcesses(t *testing.T) {
 
 	utc := func(m time.Month, d, hour int) time.Time { return time.Date(2026, m, d, hour, 0, 0, 0, time.UTC) }
 	want := []time.Time{utc(12, 2, 18), utc(12, 3, 7), utc(12, 3, 15), utc(12, 9, 18), utc(12, 10, 7), utc(12, 10, 15)}
-	got := h.jobTimes("chore_reminder")
+	got := choreReminderTimes(h)
 	if len(got) != len(want) {
 		t.Fatalf("reminders at %v, want %v", got, want)
 	}
@@ -708,15 +737,21 @@ func TestChoreRemindersSentOnceWithTwoProcesses(t *testing.T) {
 	if got := h.waitText(yonasU, ny+1).Text; got != ti.T("chores.reminder.eve", choreVars(ti, turn)...) {
 		t.Fatalf("evening reminder = %q", got)
 	}
-	// The same reminder queued again (not unique) finds it already sent.
-	res, err := h.app.Jobs().Insert(context.Background(), handlers.ChoreReminderArgs{
-		CentreID: turn.CentreID, TurnID: turn.ID, What: "eve", At: utc(12, 2, 18).Unix()}, nil)
-	if err != nil {
-		t.Fatal(err)
+	// The same reminder, or the week's message, left in the queue by the
+	// bot before the outbox, finds its key already sent.
+	for _, args := range []river.JobArgs{
+		handlers.ChoreReminderArgs{CentreID: turn.CentreID, TurnID: turn.ID, What: "eve", At: utc(12, 2, 18).Unix()},
+		handlers.ChoreMessageArgs{CentreID: turn.CentreID, PersonID: yonas.ID, MsgID: "chores.week_notice", Week: "2026-11-30"},
+	} {
+		res, err := h.app.Jobs().Insert(context.Background(), args, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.tg.WaitFor(t, 10*time.Second, "old job worked", func() bool {
+			return h.count(`SELECT count(*) FROM river_job WHERE id = $1 AND state = 'completed'`, res.Job.ID) == 1
+		})
 	}
-	h.tg.WaitFor(t, 10*time.Second, "duplicate reminder worked", func() bool {
-		return h.count(`SELECT count(*) FROM river_job WHERE id = $1 AND state = 'completed'`, res.Job.ID) == 1
-	})
+	choreSettle(h)
 	h.quiet(yonasU, ny+1)
 
 	choreTick(h, 2026, 12, 3, 8, 0)
@@ -743,7 +778,8 @@ func TestChoreRemindersSentOnceWithTwoProcesses(t *testing.T) {
 	h.quiet(yonasU, ny+2)
 	h.quiet(staffU, ns+1)
 	h.quiet(staff2U, ns2+1)
-	if n := h.count(`SELECT count(*) FROM chore_sends WHERE key ~ ('^(eve|morning|overdue):' || $1 || ':')`, fmt.Sprint(turn.ID)); n != 4 {
+	if n := h.count(`SELECT count(*) FROM outbox WHERE starts_with(dedupe_key, $1) AND state = 'sent'`,
+		fmt.Sprintf("chores:turn:%d:", turn.ID)); n != 4 {
 		t.Fatalf("%d sends recorded for the turn, want 4 (evening, morning, two staff)", n)
 	}
 	// The report's button marks it missed.
@@ -758,11 +794,13 @@ func TestChoreRemindersAcrossClockChanges(t *testing.T) {
 	h := choreHarness(t)
 	omarU := telegramtest.User{ID: 34001, LanguageCode: "ar"}
 	omar, n := h.signUp(omarU, store.RoleResident, "Omar H.", "ar")
+	// A staff member, to be told of a turn not done.
+	h.signUp(telegramtest.User{ID: 34002, LanguageCode: "fr"}, store.RoleStaff, "Claire D.", "fr")
 	ar := h.loc("ar")
 
 	reminders := func(turnID int64) map[string]time.Time {
-		rows, err := h.pool.Query(context.Background(), `SELECT args->>'what', (args->>'at')::bigint FROM river_job
-			WHERE kind = 'chore_reminder' AND (args->>'turn_id')::bigint = $1`, turnID)
+		rows, err := h.pool.Query(context.Background(), `SELECT args->>'what', not_before FROM outbox
+			WHERE kind IN ('chores.reminder', 'chores.overdue') AND args->>'turn' = $1`, fmt.Sprint(turnID))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -770,11 +808,11 @@ func TestChoreRemindersAcrossClockChanges(t *testing.T) {
 		out := map[string]time.Time{}
 		for rows.Next() {
 			var what string
-			var at int64
+			var at time.Time
 			if err := rows.Scan(&what, &at); err != nil {
 				t.Fatal(err)
 			}
-			out[what] = time.Unix(at, 0).UTC()
+			out[what] = at.UTC()
 		}
 		return out
 	}
