@@ -870,3 +870,165 @@ func TestChoreRemindersAcrossClockChanges(t *testing.T) {
 	}
 	h.quiet(omarU, n)
 }
+
+// choreRowID is the id of the one outbox row whose key starts with prefix.
+func choreRowID(h *harness, prefix string) int64 {
+	h.t.Helper()
+	var id int64
+	if err := h.pool.QueryRow(context.Background(), `SELECT id FROM outbox WHERE starts_with(dedupe_key, $1)`, prefix).Scan(&id); err != nil {
+		h.t.Fatalf("outbox row %s: %v", prefix, err)
+	}
+	return id
+}
+
+// choreInDoubt leaves a row as a crash leaves it: 'sending', the call to
+// Telegram made or not.
+func choreInDoubt(h *harness, id int64) {
+	h.t.Helper()
+	if _, err := h.pool.Exec(context.Background(), `UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = $1`, id); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// choreSendRow runs a row's send job now, as River does after a crash.
+func choreSendRow(h *harness, id int64) {
+	h.t.Helper()
+	if _, err := h.app.Jobs().Insert(context.Background(), handlers.OutboxSendArgs{ID: id}, nil); err != nil {
+		h.t.Fatal(err)
+	}
+	choreSettle(h)
+}
+
+func choreRowState(h *harness, id int64) string {
+	h.t.Helper()
+	var state, note string
+	if err := h.pool.QueryRow(context.Background(), `SELECT state, note FROM outbox WHERE id = $1`, id).Scan(&state, &note); err != nil {
+		h.t.Fatal(err)
+	}
+	if note != "" {
+		return state + "/" + note
+	}
+	return state
+}
+
+// Every chores message a crash left in doubt is sent again (a copy beats
+// a missed turn, and a copy's buttons act once), unless what it asks no
+// longer applies; messages of the old job queue still in a database leave
+// through the outbox, once.
+func TestChoreMessagesLeftInDoubtAndOldJobs(t *testing.T) {
+	t.Parallel()
+	h := choreHarness(t)
+	omarU := telegramtest.User{ID: 35001, LanguageCode: "ar"}
+	jeanU := telegramtest.User{ID: 35002, LanguageCode: "fr"}
+	omar, na := h.signUp(omarU, store.RoleResident, "Omar H.", "ar")
+	jean, nj := h.signUp(jeanU, store.RoleResident, "Jean B.", "fr")
+	choreImport(h, choreAreas+fmt.Sprintf("member,#%d,,,,,,\nmember,#%d,,,,,,\n", omar.ID, jean.ID))
+	choreSetClock(h, 2026, 11, 30, 8, 0)
+	choreRunWeekly(h, "2026-11-30")
+	ot, jt := choreTurnIDs(h, omar.ID), choreTurnIDs(h, jean.ID)
+
+	// The Monday message in Arabic, written out: values isolated, Arabic
+	// digits, the area's name (it has no Arabic label).
+	const fsi, pdi = "\u2068", "\u2069"
+	kitchen := func(day string) string {
+		return "⏳ " + fsi + "Kitchen floor 2" + pdi + ": " + fsi + day + pdi + "، " + fsi + "٦:٠٠ م" + pdi + "–" + fsi + "٨:٠٠ م" + pdi
+	}
+	wantWeek := "🧹 أدوار التنظيف الخاصة بك هذا الأسبوع:\n" + kitchen("الاثنين، ٣٠ نوفمبر ٢٠٢٦") + "\n" + kitchen("الخميس، ٣ ديسمبر ٢٠٢٦")
+	if got := h.waitText(omarU, na+1).Text; got != wantWeek {
+		t.Fatalf("Monday message =\n%q\nwant\n%q", got, wantWeek)
+	}
+	h.waitText(jeanU, nj+1)
+
+	// A crash right after Telegram took it, before it was recorded: sent
+	// again, the same.
+	week := choreRowID(h, fmt.Sprintf("chores:week:2026-11-30:%d", omar.ID))
+	choreInDoubt(h, week)
+	choreSendRow(h, week)
+	if got := h.waitText(omarU, na+2).Text; got != wantWeek {
+		t.Fatalf("Monday message sent again = %q", got)
+	}
+	if st := choreRowState(h, week); st != "sent" {
+		t.Fatalf("Monday message is %s", st)
+	}
+	na += 2
+
+	// A crash after Jean's evening reminder was claimed, at its time: sent
+	// once, in French.
+	eve := choreRowID(h, fmt.Sprintf("chores:turn:%d:p0:eve:", jt[0]))
+	choreTick(h, 2026, 12, 1, 18, 0)
+	choreInDoubt(h, eve)
+	choreTick(h, 2026, 12, 1, 19, 0)
+	if got, want := h.waitText(jeanU, nj+2).Text, "🔔 Demain, c'est votre tour de ménage : Courtyard, mercredi 2 décembre 2026, 10:00–12:00."; got != want {
+		t.Fatalf("evening reminder = %q, want %q", got, want)
+	}
+	h.quiet(jeanU, nj+2)
+	nj += 2
+
+	// Omar asks Jean to take Thursday's turn; the question is left in
+	// doubt and sent again: Jean answers on one copy, the other's buttons
+	// no longer act.
+	h.tg.SendText(omarU, "/chores")
+	list := h.waitText(omarU, na+1)
+	h.tg.PressButton(omarU, list.ID, fmt.Sprintf("chs:p:%d:%d", ot[1], jean.ID))
+	h.waitText(omarU, na+2)
+	var swapID int64
+	if err := h.pool.QueryRow(context.Background(), `SELECT id FROM chore_swaps`).Scan(&swapID); err != nil {
+		t.Fatal(err)
+	}
+	wantAsk := "🔄 Omar H. (chambre 214) vous demande de prendre son tour de ménage : Cuisine 2e étage, jeudi 3 décembre 2026, 18:00–20:00. Êtes-vous d'accord ?"
+	ask := h.waitText(jeanU, nj+1)
+	if ask.Text != wantAsk || strings.Join(choreCallbacks(ask), " ") != fmt.Sprintf("chx:y:%d chx:n:%d", swapID, swapID) ||
+		choreButtons(ask)[0].Text != "✅ Oui, d'accord" || choreButtons(ask)[1].Text != "❌ Non" {
+		t.Fatalf("question = %q %+v", ask.Text, choreButtons(ask))
+	}
+	askRow := choreRowID(h, fmt.Sprintf("chores:swap:%d:ask", swapID))
+	choreInDoubt(h, askRow)
+	choreSendRow(h, askRow)
+	again := h.waitText(jeanU, nj+2)
+	if again.Text != wantAsk || strings.Join(choreCallbacks(again), " ") != strings.Join(choreCallbacks(ask), " ") {
+		t.Fatalf("question sent again = %q %v", again.Text, choreCallbacks(again))
+	}
+	h.tg.PressButton(jeanU, ask.ID, fmt.Sprintf("chx:n:%d", swapID))
+	if got, want := h.waitText(jeanU, nj+3).Text, "👍 D'accord. Rien ne change pour vous."; got != want {
+		t.Fatalf("decline = %q, want %q", got, want)
+	}
+	h.waitText(omarU, na+3) // told of the refusal
+	h.tg.PressButton(jeanU, again.ID, fmt.Sprintf("chx:y:%d", swapID))
+	if got := h.waitText(jeanU, nj+4).Text; got != h.loc("fr").T("error.stale_button") {
+		t.Fatalf("Yes on the copy = %q", got)
+	}
+	// Left in doubt once more, it is not sent: Jean has answered.
+	choreInDoubt(h, askRow)
+	choreSendRow(h, askRow)
+	if st := choreRowState(h, askRow); st != "cancelled/obsolete" {
+		t.Fatalf("answered question left in doubt is %s", st)
+	}
+	h.quiet(jeanU, nj+4)
+	nj += 4
+	na += 3
+
+	// A message the old queue still holds leaves through the outbox once,
+	// even if its job runs twice.
+	res, err := h.app.Jobs().Insert(context.Background(), handlers.ChoreMessageArgs{
+		CentreID: choreCentre(h), PersonID: jean.ID, MsgID: "chores.rota.moved_notice_to", TurnID: jt[0]}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := h.waitText(jeanU, nj+1).Text, "🧹 Vous avez un nouveau tour de ménage : Courtyard, mercredi 2 décembre 2026, 10:00–12:00."; got != want {
+		t.Fatalf("old queued notice = %q, want %q", got, want)
+	}
+	choreSettle(h)
+	if _, err := h.pool.Exec(context.Background(), `UPDATE river_job SET state = 'available', finalized_at = NULL, scheduled_at = now()
+		WHERE id = $1`, res.Job.ID); err != nil {
+		t.Fatal(err)
+	}
+	h.tg.WaitFor(t, 10*time.Second, "old job worked again", func() bool {
+		return h.count(`SELECT count(*) FROM river_job WHERE id = $1 AND state = 'completed'`, res.Job.ID) == 1
+	})
+	choreSettle(h)
+	h.quiet(jeanU, nj+1)
+	h.quiet(omarU, na)
+	if n := h.count(`SELECT count(*) FROM outbox WHERE dedupe_key = $1 AND state = 'sent'`, fmt.Sprintf("chores:job:%d", res.Job.ID)); n != 1 {
+		t.Fatalf("%d rows for the old job", n)
+	}
+}
