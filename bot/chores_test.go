@@ -953,9 +953,11 @@ func TestChoreMessagesLeftInDoubtAndOldJobs(t *testing.T) {
 	na += 2
 
 	// A crash after Jean's evening reminder was claimed, at its time: sent
-	// once, in French.
+	// once, in French. (The tick an hour before puts its job to sleep
+	// until then, as a live bot would have.)
 	eve := choreRowID(h, fmt.Sprintf("chores:turn:%d:p0:eve:", jt[0]))
 	choreTick(h, 2026, 12, 1, 18, 0)
+	h.quiet(jeanU, nj+1)
 	choreInDoubt(h, eve)
 	choreTick(h, 2026, 12, 1, 19, 0)
 	if got, want := h.waitText(jeanU, nj+2).Text, "🔔 Demain, c'est votre tour de ménage : Courtyard, mercredi 2 décembre 2026, 10:00–12:00."; got != want {

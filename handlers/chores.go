@@ -65,7 +65,6 @@ type Chores interface {
 	ChoreWeekTurns(ctx context.Context, centreID int64, week time.Time) ([]store.ChoreTurn, error)
 	ChoreCentres(ctx context.Context) ([]int64, error)
 	ChoreMembers(ctx context.Context, centreID int64, linkedOnly bool) ([]store.Person, error)
-	ChoreStaff(ctx context.Context, centreID int64) ([]store.Person, error)
 	ChoreSwap(ctx context.Context, centreID, swapID int64) (store.ChoreSwap, error)
 	MarkChoreTurn(ctx context.Context, centreID, turnID, actorID int64, state string, asStaff bool, now time.Time) (store.ChoreTurn, error)
 	RequestChoreSwap(ctx context.Context, centreID, turnID, fromID, toID int64, now time.Time) (store.ChoreSwap, error)
@@ -74,7 +73,8 @@ type Chores interface {
 	MoveChoreTurn(ctx context.Context, centreID, turnID, actorID int64, mv store.ChoreMove, now time.Time, tz *time.Location) (store.ChoreTurn, error)
 	GenerateChoreWeek(ctx context.Context, centreID int64, week time.Time, g store.ChoreGenerate) (int, error)
 	AnnounceChoreWeek(ctx context.Context, centreID int64, week, now time.Time) (int, error)
-	// For the jobs queued before the outbox (choreOldJobs).
+	// For the jobs queued before the outbox (ChoreReminderWorker,
+	// ChoreMessageWorker).
 	QueueChoreReminder(ctx context.Context, centreID, turnID int64, what string, at int64, now time.Time, tz *time.Location) (int, error)
 	Enqueue(ctx context.Context, now time.Time, msgs ...store.OutboxMessage) (int, error)
 }

@@ -485,12 +485,8 @@ func choreQualified(alias, columns string) string {
 	return strings.Join(parts, ", ")
 }
 
-// ChoreStaff lists the centre's staff who can be reached on Telegram, for
+// choreStaff lists the centre's staff who can be reached on Telegram, for
 // swap requests and reports of turns not done.
-func (s *Store) ChoreStaff(ctx context.Context, centreID int64) ([]Person, error) {
-	return choreStaff(ctx, s.pool, centreID)
-}
-
 func choreStaff(ctx context.Context, db choreDB, centreID int64) ([]Person, error) {
 	rows, err := db.Query(ctx, `SELECT `+personColumns+` FROM people
 		WHERE centre_id = $1 AND role IN ('staff', 'coordinator', 'admin') AND status = 'active'
