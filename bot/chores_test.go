@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/go-telegram/bot/models"
+	"github.com/riverqueue/river"
 
 	"github.com/aurore/cairbot/bot/telegramtest"
 	"github.com/aurore/cairbot/handlers"
@@ -595,9 +596,14 @@ func TestRotaStaffMarksMovesAndRegenerates(t *testing.T) {
 		t.Fatalf("resident told of the new day → %q", got)
 	}
 	ns += 3
-	if n := h.count(`SELECT count(*) FROM river_job WHERE kind = 'chore_reminder' AND (args->>'turn_id')::bigint = $1 AND (args->>'at')::bigint = $2`,
-		at[1], time.Date(2026, 12, 4, 18, 0, 0, 0, time.UTC).Unix()); n != 1 {
+	if n := h.count(`SELECT count(*) FROM outbox WHERE kind = 'chores.reminder' AND args->>'turn' = $1 AND args->>'what' = 'eve'
+		AND not_before = $2 AND person_id = $3 AND state = 'pending'`,
+		fmt.Sprint(at[1]), time.Date(2026, 12, 4, 18, 0, 0, 0, time.UTC), jean.ID); n != 1 {
 		t.Fatal("no evening reminder for the new day")
+	}
+	if n := h.count(`SELECT count(*) FROM outbox WHERE kind = 'chores.reminder' AND args->>'turn' = $1 AND state = 'pending'
+		AND not_before < $2`, fmt.Sprint(at[1]), time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC)); n != 0 {
+		t.Fatalf("%d reminders still pending for Thursday", n)
 	}
 	// Next week's Monday kitchen to Thursday, which has one already.
 	nextMon := choreTurnIDs(h, jean.ID)[2]
@@ -653,22 +659,45 @@ func TestRotaStaffMarksMovesAndRegenerates(t *testing.T) {
 	h.quiet(ahmadU, na+1)
 }
 
-// choreSettle waits until no chores job is ready to run or running: the
-// jobs made due have either sent or gone back to sleep until their time.
+// choreSettle waits until no chores or outbox job is ready to run or
+// running: the jobs made due have either sent or gone back to sleep until
+// their time.
 func choreSettle(h *harness) {
 	h.t.Helper()
 	h.tg.WaitFor(h.t, 15*time.Second, "chores jobs settled", func() bool {
-		return h.count(`SELECT count(*) FROM river_job WHERE kind LIKE 'chore%' AND state IN ('available', 'running')`) == 0
+		return h.count(`SELECT count(*) FROM river_job WHERE (kind LIKE 'chore%' OR kind = 'outbox_send')
+			AND state IN ('available', 'running')`) == 0
 	})
 }
 
 // choreTick moves the clock to a Paris wall-clock time and lets every
-// chores reminder run.
+// outbox message (the chores reminders among them) run.
 func choreTick(h *harness, y int, m time.Month, d, hour, min int) {
 	h.t.Helper()
 	choreSetClock(h, y, m, d, hour, min)
-	h.runJobsDue("chore_reminder", choreLater)
+	h.runJobsDue("outbox_send", choreLater)
 	choreSettle(h)
+}
+
+// choreReminderTimes lists when a chores reminder or report to staff is due
+// (pending outbox rows), each time once.
+func choreReminderTimes(h *harness) []time.Time {
+	h.t.Helper()
+	rows, err := h.pool.Query(context.Background(), `SELECT DISTINCT not_before FROM outbox
+		WHERE kind IN ('chores.reminder', 'chores.overdue') AND state = 'pending' ORDER BY not_before`)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []time.Time
+	for rows.Next() {
+		var t time.Time
+		if err := rows.Scan(&t); err != nil {
+			h.t.Fatal(err)
+		}
+		out = append(out, t)
+	}
+	return out
 }
 
 func TestChoreRemindersSentOnceWithTwoProcesses(t *testing.T) {
@@ -691,7 +720,7 @@ func TestChoreRemindersSentOnceWithTwoProcesses(t *testing.T) {
 
 	utc := func(m time.Month, d, hour int) time.Time { return time.Date(2026, m, d, hour, 0, 0, 0, time.UTC) }
 	want := []time.Time{utc(12, 2, 18), utc(12, 3, 7), utc(12, 3, 15), utc(12, 9, 18), utc(12, 10, 7), utc(12, 10, 15)}
-	got := h.jobTimes("chore_reminder")
+	got := choreReminderTimes(h)
 	if len(got) != len(want) {
 		t.Fatalf("reminders at %v, want %v", got, want)
 	}
@@ -708,15 +737,21 @@ func TestChoreRemindersSentOnceWithTwoProcesses(t *testing.T) {
 	if got := h.waitText(yonasU, ny+1).Text; got != ti.T("chores.reminder.eve", choreVars(ti, turn)...) {
 		t.Fatalf("evening reminder = %q", got)
 	}
-	// The same reminder queued again (not unique) finds it already sent.
-	res, err := h.app.Jobs().Insert(context.Background(), handlers.ChoreReminderArgs{
-		CentreID: turn.CentreID, TurnID: turn.ID, What: "eve", At: utc(12, 2, 18).Unix()}, nil)
-	if err != nil {
-		t.Fatal(err)
+	// The same reminder, or the week's message, left in the queue by the
+	// bot before the outbox, finds its key already sent.
+	for _, args := range []river.JobArgs{
+		handlers.ChoreReminderArgs{CentreID: turn.CentreID, TurnID: turn.ID, What: "eve", At: utc(12, 2, 18).Unix()},
+		handlers.ChoreMessageArgs{CentreID: turn.CentreID, PersonID: yonas.ID, MsgID: "chores.week_notice", Week: "2026-11-30"},
+	} {
+		res, err := h.app.Jobs().Insert(context.Background(), args, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.tg.WaitFor(t, 10*time.Second, "old job worked", func() bool {
+			return h.count(`SELECT count(*) FROM river_job WHERE id = $1 AND state = 'completed'`, res.Job.ID) == 1
+		})
 	}
-	h.tg.WaitFor(t, 10*time.Second, "duplicate reminder worked", func() bool {
-		return h.count(`SELECT count(*) FROM river_job WHERE id = $1 AND state = 'completed'`, res.Job.ID) == 1
-	})
+	choreSettle(h)
 	h.quiet(yonasU, ny+1)
 
 	choreTick(h, 2026, 12, 3, 8, 0)
@@ -743,7 +778,8 @@ func TestChoreRemindersSentOnceWithTwoProcesses(t *testing.T) {
 	h.quiet(yonasU, ny+2)
 	h.quiet(staffU, ns+1)
 	h.quiet(staff2U, ns2+1)
-	if n := h.count(`SELECT count(*) FROM chore_sends WHERE key ~ ('^(eve|morning|overdue):' || $1 || ':')`, fmt.Sprint(turn.ID)); n != 4 {
+	if n := h.count(`SELECT count(*) FROM outbox WHERE starts_with(dedupe_key, $1) AND state = 'sent'`,
+		fmt.Sprintf("chores:turn:%d:", turn.ID)); n != 4 {
 		t.Fatalf("%d sends recorded for the turn, want 4 (evening, morning, two staff)", n)
 	}
 	// The report's button marks it missed.
@@ -758,11 +794,13 @@ func TestChoreRemindersAcrossClockChanges(t *testing.T) {
 	h := choreHarness(t)
 	omarU := telegramtest.User{ID: 34001, LanguageCode: "ar"}
 	omar, n := h.signUp(omarU, store.RoleResident, "Omar H.", "ar")
+	// A staff member, to be told of a turn not done.
+	h.signUp(telegramtest.User{ID: 34002, LanguageCode: "fr"}, store.RoleStaff, "Claire D.", "fr")
 	ar := h.loc("ar")
 
 	reminders := func(turnID int64) map[string]time.Time {
-		rows, err := h.pool.Query(context.Background(), `SELECT args->>'what', (args->>'at')::bigint FROM river_job
-			WHERE kind = 'chore_reminder' AND (args->>'turn_id')::bigint = $1`, turnID)
+		rows, err := h.pool.Query(context.Background(), `SELECT args->>'what', not_before FROM outbox
+			WHERE kind IN ('chores.reminder', 'chores.overdue') AND args->>'turn' = $1`, fmt.Sprint(turnID))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -770,11 +808,11 @@ func TestChoreRemindersAcrossClockChanges(t *testing.T) {
 		out := map[string]time.Time{}
 		for rows.Next() {
 			var what string
-			var at int64
+			var at time.Time
 			if err := rows.Scan(&what, &at); err != nil {
 				t.Fatal(err)
 			}
-			out[what] = time.Unix(at, 0).UTC()
+			out[what] = at.UTC()
 		}
 		return out
 	}
@@ -831,4 +869,168 @@ func TestChoreRemindersAcrossClockChanges(t *testing.T) {
 		n += 2
 	}
 	h.quiet(omarU, n)
+}
+
+// choreRowID is the id of the one outbox row whose key starts with prefix.
+func choreRowID(h *harness, prefix string) int64 {
+	h.t.Helper()
+	var id int64
+	if err := h.pool.QueryRow(context.Background(), `SELECT id FROM outbox WHERE starts_with(dedupe_key, $1)`, prefix).Scan(&id); err != nil {
+		h.t.Fatalf("outbox row %s: %v", prefix, err)
+	}
+	return id
+}
+
+// choreInDoubt leaves a row as a crash leaves it: 'sending', the call to
+// Telegram made or not.
+func choreInDoubt(h *harness, id int64) {
+	h.t.Helper()
+	if _, err := h.pool.Exec(context.Background(), `UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = $1`, id); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// choreSendRow runs a row's send job now, as River does after a crash.
+func choreSendRow(h *harness, id int64) {
+	h.t.Helper()
+	if _, err := h.app.Jobs().Insert(context.Background(), handlers.OutboxSendArgs{ID: id}, nil); err != nil {
+		h.t.Fatal(err)
+	}
+	choreSettle(h)
+}
+
+func choreRowState(h *harness, id int64) string {
+	h.t.Helper()
+	var state, note string
+	if err := h.pool.QueryRow(context.Background(), `SELECT state, note FROM outbox WHERE id = $1`, id).Scan(&state, &note); err != nil {
+		h.t.Fatal(err)
+	}
+	if note != "" {
+		return state + "/" + note
+	}
+	return state
+}
+
+// Every chores message a crash left in doubt is sent again (a copy beats
+// a missed turn, and a copy's buttons act once), unless what it asks no
+// longer applies; messages of the old job queue still in a database leave
+// through the outbox, once.
+func TestChoreMessagesLeftInDoubtAndOldJobs(t *testing.T) {
+	t.Parallel()
+	h := choreHarness(t)
+	omarU := telegramtest.User{ID: 35001, LanguageCode: "ar"}
+	jeanU := telegramtest.User{ID: 35002, LanguageCode: "fr"}
+	omar, na := h.signUp(omarU, store.RoleResident, "Omar H.", "ar")
+	jean, nj := h.signUp(jeanU, store.RoleResident, "Jean B.", "fr")
+	choreImport(h, choreAreas+fmt.Sprintf("member,#%d,,,,,,\nmember,#%d,,,,,,\n", omar.ID, jean.ID))
+	choreSetClock(h, 2026, 11, 30, 8, 0)
+	choreRunWeekly(h, "2026-11-30")
+	ot, jt := choreTurnIDs(h, omar.ID), choreTurnIDs(h, jean.ID)
+
+	// The Monday message in Arabic, written out: values isolated, Arabic
+	// digits, the area's name (it has no Arabic label).
+	const fsi, pdi = "\u2068", "\u2069"
+	kitchen := func(day string) string {
+		return "⏳ " + fsi + "Kitchen floor 2" + pdi + ": " + fsi + day + pdi + "، " + fsi + "٦:٠٠ م" + pdi + "–" + fsi + "٨:٠٠ م" + pdi
+	}
+	wantWeek := "🧹 أدوار التنظيف الخاصة بك هذا الأسبوع:\n" + kitchen("الاثنين، ٣٠ نوفمبر ٢٠٢٦") + "\n" + kitchen("الخميس، ٣ ديسمبر ٢٠٢٦")
+	if got := h.waitText(omarU, na+1).Text; got != wantWeek {
+		t.Fatalf("Monday message =\n%q\nwant\n%q", got, wantWeek)
+	}
+	h.waitText(jeanU, nj+1)
+
+	// A crash right after Telegram took it, before it was recorded: sent
+	// again, the same.
+	week := choreRowID(h, fmt.Sprintf("chores:week:2026-11-30:%d", omar.ID))
+	choreInDoubt(h, week)
+	choreSendRow(h, week)
+	if got := h.waitText(omarU, na+2).Text; got != wantWeek {
+		t.Fatalf("Monday message sent again = %q", got)
+	}
+	if st := choreRowState(h, week); st != "sent" {
+		t.Fatalf("Monday message is %s", st)
+	}
+	na += 2
+
+	// A crash after Jean's evening reminder was claimed, at its time: sent
+	// once, in French. (The tick an hour before puts its job to sleep
+	// until then, as a live bot would have.)
+	eve := choreRowID(h, fmt.Sprintf("chores:turn:%d:p0:eve:", jt[0]))
+	choreTick(h, 2026, 12, 1, 18, 0)
+	h.quiet(jeanU, nj+1)
+	choreInDoubt(h, eve)
+	choreTick(h, 2026, 12, 1, 19, 0)
+	if got, want := h.waitText(jeanU, nj+2).Text, "🔔 Demain, c'est votre tour de ménage : Courtyard, mercredi 2 décembre 2026, 10:00–12:00."; got != want {
+		t.Fatalf("evening reminder = %q, want %q", got, want)
+	}
+	h.quiet(jeanU, nj+2)
+	nj += 2
+
+	// Omar asks Jean to take Thursday's turn; the question is left in
+	// doubt and sent again: Jean answers on one copy, the other's buttons
+	// no longer act.
+	h.tg.SendText(omarU, "/chores")
+	list := h.waitText(omarU, na+1)
+	h.tg.PressButton(omarU, list.ID, fmt.Sprintf("chs:p:%d:%d", ot[1], jean.ID))
+	h.waitText(omarU, na+2)
+	var swapID int64
+	if err := h.pool.QueryRow(context.Background(), `SELECT id FROM chore_swaps`).Scan(&swapID); err != nil {
+		t.Fatal(err)
+	}
+	wantAsk := "🔄 Omar H. (chambre 214) vous demande de prendre son tour de ménage : Cuisine 2e étage, jeudi 3 décembre 2026, 18:00–20:00. Êtes-vous d'accord ?"
+	ask := h.waitText(jeanU, nj+1)
+	if ask.Text != wantAsk || strings.Join(choreCallbacks(ask), " ") != fmt.Sprintf("chx:y:%d chx:n:%d", swapID, swapID) ||
+		choreButtons(ask)[0].Text != "✅ Oui, d'accord" || choreButtons(ask)[1].Text != "❌ Non" {
+		t.Fatalf("question = %q %+v", ask.Text, choreButtons(ask))
+	}
+	askRow := choreRowID(h, fmt.Sprintf("chores:swap:%d:ask", swapID))
+	choreInDoubt(h, askRow)
+	choreSendRow(h, askRow)
+	again := h.waitText(jeanU, nj+2)
+	if again.Text != wantAsk || strings.Join(choreCallbacks(again), " ") != strings.Join(choreCallbacks(ask), " ") {
+		t.Fatalf("question sent again = %q %v", again.Text, choreCallbacks(again))
+	}
+	h.tg.PressButton(jeanU, ask.ID, fmt.Sprintf("chx:n:%d", swapID))
+	if got, want := h.waitText(jeanU, nj+3).Text, "👍 D'accord. Rien ne change pour vous."; got != want {
+		t.Fatalf("decline = %q, want %q", got, want)
+	}
+	h.waitText(omarU, na+3) // told of the refusal
+	h.tg.PressButton(jeanU, again.ID, fmt.Sprintf("chx:y:%d", swapID))
+	if got := h.waitText(jeanU, nj+4).Text; got != h.loc("fr").T("error.stale_button") {
+		t.Fatalf("Yes on the copy = %q", got)
+	}
+	// Left in doubt once more, it is not sent: Jean has answered.
+	choreInDoubt(h, askRow)
+	choreSendRow(h, askRow)
+	if st := choreRowState(h, askRow); st != "cancelled/obsolete" {
+		t.Fatalf("answered question left in doubt is %s", st)
+	}
+	h.quiet(jeanU, nj+4)
+	nj += 4
+	na += 3
+
+	// A message the old queue still holds leaves through the outbox once,
+	// even if its job runs twice.
+	res, err := h.app.Jobs().Insert(context.Background(), handlers.ChoreMessageArgs{
+		CentreID: choreCentre(h), PersonID: jean.ID, MsgID: "chores.rota.moved_notice_to", TurnID: jt[0]}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := h.waitText(jeanU, nj+1).Text, "🧹 Vous avez un nouveau tour de ménage : Courtyard, mercredi 2 décembre 2026, 10:00–12:00."; got != want {
+		t.Fatalf("old queued notice = %q, want %q", got, want)
+	}
+	choreSettle(h)
+	if _, err := h.pool.Exec(context.Background(), `UPDATE river_job SET state = 'available', finalized_at = NULL, scheduled_at = now()
+		WHERE id = $1`, res.Job.ID); err != nil {
+		t.Fatal(err)
+	}
+	h.tg.WaitFor(t, 10*time.Second, "old job worked again", func() bool {
+		return h.count(`SELECT count(*) FROM river_job WHERE id = $1 AND state = 'completed'`, res.Job.ID) == 1
+	})
+	choreSettle(h)
+	h.quiet(jeanU, nj+1)
+	h.quiet(omarU, na)
+	if n := h.count(`SELECT count(*) FROM outbox WHERE dedupe_key = $1 AND state = 'sent'`, fmt.Sprintf("chores:job:%d", res.Job.ID)); n != 1 {
+		t.Fatalf("%d rows for the old job", n)
+	}
 }

@@ -15,7 +15,6 @@ import (
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
 	"github.com/aurore/cairbot/locales"
@@ -47,35 +46,37 @@ import (
 //	chr:rg|rgok:<yyyymmdd>        staff: regenerate a week (ask, confirmed)
 //	chr:rgno                      staff: do not regenerate
 
-// Reminder times on the centre's wall clock.
+// Times on the centre's wall clock (the reminders' are in store).
 const (
-	choreEveHour     = 19 // the evening before a turn
-	choreMorningHour = 8  // the morning of a turn, or one hour before it if earlier
-	choreQuietHour   = 21 // no Monday message from 21:00 until 08:00
-	choresPerPage    = 8  // residents per page of a picker
+	choreMorningHour = store.ChoreMorningHour // the Monday job, and the first hour for its message
+	choreQuietHour   = 21                     // no Monday message from 21:00 until 08:00
+	choresPerPage    = 8                      // residents per page of a picker
 	choreDateArg     = "20060102"
 	// How far staff can page through weeks.
 	choreWeeksBack, choreWeeksAhead = 8, 4
 )
 
-// Chores is what the chores handlers and jobs need from storage.
+// Chores is what the chores handlers and jobs need from storage. The store
+// writes every message a change causes to the outbox in the change's own
+// transaction; the outbox kinds below render them when they leave.
 type Chores interface {
 	ChoreTurn(ctx context.Context, centreID, turnID int64) (store.ChoreTurn, error)
 	PersonChoreTurns(ctx context.Context, centreID, personID int64, from, to time.Time) ([]store.ChoreTurn, error)
 	ChoreWeekTurns(ctx context.Context, centreID int64, week time.Time) ([]store.ChoreTurn, error)
 	ChoreCentres(ctx context.Context) ([]int64, error)
 	ChoreMembers(ctx context.Context, centreID int64, linkedOnly bool) ([]store.Person, error)
-	ChoreStaff(ctx context.Context, centreID int64) ([]store.Person, error)
 	ChoreSwap(ctx context.Context, centreID, swapID int64) (store.ChoreSwap, error)
-	MarkChoreTurn(ctx context.Context, centreID, turnID, actorID int64, state string, asStaff bool, now time.Time, jobs store.ChoreJobs) (store.ChoreTurn, error)
-	RequestChoreSwap(ctx context.Context, centreID, turnID, fromID, toID int64, now time.Time, jobs store.ChoreJobs) (store.ChoreSwap, error)
-	AnswerChoreSwap(ctx context.Context, centreID, swapID, personID int64, accept bool, now time.Time, jobs store.ChoreJobs) (store.ChoreSwap, error)
-	DecideChoreSwap(ctx context.Context, centreID, swapID, staffID int64, approve bool, now time.Time, jobs store.ChoreJobs) (store.ChoreSwap, error)
-	MoveChoreTurn(ctx context.Context, centreID, turnID, actorID int64, mv store.ChoreMove, now time.Time, loc *time.Location, jobs store.ChoreJobs) (store.ChoreTurn, error)
+	MarkChoreTurn(ctx context.Context, centreID, turnID, actorID int64, state string, asStaff bool, now time.Time) (store.ChoreTurn, error)
+	RequestChoreSwap(ctx context.Context, centreID, turnID, fromID, toID int64, now time.Time) (store.ChoreSwap, error)
+	AnswerChoreSwap(ctx context.Context, centreID, swapID, personID int64, accept bool, now time.Time) (store.ChoreSwap, error)
+	DecideChoreSwap(ctx context.Context, centreID, swapID, staffID int64, approve bool, now time.Time, tz *time.Location) (store.ChoreSwap, error)
+	MoveChoreTurn(ctx context.Context, centreID, turnID, actorID int64, mv store.ChoreMove, now time.Time, tz *time.Location) (store.ChoreTurn, error)
 	GenerateChoreWeek(ctx context.Context, centreID int64, week time.Time, g store.ChoreGenerate) (int, error)
-	AnnounceChoreWeek(ctx context.Context, centreID int64, week, now time.Time, jobs store.ChoreJobs) (int, error)
-	ClaimChoreSend(ctx context.Context, centreID int64, key string) (bool, error)
-	ReleaseChoreSend(ctx context.Context, centreID int64, key string) error
+	AnnounceChoreWeek(ctx context.Context, centreID int64, week, now time.Time) (int, error)
+	// For the jobs queued before the outbox (ChoreReminderWorker,
+	// ChoreMessageWorker).
+	QueueChoreReminder(ctx context.Context, centreID, turnID int64, what string, at int64, now time.Time, tz *time.Location) (int, error)
+	Enqueue(ctx context.Context, now time.Time, msgs ...store.OutboxMessage) (int, error)
 }
 
 // ---- Resident: /chores and Done ----
@@ -198,7 +199,7 @@ func (h *Handlers) ChoreDone(ctx context.Context, r *Request) error {
 	case store.ChoreDay(r.Now, h.Loc).Before(t.Day):
 		return Fail("chores.done_too_early", choreVars(r.Loc, t)...)
 	}
-	_, err = h.Chores.MarkChoreTurn(ctx, r.Person.CentreID, t.ID, r.Person.ID, store.ChoreDone, false, r.Now, h.choreJobs())
+	_, err = h.Chores.MarkChoreTurn(ctx, r.Person.CentreID, t.ID, r.Person.ID, store.ChoreDone, false, r.Now)
 	if err := choreStale(err); err != nil {
 		return err
 	}
@@ -262,7 +263,7 @@ func (h *Handlers) ChoreSwapButton(ctx context.Context, r *Request) error {
 		if i < 0 {
 			return ErrStaleButton
 		}
-		_, err = h.Chores.RequestChoreSwap(ctx, r.Person.CentreID, t.ID, r.Person.ID, to, r.Now, h.choreJobs())
+		_, err = h.Chores.RequestChoreSwap(ctx, r.Person.CentreID, t.ID, r.Person.ID, to, r.Now)
 		if errors.Is(err, store.ErrSwapOpen) {
 			return Fail("chores.swap.already_open")
 		}
@@ -324,7 +325,7 @@ func (h *Handlers) ChoreSwapAnswer(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := h.Chores.AnswerChoreSwap(ctx, r.Person.CentreID, id, r.Person.ID, accept, r.Now, h.choreJobs()); err != nil {
+	if _, err := h.Chores.AnswerChoreSwap(ctx, r.Person.CentreID, id, r.Person.ID, accept, r.Now); err != nil {
 		return choreStale(err)
 	}
 	msg := "chores.swap.declined_you"
@@ -342,7 +343,7 @@ func (h *Handlers) ChoreSwapDecision(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := h.Chores.DecideChoreSwap(ctx, r.Person.CentreID, id, r.Person.ID, approve, r.Now, h.choreJobs()); err != nil {
+	if _, err := h.Chores.DecideChoreSwap(ctx, r.Person.CentreID, id, r.Person.ID, approve, r.Now, h.Loc); err != nil {
 		return choreStale(err)
 	}
 	msg := "chores.swap.refused_staff"
@@ -598,7 +599,7 @@ func (h *Handlers) rotaMark(ctx context.Context, r *Request, t store.ChoreTurn, 
 	if missed {
 		state, msg = store.ChoreMissed, "chores.rota.marked_missed"
 	}
-	if _, err := h.Chores.MarkChoreTurn(ctx, r.Person.CentreID, t.ID, r.Person.ID, state, true, r.Now, h.choreJobs()); err != nil {
+	if _, err := h.Chores.MarkChoreTurn(ctx, r.Person.CentreID, t.ID, r.Person.ID, state, true, r.Now); err != nil {
 		return choreStale(err)
 	}
 	_, err := h.reply(ctx, r, r.Loc.T(msg, choreVars(r.Loc, t)...), nil)
@@ -662,7 +663,7 @@ func (h *Handlers) rotaPickDay(ctx context.Context, r *Request, t store.ChoreTur
 
 // rotaMove gives a turn to another resident or moves it to another day.
 func (h *Handlers) rotaMove(ctx context.Context, r *Request, t store.ChoreTurn, mv store.ChoreMove) error {
-	moved, err := h.Chores.MoveChoreTurn(ctx, r.Person.CentreID, t.ID, r.Person.ID, mv, r.Now, h.Loc, h.choreJobs())
+	moved, err := h.Chores.MoveChoreTurn(ctx, r.Person.CentreID, t.ID, r.Person.ID, mv, r.Now, h.Loc)
 	if errors.Is(err, store.ErrChoreDayTaken) {
 		return Fail("chores.rota.day_taken", choreVars(r.Loc, t)...)
 	}
@@ -681,14 +682,13 @@ func (h *Handlers) rotaRegenerate(ctx context.Context, r *Request, arg string, c
 	if err != nil || !choreRegenerable(week, current) {
 		return ErrStaleButton
 	}
-	jobs := h.choreJobs()
 	n, err := h.Chores.GenerateChoreWeek(ctx, r.Person.CentreID, week,
-		store.ChoreGenerate{Now: r.Now, Loc: h.Loc, Jobs: jobs, Actor: &r.Person.ID})
+		store.ChoreGenerate{Now: r.Now, Loc: h.Loc, Actor: &r.Person.ID})
 	if err != nil {
 		return err
 	}
 	if week.Equal(current) {
-		if _, err := h.Chores.AnnounceChoreWeek(ctx, r.Person.CentreID, week, r.Now, jobs); err != nil {
+		if _, err := h.Chores.AnnounceChoreWeek(ctx, r.Person.CentreID, week, r.Now); err != nil {
 			return err
 		}
 	}
@@ -707,106 +707,6 @@ type ChoresWeeklyArgs struct {
 
 // Kind names the job in River's table.
 func (ChoresWeeklyArgs) Kind() string { return "chores_weekly" }
-
-// ChoreReminderArgs is one reminder of one turn: What is "eve" (the
-// evening before), "morning" (the day itself) or "overdue" (the end of the
-// turn, reported to staff if not done). At (Unix seconds) is when it was
-// due when planned: a turn moved since then gets new jobs, and this one
-// does nothing.
-type ChoreReminderArgs struct {
-	CentreID int64  `json:"centre_id"`
-	TurnID   int64  `json:"turn_id"`
-	What     string `json:"what"`
-	At       int64  `json:"at"`
-}
-
-// Kind names the job in River's table.
-func (ChoreReminderArgs) Kind() string { return "chore_reminder" }
-
-// ChoreMessageArgs is one message about the rota to one person, rendered
-// in his language when sent: the week's turns (Week set) or a swap or move
-// of a turn.
-type ChoreMessageArgs struct {
-	CentreID int64  `json:"centre_id"`
-	PersonID int64  `json:"person_id"`
-	MsgID    string `json:"msg_id"`
-	TurnID   int64  `json:"turn_id,omitempty"`
-	SwapID   int64  `json:"swap_id,omitempty"`
-	Week     string `json:"week,omitempty"`
-}
-
-// Kind names the job in River's table.
-func (ChoreMessageArgs) Kind() string { return "chore_message" }
-
-// Reminder kinds.
-const (
-	choreEve     = "eve"
-	choreMorning = "morning"
-	choreOverdue = "overdue"
-)
-
-// ChoreReminderTimes are when a turn's reminders are due, on the centre's
-// wall clock whatever the clock change: 19:00 the evening before, 08:00 on
-// the day (or one hour before a turn starting before 09:00), and the end of
-// the turn for the report to staff.
-func ChoreReminderTimes(t store.ChoreTurn, tz *time.Location) (eve, morning, overdue time.Time) {
-	d := t.Day
-	eve = time.Date(d.Year(), d.Month(), d.Day()-1, choreEveHour, 0, 0, 0, tz)
-	morning = time.Date(d.Year(), d.Month(), d.Day(), choreMorningHour, 0, 0, 0, tz)
-	if early := t.StartsAt.Add(-time.Hour); early.Before(morning) {
-		morning = early
-	}
-	return eve, morning, t.EndsAt
-}
-
-func choreReminderAt(t store.ChoreTurn, what string, tz *time.Location) time.Time {
-	eve, morning, overdue := ChoreReminderTimes(t, tz)
-	switch what {
-	case choreEve:
-		return eve
-	case choreMorning:
-		return morning
-	}
-	return overdue
-}
-
-// choreJobs inserts the rota's jobs with River, in the caller's
-// transaction.
-type choreJobs struct{ h *Handlers }
-
-func (h *Handlers) choreJobs() store.ChoreJobs { return choreJobs{h} }
-
-// TurnPlanned schedules a turn's reminders still to come, each unique.
-func (j choreJobs) TurnPlanned(ctx context.Context, tx pgx.Tx, t store.ChoreTurn) error {
-	now := j.h.Clock()
-	for _, what := range []string{choreEve, choreMorning, choreOverdue} {
-		at := choreReminderAt(t, what, j.h.Loc)
-		if what != choreOverdue && !at.After(now) {
-			continue // too late to remind: it would come at a strange hour
-		}
-		_, err := j.h.Jobs.InsertTx(ctx, tx, ChoreReminderArgs{CentreID: t.CentreID, TurnID: t.ID, What: what, At: at.Unix()},
-			&river.InsertOpts{ScheduledAt: at, UniqueOpts: river.UniqueOpts{ByArgs: true}})
-		if err != nil {
-			return fmt.Errorf("handlers: schedule chore reminder: %w", err)
-		}
-	}
-	return nil
-}
-
-// Notify queues one message; the week's message is unique per person and
-// week.
-func (j choreJobs) Notify(ctx context.Context, tx pgx.Tx, n store.ChoreNotice) error {
-	args := ChoreMessageArgs{CentreID: n.CentreID, PersonID: n.PersonID, MsgID: n.MsgID, TurnID: n.TurnID, SwapID: n.SwapID}
-	var opts *river.InsertOpts
-	if !n.Week.IsZero() {
-		args.Week = n.Week.Format(time.DateOnly)
-		opts = &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
-	}
-	if _, err := j.h.Jobs.InsertTx(ctx, tx, args, opts); err != nil {
-		return fmt.Errorf("handlers: queue chore message: %w", err)
-	}
-	return nil
-}
 
 // choresWeeklyJob is the Monday 08:00 job, run by the elected leader only,
 // and once more when a leader starts, so that a Monday spent down is caught
@@ -842,10 +742,9 @@ func (w *ChoresWeeklyWorker) Work(ctx context.Context, job *river.Job[ChoresWeek
 	if err != nil {
 		return err
 	}
-	jobs := h.choreJobs()
 	for _, c := range centres {
 		for _, wk := range []time.Time{week, week.AddDate(0, 0, 7)} {
-			if _, err := h.Chores.GenerateChoreWeek(ctx, c, wk, store.ChoreGenerate{Now: now, Loc: h.Loc, Jobs: jobs}); err != nil {
+			if _, err := h.Chores.GenerateChoreWeek(ctx, c, wk, store.ChoreGenerate{Now: now, Loc: h.Loc}); err != nil {
 				return err
 			}
 		}
@@ -859,7 +758,7 @@ func (w *ChoresWeeklyWorker) Work(ctx context.Context, job *river.Job[ChoresWeek
 		return river.JobSnooze(wake.Sub(now))
 	}
 	for _, c := range centres {
-		if _, err := h.Chores.AnnounceChoreWeek(ctx, c, week, now, jobs); err != nil {
+		if _, err := h.Chores.AnnounceChoreWeek(ctx, c, week, now); err != nil {
 			return err
 		}
 	}
@@ -890,169 +789,174 @@ func choreWakingHours(now, week time.Time, tz *time.Location) (wake time.Time, o
 	return wake, false
 }
 
-// ChoreReminderWorker sends ChoreReminderArgs.
-type ChoreReminderWorker struct {
-	river.WorkerDefaults[ChoreReminderArgs]
-	h *Handlers
+// ---- Messages: outbox kinds ----
+//
+// The store writes the rows (store.KindChore*) in the transaction of the
+// change; these render them in the recipient's language when they leave,
+// from the turn and swap as they are then, and cancel (ErrObsolete) what no
+// longer applies.
+
+// choreRowID reads an id the store put in a row's variables.
+func choreRowID(m store.OutboxRow, name string) (int64, error) {
+	id, err := strconv.ParseInt(m.Args[name], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("handlers: chores message %d: %s %q: %w", m.ID, name, m.Args[name], err)
+	}
+	return id, nil
 }
 
-// Work sends the reminder if the turn is still pending and still at the
-// time planned. A job run before its time on our clock (another process's
-// clock ahead) waits for it.
-func (w *ChoreReminderWorker) Work(ctx context.Context, job *river.Job[ChoreReminderArgs]) error {
-	h, a := w.h, job.Args
-	t, err := h.Chores.ChoreTurn(ctx, a.CentreID, a.TurnID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil // removed by a regeneration
-	}
+// choreRowTurn is the turn a row is about; a turn removed since (by a
+// regeneration) makes the row obsolete.
+func (h *Handlers) choreRowTurn(ctx context.Context, m store.OutboxRow) (store.ChoreTurn, error) {
+	id, err := choreRowID(m, "turn")
 	if err != nil {
-		return err
+		return store.ChoreTurn{}, err
 	}
-	due := choreReminderAt(t, a.What, h.Loc)
-	if due.Unix() != a.At {
-		return nil // moved since: its own jobs remind
+	t, err := h.Chores.ChoreTurn(ctx, m.CentreID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.ChoreTurn{}, ErrObsolete
+	}
+	return t, err
+}
+
+// choreRowSwap is the swap a row is about, with its two residents.
+func (h *Handlers) choreRowSwap(ctx context.Context, m store.OutboxRow) (sw store.ChoreSwap, from, to store.Person, err error) {
+	id, err := choreRowID(m, "swap")
+	if err != nil {
+		return sw, from, to, err
+	}
+	sw, err = h.Chores.ChoreSwap(ctx, m.CentreID, id)
+	if err == nil {
+		from, err = h.Lookup.PersonByID(ctx, m.CentreID, sw.FromID)
+	}
+	if err == nil {
+		to, err = h.Lookup.PersonByID(ctx, m.CentreID, sw.ToID)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return sw, from, to, ErrObsolete
+	}
+	return sw, from, to, err
+}
+
+// choreSwapOpen: the swap is in the state that asks this question, and
+// its turn can still change hands.
+func choreSwapOpen(sw store.ChoreSwap, state string, t store.ChoreTurn, now time.Time) bool {
+	return sw.State == state && t.State == store.ChorePending && t.PersonID == sw.FromID && t.StartsAt.After(now)
+}
+
+// renderChoreWeek is the Monday message: the resident's turns of the week
+// still to do when it leaves, with Done and Swap buttons.
+func (h *Handlers) renderChoreWeek(ctx context.Context, p store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
+	week, err := time.Parse(time.DateOnly, m.Args["week"])
+	if err != nil {
+		return Outgoing{}, fmt.Errorf("handlers: chores week message %d: %w", m.ID, err)
+	}
+	turns, err := h.Chores.PersonChoreTurns(ctx, m.CentreID, p.ID, store.ChoreAt(week, 0, h.Loc), store.ChoreAt(week.AddDate(0, 0, 7), 0, h.Loc))
+	if err != nil {
+		return Outgoing{}, err
 	}
 	now := h.Clock()
-	if now.Before(due) {
-		return river.JobSnooze(due.Sub(now))
+	turns = slices.DeleteFunc(turns, func(t store.ChoreTurn) bool { return t.State != store.ChorePending || !t.EndsAt.After(now) })
+	if len(turns) == 0 {
+		return Outgoing{}, ErrObsolete
 	}
-	if t.State != store.ChorePending {
-		return nil
-	}
-	key := fmt.Sprintf("%s:%d:%d", a.What, t.ID, a.At)
-	if a.What == choreOverdue {
-		staff, err := h.Chores.ChoreStaff(ctx, a.CentreID)
-		if err != nil {
-			return err
-		}
-		for _, p := range staff {
-			loc := h.Catalog.Localizer(p.Language)
-			kb := inlineRows([]models.InlineKeyboardButton{
-				{Text: loc.T("chores.rota.button.missed"), CallbackData: cb("chr", "x", itoa(t.ID))},
-				{Text: loc.T("chores.rota.button.done"), CallbackData: cb("chr", "k", itoa(t.ID))},
-			}, 2)
-			if err := h.sendChoreOnce(ctx, a.CentreID, key+":"+itoa(p.ID), p, loc.T("chores.overdue_staff", choreVars(loc, t)...), kb); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if !now.Before(t.EndsAt) {
-		return nil // over: the staff report covers it
-	}
-	p, err := h.Lookup.PersonByID(ctx, a.CentreID, t.PersonID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
+	return Outgoing{Text: loc.T(m.MsgID) + "\n" + choreLines(loc, turns), Markup: choreTurnButtons(loc, turns, now, h.Loc)}, nil
+}
+
+// renderChoreReminder is the evening or morning reminder, while the turn
+// is still the resident's, at the time planned, to do, and not over (the
+// report to staff covers a turn over). The morning one has Done.
+func (h *Handlers) renderChoreReminder(ctx context.Context, p store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
+	t, err := h.choreRowTurn(ctx, m)
 	if err != nil {
-		return err
+		return Outgoing{}, err
 	}
-	loc := h.Catalog.Localizer(p.Language)
-	msg, markup := "chores.reminder.eve", models.ReplyMarkup(nil)
-	if a.What == choreMorning {
-		msg = "chores.reminder.morning"
-		markup = inlineRows([]models.InlineKeyboardButton{
+	if t.State != store.ChorePending || t.PersonID != p.ID || strconv.Itoa(t.Plan) != m.Args["plan"] || !h.Clock().Before(t.EndsAt) {
+		return Outgoing{}, ErrObsolete
+	}
+	out := Outgoing{Text: loc.T(m.MsgID, choreVars(loc, t)...)}
+	if m.Args["what"] == store.ChoreMorning {
+		out.Markup = inlineRows([]models.InlineKeyboardButton{
 			{Text: loc.T("chores.button.done", choreVars(loc, t)...), CallbackData: cb("chd", itoa(t.ID))}}, 1)
 	}
-	return h.sendChoreOnce(ctx, a.CentreID, key, p, loc.T(msg, choreVars(loc, t)...), markup)
+	return out, nil
 }
 
-// sendChoreOnce sends a job's message unless it was already sent: the
-// claim is written first, and released if the send fails so that River's
-// retry sends it. A person who cannot be reached is skipped.
-func (h *Handlers) sendChoreOnce(ctx context.Context, centreID int64, key string, p store.Person, text string, markup models.ReplyMarkup) error {
-	if p.TelegramID == nil || p.Status == store.StatusLeft {
-		return nil
-	}
-	ok, err := h.Chores.ClaimChoreSend(ctx, centreID, key)
-	if err != nil || !ok {
-		return err
-	}
-	_, err = h.Send.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: *p.TelegramID, Text: text, ReplyMarkup: markup})
-	if errors.Is(err, ErrUnreachable) {
-		return nil
-	}
+// renderChoreOverdue tells staff of a turn not marked done by its end,
+// with the buttons to mark it.
+func (h *Handlers) renderChoreOverdue(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
+	t, err := h.choreRowTurn(ctx, m)
 	if err != nil {
-		if rerr := h.Chores.ReleaseChoreSend(ctx, centreID, key); rerr != nil {
-			h.Log.WarnContext(ctx, "release chore send", "err", rerr)
-		}
-		return fmt.Errorf("handlers: chore message: %w", err)
+		return Outgoing{}, err
 	}
-	return nil
+	if t.State != store.ChorePending || strconv.Itoa(t.Plan) != m.Args["plan"] {
+		return Outgoing{}, ErrObsolete
+	}
+	return Outgoing{Text: loc.T(m.MsgID, choreVars(loc, t)...), Markup: inlineRows([]models.InlineKeyboardButton{
+		{Text: loc.T("chores.rota.button.missed"), CallbackData: cb("chr", "x", itoa(t.ID))},
+		{Text: loc.T("chores.rota.button.done"), CallbackData: cb("chr", "k", itoa(t.ID))},
+	}, 2)}, nil
 }
 
-// ChoreMessageWorker sends ChoreMessageArgs.
-type ChoreMessageWorker struct {
-	river.WorkerDefaults[ChoreMessageArgs]
-	h *Handlers
+// renderChoreSwapAsk asks a resident to take another's turn, with Yes and
+// No, while the request is open.
+func (h *Handlers) renderChoreSwapAsk(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
+	t, err := h.choreRowTurn(ctx, m)
+	if err != nil {
+		return Outgoing{}, err
+	}
+	sw, from, _, err := h.choreRowSwap(ctx, m)
+	if err != nil {
+		return Outgoing{}, err
+	}
+	if !choreSwapOpen(sw, store.SwapAsked, t, h.Clock()) {
+		return Outgoing{}, ErrObsolete
+	}
+	vars := append(choreVars(loc, t), "Name", from.DisplayName, "Room", choreRoom(from.Room))
+	return Outgoing{Text: loc.T(m.MsgID, vars...), Markup: inlineRows([]models.InlineKeyboardButton{
+		{Text: loc.T("chores.button.accept"), CallbackData: cb("chx", "y", itoa(sw.ID))},
+		{Text: loc.T("chores.button.decline"), CallbackData: cb("chx", "n", itoa(sw.ID))},
+	}, 2)}, nil
 }
 
-// Work renders the message in the person's language with the turn as it is
-// now, and its buttons.
-func (w *ChoreMessageWorker) Work(ctx context.Context, job *river.Job[ChoreMessageArgs]) error {
-	h, a := w.h, job.Args
-	p, err := h.Lookup.PersonByID(ctx, a.CentreID, a.PersonID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
+// renderChoreSwapStaff asks staff to approve a swap both residents agreed
+// on, while no one has decided.
+func (h *Handlers) renderChoreSwapStaff(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
+	t, err := h.choreRowTurn(ctx, m)
 	if err != nil {
-		return err
+		return Outgoing{}, err
 	}
-	loc := h.Catalog.Localizer(p.Language)
-	if a.Week != "" {
-		return h.sendChoreWeek(ctx, a, p, loc)
-	}
-	key := "job:" + itoa(job.ID)
-	t, err := h.Chores.ChoreTurn(ctx, a.CentreID, a.TurnID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
+	sw, from, to, err := h.choreRowSwap(ctx, m)
 	if err != nil {
-		return err
+		return Outgoing{}, err
+	}
+	if !choreSwapOpen(sw, store.SwapAccepted, t, h.Clock()) {
+		return Outgoing{}, ErrObsolete
+	}
+	vars := append(choreVars(loc, t), "From", from.DisplayName, "FromRoom", choreRoom(from.Room), "To", to.DisplayName, "ToRoom", choreRoom(to.Room))
+	return Outgoing{Text: loc.T(m.MsgID, vars...), Markup: inlineRows([]models.InlineKeyboardButton{
+		{Text: loc.T("chores.button.approve"), CallbackData: cb("cha", "y", itoa(sw.ID))},
+		{Text: loc.T("chores.button.refuse"), CallbackData: cb("cha", "n", itoa(sw.ID))},
+	}, 2)}, nil
+}
+
+// renderChoreNotice tells of a turn given, moved or missed, or of a swap
+// answered or decided, with the turn as it is now; in a swap's messages
+// the name is the other resident's (the one asked).
+func (h *Handlers) renderChoreNotice(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
+	t, err := h.choreRowTurn(ctx, m)
+	if err != nil {
+		return Outgoing{}, err
 	}
 	vars := choreVars(loc, t)
-	var markup models.ReplyMarkup
-	if a.SwapID != 0 {
-		sw, err := h.Chores.ChoreSwap(ctx, a.CentreID, a.SwapID)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		}
+	if m.Args["swap"] != "" {
+		_, _, to, err := h.choreRowSwap(ctx, m)
 		if err != nil {
-			return err
+			return Outgoing{}, err
 		}
-		from, err := h.Lookup.PersonByID(ctx, a.CentreID, sw.FromID)
-		if err != nil {
-			return err
-		}
-		to, err := h.Lookup.PersonByID(ctx, a.CentreID, sw.ToID)
-		if err != nil {
-			return err
-		}
-		switch a.MsgID {
-		case "chores.swap.ask":
-			if sw.State != store.SwapAsked {
-				return nil
-			}
-			vars = append(vars, "Name", from.DisplayName, "Room", choreRoom(from.Room))
-			markup = inlineRows([]models.InlineKeyboardButton{
-				{Text: loc.T("chores.button.accept"), CallbackData: cb("chx", "y", itoa(sw.ID))},
-				{Text: loc.T("chores.button.decline"), CallbackData: cb("chx", "n", itoa(sw.ID))},
-			}, 2)
-		case "chores.swap.staff_request":
-			if sw.State != store.SwapAccepted {
-				return nil
-			}
-			vars = append(vars, "From", from.DisplayName, "FromRoom", choreRoom(from.Room), "To", to.DisplayName, "ToRoom", choreRoom(to.Room))
-			markup = inlineRows([]models.InlineKeyboardButton{
-				{Text: loc.T("chores.button.approve"), CallbackData: cb("cha", "y", itoa(sw.ID))},
-				{Text: loc.T("chores.button.refuse"), CallbackData: cb("cha", "n", itoa(sw.ID))},
-			}, 2)
-		default:
-			// Told to the asker: the name is the other resident's.
-			vars = append(vars, "Name", to.DisplayName)
-		}
+		vars = append(vars, "Name", to.DisplayName)
 	}
-	return h.sendChoreOnce(ctx, a.CentreID, key, p, loc.T(a.MsgID, vars...), markup)
+	return Outgoing{Text: loc.T(m.MsgID, vars...)}, nil
 }
 
 func choreRoom(room string) string {
@@ -1062,24 +966,95 @@ func choreRoom(room string) string {
 	return room
 }
 
-// sendChoreWeek sends a resident his turns of the week still to do, once
-// per week.
-func (h *Handlers) sendChoreWeek(ctx context.Context, a ChoreMessageArgs, p store.Person, loc *locales.Localizer) error {
-	week, err := time.Parse(time.DateOnly, a.Week)
-	if err != nil {
-		return river.JobCancel(fmt.Errorf("handlers: chore week notice: bad week %q", a.Week))
-	}
-	turns, err := h.Chores.PersonChoreTurns(ctx, a.CentreID, p.ID, store.ChoreAt(week, 0, h.Loc), store.ChoreAt(week.AddDate(0, 0, 7), 0, h.Loc))
-	if err != nil {
+// ---- Jobs queued before the outbox ----
+//
+// Reminders and messages were River jobs of their own until the outbox.
+// Their workers stay only to turn such jobs still queued in a database
+// into outbox rows, with the keys the new code and the migration of
+// chore_sends (00009) use, so nothing already sent leaves again. They go
+// away once no chore_reminder or chore_message job remains.
+
+// ChoreReminderArgs was one reminder of one turn: What is "eve", "morning"
+// or "overdue"; At (Unix seconds) is when it was due when planned.
+type ChoreReminderArgs struct {
+	CentreID int64  `json:"centre_id"`
+	TurnID   int64  `json:"turn_id"`
+	What     string `json:"what"`
+	At       int64  `json:"at"`
+}
+
+// Kind names the job in River's table.
+func (ChoreReminderArgs) Kind() string { return "chore_reminder" }
+
+// ChoreReminderWorker turns a ChoreReminderArgs job into the reminder's
+// outbox rows; a turn moved or marked since has its own rows, and the job
+// writes none.
+type ChoreReminderWorker struct {
+	river.WorkerDefaults[ChoreReminderArgs]
+	h *Handlers
+}
+
+// Work writes the reminder's rows.
+func (w *ChoreReminderWorker) Work(ctx context.Context, job *river.Job[ChoreReminderArgs]) error {
+	a := job.Args
+	_, err := w.h.Chores.QueueChoreReminder(ctx, a.CentreID, a.TurnID, a.What, a.At, w.h.Clock(), w.h.Loc)
+	return err
+}
+
+// ChoreMessageArgs was one message about the rota to one person: the
+// week's turns (Week set) or a swap or move of a turn.
+type ChoreMessageArgs struct {
+	CentreID int64  `json:"centre_id"`
+	PersonID int64  `json:"person_id"`
+	MsgID    string `json:"msg_id"`
+	TurnID   int64  `json:"turn_id,omitempty"`
+	SwapID   int64  `json:"swap_id,omitempty"`
+	Week     string `json:"week,omitempty"`
+}
+
+// Kind names the job in River's table.
+func (ChoreMessageArgs) Kind() string { return "chore_message" }
+
+// ChoreMessageWorker turns a ChoreMessageArgs job into its outbox row: the
+// week's message with the key the Monday job uses, any other with the
+// job's own key ("chores:job:<id>", as chore_sends had "job:<id>").
+type ChoreMessageWorker struct {
+	river.WorkerDefaults[ChoreMessageArgs]
+	h *Handlers
+}
+
+// Work writes the message's row.
+func (w *ChoreMessageWorker) Work(ctx context.Context, job *river.Job[ChoreMessageArgs]) error {
+	h, a := w.h, job.Args
+	if _, err := h.Lookup.PersonByID(ctx, a.CentreID, a.PersonID); errors.Is(err, store.ErrNotFound) {
+		return nil // no one to write to
+	} else if err != nil {
 		return err
 	}
-	now := h.Clock()
-	turns = slices.DeleteFunc(turns, func(t store.ChoreTurn) bool { return t.State != store.ChorePending || !t.EndsAt.After(now) })
-	if len(turns) == 0 {
-		return nil
+	var msg store.OutboxMessage
+	if a.Week != "" {
+		week, err := time.Parse(time.DateOnly, a.Week)
+		if err != nil {
+			return river.JobCancel(fmt.Errorf("handlers: chore week notice: bad week %q", a.Week))
+		}
+		msg = store.ChoreWeekMessage(a.CentreID, a.PersonID, week)
+	} else {
+		kind := store.KindChoreNotice
+		switch a.MsgID {
+		case "chores.swap.ask":
+			kind = store.KindChoreSwapAsk
+		case "chores.swap.staff_request":
+			kind = store.KindChoreSwapStaff
+		}
+		args := map[string]string{"turn": itoa(a.TurnID)}
+		if a.SwapID != 0 {
+			args["swap"] = itoa(a.SwapID)
+		}
+		msg = store.OutboxMessage{CentreID: a.CentreID, PersonID: a.PersonID, Kind: kind,
+			Key: "chores:job:" + itoa(job.ID), MsgID: a.MsgID, Args: args}
 	}
-	text := loc.T(store.ChoreWeekNotice) + "\n" + choreLines(loc, turns)
-	return h.sendChoreOnce(ctx, a.CentreID, "week:"+itoa(p.ID)+":"+a.Week, p, text, choreTurnButtons(loc, turns, now, h.Loc))
+	_, err := h.Chores.Enqueue(ctx, h.Clock(), msg)
+	return err
 }
 
 // ---- CSV import ----

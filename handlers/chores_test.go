@@ -5,47 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/aurore/cairbot/store"
 )
-
-func TestChoreRemindersKeepParisWallClockAcrossDST(t *testing.T) {
-	paris, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		t.Fatal(err)
-	}
-	utc := func(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, time.UTC) }
-	tests := []struct {
-		name                  string
-		day                   time.Time
-		start, end            int // minutes after midnight, Paris
-		eve, morning, overdue time.Time
-	}{
-		// Sunday 29 March 2026, clocks go forward at 02:00: the evening
-		// before is still winter time (UTC+1), the day is summer time (UTC+2).
-		{"spring change", time.Date(2026, 3, 29, 0, 0, 0, 0, time.UTC), 10 * 60, 12 * 60,
-			utc(2026, 3, 28, 18, 0), utc(2026, 3, 29, 6, 0), utc(2026, 3, 29, 10, 0)},
-		// Sunday 25 October 2026, clocks go back at 03:00: the evening
-		// before is summer time, the day winter time.
-		{"autumn change", time.Date(2026, 10, 25, 0, 0, 0, 0, time.UTC), 10 * 60, 12 * 60,
-			utc(2026, 10, 24, 17, 0), utc(2026, 10, 25, 7, 0), utc(2026, 10, 25, 11, 0)},
-		// A turn at 07:00 is reminded one hour before, not at 08:00.
-		{"early turn", time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), 7 * 60, 8 * 60,
-			utc(2026, 11, 30, 18, 0), utc(2026, 12, 1, 5, 0), utc(2026, 12, 1, 7, 0)},
-		// A window ending at midnight ends on the next day.
-		{"late turn", time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), 22 * 60, 24 * 60,
-			utc(2026, 11, 30, 18, 0), utc(2026, 12, 1, 7, 0), utc(2026, 12, 1, 23, 0)},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			turn := store.ChoreTurn{Day: tt.day, StartsAt: store.ChoreAt(tt.day, tt.start, paris), EndsAt: store.ChoreAt(tt.day, tt.end, paris)}
-			eve, morning, overdue := ChoreReminderTimes(turn, paris)
-			if !eve.Equal(tt.eve) || !morning.Equal(tt.morning) || !overdue.Equal(tt.overdue) {
-				t.Fatalf("reminders = %v, %v, %v; want %v, %v, %v", eve.UTC(), morning.UTC(), overdue.UTC(), tt.eve, tt.morning, tt.overdue)
-			}
-		})
-	}
-}
 
 func TestParseChoresCSVFields(t *testing.T) {
 	tests := []struct {

@@ -24,6 +24,8 @@ func (h *Handlers) RegisterWorkers(w *river.Workers) {
 	river.AddWorker(w, &PrivacyPurgeWorker{h: h})
 	// chores
 	river.AddWorker(w, &ChoresWeeklyWorker{h: h})
+	// Shims: turn chores jobs queued before the outbox into outbox rows;
+	// remove once no chore_reminder or chore_message job remains.
 	river.AddWorker(w, &ChoreReminderWorker{h: h})
 	river.AddWorker(w, &ChoreMessageWorker{h: h})
 	// balance and payments

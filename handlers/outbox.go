@@ -94,6 +94,13 @@ func (h *Handlers) outboxKinds() map[string]OutboxKind {
 		store.OutboxAppointmentNoAnswer: {Render: h.renderApptNoAnswer, ResendInDoubt: true},   // alert to staff: resend
 		store.OutboxAppointmentAnswer:   {Render: h.renderApptAnswer, ResendInDoubt: true},     // alert to staff: resend, "I cannot come" must reach him
 		store.OutboxAppointmentRelay:    {Render: h.renderApptRelay, ResendInDoubt: true},      // relayed message: resend, a repeated line beats a lost one
+		// chores (written by store/chores.go, rendered in handlers/chores.go)
+		store.KindChoreWeek:      {Render: h.renderChoreWeek, ResendInDoubt: true},      // the week's turns, a reminder: a duplicate beats a missed turn
+		store.KindChoreReminder:  {Render: h.renderChoreReminder, ResendInDoubt: true},  // reminder: a duplicate beats a missed turn
+		store.KindChoreOverdue:   {Render: h.renderChoreOverdue, ResendInDoubt: true},   // alert to staff: a duplicate beats an unseen turn not done
+		store.KindChoreSwapAsk:   {Render: h.renderChoreSwapAsk, ResendInDoubt: true},   // a question: a lost one leaves the asker waiting; a copy's buttons act once
+		store.KindChoreSwapStaff: {Render: h.renderChoreSwapStaff, ResendInDoubt: true}, // alert to staff: a copy's buttons act once (the first decision counts)
+		store.KindChoreNotice:    {Render: h.renderChoreNotice, ResendInDoubt: true},    // a turn given, moved, missed, a swap answered: a lost one can mean a missed turn
 	}
 }
 

@@ -50,7 +50,7 @@ var (
 )
 
 // ChoreWeekNotice is the message id of the Monday message listing a
-// resident's turns; ChoreJobs.Notify receives it with Week set.
+// resident's turns.
 const ChoreWeekNotice = "chores.week_notice"
 
 // ChoreArea is a common area cleaned in turns.
@@ -79,10 +79,13 @@ type ChoreTurn struct {
 	Day, Week        time.Time
 	StartsAt, EndsAt time.Time
 	State            string
-	AreaName         string
-	AreaLabels       map[string]string
-	PersonName       string
-	PersonRoom       string
+	// Plan counts the times the turn changed person or time: its reminders'
+	// keys carry it, so a turn moved back where it was is reminded again.
+	Plan       int
+	AreaName   string
+	AreaLabels map[string]string
+	PersonName string
+	PersonRoom string
 }
 
 // Area is the area's name in a language: its label there, else its name.
@@ -101,27 +104,6 @@ type ChoreSwap struct {
 	FromID   int64
 	ToID     int64
 	State    string
-}
-
-// ChoreNotice is a message to one person about the rota, sent by a job
-// inserted in the same transaction as the change it tells about.
-type ChoreNotice struct {
-	CentreID int64
-	PersonID int64
-	MsgID    string
-	TurnID   int64
-	SwapID   int64
-	// Week is set for ChoreWeekNotice.
-	Week time.Time
-}
-
-// ChoreJobs adds durable jobs inside the transaction of a rota change:
-// reminders when a turn is created or moved, messages to the people
-// concerned. The handlers package implements it with River; store stays
-// free of the job queue.
-type ChoreJobs interface {
-	TurnPlanned(ctx context.Context, tx pgx.Tx, t ChoreTurn) error
-	Notify(ctx context.Context, tx pgx.Tx, n ChoreNotice) error
 }
 
 // ChoreWeekStart is the Monday of t's week on loc's clock, as a calendar
@@ -143,6 +125,177 @@ func ChoreDay(t time.Time, loc *time.Location) time.Time {
 // change.
 func ChoreAt(day time.Time, minutes int, loc *time.Location) time.Time {
 	return time.Date(day.Year(), day.Month(), day.Day(), 0, minutes, 0, 0, loc)
+}
+
+// Outbox kinds of the chores messages, rendered by the handlers in the
+// recipient's language when they leave (docs/RELIABILITY.md says what each
+// does after a crash).
+const (
+	KindChoreWeek      = "chores.week"       // the Monday message: a resident's turns of the week
+	KindChoreReminder  = "chores.reminder"   // the evening before and the morning of a turn
+	KindChoreOverdue   = "chores.overdue"    // to staff: a turn not marked done by its end
+	KindChoreSwapAsk   = "chores.swap_ask"   // to a resident: will you take this turn? yes / no
+	KindChoreSwapStaff = "chores.swap_staff" // to staff: approve this swap? yes / no
+	KindChoreNotice    = "chores.notice"     // a turn given, moved or missed; a swap answered or decided
+)
+
+// A turn's reminders: the evening before and the morning of the turn to
+// the resident, and at its end the report to staff if it is not done.
+const (
+	ChoreEve     = "eve"
+	ChoreMorning = "morning"
+	ChoreOverdue = "overdue"
+)
+
+// Reminder times on the centre's wall clock.
+const (
+	ChoreEveHour     = 19 // the evening before a turn
+	ChoreMorningHour = 8  // the morning of a turn, or one hour before it if earlier
+)
+
+// ChoreReminderTimes are when a turn's reminders are due, on the centre's
+// wall clock whatever the clock change: 19:00 the evening before, 08:00 on
+// the day (or one hour before a turn starting before 09:00), and the end of
+// the turn for the report to staff.
+func ChoreReminderTimes(t ChoreTurn, tz *time.Location) (eve, morning, overdue time.Time) {
+	d := t.Day
+	eve = time.Date(d.Year(), d.Month(), d.Day()-1, ChoreEveHour, 0, 0, 0, tz)
+	morning = time.Date(d.Year(), d.Month(), d.Day(), ChoreMorningHour, 0, 0, 0, tz)
+	if early := t.StartsAt.Add(-time.Hour); early.Before(morning) {
+		morning = early
+	}
+	return eve, morning, t.EndsAt
+}
+
+// ChoreReminderAt is when one reminder of a turn is due; ok is false for
+// a reminder that does not exist.
+func ChoreReminderAt(t ChoreTurn, what string, tz *time.Location) (at time.Time, ok bool) {
+	eve, morning, overdue := ChoreReminderTimes(t, tz)
+	switch what {
+	case ChoreEve:
+		return eve, true
+	case ChoreMorning:
+		return morning, true
+	case ChoreOverdue:
+		return overdue, true
+	}
+	return time.Time{}, false
+}
+
+func choreID(id int64) string { return strconv.FormatInt(id, 10) }
+
+// choreReminderPrefix starts the keys of every reminder of a turn, whatever
+// its plan: what a change of the turn cancels.
+func choreReminderPrefix(turnID int64) string { return "chores:turn:" + choreID(turnID) + ":" }
+
+// choreReminderMessages are the outbox rows of one reminder of a turn, due
+// at `at`: one to the resident, or, for the report, one to each staff
+// member. The key carries the plan and the time, so a turn planned again
+// gets rows of its own ("chores:turn:42:p1:eve:1764698400",
+// "chores:turn:42:p1:overdue:1764774000:7").
+func choreReminderMessages(t ChoreTurn, what string, at time.Time, staff []int64) []OutboxMessage {
+	key := fmt.Sprintf("%sp%d:%s:%d", choreReminderPrefix(t.ID), t.Plan, what, at.Unix())
+	args := map[string]string{"turn": choreID(t.ID), "plan": strconv.Itoa(t.Plan), "what": what}
+	if what != ChoreOverdue {
+		return []OutboxMessage{{CentreID: t.CentreID, PersonID: t.PersonID, Kind: KindChoreReminder, Key: key,
+			MsgID: "chores.reminder." + what, Args: args, NotBefore: at}}
+	}
+	out := make([]OutboxMessage, 0, len(staff))
+	for _, p := range staff {
+		out = append(out, OutboxMessage{CentreID: t.CentreID, PersonID: p, Kind: KindChoreOverdue, Key: key + ":" + choreID(p),
+			MsgID: "chores.overdue_staff", Args: args, NotBefore: at})
+	}
+	return out
+}
+
+// planChoreReminders queues in tx the reminders of a turn still to come.
+// An evening or morning reminder whose time has passed is left out (it
+// would come at a strange hour); the report to staff always comes.
+func (s *Store) planChoreReminders(ctx context.Context, tx pgx.Tx, t ChoreTurn, staff []int64, now time.Time, tz *time.Location) error {
+	eve, morning, overdue := ChoreReminderTimes(t, tz)
+	var msgs []OutboxMessage
+	if eve.After(now) {
+		msgs = append(msgs, choreReminderMessages(t, ChoreEve, eve, nil)...)
+	}
+	if morning.After(now) {
+		msgs = append(msgs, choreReminderMessages(t, ChoreMorning, morning, nil)...)
+	}
+	msgs = append(msgs, choreReminderMessages(t, ChoreOverdue, overdue, staff)...)
+	_, err := s.enqueue(ctx, tx, now, msgs...)
+	return err
+}
+
+// replanChoreTurn follows a turn that changed person or time: its pending
+// reminders are cancelled, its plan moves on (t.Plan is updated), and its
+// reminders are queued again for the new person and time.
+func (s *Store) replanChoreTurn(ctx context.Context, tx pgx.Tx, t *ChoreTurn, staff []int64, now time.Time, tz *time.Location) error {
+	if _, err := s.cancelOutbox(ctx, tx, t.CentreID, choreReminderPrefix(t.ID), now); err != nil {
+		return err
+	}
+	if err := tx.QueryRow(ctx, `UPDATE chore_turns SET plan = plan + 1 WHERE id = $1 RETURNING plan`, t.ID).Scan(&t.Plan); err != nil {
+		return err
+	}
+	return s.planChoreReminders(ctx, tx, *t, staff, now, tz)
+}
+
+// choreMessage is a message about a turn, and the swap it is about if
+// any, to one person, sent at once.
+func choreMessage(kind string, centreID, personID int64, msgID string, turnID, swapID int64, key string) OutboxMessage {
+	args := map[string]string{"turn": choreID(turnID)}
+	if swapID != 0 {
+		args["swap"] = choreID(swapID)
+	}
+	return OutboxMessage{CentreID: centreID, PersonID: personID, Kind: kind, Key: key, MsgID: msgID, Args: args}
+}
+
+// choreSwapKey is the key of a message about a swap: "chores:swap:7:ask",
+// "chores:swap:7:staff:3".
+func choreSwapKey(swapID int64, what string) string {
+	return "chores:swap:" + choreID(swapID) + ":" + what
+}
+
+// ChoreWeekMessage is the Monday message of one resident for a week (its
+// Monday), queued once: "chores:week:2026-11-30:12". Its turns are read
+// when it leaves.
+func ChoreWeekMessage(centreID, personID int64, week time.Time) OutboxMessage {
+	w := week.Format(time.DateOnly)
+	return OutboxMessage{CentreID: centreID, PersonID: personID, Kind: KindChoreWeek,
+		Key: "chores:week:" + w + ":" + choreID(personID), MsgID: ChoreWeekNotice,
+		Args: map[string]string{"week": w}, Priority: 2}
+}
+
+// QueueChoreReminder writes the outbox rows of one reminder of a turn due
+// at `at` (Unix seconds), with the keys the turn's planning gives them, if
+// the turn is still pending and the reminder still due then; a reminder
+// queued before is not queued twice. It returns how many rows it wrote. It
+// serves the reminder jobs queued before the outbox existed.
+func (s *Store) QueueChoreReminder(ctx context.Context, centreID, turnID int64, what string, at int64, now time.Time, tz *time.Location) (int, error) {
+	var n int
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		t, err := lockChoreTurn(ctx, tx, centreID, turnID)
+		if errors.Is(err, ErrNotFound) {
+			return nil // removed by a regeneration
+		}
+		if err != nil {
+			return err
+		}
+		due, ok := ChoreReminderAt(t, what, tz)
+		if !ok || due.Unix() != at || t.State != ChorePending {
+			return nil // moved since (its own rows remind), or no longer to do
+		}
+		var staff []int64
+		if what == ChoreOverdue {
+			if staff, err = choreStaffIDs(ctx, tx, centreID); err != nil {
+				return err
+			}
+		}
+		n, err = s.enqueue(ctx, tx, now, choreReminderMessages(t, what, due, staff)...)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: queue chore reminder: %w", err)
+	}
+	return n, nil
 }
 
 // RotaMember is a resident on the rota as the rota generator sees him.
@@ -228,13 +381,13 @@ type choreDB interface {
 }
 
 const choreTurnSelect = `SELECT t.id, t.centre_id, t.area_id, t.person_id, t.on_date, t.week_start,
-	t.starts_at, t.ends_at, t.state, a.name, a.labels, p.display_name, p.room
+	t.starts_at, t.ends_at, t.state, t.plan, a.name, a.labels, p.display_name, p.room
 	FROM chore_turns t JOIN chore_areas a ON a.id = t.area_id JOIN people p ON p.id = t.person_id`
 
 func scanChoreTurn(row pgx.Row) (ChoreTurn, error) {
 	var t ChoreTurn
 	err := row.Scan(&t.ID, &t.CentreID, &t.AreaID, &t.PersonID, &t.Day, &t.Week, &t.StartsAt, &t.EndsAt,
-		&t.State, &t.AreaName, &t.AreaLabels, &t.PersonName, &t.PersonRoom)
+		&t.State, &t.Plan, &t.AreaName, &t.AreaLabels, &t.PersonName, &t.PersonRoom)
 	return t, notFound(err)
 }
 
@@ -332,12 +485,8 @@ func choreQualified(alias, columns string) string {
 	return strings.Join(parts, ", ")
 }
 
-// ChoreStaff lists the centre's staff who can be reached on Telegram, for
+// choreStaff lists the centre's staff who can be reached on Telegram, for
 // swap requests and reports of turns not done.
-func (s *Store) ChoreStaff(ctx context.Context, centreID int64) ([]Person, error) {
-	return choreStaff(ctx, s.pool, centreID)
-}
-
 func choreStaff(ctx context.Context, db choreDB, centreID int64) ([]Person, error) {
 	rows, err := db.Query(ctx, `SELECT `+personColumns+` FROM people
 		WHERE centre_id = $1 AND role IN ('staff', 'coordinator', 'admin') AND status = 'active'
@@ -357,12 +506,26 @@ func choreStaff(ctx context.Context, db choreDB, centreID int64) ([]Person, erro
 	return out, rows.Err()
 }
 
+// choreStaffIDs are the staff told of a turn not done.
+func choreStaffIDs(ctx context.Context, db choreDB, centreID int64) ([]int64, error) {
+	staff, err := choreStaff(ctx, db, centreID)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(staff))
+	for i, p := range staff {
+		ids[i] = p.ID
+	}
+	return ids, nil
+}
+
 // MarkChoreTurn sets a pending turn done or missed. A resident (asStaff
 // false) may only mark his own turn done; staff may mark any turn of their
 // centre, with an audit entry, and a missed turn is told to the resident.
-// It returns ErrNotFound for a turn that is not his (or not of the centre),
-// ErrChoreStale when the turn is no longer pending.
-func (s *Store) MarkChoreTurn(ctx context.Context, centreID, turnID, actorID int64, state string, asStaff bool, now time.Time, jobs ChoreJobs) (ChoreTurn, error) {
+// The turn's reminders still to come are cancelled. It returns ErrNotFound
+// for a turn that is not his (or not of the centre), ErrChoreStale when
+// the turn is no longer pending.
+func (s *Store) MarkChoreTurn(ctx context.Context, centreID, turnID, actorID int64, state string, asStaff bool, now time.Time) (ChoreTurn, error) {
 	if state != ChoreDone && state != ChoreMissed || (!asStaff && state != ChoreDone) {
 		return ChoreTurn{}, fmt.Errorf("store: mark chore turn: bad state %q", state)
 	}
@@ -385,13 +548,17 @@ func (s *Store) MarkChoreTurn(ctx context.Context, centreID, turnID, actorID int
 		if err := cancelChoreSwaps(ctx, tx, turnID); err != nil {
 			return err
 		}
+		if _, err := s.cancelOutbox(ctx, tx, centreID, choreReminderPrefix(turnID), now); err != nil {
+			return err
+		}
 		cur.State = state
 		t = cur
 		if !asStaff {
 			return nil
 		}
-		if state == ChoreMissed && jobs != nil {
-			if err := jobs.Notify(ctx, tx, ChoreNotice{CentreID: centreID, PersonID: cur.PersonID, MsgID: "chores.missed_notice", TurnID: turnID}); err != nil {
+		if state == ChoreMissed {
+			msg := choreMessage(KindChoreNotice, centreID, cur.PersonID, "chores.missed_notice", turnID, 0, "chores:missed:"+choreID(turnID))
+			if _, err := s.enqueue(ctx, tx, now, msg); err != nil {
 				return err
 			}
 		}
@@ -440,7 +607,7 @@ func choreSwappable(t ChoreTurn, fromID int64, now time.Time) bool {
 // turns, and queues the question to the other. It returns ErrChoreStale
 // when the turn is not his pending future turn or the other cannot take
 // it, ErrSwapOpen when a request for this turn is already open.
-func (s *Store) RequestChoreSwap(ctx context.Context, centreID, turnID, fromID, toID int64, now time.Time, jobs ChoreJobs) (ChoreSwap, error) {
+func (s *Store) RequestChoreSwap(ctx context.Context, centreID, turnID, fromID, toID int64, now time.Time) (ChoreSwap, error) {
 	var sw ChoreSwap
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		t, err := lockChoreTurn(ctx, tx, centreID, turnID)
@@ -469,19 +636,13 @@ func (s *Store) RequestChoreSwap(ctx context.Context, centreID, turnID, fromID, 
 		if err != nil {
 			return err
 		}
-		return notifyChore(ctx, tx, jobs, ChoreNotice{CentreID: centreID, PersonID: toID, MsgID: "chores.swap.ask", TurnID: turnID, SwapID: sw.ID})
+		_, err = s.enqueue(ctx, tx, now, choreMessage(KindChoreSwapAsk, centreID, toID, "chores.swap.ask", turnID, sw.ID, choreSwapKey(sw.ID, "ask")))
+		return err
 	})
 	if err != nil {
 		return ChoreSwap{}, fmt.Errorf("store: request chore swap: %w", err)
 	}
 	return sw, nil
-}
-
-func notifyChore(ctx context.Context, tx pgx.Tx, jobs ChoreJobs, n ChoreNotice) error {
-	if jobs == nil {
-		return nil
-	}
-	return jobs.Notify(ctx, tx, n)
 }
 
 // lockChoreSwap locks a swap in the wanted state whose turn can still
@@ -507,7 +668,7 @@ func lockChoreSwap(ctx context.Context, tx pgx.Tx, centreID, swapID int64, state
 // request goes to every reachable staff member of the centre and the asker
 // is told; declined, the asker is told. Only the asked resident may answer
 // (ErrNotFound otherwise), once (ErrChoreStale).
-func (s *Store) AnswerChoreSwap(ctx context.Context, centreID, swapID, personID int64, accept bool, now time.Time, jobs ChoreJobs) (ChoreSwap, error) {
+func (s *Store) AnswerChoreSwap(ctx context.Context, centreID, swapID, personID int64, accept bool, now time.Time) (ChoreSwap, error) {
 	var sw ChoreSwap
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
@@ -529,21 +690,22 @@ func (s *Store) AnswerChoreSwap(ctx context.Context, centreID, swapID, personID 
 			return err
 		}
 		if !accept {
-			return notifyChore(ctx, tx, jobs, ChoreNotice{CentreID: centreID, PersonID: sw.FromID, MsgID: "chores.swap.declined", TurnID: sw.TurnID, SwapID: sw.ID})
-		}
-		if err := notifyChore(ctx, tx, jobs, ChoreNotice{CentreID: centreID, PersonID: sw.FromID, MsgID: "chores.swap.accepted_asker", TurnID: sw.TurnID, SwapID: sw.ID}); err != nil {
+			_, err := s.enqueue(ctx, tx, now, choreMessage(KindChoreNotice, centreID, sw.FromID, "chores.swap.declined",
+				sw.TurnID, sw.ID, choreSwapKey(sw.ID, "declined")))
 			return err
 		}
-		staff, err := choreStaff(ctx, tx, centreID)
+		msgs := []OutboxMessage{choreMessage(KindChoreNotice, centreID, sw.FromID, "chores.swap.accepted_asker",
+			sw.TurnID, sw.ID, choreSwapKey(sw.ID, "accepted"))}
+		staff, err := choreStaffIDs(ctx, tx, centreID)
 		if err != nil {
 			return err
 		}
 		for _, p := range staff {
-			if err := notifyChore(ctx, tx, jobs, ChoreNotice{CentreID: centreID, PersonID: p.ID, MsgID: "chores.swap.staff_request", TurnID: sw.TurnID, SwapID: sw.ID}); err != nil {
-				return err
-			}
+			msgs = append(msgs, choreMessage(KindChoreSwapStaff, centreID, p, "chores.swap.staff_request",
+				sw.TurnID, sw.ID, choreSwapKey(sw.ID, "staff:"+choreID(p))))
 		}
-		return nil
+		_, err = s.enqueue(ctx, tx, now, msgs...)
+		return err
 	})
 	if err != nil {
 		return ChoreSwap{}, fmt.Errorf("store: answer chore swap: %w", err)
@@ -552,14 +714,15 @@ func (s *Store) AnswerChoreSwap(ctx context.Context, centreID, swapID, personID 
 }
 
 // DecideChoreSwap is the staff's decision on an accepted swap. Approved,
-// the turn changes hands; either way both residents are told and the
-// decision is audited. A swap already decided, or whose turn changed, is
-// ErrChoreStale.
-func (s *Store) DecideChoreSwap(ctx context.Context, centreID, swapID, staffID int64, approve bool, now time.Time, jobs ChoreJobs) (ChoreSwap, error) {
+// the turn changes hands and its reminders go to the new resident (on tz's
+// wall clock); either way both residents are told and the decision is
+// audited. A swap already decided, or whose turn changed, is ErrChoreStale.
+func (s *Store) DecideChoreSwap(ctx context.Context, centreID, swapID, staffID int64, approve bool, now time.Time, tz *time.Location) (ChoreSwap, error) {
 	var sw ChoreSwap
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
-		sw, _, err = lockChoreSwap(ctx, tx, centreID, swapID, SwapAccepted, now)
+		var t ChoreTurn
+		sw, t, err = lockChoreSwap(ctx, tx, centreID, swapID, SwapAccepted, now)
 		if err != nil {
 			return err
 		}
@@ -571,22 +734,26 @@ func (s *Store) DecideChoreSwap(ctx context.Context, centreID, swapID, staffID i
 			swapID, sw.State, staffID); err != nil {
 			return err
 		}
-		notices := []ChoreNotice{
-			{CentreID: centreID, PersonID: sw.FromID, MsgID: "chores.swap.refused", TurnID: sw.TurnID, SwapID: sw.ID},
-			{CentreID: centreID, PersonID: sw.ToID, MsgID: "chores.swap.refused", TurnID: sw.TurnID, SwapID: sw.ID},
-		}
-		action := "chores.swap.refuse"
+		fromMsg, toMsg, what, action := "chores.swap.refused", "chores.swap.refused", "refused", "chores.swap.refuse"
 		if approve {
 			if _, err := tx.Exec(ctx, `UPDATE chore_turns SET person_id = $2, updated_at = now() WHERE id = $1`, sw.TurnID, sw.ToID); err != nil {
 				return err
 			}
-			notices[0].MsgID, notices[1].MsgID = "chores.swap.approved_from", "chores.swap.approved_to"
-			action = "chores.swap.approve"
-		}
-		for _, n := range notices {
-			if err := notifyChore(ctx, tx, jobs, n); err != nil {
+			t.PersonID = sw.ToID
+			staff, err := choreStaffIDs(ctx, tx, centreID)
+			if err != nil {
 				return err
 			}
+			if err := s.replanChoreTurn(ctx, tx, &t, staff, now, tz); err != nil {
+				return err
+			}
+			fromMsg, toMsg, what, action = "chores.swap.approved_from", "chores.swap.approved_to", "approved", "chores.swap.approve"
+		}
+		if _, err := s.enqueue(ctx, tx, now,
+			choreMessage(KindChoreNotice, centreID, sw.FromID, fromMsg, sw.TurnID, sw.ID, choreSwapKey(sw.ID, what+":from")),
+			choreMessage(KindChoreNotice, centreID, sw.ToID, toMsg, sw.TurnID, sw.ID, choreSwapKey(sw.ID, what+":to")),
+		); err != nil {
+			return err
 		}
 		return audit(ctx, tx, centreID, &staffID, action, &sw.FromID,
 			map[string]any{"swap": sw.ID, "turn": sw.TurnID, "to": sw.ToID})
@@ -605,11 +772,11 @@ type ChoreMove struct {
 }
 
 // MoveChoreTurn moves a pending turn that has not started, with an audit
-// entry; the residents concerned are told, and a turn on a new day gets
-// new reminders. ErrChoreStale: the turn started, was marked, or the move
-// changes nothing or goes to the past or out of its week; ErrChoreDayTaken:
-// the area already has a turn that day.
-func (s *Store) MoveChoreTurn(ctx context.Context, centreID, turnID, actorID int64, mv ChoreMove, now time.Time, loc *time.Location, jobs ChoreJobs) (ChoreTurn, error) {
+// entry; the residents concerned are told, and the turn's reminders are
+// replaced by ones for its new person or day. ErrChoreStale: the turn
+// started, was marked, or the move changes nothing or goes to the past or
+// out of its week; ErrChoreDayTaken: the area already has a turn that day.
+func (s *Store) MoveChoreTurn(ctx context.Context, centreID, turnID, actorID int64, mv ChoreMove, now time.Time, loc *time.Location) (ChoreTurn, error) {
 	var t ChoreTurn
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
@@ -621,6 +788,14 @@ func (s *Store) MoveChoreTurn(ctx context.Context, centreID, turnID, actorID int
 			return ErrChoreStale
 		}
 		old := t.PersonID
+		staff, err := choreStaffIDs(ctx, tx, centreID)
+		if err != nil {
+			return err
+		}
+		// The notices' keys carry the turn's new plan: each move is told.
+		moveKey := func(what string) string {
+			return fmt.Sprintf("chores:move:%d:p%d:%s", turnID, t.Plan, what)
+		}
 		if mv.PersonID != 0 {
 			if mv.PersonID == t.PersonID {
 				return ErrChoreStale
@@ -640,13 +815,14 @@ func (s *Store) MoveChoreTurn(ctx context.Context, centreID, turnID, actorID int
 			if err := cancelChoreSwaps(ctx, tx, turnID); err != nil {
 				return err
 			}
-			for _, n := range []ChoreNotice{
-				{CentreID: centreID, PersonID: old, MsgID: "chores.rota.moved_notice_from", TurnID: turnID},
-				{CentreID: centreID, PersonID: mv.PersonID, MsgID: "chores.rota.moved_notice_to", TurnID: turnID},
-			} {
-				if err := notifyChore(ctx, tx, jobs, n); err != nil {
-					return err
-				}
+			if err := s.replanChoreTurn(ctx, tx, &t, staff, now, loc); err != nil {
+				return err
+			}
+			if _, err := s.enqueue(ctx, tx, now,
+				choreMessage(KindChoreNotice, centreID, old, "chores.rota.moved_notice_from", turnID, 0, moveKey("from")),
+				choreMessage(KindChoreNotice, centreID, mv.PersonID, "chores.rota.moved_notice_to", turnID, 0, moveKey("to")),
+			); err != nil {
+				return err
 			}
 			return audit(ctx, tx, centreID, &actorID, "chores.turn.move", &old,
 				map[string]any{"turn": turnID, "to": mv.PersonID})
@@ -675,12 +851,11 @@ func (s *Store) MoveChoreTurn(ctx context.Context, centreID, turnID, actorID int
 		if err := cancelChoreSwaps(ctx, tx, turnID); err != nil {
 			return err
 		}
-		if jobs != nil {
-			if err := jobs.TurnPlanned(ctx, tx, t); err != nil {
-				return err
-			}
+		if err := s.replanChoreTurn(ctx, tx, &t, staff, now, loc); err != nil {
+			return err
 		}
-		if err := notifyChore(ctx, tx, jobs, ChoreNotice{CentreID: centreID, PersonID: t.PersonID, MsgID: "chores.rota.moved_day_notice", TurnID: turnID}); err != nil {
+		msg := choreMessage(KindChoreNotice, centreID, t.PersonID, "chores.rota.moved_day_notice", turnID, 0, moveKey("day"))
+		if _, err := s.enqueue(ctx, tx, now, msg); err != nil {
 			return err
 		}
 		return audit(ctx, tx, centreID, &actorID, "chores.turn.move", &t.PersonID,
@@ -694,9 +869,8 @@ func (s *Store) MoveChoreTurn(ctx context.Context, centreID, turnID, actorID int
 
 // ChoreGenerate says how to make a week's rota.
 type ChoreGenerate struct {
-	Now  time.Time
-	Loc  *time.Location
-	Jobs ChoreJobs
+	Now time.Time
+	Loc *time.Location
 	// Actor is the staff member who regenerates the week; nil for the
 	// Monday job, which makes a week only once.
 	Actor *int64
@@ -705,7 +879,8 @@ type ChoreGenerate struct {
 // GenerateChoreWeek makes the rota of a week (its Monday) and returns how
 // many turns it created, gave to someone else, moved in time or removed.
 // Turns done, missed or already started are kept, and keep their place in
-// the rotation; only future pending turns change, all in one transaction.
+// the rotation; only future pending turns change, all in one transaction
+// with their reminders (queued, replaced or cancelled).
 // Without an Actor a week already made is left alone; with one, the week
 // is made again and the regeneration audited.
 func (s *Store) GenerateChoreWeek(ctx context.Context, centreID int64, week time.Time, g ChoreGenerate) (int, error) {
@@ -724,7 +899,7 @@ func (s *Store) GenerateChoreWeek(ctx context.Context, centreID int64, week time
 			return nil
 		}
 		var err error
-		if changed, err = generateChoreWeek(ctx, tx, centreID, week, g); err != nil {
+		if changed, err = s.generateChoreWeek(ctx, tx, centreID, week, g); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE chore_weeks SET generated_at = $3 WHERE centre_id = $1 AND week_start = $2`,
@@ -756,7 +931,7 @@ type choreExisting struct {
 	used                 bool
 }
 
-func generateChoreWeek(ctx context.Context, tx pgx.Tx, centreID int64, week time.Time, g ChoreGenerate) (int, error) {
+func (s *Store) generateChoreWeek(ctx context.Context, tx pgx.Tx, centreID int64, week time.Time, g ChoreGenerate) (int, error) {
 	rows, err := tx.Query(ctx, `SELECT id, days, window_start, window_end FROM chore_areas
 		WHERE centre_id = $1 AND active ORDER BY id`, centreID)
 	if err != nil {
@@ -821,6 +996,10 @@ func generateChoreWeek(ctx context.Context, tx pgx.Tx, centreID int64, week time
 		}
 	}
 	who := AssignRota(members, rs)
+	staff, err := choreStaffIDs(ctx, tx, centreID)
+	if err != nil {
+		return 0, err
+	}
 
 	changed := 0
 	for i, sl := range slots {
@@ -842,12 +1021,10 @@ func generateChoreWeek(ctx context.Context, tx pgx.Tx, centreID int64, week time
 				centreID, sl.AreaID, who[i], sl.Day, week, sl.Start, sl.end).Scan(&id); err != nil {
 				return 0, err
 			}
-			if g.Jobs != nil {
-				t := ChoreTurn{ID: id, CentreID: centreID, AreaID: sl.AreaID, PersonID: who[i], Day: sl.Day, Week: week,
-					StartsAt: sl.Start, EndsAt: sl.end, State: ChorePending}
-				if err := g.Jobs.TurnPlanned(ctx, tx, t); err != nil {
-					return 0, err
-				}
+			t := ChoreTurn{ID: id, CentreID: centreID, AreaID: sl.AreaID, PersonID: who[i], Day: sl.Day, Week: week,
+				StartsAt: sl.Start, EndsAt: sl.end, State: ChorePending}
+			if err := s.planChoreReminders(ctx, tx, t, staff, g.Now, g.Loc); err != nil {
+				return 0, err
 			}
 			changed++
 		default:
@@ -862,12 +1039,10 @@ func generateChoreWeek(ctx context.Context, tx pgx.Tx, centreID int64, week time
 			if err := cancelChoreSwaps(ctx, tx, e.id); err != nil {
 				return 0, err
 			}
-			if moved && g.Jobs != nil {
-				t := ChoreTurn{ID: e.id, CentreID: centreID, AreaID: sl.AreaID, PersonID: who[i], Day: sl.Day, Week: week,
-					StartsAt: sl.Start, EndsAt: sl.end, State: ChorePending}
-				if err := g.Jobs.TurnPlanned(ctx, tx, t); err != nil {
-					return 0, err
-				}
+			t := ChoreTurn{ID: e.id, CentreID: centreID, AreaID: sl.AreaID, PersonID: who[i], Day: sl.Day, Week: week,
+				StartsAt: sl.Start, EndsAt: sl.end, State: ChorePending}
+			if err := s.replanChoreTurn(ctx, tx, &t, staff, g.Now, g.Loc); err != nil {
+				return 0, err
 			}
 			changed++
 		}
@@ -879,6 +1054,9 @@ func generateChoreWeek(ctx context.Context, tx pgx.Tx, centreID int64, week time
 			continue
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM chore_turns WHERE id = $1`, e.id); err != nil {
+			return 0, err
+		}
+		if _, err := s.cancelOutbox(ctx, tx, centreID, choreReminderPrefix(e.id), g.Now); err != nil {
 			return 0, err
 		}
 		changed++
@@ -924,10 +1102,11 @@ func choreRotaMembers(ctx context.Context, tx pgx.Tx, centreID int64, before tim
 	return out, rows.Err()
 }
 
-// AnnounceChoreWeek queues, once per week, a private message to each
-// resident who has turns that week. It returns how many were queued (0
-// when the week was already announced).
-func (s *Store) AnnounceChoreWeek(ctx context.Context, centreID int64, week, now time.Time, jobs ChoreJobs) (int, error) {
+// AnnounceChoreWeek queues, once per week, in the transaction that marks
+// the week announced, a private message to each resident who has turns
+// still to do that week. It returns how many were queued (0 when the week
+// was already announced).
+func (s *Store) AnnounceChoreWeek(ctx context.Context, centreID int64, week, now time.Time) (int, error) {
 	n := 0
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var announced *time.Time
@@ -948,12 +1127,13 @@ func (s *Store) AnnounceChoreWeek(ctx context.Context, centreID int64, week, now
 		if err != nil {
 			return err
 		}
-		for _, p := range people {
-			if err := notifyChore(ctx, tx, jobs, ChoreNotice{CentreID: centreID, PersonID: p, MsgID: ChoreWeekNotice, Week: week}); err != nil {
-				return err
-			}
+		msgs := make([]OutboxMessage, len(people))
+		for i, p := range people {
+			msgs[i] = ChoreWeekMessage(centreID, p, week)
 		}
-		n = len(people)
+		if n, err = s.enqueue(ctx, tx, now, msgs...); err != nil {
+			return err
+		}
 		_, err = tx.Exec(ctx, `UPDATE chore_weeks SET announced_at = $3 WHERE centre_id = $1 AND week_start = $2`, centreID, week, now)
 		return err
 	})
@@ -961,26 +1141,6 @@ func (s *Store) AnnounceChoreWeek(ctx context.Context, centreID int64, week, now
 		return 0, fmt.Errorf("store: announce chore week: %w", err)
 	}
 	return n, nil
-}
-
-// ClaimChoreSend records that a job's message is being sent. It returns
-// false when that message was already sent (by this job before a restart,
-// or by another process), so it is never sent twice.
-func (s *Store) ClaimChoreSend(ctx context.Context, centreID int64, key string) (bool, error) {
-	tag, err := s.pool.Exec(ctx, `INSERT INTO chore_sends (centre_id, key) VALUES ($1, $2) ON CONFLICT DO NOTHING`, centreID, key)
-	if err != nil {
-		return false, fmt.Errorf("store: claim chore send: %w", err)
-	}
-	return tag.RowsAffected() == 1, nil
-}
-
-// ReleaseChoreSend forgets a claim whose send failed, so that the job's
-// retry sends it.
-func (s *Store) ReleaseChoreSend(ctx context.Context, centreID int64, key string) error {
-	if _, err := s.pool.Exec(ctx, `DELETE FROM chore_sends WHERE centre_id = $1 AND key = $2`, centreID, key); err != nil {
-		return fmt.Errorf("store: release chore send: %w", err)
-	}
-	return nil
 }
 
 // ChoreImportRow is one line of a chores CSV file, already checked for

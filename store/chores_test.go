@@ -27,6 +27,44 @@ var choreParis = func() *time.Location {
 
 func choreDate(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 
+func TestChoreRemindersKeepParisWallClockAcrossDST(t *testing.T) {
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	utc := func(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, time.UTC) }
+	tests := []struct {
+		name                  string
+		day                   time.Time
+		start, end            int // minutes after midnight, Paris
+		eve, morning, overdue time.Time
+	}{
+		// Sunday 29 March 2026, clocks go forward at 02:00: the evening
+		// before is still winter time (UTC+1), the day is summer time (UTC+2).
+		{"spring change", time.Date(2026, 3, 29, 0, 0, 0, 0, time.UTC), 10 * 60, 12 * 60,
+			utc(2026, 3, 28, 18, 0), utc(2026, 3, 29, 6, 0), utc(2026, 3, 29, 10, 0)},
+		// Sunday 25 October 2026, clocks go back at 03:00: the evening
+		// before is summer time, the day winter time.
+		{"autumn change", time.Date(2026, 10, 25, 0, 0, 0, 0, time.UTC), 10 * 60, 12 * 60,
+			utc(2026, 10, 24, 17, 0), utc(2026, 10, 25, 7, 0), utc(2026, 10, 25, 11, 0)},
+		// A turn at 07:00 is reminded one hour before, not at 08:00.
+		{"early turn", time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), 7 * 60, 8 * 60,
+			utc(2026, 11, 30, 18, 0), utc(2026, 12, 1, 5, 0), utc(2026, 12, 1, 7, 0)},
+		// A window ending at midnight ends on the next day.
+		{"late turn", time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), 22 * 60, 24 * 60,
+			utc(2026, 11, 30, 18, 0), utc(2026, 12, 1, 7, 0), utc(2026, 12, 1, 23, 0)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			turn := store.ChoreTurn{Day: tt.day, StartsAt: store.ChoreAt(tt.day, tt.start, paris), EndsAt: store.ChoreAt(tt.day, tt.end, paris)}
+			eve, morning, overdue := store.ChoreReminderTimes(turn, paris)
+			if !eve.Equal(tt.eve) || !morning.Equal(tt.morning) || !overdue.Equal(tt.overdue) {
+				t.Fatalf("reminders = %v, %v, %v; want %v, %v, %v", eve.UTC(), morning.UTC(), overdue.UTC(), tt.eve, tt.morning, tt.overdue)
+			}
+		})
+	}
+}
+
 func TestAssignRotaRotatesSkipsAndQueuesNewcomersLast(t *testing.T) {
 	day := choreDate(2026, 11, 30)
 	at := func(h int) time.Time { return store.ChoreAt(day, h*60, choreParis) }
@@ -195,6 +233,43 @@ type choreFixture struct {
 	centre   store.Centre
 	staff    store.Person
 	resident []store.Person
+	sched    *choreScheduler
+}
+
+// choreScheduler stands for River: it takes the outbox rows' jobs in the
+// caller's transaction, or fails when told to.
+type choreScheduler struct {
+	jobs []store.OutboxJob
+	fail error
+}
+
+func (c *choreScheduler) ScheduleOutboxTx(_ context.Context, _ pgx.Tx, jobs []store.OutboxJob) error {
+	if c.fail != nil {
+		return c.fail
+	}
+	c.jobs = append(c.jobs, jobs...)
+	return nil
+}
+
+// choreOutboxRow is an outbox row as these tests look at it.
+type choreOutboxRow struct {
+	Key      string
+	PersonID int64
+	State    string
+}
+
+// outbox lists the centre's outbox rows, oldest first.
+func (f choreFixture) outbox(t *testing.T) []choreOutboxRow {
+	t.Helper()
+	rows, err := f.st.Pool().Query(context.Background(), `SELECT dedupe_key, person_id, state FROM outbox ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[choreOutboxRow])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func newChoreFixture(t *testing.T, residents int) choreFixture {
@@ -205,7 +280,8 @@ func newChoreFixture(t *testing.T, residents int) choreFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := choreFixture{st: st, centre: c}
+	f := choreFixture{st: st, centre: c, sched: &choreScheduler{}}
+	st.UseOutboxScheduler(f.sched)
 	add := func(role store.Role, name, ext string) store.Person {
 		np := store.NewPerson{CentreID: c.ID, Role: role, DisplayName: name, Room: fmt.Sprint(100 + len(f.resident)), Language: "fr"}
 		if ext != "" {
@@ -339,22 +415,6 @@ area,"broken
 	}
 }
 
-// recordJobs remembers what a rota change asked to schedule.
-type recordJobs struct {
-	planned []store.ChoreTurn
-	notices []store.ChoreNotice
-}
-
-func (r *recordJobs) TurnPlanned(_ context.Context, _ pgx.Tx, t store.ChoreTurn) error {
-	r.planned = append(r.planned, t)
-	return nil
-}
-
-func (r *recordJobs) Notify(_ context.Context, _ pgx.Tx, n store.ChoreNotice) error {
-	r.notices = append(r.notices, n)
-	return nil
-}
-
 func TestRegenerateChangesOnlyFuturePendingTurns(t *testing.T) {
 	t.Parallel()
 	f := newChoreFixture(t, 4)
@@ -372,14 +432,15 @@ member,R-4,,,,
 	if _, err := f.importCSV(t, csv, before); err != nil {
 		t.Fatal(err)
 	}
-	jobs := &recordJobs{}
-	n, err := f.st.GenerateChoreWeek(ctx, f.centre.ID, week, store.ChoreGenerate{Now: before, Loc: choreParis, Jobs: jobs})
-	if err != nil || n != 5 || len(jobs.planned) != 5 {
-		t.Fatalf("generate = %d, %v, %d planned; want 5 turns", n, err, len(jobs.planned))
+	n, err := f.st.GenerateChoreWeek(ctx, f.centre.ID, week, store.ChoreGenerate{Now: before, Loc: choreParis})
+	// Each turn has its evening and morning reminders (no staff member is
+	// on Telegram to be told of a turn not done).
+	if err != nil || n != 5 || len(f.outbox(t)) != 10 || len(f.sched.jobs) != 10 {
+		t.Fatalf("generate = %d, %v, %d reminders, %d jobs; want 5 turns, 10 reminders", n, err, len(f.outbox(t)), len(f.sched.jobs))
 	}
 	// The Monday job again: nothing happens to a week already made.
-	if n, err := f.st.GenerateChoreWeek(ctx, f.centre.ID, week, store.ChoreGenerate{Now: before, Loc: choreParis, Jobs: jobs}); err != nil || n != 0 {
-		t.Fatalf("second generation = %d, %v", n, err)
+	if n, err := f.st.GenerateChoreWeek(ctx, f.centre.ID, week, store.ChoreGenerate{Now: before, Loc: choreParis}); err != nil || n != 0 || len(f.outbox(t)) != 10 {
+		t.Fatalf("second generation = %d, %v, %d reminders", n, err, len(f.outbox(t)))
 	}
 	turns, err := f.st.ChoreWeekTurns(ctx, f.centre.ID, week)
 	if err != nil {
@@ -396,14 +457,14 @@ member,R-4,,,,
 	// Wednesday noon: Monday's turn was done, Tuesday's is still pending
 	// (past), the rest is to come. Resident 2 goes away.
 	now := store.ChoreAt(week.AddDate(0, 0, 2), 12*60, choreParis)
-	if _, err := f.st.MarkChoreTurn(ctx, f.centre.ID, turns[0].ID, r[0].ID, store.ChoreDone, false, now, nil); err != nil {
+	if _, err := f.st.MarkChoreTurn(ctx, f.centre.ID, turns[0].ID, r[0].ID, store.ChoreDone, false, now); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.st.Pool().Exec(ctx, `UPDATE people SET status = 'away' WHERE id = $1`, r[2].ID); err != nil {
 		t.Fatal(err)
 	}
 	actor := f.staff.ID
-	n, err = f.st.GenerateChoreWeek(ctx, f.centre.ID, week, store.ChoreGenerate{Now: now, Loc: choreParis, Jobs: jobs, Actor: &actor})
+	n, err = f.st.GenerateChoreWeek(ctx, f.centre.ID, week, store.ChoreGenerate{Now: now, Loc: choreParis, Actor: &actor})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -438,5 +499,330 @@ member,R-4,,,,
 	log, err := f.st.AuditLog(ctx, f.centre.ID, 10)
 	if err != nil || log[0].Action != "chores.regenerate" || log[0].ActorID == nil || *log[0].ActorID != actor {
 		t.Fatalf("regeneration not audited: %+v, %v", log, err)
+	}
+	// Reminders: the done turn's are cancelled, the past turn's stay; the
+	// turns given to someone else have new ones (plan 1) for their new
+	// resident, those whose time has passed (Wednesday's) left out.
+	at := func(d time.Time, hour int) int64 {
+		return time.Date(d.Year(), d.Month(), d.Day(), hour, 0, 0, 0, choreParis).Unix()
+	}
+	want := map[string]int64{
+		fmt.Sprintf("chores:turn:%d:p0:eve:%d", after[1].ID, at(week, 19)):                     r[1].ID,
+		fmt.Sprintf("chores:turn:%d:p0:morning:%d", after[1].ID, at(week.AddDate(0, 0, 1), 8)): r[1].ID,
+		fmt.Sprintf("chores:turn:%d:p1:eve:%d", after[3].ID, at(week.AddDate(0, 0, 2), 19)):    r[0].ID,
+		fmt.Sprintf("chores:turn:%d:p1:morning:%d", after[3].ID, at(week.AddDate(0, 0, 3), 8)): r[0].ID,
+		fmt.Sprintf("chores:turn:%d:p1:eve:%d", after[4].ID, at(week.AddDate(0, 0, 3), 19)):    r[1].ID,
+		fmt.Sprintf("chores:turn:%d:p1:morning:%d", after[4].ID, at(week.AddDate(0, 0, 4), 8)): r[1].ID,
+	}
+	cancelled := 0
+	for _, o := range f.outbox(t) {
+		switch o.State {
+		case "pending":
+			if want[o.Key] != o.PersonID {
+				t.Errorf("pending reminder %s to %d, want none", o.Key, o.PersonID)
+			}
+			delete(want, o.Key)
+		case "cancelled":
+			cancelled++
+		default:
+			t.Errorf("reminder %s is %s", o.Key, o.State)
+		}
+	}
+	if len(want) != 0 || cancelled != 8 {
+		t.Fatalf("missing reminders %v; %d cancelled, want 8 (Monday's done, and the four turns planned again)", want, cancelled)
+	}
+}
+
+// choreLink gives people a Telegram account, as signing up does: only
+// they can be asked to take a turn or told of a turn not done.
+func (f choreFixture) link(t *testing.T, people ...store.Person) {
+	t.Helper()
+	for _, p := range people {
+		if _, err := f.st.Pool().Exec(context.Background(), `UPDATE people SET telegram_id = $2 WHERE id = $1`, p.ID, p.ID+900000); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func (f choreFixture) count(t *testing.T, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := f.st.Pool().QueryRow(context.Background(), query, args...).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+const choreTestRota = `kind,key,name,days,start,end
+area,kitchen,Kitchen,mon thu,18:00,20:00
+member,R-1,,,,
+member,R-2,,,,
+`
+
+// A rota change and the messages it causes commit together: when the
+// messages cannot be queued, the change is not made either.
+func TestChoreMessagesCommitWithTheirChange(t *testing.T) {
+	t.Parallel()
+	f := newChoreFixture(t, 2)
+	ctx := context.Background()
+	f.link(t, f.resident...)
+	week := choreDate(2026, 11, 30)
+	before := store.ChoreAt(week, 0, choreParis).Add(-3 * 24 * time.Hour)
+	if _, err := f.importCSV(t, choreTestRota, before); err != nil {
+		t.Fatal(err)
+	}
+	down := errors.New("queue down")
+
+	f.sched.fail = down
+	if _, err := f.st.GenerateChoreWeek(ctx, f.centre.ID, week, store.ChoreGenerate{Now: before, Loc: choreParis}); !errors.Is(err, down) {
+		t.Fatalf("generate with the queue down = %v", err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM chore_turns`) + f.count(t, `SELECT count(*) FROM outbox`) +
+		f.count(t, `SELECT count(*) FROM chore_weeks WHERE generated_at IS NOT NULL`); n != 0 {
+		t.Fatalf("a failed generation left %d rows", n)
+	}
+	f.sched.fail = nil
+	if n, err := f.st.GenerateChoreWeek(ctx, f.centre.ID, week, store.ChoreGenerate{Now: before, Loc: choreParis}); err != nil || n != 2 {
+		t.Fatalf("generate = %d, %v", n, err)
+	}
+	turns, err := f.st.ChoreWeekTurns(ctx, f.centre.ID, week)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// A swap asked while the queue is down is not recorded: the resident
+	// asked again later gets one question.
+	f.sched.fail = down
+	if _, err := f.st.RequestChoreSwap(ctx, f.centre.ID, turns[0].ID, turns[0].PersonID, turns[1].PersonID, before); !errors.Is(err, down) {
+		t.Fatalf("swap with the queue down = %v", err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM chore_swaps`) + f.count(t, `SELECT count(*) FROM outbox WHERE kind = $1`, store.KindChoreSwapAsk); n != 0 {
+		t.Fatalf("a failed swap request left %d rows", n)
+	}
+	f.sched.fail = nil
+	sw, err := f.st.RequestChoreSwap(ctx, f.centre.ID, turns[0].ID, turns[0].PersonID, turns[1].PersonID, before)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM outbox WHERE kind = $1 AND dedupe_key = $2 AND person_id = $3 AND state = 'pending'`,
+		store.KindChoreSwapAsk, fmt.Sprintf("chores:swap:%d:ask", sw.ID), turns[1].PersonID); n != 1 {
+		t.Fatalf("%d questions queued, want 1", n)
+	}
+
+	// Staff mark a turn missed while the queue is down: the turn stays
+	// pending, and its reminders are not cancelled.
+	now := turns[0].EndsAt
+	f.sched.fail = down
+	if _, err := f.st.MarkChoreTurn(ctx, f.centre.ID, turns[0].ID, f.staff.ID, store.ChoreMissed, true, now); !errors.Is(err, down) {
+		t.Fatalf("mark with the queue down = %v", err)
+	}
+	if tu, err := f.st.ChoreTurn(ctx, f.centre.ID, turns[0].ID); err != nil || tu.State != store.ChorePending {
+		t.Fatalf("turn after a failed mark: %+v, %v", tu, err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM outbox WHERE state = 'cancelled'`); n != 0 {
+		t.Fatalf("a failed mark cancelled %d reminders", n)
+	}
+}
+
+// Every chores message has a key: the same message queued again (a job
+// run twice, the Monday job after a restart) is not queued twice, while a
+// turn moved away and back is reminded again at its old time.
+func TestChoreMessagesAreQueuedOnce(t *testing.T) {
+	t.Parallel()
+	f := newChoreFixture(t, 2)
+	ctx := context.Background()
+	f.link(t, f.resident...)
+	f.link(t, f.staff)
+	week := choreDate(2026, 11, 30)
+	monday := store.ChoreAt(week, 8*60, choreParis)
+	if _, err := f.importCSV(t, choreTestRota, monday.Add(-72*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.GenerateChoreWeek(ctx, f.centre.ID, week, store.ChoreGenerate{Now: monday, Loc: choreParis}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f.st.AnnounceChoreWeek(ctx, f.centre.ID, week, monday); err != nil || n != 2 {
+		t.Fatalf("announce = %d, %v", n, err)
+	}
+	turns, err := f.st.ChoreWeekTurns(ctx, f.centre.ID, week)
+	if err != nil {
+		t.Fatal(err)
+	}
+	thu := turns[1]
+	eve, morning, overdue := store.ChoreReminderTimes(thu, choreParis)
+	rows := len(f.outbox(t))
+	tests := []struct {
+		name  string
+		queue func() (int, error)
+	}{
+		{"the week's message", func() (int, error) {
+			return f.st.Enqueue(ctx, monday, store.ChoreWeekMessage(f.centre.ID, thu.PersonID, week))
+		}},
+		{"an evening reminder", func() (int, error) {
+			return f.st.QueueChoreReminder(ctx, f.centre.ID, thu.ID, store.ChoreEve, eve.Unix(), monday, choreParis)
+		}},
+		{"a morning reminder", func() (int, error) {
+			return f.st.QueueChoreReminder(ctx, f.centre.ID, thu.ID, store.ChoreMorning, morning.Unix(), monday, choreParis)
+		}},
+		{"a report to staff", func() (int, error) {
+			return f.st.QueueChoreReminder(ctx, f.centre.ID, thu.ID, store.ChoreOverdue, overdue.Unix(), monday, choreParis)
+		}},
+	}
+	for _, tt := range tests {
+		if n, err := tt.queue(); err != nil || n != 0 {
+			t.Errorf("%s queued again: %d, %v", tt.name, n, err)
+		}
+	}
+	if n := len(f.outbox(t)); n != rows {
+		t.Fatalf("%d rows after queuing again, want %d", n, rows)
+	}
+	if n, err := f.st.AnnounceChoreWeek(ctx, f.centre.ID, week, monday); err != nil || n != 0 {
+		t.Fatalf("second announce = %d, %v", n, err)
+	}
+
+	// Thursday's turn to Friday and back: the reminders at Thursday's
+	// times are queued again (plan 2), not swallowed by the cancelled ones.
+	for _, day := range []time.Time{week.AddDate(0, 0, 4), week.AddDate(0, 0, 3)} {
+		if _, err := f.st.MoveChoreTurn(ctx, f.centre.ID, thu.ID, f.staff.ID, store.ChoreMove{Day: day}, monday, choreParis); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{
+		fmt.Sprintf("chores:turn:%d:p2:eve:%d", thu.ID, eve.Unix()),
+		fmt.Sprintf("chores:turn:%d:p2:morning:%d", thu.ID, morning.Unix()),
+		fmt.Sprintf("chores:turn:%d:p2:overdue:%d:%d", thu.ID, overdue.Unix(), f.staff.ID),
+	}
+	var got []string
+	for _, o := range f.outbox(t) {
+		if strings.HasPrefix(o.Key, fmt.Sprintf("chores:turn:%d:", thu.ID)) && o.State == "pending" {
+			got = append(got, o.Key)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("pending reminders of the turn moved back = %v, want %v", got, want)
+	}
+	if n := f.count(t, `SELECT count(*) FROM outbox WHERE starts_with(dedupe_key, $1) AND person_id = $2`,
+		fmt.Sprintf("chores:move:%d:", thu.ID), thu.PersonID); n != 2 {
+		t.Fatalf("the resident is told of %d moves, want 2", n)
+	}
+}
+
+// Migration 00009 carries chore_sends into the outbox under the keys the
+// new code uses, so nothing already sent leaves again, and its Down gives
+// them back.
+func TestChoreSendsMoveToTheOutbox(t *testing.T) {
+	t.Parallel()
+	f := newChoreFixture(t, 2)
+	ctx := context.Background()
+	pool := f.st.Pool()
+	f.link(t, f.staff)
+	week := choreDate(2026, 11, 30)
+	monday := store.ChoreAt(week, 8*60, choreParis)
+	if _, err := f.importCSV(t, choreTestRota, monday.Add(-72*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.GenerateChoreWeek(ctx, f.centre.ID, week, store.ChoreGenerate{Now: monday, Loc: choreParis}); err != nil {
+		t.Fatal(err)
+	}
+	turns, err := f.st.ChoreWeekTurns(ctx, f.centre.ID, week)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mon, thu := turns[0], turns[1]
+	eve, morning, overdue := store.ChoreReminderTimes(mon, choreParis)
+
+	// The database as it was before the outbox: what the old jobs sent.
+	if err := store.MigrateChoresTo(ctx, pool, 8); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `DELETE FROM outbox`); err != nil {
+		t.Fatal(err)
+	}
+	var jobID int64
+	if err := pool.QueryRow(ctx, `INSERT INTO river_job (kind, args, state, finalized_at) VALUES ('chore_message', $1, 'completed', now())
+		RETURNING id`, map[string]any{"centre_id": f.centre.ID, "person_id": f.resident[1].ID, "msg_id": "chores.swap.ask",
+		"turn_id": mon.ID, "swap_id": 77}).Scan(&jobID); err != nil {
+		t.Fatal(err)
+	}
+	sent := []string{
+		fmt.Sprintf("week:%d:2026-11-30", mon.PersonID),
+		fmt.Sprintf("eve:%d:%d", mon.ID, eve.Unix()),
+		fmt.Sprintf("morning:%d:%d", mon.ID, morning.Unix()),
+		fmt.Sprintf("overdue:%d:%d:%d", mon.ID, overdue.Unix(), f.staff.ID),
+		fmt.Sprintf("job:%d", jobID),
+	}
+	lost := []string{"week:999999:2026-11-30", "eve:999999:1764698400", "job:999999", "job:abc", "weekly"}
+	for _, k := range append(slices.Clone(sent), lost...) {
+		if _, err := pool.Exec(ctx, `INSERT INTO chore_sends (centre_id, key) VALUES ($1, $2)`, f.centre.ID, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	if err := store.MigrateChoresTo(ctx, pool, 9); err != nil {
+		t.Fatal(err)
+	}
+	type carried struct {
+		Key, Kind string
+		PersonID  int64
+		Args      map[string]string
+	}
+	rows, err := pool.Query(ctx, `SELECT dedupe_key, kind, person_id, args FROM outbox WHERE state = 'sent' ORDER BY dedupe_key`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowToStructByPos[carried])
+	if err != nil {
+		t.Fatal(err)
+	}
+	turn := fmt.Sprint(mon.ID)
+	want := []carried{
+		{fmt.Sprintf("chores:job:%d", jobID), store.KindChoreSwapAsk, f.resident[1].ID, map[string]string{"turn": turn, "swap": "77"}},
+		{fmt.Sprintf("chores:turn:%d:p0:eve:%d", mon.ID, eve.Unix()), store.KindChoreReminder, mon.PersonID,
+			map[string]string{"turn": turn, "plan": "0", "what": "eve"}},
+		{fmt.Sprintf("chores:turn:%d:p0:morning:%d", mon.ID, morning.Unix()), store.KindChoreReminder, mon.PersonID,
+			map[string]string{"turn": turn, "plan": "0", "what": "morning"}},
+		{fmt.Sprintf("chores:turn:%d:p0:overdue:%d:%d", mon.ID, overdue.Unix(), f.staff.ID), store.KindChoreOverdue, f.staff.ID,
+			map[string]string{"turn": turn, "plan": "0", "what": "overdue"}},
+		{fmt.Sprintf("chores:week:2026-11-30:%d", mon.PersonID), store.KindChoreWeek, mon.PersonID, map[string]string{"week": "2026-11-30"}},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("carried over:\n%v\nwant\n%v", got, want)
+	}
+	if n := f.count(t, `SELECT count(*) FROM pg_tables WHERE tablename = 'chore_sends'`); n != 0 {
+		t.Fatal("chore_sends is still there")
+	}
+
+	// What was sent is not queued again; what was not is.
+	for _, c := range []struct {
+		what string
+		at   time.Time
+	}{{store.ChoreEve, eve}, {store.ChoreMorning, morning}, {store.ChoreOverdue, overdue}} {
+		if n, err := f.st.QueueChoreReminder(ctx, f.centre.ID, mon.ID, c.what, c.at.Unix(), monday, choreParis); err != nil || n != 0 {
+			t.Errorf("%s reminder sent before queued again: %d, %v", c.what, n, err)
+		}
+	}
+	if n, err := f.st.Enqueue(ctx, monday, store.ChoreWeekMessage(f.centre.ID, mon.PersonID, week)); err != nil || n != 0 {
+		t.Errorf("week message sent before queued again: %d, %v", n, err)
+	}
+	thuEve, _, _ := store.ChoreReminderTimes(thu, choreParis)
+	if n, err := f.st.QueueChoreReminder(ctx, f.centre.ID, thu.ID, store.ChoreEve, thuEve.Unix(), monday, choreParis); err != nil || n != 1 {
+		t.Errorf("a reminder not sent yet: %d, %v", n, err)
+	}
+
+	// Down gives the history back under the old keys.
+	if err := store.MigrateChoresTo(ctx, pool, 8); err != nil {
+		t.Fatal(err)
+	}
+	rows, err = pool.Query(ctx, `SELECT key FROM chore_sends ORDER BY key`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(sent)
+	if !slices.Equal(back, sent) {
+		t.Fatalf("chore_sends after Down = %v, want %v", back, sent)
 	}
 }
