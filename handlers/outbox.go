@@ -84,6 +84,11 @@ const (
 func (h *Handlers) outboxKinds() map[string]OutboxKind {
 	return map[string]OutboxKind{
 		KindNotify: {ResendInDoubt: true},
+		// classes and attendance
+		store.KindClassReminder: {Render: h.renderClassReminder, ResendInDoubt: true}, // reminder: a duplicate beats a missed class
+		store.KindClassNotice:   {Render: h.renderClassNotice, ResendInDoubt: true},   // class cancelled/moved: a duplicate beats a wasted trip or a missed class
+		store.KindAbsenceAlert:  {Render: h.renderAbsenceAlert, ResendInDoubt: true},  // alert to staff: a duplicate beats a resident's contract at risk unnoticed
+		store.KindEnrolNotice:   {Render: h.renderEnrolNotice, ResendInDoubt: true},   // class group joined/left/hours: a duplicate is harmless, a loss leaves him without his classes
 	}
 }
 
