@@ -2,11 +2,14 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-telegram/bot/models"
+	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
 	"github.com/aurore/cairbot/bot/telegramtest"
@@ -69,6 +72,78 @@ func clsOcc(h *harness, sessionExt string, y int, m time.Month, d int) store.Cla
 		h.t.Fatal(err)
 	}
 	return o
+}
+
+// clsOutboxJobs lets changes made by a test through h.st queue their
+// outbox rows' send jobs in the running bot's queue, as the bot's own
+// store does (the harness's store has no job queue of its own).
+type clsOutboxJobs struct{ h *harness }
+
+func (q clsOutboxJobs) ScheduleOutboxTx(ctx context.Context, tx pgx.Tx, jobs []store.OutboxJob) error {
+	params := make([]river.InsertManyParams, len(jobs))
+	for i, j := range jobs {
+		params[i] = river.InsertManyParams{Args: handlers.OutboxSendArgs{ID: j.ID},
+			InsertOpts: &river.InsertOpts{ScheduledAt: j.NotBefore, Priority: j.Priority}}
+	}
+	_, err := q.h.app.Jobs().InsertManyTx(ctx, tx, params)
+	return err
+}
+
+// clsWireOutbox makes h.st queue its outbox rows in the bot's job queue.
+func clsWireOutbox(h *harness) { h.st.UseOutboxScheduler(clsOutboxJobs{h}) }
+
+// clsOutbox lists the outbox rows of a kind as "<person id> <state> <note>",
+// sorted.
+func clsOutbox(h *harness, kind string) []string {
+	h.t.Helper()
+	rows, err := h.pool.Query(context.Background(), `SELECT person_id || ' ' || state || ' ' || note FROM outbox
+		WHERE kind = $1 ORDER BY 1`, kind)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return out
+}
+
+// clsWaitOutbox waits until the outbox rows of a kind are as want.
+func clsWaitOutbox(h *harness, kind string, want ...string) {
+	h.t.Helper()
+	sort.Strings(want)
+	ok := false
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if strings.Join(clsOutbox(h, kind), "\n") == strings.Join(want, "\n") {
+			ok = true
+			break
+		}
+	}
+	if !ok {
+		h.t.Fatalf("%s outbox rows:\n%s\nwant\n%s", kind, strings.Join(clsOutbox(h, kind), "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// clsSendDue runs the send jobs of the outbox rows due on the bot's clock,
+// until none is left to send. River schedules on the real clock: a job
+// that ran just before the test moved the bot's clock may still be
+// snoozing, so the jobs are made due again until the rows are done.
+func clsSendDue(h *harness) {
+	h.t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		h.runJobsDue("outbox_send", time.Now().Add(1000*time.Hour))
+		if h.count(`SELECT count(*) FROM outbox WHERE state IN ('pending', 'sending') AND not_before <= $1`, h.clock.Now()) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("outbox rows due at %v still unsent: %v", h.clock.Now(), clsOutbox(h, store.KindClassReminder))
+		}
+	}
+}
+
+// clsRow is an outbox row as clsOutbox lists it.
+func clsRow(personID int64, state, note string) string {
+	return fmt.Sprintf("%d %s %s", personID, state, note)
 }
 
 // clsSetClock moves the bot's clock to t.
@@ -141,11 +216,12 @@ enrolment,,G-A1S,,,,,,,,R-1,200
 enrolment,,G-B1,,,,,,,,R-2,400
 `)
 			centre := clsCentre(h).ID
+			clsWireOutbox(h)
 			// He attended two classes of 2 h 30; Saturday's class is
 			// cancelled; Monday's is moved to Tuesday 15:00 in room B12.
 			for _, o := range []store.ClassOccurrence{clsOcc(h, "S-FRI", 2026, 11, 20), clsOcc(h, "S-MON", 2026, 11, 23)} {
 				if _, err := h.st.SaveAttendance(ctx, store.AttendanceSave{CentreID: centre, ActorID: staff.ID, Occurrence: o,
-					Marks: map[int64]store.AttendanceMark{p.ID: store.MarkPresent}, AlertAfter: 2}, nil); err != nil {
+					Marks: map[int64]store.AttendanceMark{p.ID: store.MarkPresent}, AlertAfter: 2, Now: h.clock.Now()}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -157,10 +233,14 @@ enrolment,,G-B1,,,,,,,,R-2,400
 				{CentreID: centre, SessionID: mon.Session.ID, Date: mon.Date, ActorID: staff.ID, Kind: store.ClassMoved,
 					NewStart: moved, NewEnd: moved.Add(150 * time.Minute), NewRoom: "B12"},
 			} {
-				if _, err := h.st.ChangeClassOccurrence(ctx, ch, clsParis, nil); err != nil {
+				ch.Now = h.clock.Now()
+				if _, err := h.st.ChangeClassOccurrence(ctx, ch, clsParis); err != nil {
 					t.Fatal(err)
 				}
 			}
+			// He is told of both changes first.
+			n += 2
+			h.tg.WaitMessages(t, u.ID, n, 10*time.Second)
 
 			loc := h.loc(tt.lang)
 			if tt.viaMenu {
@@ -318,6 +398,14 @@ enrolment,,G-B1,,,,,,,,R-3,100
 	h.quiet(outsider, no)
 	h.quiet(ahmad, na+2)
 	h.quiet(sami, nsa+2)
+	// Each resident's two notices left the outbox; the moved class's
+	// reminders wait for its new time (the rows are written with the
+	// change, before staff are told it is done).
+	clsWaitOutbox(h, store.KindClassNotice, clsRow(pa.ID, "sent", ""), clsRow(pa.ID, "sent", ""),
+		clsRow(ps.ID, "sent", ""), clsRow(ps.ID, "sent", ""))
+	if got := h.count(`SELECT count(*) FROM outbox WHERE kind = 'class_reminder' AND not_before = $1`, newStart.Add(-time.Hour)); got != 2 {
+		t.Fatalf("%d reminders due an hour before the moved class", got)
+	}
 	if got := h.count(`SELECT count(*) FROM audit_log WHERE action IN ('class.cancelled', 'class.moved')`); got != 2 {
 		t.Fatalf("audit rows = %d", got)
 	}
@@ -330,7 +418,7 @@ enrolment,,G-B1,,,,,,,,R-3,100
 
 // Reminders are due one hour before the class on the Paris wall clock,
 // across the spring and autumn clock changes, and go out once even with a
-// second bot process and duplicate jobs.
+// second bot process, duplicate send jobs and the planner run again.
 func TestClassRemindersAcrossClockChangesSentOnce(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -361,49 +449,43 @@ enrolment,,G-A1M,,,,,,,,R-1,200
 			if _, err := h.app.Jobs().Insert(ctx, handlers.ClassPlanArgs{}, nil); err != nil {
 				t.Fatal(err)
 			}
-			var due, start int64
-			h.tg.WaitFor(t, 10*time.Second, "reminder planned and waiting", func() bool {
-				return h.count(`SELECT count(*) FROM river_job WHERE kind = 'class_reminder' AND state = 'scheduled'`) == 1
-			})
-			if err := h.pool.QueryRow(ctx, `SELECT (args->>'due_at')::bigint, (args->>'starts_at')::bigint FROM river_job
-				WHERE kind = 'class_reminder'`).Scan(&due, &start); err != nil {
+			clsWaitOutbox(h, store.KindClassReminder, clsRow(p.ID, "pending", ""))
+			var id int64
+			var due time.Time
+			var start string
+			if err := h.pool.QueryRow(ctx, `SELECT id, not_before, args->>'start' FROM outbox WHERE kind = 'class_reminder'`).
+				Scan(&id, &due, &start); err != nil {
 				t.Fatal(err)
 			}
-			if got := time.Unix(due, 0).UTC().Format(time.RFC3339); got != tt.wantAt {
+			if got := due.UTC().Format(time.RFC3339); got != tt.wantAt {
 				t.Fatalf("reminder due %s, want %s", got, tt.wantAt)
 			}
-			if !time.Unix(start, 0).Equal(tt.class) {
-				t.Fatalf("class starts %v, want %v", time.Unix(start, 0).UTC(), tt.class.UTC())
+			if start != fmt.Sprint(tt.class.Unix()) {
+				t.Fatalf("class starts %s, want %v", start, tt.class.UTC())
 			}
-			// Duplicates inserted without uniqueness still send one message.
-			args := handlers.ClassReminderArgs{}
-			if err := h.pool.QueryRow(ctx, `SELECT (args->>'centre_id')::bigint, (args->>'session_id')::bigint, args->>'date'
-				FROM river_job WHERE kind = 'class_reminder'`).Scan(&args.CentreID, &args.SessionID, &args.Date); err != nil {
-				t.Fatal(err)
-			}
-			args.StartsAt, args.DueAt = start, due
+			// Duplicate send jobs of the same row still send one message.
 			for range 3 {
-				if _, err := h.app.Jobs().Insert(ctx, args, &river.InsertOpts{ScheduledAt: time.Unix(due, 0)}); err != nil {
+				if _, err := h.app.Jobs().Insert(ctx, handlers.OutboxSendArgs{ID: id}, nil); err != nil {
 					t.Fatal(err)
 				}
 			}
 			waitScheduled := func(want int) {
-				h.tg.WaitFor(t, 10*time.Second, "reminders waiting", func() bool {
-					return h.count(`SELECT count(*) FROM river_job WHERE kind = 'class_reminder' AND state = 'scheduled'`) == want
+				h.tg.WaitFor(t, 10*time.Second, "send jobs waiting for the reminder's time", func() bool {
+					return h.count(`SELECT count(*) FROM river_job WHERE kind = 'outbox_send' AND state = 'scheduled'`) == want
 				})
 			}
 			waitScheduled(4)
 
 			// One minute early on the bot's clock: nothing yet.
-			clsSetClock(h, time.Unix(due, 0).Add(-time.Minute))
-			if got := h.runJobsDue("class_reminder", time.Now().Add(1000*time.Hour)); got != 4 {
-				t.Fatalf("%d reminder jobs made due", got)
+			clsSetClock(h, due.Add(-time.Minute))
+			if got := h.runJobsDue("outbox_send", time.Now().Add(1000*time.Hour)); got != 4 {
+				t.Fatalf("%d send jobs made due", got)
 			}
 			waitScheduled(4)
 			h.quiet(u, n)
 
-			clsSetClock(h, time.Unix(due, 0))
-			h.runJobsDue("class_reminder", time.Now().Add(1000*time.Hour))
+			clsSetClock(h, due)
+			clsSendDue(h)
 			fa := h.loc("fa-AF")
 			want := fa.T("classes.reminder", "Day", fa.F.Date(tt.class), "Start", fa.F.Time(tt.class), "Group", "A1 matin", "Room", "Salle 1")
 			if got := h.waitText(u, n+1).Text; got != want {
@@ -412,19 +494,17 @@ enrolment,,G-A1M,,,,,,,,R-1,200
 			if !strings.Contains(want, "۱۰:۰۰") {
 				t.Fatalf("the reminder does not say 10:00 in Dari digits: %q", want)
 			}
-			h.tg.WaitFor(t, 10*time.Second, "all reminder jobs done", func() bool {
-				return h.count(`SELECT count(*) FROM river_job WHERE kind = 'class_reminder' AND state = 'completed'`) == 4
+			h.tg.WaitFor(t, 10*time.Second, "all send jobs done", func() bool {
+				return h.count(`SELECT count(*) FROM river_job WHERE kind = 'outbox_send' AND state = 'completed'`) == 4
 			})
 			// Planning again adds nothing; a restart repeats nothing.
 			if _, err := h.app.Jobs().Insert(ctx, handlers.ClassPlanArgs{}, nil); err != nil {
 				t.Fatal(err)
 			}
 			h.restart()
-			h.runJobsDue("class_reminder", time.Now().Add(1000*time.Hour))
+			h.runJobsDue("outbox_send", time.Now().Add(1000*time.Hour))
 			h.quiet(u, n+1)
-			if got := h.count(`SELECT count(*) FROM class_notices_sent WHERE person_id = $1`, p.ID); got != 1 {
-				t.Fatalf("notices recorded = %d", got)
-			}
+			clsWaitOutbox(h, store.KindClassReminder, clsRow(p.ID, "sent", ""))
 		})
 	}
 }

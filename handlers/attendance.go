@@ -3,13 +3,13 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
 	"github.com/aurore/cairbot/locales"
@@ -36,7 +36,7 @@ import (
 type Attendance interface {
 	AttendanceRegister(ctx context.Context, centreID, sessionID int64, date time.Time) (store.ClassRegister, error)
 	SavedClassRegisters(ctx context.Context, centreID int64, from, to time.Time) (map[string]bool, error)
-	SaveAttendance(ctx context.Context, a store.AttendanceSave, alert func(tx pgx.Tx, al store.AbsenceAlert) error) (store.AttendanceSaved, error)
+	SaveAttendance(ctx context.Context, a store.AttendanceSave) (store.AttendanceSaved, error)
 }
 
 // AttendanceDrafts keeps the lists being marked (Redis).
@@ -355,8 +355,8 @@ func (h *Handlers) attendancePage(ctx context.Context, r *Request, c attendanceC
 	return h.attendanceEdit(ctx, r, text, kb)
 }
 
-// attendanceSave stores the whole list in one transaction, queues the
-// coordinators' alerts in it, closes the draft and turns the message into
+// attendanceSave stores the whole list in one transaction (the store
+// queues the coordinators' alerts in it), closes the draft and turns the message into
 // the saved summary with a button to correct it later.
 func (h *Handlers) attendanceSave(ctx context.Context, r *Request, c attendanceClass, version int64) error {
 	d, err := h.attendanceDraft(ctx, r, c)
@@ -372,16 +372,7 @@ func (h *Handlers) attendanceSave(ctx context.Context, r *Request, c attendanceC
 	}
 	res, err := h.AttendanceStore.SaveAttendance(ctx, store.AttendanceSave{
 		CentreID: r.Person.CentreID, ActorID: r.Person.ID, Occurrence: c.occ, BaseRevision: d.BaseRevision,
-		Marks: marks, AlertAfter: h.absenceAlertAfter(),
-	}, func(tx pgx.Tx, al store.AbsenceAlert) error {
-		for _, coord := range al.Coordinators {
-			args := AbsenceAlertArgs{CentreID: al.CentreID, CoordinatorID: coord, ResidentID: al.ResidentID,
-				RegisterID: al.RegisterID, Count: al.Count, Group: al.GroupName}
-			if _, err := h.Jobs.InsertTx(ctx, tx, args, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}); err != nil {
-				return err
-			}
-		}
-		return nil
+		Marks: marks, AlertAfter: h.absenceAlertAfter(), Now: r.Now,
 	})
 	switch {
 	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotEnrolled):
@@ -406,9 +397,33 @@ func (h *Handlers) attendanceSave(ctx context.Context, r *Request, c attendanceC
 	return h.attendanceEdit(ctx, r, text, kb)
 }
 
-// AbsenceAlertArgs tells one coordinator that a resident has missed
-// classes in a row without excuse. The resident is named only here, to a
-// coordinator, in his private chat with the bot.
+// renderAbsenceAlert tells a coordinator, in his language and private chat,
+// that a resident has missed classes in a row without excuse. The
+// resident's name and room are read when it is sent (never stored in the
+// outbox); a resident erased meanwhile makes it obsolete.
+func (h *Handlers) renderAbsenceAlert(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
+	resident, err1 := strconv.ParseInt(m.Args["resident"], 10, 64)
+	count, err2 := strconv.Atoi(m.Args["count"])
+	if err := errors.Join(err1, err2); err != nil {
+		return Outgoing{}, fmt.Errorf("handlers: absence alert args: %w", err)
+	}
+	res, err := h.Lookup.PersonByID(ctx, m.CentreID, resident)
+	if errors.Is(err, store.ErrNotFound) {
+		return Outgoing{}, ErrObsolete
+	}
+	if err != nil {
+		return Outgoing{}, err
+	}
+	room := res.Room
+	if room == "" {
+		room = "—"
+	}
+	return Outgoing{Text: loc.N("attendance.absence_alert", count, "Name", res.DisplayName, "Room", room,
+		"Group", m.Args["group"])}, nil
+}
+
+// AbsenceAlertArgs was one coordinator's alert (a job of the old code; see
+// the shims in classes.go).
 type AbsenceAlertArgs struct {
 	CentreID      int64  `json:"centre_id"`
 	CoordinatorID int64  `json:"coordinator_id"`
@@ -421,32 +436,18 @@ type AbsenceAlertArgs struct {
 // Kind names the job in River's table.
 func (AbsenceAlertArgs) Kind() string { return "class_absence_alert" }
 
-// AbsenceAlertWorker sends AbsenceAlertArgs.
+// AbsenceAlertWorker is the shim of AbsenceAlertArgs.
 type AbsenceAlertWorker struct {
 	river.WorkerDefaults[AbsenceAlertArgs]
 	h *Handlers
 }
 
-// Work renders the alert in the coordinator's language and sends it once.
+// Work queues the alert as an outbox row.
 func (w *AbsenceAlertWorker) Work(ctx context.Context, job *river.Job[AbsenceAlertArgs]) error {
 	a := job.Args
-	coord, ok, err := w.h.recipient(ctx, a.CentreID, a.CoordinatorID)
-	if !ok {
-		return err
-	}
-	res, err := w.h.Lookup.PersonByID(ctx, a.CentreID, a.ResidentID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	loc := w.h.Catalog.Localizer(coord.Language)
-	room := res.Room
-	if room == "" {
-		room = "—"
-	}
-	text := loc.N("attendance.absence_alert", a.Count, "Name", res.DisplayName, "Room", room, "Group", a.Group)
-	notice := "abs:" + strconv.FormatInt(a.RegisterID, 10) + ":" + strconv.FormatInt(a.ResidentID, 10)
-	return w.h.sendClassNotice(ctx, notice, coord.ID, *coord.TelegramID, text)
+	_, err := w.h.ClassStore.Enqueue(ctx, w.h.Clock(), store.OutboxMessage{CentreID: a.CentreID, PersonID: a.CoordinatorID,
+		Kind: store.KindAbsenceAlert, MsgID: "attendance.absence_alert",
+		Key:  fmt.Sprintf("alert:absence:%d:%d:%d", a.RegisterID, a.ResidentID, a.CoordinatorID),
+		Args: map[string]string{"resident": strconv.FormatInt(a.ResidentID, 10), "count": strconv.Itoa(a.Count), "group": a.Group}})
+	return err
 }

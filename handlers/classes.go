@@ -8,9 +8,7 @@ import (
 	"strings"
 	"time"
 
-	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
 	"github.com/aurore/cairbot/locales"
@@ -19,7 +17,9 @@ import (
 
 // French classes: a resident's timetable and hours (/classes), staff
 // cancelling or moving one class (/timetable), the residents told at once,
-// and a reminder before each class.
+// and a reminder before each class. The notices and reminders are outbox
+// rows written by the store with the change (or by the hourly planner);
+// the render functions here turn them into text when they are sent.
 
 // Classes is what the class handlers need from storage.
 type Classes interface {
@@ -27,9 +27,11 @@ type Classes interface {
 	ClassOccurrenceOn(ctx context.Context, centreID, sessionID int64, date time.Time, loc *time.Location) (store.ClassOccurrence, error)
 	ClassProgress(ctx context.Context, centreID, personID int64) (store.ClassProgress, error)
 	ClassRoster(ctx context.Context, centreID, groupID int64) ([]store.ClassRosterEntry, error)
-	ChangeClassOccurrence(ctx context.Context, ch store.ClassChange, loc *time.Location, tell func(tx pgx.Tx, n store.ClassChangeNotice) error) (store.ClassChangeNotice, error)
-	SendClassNoticeOnce(ctx context.Context, notice string, personID int64, send func(ctx context.Context) error) (bool, error)
+	ChangeClassOccurrence(ctx context.Context, ch store.ClassChange, loc *time.Location) (store.ClassChangeNotice, error)
+	PlanClassReminders(ctx context.Context, q store.ClassQuery, before time.Duration, now time.Time, loc *time.Location) (int, error)
 	InSessionGroup(ctx context.Context, centreID, sessionID, personID int64) (bool, error)
+	// Enqueue serves only the shims of the old jobs (below).
+	Enqueue(ctx context.Context, now time.Time, msgs ...store.OutboxMessage) (int, error)
 }
 
 // DefaultClassReminderBefore is how long before a class its reminder goes
@@ -37,8 +39,8 @@ type Classes interface {
 const DefaultClassReminderBefore = time.Hour
 
 // classPlanHorizon is how far ahead the planner queues reminders; it runs
-// every hour, so each class is planned many times over (the jobs are
-// unique) and a class added or moved today still gets its reminder.
+// every hour, so each class is planned many times over (the outbox keys
+// are unique) and a class added or re-timed today still gets its reminder.
 const classPlanHorizon = 48 * time.Hour
 
 // classID36 writes an id in base 36 for button data: any int64 then fits
@@ -135,17 +137,121 @@ func classLine(loc *locales.Localizer, o store.ClassOccurrence) string {
 
 // --- reminders --------------------------------------------------------------
 
-// ClassPlanArgs is the planner: it queues a reminder for every class
-// starting in the next 48 hours. Run every hour and at start.
+// ClassPlanArgs is the planner: it queues, in the outbox, a reminder for
+// every class starting in the next 48 hours. Run every hour and at start.
 type ClassPlanArgs struct{}
 
 // Kind names the job in River's table.
 func (ClassPlanArgs) Kind() string { return "class_plan" }
 
-// ClassReminderArgs is the reminder of one class to its residents. The
-// class is named by its session and planned date; StartsAt is when it
-// starts (a move gives a new job, and the old one sees the difference and
-// does nothing); DueAt is when the reminder is due.
+// ClassPlanWorker queues the coming reminders.
+type ClassPlanWorker struct {
+	river.WorkerDefaults[ClassPlanArgs]
+	h *Handlers
+}
+
+// Work queues the reminders of every centre's classes that start within
+// the horizon and are not cancelled.
+func (w *ClassPlanWorker) Work(ctx context.Context, _ *river.Job[ClassPlanArgs]) error {
+	now := w.h.Clock()
+	_, err := w.h.ClassStore.PlanClassReminders(ctx, store.ClassQuery{From: now, To: now.Add(classPlanHorizon)},
+		w.h.classReminderBefore(), now, w.h.Loc)
+	return err
+}
+
+// renderClassReminder renders a class reminder, unless the class was
+// cancelled, moved or re-timed since it was queued (its new time has
+// reminders of its own), has begun, or the resident is away or left its
+// group: then the reminder is obsolete.
+func (h *Handlers) renderClassReminder(ctx context.Context, p store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
+	session, err1 := strconv.ParseInt(m.Args["session"], 10, 64)
+	start, err2 := strconv.ParseInt(m.Args["start"], 10, 64)
+	date, err3 := store.ParseClassDate(m.Args["date"])
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return Outgoing{}, fmt.Errorf("handlers: class reminder args: %w", err)
+	}
+	if p.Status != store.StatusActive {
+		return Outgoing{}, ErrObsolete
+	}
+	o, err := h.ClassStore.ClassOccurrenceOn(ctx, m.CentreID, session, date, h.Loc)
+	if errors.Is(err, store.ErrNotFound) {
+		return Outgoing{}, ErrObsolete
+	}
+	if err != nil {
+		return Outgoing{}, err
+	}
+	if o.Cancelled || o.Start.Unix() != start || strconv.Itoa(o.Revision) != m.Args["revision"] || !h.Clock().Before(o.Start) {
+		return Outgoing{}, ErrObsolete
+	}
+	if err := h.stillInClassGroup(ctx, m.CentreID, session, p.ID); err != nil {
+		return Outgoing{}, err
+	}
+	return Outgoing{Text: loc.T("classes.reminder", "Day", loc.F.Date(o.Start), "Start", loc.F.Time(o.Start),
+		"Group", o.Session.GroupName, "Room", o.Room)}, nil
+}
+
+// stillInClassGroup makes a message about a class obsolete for someone
+// taken out of its group since it was queued.
+func (h *Handlers) stillInClassGroup(ctx context.Context, centreID, sessionID, personID int64) error {
+	in, err := h.ClassStore.InSessionGroup(ctx, centreID, sessionID, personID)
+	if err != nil {
+		return err
+	}
+	if !in {
+		return ErrObsolete
+	}
+	return nil
+}
+
+// renderClassNotice renders the notice that a class was cancelled, moved or
+// restored, with the times written in the resident's language.
+func (h *Handlers) renderClassNotice(ctx context.Context, p store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
+	a := m.Args
+	unix := func(k string) (time.Time, error) {
+		n, err := strconv.ParseInt(a[k], 10, 64)
+		return time.Unix(n, 0), err
+	}
+	was, err1 := unix("was")
+	start, err2 := unix("start")
+	end, err3 := unix("end")
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return Outgoing{}, fmt.Errorf("handlers: class notice args: %w", err)
+	}
+	if a["session"] != "" {
+		session, err := strconv.ParseInt(a["session"], 10, 64)
+		if err != nil {
+			return Outgoing{}, fmt.Errorf("handlers: class notice args: %w", err)
+		}
+		if err := h.stillInClassGroup(ctx, m.CentreID, session, p.ID); err != nil {
+			return Outgoing{}, err
+		}
+	}
+	var text string
+	switch a["change"] {
+	case store.ClassCancelled:
+		text = loc.T("classes.cancelled_notice", "Day", loc.F.Date(was), "Start", loc.F.Time(was), "Group", a["group"])
+	case store.ClassMoved:
+		text = loc.T("classes.moved_notice", "Day", loc.F.Date(was), "Start", loc.F.Time(was), "Group", a["group"],
+			"NewDay", loc.F.Date(start), "NewStart", loc.F.Time(start), "NewEnd", loc.F.Time(end), "Room", a["room"])
+	case store.ClassRestored:
+		text = loc.T("classes.restored_notice", "Day", loc.F.Date(start), "Start", loc.F.Time(start),
+			"End", loc.F.Time(end), "Group", a["group"], "Room", a["room"])
+	default:
+		return Outgoing{}, fmt.Errorf("handlers: class notice %q", a["change"])
+	}
+	return Outgoing{Text: text}, nil
+}
+
+// --- shims of the jobs that sent before the outbox ---------------------------
+//
+// Jobs of these kinds may still be queued in a database that ran the old
+// code. Each shim turns its job into the equivalent outbox rows, under the
+// keys migration 00011 gave what was already sent, and returns. They go
+// away once no such job remains (SELECT count(*) FROM river_job WHERE kind
+// IN ('class_reminder', 'class_notice', 'class_absence_alert',
+// 'class_enrol_notice') AND finalized_at IS NULL).
+
+// ClassReminderArgs was the reminder of one class to its residents.
 type ClassReminderArgs struct {
 	CentreID  int64  `json:"centre_id"`
 	SessionID int64  `json:"session_id"`
@@ -157,166 +263,58 @@ type ClassReminderArgs struct {
 // Kind names the job in River's table.
 func (ClassReminderArgs) Kind() string { return "class_reminder" }
 
-// classReminderJob is the reminder job of an occurrence, unique by its
-// arguments so that planning it again adds nothing.
-func (h *Handlers) classReminderJob(o store.ClassOccurrence, now time.Time) (ClassReminderArgs, *river.InsertOpts) {
-	due := o.Start.Add(-h.classReminderBefore())
-	args := ClassReminderArgs{CentreID: o.Session.CentreID, SessionID: o.Session.ID, Date: store.ClassDateKey(o.Date),
-		StartsAt: o.Start.Unix(), DueAt: due.Unix()}
-	at := due
-	if at.Before(now) {
-		at = now
-	}
-	return args, &river.InsertOpts{ScheduledAt: at, UniqueOpts: river.UniqueOpts{ByArgs: true}}
-}
-
-// ClassPlanWorker queues the coming reminders.
-type ClassPlanWorker struct {
-	river.WorkerDefaults[ClassPlanArgs]
-	h *Handlers
-}
-
-// Work queues a reminder for each class of every centre that starts
-// within the horizon and is not cancelled.
-func (w *ClassPlanWorker) Work(ctx context.Context, _ *river.Job[ClassPlanArgs]) error {
-	now := w.h.Clock()
-	occ, err := w.h.ClassStore.ClassOccurrences(ctx, store.ClassQuery{From: now, To: now.Add(classPlanHorizon)}, w.h.Loc)
-	if err != nil {
-		return err
-	}
-	for _, o := range occ {
-		if o.Cancelled {
-			continue
-		}
-		args, opts := w.h.classReminderJob(o, now)
-		if _, err := w.h.Jobs.Insert(ctx, args, opts); err != nil {
-			return fmt.Errorf("handlers: plan class reminder: %w", err)
-		}
-	}
-	return nil
-}
-
-// ClassReminderWorker sends one class's reminder to its residents.
+// ClassReminderWorker is the shim of ClassReminderArgs.
 type ClassReminderWorker struct {
 	river.WorkerDefaults[ClassReminderArgs]
 	h *Handlers
 }
 
-// Work sends the reminder in each resident's language, once per resident
-// even with two bot processes (SendClassNoticeOnce). A class cancelled or
-// moved since, or already begun, gets no reminder. A job run before its
-// time on the bot's clock waits for it.
+// Work plans the reminders of the classes of the centre starting when the
+// job's class starts: the same rows the planner writes for it.
 func (w *ClassReminderWorker) Work(ctx context.Context, job *river.Job[ClassReminderArgs]) error {
 	a := job.Args
-	now := w.h.Clock()
-	if due := time.Unix(a.DueAt, 0); now.Before(due) {
-		return river.JobSnooze(due.Sub(now))
-	}
-	date, err := store.ParseClassDate(a.Date)
-	if err != nil {
-		return river.JobCancel(err)
-	}
-	o, err := w.h.ClassStore.ClassOccurrenceOn(ctx, a.CentreID, a.SessionID, date, w.h.Loc)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if o.Cancelled || o.Start.Unix() != a.StartsAt || !now.Before(o.Start) {
-		return nil
-	}
-	roster, err := w.h.ClassStore.ClassRoster(ctx, a.CentreID, o.Session.GroupID)
-	if err != nil {
-		return err
-	}
-	notice := "rem:" + strconv.FormatInt(a.SessionID, 10) + ":" + a.Date + ":" + strconv.FormatInt(a.StartsAt, 10)
-	for _, p := range roster {
-		if p.TelegramID == nil || p.Status != store.StatusActive {
-			continue
-		}
-		loc := w.h.Catalog.Localizer(p.Language)
-		text := loc.T("classes.reminder", "Day", loc.F.Date(o.Start), "Start", loc.F.Time(o.Start),
-			"Group", o.Session.GroupName, "Room", o.Room)
-		if err := w.h.sendClassNotice(ctx, notice, p.PersonID, *p.TelegramID, text); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// sendClassNotice sends text to a person once for notice. A person who
-// blocked the bot counts as told: retrying cannot reach him.
-func (h *Handlers) sendClassNotice(ctx context.Context, notice string, personID, chatID int64, text string) error {
-	_, err := h.ClassStore.SendClassNoticeOnce(ctx, notice, personID, func(ctx context.Context) error {
-		_, err := h.Send.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: chatID, Text: text})
-		if errors.Is(err, ErrUnreachable) {
-			return nil
-		}
-		return err
-	})
+	start := time.Unix(a.StartsAt, 0)
+	_, err := w.h.ClassStore.PlanClassReminders(ctx, store.ClassQuery{CentreID: a.CentreID, From: start, To: start.Add(time.Second)},
+		w.h.classReminderBefore(), w.h.Clock(), w.h.Loc)
 	return err
 }
 
-// --- changes told to residents ---------------------------------------------
-
-// ClassNoticeArgs tells one resident that a class was cancelled, moved or
-// restored. Times are Unix seconds, rendered in his language when sent.
+// ClassNoticeArgs was one resident's notice that a class was cancelled,
+// moved or restored.
 type ClassNoticeArgs struct {
-	CentreID int64 `json:"centre_id"`
-	PersonID int64 `json:"person_id"`
-	// SessionID is the class's weekly session: the notice is dropped if he
-	// left its group before it went out.
+	CentreID  int64  `json:"centre_id"`
+	PersonID  int64  `json:"person_id"`
 	SessionID int64  `json:"session_id,omitempty"`
-	Notice    string `json:"notice"` // the change's key: each resident is told once
-	Change    string `json:"change"` // store.ClassCancelled, ClassMoved or ClassRestored
+	Notice    string `json:"notice"` // "chg:<change>:<revision>"
+	Change    string `json:"change"`
 	Group     string `json:"group"`
-	// Was is when the class was to start before the change; Start, End and
-	// Room are the class after it.
-	Was   int64  `json:"was"`
-	Start int64  `json:"start"`
-	End   int64  `json:"end"`
-	Room  string `json:"room"`
+	Was       int64  `json:"was"`
+	Start     int64  `json:"start"`
+	End       int64  `json:"end"`
+	Room      string `json:"room"`
 }
 
 // Kind names the job in River's table.
 func (ClassNoticeArgs) Kind() string { return "class_notice" }
 
-// ClassNoticeWorker sends ClassNoticeArgs.
+// ClassNoticeWorker is the shim of ClassNoticeArgs.
 type ClassNoticeWorker struct {
 	river.WorkerDefaults[ClassNoticeArgs]
 	h *Handlers
 }
 
-// Work renders the notice in the resident's language and sends it once.
+// Work queues the notice as an outbox row.
 func (w *ClassNoticeWorker) Work(ctx context.Context, job *river.Job[ClassNoticeArgs]) error {
 	a := job.Args
-	p, ok, err := w.h.recipient(ctx, a.CentreID, a.PersonID)
-	if !ok {
-		return err
-	}
+	args := map[string]string{"change": a.Change, "group": a.Group, "room": a.Room,
+		"was": strconv.FormatInt(a.Was, 10), "start": strconv.FormatInt(a.Start, 10), "end": strconv.FormatInt(a.End, 10)}
 	if a.SessionID != 0 {
-		in, err := w.h.ClassStore.InSessionGroup(ctx, a.CentreID, a.SessionID, a.PersonID)
-		if err != nil || !in {
-			return err
-		}
+		args["session"] = strconv.FormatInt(a.SessionID, 10)
 	}
-	loc := w.h.Catalog.Localizer(p.Language)
-	was, start, end := time.Unix(a.Was, 0), time.Unix(a.Start, 0), time.Unix(a.End, 0)
-	var text string
-	switch a.Change {
-	case store.ClassCancelled:
-		text = loc.T("classes.cancelled_notice", "Day", loc.F.Date(was), "Start", loc.F.Time(was), "Group", a.Group)
-	case store.ClassMoved:
-		text = loc.T("classes.moved_notice", "Day", loc.F.Date(was), "Start", loc.F.Time(was), "Group", a.Group,
-			"NewDay", loc.F.Date(start), "NewStart", loc.F.Time(start), "NewEnd", loc.F.Time(end), "Room", a.Room)
-	case store.ClassRestored:
-		text = loc.T("classes.restored_notice", "Day", loc.F.Date(start), "Start", loc.F.Time(start),
-			"End", loc.F.Time(end), "Group", a.Group, "Room", a.Room)
-	default:
-		return river.JobCancel(fmt.Errorf("handlers: class notice %q", a.Change))
-	}
-	return w.h.sendClassNotice(ctx, a.Notice, p.ID, *p.TelegramID, text)
+	_, err := w.h.ClassStore.Enqueue(ctx, w.h.Clock(), store.OutboxMessage{CentreID: a.CentreID, PersonID: a.PersonID,
+		Kind: store.KindClassNotice, Key: "notice:class:" + strings.TrimPrefix(a.Notice, "chg:") + ":" + strconv.FormatInt(a.PersonID, 10),
+		MsgID: "classes." + a.Change + "_notice", Args: args})
+	return err
 }
 
 // --- staff: cancel, move or restore one class (/timetable) ------------------
@@ -616,8 +614,8 @@ func classMoveTimes(data map[string]string) (time.Time, time.Time, error) {
 	return time.Unix(s, 0), time.Unix(e, 0), nil
 }
 
-// timetableApply writes the confirmed change and, in the same transaction,
-// one notice job per enrolled resident and the moved class's reminder.
+// timetableApply writes the confirmed change; the store queues, in the same
+// transaction, one notice per enrolled resident and the class's reminders.
 func (h *Handlers) timetableApply(ctx context.Context, r *Request, data map[string]string) error {
 	o, err := h.timetableOccurrence(ctx, r, data)
 	if err != nil {
@@ -634,30 +632,8 @@ func (h *Handlers) timetableApply(ctx context.Context, r *Request, data map[stri
 		}
 		ch.NewRoom = data["room"]
 	}
-	told := 0
-	_, err = h.ClassStore.ChangeClassOccurrence(ctx, ch, h.Loc, func(tx pgx.Tx, n store.ClassChangeNotice) error {
-		told = 0
-		after := n.After
-		for _, p := range n.Residents {
-			if p.TelegramID == nil {
-				continue
-			}
-			args := ClassNoticeArgs{CentreID: ch.CentreID, PersonID: p.PersonID, SessionID: after.Session.ID, Notice: n.Key, Change: n.Kind,
-				Group: after.Session.GroupName, Was: n.Before.Start.Unix(), Start: after.Start.Unix(),
-				End: after.End.Unix(), Room: after.Room}
-			if _, err := h.Jobs.InsertTx(ctx, tx, args, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}); err != nil {
-				return err
-			}
-			told++
-		}
-		if !after.Cancelled && after.Start.After(r.Now) && after.Start.Before(r.Now.Add(classPlanHorizon)) {
-			args, opts := h.classReminderJob(after, r.Now)
-			if _, err := h.Jobs.InsertTx(ctx, tx, args, opts); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	ch.Now, ch.ReminderBefore = r.Now, h.classReminderBefore()
+	n, err := h.ClassStore.ChangeClassOccurrence(ctx, ch, h.Loc)
 	switch {
 	case errors.Is(err, store.ErrClassUnchanged):
 		_ = h.endConversation(ctx, r)
@@ -670,5 +646,5 @@ func (h *Handlers) timetableApply(ctx context.Context, r *Request, data map[stri
 	if err := h.endConversation(ctx, r); err != nil {
 		return err
 	}
-	return h.replyMenu(ctx, r, r.Loc.N("timetable.done_"+ch.Kind, told))
+	return h.replyMenu(ctx, r, r.Loc.N("timetable.done_"+ch.Kind, n.Told))
 }

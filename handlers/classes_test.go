@@ -1,10 +1,13 @@
 package handlers
 
 import (
+	"context"
 	"math"
+	"strconv"
 	"testing"
 	"time"
 
+	"github.com/aurore/cairbot/locales"
 	"github.com/aurore/cairbot/store"
 )
 
@@ -41,19 +44,69 @@ func TestClassID36(t *testing.T) {
 	}
 }
 
-func TestClassReminderJobTimes(t *testing.T) {
-	paris, _ := time.LoadLocation("Europe/Paris")
-	h := &Handlers{ClassReminderBefore: 90 * time.Minute}
-	o := store.ClassOccurrence{Session: store.ClassSession{ID: 7, CentreID: 1},
-		Date: time.Date(2026, 10, 26, 0, 0, 0, 0, time.UTC), Start: time.Date(2026, 10, 26, 10, 0, 0, 0, paris)}
-	args, opts := h.classReminderJob(o, time.Date(2026, 10, 25, 12, 0, 0, 0, time.UTC))
-	if args.Date != "20261026" || time.Unix(args.DueAt, 0).UTC() != time.Date(2026, 10, 26, 7, 30, 0, 0, time.UTC) ||
-		!opts.ScheduledAt.Equal(time.Unix(args.DueAt, 0)) || !opts.UniqueOpts.ByArgs {
-		t.Fatalf("args %+v, opts %+v", args, opts)
+// The notices of a class change and of a class group are rendered in the
+// recipient's language from their outbox row, times on the Paris clock.
+// The expected texts are written out by hand.
+func TestRenderClassAndEnrolNotices(t *testing.T) {
+	cat, err := locales.Load()
+	if err != nil {
+		t.Fatal(err)
 	}
-	// Planned after its due time (a class moved to within the hour): due now.
-	now := time.Date(2026, 10, 26, 8, 45, 0, 0, time.UTC)
-	if _, opts := h.classReminderJob(o, now); !opts.ScheduledAt.Equal(now) {
-		t.Fatalf("late plan scheduled at %v", opts.ScheduledAt)
+	h := &Handlers{Catalog: cat}
+	paris, _ := time.LoadLocation("Europe/Paris")
+	was := time.Date(2026, 11, 30, 9, 30, 0, 0, paris)
+	start := time.Date(2026, 12, 3, 15, 30, 0, 0, paris)
+	change := func(kind string) map[string]string {
+		return map[string]string{"change": kind, "group": "A1 matin", "room": "B12",
+			"was": strconv.FormatInt(was.Unix(), 10), "start": strconv.FormatInt(start.Unix(), 10),
+			"end": strconv.FormatInt(start.Add(150*time.Minute).Unix(), 10)}
+	}
+	enrol := func(kind string) map[string]string {
+		return map[string]string{"change": kind, "group": "A1 matin", "level": "A1", "hours": "200"}
+	}
+	tests := []struct {
+		name, lang string
+		render     func(context.Context, store.Person, *locales.Localizer, store.OutboxRow) (Outgoing, error)
+		args       map[string]string
+		want       string
+	}{
+		{"cancelled", "fr", h.renderClassNotice, change(store.ClassCancelled),
+			"❌ Votre cours de français du lundi 30 novembre 2026 à 09:30 (A1 matin) est annulé."},
+		{"moved", "fr", h.renderClassNotice, change(store.ClassMoved),
+			"🔀 Votre cours de français du lundi 30 novembre 2026 à 09:30 (A1 matin) est déplacé au jeudi 3 décembre 2026, 15:30–18:00, salle B12."},
+		{"restored", "fr", h.renderClassNotice, change(store.ClassRestored),
+			"✅ Votre cours de français du jeudi 3 décembre 2026, 15:30–18:00 (A1 matin) a lieu comme prévu, salle B12."},
+		{"cancelled", "ar", h.renderClassNotice, change(store.ClassCancelled),
+			"❌ أُلغي درس اللغة الفرنسية يوم \u2068الاثنين، ٣٠ نوفمبر ٢٠٢٦\u2069 الساعة \u2068٩:٣٠ ص\u2069 (\u2068A1 matin\u2069)."},
+		{"moved", "ar", h.renderClassNotice, change(store.ClassMoved),
+			"🔀 نُقل درس اللغة الفرنسية يوم \u2068الاثنين، ٣٠ نوفمبر ٢٠٢٦\u2069 الساعة \u2068٩:٣٠ ص\u2069 (\u2068A1 matin\u2069) إلى " +
+				"\u2068الخميس، ٣ ديسمبر ٢٠٢٦\u2069، \u2068٣:٣٠ م\u2069–\u2068٦:٠٠ م\u2069، القاعة \u2068B12\u2069."},
+		{"joined", "fr", h.renderEnrolNotice, enrol(store.EnrolIn),
+			"📚 Vous êtes maintenant dans le groupe de cours de français A1 matin (niveau A1). L'OFII vous a prescrit 200 heures de français. " +
+				"Aller en cours est obligatoire. Vos cours : /classes"},
+		{"hours", "fr", h.renderEnrolNotice, enrol(store.EnrolHours),
+			"📚 L'OFII vous prescrit maintenant 200 heures de français (groupe A1 matin). Vos cours : /classes"},
+		{"left", "fr", h.renderEnrolNotice, enrol(store.EnrolOut),
+			"📚 Vous n'êtes plus dans le groupe de cours de français A1 matin. Les heures que vous avez faites sont gardées. " +
+				"Si vous avez une question, demandez à l'accueil."},
+		{"hours", "ar", h.renderEnrolNotice, enrol(store.EnrolHours),
+			"📚 حدد لك مكتب OFII الآن \u2068٢٠٠\u2069 ساعة من اللغة الفرنسية (مجموعة \u2068A1 matin\u2069). دروسك: /classes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.lang+" "+tt.name, func(t *testing.T) {
+			out, err := tt.render(context.Background(), store.Person{}, cat.Localizer(tt.lang),
+				store.OutboxRow{OutboxMessage: store.OutboxMessage{Args: tt.args}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.Text != tt.want {
+				t.Fatalf("got  %q\nwant %q", out.Text, tt.want)
+			}
+		})
+	}
+	// A row of an unknown change is an error, not a message.
+	if _, err := h.renderClassNotice(context.Background(), store.Person{}, cat.Localizer("fr"),
+		store.OutboxRow{OutboxMessage: store.OutboxMessage{Args: change("postponed")}}); err == nil {
+		t.Fatal("an unknown change was rendered")
 	}
 }

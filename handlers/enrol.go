@@ -7,11 +7,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-telegram/bot/models"
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"github.com/aurore/cairbot/locales"
 	"github.com/aurore/cairbot/store"
 )
 
@@ -31,10 +32,8 @@ import (
 type Enrolments interface {
 	ClassGroups(ctx context.Context, centreID int64) ([]store.ClassGroup, error)
 	ResidentEnrolments(ctx context.Context, centreID, personID int64) ([]store.ClassEnrolment, error)
-	EnrolResident(ctx context.Context, centreID, actorID, personID, groupID int64, hours int,
-		tell func(tx pgx.Tx, e store.ClassEnrolment) error) (store.ClassEnrolment, error)
-	UnenrolResident(ctx context.Context, centreID, actorID, personID, groupID int64,
-		tell func(tx pgx.Tx, e store.ClassEnrolment) error) (store.ClassEnrolment, error)
+	EnrolResident(ctx context.Context, centreID, actorID, personID, groupID int64, hours int, now time.Time) (store.ClassEnrolment, error)
+	UnenrolResident(ctx context.Context, centreID, actorID, personID, groupID int64, now time.Time) (store.ClassEnrolment, error)
 }
 
 const (
@@ -47,11 +46,10 @@ const (
 	enrolMaxGroups = 40
 )
 
-// Changes told to the resident (EnrolNoticeArgs.Change).
+// What the staff chose to do ("do" in the conversation).
 const (
-	enrolIn    = "in"
-	enrolHours = "hours"
-	enrolOut   = "out"
+	enrolIn  = store.EnrolIn
+	enrolOut = store.EnrolOut
 )
 
 // enrolGroups shows the resident's groups and one button per group of the
@@ -265,24 +263,12 @@ func (h *Handlers) enrolSave(ctx context.Context, r *Request, data map[string]st
 	if err != nil {
 		return err
 	}
-	tell := func(change string) func(tx pgx.Tx, e store.ClassEnrolment) error {
-		return func(tx pgx.Tx, e store.ClassEnrolment) error {
-			told := change
-			if change == enrolIn && e.PreviousHours != 0 {
-				told = enrolHours
-			}
-			args := EnrolNoticeArgs{CentreID: e.CentreID, PersonID: e.PersonID, Change: told,
-				Group: e.Group.Name, Level: e.Group.Level, Hours: e.Hours}
-			_, err := h.Jobs.InsertTx(ctx, tx, args, nil)
-			return err
-		}
-	}
 	hours, _ := strconv.Atoi(data["hours"])
 	switch data["do"] {
 	case enrolIn:
-		_, err = h.Enrolments.EnrolResident(ctx, r.Person.CentreID, r.Person.ID, p.ID, g.ID, hours, tell(enrolIn))
+		_, err = h.Enrolments.EnrolResident(ctx, r.Person.CentreID, r.Person.ID, p.ID, g.ID, hours, r.Now)
 	case enrolOut:
-		_, err = h.Enrolments.UnenrolResident(ctx, r.Person.CentreID, r.Person.ID, p.ID, g.ID, tell(enrolOut))
+		_, err = h.Enrolments.UnenrolResident(ctx, r.Person.CentreID, r.Person.ID, p.ID, g.ID, r.Now)
 	default:
 		return ErrStaleButton
 	}
@@ -315,9 +301,31 @@ func (h *Handlers) enrolSave(ctx context.Context, r *Request, data map[string]st
 	return h.replyMenu(ctx, r, r.Loc.T(done, "Name", p.DisplayName))
 }
 
-// EnrolNoticeArgs tells a resident that he joined a class group, that his
-// hours in it changed, or that he left it. Rendered in his language when
-// sent.
+// renderEnrolNotice tells a resident he joined a class group, that his
+// hours in it changed, or that he left it, with the hours in his digits.
+func (h *Handlers) renderEnrolNotice(_ context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
+	a := m.Args
+	n, err := strconv.Atoi(a["hours"])
+	if err != nil {
+		return Outgoing{}, fmt.Errorf("handlers: enrol notice args: %w", err)
+	}
+	hours := loc.F.Number(int64(n))
+	var text string
+	switch a["change"] {
+	case store.EnrolIn:
+		text = loc.T("enrol.notice_in", "Group", a["group"], "Level", a["level"], "Hours", hours)
+	case store.EnrolHours:
+		text = loc.T("enrol.notice_hours", "Group", a["group"], "Hours", hours)
+	case store.EnrolOut:
+		text = loc.T("enrol.notice_out", "Group", a["group"])
+	default:
+		return Outgoing{}, fmt.Errorf("handlers: enrol notice %q", a["change"])
+	}
+	return Outgoing{Text: text}, nil
+}
+
+// EnrolNoticeArgs was a resident's class-group notice (a job of the old
+// code; see the shims in classes.go).
 type EnrolNoticeArgs struct {
 	CentreID int64  `json:"centre_id"`
 	PersonID int64  `json:"person_id"`
@@ -330,33 +338,18 @@ type EnrolNoticeArgs struct {
 // Kind names the job in River's table.
 func (EnrolNoticeArgs) Kind() string { return "class_enrol_notice" }
 
-// EnrolNoticeWorker sends EnrolNoticeArgs.
+// EnrolNoticeWorker is the shim of EnrolNoticeArgs.
 type EnrolNoticeWorker struct {
 	river.WorkerDefaults[EnrolNoticeArgs]
 	h *Handlers
 }
 
-// Work renders the notice in the resident's language and sends it once,
-// even with two bot processes (the job's id keys it). Someone who left or
-// never signed up is skipped.
+// Work queues the notice as an outbox row, keyed by the job's id as the old
+// code recorded it.
 func (w *EnrolNoticeWorker) Work(ctx context.Context, job *river.Job[EnrolNoticeArgs]) error {
 	a := job.Args
-	p, ok, err := w.h.recipient(ctx, a.CentreID, a.PersonID)
-	if !ok {
-		return err
-	}
-	loc := w.h.Catalog.Localizer(p.Language)
-	hours := loc.F.Number(int64(a.Hours))
-	var text string
-	switch a.Change {
-	case enrolIn:
-		text = loc.T("enrol.notice_in", "Group", a.Group, "Level", a.Level, "Hours", hours)
-	case enrolHours:
-		text = loc.T("enrol.notice_hours", "Group", a.Group, "Hours", hours)
-	case enrolOut:
-		text = loc.T("enrol.notice_out", "Group", a.Group)
-	default:
-		return river.JobCancel(fmt.Errorf("handlers: enrol notice %q", a.Change))
-	}
-	return w.h.sendClassNotice(ctx, "enr:"+strconv.FormatInt(job.ID, 10), p.ID, *p.TelegramID, text)
+	_, err := w.h.ClassStore.Enqueue(ctx, w.h.Clock(), store.OutboxMessage{CentreID: a.CentreID, PersonID: a.PersonID,
+		Kind: store.KindEnrolNotice, Key: "notice:enrol:job:" + strconv.FormatInt(job.ID, 10), MsgID: "enrol.notice_" + a.Change,
+		Args: map[string]string{"change": a.Change, "group": a.Group, "level": a.Level, "hours": strconv.Itoa(a.Hours)}})
+	return err
 }

@@ -32,12 +32,13 @@ func (h *Handlers) RegisterWorkers(w *river.Workers) {
 	river.AddWorker(w, &MonthlyChargesWorker{h: h})
 	river.AddWorker(w, &StatementWorker{h: h})
 	river.AddWorker(w, &ReceiptWorker{h: h})
-	// classes and attendance
+	// classes and attendance: the planner, then the shims turning jobs of
+	// the old code into outbox rows (classes.go)
 	river.AddWorker(w, &ClassPlanWorker{h: h})
 	river.AddWorker(w, &ClassReminderWorker{h: h})
 	river.AddWorker(w, &ClassNoticeWorker{h: h})
 	river.AddWorker(w, &AbsenceAlertWorker{h: h})
-	// class groups (staff)
+	// class groups (staff): the shim of the old notice job
 	river.AddWorker(w, &EnrolNoticeWorker{h: h})
 	// appointments and interviews: shims turning reminder jobs queued
 	// before the outbox into outbox rows
@@ -61,8 +62,9 @@ func (h *Handlers) PeriodicJobs() []*river.PeriodicJob {
 	// month's charges, then each resident's statement.
 	jobs = append(jobs, h.monthlyChargesJob())
 	// classes and attendance
-	// The planner queues each class's reminder (unique per class), hourly
-	// so that a class added or moved today is planned in time.
+	// The planner queues each class's reminders in the outbox (keyed per
+	// class, time and resident), hourly so that a class added or re-timed
+	// today is planned in time.
 	jobs = append(jobs, river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 		func() (river.JobArgs, *river.InsertOpts) { return ClassPlanArgs{}, nil },
 		&river.PeriodicJobOpts{ID: "class_plan", RunOnStart: true}))

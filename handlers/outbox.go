@@ -101,6 +101,11 @@ func (h *Handlers) outboxKinds() map[string]OutboxKind {
 		store.KindChoreSwapAsk:   {Render: h.renderChoreSwapAsk, ResendInDoubt: true},   // a question: a lost one leaves the asker waiting; a copy's buttons act once
 		store.KindChoreSwapStaff: {Render: h.renderChoreSwapStaff, ResendInDoubt: true}, // alert to staff: a copy's buttons act once (the first decision counts)
 		store.KindChoreNotice:    {Render: h.renderChoreNotice, ResendInDoubt: true},    // a turn given, moved, missed, a swap answered: a lost one can mean a missed turn
+		// classes and attendance
+		store.KindClassReminder: {Render: h.renderClassReminder, ResendInDoubt: true}, // reminder: a duplicate beats a missed class
+		store.KindClassNotice:   {Render: h.renderClassNotice, ResendInDoubt: true},   // class cancelled/moved: a duplicate beats a wasted trip or a missed class
+		store.KindAbsenceAlert:  {Render: h.renderAbsenceAlert, ResendInDoubt: true},  // alert to staff: a duplicate beats a resident's contract at risk unnoticed
+		store.KindEnrolNotice:   {Render: h.renderEnrolNotice, ResendInDoubt: true},   // class group joined/left/hours: a duplicate is harmless, a loss leaves him without his classes
 	}
 }
 

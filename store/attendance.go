@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -113,6 +114,8 @@ type AttendanceSave struct {
 	// AlertAfter is how many unexcused absences in a row make the
 	// coordinators be told.
 	AlertAfter int
+	// Now is when the list is saved (the alerts are queued then).
+	Now time.Time
 }
 
 // AbsenceAlert is a resident who has just reached AlertAfter unexcused
@@ -141,10 +144,11 @@ var ErrNotEnrolled = errors.New("store: not enrolled in this group")
 // SaveAttendance stores every mark of an occurrence in one transaction,
 // with an audit entry for each mark that changed and one for the save.
 // Residents who reach AlertAfter unexcused absences in a row (excused
-// absences neither count nor break the run) are passed to alert inside the
-// transaction, once per run. It returns ErrConflict when someone saved the
-// occurrence since BaseRevision was read.
-func (s *Store) SaveAttendance(ctx context.Context, a AttendanceSave, alert func(tx pgx.Tx, al AbsenceAlert) error) (AttendanceSaved, error) {
+// absences neither count nor break the run) are reported once per run: an
+// alert to each coordinator is queued in the outbox in the same
+// transaction. It returns ErrConflict when someone saved the occurrence
+// since BaseRevision was read.
+func (s *Store) SaveAttendance(ctx context.Context, a AttendanceSave) (AttendanceSaved, error) {
 	var res AttendanceSaved
 	o := a.Occurrence
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
@@ -228,6 +232,7 @@ func (s *Store) SaveAttendance(ctx context.Context, a AttendanceSave, alert func
 			return nil
 		}
 		var coordinators []int64
+		var msgs []OutboxMessage
 		for _, id := range absent {
 			count, first, err := classAbsenceRun(ctx, tx, id, o.Start)
 			if err != nil {
@@ -252,18 +257,29 @@ func (s *Store) SaveAttendance(ctx context.Context, a AttendanceSave, alert func
 			al := AbsenceAlert{CentreID: a.CentreID, ResidentID: id, Count: count, RegisterID: first,
 				GroupName: o.Session.GroupName, Coordinators: coordinators}
 			res.Alerts = append(res.Alerts, al)
-			if alert != nil {
-				if err := alert(tx, al); err != nil {
-					return err
-				}
-			}
+			msgs = append(msgs, absenceAlerts(al)...)
 		}
-		return nil
+		_, err = s.enqueue(ctx, tx, a.Now, msgs...)
+		return err
 	})
 	if err != nil {
 		return AttendanceSaved{}, fmt.Errorf("store: save attendance: %w", err)
 	}
 	return res, nil
+}
+
+// absenceAlerts are an alert's messages, one to each coordinator, keyed
+// by the run's first absence: a run is reported once.
+func absenceAlerts(al AbsenceAlert) []OutboxMessage {
+	msgs := make([]OutboxMessage, 0, len(al.Coordinators))
+	run := "alert:absence:" + strconv.FormatInt(al.RegisterID, 10) + ":" + strconv.FormatInt(al.ResidentID, 10) + ":"
+	for _, c := range al.Coordinators {
+		msgs = append(msgs, OutboxMessage{CentreID: al.CentreID, PersonID: c, Kind: KindAbsenceAlert,
+			Key: run + strconv.FormatInt(c, 10), MsgID: "attendance.absence_alert",
+			Args: map[string]string{"resident": strconv.FormatInt(al.ResidentID, 10),
+				"count": strconv.Itoa(al.Count), "group": al.GroupName}})
+	}
+	return msgs
 }
 
 // claimClassRegister creates or bumps the occurrence's register if its revision

@@ -3,12 +3,11 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/aurore/cairbot/store"
 	"github.com/aurore/cairbot/store/storetest"
@@ -45,16 +44,15 @@ func TestSaveAttendanceRunsAndAlerts(t *testing.T) {
 	save := func(o store.ClassOccurrence, base int, marks map[int64]store.AttendanceMark) store.AttendanceSaved {
 		t.Helper()
 		res, err := f.st.SaveAttendance(ctx, store.AttendanceSave{CentreID: f.centre.ID, ActorID: f.people["S-09"].ID,
-			Occurrence: o, BaseRevision: base, Marks: marks, AlertAfter: 3},
-			func(_ pgx.Tx, al store.AbsenceAlert) error {
-				if len(al.Coordinators) != 1 || al.Coordinators[0] != f.people["C-07"].ID {
-					t.Errorf("alert goes to %v", al.Coordinators)
-				}
-				alerts = append(alerts, alertSeen{al.ResidentID, al.Count})
-				return nil
-			})
+			Occurrence: o, BaseRevision: base, Marks: marks, AlertAfter: 3, Now: clsNow})
 		if err != nil {
 			t.Fatal(err)
+		}
+		for _, al := range res.Alerts {
+			if len(al.Coordinators) != 1 || al.Coordinators[0] != f.people["C-07"].ID {
+				t.Errorf("alert goes to %v", al.Coordinators)
+			}
+			alerts = append(alerts, alertSeen{al.ResidentID, al.Count})
 		}
 		return res
 	}
@@ -91,6 +89,23 @@ func TestSaveAttendanceRunsAndAlerts(t *testing.T) {
 	if len(alerts) != 0 {
 		t.Fatalf("correction re-alerted: %v", alerts)
 	}
+	// The coordinator has one alert per run in the outbox, keyed by the
+	// run's first absence (R-01's first class, R-02's second).
+	first := func(o store.ClassOccurrence) int64 {
+		reg, err := f.st.AttendanceRegister(ctx, f.centre.ID, o.Session.ID, o.Date)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return reg.ID
+	}
+	c7 := f.people["C-07"].ID
+	want := []string{
+		fmt.Sprintf("alert:absence:%d:%d:%d pending", first(occ[0]), r1, c7),
+		fmt.Sprintf("alert:absence:%d:%d:%d pending", first(occ[1]), r2, c7),
+	}
+	if got := f.outbox(t, "alert:absence:"); strings.Join(sorted(got), ",") != strings.Join(sorted(want), ",") {
+		t.Fatalf("alerts in the outbox %v, want %v", got, want)
+	}
 	var marks int
 	_ = f.st.Pool().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'attendance.mark' AND subject_id = $1`, r1).Scan(&marks)
 	if marks != 7 {
@@ -98,12 +113,12 @@ func TestSaveAttendanceRunsAndAlerts(t *testing.T) {
 	}
 	// A save from an old reading is refused and changes nothing.
 	_, err = f.st.SaveAttendance(ctx, store.AttendanceSave{CentreID: f.centre.ID, ActorID: f.people["S-09"].ID,
-		Occurrence: occ[3], BaseRevision: 1, Marks: map[int64]store.AttendanceMark{r1: P, r2: P}, AlertAfter: 3}, nil)
+		Occurrence: occ[3], BaseRevision: 1, Marks: map[int64]store.AttendanceMark{r1: P, r2: P}, AlertAfter: 3, Now: clsNow})
 	if !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("stale save: %v", err)
 	}
 	_, err = f.st.SaveAttendance(ctx, store.AttendanceSave{CentreID: f.centre.ID, ActorID: f.people["S-09"].ID,
-		Occurrence: occ[5], Marks: map[int64]store.AttendanceMark{f.people["C-07"].ID: P}, AlertAfter: 3}, nil)
+		Occurrence: occ[5], Marks: map[int64]store.AttendanceMark{f.people["C-07"].ID: P}, AlertAfter: 3, Now: clsNow})
 	if !errors.Is(err, store.ErrNotEnrolled) {
 		t.Fatalf("mark for someone not enrolled: %v", err)
 	}
@@ -137,7 +152,7 @@ func TestSaveAttendanceFirstSaveRace(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			_, errs[i] = f.st.SaveAttendance(ctx, store.AttendanceSave{CentreID: f.centre.ID, ActorID: f.people["S-09"].ID,
-				Occurrence: o, Marks: map[int64]store.AttendanceMark{f.people["R-01"].ID: m}, AlertAfter: 2}, nil)
+				Occurrence: o, Marks: map[int64]store.AttendanceMark{f.people["R-01"].ID: m}, AlertAfter: 2, Now: clsNow})
 		}()
 	}
 	wg.Wait()

@@ -62,6 +62,10 @@ type ClassOccurrence struct {
 	Room       string
 	Cancelled  bool
 	Moved      bool
+	// Revision counts the staff's changes of this occurrence (0: never
+	// changed); it keys its reminders, so a class cancelled then restored
+	// is reminded again.
+	Revision int
 }
 
 // Minutes is how long the occurrence really lasts.
@@ -232,6 +236,7 @@ func buildClassOccurrence(se ClassSession, date time.Time, c classChangeRow, loc
 	o := ClassOccurrence{Session: se, Date: date,
 		PlannedStart: ClassWallClock(date, se.Start, loc), PlannedEnd: ClassWallClock(date, se.End, loc), Room: se.Room}
 	o.Start, o.End = o.PlannedStart, o.PlannedEnd
+	o.Revision = c.Revision
 	switch c.Kind {
 	case ClassCancelled:
 		o.Cancelled = true
@@ -387,25 +392,34 @@ type ClassChange struct {
 	// NewStart, NewEnd and NewRoom are the new time and place of a move.
 	NewStart, NewEnd time.Time
 	NewRoom          string
+	// Now is when the change is made; ReminderBefore is how long before
+	// the class its reminder is due (0: the change queues no reminder, the
+	// planner will).
+	Now            time.Time
+	ReminderBefore time.Duration
 }
 
-// ClassChangeNotice is what enrolled residents must be told after a change.
+// ClassChangeNotice is what a change told the enrolled residents.
 type ClassChangeNotice struct {
-	// Key names this change once and for all (change id and revision), so
-	// that each resident is told of it once.
+	// Key names this change once and for all (change id and revision);
+	// the residents' notices are keyed by it.
 	Key       string
 	Kind      string
 	Before    ClassOccurrence
 	After     ClassOccurrence
 	Residents []ClassRosterEntry
+	// Told is how many residents (those with Telegram) a notice was queued for.
+	Told int
 }
 
 // ChangeClassOccurrence cancels, moves or restores one occurrence in one
-// transaction with its audit entry; tell runs in the same transaction
-// (to queue the residents' notices), so the change and its notices exist
-// together or not at all. It returns ErrNotFound for an occurrence the
-// centre does not have and ErrClassUnchanged when nothing would change.
-func (s *Store) ChangeClassOccurrence(ctx context.Context, ch ClassChange, loc *time.Location, tell func(tx pgx.Tx, n ClassChangeNotice) error) (ClassChangeNotice, error) {
+// transaction with its audit entry and its outbox rows: a notice to each
+// enrolled resident with Telegram, and the class's reminders, whose pending
+// ones (for the old time) are cancelled and queued again for the new time.
+// The change and its messages exist together or not at all. It returns
+// ErrNotFound for an occurrence the centre does not have and
+// ErrClassUnchanged when nothing would change.
+func (s *Store) ChangeClassOccurrence(ctx context.Context, ch ClassChange, loc *time.Location) (ClassChangeNotice, error) {
 	var n ClassChangeNotice
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		before, err := s.classOccurrenceOn(ctx, tx, ch.CentreID, ch.SessionID, ch.Date, loc, true)
@@ -455,12 +469,29 @@ func (s *Store) ChangeClassOccurrence(ctx context.Context, ch ClassChange, loc *
 		if err != nil {
 			return err
 		}
-		n = ClassChangeNotice{Key: "chg:" + strconv.FormatInt(id, 10) + ":" + strconv.Itoa(rev), Kind: ch.Kind,
-			Before: before, After: after, Residents: residents}
-		if tell != nil {
-			return tell(tx, n)
+		n = ClassChangeNotice{Key: classChangeKey(id, rev), Kind: ch.Kind, Before: before, After: after, Residents: residents}
+		// The reminders of the old time must not go out, nor a notice of a
+		// change this one replaces (cancelled, then restored before the
+		// notice left): residents hear of the class as it now is.
+		if _, err := s.cancelOutbox(ctx, tx, ch.CentreID, classReminderPrefix(ch.SessionID, before.Date), ch.Now); err != nil {
+			return err
 		}
-		return nil
+		if _, err := s.cancelOutbox(ctx, tx, ch.CentreID, classChangePrefix(id), ch.Now); err != nil {
+			return err
+		}
+		var msgs []OutboxMessage
+		for _, p := range residents {
+			if p.TelegramID == nil {
+				continue
+			}
+			msgs = append(msgs, classChangeMessage(n, p.PersonID))
+		}
+		n.Told = len(msgs)
+		if ch.ReminderBefore > 0 && !after.Cancelled && after.Start.After(ch.Now) {
+			msgs = append(msgs, classReminders(after, residents, ch.ReminderBefore)...)
+		}
+		_, err = s.enqueue(ctx, tx, ch.Now, msgs...)
+		return err
 	})
 	if err != nil {
 		return ClassChangeNotice{}, fmt.Errorf("store: change class: %w", err)
@@ -468,29 +499,103 @@ func (s *Store) ChangeClassOccurrence(ctx context.Context, ch ClassChange, loc *
 	return n, nil
 }
 
-// SendClassNoticeOnce runs send unless the notice was already sent to the
-// person, and records it in the same transaction: a second bot process
-// working the same notice waits on the row and then skips it, and a failed
-// send records nothing, so it is tried again. It reports whether send ran.
-func (s *Store) SendClassNoticeOnce(ctx context.Context, notice string, personID int64, send func(ctx context.Context) error) (bool, error) {
-	sent := false
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `INSERT INTO class_notices_sent (notice, person_id) VALUES ($1, $2)
-			ON CONFLICT DO NOTHING`, notice, personID)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			return nil
-		}
-		if err := send(ctx); err != nil {
-			return err
-		}
-		sent = true
-		return nil
-	})
+// PlanClassReminders queues the reminder of every class starting in the
+// query's window and not cancelled, to each enrolled resident who is
+// active and on Telegram, due before before the class. A reminder queued
+// before is not queued again (its key names the class, its start and its
+// revision), so the planner may run as often as it likes; a resident who
+// joined the group since gets his. It returns how many were queued.
+func (s *Store) PlanClassReminders(ctx context.Context, q ClassQuery, before time.Duration, now time.Time, loc *time.Location) (int, error) {
+	occ, err := s.ClassOccurrences(ctx, q, loc)
 	if err != nil {
-		return false, fmt.Errorf("store: class notice: %w", err)
+		return 0, err
 	}
-	return sent, nil
+	rosters := map[int64][]ClassRosterEntry{}
+	var msgs []OutboxMessage
+	for _, o := range occ {
+		if o.Cancelled || !o.Start.After(now) {
+			continue
+		}
+		roster, ok := rosters[o.Session.GroupID]
+		if !ok {
+			if roster, err = classRosterOf(ctx, s.pool, o.Session.CentreID, o.Session.GroupID); err != nil {
+				return 0, err
+			}
+			rosters[o.Session.GroupID] = roster
+		}
+		msgs = append(msgs, classReminders(o, roster, before)...)
+	}
+	n, err := s.Enqueue(ctx, now, msgs...)
+	if err != nil {
+		return 0, fmt.Errorf("store: plan class reminders: %w", err)
+	}
+	return n, nil
+}
+
+// Outbox kinds of French classes; handlers render them in the recipient's
+// language when they are sent, from the Args written here.
+const (
+	// KindClassReminder reminds a resident of a class before it starts.
+	// Args: session, date (ClassDateKey), start (Unix), revision.
+	KindClassReminder = "class_reminder"
+	// KindClassNotice tells a resident a class was cancelled, moved or
+	// restored. Args: session, change, group, was, start, end (Unix), room.
+	KindClassNotice = "class_notice"
+	// KindAbsenceAlert tells a coordinator a resident missed classes in a
+	// row. Args: resident, count, group.
+	KindAbsenceAlert = "class_absence_alert"
+	// KindEnrolNotice tells a resident he joined or left a class group, or
+	// that his hours changed. Args: change, group, level, hours.
+	KindEnrolNotice = "class_enrol_notice"
+)
+
+// classReminderPrefix starts the keys of an occurrence's reminders.
+func classReminderPrefix(sessionID int64, date time.Time) string {
+	return "reminder:class:" + strconv.FormatInt(sessionID, 10) + ":" + ClassDateKey(date) + ":"
+}
+
+// classReminders are the reminders of an occurrence to the residents of its
+// roster who are active and on Telegram. The key holds the start and the
+// revision, so a class moved, re-timed by an import, or cancelled and
+// restored gets new reminders instead of being taken for the old ones.
+func classReminders(o ClassOccurrence, roster []ClassRosterEntry, before time.Duration) []OutboxMessage {
+	var msgs []OutboxMessage
+	start := strconv.FormatInt(o.Start.Unix(), 10)
+	rev := strconv.Itoa(o.Revision)
+	for _, p := range roster {
+		if p.TelegramID == nil || p.Status != StatusActive {
+			continue
+		}
+		msgs = append(msgs, OutboxMessage{
+			CentreID: o.Session.CentreID, PersonID: p.PersonID, Kind: KindClassReminder,
+			Key:   classReminderPrefix(o.Session.ID, o.Date) + start + ":" + rev + ":" + strconv.FormatInt(p.PersonID, 10),
+			MsgID: "classes.reminder",
+			Args: map[string]string{"session": strconv.FormatInt(o.Session.ID, 10), "date": ClassDateKey(o.Date),
+				"start": start, "revision": rev},
+			NotBefore: o.Start.Add(-before),
+		})
+	}
+	return msgs
+}
+
+// classChangeKey names one revision of a change; classChangePrefix starts
+// the keys of every revision's notices.
+func classChangeKey(changeID int64, rev int) string {
+	return classChangePrefix(changeID) + strconv.Itoa(rev)
+}
+
+func classChangePrefix(changeID int64) string {
+	return "notice:class:" + strconv.FormatInt(changeID, 10) + ":"
+}
+
+// classChangeMessage is a resident's notice of a change.
+func classChangeMessage(n ClassChangeNotice, personID int64) OutboxMessage {
+	unix := func(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
+	return OutboxMessage{
+		CentreID: n.After.Session.CentreID, PersonID: personID, Kind: KindClassNotice,
+		Key: n.Key + ":" + strconv.FormatInt(personID, 10), MsgID: "classes." + n.Kind + "_notice",
+		Args: map[string]string{"session": strconv.FormatInt(n.After.Session.ID, 10), "change": n.Kind,
+			"group": n.After.Session.GroupName, "was": unix(n.Before.Start), "start": unix(n.After.Start),
+			"end": unix(n.After.End), "room": n.After.Room},
+	}
 }

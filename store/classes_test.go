@@ -3,9 +3,17 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/aurore/cairbot/store"
 	"github.com/aurore/cairbot/store/storetest"
@@ -20,24 +28,55 @@ var paris = func() *time.Location {
 }()
 
 // classFixture is a centre with residents carrying external ids, as the
-// residents import leaves them.
+// residents import leaves them, each on Telegram.
 type classFixture struct {
 	st     *store.Store
+	jobs   *clsOutboxJobs
 	centre store.Centre
 	people map[string]store.Person // by external id
 }
+
+// clsOutboxJobs stands for the job queue that sends outbox rows: it
+// counts the rows scheduled, or fails as a queue that is down.
+type clsOutboxJobs struct {
+	mu        sync.Mutex
+	fail      error
+	scheduled int
+}
+
+func (q *clsOutboxJobs) ScheduleOutboxTx(_ context.Context, _ pgx.Tx, jobs []store.OutboxJob) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.fail != nil {
+		return q.fail
+	}
+	q.scheduled += len(jobs)
+	return nil
+}
+
+func (q *clsOutboxJobs) failWith(err error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.fail = err
+}
+
+// clsNow is when the fixture's changes are made: Sunday 29 November 2026,
+// noon in Paris.
+var clsNow = time.Date(2026, 11, 29, 12, 0, 0, 0, paris)
 
 func newClassFixture(t *testing.T, residents ...string) *classFixture {
 	t.Helper()
 	ctx := context.Background()
 	pool := storetest.NewPool(t)
 	st := store.New(pool)
+	jobs := &clsOutboxJobs{}
+	st.UseOutboxScheduler(jobs)
 	c, err := st.EnsureCentre(ctx, "cls", "Test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &classFixture{st: st, centre: c, people: map[string]store.Person{}}
-	for _, ext := range residents {
+	f := &classFixture{st: st, jobs: jobs, centre: c, people: map[string]store.Person{}}
+	for i, ext := range residents {
 		role := store.RoleResident
 		if strings.HasPrefix(ext, "S-") {
 			role = store.RoleStaff
@@ -50,12 +89,29 @@ func newClassFixture(t *testing.T, residents ...string) *classFixture {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := pool.Exec(ctx, `UPDATE people SET external_id = $2 WHERE id = $1`, p.ID, ext); err != nil {
+		if _, err := pool.Exec(ctx, `UPDATE people SET external_id = $2, telegram_id = $3 WHERE id = $1`,
+			p.ID, ext, 7000+i); err != nil {
 			t.Fatal(err)
 		}
 		f.people[ext] = p
 	}
 	return f
+}
+
+// outbox lists the outbox rows whose keys start with prefix, as
+// "key state", by key.
+func (f *classFixture) outbox(t *testing.T, prefix string) []string {
+	t.Helper()
+	rows, err := f.st.Pool().Query(context.Background(), `SELECT dedupe_key || ' ' || state FROM outbox
+		WHERE starts_with(dedupe_key, $1) ORDER BY dedupe_key`, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 const classesCSV = `kind,id,group,level,name,weekday,start,end,room,teacher,resident,hours
@@ -234,7 +290,7 @@ func TestChangeClassOccurrence(t *testing.T) {
 	// and appears on Thursday, keyed by its planned date.
 	newStart := time.Date(2026, 12, 3, 15, 0, 0, 0, paris)
 	n, err := f.st.ChangeClassOccurrence(ctx, store.ClassChange{CentreID: f.centre.ID, SessionID: mon.Session.ID, Date: mon.Date,
-		ActorID: staff, Kind: store.ClassMoved, NewStart: newStart, NewEnd: newStart.Add(150 * time.Minute), NewRoom: "B12"}, paris, nil)
+		ActorID: staff, Now: clsNow, ReminderBefore: time.Hour, Kind: store.ClassMoved, NewStart: newStart, NewEnd: newStart.Add(150 * time.Minute), NewRoom: "B12"}, paris)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,25 +306,25 @@ func TestChangeClassOccurrence(t *testing.T) {
 	// A move out of the window from a date inside it.
 	far := time.Date(2026, 12, 20, 10, 0, 0, 0, paris)
 	if _, err := f.st.ChangeClassOccurrence(ctx, store.ClassChange{CentreID: f.centre.ID, SessionID: mon.Session.ID, Date: mon.Date,
-		ActorID: staff, Kind: store.ClassMoved, NewStart: far, NewEnd: far.Add(time.Hour), NewRoom: "B12"}, paris, nil); err != nil {
+		ActorID: staff, Now: clsNow, ReminderBefore: time.Hour, Kind: store.ClassMoved, NewStart: far, NewEnd: far.Add(time.Hour), NewRoom: "B12"}, paris); err != nil {
 		t.Fatal(err)
 	}
 	if occ = week(); len(occ) != 2 {
 		t.Fatalf("moved away, week has %d classes", len(occ))
 	}
 	if _, err := f.st.ChangeClassOccurrence(ctx, store.ClassChange{CentreID: f.centre.ID, SessionID: mon.Session.ID, Date: mon.Date,
-		ActorID: staff, Kind: store.ClassCancelled}, paris, nil); err != nil {
+		ActorID: staff, Now: clsNow, ReminderBefore: time.Hour, Kind: store.ClassCancelled}, paris); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.st.ChangeClassOccurrence(ctx, store.ClassChange{CentreID: f.centre.ID, SessionID: mon.Session.ID, Date: mon.Date,
-		ActorID: staff, Kind: store.ClassCancelled}, paris, nil); !errors.Is(err, store.ErrClassUnchanged) {
+		ActorID: staff, Now: clsNow, ReminderBefore: time.Hour, Kind: store.ClassCancelled}, paris); !errors.Is(err, store.ErrClassUnchanged) {
 		t.Fatalf("cancel twice: %v", err)
 	}
 	if occ = week(); len(occ) != 3 || !occ[0].Cancelled || !occ[0].Start.Equal(mon.PlannedStart) {
 		t.Fatalf("after cancel: %+v", occ)
 	}
 	n, err = f.st.ChangeClassOccurrence(ctx, store.ClassChange{CentreID: f.centre.ID, SessionID: mon.Session.ID, Date: mon.Date,
-		ActorID: staff, Kind: store.ClassRestored}, paris, nil)
+		ActorID: staff, Now: clsNow, ReminderBefore: time.Hour, Kind: store.ClassRestored}, paris)
 	if err != nil || n.Key == told.Key {
 		t.Fatalf("restore: key %q (move was %q), %v", n.Key, told.Key, err)
 	}
@@ -288,5 +344,276 @@ func TestChangeClassOccurrence(t *testing.T) {
 	_ = f.st.Pool().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action LIKE 'class.%' AND actor_id = $1`, staff).Scan(&audits)
 	if audits != 4 {
 		t.Fatalf("class changes audited %d times, want 4", audits)
+	}
+
+	// Each change queued R-01's notice and replaced the one not sent yet;
+	// each time the class moved its reminders moved with it; cancelled, it
+	// has none; restored, it has one again at its planned time.
+	var change int64
+	if err := f.st.Pool().QueryRow(ctx, `SELECT id FROM class_changes`).Scan(&change); err != nil {
+		t.Fatal(err)
+	}
+	r1 := f.people["R-01"].ID
+	notice := func(rev int, state string) string {
+		return fmt.Sprintf("notice:class:%d:%d:%d %s", change, rev, r1, state)
+	}
+	want := []string{notice(1, "cancelled"), notice(2, "cancelled"), notice(3, "cancelled"), notice(4, "pending")}
+	if got := f.outbox(t, fmt.Sprintf("notice:class:%d:", change)); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("notices:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	prefix := fmt.Sprintf("reminder:class:%d:20261130:", mon.Session.ID)
+	reminder := func(start time.Time, rev int, state string) string {
+		return fmt.Sprintf("%s%d:%d:%d %s", prefix, start.Unix(), rev, r1, state)
+	}
+	want = []string{reminder(newStart, 1, "cancelled"), reminder(far, 2, "cancelled"), reminder(mon.PlannedStart, 4, "pending")}
+	got := f.outbox(t, prefix)
+	// The keys sort by start time as text: compare as sets.
+	if strings.Join(sorted(got), "\n") != strings.Join(sorted(want), "\n") {
+		t.Fatalf("reminders:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	var due time.Time
+	if err := f.st.Pool().QueryRow(ctx, `SELECT not_before FROM outbox WHERE kind = 'class_reminder' AND state = 'pending'`).
+		Scan(&due); err != nil || !due.Equal(time.Date(2026, 11, 30, 9, 0, 0, 0, paris)) {
+		t.Fatalf("restored class's reminder due %v, %v; want an hour before 10:00", due, err)
+	}
+}
+
+func sorted(s []string) []string {
+	out := append([]string(nil), s...)
+	sort.Strings(out)
+	return out
+}
+
+// A change whose messages cannot be queued is not made: the change, its
+// audit entry and its outbox rows are one transaction.
+func TestChangeClassOccurrenceWritesNothingWhenItsNoticesFail(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newClassFixture(t, "R-01", "R-02", "S-09")
+	if _, err := f.st.ImportClassesCSV(ctx, f.centre.ID, strings.NewReader(classesCSV), nil); err != nil {
+		t.Fatal(err)
+	}
+	mon, err := f.st.ClassOccurrenceOn(ctx, f.centre.ID, mustSession(t, f, "S-A1M-MON"), time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC), paris)
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := errors.New("queue down")
+	f.jobs.failWith(down)
+	_, err = f.st.ChangeClassOccurrence(ctx, store.ClassChange{CentreID: f.centre.ID, SessionID: mon.Session.ID, Date: mon.Date,
+		ActorID: f.people["S-09"].ID, Kind: store.ClassCancelled, Now: clsNow, ReminderBefore: time.Hour}, paris)
+	if !errors.Is(err, down) {
+		t.Fatalf("change with the queue down: %v", err)
+	}
+	var n int
+	if err := f.st.Pool().QueryRow(ctx, `SELECT (SELECT count(*) FROM class_changes) + (SELECT count(*) FROM outbox)
+		+ (SELECT count(*) FROM audit_log WHERE action LIKE 'class.%')`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("a failed change wrote %d rows (%v)", n, err)
+	}
+	if o, err := f.st.ClassOccurrenceOn(ctx, f.centre.ID, mon.Session.ID, mon.Date, paris); err != nil || o.Cancelled {
+		t.Fatalf("the class is cancelled all the same: %+v, %v", o, err)
+	}
+}
+
+// The planner queues each class's reminder once per resident however often
+// it runs, only to residents active and on Telegram, and none for a
+// cancelled class; a resident who joins the group later gets his.
+func TestPlanClassRemindersOncePerClassAndResident(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newClassFixture(t, "R-01", "R-02", "R-03", "R-04", "S-09")
+	csv := classesCSV + "enrolment,,G-A1M,,,,,,,,R-03,200\nenrolment,,G-A1M,,,,,,,,R-04,200\n"
+	if _, err := f.st.ImportClassesCSV(ctx, f.centre.ID, strings.NewReader(csv), nil); err != nil {
+		t.Fatal(err)
+	}
+	// R-03 is away; R-04 never signed up on Telegram.
+	if _, err := f.st.Pool().Exec(ctx, `UPDATE people SET status = 'away' WHERE id = $1`, f.people["R-03"].ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.Pool().Exec(ctx, `UPDATE people SET telegram_id = NULL WHERE id = $1`, f.people["R-04"].ID); err != nil {
+		t.Fatal(err)
+	}
+	// From Saturday 28 November noon, 48 hours: Sunday 29 at 9:30 and
+	// Monday 30 at 10:00 (A1 matin), none of Alpha soir (Wednesday).
+	now := time.Date(2026, 11, 28, 12, 0, 0, 0, paris)
+	q := store.ClassQuery{From: now, To: now.Add(48 * time.Hour)}
+	plan := func() int {
+		t.Helper()
+		n, err := f.st.PlanClassReminders(ctx, q, time.Hour, now, paris)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := plan(); n != 2 {
+		t.Fatalf("first plan queued %d reminders, want 2 (R-01, two classes)", n)
+	}
+	for range 2 {
+		if n := plan(); n != 0 {
+			t.Fatalf("planning again queued %d", n)
+		}
+	}
+	// Sunday's class is cancelled before it is planned again: nothing
+	// more; R-02 joins A1 matin: his two reminders (Sunday's is not
+	// sent: cancelled classes are not reminded).
+	sun, err := f.st.ClassOccurrenceOn(ctx, f.centre.ID, mustSession(t, f, "S-A1M-SUN"), time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC), paris)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.ChangeClassOccurrence(ctx, store.ClassChange{CentreID: f.centre.ID, SessionID: sun.Session.ID, Date: sun.Date,
+		ActorID: f.people["S-09"].ID, Kind: store.ClassCancelled, Now: now, ReminderBefore: time.Hour}, paris); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.EnrolResident(ctx, f.centre.ID, f.people["S-09"].ID, f.people["R-02"].ID, mustGroup(t, f, "G-A1M"), 200, now); err != nil {
+		t.Fatal(err)
+	}
+	if n := plan(); n != 1 {
+		t.Fatalf("after the cancel and R-02 joining, plan queued %d, want 1 (R-02, Monday)", n)
+	}
+	var got []string
+	rows, err := f.st.Pool().Query(ctx, `SELECT p.external_id || ' ' || (o.args->>'date') || ' ' || o.state || ' ' ||
+			to_char(o.not_before AT TIME ZONE 'Europe/Paris', 'HH24:MI')
+		FROM outbox o JOIN people p ON p.id = o.person_id WHERE o.kind = 'class_reminder' ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"R-01 20261129 cancelled 08:30", "R-01 20261130 pending 09:00", "R-02 20261130 pending 09:00"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("reminders:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func mustGroup(t *testing.T, f *classFixture, ext string) int64 {
+	t.Helper()
+	var id int64
+	if err := f.st.Pool().QueryRow(context.Background(), `SELECT id FROM class_groups WHERE centre_id = $1 AND external_id = $2`,
+		f.centre.ID, ext).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// Migration 00011 carries what class_notices_sent recorded into the outbox
+// as sent, under the keys the new code uses: planning the reminder of a
+// class already reminded queues nothing. Going down gives the old table
+// back.
+func TestMigrationCarriesClassNoticesIntoOutbox(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newClassFixture(t, "R-01", "R-02", "C-07")
+	if _, err := f.st.ImportClassesCSV(ctx, f.centre.ID, strings.NewReader(classesCSV), nil); err != nil {
+		t.Fatal(err)
+	}
+	db := stdlib.OpenDBFromPool(f.st.Pool())
+	defer db.Close()
+	migrator, err := store.ClassesMigrator(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The database as the old code left it: Monday 30 November's class
+	// moved once to 11:00 (revision 1), reminded at its new time; Monday 7
+	// December's reminded at 10:00 (never changed); a change notice, an
+	// absence alert, a class-group notice and a notice of no known form.
+	if _, err := migrator.ApplyVersion(ctx, 11, false); err != nil {
+		t.Fatal(err)
+	}
+	mon := mustSession(t, f, "S-A1M-MON")
+	r1, c7 := f.people["R-01"].ID, f.people["C-07"].ID
+	moved := time.Date(2026, 11, 30, 11, 0, 0, 0, paris)
+	var change int64
+	if err := f.st.Pool().QueryRow(ctx, `INSERT INTO class_changes (centre_id, session_id, on_date, kind, new_starts_at,
+			new_ends_at, new_room) VALUES ($1, $2, '2026-11-30', 'moved', $3, $4, 'B12') RETURNING id`,
+		f.centre.ID, mon, moved, moved.Add(150*time.Minute)).Scan(&change); err != nil {
+		t.Fatal(err)
+	}
+	dec7 := time.Date(2026, 12, 7, 10, 0, 0, 0, paris)
+	sentAt := time.Date(2026, 11, 30, 10, 0, 0, 0, paris)
+	old := []struct {
+		notice string
+		person int64
+	}{
+		{fmt.Sprintf("rem:%d:20261130:%d", mon, moved.Unix()), r1},
+		{fmt.Sprintf("rem:%d:20261207:%d", mon, dec7.Unix()), r1},
+		{fmt.Sprintf("chg:%d:1", change), r1},
+		{fmt.Sprintf("abs:55:%d", r1), c7},
+		{"enr:77", r1},
+		{"test-cancel", r1},
+	}
+	for _, o := range old {
+		if _, err := f.st.Pool().Exec(ctx, `INSERT INTO class_notices_sent (notice, person_id, sent_at) VALUES ($1, $2, $3)`,
+			o.notice, o.person, sentAt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := migrator.ApplyVersion(ctx, 11, true); err != nil {
+		t.Fatal(err)
+	}
+
+	rows, err := f.st.Pool().Query(ctx, `SELECT kind || ' ' || dedupe_key || ' ' || person_id || ' ' || state || ' ' ||
+			(centre_id = $1) || ' ' || (sent_at = $2)
+		FROM outbox ORDER BY id`, f.centre.ID, sentAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		fmt.Sprintf("class_reminder reminder:class:%d:20261130:%d:1:%d %d sent true true", mon, moved.Unix(), r1, r1),
+		fmt.Sprintf("class_reminder reminder:class:%d:20261207:%d:0:%d %d sent true true", mon, dec7.Unix(), r1, r1),
+		fmt.Sprintf("class_notice notice:class:%d:1:%d %d sent true true", change, r1, r1),
+		fmt.Sprintf("class_absence_alert alert:absence:55:%d:%d %d sent true true", r1, c7, c7),
+		fmt.Sprintf("class_enrol_notice notice:enrol:job:77 %d sent true true", r1),
+		fmt.Sprintf("class_notice legacy:class:test-cancel:%d %d sent true true", r1, r1),
+	}
+	if strings.Join(sorted(got), "\n") != strings.Join(sorted(want), "\n") {
+		t.Fatalf("outbox after the migration:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	var tables int
+	if err := f.st.Pool().QueryRow(ctx, `SELECT count(*) FROM pg_tables WHERE tablename = 'class_notices_sent'`).Scan(&tables); err != nil || tables != 0 {
+		t.Fatalf("class_notices_sent still there (%d, %v)", tables, err)
+	}
+	// Both reminded classes planned again, before they start: nothing new.
+	// Only the classes never reminded get one: R-01's on Sunday 6
+	// December, R-02's (Alpha soir) on Wednesday 2 December.
+	now := time.Date(2026, 11, 30, 9, 30, 0, 0, paris)
+	if _, err := f.st.PlanClassReminders(ctx, store.ClassQuery{CentreID: f.centre.ID, From: now, To: dec7.Add(time.Minute)},
+		time.Hour, now, paris); err != nil {
+		t.Fatal(err)
+	}
+	rows, err = f.st.Pool().Query(ctx, `SELECT p.external_id || ' ' || (o.args->>'date') FROM outbox o
+		JOIN people p ON p.id = o.person_id WHERE o.state = 'pending' ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	planned, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(planned, ", ") != "R-01 20261206, R-02 20261202" {
+		t.Fatalf("planning after the migration queued %v", planned)
+	}
+
+	// Down: the old table is back with what was sent.
+	if _, err := migrator.ApplyVersion(ctx, 11, false); err != nil {
+		t.Fatal(err)
+	}
+	rows, err = f.st.Pool().Query(ctx, `SELECT notice || ' ' || person_id FROM class_notices_sent`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wantBack []string
+	for _, o := range old {
+		wantBack = append(wantBack, fmt.Sprintf("%s %d", o.notice, o.person))
+	}
+	if strings.Join(sorted(back), "\n") != strings.Join(sorted(wantBack), "\n") {
+		t.Fatalf("class_notices_sent after going down:\n%s\nwant\n%s", strings.Join(back, "\n"), strings.Join(wantBack, "\n"))
 	}
 }

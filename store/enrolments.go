@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -74,24 +76,32 @@ func (s *Store) ResidentEnrolments(ctx context.Context, centreID, personID int64
 	return out, nil
 }
 
+// Changes told to the resident (the change Arg of KindEnrolNotice).
+const (
+	EnrolIn    = "in"
+	EnrolHours = "hours"
+	EnrolOut   = "out"
+)
+
 // EnrolResident puts a resident of the centre in one of its groups with
 // the hours OFII prescribed, or changes his hours when he is in it
-// already, with an audit entry (class.enrol) in one transaction; tell runs
-// in the same transaction (to queue his notice), so the change and its
-// notice exist together or not at all. It returns ErrPrescribedHours for
-// other hours, ErrNotFound when the person is not a resident of the centre
-// or the group not one of its groups, ErrWrongStatus when he has left, and
+// already, with an audit entry (class.enrol) and, when he is on Telegram,
+// his notice in the outbox, in one transaction: the change and its notice
+// exist together or not at all. It returns ErrPrescribedHours for other
+// hours, ErrNotFound when the person is not a resident of the centre or
+// the group not one of its groups, ErrWrongStatus when he has left, and
 // ErrClassUnchanged when he is in the group with these hours already.
 func (s *Store) EnrolResident(ctx context.Context, centreID, actorID, personID, groupID int64, hours int,
-	tell func(tx pgx.Tx, e ClassEnrolment) error) (ClassEnrolment, error) {
+	now time.Time) (ClassEnrolment, error) {
 	if !slices.Contains(PrescribedHours, hours) {
 		return ClassEnrolment{}, fmt.Errorf("store: enrol resident: %d hours: %w", hours, ErrPrescribedHours)
 	}
 	var e ClassEnrolment
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var status string
+		var onTelegram bool
 		var err error
-		if e, status, err = lockEnrolment(ctx, tx, centreID, personID, groupID); err != nil {
+		if e, status, onTelegram, err = lockEnrolment(ctx, tx, centreID, personID, groupID); err != nil {
 			return err
 		}
 		if status == StatusLeft {
@@ -119,10 +129,14 @@ func (s *Store) EnrolResident(ctx context.Context, centreID, actorID, personID, 
 		if err := audit(ctx, tx, centreID, &actorID, "class.enrol", &personID, detail); err != nil {
 			return err
 		}
-		if tell != nil {
-			return tell(tx, e)
+		if !onTelegram {
+			return nil
 		}
-		return nil
+		change := EnrolIn
+		if e.PreviousHours != 0 {
+			change = EnrolHours
+		}
+		return s.enqueueEnrolNotice(ctx, tx, e, change, now)
 	})
 	if err != nil {
 		return ClassEnrolment{}, fmt.Errorf("store: enrol resident: %w", err)
@@ -132,16 +146,17 @@ func (s *Store) EnrolResident(ctx context.Context, centreID, actorID, personID, 
 
 // UnenrolResident takes a resident of the centre out of one of its groups,
 // with an audit entry (class.unenrol, keeping the group and hours he had)
-// in one transaction; tell runs in the same transaction. His attendance
-// stays. It returns ErrNotFound when the person is not a resident of the
-// centre or the group not one of its groups, and ErrNotEnrolled when he is
-// not in the group.
+// and, when he is on Telegram, his notice in the outbox, in one
+// transaction. His attendance stays. It returns ErrNotFound when the
+// person is not a resident of the centre or the group not one of its
+// groups, and ErrNotEnrolled when he is not in the group.
 func (s *Store) UnenrolResident(ctx context.Context, centreID, actorID, personID, groupID int64,
-	tell func(tx pgx.Tx, e ClassEnrolment) error) (ClassEnrolment, error) {
+	now time.Time) (ClassEnrolment, error) {
 	var e ClassEnrolment
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var onTelegram bool
 		var err error
-		if e, _, err = lockEnrolment(ctx, tx, centreID, personID, groupID); err != nil {
+		if e, _, onTelegram, err = lockEnrolment(ctx, tx, centreID, personID, groupID); err != nil {
 			return err
 		}
 		if e.Hours == 0 {
@@ -156,10 +171,10 @@ func (s *Store) UnenrolResident(ctx context.Context, centreID, actorID, personID
 		}); err != nil {
 			return err
 		}
-		if tell != nil {
-			return tell(tx, e)
+		if !onTelegram {
+			return nil
 		}
-		return nil
+		return s.enqueueEnrolNotice(ctx, tx, e, EnrolOut, now)
 	})
 	if err != nil {
 		return ClassEnrolment{}, fmt.Errorf("store: unenrol resident: %w", err)
@@ -167,29 +182,47 @@ func (s *Store) UnenrolResident(ctx context.Context, centreID, actorID, personID
 	return e, nil
 }
 
+// enqueueEnrolNotice queues, in tx, the resident's notice of the change
+// just audited. Its key is that audit entry's id (the sequence's value in
+// this session, just drawn by audit): one notice per change, however many
+// times he joins and leaves the same group.
+func (s *Store) enqueueEnrolNotice(ctx context.Context, tx pgx.Tx, e ClassEnrolment, change string, now time.Time) error {
+	var auditID int64
+	if err := tx.QueryRow(ctx, `SELECT currval(pg_get_serial_sequence('audit_log', 'id'))`).Scan(&auditID); err != nil {
+		return fmt.Errorf("store: enrol notice: %w", err)
+	}
+	_, err := s.enqueue(ctx, tx, now, OutboxMessage{CentreID: e.CentreID, PersonID: e.PersonID, Kind: KindEnrolNotice,
+		Key: "notice:enrol:" + strconv.FormatInt(auditID, 10), MsgID: "enrol.notice_" + change,
+		Args: map[string]string{"change": change, "group": e.Group.Name, "level": e.Group.Level,
+			"hours": strconv.Itoa(e.Hours)}})
+	return err
+}
+
 // lockEnrolment checks that the person is a resident of the centre and the
 // group one of its groups, locks the person's row (his enrolment changes
 // are made one at a time, and not while he is being marked as left), and
-// returns the enrolment as it is (Hours 0 when he is not in the group)
-// and his status.
-func lockEnrolment(ctx context.Context, tx pgx.Tx, centreID, personID, groupID int64) (ClassEnrolment, string, error) {
+// returns the enrolment as it is (Hours 0 when he is not in the group),
+// his status and whether he is on Telegram.
+func lockEnrolment(ctx context.Context, tx pgx.Tx, centreID, personID, groupID int64) (ClassEnrolment, string, bool, error) {
 	e := ClassEnrolment{CentreID: centreID, PersonID: personID}
 	var status string
-	err := tx.QueryRow(ctx, `SELECT status FROM people WHERE centre_id = $1 AND id = $2 AND role = 'resident'
-		FOR UPDATE`, centreID, personID).Scan(&status)
+	var onTelegram bool
+	err := tx.QueryRow(ctx, `SELECT status, telegram_id IS NOT NULL FROM people
+		WHERE centre_id = $1 AND id = $2 AND role = 'resident'
+		FOR UPDATE`, centreID, personID).Scan(&status, &onTelegram)
 	if err != nil {
-		return e, "", notFound(err)
+		return e, "", false, notFound(err)
 	}
 	err = tx.QueryRow(ctx, `SELECT id, centre_id, external_id, level, name FROM class_groups
 		WHERE centre_id = $1 AND id = $2 FOR SHARE`, centreID, groupID).
 		Scan(&e.Group.ID, &e.Group.CentreID, &e.Group.ExternalID, &e.Group.Level, &e.Group.Name)
 	if err != nil {
-		return e, "", notFound(err)
+		return e, "", false, notFound(err)
 	}
 	err = tx.QueryRow(ctx, `SELECT prescribed_hours FROM class_enrolments WHERE group_id = $1 AND person_id = $2
 		FOR UPDATE`, groupID, personID).Scan(&e.Hours)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return e, "", err
+		return e, "", false, err
 	}
-	return e, status, nil
+	return e, status, onTelegram, nil
 }

@@ -61,18 +61,36 @@ func newEnrolFixture(t *testing.T) *enrolFixture {
 	return f
 }
 
-// state is every enrolment ("group:person:hours") and audit entry, to
-// check that a refused change wrote nothing.
+// state is every enrolment ("group:person:hours"), audit entry and outbox
+// row, to check that a refused change wrote nothing.
 func (f *enrolFixture) state(t *testing.T) string {
 	t.Helper()
 	var s string
 	err := f.st.Pool().QueryRow(context.Background(), `SELECT
 		coalesce((SELECT string_agg(group_id || ':' || person_id || ':' || prescribed_hours, ',' ORDER BY id) FROM class_enrolments), '')
-		|| '|' || (SELECT count(*) FROM audit_log)`).Scan(&s)
+		|| '|' || (SELECT count(*) FROM audit_log) || '|' || (SELECT count(*) FROM outbox)`).Scan(&s)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// enrolNotices lists the class-group notices in the outbox, in the order
+// queued: "<resident> <change> <group> <level> <hours>".
+func (f *enrolFixture) enrolNotices(t *testing.T) []string {
+	t.Helper()
+	rows, err := f.st.Pool().Query(context.Background(), `SELECT p.external_id || ' ' || (o.args->>'change') || ' ' ||
+			(o.args->>'group') || ' ' || (o.args->>'level') || ' ' || (o.args->>'hours')
+		FROM outbox o JOIN people p ON p.id = o.person_id WHERE o.kind = 'class_enrol_notice' AND o.state = 'pending'
+		ORDER BY o.id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // Hours must be OFII's; a person or group of another centre, someone who
@@ -101,15 +119,11 @@ func TestEnrolResidentRefusals(t *testing.T) {
 	before := f.state(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			told := 0
-			_, err := f.st.EnrolResident(ctx, f.centre.ID, staff, tt.person, tt.group, tt.hours,
-				func(pgx.Tx, store.ClassEnrolment) error { told++; return nil })
+			_, err := f.st.EnrolResident(ctx, f.centre.ID, staff, tt.person, tt.group, tt.hours, clsNow)
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
 			}
-			if told != 0 {
-				t.Fatal("the resident would be told of a refused change")
-			}
+			// Nor is the resident told of it: no outbox row.
 			if got := f.state(t); got != before {
 				t.Fatalf("a refused change wrote: %s → %s", before, got)
 			}
@@ -126,7 +140,7 @@ func TestEnrolResidentRefusals(t *testing.T) {
 	}
 	for _, tt := range unenrol {
 		t.Run("unenrol "+tt.name, func(t *testing.T) {
-			_, err := f.st.UnenrolResident(ctx, f.centre.ID, staff, tt.person, tt.group, nil)
+			_, err := f.st.UnenrolResident(ctx, f.centre.ID, staff, tt.person, tt.group, clsNow)
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
 			}
@@ -135,10 +149,14 @@ func TestEnrolResidentRefusals(t *testing.T) {
 			}
 		})
 	}
-	// A failing notice undoes the change.
+	// A notice that cannot be queued undoes the change: they are one
+	// transaction.
 	boom := errors.New("queue down")
-	if _, err := f.st.EnrolResident(ctx, f.centre.ID, staff, f.people["R-02"].ID, a1m, 200,
-		func(pgx.Tx, store.ClassEnrolment) error { return boom }); !errors.Is(err, boom) {
+	f.jobs.failWith(boom)
+	if _, err := f.st.EnrolResident(ctx, f.centre.ID, staff, f.people["R-02"].ID, a1m, 200, clsNow); !errors.Is(err, boom) {
+		t.Fatalf("failing notice: %v", err)
+	}
+	if _, err := f.st.UnenrolResident(ctx, f.centre.ID, staff, f.people["R-01"].ID, a1m, clsNow); !errors.Is(err, boom) {
 		t.Fatalf("failing notice: %v", err)
 	}
 	if got := f.state(t); got != before {
@@ -156,9 +174,7 @@ func TestEnrolAndUnenrolResident(t *testing.T) {
 	staff, r1, r2 := f.people["S-09"].ID, f.people["R-01"].ID, f.people["R-02"].ID
 	a1m := f.groups["G-A1M"]
 
-	var told []store.ClassEnrolment
-	tell := func(_ pgx.Tx, e store.ClassEnrolment) error { told = append(told, e); return nil }
-	e, err := f.st.EnrolResident(ctx, f.centre.ID, staff, r2, a1m, 400, tell)
+	e, err := f.st.EnrolResident(ctx, f.centre.ID, staff, r2, a1m, 400, clsNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,10 +196,10 @@ func TestEnrolAndUnenrolResident(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := f.st.SaveAttendance(ctx, store.AttendanceSave{CentreID: f.centre.ID, ActorID: staff, Occurrence: o,
-		Marks: map[int64]store.AttendanceMark{r1: store.MarkPresent, r2: store.MarkPresent}}, nil); err != nil {
+		Marks: map[int64]store.AttendanceMark{r1: store.MarkPresent, r2: store.MarkPresent}, Now: clsNow}); err != nil {
 		t.Fatal(err)
 	}
-	e, err = f.st.EnrolResident(ctx, f.centre.ID, staff, r1, a1m, 600, tell)
+	e, err = f.st.EnrolResident(ctx, f.centre.ID, staff, r1, a1m, 600, clsNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,15 +211,17 @@ func TestEnrolAndUnenrolResident(t *testing.T) {
 		t.Fatalf("progress after the change = %+v, %v", progress, err)
 	}
 
-	e, err = f.st.UnenrolResident(ctx, f.centre.ID, staff, r1, a1m, tell)
+	e, err = f.st.UnenrolResident(ctx, f.centre.ID, staff, r1, a1m, clsNow)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if e.Hours != 600 || e.Group.ID != a1m {
 		t.Fatalf("unenrolled = %+v", e)
 	}
-	if len(told) != 3 {
-		t.Fatalf("told %d times, want 3", len(told))
+	if got, want := f.enrolNotices(t), []string{
+		"R-02 in A1 matin A1 400", "R-01 hours A1 matin A1 600", "R-01 out A1 matin A1 600",
+	}; strings.Join(got, ", ") != strings.Join(want, ", ") {
+		t.Fatalf("notices %v, want %v", got, want)
 	}
 	rows, err := f.st.Pool().Query(ctx, `SELECT action || ' ' || subject_id || ' ' || (detail->>'group') || ' ' ||
 			(detail->>'hours') || ' ' || coalesce(detail->>'from_hours', '-')
@@ -243,9 +261,13 @@ func TestEnrolAndUnenrolResident(t *testing.T) {
 	if err != nil || len(roster) != 1 || roster[0].PersonID != r2 {
 		t.Fatalf("roster after leaving = %+v, %v", roster, err)
 	}
-	// He can join again later; the hours done are still his.
-	if _, err := f.st.EnrolResident(ctx, f.centre.ID, staff, r1, a1m, 200, nil); err != nil {
+	// He can join again later, and is told again (each change has its
+	// own notice); the hours done are still his.
+	if _, err := f.st.EnrolResident(ctx, f.centre.ID, staff, r1, a1m, 200, clsNow); err != nil {
 		t.Fatal(err)
+	}
+	if got := f.enrolNotices(t); len(got) != 4 || got[3] != "R-01 in A1 matin A1 200" {
+		t.Fatalf("notices after joining again: %v", got)
 	}
 	progress, err = f.st.ClassProgress(ctx, f.centre.ID, r1)
 	if err != nil || len(progress.Groups) != 1 || progress.PrescribedHours != 200 || progress.AttendedMinutes != 150 {

@@ -56,7 +56,6 @@ func (s *Store) ErasePerson(ctx context.Context, centreID, personID int64, actor
 			`DELETE FROM chore_members WHERE person_id = $1`,
 			`DELETE FROM class_enrolments WHERE person_id = $1`,
 			`DELETE FROM class_absence_alerts WHERE person_id = $1`,
-			`DELETE FROM class_notices_sent WHERE person_id = $1`,
 		} {
 			if _, err := tx.Exec(ctx, q, personID); err != nil {
 				return err
