@@ -40,6 +40,13 @@ func newJobClient(pool *pgxpool.Pool, h *handlers.Handlers, log *slog.Logger) (*
 // that writes the row, due when the row may leave.
 type outboxScheduler struct{ jobs *river.Client[pgx.Tx] }
 
+// NewOutboxScheduler is the outbox scheduler over a River client, for the
+// commands that change data without running the bot (`cairbot payment
+// add`): the messages they queue are sent by the running bot.
+func NewOutboxScheduler(jobs *river.Client[pgx.Tx]) store.OutboxScheduler {
+	return outboxScheduler{jobs}
+}
+
 func (o outboxScheduler) ScheduleOutboxTx(ctx context.Context, tx pgx.Tx, rows []store.OutboxJob) error {
 	params := make([]river.InsertManyParams, len(rows))
 	for i, r := range rows {
