@@ -3,8 +3,11 @@ package bot_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/riverqueue/river"
 
 	"github.com/aurore/cairbot/bot"
 	"github.com/aurore/cairbot/bot/telegramtest"
@@ -377,4 +380,134 @@ func TestArrearsList(t *testing.T) {
 	if got := h.waitText(u, n+2).Text; got != want {
 		t.Fatalf("arrears = %q\nwant     %q", got, want)
 	}
+}
+
+// TestMoneyMessagesLeftInDoubtAreSentAgain: receipts and statements that a
+// crash left 'sending' (claimed, maybe sent, outcome never written) are
+// sent again when the bot comes back: a receipt or statement twice beats
+// one lost.
+func TestMoneyMessagesLeftInDoubtAreSentAgain(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := context.Background()
+	frU := telegramtest.User{ID: 36001, LanguageCode: "fr"}
+	fr, nf := h.signUp(frU, store.RoleResident, "Ahmad K.", "fr")
+	arU := telegramtest.User{ID: 36002, LanguageCode: "ar"}
+	ar, na := h.signUp(arU, store.RoleResident, "Omar H.", "ar")
+	balContribution(h, fr, store.BasisFixed, 4500)
+	balContribution(h, ar, store.BasisFixed, 4500)
+	balDec1(h)
+
+	// The bot is down while the month is charged and both pay: the rows
+	// and their jobs wait in the database.
+	h.stop()
+	st := balStore(h)
+	if _, err := st.PostMonthlyCharges(ctx, h.clock.Now(), h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []store.Person{fr, ar} {
+		if _, err := st.RecordPayment(ctx, store.NewPayment{CentreID: p.CentreID, PersonID: p.ID, Cents: 1250,
+			At: h.clock.Now().In(h.cfg.Location)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// As a crash leaves them: claimed, and nothing written after.
+	if _, err := h.pool.Exec(ctx, `UPDATE outbox SET state = 'sending', attempts = 1`); err != nil {
+		t.Fatal(err)
+	}
+	h.start()
+
+	tests := []struct {
+		u    telegramtest.User
+		n    int
+		want []string // in any order
+	}{
+		{frU, nf, []string{
+			"📅 Votre participation de décembre est de 45,00\u00a0€.\n🔴 Il vous reste 32,50\u00a0€ à payer.\nPour voir le détail, envoyez /balance.",
+			"🧾 Reçu R-2026-000001\nLe centre a reçu 12,50\u00a0€ de votre part le mardi 1 décembre 2026. Merci !\n🔴 Il vous reste 32,50\u00a0€ à payer.",
+		}},
+		{arU, na, []string{
+			"📅 مساهمتك لشهر \u2068ديسمبر\u2069 هي \u2068٤٥٫٠٠\u00a0€\u2069.\n🔴 ما زال عليك دفع \u2068٣٢٫٥٠\u00a0€\u2069.\nلرؤية التفاصيل، أرسل /balance.",
+			"🧾 إيصال \u2068R-2026-000002\u2069\nاستلم المركز منك \u2068١٢٫٥٠\u00a0€\u2069 يوم \u2068الثلاثاء، ١ ديسمبر ٢٠٢٦\u2069. شكرًا!\n🔴 ما زال عليك دفع \u2068٣٢٫٥٠\u00a0€\u2069.",
+		}},
+	}
+	for _, tt := range tests {
+		msgs := h.tg.WaitMessages(t, tt.u.ID, tt.n+len(tt.want), 15*time.Second)
+		got := texts(msgs[tt.n:])
+		slices.Sort(got)
+		want := slices.Sorted(slices.Values(tt.want))
+		if !slices.Equal(got, want) {
+			t.Errorf("chat %d got %q\nwant        %q", tt.u.ID, got, want)
+		}
+	}
+	h.tg.WaitFor(t, 10*time.Second, "outcomes written", func() bool {
+		return h.count(`SELECT count(*) FROM outbox WHERE state = 'sent' AND attempts = 2`) == 4
+	})
+	h.quiet(frU, nf+2)
+	h.quiet(arU, na+2)
+}
+
+// TestOldMoneyJobsBecomeOutboxRows: receipt and statement jobs queued
+// before the outbox (still in river_job after the upgrade) become outbox
+// rows under the same keys: what was never sent is sent once, what the
+// old table recorded as sent (carried over by migration 00010) is not
+// sent again, and a job queued twice sends once.
+func TestOldMoneyJobsBecomeOutboxRows(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := context.Background()
+	frU := telegramtest.User{ID: 37001, LanguageCode: "fr"}
+	fr, nf := h.signUp(frU, store.RoleResident, "Ahmad K.", "fr")
+	arU := telegramtest.User{ID: 37002, LanguageCode: "ar"}
+	ar, na := h.signUp(arU, store.RoleResident, "Omar H.", "ar")
+	balDec1(h)
+	now := h.clock.Now()
+	// Written by the old code: December's charges, and a payment whose
+	// receipt job had not run yet.
+	if _, err := h.pool.Exec(ctx, `INSERT INTO ledger_entries (centre_id, person_id, kind, cents, month, at)
+		VALUES ($1, $2, 'charge', 4500, '2026-12-01', $4), ($1, $3, 'charge', 4500, '2026-12-01', $4)`,
+		fr.CentreID, fr.ID, ar.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	var entryID int64
+	if err := h.pool.QueryRow(ctx, `INSERT INTO ledger_entries (centre_id, person_id, kind, cents, receipt_no, at)
+		VALUES ($1, $2, 'payment', -1250, 'R-2026-000001', $3) RETURNING id`, fr.CentreID, fr.ID, now).Scan(&entryID); err != nil {
+		t.Fatal(err)
+	}
+	// Carried over by the migration: Omar's November statement was sent.
+	if _, err := h.pool.Exec(ctx, `INSERT INTO outbox (centre_id, person_id, kind, dedupe_key, args, not_before, state,
+			attempts, created_at, updated_at, sent_at)
+		VALUES ($1, $2, 'statement', $3, '{"month": "2026-11"}', $4, 'sent', 1, $4, $4, $4)`,
+		ar.CentreID, ar.ID, fmt.Sprintf("statement:%d:2026-11", ar.ID), now.AddDate(0, -1, 0)); err != nil {
+		t.Fatal(err)
+	}
+	old := []river.JobArgs{
+		handlers.ReceiptArgs{CentreID: fr.CentreID, EntryID: entryID},
+		handlers.ReceiptArgs{CentreID: fr.CentreID, EntryID: entryID},
+		handlers.StatementArgs{CentreID: ar.CentreID, PersonID: ar.ID, Month: "2026-12"},
+		handlers.StatementArgs{CentreID: ar.CentreID, PersonID: ar.ID, Month: "2026-12"},
+		handlers.StatementArgs{CentreID: ar.CentreID, PersonID: ar.ID, Month: "2026-11"},
+	}
+	for _, args := range old {
+		if _, err := h.app.Jobs().Insert(ctx, args, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.tg.WaitFor(t, 15*time.Second, "old jobs worked", func() bool {
+		return h.count(`SELECT count(*) FROM river_job WHERE kind IN ('money_receipt', 'money_statement') AND state = 'completed'`) == len(old)
+	})
+	if got := h.waitText(frU, nf+1).Text; got != "🧾 Reçu R-2026-000001\nLe centre a reçu 12,50\u00a0€ de votre part le mardi 1 décembre 2026. Merci !\n🔴 Il vous reste 32,50\u00a0€ à payer." {
+		t.Fatalf("receipt = %q", got)
+	}
+	if got := h.waitText(arU, na+1).Text; got != "📅 مساهمتك لشهر \u2068ديسمبر\u2069 هي \u2068٤٥٫٠٠\u00a0€\u2069.\n🔴 ما زال عليك دفع \u2068٤٥٫٠٠\u00a0€\u2069.\nلرؤية التفاصيل، أرسل /balance." {
+		t.Fatalf("statement = %q", got)
+	}
+	h.tg.WaitFor(t, 10*time.Second, "outcomes written", func() bool {
+		return h.count(`SELECT count(*) FROM outbox WHERE state = 'sent'`) == 3
+	})
+	if c := h.count(`SELECT count(*) FROM outbox`); c != 3 {
+		t.Fatalf("outbox rows = %d, want 3", c)
+	}
+	h.quiet(frU, nf+1)
+	h.quiet(arU, na+1)
 }
