@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 
 	"github.com/aurore/cairbot/bot"
@@ -510,4 +513,158 @@ func TestOldMoneyJobsBecomeOutboxRows(t *testing.T) {
 	}
 	h.quiet(frU, nf+1)
 	h.quiet(arU, na+1)
+}
+
+// smallPool gives the bot a pool of only n connections on the harness's
+// database, as a small deployment has.
+func smallPool(n int32) harnessOption {
+	return func(h *harness) {
+		cfg := h.pool.Config()
+		cfg.MaxConns, cfg.MinConns = n, 0
+		pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		h.t.Cleanup(pool.Close)
+		h.pool, h.st = pool, store.New(pool)
+	}
+}
+
+// fastSend lifts the global sending budget, so a test of a few hundred
+// messages is not paced to Telegram's 30 a second; each chat keeps a burst
+// of 5 (its three messages go at once). There is no per-chat rate in
+// Config yet: chats keep the Sender's default of 1 a second.
+func fastSend(h *harness) {
+	h.cfg.GlobalRate = 1000
+	h.cfg.ChatRate = 5
+}
+
+// TestMoneyBatchWithSmallPoolDoesNotFreeze: with a pool of 2 connections
+// (River's 10 workers share them), 200 statements and 50 receipts due at
+// once while residents ask for their balance: everyone gets his answer and
+// every receipt and statement arrives exactly once. The old code froze
+// here — each receipt job held a transaction (a connection) while waiting
+// for the rate limiter and asking the pool for a second one.
+func TestMoneyBatchWithSmallPoolDoesNotFreeze(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, smallPool(2), fastSend)
+	ctx := context.Background()
+	// The test's own connections, so that its checks never wait for the
+	// bot's pool (and a freeze fails the test at its deadline instead of
+	// hanging it).
+	observer, err := pgxpool.New(ctx, h.pool.Config().ConnString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer observer.Close()
+	count := func(query string, args ...any) int {
+		t.Helper()
+		qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		var n int
+		if err := observer.QueryRow(qctx, query, args...).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	const residents, payers, writers = 200, 50, 20
+	centre := balCentre(h)
+	rows, err := observer.Query(ctx, `INSERT INTO people (centre_id, role, display_name, room, language, telegram_id, onboarded_at)
+		SELECT $1, 'resident', 'Resident ' || i, (100 + i)::text, CASE WHEN i % 2 = 0 THEN 'fr' ELSE 'ar' END, 80000 + i, now()
+		FROM generate_series(1, $2::int) i ORDER BY i
+		RETURNING id, telegram_id`, centre.ID, residents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type resident struct{ ID, Chat int64 }
+	people, err := pgx.CollectRows(rows, pgx.RowToStructByPos[resident])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := observer.Exec(ctx, `INSERT INTO contributions (person_id, centre_id, basis, cents)
+		SELECT id, centre_id, 'fixed', 4500 FROM people WHERE centre_id = $1 AND role = 'resident'`, centre.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range people {
+		h.tg.AddChat(p.Chat)
+	}
+	balDec1(h)
+
+	// All at once: the month's charges (worked by the bot, 200
+	// statements), 50 payments at the desk (as `cairbot payment add`
+	// does, 50 receipts), and residents writing /balance.
+	desk := store.New(observer)
+	desk.UseOutboxScheduler(bot.NewOutboxScheduler(h.app.Jobs()))
+	if _, err := h.app.Jobs().Insert(ctx, handlers.MonthlyChargesArgs{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	receipts := make([]string, payers)
+	errs := make(chan error, payers)
+	for i := range payers {
+		go func() {
+			e, err := desk.RecordPayment(ctx, store.NewPayment{CentreID: centre.ID, PersonID: people[i].ID, Cents: 1250,
+				At: h.clock.Now().In(h.cfg.Location)})
+			receipts[i] = e.ReceiptNo
+			errs <- err
+		}()
+	}
+	// Half of those writing paid, half did not.
+	writing := people[payers-writers/2 : payers+writers/2]
+	for _, p := range writing {
+		h.tg.SendText(telegramtest.User{ID: p.Chat}, "/balance")
+	}
+	for range payers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	want := func(i int) (statements, receiptsN, replies int) {
+		statements = 1
+		if i < payers {
+			receiptsN = 1
+		}
+		if i >= payers-writers/2 && i < payers+writers/2 {
+			replies = 1
+		}
+		return
+	}
+	deadline := time.Now().Add(3 * time.Minute)
+	h.tg.WaitFor(t, time.Until(deadline), "every message delivered", func() bool {
+		for i, p := range people {
+			s, r, b := want(i)
+			if len(h.tg.Messages(p.Chat)) < s+r+b {
+				return false
+			}
+		}
+		return true
+	})
+	h.tg.WaitFor(t, time.Until(deadline), "every outcome written", func() bool {
+		return count(`SELECT count(*) FROM outbox WHERE state = 'sent'`) == residents+payers
+	})
+	if c := count(`SELECT count(*) FROM outbox`); c != residents+payers {
+		t.Fatalf("outbox rows = %d, want %d", c, residents+payers)
+	}
+	for i, p := range people {
+		var statements, receiptsGot, replies int
+		for _, m := range h.tg.Messages(p.Chat) {
+			switch {
+			case strings.HasPrefix(m.Text, "📅"):
+				statements++
+			case strings.HasPrefix(m.Text, "🧾"):
+				receiptsGot++
+				if !strings.Contains(m.Text, receipts[i]) {
+					t.Errorf("resident %d got receipt %q, want %s", i, m.Text, receipts[i])
+				}
+			case strings.HasPrefix(m.Text, "💶"):
+				replies++
+			default:
+				t.Errorf("resident %d got %q", i, m.Text)
+			}
+		}
+		if s, r, b := want(i); statements != s || receiptsGot != r || replies != b {
+			t.Errorf("resident %d got %d statements, %d receipts, %d replies; want %d, %d, %d",
+				i, statements, receiptsGot, replies, s, r, b)
+		}
+	}
 }
