@@ -36,16 +36,15 @@ func newJobClient(pool *pgxpool.Pool, h *handlers.Handlers, log *slog.Logger) (*
 	return c, nil
 }
 
-// outboxScheduler queues one River job per outbox row, in the transaction
-// that writes the row, due when the row may leave.
-type outboxScheduler struct{ jobs *river.Client[pgx.Tx] }
-
-// NewOutboxScheduler is the outbox scheduler over a River client, for the
-// commands that change data without running the bot (`cairbot payment
-// add`): the messages they queue are sent by the running bot.
+// NewOutboxScheduler queues one River job per outbox row, in the
+// transaction that writes the row, due when the row may leave. The bot
+// wires it into its store; tools that write outbox rows (the money
+// commands) wire it into theirs.
 func NewOutboxScheduler(jobs *river.Client[pgx.Tx]) store.OutboxScheduler {
 	return outboxScheduler{jobs}
 }
+
+type outboxScheduler struct{ jobs *river.Client[pgx.Tx] }
 
 func (o outboxScheduler) ScheduleOutboxTx(ctx context.Context, tx pgx.Tx, rows []store.OutboxJob) error {
 	params := make([]river.InsertManyParams, len(rows))
