@@ -76,20 +76,21 @@ type OutboxKind struct {
 
 // Outbox kinds. A feature adds its kinds here and in outboxKinds.
 const (
-	// KindNotify is a plain message: MsgID with Args.
-	KindNotify = "notify"
 	// balance and payments
 	KindReceipt   = store.KindReceipt
 	KindStatement = store.KindStatement
+	// KindNotify is a plain message: MsgID with Args.
+	KindNotify = "notify"
 )
 
 // outboxKinds lists every kind of outbox message. One line per kind.
 func (h *Handlers) outboxKinds() map[string]OutboxKind {
 	return map[string]OutboxKind{
-		KindNotify: {ResendInDoubt: true},
 		// balance and payments
 		KindReceipt:   {Render: h.renderReceipt, ResendInDoubt: true},   // resend: a receipt twice (same number) beats proof of payment lost
 		KindStatement: {Render: h.renderStatement, ResendInDoubt: true}, // resend: a statement twice beats a month's charge unannounced
+
+		KindNotify: {ResendInDoubt: true},
 	}
 }
 
