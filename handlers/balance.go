@@ -22,12 +22,12 @@ type Money interface {
 	PostMonthlyCharges(ctx context.Context, month, at time.Time) (int, error)
 	CatchUpMonthlyCharges(ctx context.Context, month, at time.Time) (int, error)
 	// What receipts and statements are rendered from when sent.
-	EntryByID(ctx context.Context, centreID, id int64) (store.LedgerEntry, error)
 	EntryByReceipt(ctx context.Context, centreID int64, receipt string) (store.LedgerEntry, error)
 	BalanceAfter(ctx context.Context, centreID, personID, entryID int64) (int64, error)
 	MonthStatement(ctx context.Context, centreID, personID int64, month time.Time) (store.MonthlyStatement, error)
-	// Enqueue queues the receipts and statements of jobs from before the
-	// outbox (ReceiptWorker, StatementWorker).
+	// EntryByID and Enqueue turn receipt and statement jobs from before
+	// the outbox into outbox rows (ReceiptWorker, StatementWorker).
+	EntryByID(ctx context.Context, centreID, id int64) (store.LedgerEntry, error)
 	Enqueue(ctx context.Context, now time.Time, msgs ...store.OutboxMessage) (int, error)
 	MoneySettings(ctx context.Context, centreID int64) (store.MoneySettings, error)
 	SetContribution(ctx context.Context, c store.Contribution, actorID *int64) error
@@ -159,9 +159,9 @@ func (h *Handlers) Arrears(ctx context.Context, r *Request) error {
 }
 
 // MonthlyChargesArgs is the monthly job posting every resident's charge
-// with his statement (an outbox row, in the same transaction). Month ("2026-12") is empty for the month of
-// the job's clock: the periodic job leaves it empty; `cairbot money
-// charges` may name one.
+// with his statement (an outbox row, in the same transaction). Month
+// ("2026-12") is empty for the month of the job's clock: the periodic job
+// leaves it empty; `cairbot money charges` may name one.
 type MonthlyChargesArgs struct {
 	Month string `json:"month,omitempty"`
 }
