@@ -2,9 +2,17 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+
+	"github.com/aurore/cairbot/bot"
 	"github.com/aurore/cairbot/bot/telegramtest"
 	"github.com/aurore/cairbot/handlers"
 	"github.com/aurore/cairbot/store"
@@ -24,6 +32,16 @@ func balCentre(h *harness) store.Centre {
 		h.t.Fatal(err)
 	}
 	return c
+}
+
+// balStore is a store on the harness's database that queues outbox jobs
+// on the bot's job queue, as `cairbot payment add` does: what it queues the
+// running bot sends.
+func balStore(h *harness) *store.Store {
+	h.t.Helper()
+	st := store.New(h.pool)
+	st.UseOutboxScheduler(bot.NewOutboxScheduler(h.app.Jobs()))
+	return st
 }
 
 func balContribution(h *harness, p store.Person, basis string, cents int64) {
@@ -55,22 +73,25 @@ func balRunCharges(h *harness, n int) {
 }
 
 // TestBalanceInFrenchAndDari: the monthly job posts the charges (the month
-// of arrival pro rata), the resident gets his statement, and /balance shows
-// due, paid, balance, last entries and next due date, written his
-// language's way (CLDR money and dates, Dari right to left with isolated
-// values and Persian digits).
+// of arrival pro rata), the resident gets his statement, a payment at the
+// desk his receipt, and /balance shows due, paid, balance, last entries and
+// next due date, written his language's way (CLDR money and dates, Dari
+// right to left with isolated values and Persian digits).
 func TestBalanceInFrenchAndDari(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		lang      string
 		user      int64
 		statement string
+		receipt   string
 		balance   string
 	}{
 		{
 			lang:      "fr",
 			user:      31001,
 			statement: "📅 Votre participation de décembre est de 45,00\u00a0€.\n🔴 Il vous reste 67,50\u00a0€ à payer.\nPour voir le détail, envoyez /balance.",
+			receipt: "🧾 Reçu R-2026-000001\nLe centre a reçu 50,00\u00a0€ de votre part le mardi 1 décembre 2026. Merci !\n" +
+				"🔴 Il vous reste 17,50\u00a0€ à payer.",
 			balance: "💶 Votre participation\nChaque mois : 45,00\u00a0€\nDû jusqu'ici : 67,50\u00a0€\nPayé jusqu'ici : 50,00\u00a0€\n" +
 				"🔴 Il vous reste 17,50\u00a0€ à payer.\n\n🧾 Dernières opérations :\n" +
 				"01/12/2026 — paiement, reçu R-2026-000001 : 50,00\u00a0€\n" +
@@ -84,6 +105,9 @@ func TestBalanceInFrenchAndDari(t *testing.T) {
 			user: 31002,
 			statement: "📅 سهم شما برای ماه \u2068دسمبر\u2069: \u2068€\u00a0۴۵٫۰۰\u2069.\n" +
 				"🔴 شما هنوز باید \u2068€\u00a0۶۷٫۵۰\u2069 بپردازید.\nبرای دیدن جزئیات، /balance را بفرستید.",
+			receipt: "🧾 رسید \u2068R-2026-000001\u2069\n" +
+				"مرکز مبلغ \u2068€\u00a0۵۰٫۰۰\u2069 را در تاریخ \u2068سه\u200cشنبه ۱ دسمبر ۲۰۲۶\u2069 از شما گرفت. تشکر!\n" +
+				"🔴 شما هنوز باید \u2068€\u00a0۱۷٫۵۰\u2069 بپردازید.",
 			balance: "💶 سهم ماهوار شما\nهر ماه: \u2068€\u00a0۴۵٫۰۰\u2069\nقابل پرداخت تا حالا: \u2068€\u00a0۶۷٫۵۰\u2069\n" +
 				"پرداخت شده تا حالا: \u2068€\u00a0۵۰٫۰۰\u2069\n🔴 شما هنوز باید \u2068€\u00a0۱۷٫۵۰\u2069 بپردازید.\n\n" +
 				"🧾 آخرین ثبت\u200cها:\n" +
@@ -110,12 +134,16 @@ func TestBalanceInFrenchAndDari(t *testing.T) {
 				t.Fatalf("statement = %q\nwant       %q", got, tt.statement)
 			}
 			h.clock.Advance(time.Hour)
-			if _, err := h.st.RecordPayment(context.Background(), store.NewPayment{
-				CentreID: p.CentreID, PersonID: p.ID, Cents: 5000, At: h.clock.Now()}, nil); err != nil {
+			// Paid at the desk, recorded as `cairbot payment add` does.
+			if _, err := balStore(h).RecordPayment(context.Background(), store.NewPayment{
+				CentreID: p.CentreID, PersonID: p.ID, Cents: 5000, At: h.clock.Now().In(h.cfg.Location)}); err != nil {
 				t.Fatal(err)
 			}
+			if got := h.waitText(u, n+2).Text; got != tt.receipt {
+				t.Fatalf("receipt = %q\nwant     %q", got, tt.receipt)
+			}
 			h.tg.SendText(u, h.loc(tt.lang).T("menu.balance"))
-			got := h.waitText(u, n+2)
+			got := h.waitText(u, n+3)
 			if got.Text != tt.balance {
 				t.Fatalf("/balance = %q\nwant      %q", got.Text, tt.balance)
 			}
@@ -123,7 +151,7 @@ func TestBalanceInFrenchAndDari(t *testing.T) {
 				t.Fatal("/balance came without the main menu")
 			}
 			h.tg.SendText(u, "/balance")
-			if again := h.waitText(u, n+3).Text; again != tt.balance {
+			if again := h.waitText(u, n+4).Text; again != tt.balance {
 				t.Fatalf("/balance command = %q", again)
 			}
 		})
@@ -146,9 +174,11 @@ func TestPaymentByStaffAndReceiptInArabic(t *testing.T) {
 	other, _ := h.addPerson(store.RoleResident, "Omar Farouk", "301", "so")
 	balContribution(h, omar, store.BasisFixed, 4500)
 	balDec1(h)
-	if _, err := h.st.PostMonthlyCharges(ctx, h.clock.Now(), h.clock.Now(), nil); err != nil {
+	if _, err := balStore(h).PostMonthlyCharges(ctx, h.clock.Now(), h.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
+	m++
+	h.waitText(omarU, m) // December's statement
 
 	h.tg.SendText(staffU, fr.T("menu.payment"))
 	if got := h.waitText(staffU, n+1).Text; got != fr.T("payment.ask_who") {
@@ -217,8 +247,12 @@ func TestPaymentByStaffAndReceiptInArabic(t *testing.T) {
 	if c := h.count(`SELECT count(*) FROM audit_log WHERE action = 'payment.record' AND actor_id = $1 AND subject_id = $2`, staff.ID, omar.ID); c != 1 {
 		t.Fatalf("audit entries = %d", c)
 	}
-	if c := h.count(`SELECT count(*) FROM money_messages_sent WHERE kind = 'receipt' AND person_id = $1`, omar.ID); c != 1 {
-		t.Fatalf("receipts marked sent = %d", c)
+	if c := h.count(`SELECT count(*) FROM outbox WHERE kind = 'receipt' AND person_id = $1`, omar.ID); c != 1 {
+		t.Fatalf("receipts queued = %d", c)
+	}
+	if c := h.count(`SELECT count(*) FROM outbox WHERE dedupe_key = 'receipt:R-2026-000001' AND person_id = $1
+		AND state = 'sent' AND telegram_message_id IS NOT NULL`, omar.ID); c != 1 {
+		t.Fatal("receipt not marked sent")
 	}
 }
 
@@ -291,8 +325,20 @@ func TestMonthlyChargesOnceWithTwoProcesses(t *testing.T) {
 	}
 	h.quiet(fixedU, nf+1)
 	h.quiet(noIncomeU, nn)
-	if c := h.count(`SELECT count(*) FROM money_messages_sent WHERE kind = 'statement'`); c != 1 {
-		t.Fatalf("statements marked sent = %d", c)
+	// One statement row each for those charged; Rahim has no Telegram yet
+	// (he sees it at the desk or with /balance once signed up).
+	h.tg.WaitFor(t, 10*time.Second, "statements finished", func() bool {
+		return h.count(`SELECT count(*) FROM outbox WHERE kind = 'statement' AND state IN ('pending', 'sending')`) == 0
+	})
+	if c := h.count(`SELECT count(*) FROM outbox WHERE kind = 'statement'`); c != 2 {
+		t.Fatalf("statements queued = %d, want 2", c)
+	}
+	if c := h.count(`SELECT count(*) FROM outbox WHERE dedupe_key = $1 AND state = 'sent'`, fmt.Sprintf("statement:%d:2026-12", fixed.ID)); c != 1 {
+		t.Fatal("statement not marked sent")
+	}
+	if c := h.count(`SELECT count(*) FROM outbox WHERE dedupe_key = $1 AND state = 'unreachable' AND note = 'no_account'`,
+		fmt.Sprintf("statement:%d:2026-12", arriving.ID)); c != 1 {
+		t.Fatal("statement to a resident without Telegram not marked unreachable")
 	}
 	// The calendar job is registered: the 1st at 09:00 Paris.
 	if next := (handlers.Monthly{Loc: h.cfg.Location, Day: 1, Hour: 9}).Next(h.clock.Now()); !next.Equal(time.Date(2027, 1, 1, 8, 0, 0, 0, time.UTC)) {
@@ -322,10 +368,11 @@ func TestArrearsList(t *testing.T) {
 	balContribution(h, yonas, store.BasisFixed, 4500)
 	balContribution(h, sami, store.BasisFixed, 2000)
 	balDec1(h)
-	if _, err := h.st.PostMonthlyCharges(ctx, h.clock.Now(), h.clock.Now(), nil); err != nil {
+	st := balStore(h)
+	if _, err := st.PostMonthlyCharges(ctx, h.clock.Now(), h.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.st.RecordPayment(ctx, store.NewPayment{CentreID: yonas.CentreID, PersonID: yonas.ID, Cents: 4500, At: h.clock.Now()}, nil); err != nil {
+	if _, err := st.RecordPayment(ctx, store.NewPayment{CentreID: yonas.CentreID, PersonID: yonas.ID, Cents: 4500, At: h.clock.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.st.ChangeResident(ctx, store.ResidentChange{CentreID: sami.CentreID, PersonID: sami.ID, Kind: store.ChangeLeave, Date: h.clock.Now()}); err != nil {
@@ -335,5 +382,289 @@ func TestArrearsList(t *testing.T) {
 	want := "🔴 3 residents owe money, €95.00 in all:\n• Abdi M., room 102: €45.00\n• Rahim S., room 301: €30.00\n• Sami A., room 108 (left): €20.00"
 	if got := h.waitText(u, n+2).Text; got != want {
 		t.Fatalf("arrears = %q\nwant     %q", got, want)
+	}
+}
+
+// TestMoneyMessagesLeftInDoubtAreSentAgain: receipts and statements that a
+// crash left 'sending' (claimed, maybe sent, outcome never written) are
+// sent again when the bot comes back: a receipt or statement twice beats
+// one lost.
+func TestMoneyMessagesLeftInDoubtAreSentAgain(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := context.Background()
+	frU := telegramtest.User{ID: 36001, LanguageCode: "fr"}
+	fr, nf := h.signUp(frU, store.RoleResident, "Ahmad K.", "fr")
+	arU := telegramtest.User{ID: 36002, LanguageCode: "ar"}
+	ar, na := h.signUp(arU, store.RoleResident, "Omar H.", "ar")
+	balContribution(h, fr, store.BasisFixed, 4500)
+	balContribution(h, ar, store.BasisFixed, 4500)
+	balDec1(h)
+
+	// The bot is down while the month is charged and both pay: the rows
+	// and their jobs wait in the database.
+	h.stop()
+	st := balStore(h)
+	if _, err := st.PostMonthlyCharges(ctx, h.clock.Now(), h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []store.Person{fr, ar} {
+		if _, err := st.RecordPayment(ctx, store.NewPayment{CentreID: p.CentreID, PersonID: p.ID, Cents: 1250,
+			At: h.clock.Now().In(h.cfg.Location)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// As a crash leaves them: claimed, and nothing written after.
+	if _, err := h.pool.Exec(ctx, `UPDATE outbox SET state = 'sending', attempts = 1`); err != nil {
+		t.Fatal(err)
+	}
+	h.start()
+
+	tests := []struct {
+		u    telegramtest.User
+		n    int
+		want []string // in any order
+	}{
+		{frU, nf, []string{
+			"📅 Votre participation de décembre est de 45,00\u00a0€.\n🔴 Il vous reste 32,50\u00a0€ à payer.\nPour voir le détail, envoyez /balance.",
+			"🧾 Reçu R-2026-000001\nLe centre a reçu 12,50\u00a0€ de votre part le mardi 1 décembre 2026. Merci !\n🔴 Il vous reste 32,50\u00a0€ à payer.",
+		}},
+		{arU, na, []string{
+			"📅 مساهمتك لشهر \u2068ديسمبر\u2069 هي \u2068٤٥٫٠٠\u00a0€\u2069.\n🔴 ما زال عليك دفع \u2068٣٢٫٥٠\u00a0€\u2069.\nلرؤية التفاصيل، أرسل /balance.",
+			"🧾 إيصال \u2068R-2026-000002\u2069\nاستلم المركز منك \u2068١٢٫٥٠\u00a0€\u2069 يوم \u2068الثلاثاء، ١ ديسمبر ٢٠٢٦\u2069. شكرًا!\n🔴 ما زال عليك دفع \u2068٣٢٫٥٠\u00a0€\u2069.",
+		}},
+	}
+	for _, tt := range tests {
+		msgs := h.tg.WaitMessages(t, tt.u.ID, tt.n+len(tt.want), 15*time.Second)
+		got := texts(msgs[tt.n:])
+		slices.Sort(got)
+		want := slices.Sorted(slices.Values(tt.want))
+		if !slices.Equal(got, want) {
+			t.Errorf("chat %d got %q\nwant        %q", tt.u.ID, got, want)
+		}
+	}
+	h.tg.WaitFor(t, 10*time.Second, "outcomes written", func() bool {
+		return h.count(`SELECT count(*) FROM outbox WHERE state = 'sent' AND attempts = 2`) == 4
+	})
+	h.quiet(frU, nf+2)
+	h.quiet(arU, na+2)
+}
+
+// TestOldMoneyJobsBecomeOutboxRows: receipt and statement jobs queued
+// before the outbox (still in river_job after the upgrade) become outbox
+// rows under the same keys: what was never sent is sent once, what the
+// old table recorded as sent (carried over by migration 00010) is not
+// sent again, and a job queued twice sends once.
+func TestOldMoneyJobsBecomeOutboxRows(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := context.Background()
+	frU := telegramtest.User{ID: 37001, LanguageCode: "fr"}
+	fr, nf := h.signUp(frU, store.RoleResident, "Ahmad K.", "fr")
+	arU := telegramtest.User{ID: 37002, LanguageCode: "ar"}
+	ar, na := h.signUp(arU, store.RoleResident, "Omar H.", "ar")
+	balDec1(h)
+	now := h.clock.Now()
+	// Written by the old code: December's charges, and a payment whose
+	// receipt job had not run yet.
+	if _, err := h.pool.Exec(ctx, `INSERT INTO ledger_entries (centre_id, person_id, kind, cents, month, at)
+		VALUES ($1, $2, 'charge', 4500, '2026-12-01', $4), ($1, $3, 'charge', 4500, '2026-12-01', $4)`,
+		fr.CentreID, fr.ID, ar.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	var entryID int64
+	if err := h.pool.QueryRow(ctx, `INSERT INTO ledger_entries (centre_id, person_id, kind, cents, receipt_no, at)
+		VALUES ($1, $2, 'payment', -1250, 'R-2026-000001', $3) RETURNING id`, fr.CentreID, fr.ID, now).Scan(&entryID); err != nil {
+		t.Fatal(err)
+	}
+	// Carried over by the migration: Omar's November statement was sent.
+	if _, err := h.pool.Exec(ctx, `INSERT INTO outbox (centre_id, person_id, kind, dedupe_key, args, not_before, state,
+			attempts, created_at, updated_at, sent_at)
+		VALUES ($1, $2, 'statement', $3, '{"month": "2026-11"}', $4, 'sent', 1, $4, $4, $4)`,
+		ar.CentreID, ar.ID, fmt.Sprintf("statement:%d:2026-11", ar.ID), now.AddDate(0, -1, 0)); err != nil {
+		t.Fatal(err)
+	}
+	old := []river.JobArgs{
+		handlers.ReceiptArgs{CentreID: fr.CentreID, EntryID: entryID},
+		handlers.ReceiptArgs{CentreID: fr.CentreID, EntryID: entryID},
+		handlers.StatementArgs{CentreID: ar.CentreID, PersonID: ar.ID, Month: "2026-12"},
+		handlers.StatementArgs{CentreID: ar.CentreID, PersonID: ar.ID, Month: "2026-12"},
+		handlers.StatementArgs{CentreID: ar.CentreID, PersonID: ar.ID, Month: "2026-11"},
+	}
+	for _, args := range old {
+		if _, err := h.app.Jobs().Insert(ctx, args, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.tg.WaitFor(t, 15*time.Second, "old jobs worked", func() bool {
+		return h.count(`SELECT count(*) FROM river_job WHERE kind IN ('money_receipt', 'money_statement') AND state = 'completed'`) == len(old)
+	})
+	if got := h.waitText(frU, nf+1).Text; got != "🧾 Reçu R-2026-000001\nLe centre a reçu 12,50\u00a0€ de votre part le mardi 1 décembre 2026. Merci !\n🔴 Il vous reste 32,50\u00a0€ à payer." {
+		t.Fatalf("receipt = %q", got)
+	}
+	if got := h.waitText(arU, na+1).Text; got != "📅 مساهمتك لشهر \u2068ديسمبر\u2069 هي \u2068٤٥٫٠٠\u00a0€\u2069.\n🔴 ما زال عليك دفع \u2068٤٥٫٠٠\u00a0€\u2069.\nلرؤية التفاصيل، أرسل /balance." {
+		t.Fatalf("statement = %q", got)
+	}
+	h.tg.WaitFor(t, 10*time.Second, "outcomes written", func() bool {
+		return h.count(`SELECT count(*) FROM outbox WHERE state = 'sent'`) == 3
+	})
+	if c := h.count(`SELECT count(*) FROM outbox`); c != 3 {
+		t.Fatalf("outbox rows = %d, want 3", c)
+	}
+	h.quiet(frU, nf+1)
+	h.quiet(arU, na+1)
+}
+
+// smallPool gives the bot a pool of only n connections on the harness's
+// database, as a small deployment has.
+func smallPool(n int32) harnessOption {
+	return func(h *harness) {
+		cfg := h.pool.Config()
+		cfg.MaxConns, cfg.MinConns = n, 0
+		pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		h.t.Cleanup(pool.Close)
+		h.pool, h.st = pool, store.New(pool)
+	}
+}
+
+// fastSend lifts the global sending budget, so a test of a few hundred
+// messages is not paced to Telegram's 30 a second; each chat keeps a burst
+// of 5 (its three messages go at once). There is no per-chat rate in
+// Config yet: chats keep the Sender's default of 1 a second.
+func fastSend(h *harness) {
+	h.cfg.GlobalRate = 1000
+	h.cfg.ChatRate = 5
+}
+
+// TestMoneyBatchWithSmallPoolDoesNotFreeze: with a pool of 2 connections
+// (River's 10 workers share them), 200 statements and 50 receipts due at
+// once while residents ask for their balance: everyone gets his answer and
+// every receipt and statement arrives exactly once. The old code froze
+// here — each receipt job held a transaction (a connection) while waiting
+// for the rate limiter and asking the pool for a second one.
+func TestMoneyBatchWithSmallPoolDoesNotFreeze(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, smallPool(2), fastSend)
+	ctx := context.Background()
+	// The test's own connections, so that its checks never wait for the
+	// bot's pool (and a freeze fails the test at its deadline instead of
+	// hanging it).
+	observer, err := pgxpool.New(ctx, h.pool.Config().ConnString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer observer.Close()
+	count := func(query string, args ...any) int {
+		t.Helper()
+		qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		var n int
+		if err := observer.QueryRow(qctx, query, args...).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	const residents, payers, writers = 200, 50, 20
+	centre := balCentre(h)
+	rows, err := observer.Query(ctx, `INSERT INTO people (centre_id, role, display_name, room, language, telegram_id, onboarded_at)
+		SELECT $1, 'resident', 'Resident ' || i, (100 + i)::text, CASE WHEN i % 2 = 0 THEN 'fr' ELSE 'ar' END, 80000 + i, now()
+		FROM generate_series(1, $2::int) i ORDER BY i
+		RETURNING id, telegram_id`, centre.ID, residents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type resident struct{ ID, Chat int64 }
+	people, err := pgx.CollectRows(rows, pgx.RowToStructByPos[resident])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := observer.Exec(ctx, `INSERT INTO contributions (person_id, centre_id, basis, cents)
+		SELECT id, centre_id, 'fixed', 4500 FROM people WHERE centre_id = $1 AND role = 'resident'`, centre.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range people {
+		h.tg.AddChat(p.Chat)
+	}
+	balDec1(h)
+
+	// All at once: the month's charges (worked by the bot, 200
+	// statements), 50 payments at the desk (as `cairbot payment add`
+	// does, 50 receipts), and residents writing /balance.
+	desk := store.New(observer)
+	desk.UseOutboxScheduler(bot.NewOutboxScheduler(h.app.Jobs()))
+	if _, err := h.app.Jobs().Insert(ctx, handlers.MonthlyChargesArgs{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	receipts := make([]string, payers)
+	errs := make(chan error, payers)
+	for i := range payers {
+		go func() {
+			e, err := desk.RecordPayment(ctx, store.NewPayment{CentreID: centre.ID, PersonID: people[i].ID, Cents: 1250,
+				At: h.clock.Now().In(h.cfg.Location)})
+			receipts[i] = e.ReceiptNo
+			errs <- err
+		}()
+	}
+	// Half of those writing paid, half did not.
+	writing := people[payers-writers/2 : payers+writers/2]
+	for _, p := range writing {
+		h.tg.SendText(telegramtest.User{ID: p.Chat}, "/balance")
+	}
+	for range payers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	want := func(i int) (statements, receiptsN, replies int) {
+		statements = 1
+		if i < payers {
+			receiptsN = 1
+		}
+		if i >= payers-writers/2 && i < payers+writers/2 {
+			replies = 1
+		}
+		return
+	}
+	deadline := time.Now().Add(3 * time.Minute)
+	h.tg.WaitFor(t, time.Until(deadline), "every message delivered", func() bool {
+		for i, p := range people {
+			s, r, b := want(i)
+			if len(h.tg.Messages(p.Chat)) < s+r+b {
+				return false
+			}
+		}
+		return true
+	})
+	h.tg.WaitFor(t, time.Until(deadline), "every outcome written", func() bool {
+		return count(`SELECT count(*) FROM outbox WHERE state = 'sent'`) == residents+payers
+	})
+	if c := count(`SELECT count(*) FROM outbox`); c != residents+payers {
+		t.Fatalf("outbox rows = %d, want %d", c, residents+payers)
+	}
+	for i, p := range people {
+		var statements, receiptsGot, replies int
+		for _, m := range h.tg.Messages(p.Chat) {
+			switch {
+			case strings.HasPrefix(m.Text, "📅"):
+				statements++
+			case strings.HasPrefix(m.Text, "🧾"):
+				receiptsGot++
+				if !strings.Contains(m.Text, receipts[i]) {
+					t.Errorf("resident %d got receipt %q, want %s", i, m.Text, receipts[i])
+				}
+			case strings.HasPrefix(m.Text, "💶"):
+				replies++
+			default:
+				t.Errorf("resident %d got %q", i, m.Text)
+			}
+		}
+		if s, r, b := want(i); statements != s || receiptsGot != r || replies != b {
+			t.Errorf("resident %d got %d statements, %d receipts, %d replies; want %d, %d, %d",
+				i, statements, receiptsGot, replies, s, r, b)
+		}
 	}
 }

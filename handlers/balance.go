@@ -2,13 +2,10 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
-	tgbot "github.com/go-telegram/bot"
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
 	"github.com/aurore/cairbot/locales"
@@ -19,13 +16,19 @@ import (
 type Money interface {
 	Account(ctx context.Context, centreID, personID int64, last int) (store.Account, error)
 	Arrears(ctx context.Context, centreID int64) ([]store.Arrear, error)
-	RecordPayment(ctx context.Context, p store.NewPayment, hook store.EntryHook) (store.LedgerEntry, error)
-	EntryByID(ctx context.Context, centreID, id int64) (store.LedgerEntry, error)
+	// RecordPayment queues the receipt, and the monthly charges the
+	// statements, in their own transaction (outbox).
+	RecordPayment(ctx context.Context, p store.NewPayment) (store.LedgerEntry, error)
+	PostMonthlyCharges(ctx context.Context, month, at time.Time) (int, error)
+	CatchUpMonthlyCharges(ctx context.Context, month, at time.Time) (int, error)
+	// What receipts and statements are rendered from when sent.
+	EntryByReceipt(ctx context.Context, centreID int64, receipt string) (store.LedgerEntry, error)
 	BalanceAfter(ctx context.Context, centreID, personID, entryID int64) (int64, error)
-	PostMonthlyCharges(ctx context.Context, month, at time.Time, hook store.ChargeHook) (int, error)
-	CatchUpMonthlyCharges(ctx context.Context, month, at time.Time, hook store.ChargeHook) (int, error)
 	MonthStatement(ctx context.Context, centreID, personID int64, month time.Time) (store.MonthlyStatement, error)
-	SendMoneyMessageOnce(ctx context.Context, kind string, personID int64, ref string, send func(ctx context.Context) error) (bool, error)
+	// EntryByID and Enqueue turn receipt and statement jobs from before
+	// the outbox into outbox rows (ReceiptWorker, StatementWorker).
+	EntryByID(ctx context.Context, centreID, id int64) (store.LedgerEntry, error)
+	Enqueue(ctx context.Context, now time.Time, msgs ...store.OutboxMessage) (int, error)
 	MoneySettings(ctx context.Context, centreID int64) (store.MoneySettings, error)
 	SetContribution(ctx context.Context, c store.Contribution, actorID *int64) error
 }
@@ -155,10 +158,10 @@ func (h *Handlers) Arrears(ctx context.Context, r *Request) error {
 	return h.replyMenu(ctx, r, msgs[len(msgs)-1])
 }
 
-// MonthlyChargesArgs is the monthly job posting every resident's charge,
-// then queuing his statement. Month ("2026-12") is empty for the month of
-// the job's clock: the periodic job leaves it empty; `cairbot money
-// charges` may name one.
+// MonthlyChargesArgs is the monthly job posting every resident's charge
+// with his statement (an outbox row, in the same transaction). Month
+// ("2026-12") is empty for the month of the job's clock: the periodic job
+// leaves it empty; `cairbot money charges` may name one.
 type MonthlyChargesArgs struct {
 	Month string `json:"month,omitempty"`
 }
@@ -203,11 +206,7 @@ func (w *MonthlyChargesWorker) Work(ctx context.Context, job *river.Job[MonthlyC
 	if job.Args.Month != "" {
 		post = h.Money.PostMonthlyCharges
 	}
-	n, err := post(ctx, month, now, func(ctx context.Context, tx pgx.Tx, centreID, personID int64) error {
-		_, err := h.Jobs.InsertTx(ctx, tx, StatementArgs{CentreID: centreID, PersonID: personID, Month: label},
-			&river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}})
-		return err
-	})
+	n, err := post(ctx, month, now)
 	if err != nil {
 		return err
 	}
@@ -215,37 +214,18 @@ func (w *MonthlyChargesWorker) Work(ctx context.Context, job *river.Job[MonthlyC
 	return nil
 }
 
-// StatementArgs is one resident's monthly statement.
-type StatementArgs struct {
-	CentreID int64  `json:"centre_id"`
-	PersonID int64  `json:"person_id"`
-	Month    string `json:"month"` // "2026-12"
-}
-
-// Kind names the job in River's table.
-func (StatementArgs) Kind() string { return "money_statement" }
-
-// StatementWorker sends monthly statements.
-type StatementWorker struct {
-	river.WorkerDefaults[StatementArgs]
-	h *Handlers
-}
-
-// Work sends the statement once, in the resident's language.
-func (w *StatementWorker) Work(ctx context.Context, job *river.Job[StatementArgs]) error {
-	h, a := w.h, job.Args
-	month, err := time.Parse("2006-01", a.Month)
+// renderStatement renders a resident's monthly statement with the month's
+// charge and his balance as they stand when it is sent.
+func (h *Handlers) renderStatement(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
+	month, err := time.Parse("2006-01", m.Args["month"])
 	if err != nil {
-		return river.JobCancel(fmt.Errorf("handlers: statement month %q: %w", a.Month, err))
+		return Outgoing{}, fmt.Errorf("handlers: statement month %q: %w", m.Args["month"], err)
 	}
-	return h.sendMoneyMessage(ctx, a.CentreID, a.PersonID, store.SentStatement, a.Month,
-		func(ctx context.Context, loc *locales.Localizer) (string, error) {
-			st, err := h.Money.MonthStatement(ctx, a.CentreID, a.PersonID, month)
-			if err != nil {
-				return "", err
-			}
-			return StatementText(loc, month, st), nil
-		})
+	st, err := h.Money.MonthStatement(ctx, m.CentreID, m.PersonID, month)
+	if err != nil {
+		return Outgoing{}, err
+	}
+	return Outgoing{Text: StatementText(loc, month, st)}, nil
 }
 
 // StatementText renders a monthly statement.
@@ -261,29 +241,32 @@ func StatementText(loc *locales.Localizer, month time.Time, st store.MonthlyStat
 	return strings.Join([]string{first, balanceStatus(loc, st.Balance), loc.T("balance.statement_more")}, "\n")
 }
 
-// sendMoneyMessage sends one receipt or statement to a resident, at most
-// once (kind, person, ref). Someone who left, never linked Telegram or
-// blocked the bot is skipped: he sees it all with /balance or at the desk.
-func (h *Handlers) sendMoneyMessage(ctx context.Context, centreID, personID int64, kind, ref string,
-	render func(ctx context.Context, loc *locales.Localizer) (string, error)) error {
-	p, ok, err := h.recipient(ctx, centreID, personID)
-	if !ok {
-		return err
-	}
-	loc := h.Catalog.Localizer(p.Language)
-	_, err = h.Money.SendMoneyMessageOnce(ctx, kind, p.ID, ref, func(ctx context.Context) error {
-		text, err := render(ctx, loc)
-		if err != nil {
-			return err
-		}
-		_, err = h.Send.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: *p.TelegramID, Text: text})
-		if errors.Is(err, ErrUnreachable) {
-			return nil
-		}
-		return err
-	})
+// StatementArgs is the job that sent a statement before the outbox.
+type StatementArgs struct {
+	CentreID int64  `json:"centre_id"`
+	PersonID int64  `json:"person_id"`
+	Month    string `json:"month"` // "2026-12"
+}
+
+// Kind names the job in River's table.
+func (StatementArgs) Kind() string { return "money_statement" }
+
+// StatementWorker turns a statement job queued before the outbox into the
+// statement's outbox row (same key, so a statement already sent is not
+// sent again). It goes away once no money_statement job remains in
+// river_job.
+type StatementWorker struct {
+	river.WorkerDefaults[StatementArgs]
+	h *Handlers
+}
+
+// Work queues the statement in the outbox.
+func (w *StatementWorker) Work(ctx context.Context, job *river.Job[StatementArgs]) error {
+	h, a := w.h, job.Args
+	month, err := time.Parse("2006-01", a.Month)
 	if err != nil {
-		return fmt.Errorf("handlers: send %s: %w", kind, err)
+		return river.JobCancel(fmt.Errorf("handlers: statement month %q: %w", a.Month, err))
 	}
-	return nil
+	_, err = h.Money.Enqueue(ctx, h.Clock(), store.StatementMessage(a.CentreID, a.PersonID, month))
+	return err
 }

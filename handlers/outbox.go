@@ -76,6 +76,9 @@ type OutboxKind struct {
 
 // Outbox kinds. A feature adds its kinds here and in outboxKinds.
 const (
+	// balance and payments
+	KindReceipt   = store.KindReceipt
+	KindStatement = store.KindStatement
 	// KindNotify is a plain message: MsgID with Args.
 	KindNotify = "notify"
 	// KindAnnouncement is an announcement to one reader (broadcast.go).
@@ -85,6 +88,10 @@ const (
 // outboxKinds lists every kind of outbox message. One line per kind.
 func (h *Handlers) outboxKinds() map[string]OutboxKind {
 	return map[string]OutboxKind{
+		// balance and payments
+		KindReceipt:   {Render: h.renderReceipt, ResendInDoubt: true},   // resend: a receipt twice (same number) beats proof of payment lost
+		KindStatement: {Render: h.renderStatement, ResendInDoubt: true}, // resend: a statement twice beats a month's charge unannounced
+
 		KindNotify: {ResendInDoubt: true},
 		// announcement: in doubt → failed 'interrupted' and named in the staff report, never resent (the same notice twice to a whole centre is worse than one reported uncertain).
 		KindAnnouncement: {Render: h.renderAnnouncementMessage, ResendInDoubt: false},

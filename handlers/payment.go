@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	"github.com/go-telegram/bot/models"
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
 	"github.com/aurore/cairbot/locales"
@@ -15,8 +14,8 @@ import (
 
 // The payment conversation: staff types a name or room, picks the resident
 // from buttons, types the amount, confirms; the payment, its receipt number,
-// the audit entry and the receipt's job are one transaction, and the
-// resident gets his receipt in his language at once.
+// the audit entry and the receipt (an outbox row) are one transaction, and
+// the resident gets his receipt in his language at once.
 const (
 	stepPayWho     = "pay.who"
 	stepPayPick    = "pay.pick"
@@ -99,8 +98,9 @@ func (h *Handlers) recordPayment(ctx context.Context, r *Request, data map[strin
 	if err != nil || cents <= 0 || cents > MaxAmount {
 		return ErrStaleButton
 	}
-	e, err := h.RecordPayment(ctx, store.NewPayment{
-		CentreID: r.Person.CentreID, PersonID: p.ID, Cents: cents, ActorID: &r.Person.ID, At: r.Now,
+	// On the centre's clock, which decides the receipt's year.
+	e, err := h.Money.RecordPayment(ctx, store.NewPayment{
+		CentreID: r.Person.CentreID, PersonID: p.ID, Cents: cents, ActorID: &r.Person.ID, At: r.Now.In(h.moneyLoc()),
 	})
 	if err != nil {
 		return err
@@ -116,19 +116,34 @@ func (h *Handlers) recordPayment(ctx context.Context, r *Request, data map[strin
 		"Name", p.DisplayName, "Room", residentRoom(p)))
 }
 
-// RecordPayment writes a payment and queues its receipt in the same
-// transaction. The bot and `cairbot payment add` both use it. At is put on
-// the centre's clock, which decides the receipt's year.
-func (h *Handlers) RecordPayment(ctx context.Context, p store.NewPayment) (store.LedgerEntry, error) {
-	p.At = p.At.In(h.moneyLoc())
-	return h.Money.RecordPayment(ctx, p, func(ctx context.Context, tx pgx.Tx, e store.LedgerEntry) error {
-		_, err := h.Jobs.InsertTx(ctx, tx, ReceiptArgs{CentreID: e.CentreID, EntryID: e.ID},
-			&river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}})
-		return err
-	})
+// renderReceipt renders a receipt from the ledger when it is sent: its
+// number, the amount and day, and the balance just after the payment, so it
+// says the same whenever it leaves.
+func (h *Handlers) renderReceipt(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
+	e, err := h.Money.EntryByReceipt(ctx, m.CentreID, m.Args["receipt"])
+	if errors.Is(err, store.ErrNotFound) {
+		// The ledger is append-only, so only a damaged row gets here:
+		// cancelled rather than retried for ever.
+		return Outgoing{}, ErrObsolete
+	}
+	if err != nil {
+		return Outgoing{}, err
+	}
+	balance, err := h.Money.BalanceAfter(ctx, e.CentreID, e.PersonID, e.ID)
+	if err != nil {
+		return Outgoing{}, err
+	}
+	return Outgoing{Text: ReceiptText(loc, e, balance)}, nil
 }
 
-// ReceiptArgs is the job sending a payment's receipt to the resident.
+// ReceiptText renders a receipt: its number, the amount and day, and the
+// balance just after the payment.
+func ReceiptText(loc *locales.Localizer, e store.LedgerEntry, balance int64) string {
+	return loc.T("balance.receipt", "Number", e.ReceiptNo, "Amount", loc.F.Money(-e.Cents), "Date", loc.F.Date(e.At)) +
+		"\n" + balanceStatus(loc, balance)
+}
+
+// ReceiptArgs is the job that sent a receipt before the outbox.
 type ReceiptArgs struct {
 	CentreID int64 `json:"centre_id"`
 	EntryID  int64 `json:"entry_id"`
@@ -137,41 +152,26 @@ type ReceiptArgs struct {
 // Kind names the job in River's table.
 func (ReceiptArgs) Kind() string { return "money_receipt" }
 
-// ReceiptWorker sends receipts.
+// ReceiptWorker turns a receipt job queued before the outbox into the
+// receipt's outbox row (same key, so a receipt already sent is not sent
+// again). It goes away once no money_receipt job remains in river_job.
 type ReceiptWorker struct {
 	river.WorkerDefaults[ReceiptArgs]
 	h *Handlers
 }
 
-// Work sends the receipt once, rendered in the resident's language when it
-// is sent.
+// Work queues the receipt in the outbox.
 func (w *ReceiptWorker) Work(ctx context.Context, job *river.Job[ReceiptArgs]) error {
-	h, a := w.h, job.Args
-	e, err := h.Money.EntryByID(ctx, a.CentreID, a.EntryID)
-	if errors.Is(err, store.ErrNotFound) {
+	h := w.h
+	e, err := h.Money.EntryByID(ctx, job.Args.CentreID, job.Args.EntryID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && e.Kind != store.EntryPayment) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	if e.Kind != store.EntryPayment {
-		return nil
-	}
-	return h.sendMoneyMessage(ctx, e.CentreID, e.PersonID, store.SentReceipt, e.ReceiptNo,
-		func(ctx context.Context, loc *locales.Localizer) (string, error) {
-			balance, err := h.Money.BalanceAfter(ctx, e.CentreID, e.PersonID, e.ID)
-			if err != nil {
-				return "", err
-			}
-			return ReceiptText(loc, e, balance), nil
-		})
-}
-
-// ReceiptText renders a receipt: its number, the amount and day, and the
-// balance just after the payment.
-func ReceiptText(loc *locales.Localizer, e store.LedgerEntry, balance int64) string {
-	return loc.T("balance.receipt", "Number", e.ReceiptNo, "Amount", loc.F.Money(-e.Cents), "Date", loc.F.Date(e.At)) +
-		"\n" + balanceStatus(loc, balance)
+	_, err = h.Money.Enqueue(ctx, h.Clock(), store.ReceiptMessage(e))
+	return err
 }
 
 // confirmButtons are the ✅/❌ buttons of a conversation's last step.

@@ -349,11 +349,6 @@ func (s *Store) BalanceAfter(ctx context.Context, centreID, personID, entryID in
 	return b, nil
 }
 
-// EntryHook runs inside the transaction that writes an entry, to insert the
-// durable job it causes (the receipt): the entry and its job are committed
-// together or not at all.
-type EntryHook func(ctx context.Context, tx pgx.Tx, e LedgerEntry) error
-
 // NewPayment is a payment handed to the front desk.
 type NewPayment struct {
 	CentreID int64
@@ -366,11 +361,12 @@ type NewPayment struct {
 }
 
 // RecordPayment writes a payment with the next receipt number of the
-// centre and year ("R-2026-000123"), an audit entry, and whatever hook
-// inserts (the receipt's job), in one transaction. Numbers are gap-free:
-// the counter row stays locked until commit and is rolled back with the
+// centre and year ("R-2026-000123"), an audit entry and the resident's
+// receipt in the outbox, in one transaction: a payment is never without
+// its receipt, nor a receipt without its payment. Numbers are gap-free: the
+// counter row stays locked until commit and is rolled back with the
 // payment.
-func (s *Store) RecordPayment(ctx context.Context, p NewPayment, hook EntryHook) (LedgerEntry, error) {
+func (s *Store) RecordPayment(ctx context.Context, p NewPayment) (LedgerEntry, error) {
 	if p.Cents <= 0 || p.Cents > MaxCents {
 		return LedgerEntry{}, ErrBadAmount
 	}
@@ -405,10 +401,8 @@ func (s *Store) RecordPayment(ctx context.Context, p NewPayment, hook EntryHook)
 			map[string]any{"entry": e.ID, "receipt": receipt}); err != nil {
 			return err
 		}
-		if hook != nil {
-			return hook(ctx, tx, e)
-		}
-		return nil
+		_, err = s.enqueue(ctx, tx, p.At, ReceiptMessage(e))
+		return err
 	})
 	if err != nil {
 		return LedgerEntry{}, fmt.Errorf("store: record payment: %w", err)
@@ -417,9 +411,11 @@ func (s *Store) RecordPayment(ctx context.Context, p NewPayment, hook EntryHook)
 }
 
 // ReverseEntry puts a mistaken charge or payment right with a correction
-// of the opposite amount; the mistaken entry stays, as on paper. It
-// returns ErrAlreadyReversed or ErrNotReversible, and ErrNotFound for an
-// entry of another centre.
+// of the opposite amount; the mistaken entry stays, as on paper. A
+// payment's receipt not sent yet is cancelled in the same transaction: a
+// payment recorded by mistake (often for the wrong resident) must not
+// reach anyone as a receipt. It returns ErrAlreadyReversed or
+// ErrNotReversible, and ErrNotFound for an entry of another centre.
 func (s *Store) ReverseEntry(ctx context.Context, centreID, entryID int64, actorID *int64, at time.Time) (LedgerEntry, error) {
 	var c LedgerEntry
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
@@ -446,6 +442,13 @@ func (s *Store) ReverseEntry(ctx context.Context, centreID, entryID int64, actor
 		if err != nil {
 			return err
 		}
+		if orig.Kind == EntryPayment {
+			// The key as a prefix matches this receipt only: numbers of a
+			// year have six digits.
+			if _, err := s.cancelOutbox(ctx, tx, centreID, ReceiptMessage(orig).Key, at); err != nil {
+				return err
+			}
+		}
 		return audit(ctx, tx, centreID, actorID, "ledger.correction", &orig.PersonID,
 			map[string]any{"entry": c.ID, "reverses": orig.ID})
 	})
@@ -455,10 +458,6 @@ func (s *Store) ReverseEntry(ctx context.Context, centreID, entryID int64, actor
 	return c, nil
 }
 
-// ChargeHook runs in the transaction that posts a centre's charges, once
-// for each resident who should get the month's statement.
-type ChargeHook func(ctx context.Context, tx pgx.Tx, centreID, personID int64) error
-
 // PostMonthlyCharges posts the charges of month (its first day) for every
 // resident of every centre who has not left: his monthly amount, pro rata
 // (or as the centre's settings say) in his month of arrival. A resident who
@@ -466,22 +465,22 @@ type ChargeHook func(ctx context.Context, tx pgx.Tx, centreID, personID int64) e
 // was registered after that month's run) gets that month too. It is
 // idempotent: the UNIQUE key on (resident, month) makes a second run, or
 // two processes at once, post nothing more. Each centre is one
-// transaction; hook is called for every resident with a charge this month
-// or an open balance, to send him his statement. It returns how many
-// charges it posted.
-func (s *Store) PostMonthlyCharges(ctx context.Context, month, at time.Time, hook ChargeHook) (int, error) {
-	return s.postMonthlyCharges(ctx, month, at, hook, false)
+// transaction, which also queues the month's statement (outbox) of every
+// resident with a charge this month or an open balance: a charge is never
+// posted without its statement. It returns how many charges it posted.
+func (s *Store) PostMonthlyCharges(ctx context.Context, month, at time.Time) (int, error) {
+	return s.postMonthlyCharges(ctx, month, at, false)
 }
 
 // CatchUpMonthlyCharges is PostMonthlyCharges for the centres whose month
 // has no charge yet: the daily job that makes sure a month missed while the
 // bot was down gets posted, without charging a whole month to a resident
 // whose contribution was set after the month's run (his starts next month).
-func (s *Store) CatchUpMonthlyCharges(ctx context.Context, month, at time.Time, hook ChargeHook) (int, error) {
-	return s.postMonthlyCharges(ctx, month, at, hook, true)
+func (s *Store) CatchUpMonthlyCharges(ctx context.Context, month, at time.Time) (int, error) {
+	return s.postMonthlyCharges(ctx, month, at, true)
 }
 
-func (s *Store) postMonthlyCharges(ctx context.Context, month, at time.Time, hook ChargeHook, onlyMissed bool) (int, error) {
+func (s *Store) postMonthlyCharges(ctx context.Context, month, at time.Time, onlyMissed bool) (int, error) {
 	month = time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, time.UTC)
 	prev := month.AddDate(0, -1, 0)
 	rows, err := s.pool.Query(ctx, `SELECT id FROM centres ORDER BY id`)
@@ -494,6 +493,9 @@ func (s *Store) postMonthlyCharges(ctx context.Context, month, at time.Time, hoo
 	}
 	total := 0
 	for _, centreID := range centres {
+		// Counted once committed: a centre whose transaction failed posted
+		// nothing.
+		var posted int
 		err := s.inTx(ctx, func(tx pgx.Tx) error {
 			if onlyMissed {
 				var done bool
@@ -506,30 +508,28 @@ func (s *Store) postMonthlyCharges(ctx context.Context, month, at time.Time, hoo
 			if err != nil {
 				return err
 			}
-			total += n
+			posted = n
 			if n > 0 {
 				if err := audit(ctx, tx, centreID, nil, "ledger.charges", nil,
 					map[string]any{"month": month.Format("2006-01"), "count": n}); err != nil {
 					return err
 				}
 			}
-			if hook == nil {
-				return nil
-			}
 			ids, err := statementRecipients(ctx, tx, centreID, month)
 			if err != nil {
 				return err
 			}
-			for _, id := range ids {
-				if err := hook(ctx, tx, centreID, id); err != nil {
-					return err
-				}
+			msgs := make([]OutboxMessage, len(ids))
+			for i, id := range ids {
+				msgs[i] = StatementMessage(centreID, id, month)
 			}
-			return nil
+			_, err = s.enqueue(ctx, tx, at, msgs...)
+			return err
 		})
 		if err != nil {
 			return total, fmt.Errorf("store: monthly charges of centre %d: %w", centreID, err)
 		}
+		total += posted
 	}
 	return total, nil
 }
@@ -656,32 +656,34 @@ func (s *Store) Arrears(ctx context.Context, centreID int64) ([]Arrear, error) {
 	return out, nil
 }
 
-// Kinds of money messages delivered once.
+// Outbox kinds of the money messages (handlers.outboxKinds renders them).
 const (
-	SentReceipt   = "receipt"
-	SentStatement = "statement"
+	KindReceipt   = "receipt"
+	KindStatement = "statement"
 )
 
-// SendMoneyMessageOnce runs send unless the message (kind, person, ref) was already
-// delivered, and records it as delivered in the same transaction: if send
-// fails nothing is recorded and the job retries; a second process trying
-// the same message waits for the first and then skips it. sent is false
-// when it had been delivered before.
-func (s *Store) SendMoneyMessageOnce(ctx context.Context, kind string, personID int64, ref string, send func(ctx context.Context) error) (sent bool, err error) {
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `INSERT INTO money_messages_sent (kind, person_id, ref) VALUES ($1, $2, $3)
-			ON CONFLICT DO NOTHING`, kind, personID, ref)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			return nil
-		}
-		sent = true
-		return send(ctx)
-	})
-	if err != nil {
-		return false, fmt.Errorf("store: send money message: %w", err)
+// ReceiptMessage is the receipt of a payment, to the resident who paid.
+// The key is the receipt number, unique per centre, so a receipt is queued
+// once whoever queues it; the text is rendered from the ledger when sent.
+func ReceiptMessage(e LedgerEntry) OutboxMessage {
+	return OutboxMessage{
+		CentreID: e.CentreID, PersonID: e.PersonID, Kind: KindReceipt,
+		Key:  "receipt:" + e.ReceiptNo,
+		Args: map[string]string{"receipt": e.ReceiptNo},
+		// He is at the desk, waiting for it: before any batch.
+		Priority: 1,
 	}
-	return sent, nil
+}
+
+// StatementMessage is a resident's statement for month, once per resident
+// and month. The amounts are read when it is sent.
+func StatementMessage(centreID, personID int64, month time.Time) OutboxMessage {
+	m := month.Format("2006-01")
+	return OutboxMessage{
+		CentreID: centreID, PersonID: personID, Kind: KindStatement,
+		Key:  fmt.Sprintf("statement:%d:%s", personID, m),
+		Args: map[string]string{"month": m},
+		// A batch of a whole centre: receipts and reminders go first.
+		Priority: 3,
+	}
 }

@@ -4,13 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/aurore/cairbot/bot"
 	"github.com/aurore/cairbot/store"
 	"github.com/aurore/cairbot/store/storetest"
 )
@@ -107,24 +115,70 @@ func TestChargeForArrivalMonth(t *testing.T) {
 	}
 }
 
-// moneyFixture is a centre with residents, on a fresh database.
+// moneyFixture is a centre with residents, on a fresh database, whose
+// store queues outbox jobs as the bot does.
 type moneyFixture struct {
 	st     *store.Store
+	jobs   *flakyScheduler
 	centre store.Centre
 	staff  store.Person
 }
 
+// flakyScheduler is the bot's outbox scheduler (River, in the caller's
+// transaction) that fails while down is set, as a job queue that cannot be
+// reached: the change that queues a message must then fail whole.
+type flakyScheduler struct {
+	store.OutboxScheduler
+	down atomic.Bool
+}
+
+func (f *flakyScheduler) ScheduleOutboxTx(ctx context.Context, tx pgx.Tx, jobs []store.OutboxJob) error {
+	if f.down.Load() {
+		return errors.New("job queue down")
+	}
+	return f.OutboxScheduler.ScheduleOutboxTx(ctx, tx, jobs)
+}
+
 func newMoneyFixture(t *testing.T) *moneyFixture {
 	t.Helper()
-	st := store.New(storetest.NewPool(t))
+	pool := storetest.NewPool(t)
+	st := store.New(pool)
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs := &flakyScheduler{OutboxScheduler: bot.NewOutboxScheduler(client)}
+	st.UseOutboxScheduler(jobs)
 	ctx := context.Background()
 	c, err := st.EnsureCentre(ctx, "cair-test", "CAIR test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &moneyFixture{st: st, centre: c}
+	f := &moneyFixture{st: st, jobs: jobs, centre: c}
 	f.staff = f.person(t, store.RoleStaff, "Claire D.", "000")
 	return f
+}
+
+// outbox lists the centre's outbox rows as "kind key state person args",
+// with the number of River send jobs each has, ordered by key.
+func (f *moneyFixture) outbox(t *testing.T) []string {
+	t.Helper()
+	rows, err := f.st.Pool().Query(context.Background(), `SELECT o.kind, o.dedupe_key, o.state, o.person_id, o.args::text,
+			(SELECT count(*) FROM river_job j WHERE j.kind = 'outbox_send' AND (j.args ->> 'id')::bigint = o.id)
+		FROM outbox o WHERE o.centre_id = $1 ORDER BY o.dedupe_key`, f.centre.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (string, error) {
+		var kind, key, state, args string
+		var person, jobs int64
+		err := row.Scan(&kind, &key, &state, &person, &args, &jobs)
+		return fmt.Sprintf("%s %s %s %d %s jobs=%d", kind, key, state, person, args, jobs), err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func (f *moneyFixture) person(t *testing.T, role store.Role, name, room string) store.Person {
@@ -142,7 +196,7 @@ func (f *moneyFixture) pay(t *testing.T, p store.Person, cents int64, at time.Ti
 	t.Helper()
 	e, err := f.st.RecordPayment(context.Background(), store.NewPayment{
 		CentreID: f.centre.ID, PersonID: p.ID, Cents: cents, ActorID: &f.staff.ID, At: at,
-	}, nil)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,11 +236,11 @@ func TestReceiptNumbersAreGapFreePerYear(t *testing.T) {
 	at := time.Date(2026, 11, 27, 10, 0, 0, 0, paris)
 
 	// A payment whose transaction fails takes no number.
-	_, err := f.st.RecordPayment(ctx, store.NewPayment{CentreID: f.centre.ID, PersonID: p.ID, Cents: 100, At: at},
-		func(context.Context, pgx.Tx, store.LedgerEntry) error { return errors.New("job queue down") })
-	if err == nil {
-		t.Fatal("failing hook: payment recorded")
+	f.jobs.down.Store(true)
+	if _, err := f.st.RecordPayment(ctx, store.NewPayment{CentreID: f.centre.ID, PersonID: p.ID, Cents: 100, At: at}); err == nil {
+		t.Fatal("job queue down: payment recorded")
 	}
+	f.jobs.down.Store(false)
 
 	const n = 12
 	var wg sync.WaitGroup
@@ -195,7 +249,7 @@ func TestReceiptNumbersAreGapFreePerYear(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			e, err := f.st.RecordPayment(ctx, store.NewPayment{CentreID: f.centre.ID, PersonID: p.ID, Cents: 100, At: at}, nil)
+			e, err := f.st.RecordPayment(ctx, store.NewPayment{CentreID: f.centre.ID, PersonID: p.ID, Cents: 100, At: at})
 			if err != nil {
 				t.Error(err)
 				return
@@ -229,7 +283,7 @@ func TestReceiptNumbersAreGapFreePerYear(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := f.st.RecordPayment(ctx, store.NewPayment{CentreID: other.ID, PersonID: q.ID, Cents: 100, At: at}, nil)
+	e, err := f.st.RecordPayment(ctx, store.NewPayment{CentreID: other.ID, PersonID: q.ID, Cents: 100, At: at})
 	if err != nil || e.ReceiptNo != "R-2026-000001" {
 		t.Fatalf("other centre's first receipt = %q, %v", e.ReceiptNo, err)
 	}
@@ -241,15 +295,15 @@ func TestPaymentRefusals(t *testing.T) {
 	ctx := context.Background()
 	p := f.person(t, store.RoleResident, "Ahmad K.", "214")
 	for _, c := range []int64{0, -5, store.MaxCents + 1} {
-		if _, err := f.st.RecordPayment(ctx, store.NewPayment{CentreID: f.centre.ID, PersonID: p.ID, Cents: c, At: time.Now()}, nil); !errors.Is(err, store.ErrBadAmount) {
+		if _, err := f.st.RecordPayment(ctx, store.NewPayment{CentreID: f.centre.ID, PersonID: p.ID, Cents: c, At: time.Now()}); !errors.Is(err, store.ErrBadAmount) {
 			t.Errorf("%d cents: %v", c, err)
 		}
 	}
-	if _, err := f.st.RecordPayment(ctx, store.NewPayment{CentreID: f.centre.ID, PersonID: f.staff.ID, Cents: 100, At: time.Now()}, nil); !errors.Is(err, store.ErrNotResident) {
+	if _, err := f.st.RecordPayment(ctx, store.NewPayment{CentreID: f.centre.ID, PersonID: f.staff.ID, Cents: 100, At: time.Now()}); !errors.Is(err, store.ErrNotResident) {
 		t.Errorf("payment by staff: %v", err)
 	}
 	other, _ := f.st.EnsureCentre(ctx, "other", "Other")
-	if _, err := f.st.RecordPayment(ctx, store.NewPayment{CentreID: other.ID, PersonID: p.ID, Cents: 100, At: time.Now()}, nil); !errors.Is(err, store.ErrNotResident) {
+	if _, err := f.st.RecordPayment(ctx, store.NewPayment{CentreID: other.ID, PersonID: p.ID, Cents: 100, At: time.Now()}); !errors.Is(err, store.ErrNotResident) {
 		t.Errorf("payment through another centre: %v", err)
 	}
 	var n int
@@ -266,7 +320,7 @@ func TestReverseEntry(t *testing.T) {
 	if err := f.st.SetContribution(ctx, store.Contribution{CentreID: f.centre.ID, PersonID: p.ID, Basis: store.BasisFixed, Cents: 4500}, &f.staff.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.st.PostMonthlyCharges(ctx, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), time.Now(), nil); err != nil {
+	if _, err := f.st.PostMonthlyCharges(ctx, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	pay := f.pay(t, p, 5000, time.Now())
@@ -331,21 +385,36 @@ func TestPostMonthlyChargesOncePerMonth(t *testing.T) {
 	_ = unset
 
 	dec := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	var hooked []int64
-	hook := func(_ context.Context, _ pgx.Tx, centreID, personID int64) error {
-		hooked = append(hooked, personID)
-		return nil
+	// Job queue down: the centre's transaction fails whole, no charge is
+	// posted without its statement.
+	f.jobs.down.Store(true)
+	if n, err := f.st.PostMonthlyCharges(ctx, dec, time.Now()); err == nil || n != 0 {
+		t.Fatalf("job queue down: posted %d, %v", n, err)
 	}
-	n, err := f.st.PostMonthlyCharges(ctx, dec, time.Now(), hook)
+	if got := f.outbox(t); len(got) != 0 {
+		t.Fatalf("job queue down: outbox %v", got)
+	}
+	f.jobs.down.Store(false)
+	n, err := f.st.PostMonthlyCharges(ctx, dec, time.Now())
 	if err != nil || n != 5 {
 		t.Fatalf("first run posted %d, %v; want 5", n, err)
 	}
-	if want := []int64{fixed.ID, income.ID, newcomer.ID, lastMonth.ID}; fmt.Sprint(hooked) != fmt.Sprint(want) {
-		t.Fatalf("statements for %v, want %v", hooked, want)
+	// One statement for each resident with a charge this month, each with
+	// its send job.
+	var wantOutbox []string
+	for _, p := range []store.Person{fixed, income, newcomer, lastMonth} {
+		wantOutbox = append(wantOutbox, fmt.Sprintf(`statement statement:%d:2026-12 pending %d {"month": "2026-12"} jobs=1`, p.ID, p.ID))
 	}
-	n, err = f.st.PostMonthlyCharges(ctx, dec, time.Now(), nil)
+	slices.Sort(wantOutbox)
+	if got := f.outbox(t); !slices.Equal(got, wantOutbox) {
+		t.Fatalf("outbox = %q\nwant     %q", got, wantOutbox)
+	}
+	n, err = f.st.PostMonthlyCharges(ctx, dec, time.Now())
 	if err != nil || n != 0 {
 		t.Fatalf("second run posted %d, %v; want 0", n, err)
+	}
+	if got := f.outbox(t); !slices.Equal(got, wantOutbox) {
+		t.Fatalf("second run queued statements again: %q", got)
 	}
 	rows, err := pool.Query(ctx, `SELECT person_id, to_char(month, 'YYYY-MM'), cents FROM ledger_entries
 		WHERE kind = 'charge' ORDER BY person_id, month`)
@@ -381,25 +450,126 @@ func TestPostMonthlyChargesOncePerMonth(t *testing.T) {
 	}
 }
 
-func TestSendMoneyMessageOnce(t *testing.T) {
+// TestReceiptQueuedWithPayment: a payment writes its receipt in the
+// outbox, with its send job, in its own transaction; a failed payment
+// writes neither; the receipt number keeps a receipt from being queued
+// twice; reversing the payment cancels a receipt not sent yet.
+func TestReceiptQueuedWithPayment(t *testing.T) {
 	t.Parallel()
 	f := newMoneyFixture(t)
 	ctx := context.Background()
 	p := f.person(t, store.RoleResident, "Ahmad K.", "214")
-	calls := 0
-	fail := func(context.Context) error { calls++; return errors.New("telegram down") }
-	ok := func(context.Context) error { calls++; return nil }
-	if _, err := f.st.SendMoneyMessageOnce(ctx, store.SentReceipt, p.ID, "R-2026-000001", fail); err == nil {
-		t.Fatal("failure not reported")
+	paris, _ := time.LoadLocation("Europe/Paris")
+	at := time.Date(2026, 11, 27, 10, 0, 0, 0, paris)
+
+	// Refused payments queue nothing.
+	f.jobs.down.Store(true)
+	if _, err := f.st.RecordPayment(ctx, store.NewPayment{CentreID: f.centre.ID, PersonID: p.ID, Cents: 100, At: at}); err == nil {
+		t.Fatal("job queue down: payment recorded")
 	}
-	if sent, err := f.st.SendMoneyMessageOnce(ctx, store.SentReceipt, p.ID, "R-2026-000001", ok); err != nil || !sent {
-		t.Fatalf("retry: %v, %v", sent, err)
+	f.jobs.down.Store(false)
+	if _, err := f.st.RecordPayment(ctx, store.NewPayment{CentreID: f.centre.ID, PersonID: f.staff.ID, Cents: 100, At: at}); !errors.Is(err, store.ErrNotResident) {
+		t.Fatalf("payment by staff: %v", err)
 	}
-	if sent, err := f.st.SendMoneyMessageOnce(ctx, store.SentReceipt, p.ID, "R-2026-000001", ok); err != nil || sent {
-		t.Fatalf("second delivery: %v, %v", sent, err)
+	if got := f.outbox(t); len(got) != 0 {
+		t.Fatalf("failed payments queued %v", got)
 	}
-	if calls != 2 {
-		t.Fatalf("send called %d times, want 2", calls)
+
+	e := f.pay(t, p, 1250, at)
+	want := fmt.Sprintf(`receipt receipt:R-2026-000001 pending %d {"receipt": "R-2026-000001"} jobs=1`, p.ID)
+	if got := f.outbox(t); len(got) != 1 || got[0] != want {
+		t.Fatalf("outbox = %q, want [%q]", got, want)
+	}
+	// A job from before the outbox queues the same key: nothing more.
+	if n, err := f.st.Enqueue(ctx, at, store.ReceiptMessage(e)); err != nil || n != 0 {
+		t.Fatalf("receipt queued again: %d, %v", n, err)
+	}
+	if got := f.outbox(t); len(got) != 1 {
+		t.Fatalf("outbox after second queuing = %q", got)
+	}
+
+	// Reversed before it left: the receipt is cancelled with the payment.
+	second := f.pay(t, p, 500, at)
+	if _, err := f.st.ReverseEntry(ctx, f.centre.ID, second.ID, &f.staff.ID, at); err != nil {
+		t.Fatal(err)
+	}
+	got := f.outbox(t)
+	wantCancelled := fmt.Sprintf(`receipt receipt:R-2026-000002 cancelled %d {"receipt": "R-2026-000002"} jobs=1`, p.ID)
+	if len(got) != 2 || got[0] != want || got[1] != wantCancelled {
+		t.Fatalf("outbox after reversal = %q", got)
+	}
+	var note string
+	if err := f.st.Pool().QueryRow(ctx, `SELECT note FROM outbox WHERE dedupe_key = 'receipt:R-2026-000002'`).Scan(&note); err != nil || note != store.NoteObsolete {
+		t.Fatalf("note = %q, %v", note, err)
+	}
+}
+
+// TestMoneyMessagesMigration: migration 00010 carries the receipts and
+// statements sent before the outbox over as sent outbox rows under the
+// keys the code uses (so none is sent again), leaves out the erased, and
+// its Down gives the old table back.
+func TestMoneyMessagesMigration(t *testing.T) {
+	t.Parallel()
+	f := newMoneyFixture(t)
+	ctx := context.Background()
+	pool := f.st.Pool()
+	p := f.person(t, store.RoleResident, "Ahmad K.", "214")
+	erased := f.person(t, store.RoleResident, "Gone", "215")
+	if _, err := pool.Exec(ctx, `UPDATE people SET erased_at = now() WHERE id = $1`, erased.ID); err != nil {
+		t.Fatal(err)
+	}
+	db := stdlib.OpenDBFromPool(pool)
+	defer db.Close()
+	migrations, err := goose.NewProvider(goose.DialectPostgres, db, os.DirFS("migrations"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Back to before the outbox took the money messages, with a history.
+	if _, err := migrations.DownTo(ctx, 9); err != nil {
+		t.Fatal(err)
+	}
+	sentAt := time.Date(2026, 11, 2, 9, 0, 5, 0, time.UTC)
+	if _, err := pool.Exec(ctx, `INSERT INTO money_messages_sent (kind, person_id, ref, sent_at) VALUES
+		('receipt', $1, 'R-2026-000007', $3), ('statement', $1, '2026-11', $3), ('statement', $2, '2026-11', $3)`,
+		p.ID, erased.ID, sentAt); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := migrations.UpTo(ctx, 10); err != nil {
+		t.Fatal(err)
+	}
+	var gone bool
+	if err := pool.QueryRow(ctx, `SELECT to_regclass('money_messages_sent') IS NULL`).Scan(&gone); err != nil || !gone {
+		t.Fatalf("old table still there: %v", err)
+	}
+	want := []string{
+		fmt.Sprintf(`receipt receipt:R-2026-000007 sent %d {"receipt": "R-2026-000007"} jobs=0`, p.ID),
+		fmt.Sprintf(`statement statement:%d:2026-11 sent %d {"month": "2026-11"} jobs=0`, p.ID, p.ID),
+	}
+	if got := f.outbox(t); !slices.Equal(got, want) {
+		t.Fatalf("outbox = %q\nwant     %q", got, want)
+	}
+	var at time.Time
+	if err := pool.QueryRow(ctx, `SELECT sent_at FROM outbox WHERE dedupe_key = 'receipt:R-2026-000007'`).Scan(&at); err != nil || !at.Equal(sentAt) {
+		t.Fatalf("sent_at = %v, %v", at, err)
+	}
+	// The code queues the same keys: nothing new.
+	if n, err := f.st.Enqueue(ctx, time.Now(), store.StatementMessage(f.centre.ID, p.ID, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)),
+		store.ReceiptMessage(store.LedgerEntry{CentreID: f.centre.ID, PersonID: p.ID, ReceiptNo: "R-2026-000007"})); err != nil || n != 0 {
+		t.Fatalf("already sent, queued again: %d, %v", n, err)
+	}
+	// Down gives the old table its history back; Up again adds nothing.
+	if _, err := migrations.DownTo(ctx, 9); err != nil {
+		t.Fatal(err)
+	}
+	var back int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM money_messages_sent WHERE person_id = $1`, p.ID).Scan(&back); err != nil || back != 2 {
+		t.Fatalf("old table after Down has %d rows, %v", back, err)
+	}
+	if _, err := migrations.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.outbox(t); !slices.Equal(got, want) {
+		t.Fatalf("outbox after Down and Up = %q", got)
 	}
 }
 
@@ -416,18 +586,18 @@ func TestCatchUpMonthlyCharges(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The 1st was missed (bot down): the next day's run posts the month.
-	if n, err := f.st.CatchUpMonthlyCharges(ctx, dec, time.Now(), nil); err != nil || n != 1 {
+	if n, err := f.st.CatchUpMonthlyCharges(ctx, dec, time.Now()); err != nil || n != 1 {
 		t.Fatalf("catch-up posted %d, %v; want 1", n, err)
 	}
 	late := f.person(t, store.RoleResident, "Late", "202")
 	if err := f.st.SetContribution(ctx, store.Contribution{CentreID: f.centre.ID, PersonID: late.ID, Basis: store.BasisFixed, Cents: 3000}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := f.st.CatchUpMonthlyCharges(ctx, dec, time.Now(), nil); err != nil || n != 0 {
+	if n, err := f.st.CatchUpMonthlyCharges(ctx, dec, time.Now()); err != nil || n != 0 {
 		t.Fatalf("later daily run posted %d, %v; want 0 (month already run)", n, err)
 	}
 	// An explicit run (cairbot money charges) still posts what is missing.
-	if n, err := f.st.PostMonthlyCharges(ctx, dec, time.Now(), nil); err != nil || n != 1 {
+	if n, err := f.st.PostMonthlyCharges(ctx, dec, time.Now()); err != nil || n != 1 {
 		t.Fatalf("explicit run posted %d, %v; want 1", n, err)
 	}
 }

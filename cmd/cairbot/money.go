@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
@@ -19,20 +20,23 @@ import (
 	"github.com/aurore/cairbot/store"
 )
 
-// moneyStore opens the database and an insert-only job client: the
-// running bot (or `cairbot worker`) works the jobs inserted here.
-func moneyStore(ctx context.Context, cfg bot.Config) (*pgxpool.Pool, *handlers.Handlers, error) {
+// moneyStore opens the database with an insert-only job client, which the
+// store uses to queue the messages a change causes (a payment's receipt) in
+// the change's own transaction: the running bot (or `cairbot worker`)
+// sends them and works the jobs inserted here.
+func moneyStore(ctx context.Context, cfg bot.Config) (*pgxpool.Pool, *store.Store, *river.Client[pgx.Tx], error) {
 	pool, err := openDB(ctx, cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	jobs, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
 	if err != nil {
 		pool.Close()
-		return nil, nil, fmt.Errorf("job queue: %w", err)
+		return nil, nil, nil, fmt.Errorf("job queue: %w", err)
 	}
 	st := store.New(pool)
-	return pool, &handlers.Handlers{Money: st, Lookup: st, Jobs: jobs, Loc: cfg.Location, Clock: time.Now}, nil
+	st.UseOutboxScheduler(bot.NewOutboxScheduler(jobs))
+	return pool, st, jobs, nil
 }
 
 // paymentCommand runs `cairbot payment add|reverse`.
@@ -51,12 +55,11 @@ func paymentCommand(ctx context.Context, cfg bot.Config, args []string, out io.W
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	pool, h, err := moneyStore(ctx, cfg)
+	pool, st, _, err := moneyStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	st := store.New(pool)
 	c, err := st.CentreBySlug(ctx, *centre)
 	if err != nil {
 		return err
@@ -72,7 +75,8 @@ func paymentCommand(ctx context.Context, cfg bot.Config, args []string, out io.W
 		if err != nil {
 			return err
 		}
-		e, err := h.RecordPayment(ctx, store.NewPayment{CentreID: c.ID, PersonID: p.ID, Cents: cents, At: time.Now()})
+		// On the centre's clock, which decides the receipt's year.
+		e, err := st.RecordPayment(ctx, store.NewPayment{CentreID: c.ID, PersonID: p.ID, Cents: cents, At: time.Now().In(cfg.Location)})
 		if err != nil {
 			return err
 		}
@@ -156,12 +160,11 @@ func moneyCommand(ctx context.Context, cfg bot.Config, args []string, out io.Wri
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	pool, h, err := moneyStore(ctx, cfg)
+	pool, st, jobs, err := moneyStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	st := store.New(pool)
 	switch sub {
 	case "settings":
 		c, err := st.EnsureCentre(ctx, *centre, cfg.CentreName)
@@ -199,7 +202,7 @@ func moneyCommand(ctx context.Context, cfg bot.Config, args []string, out io.Wri
 				return fmt.Errorf("--month %q: use the form 2026-12", *month)
 			}
 		}
-		_, err := h.Jobs.Insert(ctx, handlers.MonthlyChargesArgs{Month: *month}, nil)
+		_, err := jobs.Insert(ctx, handlers.MonthlyChargesArgs{Month: *month}, nil)
 		if err != nil {
 			return err
 		}
