@@ -74,6 +74,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 	if deps.Clock == nil {
 		deps.Clock = time.Now
 	}
+	cfg = cfg.withTransportDefaults()
 	a := &App{
 		cfg:   cfg,
 		log:   deps.Log,
@@ -117,6 +118,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 		GlobalPerSecond: cfg.GlobalRate,
 		ChatBurst:       cfg.ChatRate,
 		Prefix:          cfg.RedisPrefix,
+		BaseBackoff:     cfg.SendBackoff,
 		Unreachable: func(ctx context.Context, chatID int64) {
 			if err := a.store.SetUnreachable(ctx, chatID, true); err != nil {
 				a.log.WarnContext(ctx, "mark unreachable", "err", err)
@@ -178,7 +180,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 	a.handlers.Menus = a.router
 	a.pipeline = chain(a.route, a.recoverMW, a.logMW, a.identifyMW, a.errorsMW)
 	a.dispatcher = NewDispatcher(cfg.Workers, func(ctx context.Context, upd *models.Update) error {
-		return a.handleUpdate(ctx, upd, a.takeOver)
+		return inChatOrder(ctx, upd, func() error { return a.handleUpdate(ctx, upd, a.takeOver) })
 	})
 	return a, nil
 }
@@ -236,7 +238,7 @@ func (a *App) runPolling(ctx context.Context) error {
 	defer shutdown(srv)
 	a.log.Info("polling for updates", "bot", a.botUsername)
 	p := &Poller{
-		app: a, client: a.httpClient, timeout: pollTimeout, maxRetries: 5,
+		app: a, client: a.httpClient, timeout: pollTimeout, retryPause: a.cfg.RetryPause,
 		url: strings.TrimRight(a.cfg.TelegramAPIURL, "/") + "/bot" + a.cfg.TelegramToken + "/getUpdates",
 	}
 	return p.Run(ctx)

@@ -44,6 +44,17 @@ type Config struct {
 	ClassAbsenceAlert   int           // CLASS_ABSENCE_ALERT: unexcused absences in a row that alert the coordinators
 	// appointments and interviews
 	InterviewReminders []time.Duration // INTERVIEW_REMINDERS: before each appointment, e.g. "24h,2h"
+
+	// Transport timings. Not read from the environment: the defaults suit
+	// Telegram's own timings, and tests shorten them so as not to wait.
+	//
+	// SendBackoff is the Sender's first pause after a 5xx or network
+	// error; it doubles with each try.
+	SendBackoff time.Duration
+	// RetryPause is, in polling mode, the first pause before an update
+	// whose handling must be retried is tried again; it doubles up to
+	// maxRetryPause while the failure lasts.
+	RetryPause time.Duration
 }
 
 // Defaults are the local values that let `make run` work with nothing but
@@ -73,7 +84,23 @@ func Defaults() Config {
 		ClassAbsenceAlert:   2,
 		// appointments and interviews
 		InterviewReminders: []time.Duration{24 * time.Hour, 2 * time.Hour},
+		// transport timings
+		SendBackoff: 500 * time.Millisecond,
+		RetryPause:  time.Second,
 	}
+}
+
+// withTransportDefaults fills the transport timings a Config built by hand
+// (not from Defaults) leaves at zero.
+func (c Config) withTransportDefaults() Config {
+	d := Defaults()
+	if c.SendBackoff <= 0 {
+		c.SendBackoff = d.SendBackoff
+	}
+	if c.RetryPause <= 0 {
+		c.RetryPause = d.RetryPause
+	}
+	return c
 }
 
 // ErrNoToken is returned when TELEGRAM_TOKEN is missing, so that `make run`

@@ -35,9 +35,15 @@ func chain(h HandlerFunc, mws ...Middleware) HandlerFunc {
 }
 
 // ErrRetry wraps a failure that a later re-delivery of the update may not
-// meet (PostgreSQL or Redis unreachable): the update is left unconfirmed so
-// Telegram sends it again.
+// meet (Telegram, PostgreSQL or Redis unreachable): the update is left
+// unconfirmed so Telegram sends it again.
 var ErrRetry = errors.New("bot: temporary failure, retry later")
+
+// retryable reports failures worth a re-delivery: Telegram down beyond the
+// Sender's retry budget, or our own infrastructure unreachable.
+func retryable(err error) bool {
+	return errors.Is(err, ErrTelegramUnavailable) || transient(err)
+}
 
 // transient reports infrastructure failures worth a re-delivery.
 func transient(err error) bool {
@@ -185,6 +191,11 @@ func (a *App) errorsMW(next HandlerFunc) HandlerFunc {
 		}
 		var ue *handlers.UserError
 		switch {
+		case retryable(err):
+			// No apology: Telegram is down (it could not be sent either) or
+			// our database is; the update is handled again once they are
+			// back, and the user gets his real answer then.
+			return fmt.Errorf("%w: %w", ErrRetry, err)
 		case errors.As(err, &ue):
 			var text string
 			if ue.Count != nil {
@@ -192,18 +203,16 @@ func (a *App) errorsMW(next HandlerFunc) HandlerFunc {
 			} else {
 				text = r.Loc.T(ue.MsgID, ue.Args...)
 			}
-			return a.say(ctx, r, text)
+			return a.explain(ctx, r, text)
 		case errors.Is(err, handlers.ErrForbidden):
-			return a.say(ctx, r, r.Loc.T("error.forbidden"))
+			return a.explain(ctx, r, r.Loc.T("error.forbidden"))
 		case errors.Is(err, handlers.ErrStaleButton):
-			return a.say(ctx, r, r.Loc.T("error.stale_button"))
+			return a.explain(ctx, r, r.Loc.T("error.stale_button"))
 		case errors.Is(err, store.ErrConflict):
-			return a.say(ctx, r, r.Loc.T("error.busy"))
+			return a.explain(ctx, r, r.Loc.T("error.busy"))
 		case errors.Is(err, ErrUnreachable):
 			// Our answer could not be delivered; nothing more to do.
 			return nil
-		case transient(err):
-			return fmt.Errorf("%w: %w", ErrRetry, err)
 		}
 		ref := newRef()
 		a.log.ErrorContext(ctx, "update error", "ref", ref, "update_id", r.Update.ID, "err", err)
@@ -217,6 +226,22 @@ func (a *App) say(ctx context.Context, r *handlers.Request, text string) error {
 	if err != nil && !errors.Is(err, ErrUnreachable) {
 		return fmt.Errorf("bot: answer error: %w", err)
 	}
+	return nil
+}
+
+// explain sends the message that explains a known error. When Telegram is
+// down the update is handled again later; any other failure to send it is
+// only logged, since a re-delivery would fail the same way — and in polling
+// mode would hold every later update for nothing.
+func (a *App) explain(ctx context.Context, r *handlers.Request, text string) error {
+	err := a.say(ctx, r, text)
+	switch {
+	case err == nil:
+		return nil
+	case retryable(err):
+		return fmt.Errorf("%w: %w", ErrRetry, err)
+	}
+	a.log.WarnContext(ctx, "error message not sent", "update_id", r.Update.ID, "err", err)
 	return nil
 }
 

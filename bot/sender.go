@@ -23,6 +23,12 @@ import (
 // It is the handlers' sentinel, so that handlers and jobs can test for it.
 var ErrUnreachable = handlers.ErrUnreachable
 
+// ErrTelegramUnavailable means Telegram kept failing (5xx, network errors,
+// or 429 again and again) beyond the Sender's retry budget. It is not the
+// message's fault: the update is left unconfirmed and handled again later,
+// so an outage delays replies instead of losing them.
+var ErrTelegramUnavailable = errors.New("bot: telegram unavailable")
+
 // Sender is the only code that sends to Telegram. Every message goes
 // through one rate limiter shared by all bot processes (Redis, GCRA):
 // about 1 message per second per chat with a short burst, and a global rate
@@ -171,7 +177,7 @@ func (s *Sender) do(ctx context.Context, method string, chatID int64, limited bo
 		case errors.As(err, &tooMany):
 			waits++
 			if waits > s.maxRetryAfterWaits {
-				return fmt.Errorf("bot: %s: still limited after %d waits: %w", method, waits-1, err)
+				return fmt.Errorf("bot: %s: still limited after %d waits: %w: %w", method, waits-1, ErrTelegramUnavailable, err)
 			}
 			wait := time.Duration(max(tooMany.RetryAfter, 1)) * time.Second
 			s.log.WarnContext(ctx, "telegram asks to wait", "method", method, "retry_after", tooMany.RetryAfter)
@@ -188,7 +194,7 @@ func (s *Sender) do(ctx context.Context, method string, chatID int64, limited bo
 		default:
 			failures++
 			if failures >= s.maxAttempts {
-				return fmt.Errorf("bot: %s: gave up after %d tries: %w", method, failures, err)
+				return fmt.Errorf("bot: %s: gave up after %d tries: %w: %w", method, failures, ErrTelegramUnavailable, err)
 			}
 			// Exponential backoff with jitter, so many senders recovering
 			// from one outage do not hit Telegram in step.
