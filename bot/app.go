@@ -140,6 +140,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 		People:             a.store,
 		Lookup:             a.store,
 		Conv:               a.state,
+		Outcomes:           a.state,
 		Counters:           a.state,
 		Catalog:            catalog,
 		Log:                a.log,

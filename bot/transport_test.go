@@ -91,3 +91,69 @@ func TestTelegramOutageLosesNoReply(t *testing.T) {
 		})
 	}
 }
+
+// TestPaymentConfirmedDuringOutageIsRecordedOnce: staff confirm a payment
+// while Telegram fails every message. The payment is written at the first
+// run, its answer fails, and the update is handled again until Telegram is
+// back: the payment stays single, and the confirmation staff finally see
+// is the receipt number — not "button not valid", which would have them
+// record it again by hand.
+func TestPaymentConfirmedDuringOutageIsRecordedOnce(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []struct {
+		name string
+		opts []harnessOption
+	}{
+		{"polling", []harnessOption{fastRetries}},
+		{"webhook", []harnessOption{fastRetries, webhookMode}},
+	} {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, mode.opts...)
+			staffU := telegramtest.User{ID: 41001, LanguageCode: "en"}
+			_, n := h.signUp(staffU, store.RoleStaff, "Claire D.", "en")
+			resident, _ := h.addPerson(store.RoleResident, "Omar Hassan", "214", "ar")
+
+			h.tg.SendText(staffU, "/payment")
+			h.waitText(staffU, n+1)
+			h.tg.SendText(staffU, "Omar")
+			pick := h.waitText(staffU, n+2)
+			if len(pick.InlineKeyboard) != 1 {
+				t.Fatalf("pick = %q %+v", pick.Text, pick.InlineKeyboard)
+			}
+			h.tg.PressButton(staffU, pick.ID, pick.InlineKeyboard[0][0].CallbackData)
+			h.waitText(staffU, n+3)
+			h.tg.SendText(staffU, "12.50")
+			confirm := h.waitText(staffU, n+4)
+
+			end := h.tg.Outage("sendMessage", 0, 500)
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				h.tg.PressButton(staffU, confirm.ID, "pay:ok")
+			}()
+			h.tg.WaitFor(t, 20*time.Second, "the confirmation handled again after a failed answer", func() bool {
+				return failedSends(h, staffU.ID, 500) > 5
+			})
+			if c := h.count(`SELECT count(*) FROM ledger_entries WHERE kind = 'payment' AND person_id = $1`, resident.ID); c != 1 {
+				t.Fatalf("during the outage: %d payments, want 1", c)
+			}
+			end()
+			<-done
+
+			got := h.waitText(staffU, n+5).Text
+			want := "✅ Payment recorded: €12.50 from Omar Hassan (room 214).\n" +
+				"Receipt number: R-2026-000001. He has no Telegram account yet: please write this number on a paper receipt for him."
+			if got != want {
+				t.Fatalf("after the outage staff got %q\nwant %q", got, want)
+			}
+			h.quiet(staffU, n+5)
+			if c := h.count(`SELECT count(*) FROM ledger_entries WHERE kind = 'payment' AND person_id = $1 AND cents = -1250`, resident.ID); c != 1 {
+				t.Fatalf("payments = %d, want 1", c)
+			}
+			if c := h.count(`SELECT count(*) FROM audit_log WHERE action = 'payment.record' AND subject_id = $1`, resident.ID); c != 1 {
+				t.Fatalf("audit entries = %d, want 1", c)
+			}
+		})
+	}
+}

@@ -166,6 +166,32 @@ func (s *State) ReleaseUpdate(ctx context.Context, updateID int64) error {
 	return nil
 }
 
+// outcomeTTL is as long as Telegram may deliver an update again.
+const outcomeTTL = 24 * time.Hour
+
+// RememberOutcome notes what an update did (e.g. the ledger entry a button
+// press recorded) under a key of the caller's, for as long as Telegram may
+// deliver that update again: its re-delivery, after an outage ate the
+// answer, can then answer the same without doing the change twice.
+func (s *State) RememberOutcome(ctx context.Context, key, value string) error {
+	if err := s.rdb.Set(ctx, s.prefix+":outcome:"+key, value, outcomeTTL).Err(); err != nil {
+		return fmt.Errorf("store: remember outcome: %w", err)
+	}
+	return nil
+}
+
+// Outcome reads what RememberOutcome noted, or ErrNotFound.
+func (s *State) Outcome(ctx context.Context, key string) (string, error) {
+	v, err := s.rdb.Get(ctx, s.prefix+":outcome:"+key).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: outcome: %w", err)
+	}
+	return v, nil
+}
+
 // HitCounter counts an event for key within window and returns the count so
 // far; used to slow down repeated wrong invite codes.
 func (s *State) HitCounter(ctx context.Context, key string, window time.Duration) (int64, error) {
