@@ -79,11 +79,12 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 		cfg:   cfg,
 		log:   deps.Log,
 		store: store.New(deps.Pool),
-		state: store.NewState(deps.Redis, cfg.RedisPrefix, cfg.ConversationTTL),
+		state: store.NewState(deps.Redis, cfg.RedisPrefix, cfg.ConversationTTL, store.WithUpdateLease(cfg.UpdateLease)),
 		clock: deps.Clock,
-		// Only one poller may run at a time, so a marker it finds is its
-		// own from before a crash; in webhook mode another process may hold
-		// it right now.
+		// Only one poller may run at a time, so a lease it finds is its
+		// own from before a crash, taken over at once; in webhook mode
+		// another process may hold it right now, and a dead one's lease
+		// lapses within UpdateLease.
 		takeOver: cfg.WebhookURL == "",
 		instance: newInstanceID(),
 	}

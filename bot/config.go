@@ -12,6 +12,7 @@ import (
 
 	"github.com/aurore/cairbot/handlers"
 	"github.com/aurore/cairbot/locales"
+	"github.com/aurore/cairbot/store"
 )
 
 // Config is every setting of cairbot, read from the environment in one place
@@ -55,6 +56,9 @@ type Config struct {
 	// whose handling must be retried is tried again; it doubles up to
 	// maxRetryPause while the failure lasts.
 	RetryPause time.Duration
+	// UpdateLease is how long an update stays claimed by a process that
+	// stopped renewing its claim (it died) before another takes it over.
+	UpdateLease time.Duration
 }
 
 // Defaults are the local values that let `make run` work with nothing but
@@ -87,6 +91,7 @@ func Defaults() Config {
 		// transport timings
 		SendBackoff: 500 * time.Millisecond,
 		RetryPause:  time.Second,
+		UpdateLease: store.DefaultUpdateLease,
 	}
 }
 
@@ -99,6 +104,9 @@ func (c Config) withTransportDefaults() Config {
 	}
 	if c.RetryPause <= 0 {
 		c.RetryPause = d.RetryPause
+	}
+	if c.UpdateLease <= 0 {
+		c.UpdateLease = d.UpdateLease
 	}
 	return c
 }

@@ -350,17 +350,58 @@ func (a *App) handleUpdate(ctx context.Context, upd *models.Update, takeOver boo
 	}
 	r := newRequest(upd, a.botUsername, a.clock())
 	if r != nil {
+		stop := a.keepLease(ctx, upd.ID)
 		err = a.pipeline(ctx, r)
+		stop()
 	}
 	if err != nil {
 		if !errors.Is(err, ErrRetry) {
 			// identify or the errors stage failed on the infrastructure.
 			err = fmt.Errorf("%w: %w", ErrRetry, err)
 		}
-		if rerr := a.state.ReleaseUpdate(ctx, upd.ID); rerr != nil {
+		if rerr := a.state.ReleaseUpdate(ctx, upd.ID, a.instance); rerr != nil {
 			a.log.WarnContext(ctx, "release update", "err", rerr)
 		}
 		return err
 	}
 	return a.state.FinishUpdate(ctx, upd.ID)
+}
+
+// keepLease renews the update's lease every third of it while the update
+// is handled: a handler waiting on Telegram's retries or the database keeps
+// the update, while a process that dies stops renewing, and another one (or
+// its restart) takes the update over within one lease. One goroutine per
+// update in hand — at most one per dispatch worker — is the simplest thing
+// that holds each lease exactly as long as its handling.
+//
+// The returned stop waits until no renewal is in flight, so a late renewal
+// cannot bring back a lease that FinishUpdate or ReleaseUpdate ends next.
+func (a *App) keepLease(ctx context.Context, updateID int64) (stop func()) {
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(a.state.UpdateLease() / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-t.C:
+				err := a.state.RenewUpdate(ctx, updateID, a.instance)
+				switch {
+				case errors.Is(err, store.ErrLeaseLost):
+					// It lapsed (Redis or this process stalled) and another
+					// process took the update: both may answer it now.
+					a.log.WarnContext(ctx, "update lease lost to another process", "update_id", updateID)
+					return
+				case err != nil:
+					a.log.WarnContext(ctx, "update lease not renewed", "update_id", updateID, "err", err)
+				}
+			}
+		}
+	}()
+	return func() {
+		close(quit)
+		<-done
+	}
 }

@@ -1,6 +1,12 @@
 package bot_test
 
 import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
@@ -8,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aurore/cairbot/bot"
 	"github.com/aurore/cairbot/bot/telegramtest"
 	"github.com/aurore/cairbot/store"
 )
@@ -156,4 +163,165 @@ func TestPaymentConfirmedDuringOutageIsRecordedOnce(t *testing.T) {
 			}
 		})
 	}
+}
+
+// shortLease makes an update's lease 800 ms, and the fake Telegram post a
+// refused webhook update again every 50 ms without giving up.
+func shortLease(h *harness) {
+	h.cfg.UpdateLease = 800 * time.Millisecond
+	h.cfg.ChatRate = 1000
+	h.cfg.GlobalRate = 1000
+	h.tgOpts.WebhookRetryDelay = 50 * time.Millisecond
+	h.tgOpts.WebhookMaxAttempts = 1 << 20
+}
+
+// TestUpdateOfDeadProcessIsTakenOver: a process claimed an update and died
+// without renewing its lease (simulated by a claim under another owner).
+// In webhook mode the update is answered 503 while the lease runs — the
+// process might be alive — and handled once it lapses, well within 10 s. In
+// polling mode only one poller runs, so the lease can only be its own from
+// before a crash: it is taken over at once.
+func TestUpdateOfDeadProcessIsTakenOver(t *testing.T) {
+	t.Parallel()
+	// A long lease in polling mode shows the poller did not wait for it.
+	longLease := func(h *harness) { h.cfg.UpdateLease = 5 * time.Second }
+	tests := []struct {
+		name        string
+		opts        []harnessOption
+		waitsLapse  bool // answered only after the dead lease lapsed
+		wantRefused bool // the first delivery is answered 503
+	}{
+		{"webhook", []harnessOption{shortLease, webhookMode}, true, true},
+		{"polling", []harnessOption{shortLease, longLease}, false, false},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, tt.opts...)
+			u := telegramtest.User{ID: 42001 + int64(i), LanguageCode: "en"}
+			_, n := h.signUp(u, store.RoleResident, "Sami A.", "en")
+			last := h.tg.SendText(u, "/help")
+			h.waitText(u, n+1)
+
+			// The next update id, as Telegram numbers them.
+			dead := store.NewState(h.rdb, h.cfg.RedisPrefix, time.Minute, store.WithUpdateLease(h.cfg.UpdateLease))
+			claimed := time.Now()
+			if err := dead.ClaimUpdate(context.Background(), last+1, "dead-process", false); err != nil {
+				t.Fatal(err)
+			}
+			statusesBefore := len(h.tg.WebhookStatuses())
+			if id := h.tg.SendText(u, "/mydata"); id != last+1 {
+				t.Fatalf("update id %d, want %d", id, last+1)
+			}
+			if tt.wantRefused {
+				if st := h.tg.WebhookStatuses()[statusesBefore:]; len(st) == 0 || st[0] != 503 {
+					t.Fatalf("first delivery answered %v, want 503 while the lease runs", st)
+				}
+			}
+			got := h.tg.WaitMessages(t, u.ID, n+2, 10*time.Second)[n+1]
+			took := time.Since(claimed)
+			if !strings.HasPrefix(got.Text, "🔒") {
+				t.Fatalf("answer %q", got.Text)
+			}
+			switch {
+			case tt.waitsLapse && took < h.cfg.UpdateLease*3/4:
+				t.Fatalf("handled after %v, before the dead process's lease of %v lapsed", took, h.cfg.UpdateLease)
+			case !tt.waitsLapse && took >= h.cfg.UpdateLease*3/4:
+				t.Fatalf("handled after %v, want at once (the poller's own lease)", took)
+			}
+			h.quiet(u, n+2)
+			if v := h.rdb.Get(context.Background(), h.cfg.RedisPrefix+":upd:"+strconv.FormatInt(last+1, 10)).Val(); v != "done" {
+				t.Fatalf("update marked %q, want done", v)
+			}
+		})
+	}
+}
+
+// TestRenewedLeaseIsNotTakenOver: while one process handles an update for
+// longer than several leases (Telegram answering 502, the Sender backing
+// off), a second process that receives the same update answers 503 each
+// time — the first renews its lease — and, once the first is done, 200
+// without handling it again: one answer.
+func TestRenewedLeaseIsNotTakenOver(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, shortLease, webhookMode, func(h *harness) { h.cfg.SendBackoff = 300 * time.Millisecond })
+	u := telegramtest.User{ID: 43001, LanguageCode: "en"}
+	_, n := h.signUp(u, store.RoleResident, "Sami A.", "en")
+	second := h.secondProcess()
+
+	body := []byte(`{"update_id": 990001, "message": {"message_id": 900, "date": 1, "chat": {"id": 43001, "type": "private"}, "from": {"id": 43001, "first_name": "S", "language_code": "en"}, "text": "/mydata", "entities": [{"type": "bot_command", "offset": 0, "length": 7}]}}`)
+	post := func(app *bot.App) int {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodPost, "/telegram/webhook", bytes.NewReader(body))
+		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", h.cfg.WebhookSecret)
+		app.WebhookHandler().ServeHTTP(rec, req)
+		return rec.Code
+	}
+	// Three failures: the first process works on the update for at least
+	// 300+600+1200 ms, over two leases.
+	h.tg.FailNext("sendMessage", u.ID, 502, 0, 3)
+	first := make(chan int, 1)
+	started := time.Now()
+	go func() { first <- post(h.app) }()
+	h.tg.WaitFor(t, 5*time.Second, "the first process at work", func() bool { return failedSends(h, u.ID, 502) > 0 })
+
+	firstDone := func(code int) {
+		if code != http.StatusOK {
+			t.Fatalf("first process answered %d", code)
+		}
+	}
+	refused := 0
+	var lastRefusal time.Duration
+	for done := false; !done; {
+		select {
+		case code := <-first:
+			firstDone(code)
+			done = true
+		case <-time.After(100 * time.Millisecond):
+			switch code := post(second); code {
+			case http.StatusServiceUnavailable:
+				refused++
+				lastRefusal = time.Since(started)
+			case http.StatusOK:
+				// Only right as the first finishes (a second handling
+				// would show as a second answer below).
+				select {
+				case code := <-first:
+					firstDone(code)
+					done = true
+				case <-time.After(2 * time.Second):
+					t.Fatalf("second process answered 200 while the first held the update")
+				}
+			default:
+				t.Fatalf("second process answered %d", code)
+			}
+		}
+	}
+	// Without renewals the lease would have lapsed one lease after the
+	// claim: a refusal well after it shows the lease was renewed.
+	if lastRefusal < h.cfg.UpdateLease*3/2 {
+		t.Fatalf("last refusal after %v (%d refusals): the first process did not outlast its first lease of %v", lastRefusal, refused, h.cfg.UpdateLease)
+	}
+	if code := post(second); code != http.StatusOK {
+		t.Fatalf("second process after the first finished: %d, want 200", code)
+	}
+	h.waitText(u, n+1)
+	h.quiet(u, n+1)
+}
+
+// secondProcess starts another bot process in webhook mode on the same
+// database and Redis, as a second replica behind the webhook's address.
+func (h *harness) secondProcess() *bot.App {
+	h.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	app, err := bot.New(ctx, h.cfg, bot.Deps{Pool: h.pool, Redis: h.rdb,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Clock: h.clock.Now})
+	if err != nil {
+		cancel()
+		h.t.Fatalf("second process: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- app.Run(ctx) }()
+	h.t.Cleanup(func() { cancel(); <-done })
+	return app
 }
