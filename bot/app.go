@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
@@ -62,6 +63,8 @@ type App struct {
 	takeOver    bool
 	httpClient  *http.Client
 	jobs        *river.Client[pgx.Tx]
+	// httpAddr is where the webhook and health server listens, once it does.
+	httpAddr atomic.Value
 }
 
 // New assembles the bot: Telegram client, sender, handlers, route table,
@@ -236,7 +239,11 @@ func (a *App) runPolling(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	srv := a.healthServer(nil)
+	srv, err := a.healthServer(nil)
+	if err != nil {
+		// Polling works without it; only /healthz is missing.
+		a.log.Error("http server", "addr", a.cfg.ListenAddr, "err", err)
+	}
 	defer shutdown(srv)
 	a.log.Info("polling for updates", "bot", a.botUsername)
 	p := &Poller{
@@ -248,7 +255,10 @@ func (a *App) runPolling(ctx context.Context) error {
 
 func (a *App) runWebhook(ctx context.Context) error {
 	u, _ := url.Parse(a.cfg.WebhookURL)
-	srv := a.healthServer(map[string]http.Handler{u.Path: a.WebhookHandler()})
+	srv, err := a.healthServer(map[string]http.Handler{u.Path: a.WebhookHandler()})
+	if err != nil {
+		return err
+	}
 	if err := a.sender.do(ctx, "setWebhook", 0, false, func(ctx context.Context) error {
 		_, err := a.tg.SetWebhook(ctx, &tgbot.SetWebhookParams{
 			URL: a.cfg.WebhookURL, SecretToken: a.cfg.WebhookSecret,
@@ -267,19 +277,46 @@ func (a *App) runWebhook(ctx context.Context) error {
 	return nil
 }
 
-func (a *App) healthServer(extra map[string]http.Handler) *http.Server {
+// Timeouts of the webhook and health server. Telegram waits up to 60 s for
+// the answer to an update, so the answer may take that long to write
+// (webhookWriteTimeout is a little longer, never cutting an answer Telegram
+// still waits for); the request itself must arrive quickly
+// (Config.WebhookReadTimeout), so a client that sends its body slowly
+// cannot hold a connection and a goroutine for long; idle keep-alive
+// connections close after webhookIdleTimeout.
+const (
+	headerTimeout       = 10 * time.Second
+	webhookWriteTimeout = 65 * time.Second
+	webhookIdleTimeout  = 120 * time.Second
+)
+
+// healthServer serves /healthz and the extra handlers (the webhook) on
+// ListenAddr. Shutting the returned server down is safe even on an error.
+func (a *App) healthServer(extra map[string]http.Handler) (*http.Server, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	for path, h := range extra {
 		mux.Handle(path, h)
 	}
-	srv := &http.Server{Addr: a.cfg.ListenAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{
+		Addr:              a.cfg.ListenAddr,
+		Handler:           mux,
+		ReadHeaderTimeout: headerTimeout,
+		ReadTimeout:       a.cfg.WebhookReadTimeout,
+		WriteTimeout:      webhookWriteTimeout,
+		IdleTimeout:       webhookIdleTimeout,
+	}
+	ln, err := net.Listen("tcp", a.cfg.ListenAddr)
+	if err != nil {
+		return srv, fmt.Errorf("bot: listen on LISTEN_ADDR: %w", err)
+	}
+	a.httpAddr.Store(ln.Addr().String())
 	go func() {
-		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.log.Error("http server", "addr", a.cfg.ListenAddr, "err", err)
 		}
 	}()
-	return srv
+	return srv, nil
 }
 
 func shutdown(srv *http.Server) {

@@ -59,6 +59,9 @@ type Config struct {
 	// UpdateLease is how long an update stays claimed by a process that
 	// stopped renewing its claim (it died) before another takes it over.
 	UpdateLease time.Duration
+	// WebhookReadTimeout bounds the time to read a webhook request, body
+	// included: a client sending slowly is cut off.
+	WebhookReadTimeout time.Duration
 }
 
 // Defaults are the local values that let `make run` work with nothing but
@@ -89,9 +92,10 @@ func Defaults() Config {
 		// appointments and interviews
 		InterviewReminders: []time.Duration{24 * time.Hour, 2 * time.Hour},
 		// transport timings
-		SendBackoff: 500 * time.Millisecond,
-		RetryPause:  time.Second,
-		UpdateLease: store.DefaultUpdateLease,
+		SendBackoff:        500 * time.Millisecond,
+		RetryPause:         time.Second,
+		UpdateLease:        store.DefaultUpdateLease,
+		WebhookReadTimeout: 15 * time.Second,
 	}
 }
 
@@ -107,6 +111,9 @@ func (c Config) withTransportDefaults() Config {
 	}
 	if c.UpdateLease <= 0 {
 		c.UpdateLease = d.UpdateLease
+	}
+	if c.WebhookReadTimeout <= 0 {
+		c.WebhookReadTimeout = d.WebhookReadTimeout
 	}
 	return c
 }

@@ -1,10 +1,13 @@
 package bot_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -324,4 +327,89 @@ func (h *harness) secondProcess() *bot.App {
 	go func() { done <- app.Run(ctx) }()
 	h.t.Cleanup(func() { cancel(); <-done })
 	return app
+}
+
+// TestWebhookServerCutsSlowBodies talks to the bot's own HTTP server, with
+// a read timeout of 500 ms: a client that knows the secret but sends its
+// body a few bytes at a time and then stalls is cut off well before its
+// stall ends, while a normal update — even one whose handling outlasts the
+// read timeout — is handled and answered 200.
+func TestWebhookServerCutsSlowBodies(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, webhookMode, func(h *harness) {
+		h.cfg.WebhookReadTimeout = 500 * time.Millisecond
+		h.cfg.SendBackoff = 400 * time.Millisecond
+	})
+	u := telegramtest.User{ID: 44001, LanguageCode: "en"}
+	_, n := h.signUp(u, store.RoleResident, "Sami A.", "en")
+	var addr string
+	h.tg.WaitFor(t, 5*time.Second, "the bot's HTTP server", func() bool { addr = h.app.HTTPAddr(); return addr != "" })
+	update := func(id int) string {
+		return `{"update_id": ` + strconv.Itoa(id) + `, "message": {"message_id": ` + strconv.Itoa(id) + `, "date": 1, "chat": {"id": 44001, "type": "private"}, "from": {"id": 44001, "first_name": "S", "language_code": "en"}, "text": "/mydata", "entities": [{"type": "bot_command", "offset": 0, "length": 7}]}}`
+	}
+
+	t.Run("slow body", func(t *testing.T) {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		body := update(880001)
+		start := time.Now()
+		_, err = io.WriteString(conn, "POST /telegram/webhook HTTP/1.1\r\nHost: bot\r\nContent-Type: application/json\r\n"+
+			"X-Telegram-Bot-Api-Secret-Token: "+h.cfg.WebhookSecret+"\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\n\r\n"+body[:10])
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The client stalls for 10 s; the server must not wait for it.
+		_ = conn.SetReadDeadline(start.Add(10 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		took := time.Since(start)
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Fatalf("the server still waited for the body after %v", took)
+		}
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusBadRequest {
+				t.Fatalf("slow body answered %d, want 400 or a closed connection", resp.StatusCode)
+			}
+		}
+		if took > 3*time.Second {
+			t.Fatalf("cut off after %v, want about the read timeout of %v", took, h.cfg.WebhookReadTimeout)
+		}
+		h.quiet(u, n)
+	})
+
+	t.Run("normal and slow handling", func(t *testing.T) {
+		// Telegram fails twice: handling takes 400+800 ms or more, longer
+		// than the read timeout.
+		h.tg.FailNext("sendMessage", u.ID, 502, 0, 2)
+		start := time.Now()
+		resp, err := post(addr, h.cfg.WebhookSecret, update(880002))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("update answered %d after %v", resp.StatusCode, time.Since(start))
+		}
+		if took := time.Since(start); took < h.cfg.WebhookReadTimeout {
+			t.Fatalf("handled in %v: the test did not outlast the read timeout", took)
+		}
+		if got := h.waitText(u, n+1).Text; !strings.HasPrefix(got, "🔒") {
+			t.Fatalf("answer %q", got)
+		}
+		h.quiet(u, n+1)
+	})
+}
+
+func post(addr, secret, body string) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodPost, "http://"+addr+"/telegram/webhook", strings.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
+	return http.DefaultClient.Do(req)
 }
