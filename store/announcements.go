@@ -403,7 +403,7 @@ func (s *Store) ClaimDelivery(ctx context.Context, centreID, announcementID, per
 		default:
 			return ErrDeliveryDone
 		}
-		if _, err := tx.Exec(ctx, `UPDATE deliveries SET state = 'sending', updated_at = $3, claimed_at = now()
+		if _, err := tx.Exec(ctx, `UPDATE deliveries SET state = 'sending', updated_at = $3, claimed_at = $3
 			WHERE announcement_id = $1 AND person_id = $2`, announcementID, personID, now); err != nil {
 			return err
 		}
@@ -454,14 +454,14 @@ func (s *Store) ReleaseDelivery(ctx context.Context, announcementID, personID in
 }
 
 // ExpireSending marks failed ('interrupted') the deliveries of an
-// announcement claimed more than staleAfter ago (on the database's clock)
-// and still in 'sending': the process that claimed them died, since a live
-// one writes its outcome within the job timeout, and River would rescue
-// their jobs only much later. As in ClaimDelivery, they may have arrived,
+// announcement claimed more than staleAfter before now and still in
+// 'sending': the process that claimed them died, since a live one writes
+// its outcome within the job timeout, and River would rescue their jobs
+// only much later. As in ClaimDelivery, they may have arrived,
 // so they are not sent again.
 func (s *Store) ExpireSending(ctx context.Context, announcementID int64, staleAfter time.Duration, now time.Time) (int, error) {
 	tag, err := s.pool.Exec(ctx, `UPDATE deliveries SET state = 'failed', note = $3, updated_at = $4
-		WHERE announcement_id = $1 AND state = 'sending' AND claimed_at < now() - $2::interval`,
+		WHERE announcement_id = $1 AND state = 'sending' AND claimed_at < $4::timestamptz - $2::interval`,
 		announcementID, staleAfter, NoteInterrupted, now)
 	if err != nil {
 		return 0, fmt.Errorf("store: expire sending: %w", err)

@@ -21,7 +21,7 @@ import (
 
 // moneyStore opens the database and an insert-only job client: the
 // running bot (or `cairbot worker`) works the jobs inserted here.
-func moneyStore(ctx context.Context, cfg bot.Config) (*pgxpool.Pool, *handlers.Handlers, error) {
+func moneyStore(ctx context.Context, cfg bot.Config, clock func() time.Time) (*pgxpool.Pool, *handlers.Handlers, error) {
 	pool, err := openDB(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
@@ -32,11 +32,11 @@ func moneyStore(ctx context.Context, cfg bot.Config) (*pgxpool.Pool, *handlers.H
 		return nil, nil, fmt.Errorf("job queue: %w", err)
 	}
 	st := store.New(pool)
-	return pool, &handlers.Handlers{Money: st, Lookup: st, Jobs: jobs, Loc: cfg.Location, Clock: time.Now}, nil
+	return pool, &handlers.Handlers{Money: st, Lookup: st, Jobs: jobs, Loc: cfg.Location, Clock: clock}, nil
 }
 
 // paymentCommand runs `cairbot payment add|reverse`.
-func paymentCommand(ctx context.Context, cfg bot.Config, args []string, out io.Writer) error {
+func paymentCommand(ctx context.Context, cfg bot.Config, args []string, out io.Writer, clock func() time.Time) error {
 	if len(args) == 0 {
 		return fmt.Errorf("payment: add or reverse?\n\n%s", usage)
 	}
@@ -51,7 +51,7 @@ func paymentCommand(ctx context.Context, cfg bot.Config, args []string, out io.W
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	pool, h, err := moneyStore(ctx, cfg)
+	pool, h, err := moneyStore(ctx, cfg, clock)
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func paymentCommand(ctx context.Context, cfg bot.Config, args []string, out io.W
 		if err != nil {
 			return err
 		}
-		e, err := h.RecordPayment(ctx, store.NewPayment{CentreID: c.ID, PersonID: p.ID, Cents: cents, At: time.Now()})
+		e, err := h.RecordPayment(ctx, store.NewPayment{CentreID: c.ID, PersonID: p.ID, Cents: cents, At: clock()})
 		if err != nil {
 			return err
 		}
@@ -88,7 +88,7 @@ func paymentCommand(ctx context.Context, cfg bot.Config, args []string, out io.W
 		if err != nil {
 			return fmt.Errorf("--receipt: %w", err)
 		}
-		corr, err := st.ReverseEntry(ctx, c.ID, e.ID, nil, time.Now())
+		corr, err := st.ReverseEntry(ctx, c.ID, e.ID, nil, clock())
 		if err != nil {
 			return err
 		}
@@ -140,7 +140,7 @@ func amountProblem(err error) string {
 }
 
 // moneyCommand runs `cairbot money settings|charges`.
-func moneyCommand(ctx context.Context, cfg bot.Config, args []string, out io.Writer) error {
+func moneyCommand(ctx context.Context, cfg bot.Config, args []string, out io.Writer, clock func() time.Time) error {
 	if len(args) == 0 {
 		return fmt.Errorf("money: settings or charges?\n\n%s", usage)
 	}
@@ -156,7 +156,7 @@ func moneyCommand(ctx context.Context, cfg bot.Config, args []string, out io.Wri
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	pool, h, err := moneyStore(ctx, cfg)
+	pool, h, err := moneyStore(ctx, cfg, clock)
 	if err != nil {
 		return err
 	}
