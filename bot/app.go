@@ -115,6 +115,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 	}
 	a.sender = NewSender(a.tg, deps.Redis, a.log, SenderOptions{
 		GlobalPerSecond: cfg.GlobalRate,
+		ChatPerSecond:   cfg.ChatPerSecond,
 		ChatBurst:       cfg.ChatRate,
 		Prefix:          cfg.RedisPrefix,
 		Unreachable: func(ctx context.Context, chatID int64) {

@@ -34,7 +34,8 @@ type Config struct {
 	ConversationTTL time.Duration // CONVERSATION_TTL
 	Workers         int           // WORKERS: per-chat dispatch workers
 	GlobalRate      int           // SEND_RATE_GLOBAL: messages per second, all chats
-	ChatRate        int           // SEND_RATE_CHAT_BURST: short burst allowed per chat (1/s on average)
+	ChatPerSecond   int           // SEND_RATE_CHAT: messages per second per chat, on average
+	ChatRate        int           // SEND_RATE_CHAT_BURST: short burst allowed per chat
 	MigrateOnStart  bool          // MIGRATE_ON_START
 	// RetainAfterLeaving is how long a resident's personal data is kept
 	// after he left (once his balance is settled): RETENTION_AFTER_LEAVING.
@@ -63,6 +64,7 @@ func Defaults() Config {
 		ConversationTTL: 24 * time.Hour,
 		Workers:         16,
 		GlobalRate:      25,
+		ChatPerSecond:   1,
 		ChatRate:        3,
 		MigrateOnStart:  true,
 		// Six months, the length of a stay: time enough for a late
@@ -132,6 +134,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	dur("RETENTION_AFTER_LEAVING", &c.RetainAfterLeaving)
 	num("WORKERS", &c.Workers, 1, 1024)
 	num("SEND_RATE_GLOBAL", &c.GlobalRate, 1, 29)
+	num("SEND_RATE_CHAT", &c.ChatPerSecond, 1, 29)
 	num("SEND_RATE_CHAT_BURST", &c.ChatRate, 1, 5)
 	if v := strings.TrimSpace(getenv("MIGRATE_ON_START")); v != "" {
 		b, err := strconv.ParseBool(v)

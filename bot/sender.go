@@ -51,6 +51,9 @@ type SenderOptions struct {
 	// Unreachable is called when a chat answers 403.
 	Unreachable func(ctx context.Context, chatID int64)
 	BaseBackoff time.Duration
+
+	// ChatPerSecond is each chat's average rate (1 when 0).
+	ChatPerSecond int
 }
 
 // NewSender builds the sender over a Telegram client and Redis.
@@ -61,6 +64,9 @@ func NewSender(tg *tgbot.Bot, rdb redis.UniversalClient, log *slog.Logger, o Sen
 	if o.Unreachable == nil {
 		o.Unreachable = func(context.Context, int64) {}
 	}
+	if o.ChatPerSecond == 0 {
+		o.ChatPerSecond = 1
+	}
 	return &Sender{
 		tg:      tg,
 		limiter: redis_rate.NewLimiter(rdb),
@@ -69,9 +75,9 @@ func NewSender(tg *tgbot.Bot, rdb redis.UniversalClient, log *slog.Logger, o Sen
 		// window holds more than GlobalPerSecond+1 — under Telegram's 30/s
 		// even right after a quiet spell.
 		global: redis_rate.Limit{Rate: o.GlobalPerSecond, Burst: 1, Period: time.Second},
-		// One per second on average; a burst of a few lets a reply of two or
+		// ChatPerSecond on average; a burst of a few lets a reply of two or
 		// three messages go out at once, as Telegram allows.
-		perChat:            redis_rate.Limit{Rate: 1, Burst: o.ChatBurst, Period: time.Second},
+		perChat:            redis_rate.Limit{Rate: o.ChatPerSecond, Burst: o.ChatBurst, Period: time.Second},
 		unreachable:        o.Unreachable,
 		log:                log,
 		maxAttempts:        5,
