@@ -2,19 +2,23 @@ package bot_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
 	"github.com/aurore/cairbot/bot/telegramtest"
+	"github.com/aurore/cairbot/handlers"
 	"github.com/aurore/cairbot/locales"
 	"github.com/aurore/cairbot/store"
+	"github.com/aurore/cairbot/store/storetest"
 )
-
-// annParis is the centre's clock, for the expected dates.
-var annParis, _ = time.LoadLocation("Europe/Paris")
 
 // annResident creates a signed-up person with a Telegram account and a
 // floor (none when negative), without going through /start: broadcasts
@@ -27,7 +31,7 @@ func annResident(h *harness, id int64, role store.Role, lang string, floor int) 
 		f = &floor
 	}
 	if _, err := h.pool.Exec(context.Background(), `UPDATE people SET telegram_id = $2, floor = $3,
-		onboarded_at = now() WHERE id = $1`, p.ID, id, f); err != nil {
+		onboarded_at = $4 WHERE id = $1`, p.ID, id, f, h.clock.Now()); err != nil {
 		h.t.Fatal(err)
 	}
 	h.tg.AddChat(id)
@@ -116,10 +120,11 @@ func TestAnnouncementFromTemplateInEachReadersLanguage(t *testing.T) {
 	if got := annStep(h, staff, n+2, "ann:tpl:fire_drill:"); got.Text != fr.T("announce.ask_date") || len(got.InlineKeyboard) == 0 {
 		t.Fatalf("fire drill → %q", got.Text)
 	}
+	at := storetest.Day(h.clock.Now(), 6, 14, 30)
 	typed := []struct{ text, want string }{
 		{"31/11", fr.T("announce.bad_date")},
-		{"20/11/2026", fr.T("announce.date_past")},
-		{"03/12", fr.T("announce.ask_time")},
+		{numDate(storetest.Day(h.clock.Now(), -7, 12, 0)), fr.T("announce.date_past")},
+		{paris(at).Format("02/01"), fr.T("announce.ask_time")},
 		{"25h", fr.T("announce.bad_time")},
 		{"14h30", ""}, // the preview
 	}
@@ -129,7 +134,6 @@ func TestAnnouncementFromTemplateInEachReadersLanguage(t *testing.T) {
 			t.Fatalf("%q → %q, want %q", c.text, got.Text, c.want)
 		}
 	}
-	at := time.Date(2026, 12, 3, 14, 30, 0, 0, annParis)
 	message := func(loc *locales.Localizer) string {
 		return loc.T("announce.tpl.fire_drill", "Date", loc.F.Date(at), "Time", loc.F.Time(at))
 	}
@@ -187,9 +191,12 @@ func TestAnnouncementFromTemplateInEachReadersLanguage(t *testing.T) {
 	}
 	var edits []time.Time
 	for _, c := range h.tg.CallsTo("editMessageText") {
-		if c.Params["chat_id"] == strconv.FormatInt(staff.ID, 10) && c.Status == 200 {
+		if c.Params["chat_id"] == strconv.FormatInt(staff.ID, 10) && c.Params["message_id"] == strconv.Itoa(preview.ID) && c.Status == 200 {
 			edits = append(edits, c.At)
 		}
+	}
+	if len(edits) != progress.Edits {
+		t.Errorf("%d edits of the progress message found, it counts %d", len(edits), progress.Edits)
 	}
 	for i := 1; i < len(edits); i++ {
 		if gap := edits[i].Sub(edits[i-1]); gap < 1500*time.Millisecond {
@@ -222,8 +229,8 @@ func TestAnnouncementResumesAfterStopWithoutDuplicates(t *testing.T) {
 	h.tg.SendText(staff, "/announce")
 	annStep(h, staff, n+1, "ann:aud:all:")
 	annStep(h, staff, n+2, "ann:tpl:mail:")
-	day := time.Date(2026, 12, 3, 12, 0, 0, 0, annParis)
-	preview := annStep(h, staff, n+3, "ann:date:20261203:")
+	day := storetest.Day(h.clock.Now(), 6, 12, 0)
+	preview := annStep(h, staff, n+3, "ann:date:"+dayKey(day)+":")
 	mail := en.T("announce.tpl.mail", "Date", en.F.Date(day))
 	if !strings.HasPrefix(preview.Text, en.N("announce.preview", count, "Audience", en.T("announce.aud_all"), "Message", mail)) {
 		t.Fatalf("preview = %q", preview.Text)
@@ -241,28 +248,29 @@ func TestAnnouncementResumesAfterStopWithoutDuplicates(t *testing.T) {
 	if got := h.count(`SELECT count(*) FROM deliveries WHERE state = 'sending'`); got != 0 {
 		t.Fatalf("%d deliveries left in 'sending' by a graceful stop", got)
 	}
-	// As if the process had been killed while sending two of them: their
+	// As if processes had been killed while sending two of them: their
 	// rows stay in 'sending'. The first one's job runs again after the
 	// restart (River rescued it); the second one's job is still marked
 	// running by the dead process, which River rescues only after an hour,
 	// so the progress job expires its old claim.
 	ctx := context.Background()
+	now := h.clock.Now()
 	victims := map[int64]bool{}
-	for i, claimed := range []string{"now()", "now() - interval '10 minutes'"} {
-		var person, tg int64
-		if err := h.pool.QueryRow(ctx, `UPDATE deliveries SET state = 'sending', claimed_at = `+claimed+`
-			WHERE person_id = (SELECT min(person_id) FROM deliveries WHERE state = 'pending')
-			RETURNING person_id, (SELECT telegram_id FROM people WHERE id = person_id)`).Scan(&person, &tg); err != nil {
+	claim := func(person int64, at time.Time) {
+		var tg int64
+		if err := h.pool.QueryRow(ctx, `UPDATE deliveries SET state = 'sending', claimed_at = $2 WHERE person_id = $1
+			RETURNING (SELECT telegram_id FROM people WHERE id = person_id)`, person, at).Scan(&tg); err != nil {
 			t.Fatal(err)
 		}
 		victims[tg] = true
-		if i == 1 {
-			if _, err := h.pool.Exec(ctx, `UPDATE river_job SET state = 'running', attempt = 1, attempted_at = now()
-				WHERE kind = 'announce' AND args->>'person_id' = $1`, strconv.FormatInt(person, 10)); err != nil {
-				t.Fatal(err)
-			}
-		}
 	}
+	dead, rescue := annDeadProcess(h)
+	claim(dead, now.Add(-10*time.Minute))
+	var next int64
+	if err := h.pool.QueryRow(ctx, `SELECT min(person_id) FROM deliveries WHERE state = 'pending'`).Scan(&next); err != nil {
+		t.Fatal(err)
+	}
+	claim(next, now)
 	h.start()
 
 	report := annWaitReport(h, staff, n+5)
@@ -310,10 +318,72 @@ func TestAnnouncementResumesAfterStopWithoutDuplicates(t *testing.T) {
 	if !strings.HasPrefix(progress.Text, en.T("announce.progress_done", "Done", "24", "Total", "24")) {
 		t.Errorf("progress after restart = %q", progress.Text)
 	}
+	// The dead process's job, rescued, sends nothing.
+	rescue()
 	h.quiet(staff, n+5)
+	h.tg.WaitFor(t, 10*time.Second, "the rescued job worked", func() bool {
+		return h.count(`SELECT count(*) FROM river_job WHERE kind = 'announce' AND state = 'completed'`) == count
+	})
+	for id := range victims {
+		h.quiet(telegramtest.User{ID: id}, 0)
+	}
 	if got := h.count(`SELECT count(*) FROM deliveries WHERE state IN ('pending', 'sending')`); got != 0 {
 		t.Errorf("%d deliveries not finished", got)
 	}
+}
+
+// annDeadProcess plays a bot process that takes the first waiting delivery
+// job and dies with it: River keeps the job 'running' until it rescues it,
+// an hour later, which rescue does. It returns the delivery's person.
+func annDeadProcess(h *harness) (person int64, rescue func()) {
+	h.t.Helper()
+	taken := make(chan int64, 1)
+	workers := river.NewWorkers()
+	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, j *river.Job[handlers.AnnounceArgs]) error {
+		taken <- j.Args.PersonID
+		<-ctx.Done()
+		return ctx.Err()
+	}))
+	c, err := river.NewClient(riverpgxv5.New(h.pool), &river.Config{
+		Queues:              map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 1}},
+		Workers:             workers,
+		FetchOnlyKnownKinds: true,
+		// Not a whole bot: it must not lead (run the periodic and
+		// maintenance work).
+		LeaderElectionDisabled: true,
+		FetchPollInterval:      100 * time.Millisecond,
+		Logger:                 slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Test:                   river.TestConfig{Time: annRiverClock(h.clock.Now)},
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if err := c.Start(context.Background()); err != nil {
+		h.t.Fatal(err)
+	}
+	// Its job fails and goes back to River, to be tried again.
+	rescue = func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = c.StopAndCancel(ctx)
+	}
+	h.t.Cleanup(rescue)
+	select {
+	case person = <-taken:
+	case <-time.After(10 * time.Second):
+		h.t.Fatal("the dead process took no delivery job")
+	}
+	return person, rescue
+}
+
+// annRiverClock gives River the bot's clock.
+type annRiverClock func() time.Time
+
+func (c annRiverClock) Now() time.Time { return c() }
+
+func (c annRiverClock) NowOrNil() *time.Time {
+	t := c()
+	return &t
 }
 
 func TestAnnouncementAudienceByFloorAndByLanguage(t *testing.T) {
@@ -333,7 +403,7 @@ func TestAnnouncementAudienceByFloorAndByLanguage(t *testing.T) {
 	}
 	colleague := int64(42020)
 	annResident(h, colleague, store.RoleStaff, "fr", -1)
-	day := time.Date(2026, 11, 30, 12, 0, 0, 0, annParis)
+	day := storetest.Day(h.clock.Now(), 3, 12, 0)
 	heat := func(lang string) string {
 		loc := h.loc(lang)
 		return loc.T("announce.tpl.heat_wave", "Date", loc.F.Date(day))
@@ -359,7 +429,7 @@ func TestAnnouncementAudienceByFloorAndByLanguage(t *testing.T) {
 		}
 		annStep(h, staff, n, "ann:tpl:heat_wave:")
 		n++
-		preview := annStep(h, staff, n, "ann:date:20261130:")
+		preview := annStep(h, staff, n, "ann:date:"+dayKey(day)+":")
 		n++
 		wantPreview := ar.N("announce.preview", len(c.want), "Audience", c.audience, "Message", heat("ar"))
 		if !strings.HasPrefix(preview.Text, wantPreview) {
@@ -407,6 +477,9 @@ func TestAnnouncementAudienceByFloorAndByLanguage(t *testing.T) {
 func TestResidentIsRefusedAnnounceAndForgedButtonsChangeNothing(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
+	// 10:00 in Paris, the next morning.
+	today := storetest.Day(h.begin, 1, 10, 0)
+	h.setClock(today)
 	resident := telegramtest.User{ID: 43001, LanguageCode: "ps"}
 	_, rn := h.signUp(resident, store.RoleResident, "Gul A.", "ps")
 	ps := h.loc("ps")
@@ -476,12 +549,12 @@ func TestResidentIsRefusedAnnounceAndForgedButtonsChangeNothing(t *testing.T) {
 	kind := press(floors, "ann:floor:1:"+d)
 	stale(kind, "ann:tpl:birthday:"+d, "ann:tpl:../../x:"+d)
 	date := press(kind, "ann:tpl:meeting:"+d)
-	stale(date, "ann:date:20261301:"+d, "ann:place:hall:"+d)
+	stale(date, "ann:date:"+paris(today).Format("2006")+"1301:"+d, "ann:place:hall:"+d)
 	// A day button from an old keyboard, now in the past, gets a reason.
-	if got := press(date, "ann:date:20261126:"+d).Text; got != en.T("announce.date_past") {
+	if got := press(date, "ann:date:"+dayKey(storetest.Day(today, -1, 12, 0))+":"+d).Text; got != en.T("announce.date_past") {
 		t.Fatalf("past day button → %q", got)
 	}
-	if got := press(date, "ann:date:20261127:"+d).Text; got != en.T("announce.ask_time") {
+	if got := press(date, "ann:date:"+dayKey(today)+":"+d).Text; got != en.T("announce.ask_time") {
 		t.Fatalf("today → %q", got)
 	}
 	if got := say("09:30").Text; got != en.T("announce.time_past") { // 10:00 in Paris now
@@ -508,7 +581,7 @@ func TestResidentIsRefusedAnnounceAndForgedButtonsChangeNothing(t *testing.T) {
 		t.Fatalf("%d announcements", got)
 	}
 	ar := h.loc("ar")
-	at := time.Date(2026, 11, 27, 18, 0, 0, 0, annParis)
+	at := storetest.Day(today, 0, 18, 0)
 	rm := h.tg.WaitMessages(t, 43011, 1, 10*time.Second)
 	want := ar.T("announce.tpl.meeting", "Date", ar.F.Date(at), "Time", ar.F.Time(at), "Place", ar.T("announce.place.common_room"))
 	if len(rm) != 1 || rm[0].Text != want {

@@ -2,20 +2,34 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/aurore/cairbot/bot/telegramtest"
 	"github.com/aurore/cairbot/handlers"
 	"github.com/aurore/cairbot/store"
+	"github.com/aurore/cairbot/store/storetest"
 )
 
-// balDec1 moves the bot's clock from its start (Friday 27 November 2026,
-// 09:00 UTC) to Tuesday 1 December 2026, 09:00 in Paris, when the month's
-// charges are posted.
-func balDec1(h *harness) {
-	h.clock.Advance(4*24*time.Hour - time.Hour)
+// balFirst moves the bot's clock to 09:00 in Paris on the 1st of a month,
+// when the month's charges are posted: the first after the test begins of
+// a month of 31 days after one of 30 (December after November), so that
+// the amounts pro rata are those written in the tests.
+func balFirst(h *harness) time.Time {
+	h.t.Helper()
+	p := paris(h.begin)
+	for m := p.Month() + 1; ; m++ {
+		first := time.Date(p.Year(), m, 1, 9, 0, 0, 0, storetest.Paris)
+		if first.AddDate(0, 1, -1).Day() == 31 && first.AddDate(0, 0, -1).Day() == 30 {
+			h.setClock(first)
+			return first
+		}
+	}
 }
+
+// balReceipt is the first receipt number of at's year: "R-2026-000001".
+func balReceipt(at time.Time) string { return fmt.Sprintf("R-%d-000001", paris(at).Year()) }
 
 func balCentre(h *harness) store.Centre {
 	h.t.Helper()
@@ -34,10 +48,10 @@ func balContribution(h *harness, p store.Person, basis string, cents int64) {
 	}
 }
 
-func balArrived(h *harness, p store.Person, y int, m time.Month, d int) {
+func balArrived(h *harness, p store.Person, day time.Time) {
 	h.t.Helper()
 	if _, err := h.pool.Exec(context.Background(), `UPDATE people SET arrived_on = $2 WHERE id = $1`,
-		p.ID, time.Date(y, m, d, 0, 0, 0, 0, time.UTC)); err != nil {
+		p.ID, storetest.Date(day)); err != nil {
 		h.t.Fatal(err)
 	}
 }
@@ -61,37 +75,49 @@ func balRunCharges(h *harness, n int) {
 // values and Persian digits).
 func TestBalanceInFrenchAndDari(t *testing.T) {
 	t.Parallel()
+	// first is the 1st of the month charged (December, say), 09:00.
 	tests := []struct {
 		lang      string
 		user      int64
-		statement string
-		balance   string
+		statement func(first time.Time) string
+		balance   func(first time.Time) string
 	}{
 		{
-			lang:      "fr",
-			user:      31001,
-			statement: "📅 Votre participation de décembre est de 45,00\u00a0€.\n🔴 Il vous reste 67,50\u00a0€ à payer.\nPour voir le détail, envoyez /balance.",
-			balance: "💶 Votre participation\nChaque mois : 45,00\u00a0€\nDû jusqu'ici : 67,50\u00a0€\nPayé jusqu'ici : 50,00\u00a0€\n" +
-				"🔴 Il vous reste 17,50\u00a0€ à payer.\n\n🧾 Dernières opérations :\n" +
-				"01/12/2026 — paiement, reçu R-2026-000001 : 50,00\u00a0€\n" +
-				"01/12/2026 — participation de décembre : 45,00\u00a0€\n" +
-				"01/12/2026 — participation de novembre : 22,50\u00a0€\n\n" +
-				"📅 Prochaine participation : 45,00\u00a0€, le vendredi 1 janvier 2027.\n" +
-				"Vous payez à l'accueil. Vous recevez un reçu ici à chaque fois.",
+			lang: "fr",
+			user: 31001,
+			statement: func(first time.Time) string {
+				return "📅 Votre participation de " + frMonths[paris(first).Month()-1] + " est de 45,00\u00a0€.\n" +
+					"🔴 Il vous reste 67,50\u00a0€ à payer.\nPour voir le détail, envoyez /balance."
+			},
+			balance: func(first time.Time) string {
+				day, month, before := numDate(first), frMonths[paris(first).Month()-1], frMonths[paris(first).AddDate(0, -1, 0).Month()-1]
+				return "💶 Votre participation\nChaque mois : 45,00\u00a0€\nDû jusqu'ici : 67,50\u00a0€\nPayé jusqu'ici : 50,00\u00a0€\n" +
+					"🔴 Il vous reste 17,50\u00a0€ à payer.\n\n🧾 Dernières opérations :\n" +
+					day + " — paiement, reçu " + balReceipt(first) + " : 50,00\u00a0€\n" +
+					day + " — participation de " + month + " : 45,00\u00a0€\n" +
+					day + " — participation de " + before + " : 22,50\u00a0€\n\n" +
+					"📅 Prochaine participation : 45,00\u00a0€, le " + frDate(first.AddDate(0, 1, 0)) + ".\n" +
+					"Vous payez à l'accueil. Vous recevez un reçu ici à chaque fois."
+			},
 		},
 		{
 			lang: "fa-AF",
 			user: 31002,
-			statement: "📅 سهم شما برای ماه \u2068دسمبر\u2069: \u2068€\u00a0۴۵٫۰۰\u2069.\n" +
-				"🔴 شما هنوز باید \u2068€\u00a0۶۷٫۵۰\u2069 بپردازید.\nبرای دیدن جزئیات، /balance را بفرستید.",
-			balance: "💶 سهم ماهوار شما\nهر ماه: \u2068€\u00a0۴۵٫۰۰\u2069\nقابل پرداخت تا حالا: \u2068€\u00a0۶۷٫۵۰\u2069\n" +
-				"پرداخت شده تا حالا: \u2068€\u00a0۵۰٫۰۰\u2069\n🔴 شما هنوز باید \u2068€\u00a0۱۷٫۵۰\u2069 بپردازید.\n\n" +
-				"🧾 آخرین ثبت\u200cها:\n" +
-				"\u2068۲۰۲۶/۱۲/۱\u2069 — پرداخت، رسید \u2068R-2026-000001\u2069: \u2068€\u00a0۵۰٫۰۰\u2069\n" +
-				"\u2068۲۰۲۶/۱۲/۱\u2069 — سهم ماه \u2068دسمبر\u2069: \u2068€\u00a0۴۵٫۰۰\u2069\n" +
-				"\u2068۲۰۲۶/۱۲/۱\u2069 — سهم ماه \u2068نومبر\u2069: \u2068€\u00a0۲۲٫۵۰\u2069\n\n" +
-				"📅 سهم بعدی: \u2068€\u00a0۴۵٫۰۰\u2069، در تاریخ \u2068جمعه ۱ جنوری ۲۰۲۷\u2069.\n" +
-				"پرداخت در دفتر مرکز انجام می\u200cشود. هر بار یک رسید همین\u200cجا می\u200cگیرید.",
+			statement: func(first time.Time) string {
+				return "📅 سهم شما برای ماه \u2068" + faMonths[paris(first).Month()-1] + "\u2069: \u2068€\u00a0۴۵٫۰۰\u2069.\n" +
+					"🔴 شما هنوز باید \u2068€\u00a0۶۷٫۵۰\u2069 بپردازید.\nبرای دیدن جزئیات، /balance را بفرستید."
+			},
+			balance: func(first time.Time) string {
+				day, month, before := faDateShort(first), faMonths[paris(first).Month()-1], faMonths[paris(first).AddDate(0, -1, 0).Month()-1]
+				return "💶 سهم ماهوار شما\nهر ماه: \u2068€\u00a0۴۵٫۰۰\u2069\nقابل پرداخت تا حالا: \u2068€\u00a0۶۷٫۵۰\u2069\n" +
+					"پرداخت شده تا حالا: \u2068€\u00a0۵۰٫۰۰\u2069\n🔴 شما هنوز باید \u2068€\u00a0۱۷٫۵۰\u2069 بپردازید.\n\n" +
+					"🧾 آخرین ثبت\u200cها:\n" +
+					"\u2068" + day + "\u2069 — پرداخت، رسید \u2068" + balReceipt(first) + "\u2069: \u2068€\u00a0۵۰٫۰۰\u2069\n" +
+					"\u2068" + day + "\u2069 — سهم ماه \u2068" + month + "\u2069: \u2068€\u00a0۴۵٫۰۰\u2069\n" +
+					"\u2068" + day + "\u2069 — سهم ماه \u2068" + before + "\u2069: \u2068€\u00a0۲۲٫۵۰\u2069\n\n" +
+					"📅 سهم بعدی: \u2068€\u00a0۴۵٫۰۰\u2069، در تاریخ \u2068" + faDate(first.AddDate(0, 1, 0)) + "\u2069.\n" +
+					"پرداخت در دفتر مرکز انجام می\u200cشود. هر بار یک رسید همین\u200cجا می\u200cگیرید."
+			},
 		},
 	}
 	for _, tt := range tests {
@@ -101,13 +127,14 @@ func TestBalanceInFrenchAndDari(t *testing.T) {
 			u := telegramtest.User{ID: tt.user, LanguageCode: tt.lang}
 			p, n := h.signUp(u, store.RoleResident, "Ahmad K.", tt.lang)
 			balContribution(h, p, store.BasisFixed, 4500)
-			// Arrived on 16 November, registered after November's run:
-			// December's run charges 15 of November's 30 days too.
-			balArrived(h, p, 2026, 11, 16)
-			balDec1(h)
+			// Arrived on the 16th of the month before (November, of 30
+			// days), registered after that month's run: this month's run
+			// charges 15 of its 30 days too.
+			first := balFirst(h)
+			balArrived(h, p, first.AddDate(0, -1, 15))
 			balRunCharges(h, 1)
-			if got := h.waitText(u, n+1).Text; got != tt.statement {
-				t.Fatalf("statement = %q\nwant       %q", got, tt.statement)
+			if got, want := h.waitText(u, n+1).Text, tt.statement(first); got != want {
+				t.Fatalf("statement = %q\nwant       %q", got, want)
 			}
 			h.clock.Advance(time.Hour)
 			if _, err := h.st.RecordPayment(context.Background(), store.NewPayment{
@@ -116,14 +143,15 @@ func TestBalanceInFrenchAndDari(t *testing.T) {
 			}
 			h.tg.SendText(u, h.loc(tt.lang).T("menu.balance"))
 			got := h.waitText(u, n+2)
-			if got.Text != tt.balance {
-				t.Fatalf("/balance = %q\nwant      %q", got.Text, tt.balance)
+			balance := tt.balance(first)
+			if got.Text != balance {
+				t.Fatalf("/balance = %q\nwant      %q", got.Text, balance)
 			}
 			if len(got.ReplyKeyboard) == 0 {
 				t.Fatal("/balance came without the main menu")
 			}
 			h.tg.SendText(u, "/balance")
-			if again := h.waitText(u, n+3).Text; again != tt.balance {
+			if again := h.waitText(u, n+3).Text; again != balance {
 				t.Fatalf("/balance command = %q", again)
 			}
 		})
@@ -145,7 +173,7 @@ func TestPaymentByStaffAndReceiptInArabic(t *testing.T) {
 	omar, m := h.signUp(omarU, store.RoleResident, "Omar Hassan", "ar")
 	other, _ := h.addPerson(store.RoleResident, "Omar Farouk", "301", "so")
 	balContribution(h, omar, store.BasisFixed, 4500)
-	balDec1(h)
+	first := balFirst(h)
 	if _, err := h.st.PostMonthlyCharges(ctx, h.clock.Now(), h.clock.Now(), nil); err != nil {
 		t.Fatal(err)
 	}
@@ -195,11 +223,11 @@ func TestPaymentByStaffAndReceiptInArabic(t *testing.T) {
 	}
 	h.tg.PressButton(staffU, confirm.ID, "pay:ok")
 	done := h.waitText(staffU, n+10)
-	if done.Text != "✅ Paiement enregistré : 12,50\u00a0€ de Omar Hassan (chambre 214).\nNuméro de reçu : R-2026-000001. Il reçoit maintenant le reçu dans sa langue." {
+	if done.Text != "✅ Paiement enregistré : 12,50\u00a0€ de Omar Hassan (chambre 214).\nNuméro de reçu : "+balReceipt(first)+". Il reçoit maintenant le reçu dans sa langue." {
 		t.Fatalf("done = %q", done.Text)
 	}
 	receipt := h.waitText(omarU, m+1).Text
-	want := "🧾 إيصال \u2068R-2026-000001\u2069\nاستلم المركز منك \u2068١٢٫٥٠\u00a0€\u2069 يوم \u2068الثلاثاء، ١ ديسمبر ٢٠٢٦\u2069. شكرًا!\n" +
+	want := "🧾 إيصال \u2068" + balReceipt(first) + "\u2069\nاستلم المركز منك \u2068١٢٫٥٠\u00a0€\u2069 يوم \u2068" + arDate(first) + "\u2069. شكرًا!\n" +
 		"🔴 ما زال عليك دفع \u2068٣٢٫٥٠\u00a0€\u2069."
 	if receipt != want {
 		t.Fatalf("receipt = %q\nwant      %q", receipt, want)
@@ -211,7 +239,7 @@ func TestPaymentByStaffAndReceiptInArabic(t *testing.T) {
 	}
 	h.quiet(omarU, m+1)
 	if c := h.count(`SELECT count(*) FROM ledger_entries WHERE kind = 'payment' AND person_id = $1 AND cents = -1250
-		AND receipt_no = 'R-2026-000001' AND created_by = $2`, omar.ID, staff.ID); c != 1 {
+		AND receipt_no = $3 AND created_by = $2`, omar.ID, staff.ID, balReceipt(first)); c != 1 {
 		t.Fatalf("payments = %d", c)
 	}
 	if c := h.count(`SELECT count(*) FROM audit_log WHERE action = 'payment.record' AND actor_id = $1 AND subject_id = $2`, staff.ID, omar.ID); c != 1 {
@@ -270,22 +298,23 @@ func TestMonthlyChargesOnceWithTwoProcesses(t *testing.T) {
 	balContribution(h, noIncome, store.BasisResources, 0)
 	arriving, _ := h.addPerson(store.RoleResident, "Rahim S.", "301", "ps")
 	balContribution(h, arriving, store.BasisResources, 60000) // 15 % → 90 € a month
-	balArrived(h, arriving, 2026, 12, 10)                     // 22 of December's 31 days
+	first := balFirst(h)
+	balArrived(h, arriving, first.AddDate(0, 0, 9)) // the 10th: 22 of the month's 31 days
 
-	balDec1(h)
 	for i := 1; i <= 3; i++ {
 		balRunCharges(h, i)
 	}
 	if c := h.count(`SELECT count(*) FROM ledger_entries WHERE kind = 'charge'`); c != 2 {
 		t.Fatalf("charges = %d, want 2", c)
 	}
-	if c := h.count(`SELECT count(*) FROM ledger_entries WHERE person_id = $1 AND month = '2026-12-01' AND cents = 4500`, fixed.ID); c != 1 {
+	month := storetest.Date(first)
+	if c := h.count(`SELECT count(*) FROM ledger_entries WHERE person_id = $1 AND month = $2 AND cents = 4500`, fixed.ID, month); c != 1 {
 		t.Fatal("fixed amount not charged once")
 	}
-	if c := h.count(`SELECT count(*) FROM ledger_entries WHERE person_id = $1 AND month = '2026-12-01' AND cents = 6387`, arriving.ID); c != 1 {
+	if c := h.count(`SELECT count(*) FROM ledger_entries WHERE person_id = $1 AND month = $2 AND cents = 6387`, arriving.ID, month); c != 1 {
 		t.Fatal("arrival month not charged pro rata (9000 × 22 / 31 = 6387)")
 	}
-	want := "📅 Your contribution for December is €45.00.\n🔴 You still have to pay €45.00.\nTo see the details, send /balance."
+	want := "📅 Your contribution for " + paris(first).Format("January") + " is €45.00.\n🔴 You still have to pay €45.00.\nTo see the details, send /balance."
 	if got := h.waitText(fixedU, nf+1).Text; got != want {
 		t.Fatalf("statement = %q", got)
 	}
@@ -295,7 +324,7 @@ func TestMonthlyChargesOnceWithTwoProcesses(t *testing.T) {
 		t.Fatalf("statements marked sent = %d", c)
 	}
 	// The calendar job is registered: the 1st at 09:00 Paris.
-	if next := (handlers.Monthly{Loc: h.cfg.Location, Day: 1, Hour: 9}).Next(h.clock.Now()); !next.Equal(time.Date(2027, 1, 1, 8, 0, 0, 0, time.UTC)) {
+	if next := (handlers.Monthly{Loc: h.cfg.Location, Day: 1, Hour: 9}).Next(h.clock.Now()); !next.Equal(first.AddDate(0, 1, 0)) {
 		t.Fatalf("next run %v", next)
 	}
 }
@@ -321,7 +350,7 @@ func TestArrearsList(t *testing.T) {
 	balContribution(h, abdi, store.BasisFixed, 4500)
 	balContribution(h, yonas, store.BasisFixed, 4500)
 	balContribution(h, sami, store.BasisFixed, 2000)
-	balDec1(h)
+	balFirst(h)
 	if _, err := h.st.PostMonthlyCharges(ctx, h.clock.Now(), h.clock.Now(), nil); err != nil {
 		t.Fatal(err)
 	}

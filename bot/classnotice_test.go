@@ -8,6 +8,7 @@ import (
 	"github.com/aurore/cairbot/bot/telegramtest"
 	"github.com/aurore/cairbot/handlers"
 	"github.com/aurore/cairbot/store"
+	"github.com/aurore/cairbot/store/storetest"
 )
 
 // TestClassNoticeSkipsWhoLeftTheGroup: a change notice queued for a class
@@ -31,7 +32,7 @@ enrolment,,G1,,,,,,,,R-2,200
 		t.Fatal(err)
 	}
 	centre := clsCentre(h).ID
-	was := time.Date(2026, 11, 30, 8, 30, 0, 0, time.UTC)
+	was := storetest.Next(h.begin, time.Monday, 9, 30)
 	for _, p := range []store.Person{in, out} {
 		_, err := h.app.Jobs().Insert(context.Background(), handlers.ClassNoticeArgs{CentreID: centre, PersonID: p.ID,
 			SessionID: clsSession(h, "S1"), Notice: "test-cancel", Change: store.ClassCancelled, Group: "A1 matin",

@@ -6,6 +6,7 @@ import (
 )
 
 func TestFromEnv(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		env     map[string]string
@@ -48,6 +49,7 @@ func TestFromEnv(t *testing.T) {
 }
 
 func TestSendRateChat(t *testing.T) {
+	t.Parallel()
 	for env, want := range map[string]int{"": 1, "2": 2, " 29 ": 29} {
 		cfg, err := FromEnv(func(k string) string { return map[string]string{"SEND_RATE_CHAT": env}[k] })
 		if err != nil || cfg.ChatPerSecond != want {

@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -9,12 +10,14 @@ import (
 	"time"
 
 	"github.com/go-telegram/bot/models"
+	"github.com/riverqueue/river"
 
 	"github.com/aurore/cairbot/bot"
 	"github.com/aurore/cairbot/bot/telegramtest"
 	"github.com/aurore/cairbot/handlers"
 	"github.com/aurore/cairbot/locales"
 	"github.com/aurore/cairbot/store"
+	"github.com/aurore/cairbot/store/storetest"
 )
 
 // apptChat follows one user's chat: how many messages it has, so each step
@@ -169,7 +172,8 @@ func (w *apptWorld) schedule(t *testing.T, when string, at time.Time, place stri
 	if got := c.say("le 45 du mois").Text; got != fr.T("interview.date_bad") {
 		t.Fatalf("bad date → %q", got)
 	}
-	if got := c.say("1/1/2026 10h").Text; got != fr.T("interview.date_past") {
+	lastYear := paris(w.h.clock.Now()).AddDate(-1, 0, 0)
+	if got := c.say(fmt.Sprintf("%d/%d/%d 10h", lastYear.Day(), lastYear.Month(), lastYear.Year())).Text; got != fr.T("interview.date_past") {
 		t.Fatalf("past date → %q", got)
 	}
 	if got := c.say(when).Text; got != fr.T("interview.ask_place") {
@@ -220,24 +224,57 @@ func (w *apptWorld) schedule(t *testing.T, when string, at time.Time, place stri
 	return a, notice
 }
 
+// apptThursday is a Thursday, 14:30 in Paris, two to eight days after
+// begin: far enough for the reminders a day before to come later.
+func apptThursday(begin time.Time) time.Time {
+	return storetest.Next(storetest.Day(begin, 2, 0, 0), time.Thursday, 14, 30)
+}
+
+// apptEarly queues, to run at once, a copy of each reminder job of a kind
+// (River's API, no uniqueness), as a bug or a clock ahead would run them.
+func apptEarly(h *harness, kind string) {
+	h.t.Helper()
+	rows, err := h.pool.Query(context.Background(), `SELECT args FROM river_job WHERE kind = $1 ORDER BY id`, kind)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var all [][]byte
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			h.t.Fatal(err)
+		}
+		all = append(all, b)
+	}
+	rows.Close()
+	for _, b := range all {
+		var args handlers.AppointmentReminderArgs
+		if err := json.Unmarshal(b, &args); err != nil {
+			h.t.Fatal(err)
+		}
+		if _, err := h.app.Jobs().Insert(context.Background(), args, nil); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+}
+
 func TestInterviewConfirmedAndRemindedOnTime(t *testing.T) {
 	t.Parallel()
 	w := newApptWorld(t, "fa-AF")
 	h, fr, fa := w.h, w.coord.loc, w.res.loc
-	// Thursday 3 December 2026, 14:30 in Paris.
-	at := time.Date(2026, 12, 3, 13, 30, 0, 0, time.UTC)
-	a, notice := w.schedule(t, "3/12 14h30", at, "SIAO 75, 12 rue X", "permit", "tax")
+	at := apptThursday(h.begin)
+	a, notice := w.schedule(t, typedDay(at)+" 14h30", at, "SIAO 75, 12 rue X", "permit", "tax")
 
 	// The French preview, literally.
 	if want := "👀 Vérifiez. Voici ce que Ahmad K. (chambre 214) va recevoir :\n" +
-		"📌 Entretien d'évaluation SIAO\n🕒 Quand : jeudi 3 décembre 2026 à 14:30\n📍 Où : SIAO 75, 12 rue X\n" +
+		"📌 Entretien d'évaluation SIAO\n🕒 Quand : " + frDate(at) + " à 14:30\n📍 Où : SIAO 75, 12 rue X\n" +
 		"📄 Apportez ces papiers :\n• Titre de séjour\n• Avis d'imposition (N-2)\n\nLe lui envoyer ?"; w.preview != want {
 		t.Fatalf("preview = %q", w.preview)
 	}
 	// The Dari notice, literally: Afghan month name, Persian digits, each
 	// value isolated.
 	if want := "📅 برای خانهٔ خود یک ملاقات نو دارید:\n📌 نوع ملاقات: \u2068مصاحبهٔ ارزیابی SIAO\u2069\n" +
-		"🕒 زمان: \u2068پنجشنبه ۳ دسمبر ۲۰۲۶، ساعت ۱۴:۳۰\u2069\n📍 جای: \u2068SIAO 75, 12 rue X\u2069\n" +
+		"🕒 زمان: \u2068" + faDate(at) + "، ساعت ۱۴:۳۰\u2069\n📍 جای: \u2068SIAO 75, 12 rue X\u2069\n" +
 		"📄 این اسناد را با خود بیاورید:\n• کارت اقامت (titre de séjour)\n• اعلامیهٔ مالیات (avis d'imposition)\n\n" +
 		"آیا می‌آیید؟ لطفاً با یک تکمه جواب بدهید."; notice.Text != want {
 		t.Fatalf("notice = %q", notice.Text)
@@ -273,17 +310,15 @@ func TestInterviewConfirmedAndRemindedOnTime(t *testing.T) {
 	}
 
 	// Nothing is sent before its time, even if the job is run early.
-	h.runJobsDue("appointment_reminder", at)
-	w.res.quiet()
+	apptEarly(h, "appointment_reminder")
 	h.tg.WaitFor(t, 10*time.Second, "early jobs put back", func() bool {
 		return h.count(`SELECT count(*) FROM river_job WHERE kind = 'appointment_reminder'
 			AND state = 'scheduled' AND attempted_at IS NOT NULL`) == 2
 	})
+	w.res.quiet()
 
 	// 24 h before: the reminder; the coordinator is not warned (he answered).
-	h.clock.Advance(at.Add(-24 * time.Hour).Sub(h.clock.Now()))
-	h.runJobsDue("appointment_reminder", at.Add(time.Hour*24*30))
-	h.runJobsDue("appointment_noanswer", at.Add(time.Hour*24*30))
+	h.setClock(at.Add(-24 * time.Hour))
 	rem := w.res.next()
 	want := fa.T("appointments.reminder") + "\n" + apptCard(fa, store.KindSIAO, at, "SIAO 75, 12 rue X", "permit", "tax") +
 		"\n\n" + fa.T("appointments.ask_answer")
@@ -295,8 +330,7 @@ func TestInterviewConfirmedAndRemindedOnTime(t *testing.T) {
 	w.coord.quiet()
 
 	// 2 h before: the second reminder.
-	h.clock.Advance(22 * time.Hour)
-	h.runJobsDue("appointment_reminder", at.Add(time.Hour*24*30))
+	h.setClock(at.Add(-2 * time.Hour))
 	if got := w.res.next().Text; got != want {
 		t.Fatalf("2 h reminder = %q", got)
 	}
@@ -329,22 +363,21 @@ func TestInterviewNoAnswerTellsCoordinator(t *testing.T) {
 	t.Parallel()
 	w := newApptWorld(t, "en")
 	h, fr := w.h, w.coord.loc
-	at := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC) // tomorrow 11:00 in Paris
+	h.setClock(storetest.Day(h.begin, 1, 10, 0))
+	at := storetest.Day(h.begin, 2, 11, 0) // tomorrow 11:00 in Paris
 	a, _ := w.schedule(t, "demain 11h", at, "Bailleur, 3 av. Y")
-	// Created 24 h before: the first reminder and the check are due in an hour.
-	h.clock.Advance(time.Hour)
-	h.runJobsDue("appointment_noanswer", at)
+	// Created 24 h before: the first reminder and the check are due soon.
+	h.setClock(at.Add(-24 * time.Hour))
 	warn := w.coord.next()
 	if want := "⚠️ Ahmad K. (chambre 214) n'a pas répondu pour ce rendez-vous :\n" +
 		apptCard(fr, store.KindSIAO, at, "Bailleur, 3 av. Y"); warn.Text != want {
 		t.Fatalf("warning = %q, want %q", warn.Text, want)
 	}
 	apptMustHaveButton(t, warn, fmt.Sprintf("apc:m:%d", a.ID))
-	h.runJobsDue("appointment_reminder", at)
 	en := w.res.loc
 	rem := w.res.next()
 	if want := "⏰ Reminder: you have an appointment.\n📌 SIAO evaluation interview\n" +
-		"🕒 When: Saturday, 28 November 2026 at 11:00\n📍 Where: Bailleur, 3 av. Y\n\n" + en.T("appointments.ask_answer"); rem.Text != want {
+		"🕒 When: " + enDate(at) + " at 11:00\n📍 Where: Bailleur, 3 av. Y\n\n" + en.T("appointments.ask_answer"); rem.Text != want {
 		t.Fatalf("reminder = %q", rem.Text)
 	}
 	// He answers from the reminder; the check already ran, once.
@@ -359,23 +392,29 @@ func TestInterviewReminderSentOnceByTwoProcesses(t *testing.T) {
 	t.Parallel()
 	w := newApptWorld(t, "ar")
 	h := w.h
-	at := time.Date(2026, 12, 3, 13, 30, 0, 0, time.UTC)
-	a, _ := w.schedule(t, "03/12/2026 14:30", at, "SIAO 75")
+	at := apptThursday(h.begin)
+	a, _ := w.schedule(t, paris(at).Format("02/01/2006 15:04"), at, "SIAO 75")
 	h.workerProcess()
 	h.workerProcess()
 	// A second job for the same reminder (as if inserted twice by a bug or a
-	// replayed transaction): the reminder's row lets only one send.
-	tag, err := h.pool.Exec(context.Background(), `INSERT INTO river_job
-		(args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
-		SELECT args, kind, max_attempts, priority, queue, 'scheduled', scheduled_at, '{}', '{}'
-		FROM river_job WHERE kind = 'appointment_reminder' ORDER BY scheduled_at LIMIT 1`)
-	if err != nil || tag.RowsAffected() != 1 {
+	// replayed transaction, without uniqueness): the reminder's row lets
+	// only one send.
+	var args handlers.AppointmentReminderArgs
+	var raw []byte
+	if err := h.pool.QueryRow(context.Background(), `SELECT args FROM river_job
+		WHERE kind = 'appointment_reminder' ORDER BY scheduled_at LIMIT 1`).Scan(&raw); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &args); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.app.Jobs().Insert(context.Background(), args, &river.InsertOpts{ScheduledAt: args.DueAt}); err != nil {
 		t.Fatalf("duplicate job: %v", err)
 	}
-	h.clock.Advance(at.Add(-24 * time.Hour).Sub(h.clock.Now()))
-	if n := h.runJobsDue("appointment_reminder", at.Add(-23*time.Hour)); n != 2 {
-		t.Fatalf("%d jobs made due, want the reminder and its duplicate", n)
+	if got := h.jobTimes("appointment_reminder"); len(got) != 3 || !got[0].Equal(got[1]) || !got[0].Equal(at.Add(-24*time.Hour)) {
+		t.Fatalf("reminder jobs at %v, want the first one and its duplicate", got)
 	}
+	h.setClock(at.Add(-24 * time.Hour))
 	ar := w.res.loc
 	if got := w.res.next().Text; !strings.HasPrefix(got, ar.T("appointments.reminder")+"\n") {
 		t.Fatalf("reminder = %q", got)
@@ -387,8 +426,7 @@ func TestInterviewReminderSentOnceByTwoProcesses(t *testing.T) {
 	// A restart loses nothing and repeats nothing: the 2 h reminder comes,
 	// once.
 	h.restart()
-	h.clock.Advance(22 * time.Hour)
-	h.runJobsDue("appointment_reminder", at)
+	h.setClock(at.Add(-2 * time.Hour))
 	w.res.next()
 	apptWaitReminderStates(t, h, a.ID, map[string]int{"sent": 2})
 	w.res.quiet()
@@ -401,8 +439,8 @@ func TestInterviewRescheduledThenCancelled(t *testing.T) {
 	t.Parallel()
 	w := newApptWorld(t, "en")
 	h, fr, en := w.h, w.coord.loc, w.res.loc
-	at := time.Date(2026, 12, 3, 13, 30, 0, 0, time.UTC)
-	a, notice := w.schedule(t, "3/12 14h30", at, "SIAO 75", "id")
+	at := apptThursday(h.begin)
+	a, notice := w.schedule(t, typedDay(at)+" 14h30", at, "SIAO 75", "id")
 	w.res.press(notice, fmt.Sprintf("apa:%d:1:yes", a.ID))
 	w.coord.next()
 
@@ -418,16 +456,17 @@ func TestInterviewRescheduledThenCancelled(t *testing.T) {
 		t.Fatalf("detail buttons = %v", got)
 	}
 
-	// Reschedule with the buttons: Thursday 10 December, 09:30.
+	// Reschedule with the buttons: the last day offered, 09:30.
 	days := w.coord.press(detail, fmt.Sprintf("apc:mv:%d:1", a.ID))
 	if want := fr.T("interview.move_start", "Name", "Ahmad K.", "When", fr.F.DateTime(at)) + "\n" + fr.T("interview.ask_date"); days.Text != want {
 		t.Fatalf("move start = %q", days.Text)
 	}
-	if days.InlineKeyboard[0][0].Text != "vendredi 27/11/2026" || days.InlineKeyboard[0][0].CallbackData != "iv:d:20261127" {
-		t.Fatalf("first day button = %+v", days.InlineKeyboard[0][0])
+	today := h.clock.Now()
+	if b := days.InlineKeyboard[0][0]; b.Text != frWeekdays[paris(today).Weekday()]+" "+numDate(today) || b.CallbackData != "iv:d:"+dayKey(today) {
+		t.Fatalf("first day button = %+v", b)
 	}
-	times := w.coord.press(days, "iv:d:20261210")
-	newAt := time.Date(2026, 12, 10, 8, 30, 0, 0, time.UTC)
+	newAt := storetest.Day(today, 13, 9, 30)
+	times := w.coord.press(days, "iv:d:"+dayKey(newAt))
 	if times.Text != fr.T("interview.ask_time", "Date", fr.F.Date(newAt)) || len(apptButtons(times)) != 21 {
 		t.Fatalf("times = %q %v", times.Text, apptButtons(times))
 	}
@@ -468,7 +507,7 @@ func TestInterviewRescheduledThenCancelled(t *testing.T) {
 	}
 	// A reminder job of the old version that would still run does nothing.
 	old := h.count(`SELECT min(id)::int FROM appointment_reminders WHERE appointment_id = $1 AND version = 1`, a.ID)
-	h.clock.Advance(at.Add(-24 * time.Hour).Sub(h.clock.Now()))
+	h.setClock(at.Add(-24 * time.Hour))
 	if _, err := h.app.Jobs().Insert(context.Background(), handlers.AppointmentReminderArgs{CentreID: a.CentreID,
 		AppointmentID: a.ID, ReminderID: int64(old), Version: 1, DueAt: at.Add(-24 * time.Hour)}, nil); err != nil {
 		t.Fatal(err)
@@ -515,16 +554,17 @@ func TestInterviewRescheduledThenCancelled(t *testing.T) {
 
 func TestInterviewAcrossClockChanges(t *testing.T) {
 	t.Parallel()
-	t.Run("autumn 2026", func(t *testing.T) {
+	t.Run("autumn", func(t *testing.T) {
 		t.Parallel()
 		w := newApptWorld(t, "fr")
 		h := w.h
-		// Tuesday 20 October 2026; the clocks go back on Sunday the 25th.
-		h.clock.Advance(time.Date(2026, 10, 20, 9, 0, 0, 0, time.UTC).Sub(h.clock.Now()))
-		at := time.Date(2026, 10, 25, 9, 0, 0, 0, time.UTC) // Sunday 10:00 winter time
-		a, _ := w.schedule(t, "25/10 10h", at, "Mairie")
+		// The Tuesday before the clocks go back on a Sunday.
+		sunday := storetest.NextClockChange(h.begin, false)
+		h.setClock(storetest.Day(sunday, -5, 11, 0))
+		at := storetest.Day(sunday, 0, 10, 0) // Sunday 10:00 winter time
+		a, _ := w.schedule(t, typedDay(at)+" 10h", at, "Mairie")
 		// 24 h before is Saturday 11:00 summer time, not 10:00.
-		want := []time.Time{time.Date(2026, 10, 24, 9, 0, 0, 0, time.UTC), time.Date(2026, 10, 25, 7, 0, 0, 0, time.UTC)}
+		want := []time.Time{storetest.Day(sunday, -1, 11, 0), storetest.Day(sunday, 0, 8, 0)}
 		var due []time.Time
 		rows, err := h.pool.Query(context.Background(), `SELECT (args->>'due_at')::timestamptz FROM river_job
 			WHERE kind = 'appointment_reminder' ORDER BY 1`)
@@ -546,29 +586,28 @@ func TestInterviewAcrossClockChanges(t *testing.T) {
 		if err != nil || len(rems) != 3 || !rems[0].DueAt.Equal(want[0]) || !rems[2].DueAt.Equal(want[1]) {
 			t.Fatalf("reminder rows %+v, %v", rems, err)
 		}
-		// The machine's clock is past October 2026, so River finds these
-		// jobs due at once: the bot's clock holds them back.
-		h.tg.WaitFor(t, 10*time.Second, "early jobs put back", func() bool {
-			return h.count(`SELECT count(*) FROM river_job WHERE kind LIKE 'appointment_%'
-				AND state = 'scheduled' AND attempted_at IS NOT NULL`) == 3
-		})
+		// Nothing before its time: the three jobs wait on the bot's clock.
 		w.res.quiet()
-		h.clock.Advance(want[0].Sub(h.clock.Now()))
-		h.runJobsDue("appointment_reminder", want[0].AddDate(1, 0, 0))
-		if got := w.res.next().Text; !strings.Contains(got, "dimanche 25 octobre 2026 à 10:00") {
+		if got := append(h.jobTimes("appointment_reminder"), h.jobTimes("appointment_noanswer")...); len(got) != 3 {
+			t.Fatalf("jobs waiting at %v, want 3", got)
+		}
+		h.setClock(want[0])
+		if got := w.res.next().Text; !strings.Contains(got, frDate(at)+" à 10:00") {
 			t.Fatalf("reminder = %q", got)
 		}
 		w.res.quiet()
 	})
-	t.Run("spring 2027", func(t *testing.T) {
+	t.Run("spring", func(t *testing.T) {
 		t.Parallel()
 		w := newApptWorld(t, "en")
 		h := w.h
-		// Saturday 20 March 2027; the clocks go forward on Sunday the 28th.
-		h.clock.Advance(time.Date(2027, 3, 20, 9, 0, 0, 0, time.UTC).Sub(h.clock.Now()))
-		at := time.Date(2027, 3, 28, 8, 0, 0, 0, time.UTC) // Sunday 10:00 summer time
-		w.schedule(t, "28/03/2027 10h", at, "Mairie")
-		want := []time.Time{time.Date(2027, 3, 27, 8, 0, 0, 0, time.UTC), time.Date(2027, 3, 28, 6, 0, 0, 0, time.UTC)}
+		// The Saturday a week before the clocks go forward on a Sunday.
+		sunday := storetest.NextClockChange(h.begin, true)
+		h.setClock(storetest.Day(sunday, -8, 10, 0))
+		at := storetest.Day(sunday, 0, 10, 0) // Sunday 10:00 summer time
+		w.schedule(t, paris(at).Format("02/01/2006")+" 10h", at, "Mairie")
+		// 24 h before is Saturday 09:00 winter time.
+		want := []time.Time{storetest.Day(sunday, -1, 9, 0), storetest.Day(sunday, 0, 8, 0)}
 		if got := h.jobTimes("appointment_reminder"); !apptSameTimes(got, want) {
 			t.Fatalf("reminders at %v, want %v", got, want)
 		}
@@ -599,7 +638,10 @@ func TestInterviewRemindersFollowConfiguration(t *testing.T) {
 	}
 
 	w := newApptWorld(t, "so", func(h *harness) { h.cfg.InterviewReminders = []time.Duration{48 * time.Hour, 3 * time.Hour} })
-	at := time.Date(2026, 12, 3, 13, 30, 0, 0, time.UTC)
+	// From a Friday, "jeudi" is six days ahead.
+	friday := storetest.Next(w.h.begin, time.Friday, 10, 0)
+	w.h.setClock(friday)
+	at := storetest.Next(friday, time.Thursday, 14, 30)
 	w.schedule(t, "jeudi 14h30", at, "SIAO 75")
 	if got, want := w.h.jobTimes("appointment_reminder"), []time.Time{at.Add(-48 * time.Hour), at.Add(-3 * time.Hour)}; !apptSameTimes(got, want) {
 		t.Fatalf("reminders at %v, want %v", got, want)
