@@ -43,7 +43,7 @@ func newAnnFixture(t *testing.T) *annFixture {
 func (f *annFixture) person(centre int64, role store.Role, lang string, floor *int, linked bool, status string) int64 {
 	f.t.Helper()
 	p, _, err := f.st.CreatePersonWithInvite(f.ctx, store.NewPerson{CentreID: centre, Role: role,
-		DisplayName: "P", Room: "101", Floor: floor, Language: lang}, nil, time.Now().Add(time.Hour))
+		DisplayName: "P", Room: "101", Floor: floor, Language: lang}, nil, storetest.Now(f.t).Add(time.Hour))
 	if err != nil {
 		f.t.Fatal(err)
 	}

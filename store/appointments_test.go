@@ -41,6 +41,11 @@ func (q *fakeQueue) CancelReminderJob(_ context.Context, _ pgx.Tx, jobID int64) 
 	return nil
 }
 
+// apptThursday is a Thursday, 14:30 in Paris, two to eight days after now.
+func apptThursday(now time.Time) time.Time {
+	return storetest.Next(storetest.Day(now, 2, 0, 0), time.Thursday, 14, 30)
+}
+
 type apptFixture struct {
 	st                 *store.Store
 	centre             int64
@@ -57,7 +62,7 @@ func newApptFixture(t *testing.T) apptFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := apptFixture{st: st, centre: c.ID, now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC),
+	f := apptFixture{st: st, centre: c.ID, now: storetest.Now(t),
 		specs: []store.ReminderSpec{
 			{Kind: store.ReminderToResident, Offset: 24 * time.Hour},
 			{Kind: store.ReminderToResident, Offset: 2 * time.Hour},
@@ -93,7 +98,7 @@ func TestAppointmentLifecycle(t *testing.T) {
 	ctx := context.Background()
 	f := newApptFixture(t)
 	q := &fakeQueue{}
-	at := time.Date(2026, 12, 3, 13, 30, 0, 0, time.UTC)
+	at := apptThursday(f.now)
 	a, rems, err := f.st.CreateAppointment(ctx, store.NewAppointment{CentreID: f.centre, PersonID: f.ahmad.ID,
 		CoordinatorID: f.coord.ID, Kind: store.KindSIAO, At: at, Place: "SIAO 75",
 		Documents: []string{"permit", "tax"}}, f.specs, q, f.now)
@@ -219,7 +224,7 @@ func TestClaimAppointmentReminderOnce(t *testing.T) {
 	ctx := context.Background()
 	f := newApptFixture(t)
 	q := &fakeQueue{}
-	at := time.Date(2026, 12, 3, 13, 30, 0, 0, time.UTC)
+	at := apptThursday(f.now)
 	a, rems, err := f.st.CreateAppointment(ctx, store.NewAppointment{CentreID: f.centre, PersonID: f.ahmad.ID,
 		CoordinatorID: f.coord.ID, Kind: store.KindLease, At: at, Place: "X"}, f.specs, q, f.now)
 	if err != nil {
@@ -288,7 +293,7 @@ func TestStaleReminderOfMovedAppointmentIsSkipped(t *testing.T) {
 	ctx := context.Background()
 	f := newApptFixture(t)
 	q := &fakeQueue{}
-	at := time.Date(2026, 12, 3, 13, 30, 0, 0, time.UTC)
+	at := apptThursday(f.now)
 	a, rems, err := f.st.CreateAppointment(ctx, store.NewAppointment{CentreID: f.centre, PersonID: f.ahmad.ID,
 		CoordinatorID: f.coord.ID, Kind: store.KindOther, At: at, Place: "X"}, f.specs, q, f.now)
 	if err != nil {
@@ -317,7 +322,7 @@ func TestUpcomingAppointmentsAndCandidates(t *testing.T) {
 	ctx := context.Background()
 	f := newApptFixture(t)
 	q := &fakeQueue{}
-	mon := time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)
+	mon := storetest.Next(f.now, time.Monday, 9, 0)
 	a1 := f.create(t, q, f.ahmad.ID, mon.Add(2*time.Hour))
 	a2 := f.create(t, q, f.ahmad.ID, mon.Add(50*time.Hour))
 	f.create(t, q, f.ahmad.ID, mon.Add(8*24*time.Hour)) // next week

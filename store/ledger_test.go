@@ -16,6 +16,7 @@ import (
 )
 
 func TestMonthlyContribution(t *testing.T) {
+	t.Parallel()
 	def := store.DefaultMoneySettings(1)
 	meals := store.MoneySettings{Meals: true, RateBP: 4000, MinLeftBP: 3000, Arrival: store.ArrivalProRata}
 	highLeft := store.MoneySettings{RateBP: 1500, MinLeftBP: 9000, Arrival: store.ArrivalProRata}
@@ -43,6 +44,7 @@ func TestMonthlyContribution(t *testing.T) {
 }
 
 func TestMoneySettingsValidate(t *testing.T) {
+	t.Parallel()
 	good := []store.MoneySettings{
 		store.DefaultMoneySettings(1),
 		{RateBP: 1000, MinLeftBP: 3000, Arrival: store.ArrivalFull},
@@ -72,7 +74,26 @@ func day(y int, m time.Month, d int) *time.Time {
 	return &t
 }
 
+// monthOf is the month of t in Paris as the ledger keeps it: its first
+// day, midnight UTC.
+func monthOf(t time.Time) time.Time {
+	d := storetest.Date(t)
+	return d.AddDate(0, 0, 1-d.Day())
+}
+
+// longMonth is the first month after now of 31 days that follows one of
+// 30, as December follows November: the amounts pro rata written in these
+// tests are for such months.
+func longMonth(now time.Time) time.Time {
+	for m := monthOf(now).AddDate(0, 1, 0); ; m = m.AddDate(0, 1, 0) {
+		if m.AddDate(0, 1, -1).Day() == 31 && m.AddDate(0, 0, -1).Day() == 30 {
+			return m
+		}
+	}
+}
+
 func TestChargeForArrivalMonth(t *testing.T) {
+	t.Parallel()
 	nov := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	feb := time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC)
 	pro := store.DefaultMoneySettings(1)
@@ -131,7 +152,7 @@ func (f *moneyFixture) person(t *testing.T, role store.Role, name, room string) 
 	t.Helper()
 	p, _, err := f.st.CreatePersonWithInvite(context.Background(), store.NewPerson{
 		CentreID: f.centre.ID, Role: role, DisplayName: name, Room: room, Language: "fr",
-	}, nil, time.Now().Add(time.Hour))
+	}, nil, storetest.Now(t).Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +175,7 @@ func TestLedgerIsAppendOnly(t *testing.T) {
 	f := newMoneyFixture(t)
 	ctx := context.Background()
 	p := f.person(t, store.RoleResident, "Ahmad K.", "214")
-	e := f.pay(t, p, 1250, time.Now())
+	e := f.pay(t, p, 1250, storetest.Now(t))
 	for _, sql := range []string{
 		`UPDATE ledger_entries SET cents = -1 WHERE id = $1`,
 		`DELETE FROM ledger_entries WHERE id = $1`,
@@ -178,8 +199,9 @@ func TestReceiptNumbersAreGapFreePerYear(t *testing.T) {
 	f := newMoneyFixture(t)
 	ctx := context.Background()
 	p := f.person(t, store.RoleResident, "Ahmad K.", "214")
-	paris, _ := time.LoadLocation("Europe/Paris")
-	at := time.Date(2026, 11, 27, 10, 0, 0, 0, paris)
+	paris := storetest.Paris
+	at := storetest.Now(t)
+	year := at.In(paris).Year()
 
 	// A payment whose transaction fails takes no number.
 	_, err := f.st.RecordPayment(ctx, store.NewPayment{CentreID: f.centre.ID, PersonID: p.ID, Cents: 100, At: at},
@@ -210,14 +232,14 @@ func TestReceiptNumbersAreGapFreePerYear(t *testing.T) {
 		seen[r] = true
 	}
 	for i := 1; i <= n; i++ {
-		if want := fmt.Sprintf("R-2026-%06d", i); !seen[want] {
+		if want := fmt.Sprintf("R-%d-%06d", year, i); !seen[want] {
 			t.Errorf("missing %s; got %v", want, seen)
 		}
 	}
 	// New Year in Paris (still 31 December in UTC) starts at 1 again.
-	ny := time.Date(2027, 1, 1, 0, 30, 0, 0, paris)
-	if e := f.pay(t, p, 100, ny); e.ReceiptNo != "R-2027-000001" {
-		t.Fatalf("first receipt of 2027 = %s", e.ReceiptNo)
+	ny := time.Date(year+1, 1, 1, 0, 30, 0, 0, paris)
+	if e := f.pay(t, p, 100, ny); e.ReceiptNo != fmt.Sprintf("R-%d-000001", year+1) {
+		t.Fatalf("first receipt of %d = %s", year+1, e.ReceiptNo)
 	}
 	// Another centre has its own sequence.
 	other, err := f.st.EnsureCentre(ctx, "other", "Other")
@@ -225,12 +247,12 @@ func TestReceiptNumbersAreGapFreePerYear(t *testing.T) {
 		t.Fatal(err)
 	}
 	q, _, err := f.st.CreatePersonWithInvite(ctx, store.NewPerson{CentreID: other.ID, Role: store.RoleResident,
-		DisplayName: "Omar H.", Language: "ar"}, nil, time.Now().Add(time.Hour))
+		DisplayName: "Omar H.", Language: "ar"}, nil, storetest.Now(t).Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
 	e, err := f.st.RecordPayment(ctx, store.NewPayment{CentreID: other.ID, PersonID: q.ID, Cents: 100, At: at}, nil)
-	if err != nil || e.ReceiptNo != "R-2026-000001" {
+	if err != nil || e.ReceiptNo != fmt.Sprintf("R-%d-000001", year) {
 		t.Fatalf("other centre's first receipt = %q, %v", e.ReceiptNo, err)
 	}
 }
@@ -241,15 +263,15 @@ func TestPaymentRefusals(t *testing.T) {
 	ctx := context.Background()
 	p := f.person(t, store.RoleResident, "Ahmad K.", "214")
 	for _, c := range []int64{0, -5, store.MaxCents + 1} {
-		if _, err := f.st.RecordPayment(ctx, store.NewPayment{CentreID: f.centre.ID, PersonID: p.ID, Cents: c, At: time.Now()}, nil); !errors.Is(err, store.ErrBadAmount) {
+		if _, err := f.st.RecordPayment(ctx, store.NewPayment{CentreID: f.centre.ID, PersonID: p.ID, Cents: c, At: storetest.Now(t)}, nil); !errors.Is(err, store.ErrBadAmount) {
 			t.Errorf("%d cents: %v", c, err)
 		}
 	}
-	if _, err := f.st.RecordPayment(ctx, store.NewPayment{CentreID: f.centre.ID, PersonID: f.staff.ID, Cents: 100, At: time.Now()}, nil); !errors.Is(err, store.ErrNotResident) {
+	if _, err := f.st.RecordPayment(ctx, store.NewPayment{CentreID: f.centre.ID, PersonID: f.staff.ID, Cents: 100, At: storetest.Now(t)}, nil); !errors.Is(err, store.ErrNotResident) {
 		t.Errorf("payment by staff: %v", err)
 	}
 	other, _ := f.st.EnsureCentre(ctx, "other", "Other")
-	if _, err := f.st.RecordPayment(ctx, store.NewPayment{CentreID: other.ID, PersonID: p.ID, Cents: 100, At: time.Now()}, nil); !errors.Is(err, store.ErrNotResident) {
+	if _, err := f.st.RecordPayment(ctx, store.NewPayment{CentreID: other.ID, PersonID: p.ID, Cents: 100, At: storetest.Now(t)}, nil); !errors.Is(err, store.ErrNotResident) {
 		t.Errorf("payment through another centre: %v", err)
 	}
 	var n int
@@ -266,11 +288,11 @@ func TestReverseEntry(t *testing.T) {
 	if err := f.st.SetContribution(ctx, store.Contribution{CentreID: f.centre.ID, PersonID: p.ID, Basis: store.BasisFixed, Cents: 4500}, &f.staff.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.st.PostMonthlyCharges(ctx, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), time.Now(), nil); err != nil {
+	if _, err := f.st.PostMonthlyCharges(ctx, monthOf(storetest.Now(t)), storetest.Now(t), nil); err != nil {
 		t.Fatal(err)
 	}
-	pay := f.pay(t, p, 5000, time.Now())
-	c, err := f.st.ReverseEntry(ctx, f.centre.ID, pay.ID, &f.staff.ID, time.Now())
+	pay := f.pay(t, p, 5000, storetest.Now(t))
+	c, err := f.st.ReverseEntry(ctx, f.centre.ID, pay.ID, &f.staff.ID, storetest.Now(t))
 	if err != nil || c.Kind != store.EntryCorrection || c.Cents != 5000 || *c.Reverses != pay.ID {
 		t.Fatalf("correction = %+v, %v", c, err)
 	}
@@ -281,14 +303,14 @@ func TestReverseEntry(t *testing.T) {
 	if a.Due != 4500 || a.Paid != 0 || a.Balance != 4500 || a.Monthly != 4500 || len(a.Last) != 3 {
 		t.Fatalf("account after correction = %+v", a)
 	}
-	if _, err := f.st.ReverseEntry(ctx, f.centre.ID, pay.ID, nil, time.Now()); !errors.Is(err, store.ErrAlreadyReversed) {
+	if _, err := f.st.ReverseEntry(ctx, f.centre.ID, pay.ID, nil, storetest.Now(t)); !errors.Is(err, store.ErrAlreadyReversed) {
 		t.Fatalf("second reversal: %v", err)
 	}
-	if _, err := f.st.ReverseEntry(ctx, f.centre.ID, c.ID, nil, time.Now()); !errors.Is(err, store.ErrNotReversible) {
+	if _, err := f.st.ReverseEntry(ctx, f.centre.ID, c.ID, nil, storetest.Now(t)); !errors.Is(err, store.ErrNotReversible) {
 		t.Fatalf("reversal of a correction: %v", err)
 	}
 	other, _ := f.st.EnsureCentre(ctx, "other", "Other")
-	if _, err := f.st.ReverseEntry(ctx, other.ID, pay.ID, nil, time.Now()); !errors.Is(err, store.ErrNotFound) {
+	if _, err := f.st.ReverseEntry(ctx, other.ID, pay.ID, nil, storetest.Now(t)); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("reversal from another centre: %v", err)
 	}
 }
@@ -317,33 +339,34 @@ func TestPostMonthlyChargesOncePerMonth(t *testing.T) {
 	none := f.person(t, store.RoleResident, "No income", "103")
 	set(none, store.BasisResources, 0)
 	unset := f.person(t, store.RoleResident, "Unset", "104")
+	dec := longMonth(storetest.Now(t)) // say December
+	nov := dec.AddDate(0, -1, 0)
 	newcomer := f.person(t, store.RoleResident, "Newcomer", "105")
 	set(newcomer, store.BasisFixed, 3000)
-	arrive(newcomer, day(2026, 12, 16)) // 16 of 31 days
+	arrive(newcomer, day(dec.Year(), dec.Month(), 16)) // 16 of 31 days
 	lastMonth := f.person(t, store.RoleResident, "Registered late", "106")
 	set(lastMonth, store.BasisFixed, 3000)
-	arrive(lastMonth, day(2026, 11, 16)) // November: 15 of 30 days, posted in December's run
+	arrive(lastMonth, day(nov.Year(), nov.Month(), 16)) // November: 15 of 30 days, posted in December's run
 	left := f.person(t, store.RoleResident, "Left", "107")
 	set(left, store.BasisFixed, 4500)
-	if _, err := f.st.ChangeResident(ctx, store.ResidentChange{CentreID: f.centre.ID, PersonID: left.ID, Kind: store.ChangeLeave, Date: time.Now()}); err != nil {
+	if _, err := f.st.ChangeResident(ctx, store.ResidentChange{CentreID: f.centre.ID, PersonID: left.ID, Kind: store.ChangeLeave, Date: storetest.Now(t)}); err != nil {
 		t.Fatal(err)
 	}
 	_ = unset
 
-	dec := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	var hooked []int64
 	hook := func(_ context.Context, _ pgx.Tx, centreID, personID int64) error {
 		hooked = append(hooked, personID)
 		return nil
 	}
-	n, err := f.st.PostMonthlyCharges(ctx, dec, time.Now(), hook)
+	n, err := f.st.PostMonthlyCharges(ctx, dec, storetest.Now(t), hook)
 	if err != nil || n != 5 {
 		t.Fatalf("first run posted %d, %v; want 5", n, err)
 	}
 	if want := []int64{fixed.ID, income.ID, newcomer.ID, lastMonth.ID}; fmt.Sprint(hooked) != fmt.Sprint(want) {
 		t.Fatalf("statements for %v, want %v", hooked, want)
 	}
-	n, err = f.st.PostMonthlyCharges(ctx, dec, time.Now(), nil)
+	n, err = f.st.PostMonthlyCharges(ctx, dec, storetest.Now(t), nil)
 	if err != nil || n != 0 {
 		t.Fatalf("second run posted %d, %v; want 0", n, err)
 	}
@@ -362,11 +385,11 @@ func TestPostMonthlyChargesOncePerMonth(t *testing.T) {
 		got[fmt.Sprintf("%d/%s", id, m)] = cents
 	}
 	want := map[string]int64{
-		fmt.Sprintf("%d/2026-12", fixed.ID):     4500,
-		fmt.Sprintf("%d/2026-12", income.ID):    9000,
-		fmt.Sprintf("%d/2026-12", newcomer.ID):  1548, // 3000 × 16 / 31
-		fmt.Sprintf("%d/2026-11", lastMonth.ID): 1500, // 3000 × 15 / 30
-		fmt.Sprintf("%d/2026-12", lastMonth.ID): 3000,
+		fmt.Sprintf("%d/%s", fixed.ID, dec.Format("2006-01")):     4500,
+		fmt.Sprintf("%d/%s", income.ID, dec.Format("2006-01")):    9000,
+		fmt.Sprintf("%d/%s", newcomer.ID, dec.Format("2006-01")):  1548, // 3000 × 16 / 31
+		fmt.Sprintf("%d/%s", lastMonth.ID, nov.Format("2006-01")): 1500, // 3000 × 15 / 30
+		fmt.Sprintf("%d/%s", lastMonth.ID, dec.Format("2006-01")): 3000,
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("charges = %v, want %v", got, want)
@@ -410,24 +433,24 @@ func TestCatchUpMonthlyCharges(t *testing.T) {
 	t.Parallel()
 	f := newMoneyFixture(t)
 	ctx := context.Background()
-	dec := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	dec := monthOf(storetest.Now(t))
 	early := f.person(t, store.RoleResident, "Early", "201")
 	if err := f.st.SetContribution(ctx, store.Contribution{CentreID: f.centre.ID, PersonID: early.ID, Basis: store.BasisFixed, Cents: 4500}, nil); err != nil {
 		t.Fatal(err)
 	}
 	// The 1st was missed (bot down): the next day's run posts the month.
-	if n, err := f.st.CatchUpMonthlyCharges(ctx, dec, time.Now(), nil); err != nil || n != 1 {
+	if n, err := f.st.CatchUpMonthlyCharges(ctx, dec, storetest.Now(t), nil); err != nil || n != 1 {
 		t.Fatalf("catch-up posted %d, %v; want 1", n, err)
 	}
 	late := f.person(t, store.RoleResident, "Late", "202")
 	if err := f.st.SetContribution(ctx, store.Contribution{CentreID: f.centre.ID, PersonID: late.ID, Basis: store.BasisFixed, Cents: 3000}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := f.st.CatchUpMonthlyCharges(ctx, dec, time.Now(), nil); err != nil || n != 0 {
+	if n, err := f.st.CatchUpMonthlyCharges(ctx, dec, storetest.Now(t), nil); err != nil || n != 0 {
 		t.Fatalf("later daily run posted %d, %v; want 0 (month already run)", n, err)
 	}
 	// An explicit run (cairbot money charges) still posts what is missing.
-	if n, err := f.st.PostMonthlyCharges(ctx, dec, time.Now(), nil); err != nil || n != 1 {
+	if n, err := f.st.PostMonthlyCharges(ctx, dec, storetest.Now(t), nil); err != nil || n != 1 {
 		t.Fatalf("explicit run posted %d, %v; want 1", n, err)
 	}
 }
