@@ -414,22 +414,30 @@ func TestInterviewReminderSentOnceByTwoProcesses(t *testing.T) {
 	if got := h.jobTimes("appointment_reminder"); len(got) != 3 || !got[0].Equal(got[1]) || !got[0].Equal(at.Add(-24*time.Hour)) {
 		t.Fatalf("reminder jobs at %v, want the first one and its duplicate", got)
 	}
+	// 24 h before, he has not answered: his reminder, and the coordinator
+	// is told, once each.
 	h.setClock(at.Add(-24 * time.Hour))
 	ar := w.res.loc
 	if got := w.res.next().Text; !strings.HasPrefix(got, ar.T("appointments.reminder")+"\n") {
 		t.Fatalf("reminder = %q", got)
 	}
+	if got := w.coord.next().Text; !strings.HasPrefix(got, "⚠️ Ahmad K. (chambre 214) n'a pas répondu") {
+		t.Fatalf("coordinator told %q", got)
+	}
 	h.tg.WaitFor(t, 10*time.Second, "both jobs worked", func() bool {
 		return h.count(`SELECT count(*) FROM river_job WHERE kind = 'appointment_reminder' AND state = 'completed'`) == 2
 	})
+	apptWaitReminderStates(t, h, a.ID, map[string]int{"sent": 2, "pending": 1})
 	w.res.quiet()
+	w.coord.quiet()
 	// A restart loses nothing and repeats nothing: the 2 h reminder comes,
 	// once.
 	h.restart()
 	h.setClock(at.Add(-2 * time.Hour))
 	w.res.next()
-	apptWaitReminderStates(t, h, a.ID, map[string]int{"sent": 2})
+	apptWaitReminderStates(t, h, a.ID, map[string]int{"sent": 3})
 	w.res.quiet()
+	w.coord.quiet()
 	if n := h.count(`SELECT count(*) FROM appointment_reminders WHERE appointment_id = $1`, a.ID); n != 3 {
 		t.Fatalf("%d reminder rows, want 3", n)
 	}
