@@ -2,6 +2,8 @@ package bot_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -9,15 +11,14 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/aurore/cairbot/bot/telegramtest"
 	"github.com/aurore/cairbot/handlers"
 	"github.com/aurore/cairbot/locales"
 	"github.com/aurore/cairbot/store"
+	"github.com/aurore/cairbot/store/storetest"
 )
-
-// annParis is the centre's clock, for the expected dates.
-var annParis, _ = time.LoadLocation("Europe/Paris")
 
 // annResident creates a signed-up person with a Telegram account and a
 // floor (none when negative), without going through /start: broadcasts
@@ -30,7 +31,7 @@ func annResident(h *harness, id int64, role store.Role, lang string, floor int) 
 		f = &floor
 	}
 	if _, err := h.pool.Exec(context.Background(), `UPDATE people SET telegram_id = $2, floor = $3,
-		onboarded_at = now() WHERE id = $1`, p.ID, id, f); err != nil {
+		onboarded_at = $4 WHERE id = $1`, p.ID, id, f, h.clock.Now()); err != nil {
 		h.t.Fatal(err)
 	}
 	h.tg.AddChat(id)
@@ -119,10 +120,11 @@ func TestAnnouncementFromTemplateInEachReadersLanguage(t *testing.T) {
 	if got := annStep(h, staff, n+2, "ann:tpl:fire_drill:"); got.Text != fr.T("announce.ask_date") || len(got.InlineKeyboard) == 0 {
 		t.Fatalf("fire drill → %q", got.Text)
 	}
+	at := storetest.Day(h.clock.Now(), 6, 14, 30)
 	typed := []struct{ text, want string }{
 		{"31/11", fr.T("announce.bad_date")},
-		{"20/11/2026", fr.T("announce.date_past")},
-		{"03/12", fr.T("announce.ask_time")},
+		{numDate(storetest.Day(h.clock.Now(), -7, 12, 0)), fr.T("announce.date_past")},
+		{paris(at).Format("02/01"), fr.T("announce.ask_time")},
 		{"25h", fr.T("announce.bad_time")},
 		{"14h30", ""}, // the preview
 	}
@@ -132,7 +134,6 @@ func TestAnnouncementFromTemplateInEachReadersLanguage(t *testing.T) {
 			t.Fatalf("%q → %q, want %q", c.text, got.Text, c.want)
 		}
 	}
-	at := time.Date(2026, 12, 3, 14, 30, 0, 0, annParis)
 	message := func(loc *locales.Localizer) string {
 		return loc.T("announce.tpl.fire_drill", "Date", loc.F.Date(at), "Time", loc.F.Time(at))
 	}
@@ -190,9 +191,12 @@ func TestAnnouncementFromTemplateInEachReadersLanguage(t *testing.T) {
 	}
 	var edits []time.Time
 	for _, c := range h.tg.CallsTo("editMessageText") {
-		if c.Params["chat_id"] == strconv.FormatInt(staff.ID, 10) && c.Status == 200 {
+		if c.Params["chat_id"] == strconv.FormatInt(staff.ID, 10) && c.Params["message_id"] == strconv.Itoa(preview.ID) && c.Status == 200 {
 			edits = append(edits, c.At)
 		}
+	}
+	if len(edits) != progress.Edits {
+		t.Errorf("%d edits of the progress message found, it counts %d", len(edits), progress.Edits)
 	}
 	for i := 1; i < len(edits); i++ {
 		if gap := edits[i].Sub(edits[i-1]); gap < 1500*time.Millisecond {
@@ -232,8 +236,8 @@ func TestAnnouncementResumesAfterStopWithoutDuplicates(t *testing.T) {
 	h.tg.SendText(staff, "/announce")
 	annStep(h, staff, n+1, "ann:aud:all:")
 	annStep(h, staff, n+2, "ann:tpl:mail:")
-	day := time.Date(2026, 12, 3, 12, 0, 0, 0, annParis)
-	preview := annStep(h, staff, n+3, "ann:date:20261203:")
+	day := storetest.Day(h.clock.Now(), 6, 12, 0)
+	preview := annStep(h, staff, n+3, "ann:date:"+dayKey(day)+":")
 	mail := en.T("announce.tpl.mail", "Date", en.F.Date(day))
 	if !strings.HasPrefix(preview.Text, en.N("announce.preview", count, "Audience", en.T("announce.aud_all"), "Message", mail)) {
 		t.Fatalf("preview = %q", preview.Text)
@@ -260,29 +264,29 @@ func TestAnnouncementResumesAfterStopWithoutDuplicates(t *testing.T) {
 	if got := h.count(`SELECT count(*) FROM outbox WHERE state = 'sending'`); got != 0 {
 		t.Fatalf("%d messages left in 'sending' by a graceful stop", got)
 	}
-	// As if the process had been killed while sending two of them: their
+	// As if processes had been killed while sending two of them: their
 	// rows stay in 'sending'. The first one's job runs again after the
-	// restart; the second one's job is still marked running by the dead
+	// restart; the second one's job is still marked running by its dead
 	// process, until River's rescuer gives it back.
 	ctx := context.Background()
 	victims := map[int64]bool{}
-	var stuck int64
-	for i := range 2 {
-		var row, tg int64
+	sending := func(row int64) {
+		t.Helper()
+		var tg int64
 		if err := h.pool.QueryRow(ctx, `UPDATE outbox SET state = 'sending', attempts = attempts + 1
-			WHERE id = (SELECT min(id) FROM outbox WHERE kind = 'announcement' AND state = 'pending')
-			RETURNING id, (SELECT telegram_id FROM people WHERE id = person_id)`).Scan(&row, &tg); err != nil {
-			t.Fatal(err)
+			WHERE id = $1 AND kind = 'announcement' AND state = 'pending'
+			RETURNING (SELECT telegram_id FROM people WHERE id = person_id)`, row).Scan(&tg); err != nil {
+			t.Fatalf("row %d: %v", row, err)
 		}
 		victims[tg] = true
-		if i == 1 {
-			stuck = row
-			if _, err := h.pool.Exec(ctx, `UPDATE river_job SET state = 'running', attempt = 1, attempted_at = now()
-				WHERE kind = 'outbox_send' AND (args->>'id')::bigint = $1`, row); err != nil {
-				t.Fatal(err)
-			}
-		}
 	}
+	stuck, rescue := annDeadProcess(h)
+	sending(stuck)
+	var next int64
+	if err := h.pool.QueryRow(ctx, `SELECT min(id) FROM outbox WHERE kind = 'announcement' AND state = 'pending'`).Scan(&next); err != nil {
+		t.Fatal(err)
+	}
+	sending(next)
 	h.start()
 
 	// Every other message goes; the report waits for the one whose job is
@@ -291,12 +295,14 @@ func TestAnnouncementResumesAfterStopWithoutDuplicates(t *testing.T) {
 		return h.count(`SELECT count(*) FROM outbox WHERE kind = 'announcement' AND state IN ('pending', 'sending')`) == 1
 	})
 	time.Sleep(2500 * time.Millisecond) // more than a progress tick
-	h.quiet(staff, n+4)
-	// What River's rescuer does JOB_RESCUE_AFTER after the crash, at once.
-	if _, err := h.pool.Exec(ctx, `UPDATE river_job SET state = 'available', scheduled_at = now()
-		WHERE kind = 'outbox_send' AND (args->>'id')::bigint = $1`, stuck); err != nil {
-		t.Fatal(err)
+	// Not h.quiet: the stuck job is still running, as River sees it.
+	h.probe(staff)
+	if got := h.tg.Messages(staff.ID); len(got) != n+4 {
+		t.Fatalf("staff chat has %d messages before the rescue, want %d: %q", len(got), n+4, texts(got))
 	}
+	// What River's rescuer does JOB_RESCUE_AFTER after the crash, at once:
+	// the dead process's job fails and goes back to River.
+	rescue()
 
 	report := annWaitReport(h, staff, n+5)
 	want := annReport(en, count-2, 0, 2) + "\n" + en.N("announce.report_interrupted", 2)
@@ -344,9 +350,73 @@ func TestAnnouncementResumesAfterStopWithoutDuplicates(t *testing.T) {
 		t.Errorf("progress after restart = %q", progress.Text)
 	}
 	h.quiet(staff, n+5)
+	// The dead process's job, rescued, sent nothing: every message's job is
+	// done and the victims got nothing.
+	h.tg.WaitFor(t, 10*time.Second, "the rescued job worked", func() bool {
+		return h.count(`SELECT count(*) FROM river_job j JOIN outbox o ON o.id = (j.args->>'id')::bigint
+			WHERE j.kind = 'outbox_send' AND o.kind = 'announcement' AND j.state = 'completed'`) == count
+	})
+	for id := range victims {
+		h.quiet(telegramtest.User{ID: id}, 0)
+	}
 	if got := h.count(`SELECT count(*) FROM outbox WHERE state IN ('pending', 'sending')`); got != 0 {
 		t.Errorf("%d messages not finished", got)
 	}
+}
+
+// annDeadProcess plays a bot process that takes the first waiting send
+// job and dies with it, its message in Telegram's hands: River keeps the
+// job 'running' until its rescuer gives it back, JOB_RESCUE_AFTER later,
+// which rescue does at once. It returns the job's outbox row.
+func annDeadProcess(h *harness) (row int64, rescue func()) {
+	h.t.Helper()
+	taken := make(chan int64, 1)
+	workers := river.NewWorkers()
+	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, j *river.Job[handlers.OutboxSendArgs]) error {
+		taken <- j.Args.ID
+		<-ctx.Done()
+		return ctx.Err()
+	}))
+	c, err := river.NewClient(riverpgxv5.New(h.pool), &river.Config{
+		Queues:              map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 1}},
+		Workers:             workers,
+		FetchOnlyKnownKinds: true,
+		// Not a whole bot: it must not lead (run the periodic and
+		// maintenance work).
+		LeaderElectionDisabled: true,
+		FetchPollInterval:      100 * time.Millisecond,
+		Logger:                 slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Test:                   river.TestConfig{Time: annRiverClock(h.clock.Now)},
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if err := c.Start(context.Background()); err != nil {
+		h.t.Fatal(err)
+	}
+	// Its job fails and goes back to River, to be tried again.
+	rescue = func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = c.StopAndCancel(ctx)
+	}
+	h.t.Cleanup(rescue)
+	select {
+	case row = <-taken:
+	case <-time.After(10 * time.Second):
+		h.t.Fatal("the dead process took no send job")
+	}
+	return row, rescue
+}
+
+// annRiverClock gives River the bot's clock.
+type annRiverClock func() time.Time
+
+func (c annRiverClock) Now() time.Time { return c() }
+
+func (c annRiverClock) NowOrNil() *time.Time {
+	t := c()
+	return &t
 }
 
 func TestAnnouncementAudienceByFloorAndByLanguage(t *testing.T) {
@@ -366,7 +436,7 @@ func TestAnnouncementAudienceByFloorAndByLanguage(t *testing.T) {
 	}
 	colleague := int64(42020)
 	annResident(h, colleague, store.RoleStaff, "fr", -1)
-	day := time.Date(2026, 11, 30, 12, 0, 0, 0, annParis)
+	day := storetest.Day(h.clock.Now(), 3, 12, 0)
 	heat := func(lang string) string {
 		loc := h.loc(lang)
 		return loc.T("announce.tpl.heat_wave", "Date", loc.F.Date(day))
@@ -392,7 +462,7 @@ func TestAnnouncementAudienceByFloorAndByLanguage(t *testing.T) {
 		}
 		annStep(h, staff, n, "ann:tpl:heat_wave:")
 		n++
-		preview := annStep(h, staff, n, "ann:date:20261130:")
+		preview := annStep(h, staff, n, "ann:date:"+dayKey(day)+":")
 		n++
 		wantPreview := ar.N("announce.preview", len(c.want), "Audience", c.audience, "Message", heat("ar"))
 		if !strings.HasPrefix(preview.Text, wantPreview) {
@@ -440,6 +510,9 @@ func TestAnnouncementAudienceByFloorAndByLanguage(t *testing.T) {
 func TestResidentIsRefusedAnnounceAndForgedButtonsChangeNothing(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
+	// 10:00 in Paris, the next morning.
+	today := storetest.Day(h.begin, 1, 10, 0)
+	h.setClock(today)
 	resident := telegramtest.User{ID: 43001, LanguageCode: "ps"}
 	_, rn := h.signUp(resident, store.RoleResident, "Gul A.", "ps")
 	ps := h.loc("ps")
@@ -509,12 +582,12 @@ func TestResidentIsRefusedAnnounceAndForgedButtonsChangeNothing(t *testing.T) {
 	kind := press(floors, "ann:floor:1:"+d)
 	stale(kind, "ann:tpl:birthday:"+d, "ann:tpl:../../x:"+d)
 	date := press(kind, "ann:tpl:meeting:"+d)
-	stale(date, "ann:date:20261301:"+d, "ann:place:hall:"+d)
+	stale(date, "ann:date:"+paris(today).Format("2006")+"1301:"+d, "ann:place:hall:"+d)
 	// A day button from an old keyboard, now in the past, gets a reason.
-	if got := press(date, "ann:date:20261126:"+d).Text; got != en.T("announce.date_past") {
+	if got := press(date, "ann:date:"+dayKey(storetest.Day(today, -1, 12, 0))+":"+d).Text; got != en.T("announce.date_past") {
 		t.Fatalf("past day button → %q", got)
 	}
-	if got := press(date, "ann:date:20261127:"+d).Text; got != en.T("announce.ask_time") {
+	if got := press(date, "ann:date:"+dayKey(today)+":"+d).Text; got != en.T("announce.ask_time") {
 		t.Fatalf("today → %q", got)
 	}
 	if got := say("09:30").Text; got != en.T("announce.time_past") { // 10:00 in Paris now
@@ -544,7 +617,7 @@ func TestResidentIsRefusedAnnounceAndForgedButtonsChangeNothing(t *testing.T) {
 		t.Fatalf("%d announcement messages after two presses, want 1", got)
 	}
 	ar := h.loc("ar")
-	at := time.Date(2026, 11, 27, 18, 0, 0, 0, annParis)
+	at := storetest.Day(today, 0, 18, 0)
 	rm := h.tg.WaitMessages(t, 43011, 1, 10*time.Second)
 	want := ar.T("announce.tpl.meeting", "Date", ar.F.Date(at), "Time", ar.F.Time(at), "Place", ar.T("announce.place.common_room"))
 	if len(rm) != 1 || rm[0].Text != want {
@@ -734,9 +807,18 @@ func TestAnnouncementLeftInDoubtIsReportedNotResent(t *testing.T) {
 		if got := h.count(`SELECT count(*) FROM outbox WHERE id = $1 AND note = 'interrupted'`, row); got != 1 {
 			t.Errorf("the victim's row is not marked interrupted")
 		}
-		// The snoozed job, run now, finds the row settled and sends nothing.
-		if h.runJobsDue("outbox_send", time.Now().Add(time.Hour)) == 0 {
+		// The snoozed job, at its time, finds the row settled and sends
+		// nothing.
+		var snoozed *time.Time
+		if err := h.pool.QueryRow(ctx, `SELECT max(scheduled_at) FROM river_job WHERE kind = 'outbox_send'
+			AND (args->>'id')::bigint = $1 AND state = 'scheduled'`, row).Scan(&snoozed); err != nil {
+			t.Fatal(err)
+		}
+		if snoozed == nil {
 			t.Fatal("the victim's snoozed job is gone")
+		}
+		if snoozed.After(h.clock.Now()) {
+			h.setClock(*snoozed)
 		}
 		h.tg.WaitFor(t, 20*time.Second, "the snoozed job done", func() bool {
 			return h.count(`SELECT count(*) FROM river_job WHERE kind = 'outbox_send' AND (args->>'id')::bigint = $1

@@ -40,7 +40,8 @@ type Deps struct {
 	Pool  *pgxpool.Pool
 	Redis redis.UniversalClient
 	Log   *slog.Logger
-	// Clock is the time source; tests move it. Defaults to time.Now.
+	// Clock is the time of handlers, store queries and jobs; tests move
+	// it. Defaults to time.Now. Any other clock is River's too (jobs.go).
 	Clock func() time.Time
 }
 
@@ -120,6 +121,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 	}
 	a.sender = NewSender(a.tg, deps.Redis, a.log, SenderOptions{
 		GlobalPerSecond: cfg.GlobalRate,
+		ChatPerSecond:   cfg.ChatPerSecond,
 		ChatBurst:       cfg.ChatRate,
 		Prefix:          cfg.RedisPrefix,
 		BaseBackoff:     cfg.SendBackoff,
@@ -178,7 +180,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 		// announcements
 		Announcements: a.store,
 	}
-	a.jobs, err = newJobClient(a.store.Pool(), a.handlers, cfg, a.log)
+	a.jobs, err = newJobClient(a.store.Pool(), a.handlers, cfg, deps.Clock, a.log)
 	if err != nil {
 		return nil, err
 	}
@@ -339,6 +341,7 @@ func shutdown(srv *http.Server) {
 func (a *App) setCommandMenus(ctx context.Context) {
 	fingerprint := a.menusFingerprint()
 	if done, err := a.state.Marker(ctx, "command-menus"); err == nil && done == fingerprint {
+		a.log.Info("command menus unchanged")
 		return
 	}
 	failed := false

@@ -14,6 +14,7 @@ import (
 	"github.com/aurore/cairbot/bot/telegramtest"
 	"github.com/aurore/cairbot/handlers"
 	"github.com/aurore/cairbot/store"
+	"github.com/aurore/cairbot/store/storetest"
 )
 
 // apptQuiet queues no sending job: the store of appointments set up
@@ -52,10 +53,11 @@ func TestResidentSeesHisAppointmentsInHisLanguage(t *testing.T) {
 	yonas := apptSignUp(t, h, telegramtest.User{ID: 92004, LanguageCode: "ti"}, store.RoleResident, "Yonas T.", "ti")
 	staff := apptSignUp(t, h, telegramtest.User{ID: 92005, LanguageCode: "fr"}, store.RoleStaff, "Luc B.", "fr")
 
-	dec3 := time.Date(2026, 12, 3, 13, 30, 0, 0, time.UTC)
-	apptCreate(t, h, ahmad.p, coord.p, store.KindLease, time.Date(2026, 12, 10, 9, 0, 0, 0, time.UTC), "Paris Habitat, 5 rue Y")
+	dec3 := apptThursday(h.begin)
+	dec10 := storetest.Day(dec3, 7, 10, 0)
+	apptCreate(t, h, ahmad.p, coord.p, store.KindLease, dec10, "Paris Habitat, 5 rue Y")
 	apptCreate(t, h, ahmad.p, coord.p, store.KindSIAO, dec3, "SIAO 75, 12 rue X", "permit", "tax")
-	apptCreate(t, h, ahmad.p, coord.p, store.KindVisit, time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), "past") // past
+	apptCreate(t, h, ahmad.p, coord.p, store.KindVisit, storetest.Day(h.begin, -7, 10, 0), "past") // past
 	gone := apptCreate(t, h, ahmad.p, coord.p, store.KindOther, dec3.Add(time.Hour), "cancelled")
 	if _, err := apptSetup(h).CancelAppointment(context.Background(), gone.CentreID, gone.ID, 1, coord.p.ID, h.clock.Now()); err != nil {
 		t.Fatal(err)
@@ -66,9 +68,9 @@ func TestResidentSeesHisAppointmentsInHisLanguage(t *testing.T) {
 	// cancelled.
 	got := ahmad.say("/appointments")
 	want := "📅 Your next appointments:\n\n" +
-		"📌 SIAO evaluation interview\n🕒 When: Thursday, 3 December 2026 at 14:30\n📍 Where: SIAO 75, 12 rue X\n" +
+		"📌 SIAO evaluation interview\n🕒 When: " + enDate(dec3) + " at 14:30\n📍 Where: SIAO 75, 12 rue X\n" +
 		"📄 Bring these papers:\n• Residence permit (titre de séjour)\n• Tax notice (avis d'imposition)\n\n" +
-		"📌 Signing of the lease\n🕒 When: Thursday, 10 December 2026 at 10:00\n📍 Where: Paris Habitat, 5 rue Y"
+		"📌 Signing of the lease\n🕒 When: " + enDate(dec10) + " at 10:00\n📍 Where: Paris Habitat, 5 rue Y"
 	if got.Text != want {
 		t.Fatalf("English list =\n%q\nwant\n%q", got.Text, want)
 	}
@@ -80,7 +82,7 @@ func TestResidentSeesHisAppointmentsInHisLanguage(t *testing.T) {
 	}
 	got = omar.say("📅 المواعيد")
 	want = "📅 مواعيدك القادمة:\n\n" +
-		"📌 نوع الموعد: \u2068زيارة مسكن\u2069\n🕒 الوقت: \u2068الخميس، ٣ ديسمبر ٢٠٢٦ في ٢:٣٠ م\u2069\n" +
+		"📌 نوع الموعد: \u2068زيارة مسكن\u2069\n🕒 الوقت: \u2068" + arDate(dec3) + " في ٢:٣٠ م\u2069\n" +
 		"📍 المكان: \u206812 rue Z\u2069\n📄 أحضر هذه الأوراق:\n• وثيقة الهوية\n• بيانات الحساب البنكي (RIB)"
 	if got.Text != want {
 		t.Fatalf("Arabic list =\n%q\nwant\n%q", got.Text, want)
@@ -125,7 +127,7 @@ func TestCoordinatorAndResidentWriteThroughTheBot(t *testing.T) {
 	w := newApptWorld(t, "ti")
 	h, fr, ti := w.h, w.coord.loc, w.res.loc
 	staff := apptSignUp(t, h, telegramtest.User{ID: 91003, LanguageCode: "en"}, store.RoleStaff, "Luc B.", "en")
-	at := time.Date(2026, 12, 3, 13, 30, 0, 0, time.UTC)
+	at := apptThursday(h.begin)
 	a := apptCreate(t, h, w.res.p, w.coord.p, store.KindLandlord, at, "Paris Habitat")
 
 	list := w.coord.say("/appointments")
@@ -228,7 +230,7 @@ func TestResidentIsRefusedInterviewAndForgedButtonsChangeNothing(t *testing.T) {
 	h, en := w.h, w.res.loc
 	omar := apptSignUp(t, h, telegramtest.User{ID: 91004, LanguageCode: "ar"}, store.RoleResident, "Omar S.", "ar")
 	staff := apptSignUp(t, h, telegramtest.User{ID: 91005, LanguageCode: "fr"}, store.RoleStaff, "Luc B.", "fr")
-	at := time.Date(2026, 12, 3, 13, 30, 0, 0, time.UTC)
+	at := apptThursday(h.begin)
 	mine := apptCreate(t, h, w.res.p, w.coord.p, store.KindSIAO, at, "SIAO 75")
 	his := apptCreate(t, h, omar.p, w.coord.p, store.KindVisit, at, "12 rue Z")
 	if _, err := apptSetup(h).AddAppointmentMessage(context.Background(), his.CentreID, his.ID, w.coord.p.ID, omar.p.ID, false, "hi", h.clock.Now()); err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/aurore/cairbot/bot/telegramtest"
 	"github.com/aurore/cairbot/locales"
 	"github.com/aurore/cairbot/store"
+	"github.com/aurore/cairbot/store/storetest"
 )
 
 // attNames are twelve residents, in the order the list shows them.
@@ -18,11 +19,11 @@ var attNames = []string{"Abdi M.", "Ahmad K.", "Bilal S.", "Dawit T.", "Faisal R
 	"Ibrahim Y.", "Jamal O.", "Karim B.", "Mohammed A.", "Omar H.", "Yonas G."}
 
 // attSetup enrols the twelve residents (rooms 101…112) in "A1 matin",
-// which meets on Wednesdays and Fridays 09:30–12:00; today is Friday 27
-// November 2026, 10:00 in Paris.
-func attSetup(h *harness) []store.Person {
+// which meets on Wednesdays and Fridays 09:30–12:00, and moves the clock
+// to a Friday, 10:00 in Paris; class is that morning's class, begun.
+func attSetup(h *harness) (people []store.Person, class time.Time) {
 	h.t.Helper()
-	var people []store.Person
+	class = storetest.Day(clsFriday(h), 0, 9, 30)
 	var csv strings.Builder
 	csv.WriteString(`group,G-A1M,,A1,A1 matin,,,,,,,
 session,S-WED,G-A1M,,,wednesday,09:30,12:00,Salle 1,Marie Dupont,,
@@ -35,12 +36,11 @@ session,S-FRI,G-A1M,,,friday,09:30,12:00,Salle 1,Marie Dupont,,
 		people = append(people, p)
 	}
 	clsImport(h, csv.String())
-	return people
+	return people, class
 }
 
-// attSheet is the expected list text of Friday's class.
-func attSheet(loc *locales.Localizer, present, absent, excused, page int) string {
-	start := time.Date(2026, 11, 27, 9, 30, 0, 0, clsParis)
+// attSheet is the expected list text of the class starting at start.
+func attSheet(loc *locales.Localizer, start time.Time, present, absent, excused, page int) string {
 	return loc.T("attendance.sheet", "Group", "A1 matin", "Day", loc.F.Date(start), "Start", loc.F.Time(start),
 		"End", loc.F.Time(start.Add(150*time.Minute)), "Room", "Salle 1",
 		"Present", loc.F.Number(int64(present)), "Absent", loc.F.Number(int64(absent)), "Excused", loc.F.Number(int64(excused))) +
@@ -72,7 +72,7 @@ func TestAttendanceSessionPagingTwoStaffAndCorrection(t *testing.T) {
 	_, nb := h.signUp(b, store.RoleStaff, "Tom B.", "en")
 	coord := telegramtest.User{ID: 33003, LanguageCode: "ar"}
 	_, nc := h.signUp(coord, store.RoleCoordinator, "Nadia S.", "ar")
-	people := attSetup(h)
+	people, class := attSetup(h)
 	fr, en := h.loc("fr"), h.loc("en")
 
 	h.tg.SendText(a, fr.T("menu.attendance"))
@@ -80,9 +80,9 @@ func TestAttendanceSessionPagingTwoStaffAndCorrection(t *testing.T) {
 	if list.Text != fr.T("attendance.today") || len(list.InlineKeyboard) != 2 {
 		t.Fatalf("list = %q %v", list.Text, list.InlineKeyboard)
 	}
-	clsPress(h, a, list.ID, "📚 27/11/2026 09:30 · A1 matin")
+	clsPress(h, a, list.ID, "📚 "+numDate(class)+" 09:30 · A1 matin")
 	sheet := h.waitText(a, na+2)
-	if sheet.Text != attSheet(fr, 12, 0, 0, 1) {
+	if sheet.Text != attSheet(fr, class, 12, 0, 0, 1) {
 		t.Fatalf("sheet = %q", sheet.Text)
 	}
 	// Ten residents, the arrow to the next page, Save.
@@ -115,11 +115,11 @@ func TestAttendanceSessionPagingTwoStaffAndCorrection(t *testing.T) {
 	}
 	clsPress(h, a, sheet.ID, "▶")
 	m := clsWaitEdits(h, a, sheet.ID, edits+1)
-	if m.Text != attSheet(fr, 11, 1, 0, 2) || len(m.InlineKeyboard) != 4 || m.InlineKeyboard[2][0].Text != "◀" {
+	if m.Text != attSheet(fr, class, 11, 1, 0, 2) || len(m.InlineKeyboard) != 4 || m.InlineKeyboard[2][0].Text != "◀" {
 		t.Fatalf("page 2 = %q %v", m.Text, m.InlineKeyboard)
 	}
 	m = tap(a, sheet.ID, "Yonas G.")
-	if !attHasButton(m, "❌ Yonas G. · 112") || m.Text != attSheet(fr, 10, 2, 0, 2) {
+	if !attHasButton(m, "❌ Yonas G. · 112") || m.Text != attSheet(fr, class, 10, 2, 0, 2) {
 		t.Fatalf("Yonas not absent: %q %v", m.Text, m.InlineKeyboard)
 	}
 
@@ -127,7 +127,7 @@ func TestAttendanceSessionPagingTwoStaffAndCorrection(t *testing.T) {
 	h.tg.SendText(b, "/attendance")
 	clsPress(h, b, h.waitText(b, nb+1).ID, "09:30 · A1 matin")
 	sheetB := h.waitText(b, nb+2)
-	if sheetB.Text != attSheet(en, 10, 2, 0, 1) || !attHasButton(sheetB, "❌ Ahmad K. · 102") {
+	if sheetB.Text != attSheet(en, class, 10, 2, 0, 1) || !attHasButton(sheetB, "❌ Ahmad K. · 102") {
 		t.Fatalf("second staff sheet = %q %v", sheetB.Text, sheetB.InlineKeyboard)
 	}
 	// Claire marks Bilal; Tom's list is now outdated: his tap on Dawit
@@ -144,7 +144,7 @@ func TestAttendanceSessionPagingTwoStaffAndCorrection(t *testing.T) {
 		t.Fatalf("conflict message = %q", got)
 	}
 	mb = tap(b, sheetB.ID, "Dawit T.")
-	if !attHasButton(mb, "❌ Dawit T. · 104") || mb.Text != attSheet(en, 8, 4, 0, 1) {
+	if !attHasButton(mb, "❌ Dawit T. · 104") || mb.Text != attSheet(en, class, 8, 4, 0, 1) {
 		t.Fatalf("Tom's second tap: %q %v", mb.Text, mb.InlineKeyboard)
 	}
 	// Claire's Save is outdated too: refused, her list refreshed.
@@ -162,7 +162,7 @@ func TestAttendanceSessionPagingTwoStaffAndCorrection(t *testing.T) {
 	}
 	clsPress(h, a, sheet.ID, fr.T("attendance.btn_save"))
 	ma = clsWaitEdits(h, a, sheet.ID, ma.Edits+1)
-	friday := time.Date(2026, 11, 27, 9, 30, 0, 0, clsParis)
+	friday := class
 	savedText := func(loc *locales.Localizer, p, ab, ex int) string {
 		return loc.T("attendance.saved", "Group", "A1 matin", "Day", loc.F.Date(friday), "Start", loc.F.Time(friday),
 			"Present", loc.F.Number(int64(p)), "Absent", loc.F.Number(int64(ab)), "Excused", loc.F.Number(int64(ex)))
@@ -203,7 +203,7 @@ func TestAttendanceSessionPagingTwoStaffAndCorrection(t *testing.T) {
 	// Correction: reopen from the saved marks, Ahmad was excused.
 	clsPress(h, a, sheet.ID, fr.T("attendance.btn_correct"))
 	again := h.waitText(a, na+4)
-	if again.Text != attSheet(fr, 8, 4, 0, 1) || !attHasButton(again, "❌ Ahmad K. · 102") {
+	if again.Text != attSheet(fr, class, 8, 4, 0, 1) || !attHasButton(again, "❌ Ahmad K. · 102") {
 		t.Fatalf("reopened = %q %v", again.Text, again.InlineKeyboard)
 	}
 	tap(a, again.ID, "Ahmad K.")
@@ -241,7 +241,7 @@ func TestAttendanceRefusesForgedButtons(t *testing.T) {
 	_, ns := h.signUp(staff, store.RoleStaff, "Tom B.", "en")
 	resident := telegramtest.User{ID: 34002, LanguageCode: "so"}
 	pr, nr := h.signUp(resident, store.RoleResident, "Samatar A.", "so")
-	people := attSetup(h)
+	people, class := attSetup(h)
 	clsExternalID(h, pr, "R-99")
 	clsImport(h, "enrolment,,G-A1M,,,,,,,,R-99,100\n")
 	en := h.loc("en")
@@ -269,16 +269,17 @@ func TestAttendanceRefusesForgedButtons(t *testing.T) {
 	list := h.waitText(staff, ns+1)
 	n := ns + 1
 	stale := en.T("error.stale_button")
+	day := dayKey(class)
 	forged := []struct{ data, want string }{
-		{"att:o:zzzz:20261127", stale},                                                      // no such session
-		{"att:o:" + s + ":20261204", stale},                                                 // next week: not open yet
-		{"att:o:" + s + ":20261126", stale},                                                 // not a Friday
-		{"att:o:" + s + ":2026112", stale},                                                  // not a date
-		{"att:o:" + s + ":20261127:x", stale},                                               // extra field
-		{"att:q:" + s + ":20261127", stale},                                                 // unknown verb
-		{"att:o:-" + s + ":20261127", stale},                                                // negative id
-		{"att:t:" + s + ":20261127:" + sid(people[0].ID) + ":1", en.T("attendance.closed")}, // no list open
-		{"att:s:" + s + ":20261127:1", en.T("attendance.closed")},
+		{"att:o:zzzz:" + day, stale},                                                           // no such session
+		{"att:o:" + s + ":" + dayKey(storetest.Day(class, 7, 9, 30)), stale},                   // next week: not open yet
+		{"att:o:" + s + ":" + dayKey(storetest.Day(class, -1, 9, 30)), stale},                  // not a Friday
+		{"att:o:" + s + ":" + day[:7], stale},                                                  // not a date
+		{"att:o:" + s + ":" + day + ":x", stale},                                               // extra field
+		{"att:q:" + s + ":" + day, stale},                                                      // unknown verb
+		{"att:o:-" + s + ":" + day, stale},                                                     // negative id
+		{"att:t:" + s + ":" + day + ":" + sid(people[0].ID) + ":1", en.T("attendance.closed")}, // no list open
+		{"att:s:" + s + ":" + day + ":1", en.T("attendance.closed")},
 	}
 	for _, f := range forged {
 		h.tg.PressButton(staff, list.ID, f.data)
@@ -292,9 +293,9 @@ func TestAttendanceRefusesForgedButtons(t *testing.T) {
 	sheet := h.waitText(staff, n)
 	ver := "1"
 	forged = []struct{ data, want string }{
-		{"att:t:" + s + ":20261127:" + sid(pr.ID+1000) + ":" + ver, stale},  // not enrolled
-		{"att:p:" + s + ":20261127:5", stale},                               // no such page
-		{"att:s:" + s + ":20261127:" + sid(7), en.T("attendance.conflict")}, // not the list's version
+		{"att:t:" + s + ":" + day + ":" + sid(pr.ID+1000) + ":" + ver, stale},  // not enrolled
+		{"att:p:" + s + ":" + day + ":5", stale},                               // no such page
+		{"att:s:" + s + ":" + day + ":" + sid(7), en.T("attendance.conflict")}, // not the list's version
 	}
 	for _, f := range forged {
 		h.tg.PressButton(staff, sheet.ID, f.data)
@@ -304,13 +305,13 @@ func TestAttendanceRefusesForgedButtons(t *testing.T) {
 		}
 	}
 	// A resident's forged staff button is refused before any handler.
-	upd := h.tg.PressButton(resident, h.waitText(resident, nr).ID, "att:o:"+s+":20261127")
+	upd := h.tg.PressButton(resident, h.waitText(resident, nr).ID, "att:o:"+s+":"+day)
 	h.tg.WaitFor(t, 5*time.Second, "callback answered", func() bool { _, ok := h.tg.CallbackAnswer(upd); return ok })
 	if text, _ := h.tg.CallbackAnswer(upd); text != h.loc("so").T("error.forbidden") {
 		t.Fatalf("resident's forged button answer = %q", text)
 	}
 	// Staff of another centre cannot reach this centre's class.
-	h.tg.PressButton(outsider, picker.ID, "att:o:"+s+":20261127")
+	h.tg.PressButton(outsider, picker.ID, "att:o:"+s+":"+day)
 	if got := h.tg.WaitMessages(t, outsider.ID, 5, 10*time.Second)[4].Text; got != stale {
 		t.Fatalf("other centre → %q", got)
 	}
@@ -340,7 +341,7 @@ func TestAbsencesInARowAlertCoordinatorOnce(t *testing.T) {
 	_, nad := h.signUp(admin, store.RoleAdmin, "Admin", "fr")
 	ahmadU := telegramtest.User{ID: 35005, LanguageCode: "fa"}
 	ahmad, nah := h.signUp(ahmadU, store.RoleResident, "Ahmad Karimi", "fa-AF")
-	attSetup(h)
+	_, class := attSetup(h)
 	clsExternalID(h, ahmad, "R-AK")
 	clsImport(h, "enrolment,,G-A1M,,,,,,,,R-AK,200\n")
 	fr := h.loc("fr")
@@ -368,14 +369,15 @@ func TestAbsencesInARowAlertCoordinatorOnce(t *testing.T) {
 	if earlier.Text != fr.T("attendance.earlier") {
 		t.Fatalf("earlier = %q", earlier.Text)
 	}
-	mark(earlier.ID, "25/11/2026 09:30", "Ahmad Karimi")
+	wednesday := storetest.Day(class, -2, 9, 30)
+	mark(earlier.ID, numDate(wednesday)+" 09:30", "Ahmad Karimi")
 	h.quiet(coordAr, nca)
 
 	// Friday: absent again → both coordinators are told, once.
 	h.tg.SendText(staff, "/attendance")
 	n++
 	today := h.waitText(staff, n)
-	mark(today.ID, "27/11/2026 09:30", "Ahmad Karimi")
+	mark(today.ID, numDate(class)+" 09:30", "Ahmad Karimi")
 	ar, en := h.loc("ar"), h.loc("en")
 	if got := h.waitText(coordAr, nca+1).Text; got != ar.N("attendance.absence_alert", 2, "Name", "Ahmad Karimi", "Room", "214", "Group", "A1 matin") {
 		t.Fatalf("Arabic coordinator got %q", got)
@@ -388,7 +390,7 @@ func TestAbsencesInARowAlertCoordinatorOnce(t *testing.T) {
 	n++
 	clsPress(h, staff, h.waitText(staff, n).ID, fr.T("attendance.btn_earlier"))
 	n++
-	if m := h.waitText(staff, n); !attHasButton(m, "✅ 25/11/2026 09:30 · A1 matin") {
+	if m := h.waitText(staff, n); !attHasButton(m, "✅ "+numDate(wednesday)+" 09:30 · A1 matin") {
 		t.Fatalf("earlier list = %v", m.InlineKeyboard)
 	}
 	// A correction of Friday (Omar absent too) tells nobody again.

@@ -16,14 +16,34 @@ import (
 	"github.com/aurore/cairbot/bot/telegramtest"
 	"github.com/aurore/cairbot/handlers"
 	"github.com/aurore/cairbot/store"
+	"github.com/aurore/cairbot/store/storetest"
 )
 
-// balDec1 moves the bot's clock from its start (Friday 27 November 2026,
-// 09:00 UTC) to Tuesday 1 December 2026, 09:00 in Paris, when the month's
-// charges are posted.
-func balDec1(h *harness) {
-	h.clock.Advance(4*24*time.Hour - time.Hour)
+// balFirst moves the bot's clock to 09:00 in Paris on the 1st of a month,
+// when the month's charges are posted: the first after the test begins of
+// a month of 31 days after one of 30 (December after November), so that
+// the amounts pro rata are those written in the tests.
+func balFirst(h *harness) time.Time {
+	h.t.Helper()
+	p := paris(h.begin)
+	for m := p.Month() + 1; ; m++ {
+		first := time.Date(p.Year(), m, 1, 9, 0, 0, 0, storetest.Paris)
+		if first.AddDate(0, 1, -1).Day() == 31 && first.AddDate(0, 0, -1).Day() == 30 {
+			h.setClock(first)
+			return first
+		}
+	}
 }
+
+// balReceipt is the first receipt number of at's year: "R-2026-000001".
+func balReceipt(at time.Time) string { return balReceiptN(at, 1) }
+
+// balReceiptN is the receipt number n of at's year: "R-2026-000002".
+func balReceiptN(at time.Time, n int) string { return fmt.Sprintf("R-%d-%06d", paris(at).Year(), n) }
+
+// balMonth is at's month as the statements' keys and jobs write it:
+// "2026-12".
+func balMonth(at time.Time) string { return paris(at).Format("2006-01") }
 
 func balCentre(h *harness) store.Centre {
 	h.t.Helper()
@@ -52,23 +72,25 @@ func balContribution(h *harness, p store.Person, basis string, cents int64) {
 	}
 }
 
-func balArrived(h *harness, p store.Person, y int, m time.Month, d int) {
+func balArrived(h *harness, p store.Person, day time.Time) {
 	h.t.Helper()
 	if _, err := h.pool.Exec(context.Background(), `UPDATE people SET arrived_on = $2 WHERE id = $1`,
-		p.ID, time.Date(y, m, d, 0, 0, 0, 0, time.UTC)); err != nil {
+		p.ID, storetest.Date(day)); err != nil {
 		h.t.Fatal(err)
 	}
 }
 
 // balRunCharges queues the monthly job (as the 1st-of-month schedule does)
-// and waits until n such jobs have been worked.
-func balRunCharges(h *harness, n int) {
+// and waits until it has been worked. (The schedule itself may run it too
+// at 09:00 on the 1st: it posts nothing more.)
+func balRunCharges(h *harness) {
 	h.t.Helper()
-	if _, err := h.app.Jobs().Insert(context.Background(), handlers.MonthlyChargesArgs{}, nil); err != nil {
+	res, err := h.app.Jobs().Insert(context.Background(), handlers.MonthlyChargesArgs{}, nil)
+	if err != nil {
 		h.t.Fatal(err)
 	}
 	h.tg.WaitFor(h.t, 15*time.Second, "monthly charges worked", func() bool {
-		return h.count(`SELECT count(*) FROM river_job WHERE kind = 'money_monthly_charges' AND state = 'completed'`) == n
+		return h.count(`SELECT count(*) FROM river_job WHERE id = $1 AND state = 'completed'`, res.Job.ID) == 1
 	})
 }
 
@@ -79,43 +101,59 @@ func balRunCharges(h *harness, n int) {
 // right to left with isolated values and Persian digits).
 func TestBalanceInFrenchAndDari(t *testing.T) {
 	t.Parallel()
+	// first is the 1st of the month charged (December, say), 09:00.
 	tests := []struct {
 		lang      string
 		user      int64
-		statement string
-		receipt   string
-		balance   string
+		statement func(first time.Time) string
+		receipt   func(first time.Time) string
+		balance   func(first time.Time) string
 	}{
 		{
-			lang:      "fr",
-			user:      31001,
-			statement: "📅 Votre participation de décembre est de 45,00\u00a0€.\n🔴 Il vous reste 67,50\u00a0€ à payer.\nPour voir le détail, envoyez /balance.",
-			receipt: "🧾 Reçu R-2026-000001\nLe centre a reçu 50,00\u00a0€ de votre part le mardi 1 décembre 2026. Merci !\n" +
-				"🔴 Il vous reste 17,50\u00a0€ à payer.",
-			balance: "💶 Votre participation\nChaque mois : 45,00\u00a0€\nDû jusqu'ici : 67,50\u00a0€\nPayé jusqu'ici : 50,00\u00a0€\n" +
-				"🔴 Il vous reste 17,50\u00a0€ à payer.\n\n🧾 Dernières opérations :\n" +
-				"01/12/2026 — paiement, reçu R-2026-000001 : 50,00\u00a0€\n" +
-				"01/12/2026 — participation de décembre : 45,00\u00a0€\n" +
-				"01/12/2026 — participation de novembre : 22,50\u00a0€\n\n" +
-				"📅 Prochaine participation : 45,00\u00a0€, le vendredi 1 janvier 2027.\n" +
-				"Vous payez à l'accueil. Vous recevez un reçu ici à chaque fois.",
+			lang: "fr",
+			user: 31001,
+			statement: func(first time.Time) string {
+				return "📅 Votre participation de " + frMonths[paris(first).Month()-1] + " est de 45,00\u00a0€.\n" +
+					"🔴 Il vous reste 67,50\u00a0€ à payer.\nPour voir le détail, envoyez /balance."
+			},
+			receipt: func(first time.Time) string {
+				return "🧾 Reçu " + balReceipt(first) + "\nLe centre a reçu 50,00\u00a0€ de votre part le " + frDate(first) + ". Merci !\n" +
+					"🔴 Il vous reste 17,50\u00a0€ à payer."
+			},
+			balance: func(first time.Time) string {
+				day, month, before := numDate(first), frMonths[paris(first).Month()-1], frMonths[paris(first).AddDate(0, -1, 0).Month()-1]
+				return "💶 Votre participation\nChaque mois : 45,00\u00a0€\nDû jusqu'ici : 67,50\u00a0€\nPayé jusqu'ici : 50,00\u00a0€\n" +
+					"🔴 Il vous reste 17,50\u00a0€ à payer.\n\n🧾 Dernières opérations :\n" +
+					day + " — paiement, reçu " + balReceipt(first) + " : 50,00\u00a0€\n" +
+					day + " — participation de " + month + " : 45,00\u00a0€\n" +
+					day + " — participation de " + before + " : 22,50\u00a0€\n\n" +
+					"📅 Prochaine participation : 45,00\u00a0€, le " + frDate(first.AddDate(0, 1, 0)) + ".\n" +
+					"Vous payez à l'accueil. Vous recevez un reçu ici à chaque fois."
+			},
 		},
 		{
 			lang: "fa-AF",
 			user: 31002,
-			statement: "📅 سهم شما برای ماه \u2068دسمبر\u2069: \u2068€\u00a0۴۵٫۰۰\u2069.\n" +
-				"🔴 شما هنوز باید \u2068€\u00a0۶۷٫۵۰\u2069 بپردازید.\nبرای دیدن جزئیات، /balance را بفرستید.",
-			receipt: "🧾 رسید \u2068R-2026-000001\u2069\n" +
-				"مرکز مبلغ \u2068€\u00a0۵۰٫۰۰\u2069 را در تاریخ \u2068سه\u200cشنبه ۱ دسمبر ۲۰۲۶\u2069 از شما گرفت. تشکر!\n" +
-				"🔴 شما هنوز باید \u2068€\u00a0۱۷٫۵۰\u2069 بپردازید.",
-			balance: "💶 سهم ماهوار شما\nهر ماه: \u2068€\u00a0۴۵٫۰۰\u2069\nقابل پرداخت تا حالا: \u2068€\u00a0۶۷٫۵۰\u2069\n" +
-				"پرداخت شده تا حالا: \u2068€\u00a0۵۰٫۰۰\u2069\n🔴 شما هنوز باید \u2068€\u00a0۱۷٫۵۰\u2069 بپردازید.\n\n" +
-				"🧾 آخرین ثبت\u200cها:\n" +
-				"\u2068۲۰۲۶/۱۲/۱\u2069 — پرداخت، رسید \u2068R-2026-000001\u2069: \u2068€\u00a0۵۰٫۰۰\u2069\n" +
-				"\u2068۲۰۲۶/۱۲/۱\u2069 — سهم ماه \u2068دسمبر\u2069: \u2068€\u00a0۴۵٫۰۰\u2069\n" +
-				"\u2068۲۰۲۶/۱۲/۱\u2069 — سهم ماه \u2068نومبر\u2069: \u2068€\u00a0۲۲٫۵۰\u2069\n\n" +
-				"📅 سهم بعدی: \u2068€\u00a0۴۵٫۰۰\u2069، در تاریخ \u2068جمعه ۱ جنوری ۲۰۲۷\u2069.\n" +
-				"پرداخت در دفتر مرکز انجام می\u200cشود. هر بار یک رسید همین\u200cجا می\u200cگیرید.",
+			statement: func(first time.Time) string {
+				return "📅 سهم شما برای ماه \u2068" + faMonths[paris(first).Month()-1] + "\u2069: \u2068€\u00a0۴۵٫۰۰\u2069.\n" +
+					"🔴 شما هنوز باید \u2068€\u00a0۶۷٫۵۰\u2069 بپردازید.\nبرای دیدن جزئیات، /balance را بفرستید."
+			},
+			receipt: func(first time.Time) string {
+				return "🧾 رسید \u2068" + balReceipt(first) + "\u2069\n" +
+					"مرکز مبلغ \u2068€\u00a0۵۰٫۰۰\u2069 را در تاریخ \u2068" + faDate(first) + "\u2069 از شما گرفت. تشکر!\n" +
+					"🔴 شما هنوز باید \u2068€\u00a0۱۷٫۵۰\u2069 بپردازید."
+			},
+			balance: func(first time.Time) string {
+				day, month, before := faDateShort(first), faMonths[paris(first).Month()-1], faMonths[paris(first).AddDate(0, -1, 0).Month()-1]
+				return "💶 سهم ماهوار شما\nهر ماه: \u2068€\u00a0۴۵٫۰۰\u2069\nقابل پرداخت تا حالا: \u2068€\u00a0۶۷٫۵۰\u2069\n" +
+					"پرداخت شده تا حالا: \u2068€\u00a0۵۰٫۰۰\u2069\n🔴 شما هنوز باید \u2068€\u00a0۱۷٫۵۰\u2069 بپردازید.\n\n" +
+					"🧾 آخرین ثبت\u200cها:\n" +
+					"\u2068" + day + "\u2069 — پرداخت، رسید \u2068" + balReceipt(first) + "\u2069: \u2068€\u00a0۵۰٫۰۰\u2069\n" +
+					"\u2068" + day + "\u2069 — سهم ماه \u2068" + month + "\u2069: \u2068€\u00a0۴۵٫۰۰\u2069\n" +
+					"\u2068" + day + "\u2069 — سهم ماه \u2068" + before + "\u2069: \u2068€\u00a0۲۲٫۵۰\u2069\n\n" +
+					"📅 سهم بعدی: \u2068€\u00a0۴۵٫۰۰\u2069، در تاریخ \u2068" + faDate(first.AddDate(0, 1, 0)) + "\u2069.\n" +
+					"پرداخت در دفتر مرکز انجام می\u200cشود. هر بار یک رسید همین\u200cجا می\u200cگیرید."
+			},
 		},
 	}
 	for _, tt := range tests {
@@ -125,13 +163,14 @@ func TestBalanceInFrenchAndDari(t *testing.T) {
 			u := telegramtest.User{ID: tt.user, LanguageCode: tt.lang}
 			p, n := h.signUp(u, store.RoleResident, "Ahmad K.", tt.lang)
 			balContribution(h, p, store.BasisFixed, 4500)
-			// Arrived on 16 November, registered after November's run:
-			// December's run charges 15 of November's 30 days too.
-			balArrived(h, p, 2026, 11, 16)
-			balDec1(h)
-			balRunCharges(h, 1)
-			if got := h.waitText(u, n+1).Text; got != tt.statement {
-				t.Fatalf("statement = %q\nwant       %q", got, tt.statement)
+			// Arrived on the 16th of the month before (November, of 30
+			// days), registered after that month's run: this month's run
+			// charges 15 of its 30 days too.
+			first := balFirst(h)
+			balArrived(h, p, first.AddDate(0, -1, 15))
+			balRunCharges(h)
+			if got, want := h.waitText(u, n+1).Text, tt.statement(first); got != want {
+				t.Fatalf("statement = %q\nwant       %q", got, want)
 			}
 			h.clock.Advance(time.Hour)
 			// Paid at the desk, recorded as `cairbot payment add` does.
@@ -139,19 +178,20 @@ func TestBalanceInFrenchAndDari(t *testing.T) {
 				CentreID: p.CentreID, PersonID: p.ID, Cents: 5000, At: h.clock.Now().In(h.cfg.Location)}); err != nil {
 				t.Fatal(err)
 			}
-			if got := h.waitText(u, n+2).Text; got != tt.receipt {
-				t.Fatalf("receipt = %q\nwant     %q", got, tt.receipt)
+			if got, want := h.waitText(u, n+2).Text, tt.receipt(first); got != want {
+				t.Fatalf("receipt = %q\nwant     %q", got, want)
 			}
 			h.tg.SendText(u, h.loc(tt.lang).T("menu.balance"))
 			got := h.waitText(u, n+3)
-			if got.Text != tt.balance {
-				t.Fatalf("/balance = %q\nwant      %q", got.Text, tt.balance)
+			balance := tt.balance(first)
+			if got.Text != balance {
+				t.Fatalf("/balance = %q\nwant      %q", got.Text, balance)
 			}
 			if len(got.ReplyKeyboard) == 0 {
 				t.Fatal("/balance came without the main menu")
 			}
 			h.tg.SendText(u, "/balance")
-			if again := h.waitText(u, n+4).Text; again != tt.balance {
+			if again := h.waitText(u, n+4).Text; again != balance {
 				t.Fatalf("/balance command = %q", again)
 			}
 		})
@@ -173,12 +213,12 @@ func TestPaymentByStaffAndReceiptInArabic(t *testing.T) {
 	omar, m := h.signUp(omarU, store.RoleResident, "Omar Hassan", "ar")
 	other, _ := h.addPerson(store.RoleResident, "Omar Farouk", "301", "so")
 	balContribution(h, omar, store.BasisFixed, 4500)
-	balDec1(h)
+	first := balFirst(h)
 	if _, err := balStore(h).PostMonthlyCharges(ctx, h.clock.Now(), h.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	m++
-	h.waitText(omarU, m) // December's statement
+	h.waitText(omarU, m) // the month's statement
 
 	h.tg.SendText(staffU, fr.T("menu.payment"))
 	if got := h.waitText(staffU, n+1).Text; got != fr.T("payment.ask_who") {
@@ -225,11 +265,11 @@ func TestPaymentByStaffAndReceiptInArabic(t *testing.T) {
 	}
 	h.tg.PressButton(staffU, confirm.ID, "pay:ok")
 	done := h.waitText(staffU, n+10)
-	if done.Text != "✅ Paiement enregistré : 12,50\u00a0€ de Omar Hassan (chambre 214).\nNuméro de reçu : R-2026-000001. Il reçoit maintenant le reçu dans sa langue." {
+	if done.Text != "✅ Paiement enregistré : 12,50\u00a0€ de Omar Hassan (chambre 214).\nNuméro de reçu : "+balReceipt(first)+". Il reçoit maintenant le reçu dans sa langue." {
 		t.Fatalf("done = %q", done.Text)
 	}
 	receipt := h.waitText(omarU, m+1).Text
-	want := "🧾 إيصال \u2068R-2026-000001\u2069\nاستلم المركز منك \u2068١٢٫٥٠\u00a0€\u2069 يوم \u2068الثلاثاء، ١ ديسمبر ٢٠٢٦\u2069. شكرًا!\n" +
+	want := "🧾 إيصال \u2068" + balReceipt(first) + "\u2069\nاستلم المركز منك \u2068١٢٫٥٠\u00a0€\u2069 يوم \u2068" + arDate(first) + "\u2069. شكرًا!\n" +
 		"🔴 ما زال عليك دفع \u2068٣٢٫٥٠\u00a0€\u2069."
 	if receipt != want {
 		t.Fatalf("receipt = %q\nwant      %q", receipt, want)
@@ -241,7 +281,7 @@ func TestPaymentByStaffAndReceiptInArabic(t *testing.T) {
 	}
 	h.quiet(omarU, m+1)
 	if c := h.count(`SELECT count(*) FROM ledger_entries WHERE kind = 'payment' AND person_id = $1 AND cents = -1250
-		AND receipt_no = 'R-2026-000001' AND created_by = $2`, omar.ID, staff.ID); c != 1 {
+		AND receipt_no = $3 AND created_by = $2`, omar.ID, staff.ID, balReceipt(first)); c != 1 {
 		t.Fatalf("payments = %d", c)
 	}
 	if c := h.count(`SELECT count(*) FROM audit_log WHERE action = 'payment.record' AND actor_id = $1 AND subject_id = $2`, staff.ID, omar.ID); c != 1 {
@@ -250,8 +290,8 @@ func TestPaymentByStaffAndReceiptInArabic(t *testing.T) {
 	if c := h.count(`SELECT count(*) FROM outbox WHERE kind = 'receipt' AND person_id = $1`, omar.ID); c != 1 {
 		t.Fatalf("receipts queued = %d", c)
 	}
-	if c := h.count(`SELECT count(*) FROM outbox WHERE dedupe_key = 'receipt:R-2026-000001' AND person_id = $1
-		AND state = 'sent' AND telegram_message_id IS NOT NULL`, omar.ID); c != 1 {
+	if c := h.count(`SELECT count(*) FROM outbox WHERE dedupe_key = $2 AND person_id = $1
+		AND state = 'sent' AND telegram_message_id IS NOT NULL`, omar.ID, "receipt:"+balReceipt(first)); c != 1 {
 		t.Fatal("receipt not marked sent")
 	}
 }
@@ -304,22 +344,23 @@ func TestMonthlyChargesOnceWithTwoProcesses(t *testing.T) {
 	balContribution(h, noIncome, store.BasisResources, 0)
 	arriving, _ := h.addPerson(store.RoleResident, "Rahim S.", "301", "ps")
 	balContribution(h, arriving, store.BasisResources, 60000) // 15 % → 90 € a month
-	balArrived(h, arriving, 2026, 12, 10)                     // 22 of December's 31 days
+	first := balFirst(h)
+	balArrived(h, arriving, first.AddDate(0, 0, 9)) // the 10th: 22 of the month's 31 days
 
-	balDec1(h)
-	for i := 1; i <= 3; i++ {
-		balRunCharges(h, i)
+	for range 3 {
+		balRunCharges(h)
 	}
 	if c := h.count(`SELECT count(*) FROM ledger_entries WHERE kind = 'charge'`); c != 2 {
 		t.Fatalf("charges = %d, want 2", c)
 	}
-	if c := h.count(`SELECT count(*) FROM ledger_entries WHERE person_id = $1 AND month = '2026-12-01' AND cents = 4500`, fixed.ID); c != 1 {
+	month := storetest.Date(first)
+	if c := h.count(`SELECT count(*) FROM ledger_entries WHERE person_id = $1 AND month = $2 AND cents = 4500`, fixed.ID, month); c != 1 {
 		t.Fatal("fixed amount not charged once")
 	}
-	if c := h.count(`SELECT count(*) FROM ledger_entries WHERE person_id = $1 AND month = '2026-12-01' AND cents = 6387`, arriving.ID); c != 1 {
+	if c := h.count(`SELECT count(*) FROM ledger_entries WHERE person_id = $1 AND month = $2 AND cents = 6387`, arriving.ID, month); c != 1 {
 		t.Fatal("arrival month not charged pro rata (9000 × 22 / 31 = 6387)")
 	}
-	want := "📅 Your contribution for December is €45.00.\n🔴 You still have to pay €45.00.\nTo see the details, send /balance."
+	want := "📅 Your contribution for " + paris(first).Format("January") + " is €45.00.\n🔴 You still have to pay €45.00.\nTo see the details, send /balance."
 	if got := h.waitText(fixedU, nf+1).Text; got != want {
 		t.Fatalf("statement = %q", got)
 	}
@@ -333,15 +374,15 @@ func TestMonthlyChargesOnceWithTwoProcesses(t *testing.T) {
 	if c := h.count(`SELECT count(*) FROM outbox WHERE kind = 'statement'`); c != 2 {
 		t.Fatalf("statements queued = %d, want 2", c)
 	}
-	if c := h.count(`SELECT count(*) FROM outbox WHERE dedupe_key = $1 AND state = 'sent'`, fmt.Sprintf("statement:%d:2026-12", fixed.ID)); c != 1 {
+	if c := h.count(`SELECT count(*) FROM outbox WHERE dedupe_key = $1 AND state = 'sent'`, fmt.Sprintf("statement:%d:%s", fixed.ID, balMonth(first))); c != 1 {
 		t.Fatal("statement not marked sent")
 	}
 	if c := h.count(`SELECT count(*) FROM outbox WHERE dedupe_key = $1 AND state = 'unreachable' AND note = 'no_account'`,
-		fmt.Sprintf("statement:%d:2026-12", arriving.ID)); c != 1 {
+		fmt.Sprintf("statement:%d:%s", arriving.ID, balMonth(first))); c != 1 {
 		t.Fatal("statement to a resident without Telegram not marked unreachable")
 	}
 	// The calendar job is registered: the 1st at 09:00 Paris.
-	if next := (handlers.Monthly{Loc: h.cfg.Location, Day: 1, Hour: 9}).Next(h.clock.Now()); !next.Equal(time.Date(2027, 1, 1, 8, 0, 0, 0, time.UTC)) {
+	if next := (handlers.Monthly{Loc: h.cfg.Location, Day: 1, Hour: 9}).Next(h.clock.Now()); !next.Equal(first.AddDate(0, 1, 0)) {
 		t.Fatalf("next run %v", next)
 	}
 }
@@ -367,7 +408,7 @@ func TestArrearsList(t *testing.T) {
 	balContribution(h, abdi, store.BasisFixed, 4500)
 	balContribution(h, yonas, store.BasisFixed, 4500)
 	balContribution(h, sami, store.BasisFixed, 2000)
-	balDec1(h)
+	balFirst(h)
 	st := balStore(h)
 	if _, err := st.PostMonthlyCharges(ctx, h.clock.Now(), h.clock.Now()); err != nil {
 		t.Fatal(err)
@@ -399,7 +440,7 @@ func TestMoneyMessagesLeftInDoubtAreSentAgain(t *testing.T) {
 	ar, na := h.signUp(arU, store.RoleResident, "Omar H.", "ar")
 	balContribution(h, fr, store.BasisFixed, 4500)
 	balContribution(h, ar, store.BasisFixed, 4500)
-	balDec1(h)
+	first := balFirst(h)
 
 	// The bot is down while the month is charged and both pay: the rows
 	// and their jobs wait in the database.
@@ -426,12 +467,12 @@ func TestMoneyMessagesLeftInDoubtAreSentAgain(t *testing.T) {
 		want []string // in any order
 	}{
 		{frU, nf, []string{
-			"📅 Votre participation de décembre est de 45,00\u00a0€.\n🔴 Il vous reste 32,50\u00a0€ à payer.\nPour voir le détail, envoyez /balance.",
-			"🧾 Reçu R-2026-000001\nLe centre a reçu 12,50\u00a0€ de votre part le mardi 1 décembre 2026. Merci !\n🔴 Il vous reste 32,50\u00a0€ à payer.",
+			"📅 Votre participation de " + frMonths[paris(first).Month()-1] + " est de 45,00\u00a0€.\n🔴 Il vous reste 32,50\u00a0€ à payer.\nPour voir le détail, envoyez /balance.",
+			"🧾 Reçu " + balReceiptN(first, 1) + "\nLe centre a reçu 12,50\u00a0€ de votre part le " + frDate(first) + ". Merci !\n🔴 Il vous reste 32,50\u00a0€ à payer.",
 		}},
 		{arU, na, []string{
-			"📅 مساهمتك لشهر \u2068ديسمبر\u2069 هي \u2068٤٥٫٠٠\u00a0€\u2069.\n🔴 ما زال عليك دفع \u2068٣٢٫٥٠\u00a0€\u2069.\nلرؤية التفاصيل، أرسل /balance.",
-			"🧾 إيصال \u2068R-2026-000002\u2069\nاستلم المركز منك \u2068١٢٫٥٠\u00a0€\u2069 يوم \u2068الثلاثاء، ١ ديسمبر ٢٠٢٦\u2069. شكرًا!\n🔴 ما زال عليك دفع \u2068٣٢٫٥٠\u00a0€\u2069.",
+			"📅 مساهمتك لشهر \u2068" + arMonths[paris(first).Month()-1] + "\u2069 هي \u2068٤٥٫٠٠\u00a0€\u2069.\n🔴 ما زال عليك دفع \u2068٣٢٫٥٠\u00a0€\u2069.\nلرؤية التفاصيل، أرسل /balance.",
+			"🧾 إيصال \u2068" + balReceiptN(first, 2) + "\u2069\nاستلم المركز منك \u2068١٢٫٥٠\u00a0€\u2069 يوم \u2068" + arDate(first) + "\u2069. شكرًا!\n🔴 ما زال عليك دفع \u2068٣٢٫٥٠\u00a0€\u2069.",
 		}},
 	}
 	for _, tt := range tests {
@@ -463,33 +504,35 @@ func TestOldMoneyJobsBecomeOutboxRows(t *testing.T) {
 	fr, nf := h.signUp(frU, store.RoleResident, "Ahmad K.", "fr")
 	arU := telegramtest.User{ID: 37002, LanguageCode: "ar"}
 	ar, na := h.signUp(arU, store.RoleResident, "Omar H.", "ar")
-	balDec1(h)
+	first := balFirst(h)
 	now := h.clock.Now()
-	// Written by the old code: December's charges, and a payment whose
+	month, before := balMonth(first), balMonth(first.AddDate(0, -1, 0))
+	// Written by the old code: the month's charges, and a payment whose
 	// receipt job had not run yet.
 	if _, err := h.pool.Exec(ctx, `INSERT INTO ledger_entries (centre_id, person_id, kind, cents, month, at)
-		VALUES ($1, $2, 'charge', 4500, '2026-12-01', $4), ($1, $3, 'charge', 4500, '2026-12-01', $4)`,
-		fr.CentreID, fr.ID, ar.ID, now); err != nil {
+		VALUES ($1, $2, 'charge', 4500, $5, $4), ($1, $3, 'charge', 4500, $5, $4)`,
+		fr.CentreID, fr.ID, ar.ID, now, storetest.Date(first)); err != nil {
 		t.Fatal(err)
 	}
 	var entryID int64
 	if err := h.pool.QueryRow(ctx, `INSERT INTO ledger_entries (centre_id, person_id, kind, cents, receipt_no, at)
-		VALUES ($1, $2, 'payment', -1250, 'R-2026-000001', $3) RETURNING id`, fr.CentreID, fr.ID, now).Scan(&entryID); err != nil {
+		VALUES ($1, $2, 'payment', -1250, $4, $3) RETURNING id`, fr.CentreID, fr.ID, now, balReceipt(first)).Scan(&entryID); err != nil {
 		t.Fatal(err)
 	}
-	// Carried over by the migration: Omar's November statement was sent.
+	// Carried over by the migration: Omar's statement of the month before
+	// was sent.
 	if _, err := h.pool.Exec(ctx, `INSERT INTO outbox (centre_id, person_id, kind, dedupe_key, args, not_before, state,
 			attempts, created_at, updated_at, sent_at)
-		VALUES ($1, $2, 'statement', $3, '{"month": "2026-11"}', $4, 'sent', 1, $4, $4, $4)`,
-		ar.CentreID, ar.ID, fmt.Sprintf("statement:%d:2026-11", ar.ID), now.AddDate(0, -1, 0)); err != nil {
+		VALUES ($1, $2, 'statement', $3, jsonb_build_object('month', $5::text), $4, 'sent', 1, $4, $4, $4)`,
+		ar.CentreID, ar.ID, fmt.Sprintf("statement:%d:%s", ar.ID, before), now.AddDate(0, -1, 0), before); err != nil {
 		t.Fatal(err)
 	}
 	old := []river.JobArgs{
 		handlers.ReceiptArgs{CentreID: fr.CentreID, EntryID: entryID},
 		handlers.ReceiptArgs{CentreID: fr.CentreID, EntryID: entryID},
-		handlers.StatementArgs{CentreID: ar.CentreID, PersonID: ar.ID, Month: "2026-12"},
-		handlers.StatementArgs{CentreID: ar.CentreID, PersonID: ar.ID, Month: "2026-12"},
-		handlers.StatementArgs{CentreID: ar.CentreID, PersonID: ar.ID, Month: "2026-11"},
+		handlers.StatementArgs{CentreID: ar.CentreID, PersonID: ar.ID, Month: month},
+		handlers.StatementArgs{CentreID: ar.CentreID, PersonID: ar.ID, Month: month},
+		handlers.StatementArgs{CentreID: ar.CentreID, PersonID: ar.ID, Month: before},
 	}
 	for _, args := range old {
 		if _, err := h.app.Jobs().Insert(ctx, args, nil); err != nil {
@@ -499,11 +542,11 @@ func TestOldMoneyJobsBecomeOutboxRows(t *testing.T) {
 	h.tg.WaitFor(t, 15*time.Second, "old jobs worked", func() bool {
 		return h.count(`SELECT count(*) FROM river_job WHERE kind IN ('money_receipt', 'money_statement') AND state = 'completed'`) == len(old)
 	})
-	if got := h.waitText(frU, nf+1).Text; got != "🧾 Reçu R-2026-000001\nLe centre a reçu 12,50\u00a0€ de votre part le mardi 1 décembre 2026. Merci !\n🔴 Il vous reste 32,50\u00a0€ à payer." {
-		t.Fatalf("receipt = %q", got)
+	if got, want := h.waitText(frU, nf+1).Text, "🧾 Reçu "+balReceipt(first)+"\nLe centre a reçu 12,50\u00a0€ de votre part le "+frDate(first)+". Merci !\n🔴 Il vous reste 32,50\u00a0€ à payer."; got != want {
+		t.Fatalf("receipt = %q\nwant     %q", got, want)
 	}
-	if got := h.waitText(arU, na+1).Text; got != "📅 مساهمتك لشهر \u2068ديسمبر\u2069 هي \u2068٤٥٫٠٠\u00a0€\u2069.\n🔴 ما زال عليك دفع \u2068٤٥٫٠٠\u00a0€\u2069.\nلرؤية التفاصيل، أرسل /balance." {
-		t.Fatalf("statement = %q", got)
+	if got, want := h.waitText(arU, na+1).Text, "📅 مساهمتك لشهر \u2068"+arMonths[paris(first).Month()-1]+"\u2069 هي \u2068٤٥٫٠٠\u00a0€\u2069.\n🔴 ما زال عليك دفع \u2068٤٥٫٠٠\u00a0€\u2069.\nلرؤية التفاصيل، أرسل /balance."; got != want {
+		t.Fatalf("statement = %q\nwant       %q", got, want)
 	}
 	h.tg.WaitFor(t, 10*time.Second, "outcomes written", func() bool {
 		return h.count(`SELECT count(*) FROM outbox WHERE state = 'sent'`) == 3
@@ -532,8 +575,8 @@ func smallPool(n int32) harnessOption {
 
 // fastSend lifts the global sending budget, so a test of a few hundred
 // messages is not paced to Telegram's 30 a second; each chat keeps a burst
-// of 5 (its three messages go at once). There is no per-chat rate in
-// Config yet: chats keep the Sender's default of 1 a second.
+// of 5 (its three messages go at once) and the harness's pace
+// (ChatPerSecond).
 func fastSend(h *harness) {
 	h.cfg.GlobalRate = 1000
 	h.cfg.ChatRate = 5
@@ -588,7 +631,7 @@ func TestMoneyBatchWithSmallPoolDoesNotFreeze(t *testing.T) {
 	for _, p := range people {
 		h.tg.AddChat(p.Chat)
 	}
-	balDec1(h)
+	balFirst(h)
 
 	// All at once: the month's charges (worked by the bot, 200
 	// statements), 50 payments at the desk (as `cairbot payment add`

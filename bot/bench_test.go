@@ -31,11 +31,11 @@ func BenchmarkUpdateRoundTrip(b *testing.B) {
 	for i := range users {
 		users[i] = telegramtest.User{ID: int64(100000 + i), LanguageCode: "fa"}
 		p, code, err := h.st.CreatePersonWithInvite(ctx, store.NewPerson{CentreID: centre.ID, Role: store.RoleResident,
-			DisplayName: "Resident", Room: "214", Language: "fa-AF"}, nil, time.Now().Add(time.Hour))
+			DisplayName: "Resident", Room: "214", Language: "fa-AF"}, nil, h.clock.Now().Add(time.Hour))
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := h.st.RedeemInvite(ctx, code, users[i].ID, time.Now()); err != nil {
+		if _, err := h.st.RedeemInvite(ctx, code, users[i].ID, h.clock.Now()); err != nil {
 			b.Fatal(err, p.ID)
 		}
 		h.tg.AddChat(users[i].ID)

@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,24 +15,30 @@ import (
 	"github.com/aurore/cairbot/handlers"
 	"github.com/aurore/cairbot/locales"
 	"github.com/aurore/cairbot/store"
+	"github.com/aurore/cairbot/store/storetest"
 )
 
-// The chores tests start on Friday 27 November 2026 (the harness clock);
-// the rota's first week is that of Monday 30 November.
+// The rota's first week in these tests is that of the first Monday after
+// the test begins (choreMonday).
 
-var choreParis, _ = time.LoadLocation("Europe/Paris")
+var choreParis = storetest.Paris
 
-// choreLater is beyond any reminder of these tests: runJobsDue(kind,
-// choreLater) hands every scheduled job to the workers, which send only
-// what is due on the bot's clock and put the rest back to sleep.
-var choreLater = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+// choreMonday is 08:00 in Paris on the first Monday after the test begins,
+// when the weekly job makes that week's rota.
+func choreMonday(h *harness) time.Time { return storetest.Next(h.begin, time.Monday, 8, 0) }
 
-// choreHarness starts a bot and waits for the Monday job that a starting
-// leader runs once (with no areas yet it does nothing), so that it cannot
-// run in the middle of a test.
+// choreDay is hh:mm in Paris, days after the day of mon.
+func choreDay(mon time.Time, days, hh, mm int) time.Time { return storetest.Day(mon, days, hh, mm) }
+
+// choreWeek is a Monday as the weekly job names its week: "2026-11-30".
+func choreWeek(mon time.Time) string { return paris(mon).Format(time.DateOnly) }
+
+// choreHarness starts a bot in the daytime and waits for the Monday job
+// that a starting leader runs once (with no areas yet it does nothing), so
+// that it cannot run in the middle of a test.
 func choreHarness(t *testing.T) *harness {
 	t.Helper()
-	h := newHarness(t)
+	h := newHarness(t, inDaytime)
 	h.tg.WaitFor(t, 30*time.Second, "the chores job run at start", func() bool {
 		return h.count(`SELECT count(*) FROM river_job WHERE kind = 'chores_weekly' AND state = 'completed'`) > 0
 	})
@@ -53,11 +60,6 @@ func choreImport(h *harness, csv string) {
 	if _, err := handlers.ImportChoresCSV(context.Background(), h.st, choreCentre(h), strings.NewReader(csv), h.clock.Now()); err != nil {
 		h.t.Fatalf("import: %v", err)
 	}
-}
-
-// choreSetClock moves the bot's clock to a Paris wall-clock time.
-func choreSetClock(h *harness, y int, m time.Month, d, hour, min int) {
-	h.clock.Advance(time.Date(y, m, d, hour, min, 0, 0, choreParis).Sub(h.clock.Now()))
 }
 
 // choreRunWeekly runs the Monday job for a week, as the leader does, and
@@ -138,12 +140,13 @@ func TestChoresInDariAndFrenchWithDoneButton(t *testing.T) {
 	jean, nj := h.signUp(jeanU, store.RoleResident, "Jean B.", "fr")
 	choreImport(h, choreAreas+fmt.Sprintf("member,#%d,,,,,,\nmember,#%d,,,,,,\n", ahmad.ID, jean.ID))
 
-	// Monday 30 November, 08:00 in Paris: the weekly job.
-	choreSetClock(h, 2026, 11, 30, 8, 0)
-	choreRunWeekly(h, "2026-11-30")
+	// Monday, 08:00 in Paris: the weekly job.
+	mon := choreMonday(h)
+	h.setClock(mon)
+	choreRunWeekly(h, choreWeek(mon))
 	// A second run of the same week (a restart, a second leader) changes
 	// and sends nothing more.
-	choreRunWeekly(h, "2026-11-30")
+	choreRunWeekly(h, choreWeek(mon))
 
 	// Round robin by rotation order: Ahmad, Jean, Ahmad; then Jean, Ahmad, Jean.
 	at := choreTurnIDs(h, ahmad.ID)
@@ -155,7 +158,7 @@ func TestChoresInDariAndFrenchWithDoneButton(t *testing.T) {
 		t.Fatalf("%d turns, want 6", n)
 	}
 	monday, thursday, nextWed := choreTurn(h, at[0]), choreTurn(h, at[1]), choreTurn(h, at[2])
-	if !monday.StartsAt.Equal(time.Date(2026, 11, 30, 17, 0, 0, 0, time.UTC)) || !nextWed.StartsAt.Equal(time.Date(2026, 12, 9, 9, 0, 0, 0, time.UTC)) {
+	if !monday.StartsAt.Equal(choreDay(mon, 0, 18, 0)) || !nextWed.StartsAt.Equal(choreDay(mon, 9, 10, 0)) {
 		t.Fatalf("Ahmad's turns start at %v and %v", monday.StartsAt, nextWed.StartsAt)
 	}
 
@@ -186,7 +189,7 @@ func TestChoresInDariAndFrenchWithDoneButton(t *testing.T) {
 	if got.Text != want {
 		t.Fatalf("Dari /chores =\n%q\nwant\n%q", got.Text, want)
 	}
-	if !strings.Contains(fa.F.Date(monday.StartsAt), "۳۰") {
+	if !strings.Contains(fa.F.Date(monday.StartsAt), faDigits(paris(mon).Day())) {
 		t.Fatalf("Dari date %q lacks Dari digits", fa.F.Date(monday.StartsAt))
 	}
 	// Done only for today's turn; Swap for those to come.
@@ -206,10 +209,10 @@ func TestChoresInDariAndFrenchWithDoneButton(t *testing.T) {
 	// /chores in French, written out.
 	h.tg.SendText(jeanU, "/chores")
 	wantFr := "🧹 Vos tours de ménage\n\nCette semaine :\n" +
-		"⏳ Courtyard : mercredi 2 décembre 2026, 10:00–12:00\n\n" +
+		"⏳ Courtyard : " + frDate(choreDay(mon, 2, 10, 0)) + ", 10:00–12:00\n\n" +
 		"La semaine prochaine :\n" +
-		"⏳ Cuisine 2e étage : lundi 7 décembre 2026, 18:00–20:00\n" +
-		"⏳ Cuisine 2e étage : jeudi 10 décembre 2026, 18:00–20:00"
+		"⏳ Cuisine 2e étage : " + frDate(choreDay(mon, 7, 18, 0)) + ", 18:00–20:00\n" +
+		"⏳ Cuisine 2e étage : " + frDate(choreDay(mon, 10, 18, 0)) + ", 18:00–20:00"
 	if got := h.waitText(jeanU, nj+2).Text; got != wantFr {
 		t.Fatalf("French /chores =\n%q\nwant\n%q", got, wantFr)
 	}
@@ -269,8 +272,9 @@ func TestChoreSwapAcceptedApprovedAndDeclined(t *testing.T) {
 	_, ns := h.signUp(staffU, store.RoleStaff, "Claire D.", "en")
 	other, no := h.signUp(otherU, store.RoleResident, "Sami A.", "en")
 	choreImport(h, choreAreas+fmt.Sprintf("member,#%d,,,,,,\nmember,#%d,,,,,,\n", ahmad.ID, jean.ID))
-	choreSetClock(h, 2026, 11, 30, 8, 0)
-	choreRunWeekly(h, "2026-11-30")
+	mon := choreMonday(h)
+	h.setClock(mon)
+	choreRunWeekly(h, choreWeek(mon))
 	na++ // the Monday message
 	nj++
 	h.waitText(ahmadU, na)
@@ -436,8 +440,9 @@ func TestRotaStaffMarksMovesAndRegenerates(t *testing.T) {
 	jean, nj := h.signUp(jeanU, store.RoleResident, "Jean B.", "fr")
 	_, ns := h.signUp(staffU, store.RoleStaff, "Claire D.", "en")
 	choreImport(h, choreAreas+fmt.Sprintf("member,#%d,,,,,,\nmember,#%d,,,,,,\n", ahmad.ID, jean.ID))
-	choreSetClock(h, 2026, 11, 30, 8, 0)
-	choreRunWeekly(h, "2026-11-30")
+	week := choreMonday(h)
+	h.setClock(week)
+	choreRunWeekly(h, choreWeek(week))
 	na++
 	nj++
 	h.waitText(ahmadU, na)
@@ -461,8 +466,10 @@ func TestRotaStaffMarksMovesAndRegenerates(t *testing.T) {
 	if want := wantRota("pending", "pending") + "\n\n" + en.T("chores.rota.totals", "Done", "0", "Pending", "3", "Missed", "0"); rota.Text != want {
 		t.Fatalf("/rota =\n%q\nwant\n%q", rota.Text, want)
 	}
-	if got := strings.Join(choreCallbacks(rota), " "); got != "chr:d:20261130 chr:d:20261202 chr:d:20261203 chr:w:20261123 chr:w:20261207 chr:rg:20261130" {
-		t.Fatalf("/rota buttons: %s", got)
+	key := func(days int) string { return dayKey(choreDay(week, days, 12, 0)) }
+	if got, want := strings.Join(choreCallbacks(rota), " "), "chr:d:"+key(0)+" chr:d:"+key(2)+" chr:d:"+key(3)+
+		" chr:w:"+key(-7)+" chr:w:"+key(7)+" chr:rg:"+key(0); got != want {
+		t.Fatalf("/rota buttons: %s, want %s", got, want)
 	}
 	if b := choreButtons(rota)[0].Text; b != "📅 Monday" {
 		t.Fatalf("day button %q", b)
@@ -472,15 +479,15 @@ func TestRotaStaffMarksMovesAndRegenerates(t *testing.T) {
 	if got := h.waitText(staffU, ns+2).Text; got != rota.Text {
 		t.Fatalf("menu button → %q", got)
 	}
-	h.tg.PressButton(staffU, rota.ID, "chr:w:20261207")
+	h.tg.PressButton(staffU, rota.ID, "chr:w:"+key(7))
 	h.tg.WaitFor(t, 10*time.Second, "week edited", func() bool { m, _ := h.tg.Message(staffU.ID, rota.ID); return m.Edits == 1 })
-	if m, _ := h.tg.Message(staffU.ID, rota.ID); !strings.HasPrefix(m.Text, en.T("chores.rota.title", "Date", en.F.Date(time.Date(2026, 12, 7, 12, 0, 0, 0, choreParis)))) {
+	if m, _ := h.tg.Message(staffU.ID, rota.ID); !strings.HasPrefix(m.Text, en.T("chores.rota.title", "Date", en.F.Date(choreDay(week, 7, 12, 0)))) {
 		t.Fatalf("next week = %q", m.Text)
 	}
 	ns += 2
 
 	// A day, a turn; not yet started, so it can be moved, not marked.
-	h.tg.PressButton(staffU, rota.ID, "chr:d:20261202")
+	h.tg.PressButton(staffU, rota.ID, "chr:d:"+key(2))
 	day := h.waitText(staffU, ns+1)
 	if day.Text != en.T("chores.rota.day_title", "Day", en.F.Date(wed.StartsAt)) || strings.Join(choreCallbacks(day), " ") != fmt.Sprintf("chr:t:%d", jt[0]) {
 		t.Fatalf("day = %q %v", day.Text, choreCallbacks(day))
@@ -497,8 +504,21 @@ func TestRotaStaffMarksMovesAndRegenerates(t *testing.T) {
 	}
 	ns += 3
 
-	// Wednesday 12:30: the courtyard was not done.
-	choreSetClock(h, 2026, 12, 2, 12, 30)
+	// Wednesday 12:30: the courtyard was not done. Staff were told, at
+	// the end of each turn, of Monday's kitchen and of the courtyard not
+	// marked (the residents' reminders of a turn over are not sent).
+	h.setClock(choreDay(week, 2, 12, 30))
+	h.settle()
+	reports := texts(h.tg.WaitMessages(t, staffU.ID, ns+2, 10*time.Second)[ns:])
+	slices.Sort(reports)
+	wantReports := []string{en.T("chores.overdue_staff", choreVars(en, mon, "Name", "Ahmad K.", "Room", "214")...),
+		en.T("chores.overdue_staff", choreVars(en, wed, "Name", "Jean B.", "Room", "214")...)}
+	slices.Sort(wantReports)
+	if !slices.Equal(reports, wantReports) {
+		t.Fatalf("staff reports %q, want %q", reports, wantReports)
+	}
+	h.quiet(jeanU, nj)
+	ns += 2
 	h.tg.PressButton(staffU, day.ID, fmt.Sprintf("chr:t:%d", jt[0]))
 	turn = h.waitText(staffU, ns+1)
 	if strings.Join(choreCallbacks(turn), " ") != fmt.Sprintf("chr:x:%d chr:k:%d", jt[0], jt[0]) {
@@ -576,17 +596,18 @@ func TestRotaStaffMarksMovesAndRegenerates(t *testing.T) {
 	// The same turn to Saturday (same hours), with reminders at the new time.
 	h.tg.PressButton(staffU, picker.ID, fmt.Sprintf("chr:md:%d", at[1]))
 	days := h.waitText(staffU, ns+1)
-	if got := strings.Join(choreCallbacks(days), " "); got != fmt.Sprintf("chr:mdd:%[1]d:20261202 chr:mdd:%[1]d:20261204 chr:mdd:%[1]d:20261205 chr:mdd:%[1]d:20261206", at[1]) {
-		t.Fatalf("day choices %s", got)
+	mdd := func(turn int64, days int) string { return fmt.Sprintf("chr:mdd:%d:%s", turn, key(days)) }
+	if got, want := strings.Join(choreCallbacks(days), " "), strings.Join([]string{mdd(at[1], 2), mdd(at[1], 4), mdd(at[1], 5), mdd(at[1], 6)}, " "); got != want {
+		t.Fatalf("day choices %s, want %s", got, want)
 	}
-	h.tg.PressButton(staffU, days.ID, fmt.Sprintf("chr:mdd:%d:20261130", at[1]))
+	h.tg.PressButton(staffU, days.ID, mdd(at[1], 0))
 	if got := h.waitText(staffU, ns+2).Text; got != en.T("error.stale_button") {
 		t.Fatalf("move to the past → %q", got)
 	}
-	h.tg.PressButton(staffU, days.ID, fmt.Sprintf("chr:mdd:%d:20261205", at[1]))
+	h.tg.PressButton(staffU, days.ID, mdd(at[1], 5))
 	moved := h.waitText(staffU, ns+3).Text
 	sat := choreTurn(h, at[1])
-	if !sat.StartsAt.Equal(time.Date(2026, 12, 5, 17, 0, 0, 0, time.UTC)) || sat.PersonID != jean.ID {
+	if !sat.StartsAt.Equal(choreDay(week, 5, 18, 0)) || sat.PersonID != jean.ID {
 		t.Fatalf("moved turn = %+v", sat)
 	}
 	if moved != en.T("chores.rota.moved", choreVars(en, sat, "Name", "Jean B.", "Room", "214")...) {
@@ -598,16 +619,16 @@ func TestRotaStaffMarksMovesAndRegenerates(t *testing.T) {
 	ns += 3
 	if n := h.count(`SELECT count(*) FROM outbox WHERE kind = 'chores.reminder' AND args->>'turn' = $1 AND args->>'what' = 'eve'
 		AND not_before = $2 AND person_id = $3 AND state = 'pending'`,
-		fmt.Sprint(at[1]), time.Date(2026, 12, 4, 18, 0, 0, 0, time.UTC), jean.ID); n != 1 {
+		fmt.Sprint(at[1]), choreDay(week, 4, 19, 0), jean.ID); n != 1 {
 		t.Fatal("no evening reminder for the new day")
 	}
 	if n := h.count(`SELECT count(*) FROM outbox WHERE kind = 'chores.reminder' AND args->>'turn' = $1 AND state = 'pending'
-		AND not_before < $2`, fmt.Sprint(at[1]), time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC)); n != 0 {
+		AND not_before < $2`, fmt.Sprint(at[1]), choreDay(week, 4, 0, 0)); n != 0 {
 		t.Fatalf("%d reminders still pending for Thursday", n)
 	}
 	// Next week's Monday kitchen to Thursday, which has one already.
 	nextMon := choreTurnIDs(h, jean.ID)[2]
-	h.tg.PressButton(staffU, days.ID, fmt.Sprintf("chr:mdd:%d:20261210", nextMon))
+	h.tg.PressButton(staffU, days.ID, mdd(nextMon, 10))
 	if got := h.waitText(staffU, ns+1).Text; got != en.T("chores.rota.day_taken", choreVars(en, choreTurn(h, nextMon))...) {
 		t.Fatalf("day taken → %q", got)
 	}
@@ -616,16 +637,16 @@ func TestRotaStaffMarksMovesAndRegenerates(t *testing.T) {
 	// Regenerate this week: the done and missed turns stay; Thursday's
 	// kitchen is given again by rotation (to the first newcomer), and the
 	// Saturday turn, which has no slot, goes.
-	h.tg.PressButton(staffU, rota.ID, "chr:rg:20261123")
+	h.tg.PressButton(staffU, rota.ID, "chr:rg:"+key(-7))
 	if got := h.waitText(staffU, ns+1).Text; got != en.T("error.stale_button") {
 		t.Fatalf("regenerate a past week → %q", got)
 	}
-	h.tg.PressButton(staffU, rota.ID, "chr:rg:20261130")
+	h.tg.PressButton(staffU, rota.ID, "chr:rg:"+key(0))
 	confirm := h.waitText(staffU, ns+2)
 	if confirm.Text != en.T("chores.rota.regen_confirm", "Date", en.F.Date(mon.StartsAt)) {
 		t.Fatalf("confirm = %q", confirm.Text)
 	}
-	h.tg.PressButton(staffU, confirm.ID, "chr:rgok:20261130")
+	h.tg.PressButton(staffU, confirm.ID, "chr:rgok:"+key(0))
 	if got := h.waitText(staffU, ns+3).Text; got != en.T("chores.rota.regen_done", "Count", "2") {
 		t.Fatalf("regenerated → %q", got)
 	}
@@ -639,7 +660,7 @@ func TestRotaStaffMarksMovesAndRegenerates(t *testing.T) {
 	if n := h.count(`SELECT count(*) FROM chore_turns WHERE id = $1`, at[1]); n != 0 {
 		t.Fatal("the Saturday turn without a slot is still there")
 	}
-	if n := h.count(`SELECT count(*) FROM chore_turns WHERE person_id = $1 AND on_date = '2026-12-03'`, extra[0].ID); n != 1 {
+	if n := h.count(`SELECT count(*) FROM chore_turns WHERE person_id = $1 AND on_date = $2`, extra[0].ID, storetest.Date(choreDay(week, 3, 12, 0))); n != 1 {
 		t.Fatal("Thursday's kitchen was not given to the first newcomer")
 	}
 	if n := h.count(`SELECT count(*) FROM audit_log WHERE action = 'chores.regenerate' AND actor_id IS NOT NULL AND (detail->>'changed')::int = 2`); n != 1 {
@@ -647,7 +668,7 @@ func TestRotaStaffMarksMovesAndRegenerates(t *testing.T) {
 	}
 
 	// Forged staff buttons.
-	for _, data := range []string{"chr:t:999999", "chr:w:20250105", "chr:w:20261201", "chr:zz", "chr:mt:1", "chr:rgok:20261221", "cha:y:x"} {
+	for _, data := range []string{"chr:t:999999", "chr:w:" + key(-694), "chr:w:" + key(1), "chr:zz", "chr:mt:1", "chr:rgok:" + key(21), "cha:y:x"} {
 		h.tg.PressButton(staffU, rota.ID, data)
 	}
 	msgs := h.tg.WaitMessages(t, staffU.ID, ns+7, 15*time.Second)
@@ -659,24 +680,11 @@ func TestRotaStaffMarksMovesAndRegenerates(t *testing.T) {
 	h.quiet(ahmadU, na+1)
 }
 
-// choreSettle waits until no chores or outbox job is ready to run or
-// running: the jobs made due have either sent or gone back to sleep until
-// their time.
-func choreSettle(h *harness) {
+// choreTick moves the clock to t and waits for every job due by then.
+func choreTick(h *harness, t time.Time) {
 	h.t.Helper()
-	h.tg.WaitFor(h.t, 15*time.Second, "chores jobs settled", func() bool {
-		return h.count(`SELECT count(*) FROM river_job WHERE (kind LIKE 'chore%' OR kind = 'outbox_send')
-			AND state IN ('available', 'running')`) == 0
-	})
-}
-
-// choreTick moves the clock to a Paris wall-clock time and lets every
-// outbox message (the chores reminders among them) run.
-func choreTick(h *harness, y int, m time.Month, d, hour, min int) {
-	h.t.Helper()
-	choreSetClock(h, y, m, d, hour, min)
-	h.runJobsDue("outbox_send", choreLater)
-	choreSettle(h)
+	h.setClock(t)
+	h.settle()
 }
 
 // choreReminderTimes lists when a chores reminder or report to staff is due
@@ -711,15 +719,18 @@ func TestChoreRemindersSentOnceWithTwoProcesses(t *testing.T) {
 	_, ns := h.signUp(staffU, store.RoleStaff, "Claire D.", "en")
 	_, ns2 := h.signUp(staff2U, store.RoleCoordinator, "Marc L.", "fr")
 	choreImport(h, fmt.Sprintf("kind,key,name,days,start,end\narea,laundry,Laundry,thu,14:00,16:00\nmember,#%d,,,,\n", yonas.ID))
-	choreSetClock(h, 2026, 11, 30, 8, 0)
-	choreRunWeekly(h, "2026-11-30")
+	mon := choreMonday(h)
+	h.setClock(mon)
+	choreRunWeekly(h, choreWeek(mon))
 	ny++
 	h.waitText(yonasU, ny)
 	ti := h.loc("ti")
 	turn := choreTurn(h, choreTurnIDs(h, yonas.ID)[0])
 
-	utc := func(m time.Month, d, hour int) time.Time { return time.Date(2026, m, d, hour, 0, 0, 0, time.UTC) }
-	want := []time.Time{utc(12, 2, 18), utc(12, 3, 7), utc(12, 3, 15), utc(12, 9, 18), utc(12, 10, 7), utc(12, 10, 15)}
+	// The evening before at 19:00, the morning at 08:00, at the end of the
+	// window to staff; this week and the next.
+	want := []time.Time{choreDay(mon, 2, 19, 0), choreDay(mon, 3, 8, 0), choreDay(mon, 3, 16, 0),
+		choreDay(mon, 9, 19, 0), choreDay(mon, 10, 8, 0), choreDay(mon, 10, 16, 0)}
 	got := choreReminderTimes(h)
 	if len(got) != len(want) {
 		t.Fatalf("reminders at %v, want %v", got, want)
@@ -731,17 +742,17 @@ func TestChoreRemindersSentOnceWithTwoProcesses(t *testing.T) {
 	}
 
 	// One minute early: nothing. On time: once, whichever process works it.
-	choreTick(h, 2026, 12, 2, 18, 59)
+	choreTick(h, choreDay(mon, 2, 18, 59))
 	h.quiet(yonasU, ny)
-	choreTick(h, 2026, 12, 2, 19, 0)
+	choreTick(h, choreDay(mon, 2, 19, 0))
 	if got := h.waitText(yonasU, ny+1).Text; got != ti.T("chores.reminder.eve", choreVars(ti, turn)...) {
 		t.Fatalf("evening reminder = %q", got)
 	}
 	// The same reminder, or the week's message, left in the queue by the
 	// bot before the outbox, finds its key already sent.
 	for _, args := range []river.JobArgs{
-		handlers.ChoreReminderArgs{CentreID: turn.CentreID, TurnID: turn.ID, What: "eve", At: utc(12, 2, 18).Unix()},
-		handlers.ChoreMessageArgs{CentreID: turn.CentreID, PersonID: yonas.ID, MsgID: "chores.week_notice", Week: "2026-11-30"},
+		handlers.ChoreReminderArgs{CentreID: turn.CentreID, TurnID: turn.ID, What: "eve", At: choreDay(mon, 2, 19, 0).Unix()},
+		handlers.ChoreMessageArgs{CentreID: turn.CentreID, PersonID: yonas.ID, MsgID: "chores.week_notice", Week: choreWeek(mon)},
 	} {
 		res, err := h.app.Jobs().Insert(context.Background(), args, nil)
 		if err != nil {
@@ -751,17 +762,17 @@ func TestChoreRemindersSentOnceWithTwoProcesses(t *testing.T) {
 			return h.count(`SELECT count(*) FROM river_job WHERE id = $1 AND state = 'completed'`, res.Job.ID) == 1
 		})
 	}
-	choreSettle(h)
+	h.settle()
 	h.quiet(yonasU, ny+1)
 
-	choreTick(h, 2026, 12, 3, 8, 0)
+	choreTick(h, choreDay(mon, 3, 8, 0))
 	morning := h.waitText(yonasU, ny+2)
 	if morning.Text != ti.T("chores.reminder.morning", choreVars(ti, turn)...) ||
 		strings.Join(choreCallbacks(morning), " ") != fmt.Sprintf("chd:%d", turn.ID) {
 		t.Fatalf("morning reminder = %q %v", morning.Text, choreCallbacks(morning))
 	}
 	// Not done by 16:00: every linked staff member is told, once.
-	choreTick(h, 2026, 12, 3, 16, 0)
+	choreTick(h, choreDay(mon, 3, 16, 0))
 	report := h.waitText(staffU, ns+1)
 	en := h.loc("en")
 	if report.Text != en.T("chores.overdue_staff", choreVars(en, turn, "Name", "Yonas T.", "Room", "214")...) ||
@@ -774,7 +785,7 @@ func TestChoreRemindersSentOnceWithTwoProcesses(t *testing.T) {
 	}
 	// A restart finds everything sent.
 	h.restart()
-	choreTick(h, 2026, 12, 3, 17, 0)
+	choreTick(h, choreDay(mon, 3, 17, 0))
 	h.quiet(yonasU, ny+2)
 	h.quiet(staffU, ns+1)
 	h.quiet(staff2U, ns2+1)
@@ -816,53 +827,60 @@ func TestChoreRemindersAcrossClockChanges(t *testing.T) {
 		}
 		return out
 	}
-	utc := func(m time.Month, d, hour int) time.Time { return time.Date(2026, m, d, hour, 0, 0, 0, time.UTC) }
+	// The next Sunday of each clock change, in the order they come.
 	cases := []struct {
-		name                  string
-		monday                time.Time
-		sunday                int // day of the turn (a Sunday of a clock change)
-		eve, morning, overdue time.Time
+		name   string
+		sunday time.Time
 	}{
-		// 29 March: Saturday evening is UTC+1, Sunday UTC+2.
-		{"spring", time.Date(2026, 3, 23, 0, 0, 0, 0, time.UTC), 29, utc(3, 28, 18), utc(3, 29, 6), utc(3, 29, 10)},
-		// 25 October: Saturday evening is UTC+2, Sunday UTC+1.
-		{"autumn", time.Date(2026, 10, 19, 0, 0, 0, 0, time.UTC), 25, utc(10, 24, 17), utc(10, 25, 7), utc(10, 25, 11)},
+		// Spring: Saturday evening is UTC+1, Sunday UTC+2.
+		{"spring", storetest.NextClockChange(h.begin, true)},
+		// Autumn: Saturday evening is UTC+2, Sunday UTC+1.
+		{"autumn", storetest.NextClockChange(h.begin, false)},
+	}
+	if cases[1].sunday.Before(cases[0].sunday) {
+		cases[0], cases[1] = cases[1], cases[0]
 	}
 	for i, c := range cases {
-		m := c.monday.Month()
-		choreSetClock(h, 2026, m, c.monday.Day(), 8, 0)
+		monday := choreDay(c.sunday, -6, 8, 0)
+		eve, morning, overdue := choreDay(c.sunday, -1, 19, 0), choreDay(c.sunday, 0, 8, 0), choreDay(c.sunday, 0, 12, 0)
+		h.setClock(monday)
 		if i == 0 {
 			choreImport(h, fmt.Sprintf("kind,key,name,days,start,end\narea,yard,Courtyard,sun,10:00,12:00\nmember,#%d,,,,\n", omar.ID))
 		}
-		choreRunWeekly(h, c.monday.Format(time.DateOnly))
+		choreRunWeekly(h, choreWeek(monday))
 		n++
 		h.waitText(omarU, n) // the Monday message
 		var turnID int64
 		if err := h.pool.QueryRow(context.Background(), `SELECT id FROM chore_turns WHERE on_date = $1`,
-			time.Date(2026, m, c.sunday, 0, 0, 0, 0, time.UTC)).Scan(&turnID); err != nil {
-			t.Fatalf("%s: no turn on the %d: %v", c.name, c.sunday, err)
+			storetest.Date(c.sunday)).Scan(&turnID); err != nil {
+			t.Fatalf("%s: no turn on %v: %v", c.name, storetest.Date(c.sunday), err)
 		}
 		turn := choreTurn(h, turnID)
-		if !turn.StartsAt.Equal(c.overdue.Add(-2 * time.Hour)) {
+		if !turn.StartsAt.Equal(choreDay(c.sunday, 0, 10, 0)) {
 			t.Fatalf("%s: turn starts at %v, want 10:00 in Paris", c.name, turn.StartsAt)
 		}
 		got := reminders(turnID)
-		if !got["eve"].Equal(c.eve) || !got["morning"].Equal(c.morning) || !got["overdue"].Equal(c.overdue) {
-			t.Fatalf("%s: reminders %v, want eve %v, morning %v, overdue %v", c.name, got, c.eve, c.morning, c.overdue)
+		if !got["eve"].Equal(eve) || !got["morning"].Equal(morning) || !got["overdue"].Equal(overdue) {
+			t.Fatalf("%s: reminders %v, want eve %v, morning %v, overdue %v", c.name, got, eve, morning, overdue)
+		}
+		_, offEve := eve.Zone()
+		_, offMorning := morning.Zone()
+		if offEve == offMorning {
+			t.Fatalf("%s: %v and %v are on the same side of the clock change", c.name, eve, morning)
 		}
 		// Sent at 19:00 and 08:00 on the Paris wall clock, not a minute before.
-		choreTick(h, 2026, m, c.sunday-1, 18, 59)
+		choreTick(h, eve.Add(-time.Minute))
 		h.quiet(omarU, n)
-		choreTick(h, 2026, m, c.sunday-1, 19, 0)
+		choreTick(h, eve)
 		if got := h.waitText(omarU, n+1).Text; got != ar.T("chores.reminder.eve", choreVars(ar, turn)...) {
 			t.Fatalf("%s: evening reminder = %q", c.name, got)
 		}
 		if !strings.Contains(h.waitText(omarU, n+1).Text, "١٠:٠٠") {
 			t.Fatalf("%s: the reminder does not say 10:00 in Arabic digits", c.name)
 		}
-		choreTick(h, 2026, m, c.sunday, 7, 59)
+		choreTick(h, morning.Add(-time.Minute))
 		h.quiet(omarU, n+1)
-		choreTick(h, 2026, m, c.sunday, 8, 0)
+		choreTick(h, morning)
 		if got := h.waitText(omarU, n+2).Text; got != ar.T("chores.reminder.morning", choreVars(ar, turn)...) {
 			t.Fatalf("%s: morning reminder = %q", c.name, got)
 		}
@@ -882,9 +900,12 @@ func choreRowID(h *harness, prefix string) int64 {
 }
 
 // choreInDoubt leaves a row as a crash leaves it: 'sending', the call to
-// Telegram made or not.
+// Telegram made or not. It waits first for the jobs under way: a send
+// writes its outcome after the message has arrived, and would overwrite
+// the crash.
 func choreInDoubt(h *harness, id int64) {
 	h.t.Helper()
+	h.settle()
 	if _, err := h.pool.Exec(context.Background(), `UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = $1`, id); err != nil {
 		h.t.Fatal(err)
 	}
@@ -896,7 +917,7 @@ func choreSendRow(h *harness, id int64) {
 	if _, err := h.app.Jobs().Insert(context.Background(), handlers.OutboxSendArgs{ID: id}, nil); err != nil {
 		h.t.Fatal(err)
 	}
-	choreSettle(h)
+	h.settle()
 }
 
 func choreRowState(h *harness, id int64) string {
@@ -923,8 +944,9 @@ func TestChoreMessagesLeftInDoubtAndOldJobs(t *testing.T) {
 	omar, na := h.signUp(omarU, store.RoleResident, "Omar H.", "ar")
 	jean, nj := h.signUp(jeanU, store.RoleResident, "Jean B.", "fr")
 	choreImport(h, choreAreas+fmt.Sprintf("member,#%d,,,,,,\nmember,#%d,,,,,,\n", omar.ID, jean.ID))
-	choreSetClock(h, 2026, 11, 30, 8, 0)
-	choreRunWeekly(h, "2026-11-30")
+	mon := choreMonday(h)
+	h.setClock(mon)
+	choreRunWeekly(h, choreWeek(mon))
 	ot, jt := choreTurnIDs(h, omar.ID), choreTurnIDs(h, jean.ID)
 
 	// The Monday message in Arabic, written out: values isolated, Arabic
@@ -933,7 +955,7 @@ func TestChoreMessagesLeftInDoubtAndOldJobs(t *testing.T) {
 	kitchen := func(day string) string {
 		return "⏳ " + fsi + "Kitchen floor 2" + pdi + ": " + fsi + day + pdi + "، " + fsi + "٦:٠٠ م" + pdi + "–" + fsi + "٨:٠٠ م" + pdi
 	}
-	wantWeek := "🧹 أدوار التنظيف الخاصة بك هذا الأسبوع:\n" + kitchen("الاثنين، ٣٠ نوفمبر ٢٠٢٦") + "\n" + kitchen("الخميس، ٣ ديسمبر ٢٠٢٦")
+	wantWeek := "🧹 أدوار التنظيف الخاصة بك هذا الأسبوع:\n" + kitchen(arDate(mon)) + "\n" + kitchen(arDate(choreDay(mon, 3, 18, 0)))
 	if got := h.waitText(omarU, na+1).Text; got != wantWeek {
 		t.Fatalf("Monday message =\n%q\nwant\n%q", got, wantWeek)
 	}
@@ -941,7 +963,7 @@ func TestChoreMessagesLeftInDoubtAndOldJobs(t *testing.T) {
 
 	// A crash right after Telegram took it, before it was recorded: sent
 	// again, the same.
-	week := choreRowID(h, fmt.Sprintf("chores:week:2026-11-30:%d", omar.ID))
+	week := choreRowID(h, fmt.Sprintf("chores:week:%s:%d", choreWeek(mon), omar.ID))
 	choreInDoubt(h, week)
 	choreSendRow(h, week)
 	if got := h.waitText(omarU, na+2).Text; got != wantWeek {
@@ -953,14 +975,13 @@ func TestChoreMessagesLeftInDoubtAndOldJobs(t *testing.T) {
 	na += 2
 
 	// A crash after Jean's evening reminder was claimed, at its time: sent
-	// once, in French. (The tick an hour before puts its job to sleep
-	// until then, as a live bot would have.)
+	// once, in French. (An hour before, it is not due: nothing.)
 	eve := choreRowID(h, fmt.Sprintf("chores:turn:%d:p0:eve:", jt[0]))
-	choreTick(h, 2026, 12, 1, 18, 0)
+	choreTick(h, choreDay(mon, 1, 18, 0))
 	h.quiet(jeanU, nj+1)
 	choreInDoubt(h, eve)
-	choreTick(h, 2026, 12, 1, 19, 0)
-	if got, want := h.waitText(jeanU, nj+2).Text, "🔔 Demain, c'est votre tour de ménage : Courtyard, mercredi 2 décembre 2026, 10:00–12:00."; got != want {
+	choreTick(h, choreDay(mon, 1, 19, 0))
+	if got, want := h.waitText(jeanU, nj+2).Text, "🔔 Demain, c'est votre tour de ménage : Courtyard, "+frDate(choreDay(mon, 2, 10, 0))+", 10:00–12:00."; got != want {
 		t.Fatalf("evening reminder = %q, want %q", got, want)
 	}
 	h.quiet(jeanU, nj+2)
@@ -977,7 +998,7 @@ func TestChoreMessagesLeftInDoubtAndOldJobs(t *testing.T) {
 	if err := h.pool.QueryRow(context.Background(), `SELECT id FROM chore_swaps`).Scan(&swapID); err != nil {
 		t.Fatal(err)
 	}
-	wantAsk := "🔄 Omar H. (chambre 214) vous demande de prendre son tour de ménage : Cuisine 2e étage, jeudi 3 décembre 2026, 18:00–20:00. Êtes-vous d'accord ?"
+	wantAsk := "🔄 Omar H. (chambre 214) vous demande de prendre son tour de ménage : Cuisine 2e étage, " + frDate(choreDay(mon, 3, 18, 0)) + ", 18:00–20:00. Êtes-vous d'accord ?"
 	ask := h.waitText(jeanU, nj+1)
 	if ask.Text != wantAsk || strings.Join(choreCallbacks(ask), " ") != fmt.Sprintf("chx:y:%d chx:n:%d", swapID, swapID) ||
 		choreButtons(ask)[0].Text != "✅ Oui, d'accord" || choreButtons(ask)[1].Text != "❌ Non" {
@@ -1016,18 +1037,17 @@ func TestChoreMessagesLeftInDoubtAndOldJobs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := h.waitText(jeanU, nj+1).Text, "🧹 Vous avez un nouveau tour de ménage : Courtyard, mercredi 2 décembre 2026, 10:00–12:00."; got != want {
+	if got, want := h.waitText(jeanU, nj+1).Text, "🧹 Vous avez un nouveau tour de ménage : Courtyard, "+frDate(choreDay(mon, 2, 10, 0))+", 10:00–12:00."; got != want {
 		t.Fatalf("old queued notice = %q, want %q", got, want)
 	}
-	choreSettle(h)
-	if _, err := h.pool.Exec(context.Background(), `UPDATE river_job SET state = 'available', finalized_at = NULL, scheduled_at = now()
-		WHERE id = $1`, res.Job.ID); err != nil {
+	h.settle()
+	if _, err := h.app.Jobs().JobRetry(context.Background(), res.Job.ID); err != nil {
 		t.Fatal(err)
 	}
 	h.tg.WaitFor(t, 10*time.Second, "old job worked again", func() bool {
 		return h.count(`SELECT count(*) FROM river_job WHERE id = $1 AND state = 'completed'`, res.Job.ID) == 1
 	})
-	choreSettle(h)
+	h.settle()
 	h.quiet(jeanU, nj+1)
 	h.quiet(omarU, na)
 	if n := h.count(`SELECT count(*) FROM outbox WHERE dedupe_key = $1 AND state = 'sent'`, fmt.Sprintf("chores:job:%d", res.Job.ID)); n != 1 {

@@ -10,23 +10,26 @@ import (
 
 	"github.com/go-telegram/bot/models"
 	"github.com/jackc/pgx/v5"
-	"github.com/riverqueue/river"
 
 	"github.com/aurore/cairbot/bot/telegramtest"
 	"github.com/aurore/cairbot/handlers"
 	"github.com/aurore/cairbot/locales"
 	"github.com/aurore/cairbot/store"
+	"github.com/aurore/cairbot/store/storetest"
 )
 
 // Helpers of the class and attendance tests (prefix cls).
 
-var clsParis = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}()
+var clsParis = storetest.Paris
+
+// clsFriday moves the bot's clock to the first Friday, 10:00 in Paris,
+// after the test begins: the week these tests' timetables are written for.
+func clsFriday(h *harness) time.Time {
+	h.t.Helper()
+	friday := storetest.Next(h.begin, time.Friday, 10, 0)
+	h.setClock(friday)
+	return friday
+}
 
 func clsCentre(h *harness) store.Centre {
 	h.t.Helper()
@@ -63,34 +66,16 @@ func clsSession(h *harness, ext string) int64 {
 	return id
 }
 
-// clsOcc is a session's class on a Paris date.
-func clsOcc(h *harness, sessionExt string, y int, m time.Month, d int) store.ClassOccurrence {
+// clsOcc is a session's class on day's date in Paris.
+func clsOcc(h *harness, sessionExt string, day time.Time) store.ClassOccurrence {
 	h.t.Helper()
 	o, err := h.st.ClassOccurrenceOn(context.Background(), clsCentre(h).ID, clsSession(h, sessionExt),
-		time.Date(y, m, d, 0, 0, 0, 0, time.UTC), clsParis)
+		storetest.Date(day), clsParis)
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	return o
 }
-
-// clsOutboxJobs lets changes made by a test through h.st queue their
-// outbox rows' send jobs in the running bot's queue, as the bot's own
-// store does (the harness's store has no job queue of its own).
-type clsOutboxJobs struct{ h *harness }
-
-func (q clsOutboxJobs) ScheduleOutboxTx(ctx context.Context, tx pgx.Tx, jobs []store.OutboxJob) error {
-	params := make([]river.InsertManyParams, len(jobs))
-	for i, j := range jobs {
-		params[i] = river.InsertManyParams{Args: handlers.OutboxSendArgs{ID: j.ID},
-			InsertOpts: &river.InsertOpts{ScheduledAt: j.NotBefore, Priority: j.Priority}}
-	}
-	_, err := q.h.app.Jobs().InsertManyTx(ctx, tx, params)
-	return err
-}
-
-// clsWireOutbox makes h.st queue its outbox rows in the bot's job queue.
-func clsWireOutbox(h *harness) { h.st.UseOutboxScheduler(clsOutboxJobs{h}) }
 
 // clsOutbox lists the outbox rows of a kind as "<person id> <state> <note>",
 // sorted.
@@ -124,30 +109,10 @@ func clsWaitOutbox(h *harness, kind string, want ...string) {
 	}
 }
 
-// clsSendDue runs the send jobs of the outbox rows due on the bot's clock,
-// until none is left to send. River schedules on the real clock: a job
-// that ran just before the test moved the bot's clock may still be
-// snoozing, so the jobs are made due again until the rows are done.
-func clsSendDue(h *harness) {
-	h.t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		h.runJobsDue("outbox_send", time.Now().Add(1000*time.Hour))
-		if h.count(`SELECT count(*) FROM outbox WHERE state IN ('pending', 'sending') AND not_before <= $1`, h.clock.Now()) == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("outbox rows due at %v still unsent: %v", h.clock.Now(), clsOutbox(h, store.KindClassReminder))
-		}
-	}
-}
-
 // clsRow is an outbox row as clsOutbox lists it.
 func clsRow(personID int64, state, note string) string {
 	return fmt.Sprintf("%d %s %s", personID, state, note)
 }
-
-// clsSetClock moves the bot's clock to t.
-func clsSetClock(h *harness, t time.Time) { h.clock.Advance(t.Sub(h.clock.Now())) }
 
 // clsButton finds the inline button whose text contains s.
 func clsButton(t testing.TB, m telegramtest.SentMessage, s string) models.InlineKeyboardButton {
@@ -205,6 +170,8 @@ func TestClassesShowWeekAndHours(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t)
 			ctx := context.Background()
+			friday := clsFriday(h)
+			day := func(days, hh, mm int) time.Time { return storetest.Day(friday, days, hh, mm) }
 			u := telegramtest.User{ID: 30001 + int64(i), LanguageCode: tt.telegram}
 			p, n := h.signUp(u, store.RoleResident, "Ahmad K.", tt.lang)
 			other, _ := h.addPerson(store.RoleResident, "Omar H.", "215", "ar")
@@ -216,18 +183,17 @@ enrolment,,G-A1S,,,,,,,,R-1,200
 enrolment,,G-B1,,,,,,,,R-2,400
 `)
 			centre := clsCentre(h).ID
-			clsWireOutbox(h)
 			// He attended two classes of 2 h 30; Saturday's class is
 			// cancelled; Monday's is moved to Tuesday 15:00 in room B12.
-			for _, o := range []store.ClassOccurrence{clsOcc(h, "S-FRI", 2026, 11, 20), clsOcc(h, "S-MON", 2026, 11, 23)} {
+			for _, o := range []store.ClassOccurrence{clsOcc(h, "S-FRI", day(-7, 0, 0)), clsOcc(h, "S-MON", day(-4, 0, 0))} {
 				if _, err := h.st.SaveAttendance(ctx, store.AttendanceSave{CentreID: centre, ActorID: staff.ID, Occurrence: o,
 					Marks: map[int64]store.AttendanceMark{p.ID: store.MarkPresent}, AlertAfter: 2, Now: h.clock.Now()}); err != nil {
 					t.Fatal(err)
 				}
 			}
-			sat := clsOcc(h, "S-SAT", 2026, 11, 28)
-			mon := clsOcc(h, "S-MON", 2026, 11, 30)
-			moved := time.Date(2026, 12, 1, 15, 0, 0, 0, clsParis)
+			sat := clsOcc(h, "S-SAT", day(1, 0, 0))
+			mon := clsOcc(h, "S-MON", day(3, 0, 0))
+			moved := day(4, 15, 0)
 			for _, ch := range []store.ClassChange{
 				{CentreID: centre, SessionID: sat.Session.ID, Date: sat.Date, ActorID: staff.ID, Kind: store.ClassCancelled},
 				{CentreID: centre, SessionID: mon.Session.ID, Date: mon.Date, ActorID: staff.ID, Kind: store.ClassMoved,
@@ -249,7 +215,6 @@ enrolment,,G-B1,,,,,,,,R-2,400
 				h.tg.SendText(u, "/classes")
 			}
 			got := h.waitText(u, n+1)
-			at := func(mo time.Month, d, hh, mm int) time.Time { return time.Date(2026, mo, d, hh, mm, 0, 0, clsParis) }
 			line := func(start, end time.Time, group, room, teacher string) string {
 				return loc.T("classes.line", "Day", loc.F.Date(start), "Start", loc.F.Time(start), "End", loc.F.Time(end),
 					"Group", group, "Room", room, "Teacher", teacher)
@@ -259,14 +224,14 @@ enrolment,,G-B1,,,,,,,,R-2,400
 				"",
 				loc.T("classes.this_week"),
 				// Friday's morning is past (10:00 now): the afternoon class.
-				line(at(11, 27, 14, 0), at(11, 27, 16, 30), "A1 matin", "Salle 2", "Marie Dupont"),
-				loc.T("classes.line_cancelled", "Day", loc.F.Date(at(11, 28, 10, 0)), "Start", loc.F.Time(at(11, 28, 10, 0)), "Group", "A1 samedi"),
+				line(day(0, 14, 0), day(0, 16, 30), "A1 matin", "Salle 2", "Marie Dupont"),
+				loc.T("classes.line_cancelled", "Day", loc.F.Date(day(1, 10, 0)), "Start", loc.F.Time(day(1, 10, 0)), "Group", "A1 samedi"),
 				"",
 				loc.T("classes.next_week"),
 				loc.T("classes.line_moved", "Day", loc.F.Date(moved), "Start", loc.F.Time(moved), "End", loc.F.Time(moved.Add(150*time.Minute)),
 					"Group", "A1 matin", "Room", "B12"),
-				line(at(12, 4, 14, 0), at(12, 4, 16, 30), "A1 matin", "Salle 2", "Marie Dupont"),
-				line(at(12, 5, 10, 0), at(12, 5, 12, 0), "A1 samedi", "Salle 1", "Paul Martin"),
+				line(day(7, 14, 0), day(7, 16, 30), "A1 matin", "Salle 2", "Marie Dupont"),
+				line(day(8, 10, 0), day(8, 12, 0), "A1 samedi", "Salle 1", "Paul Martin"),
 				"",
 				loc.T("classes.hours", "Done", loc.F.Number(5), "Prescribed", loc.F.Number(200)),
 			}, "\n")
@@ -320,9 +285,10 @@ enrolment,,G-A1M,,,,,,,,R-2,600
 enrolment,,G-B1,,,,,,,,R-3,100
 `)
 	fr := h.loc("fr")
-	mon := clsOcc(h, "S-MON", 2026, 11, 30)
+	friday := clsFriday(h)
+	mon := clsOcc(h, "S-MON", storetest.Day(friday, 3, 0, 0))
 
-	// Cancel Monday 30 November.
+	// Cancel Monday's class.
 	h.tg.SendText(staff, "/timetable")
 	list := h.waitText(staff, ns+1)
 	if list.Text != fr.T("timetable.choose") {
@@ -357,15 +323,15 @@ enrolment,,G-B1,,,,,,,,R-3,100
 		t.Fatalf("second confirm = %q", got)
 	}
 
-	// Move Friday 4 December to Thursday 3 December at 15:30, room B12.
-	fri := clsOcc(h, "S-FRI", 2026, 12, 4)
+	// Move next Friday's class to the Thursday before, 15:30, room B12.
+	fri := clsOcc(h, "S-FRI", storetest.Day(friday, 7, 0, 0))
 	h.tg.SendText(staff, "/timetable")
 	list = h.waitText(staff, ns+6)
 	clsPress(h, staff, list.ID, fr.F.DateShort(fri.Start)+" "+fr.F.Time(fri.Start))
 	detail = h.waitText(staff, ns+7)
 	clsPress(h, staff, detail.ID, fr.T("timetable.btn_move"))
 	days := h.waitText(staff, ns+8)
-	thu := time.Date(2026, 12, 3, 12, 0, 0, 0, clsParis)
+	thu := storetest.Day(friday, 6, 12, 0)
 	clsPress(h, staff, days.ID, fr.F.Weekday(thu)+" "+fr.F.DateShort(thu))
 	if got := h.waitText(staff, ns+9).Text; got != fr.T("timetable.ask_time", "Day", fr.F.Date(thu)) {
 		t.Fatalf("ask time = %q", got)
@@ -380,7 +346,7 @@ enrolment,,G-B1,,,,,,,,R-3,100
 	}
 	h.tg.SendText(staff, " b12 ")
 	confirm = h.waitText(staff, ns+12)
-	newStart := time.Date(2026, 12, 3, 15, 30, 0, 0, clsParis)
+	newStart := storetest.Day(friday, 6, 15, 30)
 	newEnd := newStart.Add(150 * time.Minute)
 	if want := fr.N("timetable.confirm_move", 2, "Group", "A1 matin", "Day", fr.F.Date(fri.Start), "Start", fr.F.Time(fri.Start),
 		"NewDay", fr.F.Date(newStart), "NewStart", fr.F.Time(newStart), "NewEnd", fr.F.Time(newEnd), "Room", "b12"); confirm.Text != want {
@@ -421,15 +387,19 @@ enrolment,,G-B1,,,,,,,,R-3,100
 // second bot process, duplicate send jobs and the planner run again.
 func TestClassRemindersAcrossClockChangesSentOnce(t *testing.T) {
 	t.Parallel()
+	// The Mondays around the next clock changes (from a Sunday, the Monday
+	// before and the one after).
+	begin := storetest.Now(t)
+	spring, autumn := storetest.NextClockChange(begin, true), storetest.NextClockChange(begin, false)
 	tests := []struct {
 		name   string
 		class  time.Time // Monday 10:00 Paris
-		wantAt string    // reminder due, UTC
+		wantAt time.Time // reminder due: 09:00 in Paris
 	}{
-		{"week before spring change", time.Date(2026, 3, 23, 10, 0, 0, 0, clsParis), "2026-03-23T08:00:00Z"},
-		{"week of spring change", time.Date(2026, 3, 30, 10, 0, 0, 0, clsParis), "2026-03-30T07:00:00Z"},
-		{"week before autumn change", time.Date(2026, 10, 19, 10, 0, 0, 0, clsParis), "2026-10-19T07:00:00Z"},
-		{"week of autumn change", time.Date(2026, 10, 26, 10, 0, 0, 0, clsParis), "2026-10-26T08:00:00Z"},
+		{"week before spring change", storetest.Day(spring, -6, 10, 0), storetest.Day(spring, -6, 9, 0)},
+		{"week of spring change", storetest.Day(spring, 1, 10, 0), storetest.Day(spring, 1, 9, 0)},
+		{"week before autumn change", storetest.Day(autumn, -6, 10, 0), storetest.Day(autumn, -6, 9, 0)},
+		{"week of autumn change", storetest.Day(autumn, 1, 10, 0), storetest.Day(autumn, 1, 9, 0)},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -445,7 +415,7 @@ session,S-MON,G-A1M,,,monday,10:00,12:00,Salle 1,Marie Dupont,,
 enrolment,,G-A1M,,,,,,,,R-1,200
 `)
 			// Sunday noon: the planner sees Monday's class within 48 h.
-			clsSetClock(h, tt.class.Add(-22*time.Hour))
+			h.setClock(tt.class.Add(-22 * time.Hour))
 			if _, err := h.app.Jobs().Insert(ctx, handlers.ClassPlanArgs{}, nil); err != nil {
 				t.Fatal(err)
 			}
@@ -457,8 +427,8 @@ enrolment,,G-A1M,,,,,,,,R-1,200
 				Scan(&id, &due, &start); err != nil {
 				t.Fatal(err)
 			}
-			if got := due.UTC().Format(time.RFC3339); got != tt.wantAt {
-				t.Fatalf("reminder due %s, want %s", got, tt.wantAt)
+			if !due.Equal(tt.wantAt) {
+				t.Fatalf("reminder due %v, want %v", due.UTC(), tt.wantAt.UTC())
 			}
 			if start != fmt.Sprint(tt.class.Unix()) {
 				t.Fatalf("class starts %s, want %v", start, tt.class.UTC())
@@ -477,15 +447,11 @@ enrolment,,G-A1M,,,,,,,,R-1,200
 			waitScheduled(4)
 
 			// One minute early on the bot's clock: nothing yet.
-			clsSetClock(h, due.Add(-time.Minute))
-			if got := h.runJobsDue("outbox_send", time.Now().Add(1000*time.Hour)); got != 4 {
-				t.Fatalf("%d send jobs made due", got)
-			}
-			waitScheduled(4)
+			h.setClock(due.Add(-time.Minute))
 			h.quiet(u, n)
+			waitScheduled(4)
 
-			clsSetClock(h, due)
-			clsSendDue(h)
+			h.setClock(due)
 			fa := h.loc("fa-AF")
 			want := fa.T("classes.reminder", "Day", fa.F.Date(tt.class), "Start", fa.F.Time(tt.class), "Group", "A1 matin", "Room", "Salle 1")
 			if got := h.waitText(u, n+1).Text; got != want {
@@ -502,7 +468,6 @@ enrolment,,G-A1M,,,,,,,,R-1,200
 				t.Fatal(err)
 			}
 			h.restart()
-			h.runJobsDue("outbox_send", time.Now().Add(1000*time.Hour))
 			h.quiet(u, n+1)
 			clsWaitOutbox(h, store.KindClassReminder, clsRow(p.ID, "sent", ""))
 		})

@@ -8,6 +8,7 @@ import (
 	"github.com/aurore/cairbot/bot/telegramtest"
 	"github.com/aurore/cairbot/handlers"
 	"github.com/aurore/cairbot/store"
+	"github.com/aurore/cairbot/store/storetest"
 )
 
 // TestClassNoticeSkipsWhoLeftTheGroup: a change notice queued for a class
@@ -17,8 +18,8 @@ import (
 // in the queue.
 func TestClassNoticeSkipsWhoLeftTheGroup(t *testing.T) {
 	t.Parallel()
-	// Monday 30 November 09:30 in Paris, cancelled.
-	was := time.Date(2026, 11, 30, 8, 30, 0, 0, time.UTC)
+	// The next Monday's class, 09:30 in Paris, cancelled.
+	was := storetest.Next(storetest.Now(t), time.Monday, 9, 30)
 	tests := []struct {
 		name  string
 		queue func(h *harness, in, out store.Person)
@@ -28,7 +29,7 @@ func TestClassNoticeSkipsWhoLeftTheGroup(t *testing.T) {
 			h.stop()
 			staff, _ := h.addPerson(store.RoleStaff, "Claire D.", "", "fr")
 			_, err := h.st.ChangeClassOccurrence(context.Background(), store.ClassChange{CentreID: clsCentre(h).ID,
-				SessionID: clsSession(h, "S1"), Date: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC), ActorID: staff.ID,
+				SessionID: clsSession(h, "S1"), Date: storetest.Date(was), ActorID: staff.ID,
 				Kind: store.ClassCancelled, Now: h.clock.Now()}, clsParis)
 			if err != nil {
 				h.t.Fatal(err)
@@ -50,7 +51,6 @@ func TestClassNoticeSkipsWhoLeftTheGroup(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t)
-			clsWireOutbox(h)
 			inU := telegramtest.User{ID: 19201 + 10*int64(i), LanguageCode: "ar"}
 			outU := telegramtest.User{ID: 19202 + 10*int64(i), LanguageCode: "en"}
 			in, nIn := h.signUp(inU, store.RoleResident, "Omar H.", "ar")
@@ -67,7 +67,7 @@ enrolment,,G1,,,,,,,,R-2,200
 				t.Fatal(err)
 			}
 			h.start()
-			want := "❌ أُلغي درس اللغة الفرنسية يوم \u2068الاثنين، ٣٠ نوفمبر ٢٠٢٦\u2069 الساعة \u2068٩:٣٠ ص\u2069 (\u2068A1 matin\u2069)."
+			want := "❌ أُلغي درس اللغة الفرنسية يوم \u2068" + arDate(was) + "\u2069 الساعة \u2068٩:٣٠ ص\u2069 (\u2068A1 matin\u2069)."
 			if got := h.waitText(inU, nIn+1).Text; got != want {
 				t.Fatalf("enrolled resident got %q, want %q", got, want)
 			}
@@ -85,7 +85,8 @@ func TestClassMessagesLeftInDoubtAreSentAgain(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	h := newHarness(t)
-	clsWireOutbox(h)
+	friday := clsFriday(h)
+	day := func(days, hh, mm int) time.Time { return storetest.Day(friday, days, hh, mm) }
 	aminaU := telegramtest.User{ID: 19301, LanguageCode: "fr"}
 	amina, na := h.signUp(aminaU, store.RoleResident, "Amina B.", "fr")
 	omarU := telegramtest.User{ID: 19302, LanguageCode: "ar"}
@@ -99,13 +100,13 @@ func TestClassMessagesLeftInDoubtAreSentAgain(t *testing.T) {
 	clsImport(h, clsGroups+"enrolment,,G-A1M,,,,,,,,R-1,200\nenrolment,,G-A1M,,,,,,,,R-2,200\n")
 	centre := clsCentre(h).ID
 
-	// The bot stops; meanwhile Monday 30 November's class is cancelled,
-	// today's 14:00 class is planned, Omar's second absence in a row is
+	// The bot stops; meanwhile Monday's class is cancelled, today's
+	// (Friday's) 14:00 class is planned, Omar's second absence in a row is
 	// saved, and Amina joins B1 soir. Then it is 13:00, every reminder due,
 	// and each message is left 'sending', as a crash right after the call
 	// to Telegram leaves it.
 	h.stop()
-	mon := clsOcc(h, "S-MON", 2026, 11, 30)
+	mon := clsOcc(h, "S-MON", day(3, 0, 0))
 	if _, err := h.st.ChangeClassOccurrence(ctx, store.ClassChange{CentreID: centre, SessionID: mon.Session.ID, Date: mon.Date,
 		ActorID: claire.ID, Kind: store.ClassCancelled, Now: h.clock.Now()}, clsParis); err != nil {
 		t.Fatal(err)
@@ -115,9 +116,9 @@ func TestClassMessagesLeftInDoubtAreSentAgain(t *testing.T) {
 		time.Hour, now, clsParis); err != nil {
 		t.Fatal(err)
 	}
-	for _, day := range []int{16, 23} {
+	for _, days := range []int{-11, -4} { // the two Mondays before
 		if _, err := h.st.SaveAttendance(ctx, store.AttendanceSave{CentreID: centre, ActorID: claire.ID,
-			Occurrence: clsOcc(h, "S-MON", 2026, 11, day), AlertAfter: 2, Now: now,
+			Occurrence: clsOcc(h, "S-MON", day(days, 0, 0)), AlertAfter: 2, Now: now,
 			Marks: map[int64]store.AttendanceMark{amina.ID: store.MarkPresent, omar.ID: store.MarkAbsent}}); err != nil {
 			t.Fatal(err)
 		}
@@ -129,7 +130,7 @@ func TestClassMessagesLeftInDoubtAreSentAgain(t *testing.T) {
 	if _, err := h.st.EnrolResident(ctx, centre, claire.ID, amina.ID, b1, 100, now); err != nil {
 		t.Fatal(err)
 	}
-	clsSetClock(h, time.Date(2026, 11, 27, 13, 0, 0, 0, clsParis))
+	h.setClock(day(0, 13, 0))
 	if got, err := h.pool.Exec(ctx, `UPDATE outbox SET state = 'sending', attempts = 1`); err != nil || got.RowsAffected() != 7 {
 		t.Fatalf("%d messages left in doubt (%v), want 7: 2 notices, 2 reminders, 2 alerts, 1 class-group notice",
 			got.RowsAffected(), err)
@@ -143,14 +144,14 @@ func TestClassMessagesLeftInDoubtAreSentAgain(t *testing.T) {
 		want []string
 	}{
 		{"Amina (fr)", aminaU, na, []string{
-			"❌ Votre cours de français du lundi 30 novembre 2026 à 09:30 (A1 matin) est annulé.",
-			"⏰ Cours de français à 14:00 (vendredi 27 novembre 2026) : A1 matin, salle Salle 2. Aller en cours est obligatoire.",
+			"❌ Votre cours de français du " + frDate(mon.Start) + " à 09:30 (A1 matin) est annulé.",
+			"⏰ Cours de français à 14:00 (" + frDate(friday) + ") : A1 matin, salle Salle 2. Aller en cours est obligatoire.",
 			"📚 Vous êtes maintenant dans le groupe de cours de français B1 soir (niveau B1). L'OFII vous a prescrit 100 heures de français. " +
 				"Aller en cours est obligatoire. Vos cours : /classes",
 		}},
 		{"Omar (ar)", omarU, no, []string{
-			"❌ أُلغي درس اللغة الفرنسية يوم \u2068الاثنين، ٣٠ نوفمبر ٢٠٢٦\u2069 الساعة \u2068٩:٣٠ ص\u2069 (\u2068A1 matin\u2069).",
-			"⏰ درس اللغة الفرنسية الساعة \u2068٢:٠٠ م\u2069 (\u2068الجمعة، ٢٧ نوفمبر ٢٠٢٦\u2069): \u2068A1 matin\u2069، القاعة \u2068Salle 2\u2069. حضور الدروس إلزامي.",
+			"❌ أُلغي درس اللغة الفرنسية يوم \u2068" + arDate(mon.Start) + "\u2069 الساعة \u2068٩:٣٠ ص\u2069 (\u2068A1 matin\u2069).",
+			"⏰ درس اللغة الفرنسية الساعة \u2068٢:٠٠ م\u2069 (\u2068" + arDate(friday) + "\u2069): \u2068A1 matin\u2069، القاعة \u2068Salle 2\u2069. حضور الدروس إلزامي.",
 		}},
 		{"Claire (fr)", claireU, nc, []string{
 			"⚠️ Omar H. (chambre 214) a manqué 2 cours de français de suite sans excuse (A1 matin). Son contrat d'intégration (CIR) peut être en danger.",

@@ -21,6 +21,7 @@ func entity(text, cmd string) []models.MessageEntity {
 }
 
 func TestParseCommand(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, text, cmd string
 		want            Command

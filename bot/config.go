@@ -41,8 +41,9 @@ type Config struct {
 	// JobRescueAfter is how long a job may run before it counts as cut by a
 	// crash and is run again (JOB_RESCUE_AFTER); also each job's timeout.
 	JobRescueAfter time.Duration
-	GlobalRate     int  // SEND_RATE_GLOBAL: messages per second, all chats
-	ChatRate       int  // SEND_RATE_CHAT_BURST: short burst allowed per chat (1/s on average)
+	GlobalRate     int  // SEND_RATE_GLOBAL: messages per second, all chats (what the bot sends on its own)
+	ChatPerSecond  int  // SEND_RATE_CHAT: messages per second per chat, on average
+	ChatRate       int  // SEND_RATE_CHAT_BURST: short burst allowed per chat
 	MigrateOnStart bool // MIGRATE_ON_START
 	// RetainAfterLeaving is how long a resident's personal data is kept
 	// after he left (once his balance is settled): RETENTION_AFTER_LEAVING.
@@ -90,6 +91,7 @@ func Defaults() Config {
 		JobWorkers:      10,
 		JobRescueAfter:  time.Minute,
 		GlobalRate:      25,
+		ChatPerSecond:   1,
 		ChatRate:        3,
 		MigrateOnStart:  true,
 		// Six months, the length of a stay: time enough for a late
@@ -186,6 +188,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	num("DATABASE_MAX_CONNS", &c.DatabaseMaxConns, MinDatabaseConns, 1000)
 	dur("JOB_RESCUE_AFTER", &c.JobRescueAfter)
 	num("SEND_RATE_GLOBAL", &c.GlobalRate, 1, 29)
+	num("SEND_RATE_CHAT", &c.ChatPerSecond, 1, 29)
 	num("SEND_RATE_CHAT_BURST", &c.ChatRate, 1, 5)
 	if v := strings.TrimSpace(getenv("MIGRATE_ON_START")); v != "" {
 		b, err := strconv.ParseBool(v)

@@ -6,6 +6,7 @@ import (
 )
 
 func TestFromEnv(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		env     map[string]string
@@ -21,6 +22,8 @@ func TestFromEnv(t *testing.T) {
 		{"bad redis", map[string]string{"REDIS_URL": "localhost:6379"}, "REDIS_URL"},
 		{"bad duration", map[string]string{"INVITE_TTL": "two weeks"}, "INVITE_TTL"},
 		{"rate over telegram's", map[string]string{"SEND_RATE_GLOBAL": "30"}, "SEND_RATE_GLOBAL"},
+		{"chat rate of zero", map[string]string{"SEND_RATE_CHAT": "0"}, "SEND_RATE_CHAT"},
+		{"chat rate not a number", map[string]string{"SEND_RATE_CHAT": "fast"}, "SEND_RATE_CHAT"},
 		{"bad bool", map[string]string{"MIGRATE_ON_START": "maybe"}, "MIGRATE_ON_START"},
 	}
 	for _, tt := range tests {
@@ -42,5 +45,15 @@ func TestFromEnv(t *testing.T) {
 	}
 	if err := (Config{}).RequireToken(); err == nil || !strings.Contains(err.Error(), "TELEGRAM_TOKEN") {
 		t.Fatalf("missing token: %v", err)
+	}
+}
+
+func TestSendRateChat(t *testing.T) {
+	t.Parallel()
+	for env, want := range map[string]int{"": 1, "2": 2, " 29 ": 29} {
+		cfg, err := FromEnv(func(k string) string { return map[string]string{"SEND_RATE_CHAT": env}[k] })
+		if err != nil || cfg.ChatPerSecond != want {
+			t.Errorf("SEND_RATE_CHAT=%q → %d a second, %v; want %d", env, cfg.ChatPerSecond, err, want)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/aurore/cairbot/bot/telegramtest"
 	"github.com/aurore/cairbot/handlers"
 	"github.com/aurore/cairbot/store"
+	"github.com/aurore/cairbot/store/storetest"
 )
 
 // Helpers of the class-group tests (prefix enr).
@@ -55,6 +56,7 @@ func TestEnrolResidentChangeHoursAndUnenrol(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	ctx := context.Background()
+	friday := clsFriday(h)
 	fr, fa := h.loc("fr"), h.loc("fa-AF")
 	staffU := telegramtest.User{ID: 39001, LanguageCode: "fr"}
 	staff, n := h.signUp(staffU, store.RoleStaff, "Claire D.", "fr")
@@ -127,7 +129,7 @@ func TestEnrolResidentChangeHoursAndUnenrol(t *testing.T) {
 
 	// /classes now shows the group's classes and his hours.
 	h.tg.SendText(ahmadU, "/classes")
-	at := func(mo time.Month, d, hh, mm int) time.Time { return time.Date(2026, mo, d, hh, mm, 0, 0, clsParis) }
+	at := func(days, hh, mm int) time.Time { return storetest.Day(friday, days, hh, mm) }
 	line := func(start, end time.Time, room string) string {
 		return fa.T("classes.line", "Day", fa.F.Date(start), "Start", fa.F.Time(start), "End", fa.F.Time(end),
 			"Group", "A1 matin", "Room", room, "Teacher", "Marie Dupont")
@@ -135,10 +137,10 @@ func TestEnrolResidentChangeHoursAndUnenrol(t *testing.T) {
 	want := strings.Join([]string{
 		fa.T("classes.title"), "",
 		fa.T("classes.this_week"),
-		line(at(11, 27, 14, 0), at(11, 27, 16, 30), "Salle 2"), "",
+		line(at(0, 14, 0), at(0, 16, 30), "Salle 2"), "",
 		fa.T("classes.next_week"),
-		line(at(11, 30, 9, 30), at(11, 30, 12, 0), "Salle 1"),
-		line(at(12, 4, 14, 0), at(12, 4, 16, 30), "Salle 2"), "",
+		line(at(3, 9, 30), at(3, 12, 0), "Salle 1"),
+		line(at(7, 14, 0), at(7, 16, 30), "Salle 2"), "",
 		fa.T("classes.hours", "Done", fa.F.Number(0), "Prescribed", fa.F.Number(200)),
 	}, "\n")
 	if got := h.waitText(ahmadU, na+2).Text; got != want {
@@ -146,7 +148,7 @@ func TestEnrolResidentChangeHoursAndUnenrol(t *testing.T) {
 	}
 	// He attends Friday's class.
 	centre := clsCentre(h).ID
-	fri := clsOcc(h, "S-FRI", 2026, 11, 20)
+	fri := clsOcc(h, "S-FRI", at(-7, 0, 0))
 	if _, err := h.st.SaveAttendance(ctx, store.AttendanceSave{CentreID: centre, ActorID: staff.ID, Occurrence: fri,
 		Marks: map[int64]store.AttendanceMark{ahmad.ID: store.MarkPresent, sami.ID: store.MarkPresent}, Now: h.clock.Now()}); err != nil {
 		t.Fatal(err)
@@ -220,11 +222,10 @@ func TestEnrolResidentChangeHoursAndUnenrol(t *testing.T) {
 	}
 
 	// Friday's reminder reaches Sami, not Ahmad.
-	clsSetClock(h, at(11, 27, 13, 0))
-	clsSendDue(h)
+	h.setClock(at(0, 13, 0))
 	en := h.loc("en")
-	if got, want := h.waitText(samiU, ns+1).Text, en.T("classes.reminder", "Day", en.F.Date(at(11, 27, 14, 0)),
-		"Start", en.F.Time(at(11, 27, 14, 0)), "Group", "A1 matin", "Room", "Salle 2"); got != want {
+	if got, want := h.waitText(samiU, ns+1).Text, en.T("classes.reminder", "Day", en.F.Date(at(0, 14, 0)),
+		"Start", en.F.Time(at(0, 14, 0)), "Group", "A1 matin", "Room", "Salle 2"); got != want {
 		t.Fatalf("Sami's reminder = %q, want %q", got, want)
 	}
 	h.quiet(ahmadU, na+5)

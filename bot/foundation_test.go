@@ -644,7 +644,7 @@ func TestCommandMenusAreNotResentWhenUnchanged(t *testing.T) {
 		t.Fatalf("first start sent %d menus, want the 12 languages and the default", before)
 	}
 	h.restart()
-	time.Sleep(500 * time.Millisecond)
+	h.logs.wait(t, "command menus unchanged")
 	if after := len(h.tg.CallsTo("setMyCommands")); after != before {
 		t.Fatalf("restart sent %d more setMyCommands", after-before)
 	}

@@ -2,15 +2,18 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/go-telegram/bot/models"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
@@ -27,22 +30,27 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// clock is a time source tests move by hand.
+// clock is the bot's time in a test, River's included. It starts at
+// storetest.Now and runs with the machine's clock, so that what waits
+// seconds (a snoozed job, the pace of progress messages) waits as it
+// would; tests move it forward to reach a day.
 type clock struct {
-	mu sync.Mutex
-	t  time.Time
+	mu     sync.Mutex
+	offset time.Duration // from the machine's clock
 }
+
+func newClock(start time.Time) *clock { return &clock{offset: time.Until(start)} }
 
 func (c *clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.t
+	return time.Now().Add(c.offset)
 }
 
 func (c *clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+	c.offset += d
 }
 
 // harness runs a real cairbot (polling or webhook) against the fake Bot API
@@ -54,11 +62,14 @@ type harness struct {
 	rdb     *redis.Client
 	st      *store.Store
 	cfg     bot.Config
+	begin   time.Time // the instant the test begins at (storetest.Now)
 	clock   *clock
+	logs    *logRecorder
 	catalog *locales.Catalog
 	app     *bot.App
 	cancel  context.CancelFunc
 	done    chan error
+	probes  int
 	hook    *httptest.Server
 	hookMu  sync.Mutex
 	hookApp *bot.App
@@ -98,6 +109,17 @@ func fastRetries(h *harness) {
 	h.tgOpts.WebhookMaxAttempts = 1 << 20
 }
 
+// inDaytime begins the test at 10:00 in Paris, on its first day or the
+// next: a leader starting at night puts off its morning messages (the
+// Monday rota), which would then come in the middle of the test.
+func inDaytime(h *harness) {
+	b := storetest.Day(h.begin, 0, 10, 0)
+	if b.Before(h.begin) {
+		b = storetest.Day(h.begin, 1, 10, 0)
+	}
+	h.begin, h.clock = b, newClock(b)
+}
+
 func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	t.Helper()
 	pool := storetest.NewPool(t)
@@ -107,6 +129,8 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	cfg.ListenAddr = "127.0.0.1:0"
 	cfg.Workers = 4
 	cfg.ChatRate = 5
+	// Fast chats: the tests of pacing have their own rates.
+	cfg.ChatPerSecond = 50
 	cfg.Location, _ = time.LoadLocation("Europe/Paris")
 	catalog, err := locales.Load()
 	if err != nil {
@@ -114,8 +138,9 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	}
 	h := &harness{
 		t: t, pool: pool, rdb: rdb, st: store.New(pool), cfg: cfg, catalog: catalog,
-		clock: &clock{t: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)},
+		begin: storetest.Now(t), logs: &logRecorder{},
 	}
+	h.clock = newClock(h.begin)
 	for _, o := range opts {
 		o(h)
 	}
@@ -130,10 +155,11 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 func (h *harness) start() {
 	h.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var out slog.Handler
 	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		out = slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})
 	}
+	log := slog.New(&logHandler{rec: h.logs, next: out})
 	app, err := bot.New(ctx, h.cfg, bot.Deps{Pool: h.pool, Redis: h.rdb, Log: log, Clock: h.clock.Now})
 	if err != nil {
 		cancel()
@@ -213,13 +239,125 @@ func (h *harness) waitText(u telegramtest.User, n int) telegramtest.SentMessage 
 	return h.tg.WaitMessages(h.t, u.ID, n, 10*time.Second)[n-1]
 }
 
-// quiet asserts the chat received nothing more than n messages for a while.
+// quiet asserts that the chat has n messages and that nothing more is on
+// its way: every update of the chat is handled and no job due on the bot's
+// clock is left to work.
 func (h *harness) quiet(u telegramtest.User, n int) {
 	h.t.Helper()
-	time.Sleep(300 * time.Millisecond)
+	h.probe(u)
+	h.settle()
 	if got := len(h.tg.Messages(u.ID)); got != n {
 		h.t.Fatalf("chat %d has %d messages, want %d: %+v", u.ID, got, n, texts(h.tg.Messages(u.ID)))
 	}
+}
+
+// probe returns once the bot handled every update u sent before: a chat's
+// updates are handled in order, and a button the bot does not know is
+// answered with answerCallbackQuery only, which adds nothing to the chat.
+func (h *harness) probe(u telegramtest.User) {
+	h.t.Helper()
+	const data = "probe"
+	msgs := h.tg.Messages(u.ID)
+	var upd int64
+	for i := len(msgs) - 1; i >= 0 && upd == 0; i-- {
+		if !msgs[i].Deleted {
+			upd = h.tg.PressButton(u, msgs[i].ID, data)
+		}
+	}
+	if upd == 0 { // no message of the bot to press a button on
+		h.probes++
+		upd = h.tg.Deliver(models.Update{CallbackQuery: &models.CallbackQuery{
+			ID: fmt.Sprintf("probe-%d-%d", u.ID, h.probes), From: u.Model(), Data: data,
+			Message: models.MaybeInaccessibleMessage{Type: models.MaybeInaccessibleMessageTypeMessage,
+				// A date, or the bot takes the message for an inaccessible one.
+				Message: &models.Message{ID: 1, Date: int(h.clock.Now().Unix()), Chat: models.Chat{ID: u.ID, Type: models.ChatTypePrivate}}},
+		}})
+	}
+	h.tg.WaitCallbackAnswer(h.t, upd, 10*time.Second)
+}
+
+// settle waits until River has worked every job due on the bot's clock:
+// none is left waiting, running, or to retry by now.
+func (h *harness) settle() {
+	h.t.Helper()
+	h.tg.WaitFor(h.t, 30*time.Second, "the jobs due worked", func() bool {
+		return h.count(`SELECT count(*) FROM river_job WHERE scheduled_at <= $1
+			AND state IN ('available', 'pending', 'running', 'retryable', 'scheduled')`, h.clock.Now()) == 0
+	})
+}
+
+// setClock moves the bot's clock forward to t. River finds on its own the
+// jobs due by then (its scheduler looks every few seconds).
+func (h *harness) setClock(t time.Time) {
+	h.t.Helper()
+	d := t.Sub(h.clock.Now())
+	if d < 0 {
+		h.t.Fatalf("the clock cannot go back from %v to %v", h.clock.Now(), t)
+	}
+	h.clock.Advance(d)
+}
+
+// logRecorder keeps the messages the bot logged at INFO and above, so a
+// test can learn what the bot decided when it decided to send nothing.
+type logRecorder struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+// wait waits until the bot logged msg.
+func (l *logRecorder) wait(t testing.TB, msg string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		l.mu.Lock()
+		found := slices.Contains(l.msgs, msg)
+		l.mu.Unlock()
+		if found {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the bot did not log %q", msg)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// logHandler records into rec and writes to next (when verbose).
+type logHandler struct {
+	rec  *logRecorder
+	next slog.Handler
+}
+
+func (l *logHandler) Enabled(ctx context.Context, level slog.Level) bool {
+	return level >= slog.LevelInfo || (l.next != nil && l.next.Enabled(ctx, level))
+}
+
+func (l *logHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level >= slog.LevelInfo {
+		l.rec.mu.Lock()
+		l.rec.msgs = append(l.rec.msgs, r.Message)
+		l.rec.mu.Unlock()
+	}
+	if l.next != nil && l.next.Enabled(ctx, r.Level) {
+		return l.next.Handle(ctx, r)
+	}
+	return nil
+}
+
+func (l *logHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	out := &logHandler{rec: l.rec}
+	if l.next != nil {
+		out.next = l.next.WithAttrs(as)
+	}
+	return out
+}
+
+func (l *logHandler) WithGroup(name string) slog.Handler {
+	out := &logHandler{rec: l.rec}
+	if l.next != nil {
+		out.next = l.next.WithGroup(name)
+	}
+	return out
 }
 
 func texts(ms []telegramtest.SentMessage) []string {
@@ -273,19 +411,6 @@ func (h *harness) jobTimes(kind string) []time.Time {
 		out = append(out, t)
 	}
 	return out
-}
-
-// runJobsDue makes the scheduled jobs of a kind due before `until` run now:
-// River schedules on the database's clock, so tests that move the bot's
-// clock move the jobs' due times along with it.
-func (h *harness) runJobsDue(kind string, until time.Time) int {
-	h.t.Helper()
-	tag, err := h.pool.Exec(context.Background(), `UPDATE river_job SET scheduled_at = now(), state = 'available'
-		WHERE kind = $1 AND state IN ('scheduled', 'retryable') AND scheduled_at <= $2`, kind, until)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return int(tag.RowsAffected())
 }
 
 // residentAction goes, as staff u, from /residents to the screen of one

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -19,10 +20,14 @@ import (
 // inserted in the same transaction as the data that caused them, worked by
 // any bot process (one at a time per job), with periodic jobs run by the
 // elected leader only.
-func newJobClient(pool *pgxpool.Pool, h *handlers.Handlers, cfg Config, log *slog.Logger) (*river.Client[pgx.Tx], error) {
+//
+// On the real clock River keeps the database's time. Given another clock
+// (a test's), River schedules, fetches and snoozes jobs on it too, so that
+// a job is due when the handlers' clock says so.
+func newJobClient(pool *pgxpool.Pool, h *handlers.Handlers, cfg Config, clock func() time.Time, log *slog.Logger) (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
 	h.RegisterWorkers(workers)
-	c, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+	rc := &river.Config{
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.JobWorkers}},
 		Workers:           workers,
 		PeriodicJobs:      h.PeriodicJobs(),
@@ -34,7 +39,17 @@ func newJobClient(pool *pgxpool.Pool, h *handlers.Handlers, cfg Config, log *slo
 		JobTimeout:           cfg.JobRescueAfter,
 		RescueStuckJobsAfter: cfg.JobRescueAfter,
 		Logger:               log.With("component", "jobs"),
-	})
+	}
+	if !realClock(clock) {
+		rc.Test.Time = riverClock(clock)
+		// River's rescuer and cleaner read the machine's clock, not this
+		// one: jobs stamped on a clock days away would look stuck or long
+		// finished. No job runs for hours on such a clock (tests), so they
+		// are turned off.
+		rc.RescueStuckJobsAfter = 100 * 365 * 24 * time.Hour
+		rc.CompletedJobRetentionPeriod, rc.CancelledJobRetentionPeriod, rc.DiscardedJobRetentionPeriod = -1, -1, -1
+	}
+	c, err := river.NewClient(riverpgxv5.New(pool), rc)
 	if err != nil {
 		return nil, fmt.Errorf("bot: job queue: %w", err)
 	}
@@ -77,4 +92,21 @@ func (b broadcastWatcher) WatchBroadcastTx(ctx context.Context, tx pgx.Tx, centr
 		return fmt.Errorf("bot: watch broadcast: %w", err)
 	}
 	return nil
+}
+
+// riverClock is a clock as River's time generator: River stamps and
+// compares jobs' times with NowOrNil where it would use the database's
+// now().
+type riverClock func() time.Time
+
+func (c riverClock) Now() time.Time { return c() }
+
+func (c riverClock) NowOrNil() *time.Time {
+	t := c()
+	return &t
+}
+
+// realClock reports whether clock is the machine's own (time.Now).
+func realClock(clock func() time.Time) bool {
+	return clock == nil || reflect.ValueOf(clock).Pointer() == reflect.ValueOf(time.Now).Pointer()
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aurore/cairbot/bot/telegramtest"
 	"github.com/aurore/cairbot/store"
@@ -21,8 +20,9 @@ func TestMyWeekJoinsChoresClassesAndAppointments(t *testing.T) {
 	ahmad, n := h.signUp(u, store.RoleResident, "Ahmad K.", "fa-AF")
 	clsExternalID(h, ahmad, "R-1")
 	choreImport(h, choreAreas+fmt.Sprintf("member,#%d,,,,,,\n", ahmad.ID))
-	choreSetClock(h, 2026, 11, 30, 8, 0)
-	choreRunWeekly(h, "2026-11-30")
+	mon := choreMonday(h)
+	h.setClock(mon)
+	choreRunWeekly(h, choreWeek(mon))
 	n++ // the Monday message
 	h.waitText(u, n)
 	clsImport(h, `group,G1,,A1,A1 soir,,,,,,,
@@ -30,7 +30,7 @@ session,S1,G1,,,lundi,17:00,19:00,Salle 1,Marie,,
 enrolment,,G1,,,,,,,,R-1,200
 `)
 	coord, _ := h.addPerson(store.RoleCoordinator, "Marie D.", "", "fr")
-	at := time.Date(2026, 12, 2, 14, 0, 0, 0, choreParis)
+	at := choreDay(mon, 2, 14, 0) // Wednesday
 	apptCreate(t, h, ahmad, coord, "siao", at, "SIAO 75, 5 rue Gît-le-Cœur")
 
 	h.tg.SendText(u, h.loc("fa-AF").T("menu.myweek"))
@@ -38,13 +38,13 @@ enrolment,,G1,,,,,,,,R-1,200
 	fa := h.loc("fa-AF")
 	turns := choreTurnIDs(h, ahmad.ID)
 	var lines []string
-	class := clsOcc(h, "S1", 2026, 11, 30)
+	class := clsOcc(h, "S1", mon)
 	classLine := fa.T("classes.line", "Day", fa.F.Date(class.Start), "Start", fa.F.Time(class.Start),
 		"End", fa.F.Time(class.End), "Group", "A1 soir", "Room", "Salle 1", "Teacher", "Marie")
 	lines = append(lines, "⚠️ "+classLine)
 	for i, id := range turns {
 		turn := choreTurn(h, id)
-		if !turn.StartsAt.Before(time.Date(2026, 12, 7, 8, 0, 0, 0, choreParis)) {
+		if !turn.StartsAt.Before(choreDay(mon, 7, 8, 0)) {
 			break
 		}
 		line := fa.T("chores.line.pending", choreVars(fa, turn)...)

@@ -12,6 +12,7 @@ import (
 	"github.com/aurore/cairbot/bot/telegramtest"
 	"github.com/aurore/cairbot/handlers"
 	"github.com/aurore/cairbot/store"
+	"github.com/aurore/cairbot/store/storetest"
 )
 
 // resImport runs `cairbot import residents` as the CLI does.
@@ -145,21 +146,22 @@ func TestStaffRecordsDeparture(t *testing.T) {
 	}
 	h.tg.PressButton(staffU, pick.ID, pick.InlineKeyboard[0][0].CallbackData)
 	ask := h.waitText(staffU, n+4)
-	if ask.Text != "📅 Когда уехал Mehmet Y. (комната 412)? Нажмите кнопку, если сегодня, или напишите дату так: 27.11.2026" ||
+	today := h.clock.Now()
+	if ask.Text != "📅 Когда уехал Mehmet Y. (комната 412)? Нажмите кнопку, если сегодня, или напишите дату так: "+ruNumDate(today) ||
 		len(ask.InlineKeyboard) != 1 || ask.InlineKeyboard[0][0].Text != ru.T("residents.today") {
 		t.Fatalf("ask date = %q %+v", ask.Text, ask.InlineKeyboard)
 	}
-	h.tg.SendText(staffU, "31.12.2026")
+	h.tg.SendText(staffU, ruNumDate(storetest.Day(today, 1, 12, 0)))
 	if got := h.waitText(staffU, n+5).Text; got != ru.T("residents.date_future") {
 		t.Fatalf("future date → %q", got)
 	}
 	h.tg.SendText(staffU, "вчера")
-	if got := h.waitText(staffU, n+6).Text; got != "❌ Не могу использовать эту дату. Напишите её так: 27.11.2026" {
+	if got := h.waitText(staffU, n+6).Text; got != "❌ Не могу использовать эту дату. Напишите её так: "+ruNumDate(today) {
 		t.Fatalf("bad date → %q", got)
 	}
 	h.tg.PressButton(staffU, ask.ID, "resident:today")
 	confirm := h.waitText(staffU, n+7)
-	if confirm.Text != "Проверьте: дата отъезда Mehmet Y. (комната 412) из центра: пятница, 27 ноября 2026 г.\nЕго доступ к боту закроется. Сохранить?" {
+	if confirm.Text != "Проверьте: дата отъезда Mehmet Y. (комната 412) из центра: "+ruDate(today)+"\nЕго доступ к боту закроется. Сохранить?" {
 		t.Fatalf("confirm = %q", confirm.Text)
 	}
 	if c := h.count(`SELECT count(*) FROM people WHERE id = $1 AND status = 'active'`, res.ID); c != 1 {
@@ -169,11 +171,11 @@ func TestStaffRecordsDeparture(t *testing.T) {
 	if got := h.waitText(staffU, n+8).Text; got != ru.T("residents.saved") {
 		t.Fatalf("saved → %q", got)
 	}
-	if c := h.count(`SELECT count(*) FROM people WHERE id = $1 AND status = 'left' AND left_on = '2026-11-27'`, res.ID); c != 1 {
+	if c := h.count(`SELECT count(*) FROM people WHERE id = $1 AND status = 'left' AND left_on = $2`, res.ID, storetest.Date(today)); c != 1 {
 		t.Fatal("departure not stored")
 	}
 	if c := h.count(`SELECT count(*) FROM audit_log WHERE action = 'resident.leave' AND actor_id = $1 AND subject_id = $2
-		AND detail->>'date' = '2026-11-27'`, staff.ID, res.ID); c != 1 {
+		AND detail->>'date' = $3`, staff.ID, res.ID, paris(today).Format(time.DateOnly)); c != 1 {
 		t.Fatal("departure not audited")
 	}
 	// His Telegram link is dead: the bot treats him as a stranger.

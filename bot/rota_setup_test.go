@@ -10,6 +10,7 @@ import (
 	"github.com/aurore/cairbot/bot/telegramtest"
 	"github.com/aurore/cairbot/locales"
 	"github.com/aurore/cairbot/store"
+	"github.com/aurore/cairbot/store/storetest"
 )
 
 // Helpers of the rota set-up tests (prefix rs).
@@ -96,9 +97,11 @@ func TestRotaSetupMemberOnAndOff(t *testing.T) {
 	}
 
 	// The Monday job gives him turns.
-	choreSetClock(h, 2026, 11, 30, 8, 0)
-	choreRunWeekly(h, "2026-11-30")
-	if c := h.count(`SELECT count(*) FROM chore_turns WHERE person_id = $1 AND week_start = '2026-11-30'`, ahmad.ID); c == 0 {
+	mon := choreMonday(h)
+	week := func(n int) time.Time { return storetest.Date(choreDay(mon, 7*n, 12, 0)) }
+	h.setClock(mon)
+	choreRunWeekly(h, choreWeek(mon))
+	if c := h.count(`SELECT count(*) FROM chore_turns WHERE person_id = $1 AND week_start = $2`, ahmad.ID, week(0)); c == 0 {
 		t.Fatal("no turn for the resident put on the rota")
 	}
 
@@ -124,17 +127,17 @@ func TestRotaSetupMemberOnAndOff(t *testing.T) {
 	if c := h.count(`SELECT count(*) FROM audit_log WHERE action = 'chores.member_off' AND subject_id = $1`, ahmad.ID); c != 1 {
 		t.Fatalf("audit member_off = %d", c)
 	}
-	past := h.count(`SELECT count(*) FROM chore_turns WHERE person_id = $1 AND week_start = '2026-11-30'`, ahmad.ID)
+	past := h.count(`SELECT count(*) FROM chore_turns WHERE person_id = $1 AND week_start = $2`, ahmad.ID, week(0))
 
-	choreSetClock(h, 2026, 12, 7, 8, 0)
-	choreRunWeekly(h, "2026-12-07")
-	if c := h.count(`SELECT count(*) FROM chore_turns WHERE person_id = $1 AND week_start = '2026-12-14'`, ahmad.ID); c != 0 {
+	h.setClock(choreDay(mon, 7, 8, 0))
+	choreRunWeekly(h, choreWeek(choreDay(mon, 7, 8, 0)))
+	if c := h.count(`SELECT count(*) FROM chore_turns WHERE person_id = $1 AND week_start = $2`, ahmad.ID, week(2)); c != 0 {
 		t.Fatalf("%d turns for a resident off the rota", c)
 	}
-	if c := h.count(`SELECT count(*) FROM chore_turns WHERE person_id = $1 AND week_start = '2026-12-14'`, jean.ID); c != 3 {
+	if c := h.count(`SELECT count(*) FROM chore_turns WHERE person_id = $1 AND week_start = $2`, jean.ID, week(2)); c != 3 {
 		t.Fatalf("the rota's other resident has %d turns, want 3", c)
 	}
-	if c := h.count(`SELECT count(*) FROM chore_turns WHERE person_id = $1 AND week_start = '2026-11-30'`, ahmad.ID); c != past || c == 0 {
+	if c := h.count(`SELECT count(*) FROM chore_turns WHERE person_id = $1 AND week_start = $2`, ahmad.ID, week(0)); c != past || c == 0 {
 		t.Fatalf("past turns %d, were %d", c, past)
 	}
 }
@@ -153,8 +156,9 @@ func TestRotaSetupAreas(t *testing.T) {
 	choreImport(h, choreAreas+fmt.Sprintf("member,#%d,,,,,,\n", sami.ID))
 	kitchen, yard := rsAreaID(h, "Kitchen floor 2"), rsAreaID(h, "Courtyard")
 	k36, y36 := strconv.FormatInt(kitchen, 36), strconv.FormatInt(yard, 36)
-	monday := time.Date(2026, 11, 30, 12, 0, 0, 0, choreParis)
-	at := func(hh, mm int) string { return en.F.Time(time.Date(2026, 11, 30, hh, mm, 0, 0, choreParis)) }
+	mon := choreMonday(h)
+	monday := choreDay(mon, 0, 12, 0)
+	at := func(hh, mm int) string { return en.F.Time(choreDay(mon, 0, hh, mm)) }
 
 	// A resident is refused, by command and by button.
 	h.tg.SendText(samiU, "/areas")
@@ -226,7 +230,6 @@ func TestRotaSetupAreas(t *testing.T) {
 	}
 	for _, d := range []string{"2", "6", "4", "4"} {
 		h.tg.PressButton(staffU, days.ID, "ars:d:"+d)
-		time.Sleep(150 * time.Millisecond)
 	}
 	h.tg.WaitFor(t, 10*time.Second, "the days chosen", func() bool {
 		m, _ := h.tg.Message(staffU.ID, days.ID)
@@ -281,11 +284,12 @@ func TestRotaSetupAreas(t *testing.T) {
 	}
 
 	// The Monday job makes its turns, and none for the stopped courtyard.
-	choreSetClock(h, 2026, 11, 30, 8, 0)
-	choreRunWeekly(h, "2026-11-30")
-	if c := h.count(`SELECT count(*) FROM chore_turns WHERE area_id = $1 AND week_start = '2026-11-30'
-		AND ((on_date = '2026-12-01' AND starts_at = '2026-12-01 18:00:00+01' AND ends_at = '2026-12-01 20:30:00+01')
-		  OR (on_date = '2026-12-05' AND starts_at = '2026-12-05 18:00:00+01'))`, laundry); c != 2 {
+	h.setClock(mon)
+	choreRunWeekly(h, choreWeek(mon))
+	tue, sat := choreDay(mon, 1, 18, 0), choreDay(mon, 5, 18, 0)
+	if c := h.count(`SELECT count(*) FROM chore_turns WHERE area_id = $1 AND week_start = $2
+		AND ((on_date = $3 AND starts_at = $4 AND ends_at = $5) OR (on_date = $6 AND starts_at = $7))`,
+		laundry, storetest.Date(mon), storetest.Date(tue), tue, choreDay(mon, 1, 20, 30), storetest.Date(sat), sat); c != 2 {
 		t.Fatalf("new area has %d turns, want 2", c)
 	}
 	if c := h.count(`SELECT count(*) FROM chore_turns WHERE area_id = $1`, yard); c != 0 {

@@ -1,11 +1,13 @@
 package handlers
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aurore/cairbot/locales"
+	"github.com/aurore/cairbot/store/storetest"
 )
 
 var paris = func() *time.Location {
@@ -17,33 +19,43 @@ var paris = func() *time.Location {
 }()
 
 func TestParseDay(t *testing.T) {
-	// Friday 27 November 2026, 10:00 in Paris.
-	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	// A Friday, 10:00 in Paris.
+	now := storetest.Next(storetest.Now(t), time.Friday, 10, 0)
+	day := func(days int) time.Time { return storetest.Day(now, days, 0, 0) }
+	iso := func(t time.Time) string { return t.Format("2006-01-02") }
+	thu := day(6) // "3/12" if now is Friday 27 November 2026
+	d, m, y := thu.Day(), int(thu.Month()), thu.Year()
+	dm := fmt.Sprintf("%d/%d", d, m)
+	past := day(-10) // this day-month is next year's
+	nonLeap := now.Year()
+	for time.Date(nonLeap, 2, 29, 0, 0, 0, 0, time.UTC).Day() == 29 {
+		nonLeap++
+	}
 	tests := []struct {
 		in   string
 		want string // 2006-01-02, or "" when refused
 		msg  string
 	}{
-		{"3/12", "2026-12-03", ""},
-		{"03/12/2026", "2026-12-03", ""},
-		{"3.12.26", "2026-12-03", ""},
-		{"3-12", "2026-12-03", ""},
-		{"2026-12-03", "2026-12-03", ""},
-		{" 27/11 ", "2026-11-27", ""},
-		{"۰۳/۱۲", "2026-12-03", ""},     // Dari digits
-		{"٣/١٢/٢٠٢٦", "2026-12-03", ""}, // Arabic digits
-		{"\u200f3/12\u200f", "2026-12-03", ""},
+		{dm, iso(thu), ""},
+		{thu.Format("02/01/2006"), iso(thu), ""},
+		{fmt.Sprintf("%d.%d.%02d", d, m, y%100), iso(thu), ""},
+		{fmt.Sprintf("%d-%d", d, m), iso(thu), ""},
+		{iso(thu), iso(thu), ""},
+		{" " + now.Format("02/01") + " ", iso(day(0)), ""},
+		{strings.NewReplacer(digitPairs('۰')...).Replace(thu.Format("02/01")), iso(thu), ""},    // Dari digits
+		{strings.NewReplacer(digitPairs('٠')...).Replace(thu.Format("2/1/2006")), iso(thu), ""}, // Arabic digits
+		{"\u200f" + dm + "\u200f", iso(thu), ""},
 		// Without a year, a day already past this year is next year's.
-		{"5/1", "2027-01-05", ""},
-		{"26/11/2026", "", "announce.date_past"},
-		{"28/11/2027", "", "announce.date_far"},
+		{fmt.Sprintf("%d/%d", past.Day(), int(past.Month())), iso(past.AddDate(1, 0, 0)), ""},
+		{day(-1).Format("02/01/2006"), "", "announce.date_past"},
+		{day(1).AddDate(1, 0, 0).Format("02/01/2006"), "", "announce.date_far"},
 		{"31/11", "", "announce.bad_date"},
-		{"29/2/2027", "", "announce.bad_date"},
+		{fmt.Sprintf("29/2/%d", nonLeap), "", "announce.bad_date"},
 		{"0/12", "", "announce.bad_date"},
 		{"3/13", "", "announce.bad_date"},
 		{"tomorrow", "", "announce.bad_date"},
 		{"", "", "announce.bad_date"},
-		{"3/12/20266", "", "announce.bad_date"},
+		{dm + "/20266", "", "announce.bad_date"},
 	}
 	for _, tt := range tests {
 		got, msg := parseDay(tt.in, now, paris)
@@ -55,6 +67,15 @@ func TestParseDay(t *testing.T) {
 			t.Errorf("parseDay(%q) = %v, want %s", tt.in, got, tt.want)
 		}
 	}
+}
+
+// digitPairs are the replacer pairs from ASCII digits to another script's.
+func digitPairs(zero rune) []string {
+	var pairs []string
+	for i := range 10 {
+		pairs = append(pairs, string(rune('0'+i)), string(zero+rune(i)))
+	}
+	return pairs
 }
 
 // Every template renders in every language with the reader's own date and

@@ -2,88 +2,107 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aurore/cairbot/store"
+	"github.com/aurore/cairbot/store/storetest"
 )
 
 func TestParseInterviewTime(t *testing.T) {
-	paris, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		t.Fatal(err)
+	paris := storetest.Paris
+	// A Friday, 10:00 in Paris.
+	now := storetest.Next(storetest.Now(t), time.Friday, 10, 0)
+	day := func(days, hh, mm int) time.Time { return storetest.Day(now, days, hh, mm) }
+	// thu is the coming Thursday, 14:30: "3/12 14h30" if now is Friday
+	// 27 November 2026.
+	thu := day(6, 14, 30)
+	thuDay := day(6, 0, 0)
+	p := thu.In(paris)
+	d, m, y := p.Day(), int(p.Month()), p.Year()
+	dm := fmt.Sprintf("%d/%d", d, m)
+	in := func(zero rune, s string) string { // s in another script's digits
+		return strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return zero + r - '0'
+			}
+			return r
+		}, s)
 	}
-	// Friday 27 November 2026, 10:00 in Paris.
-	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
-	dec3 := time.Date(2026, 12, 3, 0, 0, 0, 0, paris)
-	utc := func(y int, m time.Month, d, hh, mm int) time.Time { return time.Date(y, m, d, hh, mm, 0, 0, time.UTC) }
-	dec3at1430 := utc(2026, 12, 3, 13, 30)
+	// A day of this month-day already past: next year's.
+	past := day(-10, 10, 0)
+	// The Saturday before the clocks go back, and the hour skipped when
+	// they go forward.
+	autumn := storetest.NextClockChange(now, false)
+	saturday := storetest.Day(autumn, -1, 10, 0)
+	spring := storetest.NextClockChange(now, true)
 	tests := []struct {
 		text    string
 		now     time.Time // zero: now
 		def     *time.Time
-		want    time.Time // the instant (UTC), when a time is given
+		want    time.Time // the instant, when a time is given
 		wantDay time.Time // the day, when only a day is given
 		err     error
 	}{
-		{text: "3/12 14h30", want: dec3at1430},
-		{text: "03/12/2026 14:30", want: dec3at1430},
-		{text: "3.12.26 14h30", want: dec3at1430},
-		{text: "3-12-2026 14H30", want: dec3at1430},
-		{text: "2026-12-03 14:30", want: dec3at1430},
-		{text: "le 3/12 à 14h30", want: dec3at1430},
-		{text: "3/12, 14 h 30", want: dec3at1430},
-		{text: "3/12 2:30pm", want: dec3at1430},
-		{text: "۳/۱۲ ۱۴:۳۰", want: dec3at1430},                         // Dari/Pashto digits
-		{text: "٣/١٢ ١٤:٣٠", want: dec3at1430},                         // Arabic digits
-		{text: "৩/১২ ১৪:৩০", want: dec3at1430},                         // Bengali digits
-		{text: "\u200f۳/۱۲\u200f \u2068۱۴:۳۰\u2069", want: dec3at1430}, // bidi marks from an RTL keyboard
-		{text: "demain 10h", want: utc(2026, 11, 28, 9, 0)},
-		{text: "Demain à 10h", want: utc(2026, 11, 28, 9, 0)},
-		{text: "tomorrow 2pm", want: utc(2026, 11, 28, 13, 0)},
-		{text: "tomorrow 12pm", want: utc(2026, 11, 28, 11, 0)},
-		{text: "فردا ۱۰:۰۰", want: utc(2026, 11, 28, 9, 0)},
-		{text: "завтра 10:00", want: utc(2026, 11, 28, 9, 0)},
-		{text: "après-demain 9h", want: utc(2026, 11, 29, 8, 0)},
-		{text: "aujourd'hui 18h", want: utc(2026, 11, 27, 17, 0)},
-		{text: "27/11 11h", want: utc(2026, 11, 27, 10, 0)},
-		{text: "lundi 9h", want: utc(2026, 11, 30, 8, 0)},
-		{text: "Monday 9am", want: utc(2026, 11, 30, 8, 0)},
-		{text: "vendredi 15h", want: utc(2026, 12, 4, 14, 0)}, // today is Friday: the next one
-		{text: "jeu 14:30", want: dec3at1430},
-		{text: "3/1 10h", want: utc(2027, 1, 3, 9, 0)}, // January has passed this year: next year's
-		{text: "14h30", def: &dec3, want: dec3at1430},
-		{text: "14:30", def: &dec3, want: dec3at1430},
-		// Across the autumn clock change: Sunday 25 October 2026 is on
-		// winter time (UTC+1), Saturday still on summer time (UTC+2).
-		{text: "demain 10h", now: utc(2026, 10, 24, 10, 0), want: utc(2026, 10, 25, 9, 0)},
-		{text: "24/10 18h", now: utc(2026, 10, 24, 10, 0), want: utc(2026, 10, 24, 16, 0)},
+		{text: dm + " 14h30", want: thu},
+		{text: p.Format("02/01/2006 15:04"), want: thu},
+		{text: fmt.Sprintf("%d.%d.%02d 14h30", d, m, y%100), want: thu},
+		{text: fmt.Sprintf("%d-%d-%d 14H30", d, m, y), want: thu},
+		{text: p.Format("2006-01-02 15:04"), want: thu},
+		{text: "le " + dm + " à 14h30", want: thu},
+		{text: dm + ", 14 h 30", want: thu},
+		{text: dm + " 2:30pm", want: thu},
+		{text: in('۰', dm+" 14:30"), want: thu},                                // Dari/Pashto digits
+		{text: in('٠', dm+" 14:30"), want: thu},                                // Arabic digits
+		{text: in('০', dm+" 14:30"), want: thu},                                // Bengali digits
+		{text: "\u200f" + in('۰', dm) + "\u200f \u2068۱۴:۳۰\u2069", want: thu}, // bidi marks from an RTL keyboard
+		{text: "demain 10h", want: day(1, 10, 0)},
+		{text: "Demain à 10h", want: day(1, 10, 0)},
+		{text: "tomorrow 2pm", want: day(1, 14, 0)},
+		{text: "tomorrow 12pm", want: day(1, 12, 0)},
+		{text: "فردا ۱۰:۰۰", want: day(1, 10, 0)},
+		{text: "завтра 10:00", want: day(1, 10, 0)},
+		{text: "après-demain 9h", want: day(2, 9, 0)},
+		{text: "aujourd'hui 18h", want: day(0, 18, 0)},
+		{text: typedDayMonth(now) + " 11h", want: day(0, 11, 0)},
+		{text: "lundi 9h", want: day(3, 9, 0)},
+		{text: "Monday 9am", want: day(3, 9, 0)},
+		{text: "vendredi 15h", want: day(7, 15, 0)}, // today is Friday: the next one
+		{text: "jeu 14:30", want: thu},
+		{text: typedDayMonth(past) + " 10h", want: past.AddDate(1, 0, 0)}, // passed this year: next year's
+		{text: "14h30", def: &thuDay, want: thu},
+		{text: "14:30", def: &thuDay, want: thu},
+		// Across the autumn clock change: Sunday is on winter time (UTC+1),
+		// Saturday still on summer time (UTC+2).
+		{text: "demain 10h", now: saturday, want: storetest.Day(autumn, 0, 10, 0)},
+		{text: typedDayMonth(saturday) + " 18h", now: saturday, want: storetest.Day(saturday, 0, 18, 0)},
 		// A day without a time: the time is asked next.
-		{text: "3/12", wantDay: dec3},
-		{text: "jeudi", wantDay: dec3},
-		{text: "demain", wantDay: time.Date(2026, 11, 28, 0, 0, 0, 0, paris)},
+		{text: dm, wantDay: thuDay},
+		{text: "jeudi", wantDay: thuDay},
+		{text: "demain", wantDay: day(1, 0, 0)},
 		// Refused.
-		{text: "27/11 9h", err: ErrInterviewTimePast},
+		{text: typedDayMonth(now) + " 9h", err: ErrInterviewTimePast},
 		{text: "aujourd'hui 8h", err: ErrInterviewTimePast},
-		{text: "1/11/2026 10h", err: ErrInterviewTimePast},
-		{text: "26/11/2026", err: ErrInterviewTimePast},
-		{text: "3/12/2028 10h", err: ErrInterviewTimeFar},
+		{text: day(-26, 0, 0).Format("2/1/2006") + " 10h", err: ErrInterviewTimePast},
+		{text: day(-1, 0, 0).Format("2/1/2006"), err: ErrInterviewTimePast},
+		{text: day(2*365+6, 0, 0).Format("2/1/2006") + " 10h", err: ErrInterviewTimeFar},
 		{text: "14h30", err: ErrInterviewTimeUnreadable}, // no day at all
 		{text: "31/02 10h", err: ErrInterviewTimeUnreadable},
 		{text: "3/13 10h", err: ErrInterviewTimeUnreadable},
-		{text: "3/12 25h", err: ErrInterviewTimeUnreadable},
-		{text: "3/12 14h61", err: ErrInterviewTimeUnreadable},
-		{text: "3/12 13pm", err: ErrInterviewTimeUnreadable},
-		{text: "3/12 14h 15h", err: ErrInterviewTimeUnreadable},
-		{text: "3/12 4/12 10h", err: ErrInterviewTimeUnreadable},
+		{text: dm + " 25h", err: ErrInterviewTimeUnreadable},
+		{text: dm + " 14h61", err: ErrInterviewTimeUnreadable},
+		{text: dm + " 13pm", err: ErrInterviewTimeUnreadable},
+		{text: dm + " 14h 15h", err: ErrInterviewTimeUnreadable},
+		{text: dm + " " + typedDayMonth(day(7, 0, 0)) + " 10h", err: ErrInterviewTimeUnreadable},
 		{text: "demain lundi 10h", err: ErrInterviewTimeUnreadable},
 		{text: "next week", err: ErrInterviewTimeUnreadable},
 		{text: "bientôt", err: ErrInterviewTimeUnreadable},
 		{text: "", err: ErrInterviewTimeUnreadable},
 		{text: "   ", err: ErrInterviewTimeUnreadable},
-		{text: "28/3/2027 2h30", err: ErrInterviewTimeUnreadable}, // the hour skipped in spring
+		{text: spring.In(paris).Format("2/1/2006") + " 2h30", err: ErrInterviewTimeUnreadable}, // the hour skipped in spring
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
@@ -208,4 +227,10 @@ func TestCleanRelayText(t *testing.T) {
 	if _, ok := cleanRelayText(strings.Repeat("ب", 1500)); !ok {
 		t.Error("1500 characters refused")
 	}
+}
+
+// typedDayMonth is a day as staff type it: "3/12".
+func typedDayMonth(t time.Time) string {
+	p := t.In(storetest.Paris)
+	return fmt.Sprintf("%d/%d", p.Day(), int(p.Month()))
 }

@@ -54,6 +54,7 @@ type OutboxStore interface {
 	ClaimOutbox(ctx context.Context, id int64, now time.Time) error
 	FinishOutbox(ctx context.Context, id int64, state store.OutboxState, note string, telegramMessageID int64, now time.Time) error
 	ReleaseOutbox(ctx context.Context, id int64, now time.Time) error
+	OutboxJobRunning(ctx context.Context, kind string, id, job int64) (bool, error)
 }
 
 // Outgoing is a rendered message.
@@ -169,6 +170,15 @@ func (w *OutboxWorker) work(ctx context.Context, job *river.Job[OutboxSendArgs])
 	switch m.State {
 	case store.OutboxPending:
 	case store.OutboxSending:
+		// Another send job of the row (one queued twice) may be trying it
+		// right now: its outcome comes soon; look again then.
+		live, err := h.Outbox.OutboxJobRunning(ctx, job.Kind, m.ID, job.ID)
+		if err != nil {
+			return err
+		}
+		if live {
+			return river.JobSnooze(time.Second)
+		}
 		// A live try writes its outcome before its job ends: only a crash
 		// (or a job cut by its timeout) leaves a row here.
 		if !kind.ResendInDoubt {

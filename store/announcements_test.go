@@ -27,10 +27,9 @@ type annFixture struct {
 	centre int64
 	staff  int64
 	tgSeq  int64
+	// now is the fixture's clock: the test's start (storetest.Now).
+	now time.Time
 }
-
-// annNow is the fixture's clock.
-var annNow = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 
 // annJobs stands for the bot's job queue: it records the send jobs of the
 // outbox rows and the progress jobs the store queues, or fails.
@@ -73,7 +72,7 @@ func newAnnFixture(t *testing.T) *annFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &annFixture{t: t, ctx: ctx, pool: pool, st: st, jobs: jobs, centre: c.ID, tgSeq: 1000}
+	f := &annFixture{t: t, ctx: ctx, pool: pool, st: st, jobs: jobs, centre: c.ID, tgSeq: 1000, now: storetest.Now(t)}
 	f.staff = f.person(c.ID, store.RoleStaff, "fr", nil, true, "active")
 	return f
 }
@@ -82,7 +81,7 @@ func newAnnFixture(t *testing.T) *annFixture {
 func (f *annFixture) person(centre int64, role store.Role, lang string, floor *int, linked bool, status string) int64 {
 	f.t.Helper()
 	p, _, err := f.st.CreatePersonWithInvite(f.ctx, store.NewPerson{CentreID: centre, Role: role,
-		DisplayName: "P", Room: "101", Floor: floor, Language: lang}, nil, time.Now().Add(time.Hour))
+		DisplayName: "P", Room: "101", Floor: floor, Language: lang}, nil, f.now.Add(time.Hour))
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -222,7 +221,7 @@ func TestCreateAnnouncementIsAllOrNothing(t *testing.T) {
 		{"progress job fails", nil, boom},
 	} {
 		f.jobs.failSend, f.jobs.failWatch = c.send, c.watch
-		if _, err := f.st.CreateAnnouncement(f.ctx, na, annNow); !errors.Is(err, boom) {
+		if _, err := f.st.CreateAnnouncement(f.ctx, na, f.now); !errors.Is(err, boom) {
 			t.Fatalf("%s: %v", c.name, err)
 		}
 		for _, table := range []string{"announcements", "announcement_versions", "outbox", "audit_log WHERE action = 'announcement.send'"} {
@@ -234,7 +233,7 @@ func TestCreateAnnouncementIsAllOrNothing(t *testing.T) {
 	f.jobs.failSend, f.jobs.failWatch = nil, nil
 	f.jobs.sends = nil
 
-	ann, err := f.st.CreateAnnouncement(f.ctx, na, annNow)
+	ann, err := f.st.CreateAnnouncement(f.ctx, na, f.now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +244,7 @@ func TestCreateAnnouncementIsAllOrNothing(t *testing.T) {
 	// now behind reminders and receipts (priority 4).
 	var sends []int64
 	for _, j := range f.jobs.sends {
-		if j.Priority != 4 || !j.NotBefore.Equal(annNow) {
+		if j.Priority != 4 || !j.NotBefore.Equal(f.now) {
 			t.Errorf("send job %+v", j)
 		}
 		sends = append(sends, j.ID)
@@ -254,7 +253,7 @@ func TestCreateAnnouncementIsAllOrNothing(t *testing.T) {
 	for _, p := range []int64{a, b} {
 		m := f.message(ann.ID, p)
 		if m.Kind != store.AnnouncementKind || m.Key != annKey(ann.ID, p) || m.State != store.OutboxPending ||
-			m.AnnouncementID != ann.ID || m.CentreID != f.centre || !m.NotBefore.Equal(annNow) {
+			m.AnnouncementID != ann.ID || m.CentreID != f.centre || !m.NotBefore.Equal(f.now) {
 			t.Errorf("message to %d = %+v", p, m)
 		}
 		rows = append(rows, m.ID)
@@ -265,10 +264,10 @@ func TestCreateAnnouncementIsAllOrNothing(t *testing.T) {
 	}
 
 	// The same draft again, or the same key queued again, adds nothing.
-	if _, err := f.st.CreateAnnouncement(f.ctx, na, annNow); !errors.Is(err, store.ErrAlreadySent) {
+	if _, err := f.st.CreateAnnouncement(f.ctx, na, f.now); !errors.Is(err, store.ErrAlreadySent) {
 		t.Fatalf("same draft again: %v", err)
 	}
-	n, err := f.st.Enqueue(f.ctx, annNow.Add(time.Minute), store.OutboxMessage{CentreID: f.centre, PersonID: a,
+	n, err := f.st.Enqueue(f.ctx, f.now.Add(time.Minute), store.OutboxMessage{CentreID: f.centre, PersonID: a,
 		Kind: store.AnnouncementKind, Key: annKey(ann.ID, a), AnnouncementID: ann.ID, Priority: 4})
 	if err != nil || n != 0 {
 		t.Fatalf("same key queued again: %d new, %v", n, err)
@@ -278,7 +277,7 @@ func TestCreateAnnouncementIsAllOrNothing(t *testing.T) {
 	}
 
 	na.DraftKey, na.Audience = "k2", store.Audience{Kind: store.AudienceFloor, Value: "9"}
-	if _, err := f.st.CreateAnnouncement(f.ctx, na, annNow); !errors.Is(err, store.ErrNoRecipients) {
+	if _, err := f.st.CreateAnnouncement(f.ctx, na, f.now); !errors.Is(err, store.ErrNoRecipients) {
 		t.Fatalf("empty floor: %v", err)
 	}
 	log, err := f.st.AuditLog(f.ctx, f.centre, 10)
@@ -338,16 +337,16 @@ func TestBroadcastStatusCountsOutboxMessages(t *testing.T) {
 	}
 	ann, err := f.st.CreateAnnouncement(f.ctx, store.NewAnnouncement{CentreID: f.centre, AuthorID: f.staff, DraftKey: "d",
 		Audience: store.Audience{Kind: store.AudienceAll}, Template: "mail", Params: map[string]string{"date": "2026-12-04"},
-		ProgressChatID: 1}, annNow)
+		ProgressChatID: 1}, f.now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sentAt := annNow.Add(time.Minute)
+	sentAt := f.now.Add(time.Minute)
 	for i, o := range outcomes {
 		f.settle(f.message(ann.ID, ids[i]).ID, o, sentAt)
 	}
 	// A message of another kind to a recipient is not the announcement's.
-	if _, err := f.st.Enqueue(f.ctx, annNow, store.OutboxMessage{CentreID: f.centre, PersonID: ids[0], Kind: "notify",
+	if _, err := f.st.Enqueue(f.ctx, f.now, store.OutboxMessage{CentreID: f.centre, PersonID: ids[0], Kind: "notify",
 		Key: "notify:x", MsgID: "x"}); err != nil {
 		t.Fatal(err)
 	}
@@ -378,7 +377,7 @@ func TestBroadcastStatusCountsOutboxMessages(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, want := range []bool{true, false} {
-		if got, err := f.st.ClaimReport(f.ctx, ann.ID, annNow); err != nil || got != want {
+		if got, err := f.st.ClaimReport(f.ctx, ann.ID, f.now); err != nil || got != want {
 			t.Fatalf("report claim %d = %v, %v", i, got, err)
 		}
 	}
@@ -435,11 +434,11 @@ func TestAnnouncementsMigrationCarriesDeliveries(t *testing.T) {
 		ids = append(ids, f.person(f.centre, store.RoleResident, "fr", annFloor(1), true, "active"))
 	}
 	ann, err := f.st.CreateAnnouncement(f.ctx, store.NewAnnouncement{CentreID: f.centre, AuthorID: f.staff, DraftKey: "d",
-		Audience: store.Audience{Kind: store.AudienceAll}, Body: "Bonjour", ProgressChatID: 1}, annNow)
+		Audience: store.Audience{Kind: store.AudienceAll}, Body: "Bonjour", ProgressChatID: 1}, f.now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sentAt := annNow.Add(time.Minute)
+	sentAt := f.now.Add(time.Minute)
 	for i, o := range outcomes {
 		f.settle(f.message(ann.ID, ids[i]).ID, o, sentAt)
 	}
@@ -503,7 +502,7 @@ func TestAnnouncementsMigrationCarriesDeliveries(t *testing.T) {
 	}
 	// The carried keys are the ones the code uses: queuing one again adds
 	// nothing.
-	if n, err := f.st.Enqueue(f.ctx, annNow, store.OutboxMessage{CentreID: f.centre, PersonID: ids[0],
+	if n, err := f.st.Enqueue(f.ctx, f.now, store.OutboxMessage{CentreID: f.centre, PersonID: ids[0],
 		Kind: store.AnnouncementKind, Key: annKey(ann.ID, ids[0]), AnnouncementID: ann.ID}); err != nil || n != 0 {
 		t.Fatalf("carried key queued again: %d, %v", n, err)
 	}

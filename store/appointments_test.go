@@ -43,6 +43,11 @@ func (q *apptJobs) setFail(fail bool) {
 	q.fail = fail
 }
 
+// apptThursday is a Thursday, 14:30 in Paris, two to eight days after now.
+func apptThursday(now time.Time) time.Time {
+	return storetest.Next(storetest.Day(now, 2, 0, 0), time.Thursday, 14, 30)
+}
+
 type apptFixture struct {
 	st                 *store.Store
 	jobs               *apptJobs
@@ -62,7 +67,7 @@ func newApptFixture(t *testing.T) apptFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := apptFixture{st: st, jobs: jobs, centre: c.ID, now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC),
+	f := apptFixture{st: st, jobs: jobs, centre: c.ID, now: storetest.Now(t),
 		specs: []store.ReminderSpec{
 			{Kind: store.ReminderToResident, Offset: 24 * time.Hour},
 			{Kind: store.ReminderToResident, Offset: 2 * time.Hour},
@@ -153,7 +158,7 @@ func TestAppointmentLifecycle(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	f := newApptFixture(t)
-	at := time.Date(2026, 12, 3, 13, 30, 0, 0, time.UTC)
+	at := apptThursday(f.now)
 	a, err := f.st.CreateAppointment(ctx, store.NewAppointment{CentreID: f.centre, PersonID: f.ahmad.ID,
 		CoordinatorID: f.coord.ID, Kind: store.KindSIAO, At: at, Place: "SIAO 75",
 		Documents: []string{"permit", "tax"}}, f.specs, f.now)
@@ -250,7 +255,7 @@ func TestRescheduledBackToTheSameTimeIsRemindedAgain(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	f := newApptFixture(t)
-	at := time.Date(2026, 12, 3, 13, 30, 0, 0, time.UTC)
+	at := apptThursday(f.now)
 	a := f.create(t, f.ahmad.ID, at)
 	if _, err := f.st.RescheduleAppointment(ctx, f.centre, a.ID, 1, at.Add(time.Hour), f.coord.ID, f.specs, f.now); err != nil {
 		t.Fatal(err)
@@ -372,7 +377,7 @@ func TestLegacyReminderJobBecomesItsOutboxRowOnce(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	f := newApptFixture(t)
-	at := time.Date(2026, 12, 3, 13, 30, 0, 0, time.UTC)
+	at := apptThursday(f.now)
 	a := f.create(t, f.ahmad.ID, at)
 	due24 := at.Add(-24 * time.Hour)
 	before := f.outbox(t, "reminder:")
@@ -439,7 +444,7 @@ func TestMigrationCarriesAppointmentReminders(t *testing.T) {
 	if _, err := p.ApplyVersion(ctx, 12, false); err != nil {
 		t.Fatal(err)
 	}
-	at := time.Date(2026, 12, 3, 13, 30, 0, 0, time.UTC)
+	at := apptThursday(f.now)
 	// Ahmad's SIAO interview, moved once; a visit whose coordinator is gone;
 	// Yonas's lease signing.
 	insert := func(person int64, coord *int64, kind string, at time.Time, version int) int64 {
@@ -519,7 +524,7 @@ func TestUpcomingAppointmentsAndCandidates(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	f := newApptFixture(t)
-	mon := time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)
+	mon := storetest.Next(f.now, time.Monday, 9, 0)
 	a1 := f.create(t, f.ahmad.ID, mon.Add(2*time.Hour))
 	a2 := f.create(t, f.ahmad.ID, mon.Add(50*time.Hour))
 	f.create(t, f.ahmad.ID, mon.Add(8*24*time.Hour)) // next week

@@ -28,13 +28,15 @@ func TestSaveAttendanceRunsAndAlerts(t *testing.T) {
 	if _, err := f.st.ImportClassesCSV(ctx, f.centre.ID, strings.NewReader(classesCSV+"enrolment,,G-A1M,,,,,,,,R-02,200\n"), nil); err != nil {
 		t.Fatal(err)
 	}
+	// The last four weeks.
+	now := storetest.Now(t)
 	occ, err := f.st.ClassOccurrences(ctx, store.ClassQuery{CentreID: f.centre.ID, PersonID: r1,
-		From: time.Date(2026, 11, 1, 0, 0, 0, 0, paris), To: time.Date(2026, 11, 30, 0, 0, 0, 0, paris)}, paris)
+		From: storetest.Day(now, -28, 0, 0), To: storetest.Day(now, 0, 0, 0)}, paris)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(occ) < 6 {
-		t.Fatalf("%d classes in November", len(occ))
+		t.Fatalf("%d classes in four weeks", len(occ))
 	}
 	type alertSeen struct {
 		resident int64
@@ -141,7 +143,8 @@ func TestSaveAttendanceFirstSaveRace(t *testing.T) {
 	if _, err := f.st.ImportClassesCSV(ctx, f.centre.ID, strings.NewReader(classesCSV), nil); err != nil {
 		t.Fatal(err)
 	}
-	o, err := f.st.ClassOccurrenceOn(ctx, f.centre.ID, mustSession(t, f, "S-A1M-MON"), time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), paris)
+	monday := storetest.Next(storetest.Day(storetest.Now(t), -7, 0, 0), time.Monday, 12, 0)
+	o, err := f.st.ClassOccurrenceOn(ctx, f.centre.ID, mustSession(t, f, "S-A1M-MON"), storetest.Date(monday), paris)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,6 +66,7 @@ func TestChoreRemindersKeepParisWallClockAcrossDST(t *testing.T) {
 }
 
 func TestAssignRotaRotatesSkipsAndQueuesNewcomersLast(t *testing.T) {
+	t.Parallel()
 	day := choreDate(2026, 11, 30)
 	at := func(h int) time.Time { return store.ChoreAt(day, h*60, choreParis) }
 	old := at(0).Add(-30 * 24 * time.Hour)
@@ -104,6 +105,7 @@ func TestAssignRotaRotatesSkipsAndQueuesNewcomersLast(t *testing.T) {
 // he could not take; and a turn goes to nobody only when nobody could take
 // it.
 func TestRotaIsFairOverAnyTwelveWeeks(t *testing.T) {
+	t.Parallel()
 	const populations, weeks, window = 400, 52, 12
 	checkedWindows := 0
 	for seed := range populations {
@@ -287,7 +289,7 @@ func newChoreFixture(t *testing.T, residents int) choreFixture {
 		if ext != "" {
 			np.ExternalID = &ext
 		}
-		p, _, err := st.CreatePersonWithInvite(ctx, np, nil, time.Now().Add(time.Hour))
+		p, _, err := st.CreatePersonWithInvite(ctx, np, nil, storetest.Now(t).Add(time.Hour))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -309,7 +311,7 @@ func TestChoresImportIsAllOrNothingAndIdempotent(t *testing.T) {
 	t.Parallel()
 	f := newChoreFixture(t, 3)
 	ctx := context.Background()
-	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	now := storetest.Now(t)
 	good := `kind,key,name,days,start,end,active,label_fr,label_fa-AF
 area,kitchen-2,Kitchen floor 2,mon thu,18:00,20:00,yes,Cuisine 2e étage,آشپزخانهٔ منزل دوم
 area,showers-1,Showers floor 1,sat,09:00,11:00,,,
@@ -419,7 +421,8 @@ func TestRegenerateChangesOnlyFuturePendingTurns(t *testing.T) {
 	t.Parallel()
 	f := newChoreFixture(t, 4)
 	ctx := context.Background()
-	week := choreDate(2026, 11, 30)
+	// The week of the first Monday after the test begins.
+	week := storetest.Date(storetest.Next(storetest.Now(t), time.Monday, 12, 0))
 	before := store.ChoreAt(week, 0, choreParis).Add(-3 * 24 * time.Hour)
 	csv := `kind,key,name,days,start,end
 area,kitchen,Kitchen,mon wed fri,18:00,20:00

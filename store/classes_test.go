@@ -85,7 +85,7 @@ func newClassFixture(t *testing.T, residents ...string) *classFixture {
 			role = store.RoleCoordinator
 		}
 		p, _, err := st.CreatePersonWithInvite(ctx, store.NewPerson{CentreID: c.ID, Role: role,
-			DisplayName: "Person " + ext, Room: "1" + ext[len(ext)-2:], Language: "fr"}, nil, time.Now().Add(time.Hour))
+			DisplayName: "Person " + ext, Room: "1" + ext[len(ext)-2:], Language: "fr"}, nil, storetest.Now(t).Add(time.Hour))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -271,7 +271,7 @@ func TestChangeClassOccurrence(t *testing.T) {
 	if _, err := f.st.ImportClassesCSV(ctx, f.centre.ID, strings.NewReader(classesCSV), nil); err != nil {
 		t.Fatal(err)
 	}
-	from := time.Date(2026, 11, 30, 0, 0, 0, 0, paris)
+	from := storetest.Next(storetest.Now(t), time.Monday, 0, 0)
 	week := func() []store.ClassOccurrence {
 		occ, err := f.st.ClassOccurrences(ctx, store.ClassQuery{CentreID: f.centre.ID, From: from, To: from.AddDate(0, 0, 7)}, paris)
 		if err != nil {
@@ -288,7 +288,7 @@ func TestChangeClassOccurrence(t *testing.T) {
 	var told store.ClassChangeNotice
 	// Move Monday's class to Thursday 15:00 in room B12: it leaves Monday
 	// and appears on Thursday, keyed by its planned date.
-	newStart := time.Date(2026, 12, 3, 15, 0, 0, 0, paris)
+	newStart := storetest.Day(from, 3, 15, 0)
 	n, err := f.st.ChangeClassOccurrence(ctx, store.ClassChange{CentreID: f.centre.ID, SessionID: mon.Session.ID, Date: mon.Date,
 		ActorID: staff, Now: clsNow, ReminderBefore: time.Hour, Kind: store.ClassMoved, NewStart: newStart, NewEnd: newStart.Add(150 * time.Minute), NewRoom: "B12"}, paris)
 	if err != nil {
@@ -304,7 +304,7 @@ func TestChangeClassOccurrence(t *testing.T) {
 		t.Fatalf("after move: %+v", occ)
 	}
 	// A move out of the window from a date inside it.
-	far := time.Date(2026, 12, 20, 10, 0, 0, 0, paris)
+	far := storetest.Day(from, 20, 10, 0)
 	if _, err := f.st.ChangeClassOccurrence(ctx, store.ClassChange{CentreID: f.centre.ID, SessionID: mon.Session.ID, Date: mon.Date,
 		ActorID: staff, Now: clsNow, ReminderBefore: time.Hour, Kind: store.ClassMoved, NewStart: far, NewEnd: far.Add(time.Hour), NewRoom: "B12"}, paris); err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/aurore/cairbot/store"
+	"github.com/aurore/cairbot/store/storetest"
 )
 
 // enrolFixture is the classes fixture with the example classes imported
@@ -53,7 +54,7 @@ func newEnrolFixture(t *testing.T) *enrolFixture {
 		t.Fatal(err)
 	}
 	p, _, err := f.st.CreatePersonWithInvite(ctx, store.NewPerson{CentreID: other.ID, Role: store.RoleResident,
-		DisplayName: "Elsewhere", Language: "fr"}, nil, time.Now().Add(time.Hour))
+		DisplayName: "Elsewhere", Language: "fr"}, nil, storetest.Now(t).Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +192,8 @@ func TestEnrolAndUnenrolResident(t *testing.T) {
 
 	// R-01 attended a class of A1 matin (2 h 30) before his hours change
 	// and before he leaves the group.
-	o, err := f.st.ClassOccurrenceOn(ctx, f.centre.ID, mustSession(t, f.classFixture, "S-A1M-MON"), time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), paris)
+	monday := storetest.Next(storetest.Day(storetest.Now(t), -7, 0, 0), time.Monday, 12, 0)
+	o, err := f.st.ClassOccurrenceOn(ctx, f.centre.ID, mustSession(t, f.classFixture, "S-A1M-MON"), storetest.Date(monday), paris)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +255,7 @@ func TestEnrolAndUnenrolResident(t *testing.T) {
 		t.Fatalf("progress after leaving = %+v, %v", progress, err)
 	}
 	occ, err := f.st.ClassOccurrences(ctx, store.ClassQuery{CentreID: f.centre.ID, PersonID: r1,
-		From: time.Date(2026, 11, 1, 0, 0, 0, 0, paris), To: time.Date(2026, 12, 31, 0, 0, 0, 0, paris)}, paris)
+		From: storetest.Day(storetest.Now(t), -30, 0, 0), To: storetest.Day(storetest.Now(t), 30, 0, 0)}, paris)
 	if err != nil || len(occ) != 0 {
 		t.Fatalf("timetable after leaving: %d classes, %v", len(occ), err)
 	}

@@ -17,7 +17,7 @@ func TestErasePersonAfterDeparture(t *testing.T) {
 	st.UseOutboxScheduler(&apptJobs{})
 	pool := st.Pool()
 	c, _ := st.EnsureCentre(ctx, "erase", "Erase")
-	now := time.Now()
+	now := storetest.Now(t)
 	newResident := func(name string) store.Person {
 		t.Helper()
 		p, code, err := st.CreatePersonWithInvite(ctx, store.NewPerson{CentreID: c.ID, Role: store.RoleResident,
@@ -41,7 +41,7 @@ func TestErasePersonAfterDeparture(t *testing.T) {
 	charge := func(p store.Person, cents int64) {
 		t.Helper()
 		if _, err := pool.Exec(ctx, `INSERT INTO ledger_entries (centre_id, person_id, kind, cents, month, at)
-			VALUES ($1, $2, 'charge', $3, date_trunc('month', now())::date, now())`, c.ID, p.ID, cents); err != nil {
+			VALUES ($1, $2, 'charge', $3, $4, $5)`, c.ID, p.ID, cents, storetest.Date(now).AddDate(0, 0, 1-storetest.Date(now).Day()), now); err != nil {
 			t.Fatal(err)
 		}
 	}

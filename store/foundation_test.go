@@ -19,7 +19,7 @@ func TestInviteLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	now := storetest.Now(t)
 	p, code, err := st.CreatePersonWithInvite(ctx, store.NewPerson{CentreID: c.ID, Role: store.RoleResident,
 		DisplayName: "Ahmad K.", Room: "214", Language: "fa-AF"}, nil, now.Add(time.Hour))
 	if err != nil {

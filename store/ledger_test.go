@@ -24,6 +24,7 @@ import (
 )
 
 func TestMonthlyContribution(t *testing.T) {
+	t.Parallel()
 	def := store.DefaultMoneySettings(1)
 	meals := store.MoneySettings{Meals: true, RateBP: 4000, MinLeftBP: 3000, Arrival: store.ArrivalProRata}
 	highLeft := store.MoneySettings{RateBP: 1500, MinLeftBP: 9000, Arrival: store.ArrivalProRata}
@@ -51,6 +52,7 @@ func TestMonthlyContribution(t *testing.T) {
 }
 
 func TestMoneySettingsValidate(t *testing.T) {
+	t.Parallel()
 	good := []store.MoneySettings{
 		store.DefaultMoneySettings(1),
 		{RateBP: 1000, MinLeftBP: 3000, Arrival: store.ArrivalFull},
@@ -80,7 +82,26 @@ func day(y int, m time.Month, d int) *time.Time {
 	return &t
 }
 
+// monthOf is the month of t in Paris as the ledger keeps it: its first
+// day, midnight UTC.
+func monthOf(t time.Time) time.Time {
+	d := storetest.Date(t)
+	return d.AddDate(0, 0, 1-d.Day())
+}
+
+// longMonth is the first month after now of 31 days that follows one of
+// 30, as December follows November: the amounts pro rata written in these
+// tests are for such months.
+func longMonth(now time.Time) time.Time {
+	for m := monthOf(now).AddDate(0, 1, 0); ; m = m.AddDate(0, 1, 0) {
+		if m.AddDate(0, 1, -1).Day() == 31 && m.AddDate(0, 0, -1).Day() == 30 {
+			return m
+		}
+	}
+}
+
 func TestChargeForArrivalMonth(t *testing.T) {
+	t.Parallel()
 	nov := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	feb := time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC)
 	pro := store.DefaultMoneySettings(1)
@@ -185,7 +206,7 @@ func (f *moneyFixture) person(t *testing.T, role store.Role, name, room string) 
 	t.Helper()
 	p, _, err := f.st.CreatePersonWithInvite(context.Background(), store.NewPerson{
 		CentreID: f.centre.ID, Role: role, DisplayName: name, Room: room, Language: "fr",
-	}, nil, time.Now().Add(time.Hour))
+	}, nil, storetest.Now(t).Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +229,7 @@ func TestLedgerIsAppendOnly(t *testing.T) {
 	f := newMoneyFixture(t)
 	ctx := context.Background()
 	p := f.person(t, store.RoleResident, "Ahmad K.", "214")
-	e := f.pay(t, p, 1250, time.Now())
+	e := f.pay(t, p, 1250, storetest.Now(t))
 	for _, sql := range []string{
 		`UPDATE ledger_entries SET cents = -1 WHERE id = $1`,
 		`DELETE FROM ledger_entries WHERE id = $1`,
@@ -232,8 +253,9 @@ func TestReceiptNumbersAreGapFreePerYear(t *testing.T) {
 	f := newMoneyFixture(t)
 	ctx := context.Background()
 	p := f.person(t, store.RoleResident, "Ahmad K.", "214")
-	paris, _ := time.LoadLocation("Europe/Paris")
-	at := time.Date(2026, 11, 27, 10, 0, 0, 0, paris)
+	paris := storetest.Paris
+	at := storetest.Now(t)
+	year := at.In(paris).Year()
 
 	// A payment whose transaction fails takes no number.
 	f.jobs.down.Store(true)
@@ -264,14 +286,14 @@ func TestReceiptNumbersAreGapFreePerYear(t *testing.T) {
 		seen[r] = true
 	}
 	for i := 1; i <= n; i++ {
-		if want := fmt.Sprintf("R-2026-%06d", i); !seen[want] {
+		if want := fmt.Sprintf("R-%d-%06d", year, i); !seen[want] {
 			t.Errorf("missing %s; got %v", want, seen)
 		}
 	}
 	// New Year in Paris (still 31 December in UTC) starts at 1 again.
-	ny := time.Date(2027, 1, 1, 0, 30, 0, 0, paris)
-	if e := f.pay(t, p, 100, ny); e.ReceiptNo != "R-2027-000001" {
-		t.Fatalf("first receipt of 2027 = %s", e.ReceiptNo)
+	ny := time.Date(year+1, 1, 1, 0, 30, 0, 0, paris)
+	if e := f.pay(t, p, 100, ny); e.ReceiptNo != fmt.Sprintf("R-%d-000001", year+1) {
+		t.Fatalf("first receipt of %d = %s", year+1, e.ReceiptNo)
 	}
 	// Another centre has its own sequence.
 	other, err := f.st.EnsureCentre(ctx, "other", "Other")
@@ -279,12 +301,12 @@ func TestReceiptNumbersAreGapFreePerYear(t *testing.T) {
 		t.Fatal(err)
 	}
 	q, _, err := f.st.CreatePersonWithInvite(ctx, store.NewPerson{CentreID: other.ID, Role: store.RoleResident,
-		DisplayName: "Omar H.", Language: "ar"}, nil, time.Now().Add(time.Hour))
+		DisplayName: "Omar H.", Language: "ar"}, nil, storetest.Now(t).Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
 	e, err := f.st.RecordPayment(ctx, store.NewPayment{CentreID: other.ID, PersonID: q.ID, Cents: 100, At: at})
-	if err != nil || e.ReceiptNo != "R-2026-000001" {
+	if err != nil || e.ReceiptNo != fmt.Sprintf("R-%d-000001", year) {
 		t.Fatalf("other centre's first receipt = %q, %v", e.ReceiptNo, err)
 	}
 }
@@ -295,15 +317,15 @@ func TestPaymentRefusals(t *testing.T) {
 	ctx := context.Background()
 	p := f.person(t, store.RoleResident, "Ahmad K.", "214")
 	for _, c := range []int64{0, -5, store.MaxCents + 1} {
-		if _, err := f.st.RecordPayment(ctx, store.NewPayment{CentreID: f.centre.ID, PersonID: p.ID, Cents: c, At: time.Now()}); !errors.Is(err, store.ErrBadAmount) {
+		if _, err := f.st.RecordPayment(ctx, store.NewPayment{CentreID: f.centre.ID, PersonID: p.ID, Cents: c, At: storetest.Now(t)}); !errors.Is(err, store.ErrBadAmount) {
 			t.Errorf("%d cents: %v", c, err)
 		}
 	}
-	if _, err := f.st.RecordPayment(ctx, store.NewPayment{CentreID: f.centre.ID, PersonID: f.staff.ID, Cents: 100, At: time.Now()}); !errors.Is(err, store.ErrNotResident) {
+	if _, err := f.st.RecordPayment(ctx, store.NewPayment{CentreID: f.centre.ID, PersonID: f.staff.ID, Cents: 100, At: storetest.Now(t)}); !errors.Is(err, store.ErrNotResident) {
 		t.Errorf("payment by staff: %v", err)
 	}
 	other, _ := f.st.EnsureCentre(ctx, "other", "Other")
-	if _, err := f.st.RecordPayment(ctx, store.NewPayment{CentreID: other.ID, PersonID: p.ID, Cents: 100, At: time.Now()}); !errors.Is(err, store.ErrNotResident) {
+	if _, err := f.st.RecordPayment(ctx, store.NewPayment{CentreID: other.ID, PersonID: p.ID, Cents: 100, At: storetest.Now(t)}); !errors.Is(err, store.ErrNotResident) {
 		t.Errorf("payment through another centre: %v", err)
 	}
 	var n int
@@ -320,11 +342,11 @@ func TestReverseEntry(t *testing.T) {
 	if err := f.st.SetContribution(ctx, store.Contribution{CentreID: f.centre.ID, PersonID: p.ID, Basis: store.BasisFixed, Cents: 4500}, &f.staff.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.st.PostMonthlyCharges(ctx, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), time.Now()); err != nil {
+	if _, err := f.st.PostMonthlyCharges(ctx, monthOf(storetest.Now(t)), storetest.Now(t)); err != nil {
 		t.Fatal(err)
 	}
-	pay := f.pay(t, p, 5000, time.Now())
-	c, err := f.st.ReverseEntry(ctx, f.centre.ID, pay.ID, &f.staff.ID, time.Now())
+	pay := f.pay(t, p, 5000, storetest.Now(t))
+	c, err := f.st.ReverseEntry(ctx, f.centre.ID, pay.ID, &f.staff.ID, storetest.Now(t))
 	if err != nil || c.Kind != store.EntryCorrection || c.Cents != 5000 || *c.Reverses != pay.ID {
 		t.Fatalf("correction = %+v, %v", c, err)
 	}
@@ -335,14 +357,14 @@ func TestReverseEntry(t *testing.T) {
 	if a.Due != 4500 || a.Paid != 0 || a.Balance != 4500 || a.Monthly != 4500 || len(a.Last) != 3 {
 		t.Fatalf("account after correction = %+v", a)
 	}
-	if _, err := f.st.ReverseEntry(ctx, f.centre.ID, pay.ID, nil, time.Now()); !errors.Is(err, store.ErrAlreadyReversed) {
+	if _, err := f.st.ReverseEntry(ctx, f.centre.ID, pay.ID, nil, storetest.Now(t)); !errors.Is(err, store.ErrAlreadyReversed) {
 		t.Fatalf("second reversal: %v", err)
 	}
-	if _, err := f.st.ReverseEntry(ctx, f.centre.ID, c.ID, nil, time.Now()); !errors.Is(err, store.ErrNotReversible) {
+	if _, err := f.st.ReverseEntry(ctx, f.centre.ID, c.ID, nil, storetest.Now(t)); !errors.Is(err, store.ErrNotReversible) {
 		t.Fatalf("reversal of a correction: %v", err)
 	}
 	other, _ := f.st.EnsureCentre(ctx, "other", "Other")
-	if _, err := f.st.ReverseEntry(ctx, other.ID, pay.ID, nil, time.Now()); !errors.Is(err, store.ErrNotFound) {
+	if _, err := f.st.ReverseEntry(ctx, other.ID, pay.ID, nil, storetest.Now(t)); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("reversal from another centre: %v", err)
 	}
 }
@@ -371,31 +393,32 @@ func TestPostMonthlyChargesOncePerMonth(t *testing.T) {
 	none := f.person(t, store.RoleResident, "No income", "103")
 	set(none, store.BasisResources, 0)
 	unset := f.person(t, store.RoleResident, "Unset", "104")
+	dec := longMonth(storetest.Now(t)) // say December
+	nov := dec.AddDate(0, -1, 0)
 	newcomer := f.person(t, store.RoleResident, "Newcomer", "105")
 	set(newcomer, store.BasisFixed, 3000)
-	arrive(newcomer, day(2026, 12, 16)) // 16 of 31 days
+	arrive(newcomer, day(dec.Year(), dec.Month(), 16)) // 16 of 31 days
 	lastMonth := f.person(t, store.RoleResident, "Registered late", "106")
 	set(lastMonth, store.BasisFixed, 3000)
-	arrive(lastMonth, day(2026, 11, 16)) // November: 15 of 30 days, posted in December's run
+	arrive(lastMonth, day(nov.Year(), nov.Month(), 16)) // November: 15 of 30 days, posted in December's run
 	left := f.person(t, store.RoleResident, "Left", "107")
 	set(left, store.BasisFixed, 4500)
-	if _, err := f.st.ChangeResident(ctx, store.ResidentChange{CentreID: f.centre.ID, PersonID: left.ID, Kind: store.ChangeLeave, Date: time.Now()}); err != nil {
+	if _, err := f.st.ChangeResident(ctx, store.ResidentChange{CentreID: f.centre.ID, PersonID: left.ID, Kind: store.ChangeLeave, Date: storetest.Now(t)}); err != nil {
 		t.Fatal(err)
 	}
 	_ = unset
 
-	dec := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	// Job queue down: the centre's transaction fails whole, no charge is
 	// posted without its statement.
 	f.jobs.down.Store(true)
-	if n, err := f.st.PostMonthlyCharges(ctx, dec, time.Now()); err == nil || n != 0 {
+	if n, err := f.st.PostMonthlyCharges(ctx, dec, storetest.Now(t)); err == nil || n != 0 {
 		t.Fatalf("job queue down: posted %d, %v", n, err)
 	}
 	if got := f.outbox(t); len(got) != 0 {
 		t.Fatalf("job queue down: outbox %v", got)
 	}
 	f.jobs.down.Store(false)
-	n, err := f.st.PostMonthlyCharges(ctx, dec, time.Now())
+	n, err := f.st.PostMonthlyCharges(ctx, dec, storetest.Now(t))
 	if err != nil || n != 5 {
 		t.Fatalf("first run posted %d, %v; want 5", n, err)
 	}
@@ -403,13 +426,13 @@ func TestPostMonthlyChargesOncePerMonth(t *testing.T) {
 	// its send job.
 	var wantOutbox []string
 	for _, p := range []store.Person{fixed, income, newcomer, lastMonth} {
-		wantOutbox = append(wantOutbox, fmt.Sprintf(`statement statement:%d:2026-12 pending %d {"month": "2026-12"} jobs=1`, p.ID, p.ID))
+		wantOutbox = append(wantOutbox, fmt.Sprintf(`statement statement:%d:%s pending %d {"month": "%[2]s"} jobs=1`, p.ID, dec.Format("2006-01"), p.ID))
 	}
 	slices.Sort(wantOutbox)
 	if got := f.outbox(t); !slices.Equal(got, wantOutbox) {
 		t.Fatalf("outbox = %q\nwant     %q", got, wantOutbox)
 	}
-	n, err = f.st.PostMonthlyCharges(ctx, dec, time.Now())
+	n, err = f.st.PostMonthlyCharges(ctx, dec, storetest.Now(t))
 	if err != nil || n != 0 {
 		t.Fatalf("second run posted %d, %v; want 0", n, err)
 	}
@@ -431,11 +454,11 @@ func TestPostMonthlyChargesOncePerMonth(t *testing.T) {
 		got[fmt.Sprintf("%d/%s", id, m)] = cents
 	}
 	want := map[string]int64{
-		fmt.Sprintf("%d/2026-12", fixed.ID):     4500,
-		fmt.Sprintf("%d/2026-12", income.ID):    9000,
-		fmt.Sprintf("%d/2026-12", newcomer.ID):  1548, // 3000 × 16 / 31
-		fmt.Sprintf("%d/2026-11", lastMonth.ID): 1500, // 3000 × 15 / 30
-		fmt.Sprintf("%d/2026-12", lastMonth.ID): 3000,
+		fmt.Sprintf("%d/%s", fixed.ID, dec.Format("2006-01")):     4500,
+		fmt.Sprintf("%d/%s", income.ID, dec.Format("2006-01")):    9000,
+		fmt.Sprintf("%d/%s", newcomer.ID, dec.Format("2006-01")):  1548, // 3000 × 16 / 31
+		fmt.Sprintf("%d/%s", lastMonth.ID, nov.Format("2006-01")): 1500, // 3000 × 15 / 30
+		fmt.Sprintf("%d/%s", lastMonth.ID, dec.Format("2006-01")): 3000,
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("charges = %v, want %v", got, want)
@@ -459,8 +482,8 @@ func TestReceiptQueuedWithPayment(t *testing.T) {
 	f := newMoneyFixture(t)
 	ctx := context.Background()
 	p := f.person(t, store.RoleResident, "Ahmad K.", "214")
-	paris, _ := time.LoadLocation("Europe/Paris")
-	at := time.Date(2026, 11, 27, 10, 0, 0, 0, paris)
+	at := storetest.Now(t)
+	year := at.In(storetest.Paris).Year()
 
 	// Refused payments queue nothing.
 	f.jobs.down.Store(true)
@@ -476,7 +499,7 @@ func TestReceiptQueuedWithPayment(t *testing.T) {
 	}
 
 	e := f.pay(t, p, 1250, at)
-	want := fmt.Sprintf(`receipt receipt:R-2026-000001 pending %d {"receipt": "R-2026-000001"} jobs=1`, p.ID)
+	want := fmt.Sprintf(`receipt receipt:R-%d-000001 pending %d {"receipt": "R-%[1]d-000001"} jobs=1`, year, p.ID)
 	if got := f.outbox(t); len(got) != 1 || got[0] != want {
 		t.Fatalf("outbox = %q, want [%q]", got, want)
 	}
@@ -494,12 +517,12 @@ func TestReceiptQueuedWithPayment(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := f.outbox(t)
-	wantCancelled := fmt.Sprintf(`receipt receipt:R-2026-000002 cancelled %d {"receipt": "R-2026-000002"} jobs=1`, p.ID)
+	wantCancelled := fmt.Sprintf(`receipt receipt:R-%d-000002 cancelled %d {"receipt": "R-%[1]d-000002"} jobs=1`, year, p.ID)
 	if len(got) != 2 || got[0] != want || got[1] != wantCancelled {
 		t.Fatalf("outbox after reversal = %q", got)
 	}
 	var note string
-	if err := f.st.Pool().QueryRow(ctx, `SELECT note FROM outbox WHERE dedupe_key = 'receipt:R-2026-000002'`).Scan(&note); err != nil || note != store.NoteObsolete {
+	if err := f.st.Pool().QueryRow(ctx, `SELECT note FROM outbox WHERE dedupe_key = $1`, fmt.Sprintf("receipt:R-%d-000002", year)).Scan(&note); err != nil || note != store.NoteObsolete {
 		t.Fatalf("note = %q, %v", note, err)
 	}
 }
@@ -553,7 +576,7 @@ func TestMoneyMessagesMigration(t *testing.T) {
 		t.Fatalf("sent_at = %v, %v", at, err)
 	}
 	// The code queues the same keys: nothing new.
-	if n, err := f.st.Enqueue(ctx, time.Now(), store.StatementMessage(f.centre.ID, p.ID, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)),
+	if n, err := f.st.Enqueue(ctx, storetest.Now(t), store.StatementMessage(f.centre.ID, p.ID, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)),
 		store.ReceiptMessage(store.LedgerEntry{CentreID: f.centre.ID, PersonID: p.ID, ReceiptNo: "R-2026-000007"})); err != nil || n != 0 {
 		t.Fatalf("already sent, queued again: %d, %v", n, err)
 	}
@@ -580,24 +603,24 @@ func TestCatchUpMonthlyCharges(t *testing.T) {
 	t.Parallel()
 	f := newMoneyFixture(t)
 	ctx := context.Background()
-	dec := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	dec := monthOf(storetest.Now(t))
 	early := f.person(t, store.RoleResident, "Early", "201")
 	if err := f.st.SetContribution(ctx, store.Contribution{CentreID: f.centre.ID, PersonID: early.ID, Basis: store.BasisFixed, Cents: 4500}, nil); err != nil {
 		t.Fatal(err)
 	}
 	// The 1st was missed (bot down): the next day's run posts the month.
-	if n, err := f.st.CatchUpMonthlyCharges(ctx, dec, time.Now()); err != nil || n != 1 {
+	if n, err := f.st.CatchUpMonthlyCharges(ctx, dec, storetest.Now(t)); err != nil || n != 1 {
 		t.Fatalf("catch-up posted %d, %v; want 1", n, err)
 	}
 	late := f.person(t, store.RoleResident, "Late", "202")
 	if err := f.st.SetContribution(ctx, store.Contribution{CentreID: f.centre.ID, PersonID: late.ID, Basis: store.BasisFixed, Cents: 3000}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := f.st.CatchUpMonthlyCharges(ctx, dec, time.Now()); err != nil || n != 0 {
+	if n, err := f.st.CatchUpMonthlyCharges(ctx, dec, storetest.Now(t)); err != nil || n != 0 {
 		t.Fatalf("later daily run posted %d, %v; want 0 (month already run)", n, err)
 	}
 	// An explicit run (cairbot money charges) still posts what is missing.
-	if n, err := f.st.PostMonthlyCharges(ctx, dec, time.Now()); err != nil || n != 1 {
+	if n, err := f.st.PostMonthlyCharges(ctx, dec, storetest.Now(t)); err != nil || n != 1 {
 		t.Fatalf("explicit run posted %d, %v; want 1", n, err)
 	}
 }

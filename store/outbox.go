@@ -234,6 +234,18 @@ func (s *Store) FinishOutbox(ctx context.Context, id int64, state OutboxState, n
 	return nil
 }
 
+// OutboxJobRunning reports whether a job of kind for row id, other than
+// job, is running now: a row found 'sending' is then that job's try in
+// flight (the row was queued twice), not what a crash left.
+func (s *Store) OutboxJobRunning(ctx context.Context, kind string, id, job int64) (bool, error) {
+	var running bool
+	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM river_job WHERE kind = $1 AND state = 'running'
+		AND (args ->> 'id')::bigint = $2 AND id <> $3)`, kind, id, job).Scan(&running); err != nil {
+		return false, fmt.Errorf("store: outbox job running: %w", err)
+	}
+	return running, nil
+}
+
 // ReleaseOutbox puts a row in 'sending' back to 'pending': Telegram
 // answered that it did not take it (429, 5xx), or the kind's rule is to
 // send again a message left in doubt.

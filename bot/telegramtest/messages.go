@@ -226,6 +226,19 @@ func (s *Server) CallbackAnswer(updateID int64) (text string, answered bool) {
 	return "", false
 }
 
+// WaitCallbackAnswer waits until the bot answered the callback query of
+// update updateID and returns the answer's text; after timeout it fails the
+// test. The bot's answer to a button is proof it handled that update.
+func (s *Server) WaitCallbackAnswer(tb testing.TB, updateID int64, timeout time.Duration) string {
+	tb.Helper()
+	s.WaitFor(tb, timeout, fmt.Sprintf("the answer to the button of update %d", updateID), func() bool {
+		_, ok := s.CallbackAnswer(updateID)
+		return ok
+	})
+	text, _ := s.CallbackAnswer(updateID)
+	return text
+}
+
 // CallbackAlert reports whether the answer to the callback in updateID
 // asked for an alert (show_alert).
 func (s *Server) CallbackAlert(updateID int64) bool {

@@ -605,55 +605,80 @@ func (s *Server) serveHTTP(w http.ResponseWriter, hr *http.Request) {
 	if known {
 		methodName = spec.name
 	}
-	status := s.dispatch(w, hr, token, methodName, spec, known, req, perr)
-	s.mu.Lock()
-	s.calls = append(s.calls, Call{Method: methodName, Params: req.params, Files: req.files, At: at, Status: status})
-	s.mu.Unlock()
+	s.dispatch(w, hr, token, Call{Method: methodName, Params: req.params, Files: req.files, At: at}, spec, known, req, perr)
 }
 
-func (s *Server) dispatch(w http.ResponseWriter, hr *http.Request, token, method string, spec methodSpec, known bool, req *request, perr error) int {
-	if token != s.opts.Token {
-		return writeError(w, &apiError{Code: http.StatusUnauthorized, Description: "Unauthorized"})
+// dispatch answers the call and records it. A method that changes the
+// server's state records its call under the same lock, so that a test
+// seeing the change (a message) finds the call too.
+func (s *Server) dispatch(w http.ResponseWriter, hr *http.Request, token string, call Call, spec methodSpec, known bool, req *request, perr error) {
+	record := func(status int) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.recordLocked(call, status)
 	}
-	if !known {
-		return writeError(w, &apiError{Code: http.StatusNotFound, Description: "Not Found"})
-	}
-	if perr != nil {
-		return writeError(w, badRequest("can't parse request: "+perr.Error()))
+	switch {
+	case token != s.opts.Token:
+		record(writeError(w, &apiError{Code: http.StatusUnauthorized, Description: "Unauthorized"}))
+		return
+	case !known:
+		record(writeError(w, &apiError{Code: http.StatusNotFound, Description: "Not Found"}))
+		return
+	case perr != nil:
+		record(writeError(w, badRequest("can't parse request: "+perr.Error())))
+		return
 	}
 	s.mu.Lock()
-	if f := s.takeFaultLocked(method, req); f != nil {
+	if f := s.takeFaultLocked(call.Method, req); f != nil {
+		s.recordLocked(call, f.Code)
 		s.mu.Unlock()
-		return writeError(w, f)
+		writeError(w, f)
+		return
 	}
-	if f := s.overLimitLocked(method, req); f != nil {
+	if f := s.overLimitLocked(call.Method, req); f != nil {
+		s.recordLocked(call, f.Code)
 		s.mu.Unlock()
-		return writeError(w, f)
+		writeError(w, f)
+		return
 	}
 	// A slow call is carried out, but its answer comes late: a client that
 	// gives up first does not know the message arrived.
-	slow := s.takeSlowLocked(method, req)
+	slow := s.takeSlowLocked(call.Method, req)
 	var (
 		res  any
 		aerr *apiError
 	)
+	status := http.StatusOK
 	if spec.unlocked != nil {
 		s.mu.Unlock()
 		res, aerr = spec.unlocked(s, hr, req)
+		if aerr != nil {
+			status = aerr.Code
+		}
+		record(status)
 	} else {
 		res, aerr = spec.locked(s, req)
+		if aerr != nil {
+			status = aerr.Code
+		}
+		s.recordLocked(call, status)
 		s.mu.Unlock()
 	}
 	time.Sleep(slow)
 	if aerr != nil {
-		return writeError(w, aerr)
+		writeError(w, aerr)
+		return
 	}
 	body := okBody{OK: true, Result: res}
 	if wd, ok := res.(withDescription); ok {
 		body.Result, body.Description = wd.result, wd.description
 	}
 	writeJSON(w, http.StatusOK, body)
-	return http.StatusOK
+}
+
+func (s *Server) recordLocked(c Call, status int) {
+	c.Status = status
+	s.calls = append(s.calls, c)
 }
 
 // methodSpec describes one Bot API method. locked handlers run with s.mu

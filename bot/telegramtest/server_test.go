@@ -728,7 +728,10 @@ func TestBotPollingEndToEnd(t *testing.T) {
 		defer mu.Unlock()
 		return seen[u5] == 2 && seen[u1] == 1
 	})
-	time.Sleep(50 * time.Millisecond)
+	// One worker handles the updates in order: once a later one is seen,
+	// no third copy is on its way.
+	u6 := s.SendText(alice, "last")
+	s.WaitFor(t, 5*time.Second, "the last update", func() bool { mu.Lock(); defer mu.Unlock(); return seen[u6] == 1 })
 	mu.Lock()
 	defer mu.Unlock()
 	if seen[u5] != 2 || seen[u1] != 1 {
@@ -1699,6 +1702,23 @@ func TestWaitHelpersReportFailures(t *testing.T) {
 	// Success paths do not report.
 	if got := s.WaitMessages(rtb, alice.ID, 1, time.Second); len(got) != 1 || len(rtb.messages()) != 2 {
 		t.Fatal("successful wait reported a failure")
+	}
+	// A button not answered yet, then answered.
+	m, _ := s.LastMessage(alice.ID)
+	uid := s.PressButton(alice, m.ID, "x")
+	s.WaitCallbackAnswer(rtb, uid, 20*time.Millisecond)
+	if msgs := rtb.messages(); len(msgs) != 3 || !strings.Contains(msgs[2], fmt.Sprintf("button of update %d", uid)) {
+		t.Fatalf("WaitCallbackAnswer message = %q", msgs)
+	}
+	ups := getUpdates(t, s, nil)
+	if len(ups) != 1 || ups[0].CallbackQuery == nil {
+		t.Fatalf("updates = %+v", ups)
+	}
+	if _, err := b.AnswerCallbackQuery(ctxT(t), &bot.AnswerCallbackQueryParams{CallbackQueryID: ups[0].CallbackQuery.ID, Text: "ok"}); err != nil {
+		t.Fatal(err)
+	}
+	if text := s.WaitCallbackAnswer(rtb, uid, time.Second); text != "ok" || len(rtb.messages()) != 3 {
+		t.Fatalf("answered button: %q, %q", text, rtb.messages())
 	}
 }
 

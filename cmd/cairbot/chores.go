@@ -18,8 +18,8 @@ import (
 // nothing: every bad line is reported and the command fails. The Monday
 // job makes the rota from what is imported; staff can make this week's at
 // once with /rota.
-func importChores(ctx context.Context, _ bot.Config, st *store.Store, centreID int64, file string, r io.Reader, out io.Writer) error {
-	res, err := handlers.ImportChoresCSV(ctx, st, centreID, r, time.Now())
+func importChores(ctx context.Context, _ bot.Config, st *store.Store, centreID int64, file string, r io.Reader, out io.Writer, now time.Time) error {
+	res, err := handlers.ImportChoresCSV(ctx, st, centreID, r, now)
 	var ie *store.ChoreImportError
 	if errors.As(err, &ie) {
 		for _, l := range ie.Lines {

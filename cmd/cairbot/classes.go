@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/aurore/cairbot/bot"
 	"github.com/aurore/cairbot/store"
@@ -14,7 +15,7 @@ import (
 // whole and written in one transaction. A file with bad lines writes
 // nothing: every bad line is reported and the command fails. The bot's
 // hourly planner queues the reminders of the new classes.
-func importClasses(ctx context.Context, _ bot.Config, st *store.Store, centreID int64, file string, r io.Reader, out io.Writer) error {
+func importClasses(ctx context.Context, _ bot.Config, st *store.Store, centreID int64, file string, r io.Reader, out io.Writer, _ time.Time) error {
 	res, err := st.ImportClassesCSV(ctx, centreID, r, nil)
 	if err != nil {
 		return fmt.Errorf("import classes %s: %w", file, err)

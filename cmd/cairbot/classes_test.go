@@ -22,11 +22,11 @@ func TestImportClassesExample(t *testing.T) {
 	t.Setenv("DATABASE_URL", dbURL)
 	ctx := context.Background()
 	var out bytes.Buffer
-	if err := run(ctx, []string{"import", "residents", "../../docs/examples/residents.csv"}, &out, discard); err != nil {
+	if err := run(ctx, []string{"import", "residents", "../../docs/examples/residents.csv"}, &out, discard, testClock(t)); err != nil {
 		t.Fatalf("residents: %v\n%s", err, out.String())
 	}
 	out.Reset()
-	if err := run(ctx, []string{"import", "classes", "../../docs/examples/classes.csv"}, &out, discard); err != nil {
+	if err := run(ctx, []string{"import", "classes", "../../docs/examples/classes.csv"}, &out, discard, testClock(t)); err != nil {
 		t.Fatalf("classes: %v\n%s", err, out.String())
 	}
 	report := strings.Join(strings.Fields(out.String()), " ")
@@ -36,7 +36,7 @@ func TestImportClassesExample(t *testing.T) {
 		}
 	}
 	out.Reset()
-	if err := run(ctx, []string{"import", "classes", "../../docs/examples/classes.csv"}, &out, discard); err != nil {
+	if err := run(ctx, []string{"import", "classes", "../../docs/examples/classes.csv"}, &out, discard, testClock(t)); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "nothing to change") || !strings.Contains(out.String(), "enrolments: 0 created, 0 updated, 5 unchanged") {
@@ -53,7 +53,7 @@ func TestImportClassesExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Count(string(example), "\n")
-	err = run(ctx, []string{"import", "classes", path}, &out, discard)
+	err = run(ctx, []string{"import", "classes", path}, &out, discard, testClock(t))
 	if err == nil {
 		t.Fatal("a bad file was accepted")
 	}

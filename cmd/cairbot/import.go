@@ -6,19 +6,21 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/aurore/cairbot/bot"
 	"github.com/aurore/cairbot/store"
 )
 
 // importFile is one kind of import: it reads the open file into the
-// centre's data, all or nothing, and writes its report to out.
-type importFile func(ctx context.Context, cfg bot.Config, st *store.Store, centreID int64, file string, r io.Reader, out io.Writer) error
+// centre's data, all or nothing, and writes its report to out; now is the
+// time of the import.
+type importFile func(ctx context.Context, cfg bot.Config, st *store.Store, centreID int64, file string, r io.Reader, out io.Writer, now time.Time) error
 
 // importCommand runs `cairbot import KIND FILE [--centre SLUG]`: one case
 // per kind of file, each validated all-or-nothing in one transaction, each
 // with a report naming every bad line.
-func importCommand(ctx context.Context, cfg bot.Config, args []string, out io.Writer) error {
+func importCommand(ctx context.Context, cfg bot.Config, args []string, out io.Writer, clock func() time.Time) error {
 	if len(args) < 2 {
 		return fmt.Errorf("import: which kind and which file? e.g. cairbot import residents residents.csv\n\n%s", usage)
 	}
@@ -53,7 +55,7 @@ func importCommand(ctx context.Context, cfg bot.Config, args []string, out io.Wr
 	if err != nil {
 		return err
 	}
-	return run(ctx, cfg, st, c.ID, file, f, out)
+	return run(ctx, cfg, st, c.ID, file, f, out, clock())
 }
 
 // reportImported says whether anything changed.

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
@@ -53,7 +54,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel()}))
-	if err := run(ctx, os.Args[1:], os.Stdout, log); err != nil {
+	if err := run(ctx, os.Args[1:], os.Stdout, log, time.Now); err != nil {
 		fmt.Fprintln(os.Stderr, "cairbot:", err)
 		os.Exit(1)
 	}
@@ -67,7 +68,8 @@ func logLevel() slog.Level {
 	return l
 }
 
-func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger) error {
+// run runs one command; clock is the time of every command and of the bot.
+func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger, clock func() time.Time) error {
 	cmd := "run"
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]
@@ -91,7 +93,7 @@ func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger) er
 		}
 		defer pool.Close()
 		defer rdb.Close()
-		app, err := bot.New(ctx, cfg, bot.Deps{Pool: pool, Redis: rdb, Log: log})
+		app, err := bot.New(ctx, cfg, bot.Deps{Pool: pool, Redis: rdb, Log: log, Clock: clock})
 		if err != nil {
 			return err
 		}
@@ -101,11 +103,11 @@ func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger) er
 		return app.Run(ctx)
 	// imports and other subcommands
 	case "import":
-		return importCommand(ctx, cfg, args, out)
+		return importCommand(ctx, cfg, args, out, clock)
 	case "payment":
-		return paymentCommand(ctx, cfg, args, out)
+		return paymentCommand(ctx, cfg, args, out, clock)
 	case "money":
-		return moneyCommand(ctx, cfg, args, out)
+		return moneyCommand(ctx, cfg, args, out, clock)
 	case "migrate":
 		pool, rdb, err := connect(ctx, cfg, log, true)
 		if err != nil {
@@ -120,7 +122,7 @@ func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger) er
 			return err
 		}
 		defer pool.Close()
-		return peopleCommand(ctx, cfg, store.New(pool), args, out)
+		return peopleCommand(ctx, cfg, store.New(pool), args, out, clock)
 	}
 	return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
 }

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aurore/cairbot/bot/telegramtest"
 	"github.com/aurore/cairbot/store/storetest"
@@ -22,6 +23,12 @@ func TestMain(m *testing.M) {
 
 var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
 
+// testClock is the commands' clock in a test: storetest.Now, standing still.
+func testClock(t *testing.T) func() time.Time {
+	now := storetest.Now(t)
+	return func() time.Time { return now }
+}
+
 func TestPeopleAdd(t *testing.T) {
 	tg := telegramtest.New(t, telegramtest.Options{})
 	t.Setenv("DATABASE_URL", storetest.NewDB(t))
@@ -29,7 +36,7 @@ func TestPeopleAdd(t *testing.T) {
 	t.Setenv("TELEGRAM_API_URL", tg.URL())
 	var out bytes.Buffer
 	err := run(context.Background(), []string{"people", "add", "--name", "Ahmad K.", "--role", "resident",
-		"--room", "214", "--lang", "fa-AF"}, &out, discard)
+		"--room", "214", "--lang", "fa-AF"}, &out, discard, testClock(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +59,7 @@ func TestPeopleAdd(t *testing.T) {
 		{[]string{"dance"}, "unknown command"},
 	}
 	for _, b := range bad {
-		if err := run(context.Background(), b.args, io.Discard, discard); err == nil || !strings.Contains(err.Error(), b.want) {
+		if err := run(context.Background(), b.args, io.Discard, discard, testClock(t)); err == nil || !strings.Contains(err.Error(), b.want) {
 			t.Errorf("%v: err = %v, want it to mention %s", b.args, err, b.want)
 		}
 	}
@@ -60,7 +67,7 @@ func TestPeopleAdd(t *testing.T) {
 
 func TestRunWithoutTokenSaysWhatToSet(t *testing.T) {
 	t.Setenv("TELEGRAM_TOKEN", "")
-	err := run(context.Background(), []string{"run"}, io.Discard, discard)
+	err := run(context.Background(), []string{"run"}, io.Discard, discard, testClock(t))
 	if err == nil || !strings.Contains(err.Error(), "TELEGRAM_TOKEN") {
 		t.Fatalf("err = %v", err)
 	}
@@ -74,18 +81,18 @@ func TestImportChoresExample(t *testing.T) {
 	ctx := context.Background()
 	for _, kind := range []string{"residents", "chores"} {
 		var out bytes.Buffer
-		if err := run(ctx, []string{"import", kind, "../../docs/examples/" + kind + ".csv"}, &out, discard); err != nil {
+		if err := run(ctx, []string{"import", kind, "../../docs/examples/" + kind + ".csv"}, &out, discard, testClock(t)); err != nil {
 			t.Fatalf("import %s: %v\n%s", kind, err, out.String())
 		}
 	}
 	var out bytes.Buffer
-	if err := run(ctx, []string{"import", "chores", "../../docs/examples/chores.csv"}, &out, discard); err != nil {
+	if err := run(ctx, []string{"import", "chores", "../../docs/examples/chores.csv"}, &out, discard, testClock(t)); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "nothing to change") {
 		t.Fatalf("second import:\n%s", out.String())
 	}
-	if err := run(ctx, []string{"import", "rooms", "x.csv"}, io.Discard, discard); err == nil || !strings.Contains(err.Error(), "unknown kind") {
+	if err := run(ctx, []string{"import", "rooms", "x.csv"}, io.Discard, discard, testClock(t)); err == nil || !strings.Contains(err.Error(), "unknown kind") {
 		t.Fatalf("unknown kind: %v", err)
 	}
 }

@@ -40,7 +40,7 @@ func moneyStore(ctx context.Context, cfg bot.Config) (*pgxpool.Pool, *store.Stor
 }
 
 // paymentCommand runs `cairbot payment add|reverse`.
-func paymentCommand(ctx context.Context, cfg bot.Config, args []string, out io.Writer) error {
+func paymentCommand(ctx context.Context, cfg bot.Config, args []string, out io.Writer, clock func() time.Time) error {
 	if len(args) == 0 {
 		return fmt.Errorf("payment: add or reverse?\n\n%s", usage)
 	}
@@ -76,7 +76,7 @@ func paymentCommand(ctx context.Context, cfg bot.Config, args []string, out io.W
 			return err
 		}
 		// On the centre's clock, which decides the receipt's year.
-		e, err := st.RecordPayment(ctx, store.NewPayment{CentreID: c.ID, PersonID: p.ID, Cents: cents, At: time.Now().In(cfg.Location)})
+		e, err := st.RecordPayment(ctx, store.NewPayment{CentreID: c.ID, PersonID: p.ID, Cents: cents, At: clock().In(cfg.Location)})
 		if err != nil {
 			return err
 		}
@@ -92,7 +92,7 @@ func paymentCommand(ctx context.Context, cfg bot.Config, args []string, out io.W
 		if err != nil {
 			return fmt.Errorf("--receipt: %w", err)
 		}
-		corr, err := st.ReverseEntry(ctx, c.ID, e.ID, nil, time.Now())
+		corr, err := st.ReverseEntry(ctx, c.ID, e.ID, nil, clock())
 		if err != nil {
 			return err
 		}
@@ -144,7 +144,7 @@ func amountProblem(err error) string {
 }
 
 // moneyCommand runs `cairbot money settings|charges`.
-func moneyCommand(ctx context.Context, cfg bot.Config, args []string, out io.Writer) error {
+func moneyCommand(ctx context.Context, cfg bot.Config, args []string, out io.Writer, clock func() time.Time) error {
 	if len(args) == 0 {
 		return fmt.Errorf("money: settings or charges?\n\n%s", usage)
 	}

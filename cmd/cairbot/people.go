@@ -16,7 +16,7 @@ import (
 	"github.com/aurore/cairbot/store"
 )
 
-func peopleCommand(ctx context.Context, cfg bot.Config, st *store.Store, args []string, out io.Writer) error {
+func peopleCommand(ctx context.Context, cfg bot.Config, st *store.Store, args []string, out io.Writer, clock func() time.Time) error {
 	if len(args) == 0 {
 		return fmt.Errorf("people: add, invite or erase?\n\n%s", usage)
 	}
@@ -36,7 +36,8 @@ func peopleCommand(ctx context.Context, cfg bot.Config, st *store.Store, args []
 	if err != nil {
 		return err
 	}
-	expires := time.Now().Add(cfg.InviteTTL)
+	now := clock()
+	expires := now.Add(cfg.InviteTTL)
 	var code string
 	switch sub {
 	case "add":
@@ -57,7 +58,7 @@ func peopleCommand(ctx context.Context, cfg bot.Config, st *store.Store, args []
 	case "erase":
 		// A resident's request to erase his data, or a departure staff do
 		// not want to wait the retention period for.
-		if err := st.ErasePerson(ctx, c.ID, *id, nil, time.Now()); err != nil {
+		if err := st.ErasePerson(ctx, c.ID, *id, nil, now); err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "personal data of #%d erased\n", *id)

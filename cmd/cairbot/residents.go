@@ -14,7 +14,7 @@ import (
 // importResidents runs `cairbot import residents FILE [--centre SLUG]`:
 // the report goes to out; a file with bad lines writes nothing and exits
 // with an error.
-func importResidents(ctx context.Context, cfg bot.Config, st *store.Store, centreID int64, _ string, r io.Reader, out io.Writer) error {
+func importResidents(ctx context.Context, cfg bot.Config, st *store.Store, centreID int64, _ string, r io.Reader, out io.Writer, now time.Time) error {
 	username := botUsername(ctx, cfg)
 	link := func(code string) string {
 		if username == "" {
@@ -22,7 +22,7 @@ func importResidents(ctx context.Context, cfg bot.Config, st *store.Store, centr
 		}
 		return handlers.DeepLink(username, code)
 	}
-	report, err := handlers.ImportResidentsCSV(ctx, st, centreID, r, time.Now().Add(cfg.InviteTTL).In(cfg.Location), link)
+	report, err := handlers.ImportResidentsCSV(ctx, st, centreID, r, now.Add(cfg.InviteTTL).In(cfg.Location), link)
 	fmt.Fprint(out, report)
 	return err
 }
