@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -502,8 +503,21 @@ func TestRotaStaffMarksMovesAndRegenerates(t *testing.T) {
 	}
 	ns += 3
 
-	// Wednesday 12:30: the courtyard was not done.
+	// Wednesday 12:30: the courtyard was not done. Staff were told, at
+	// the end of each turn, of Monday's kitchen and of the courtyard not
+	// marked (the residents' reminders of a turn over are not sent).
 	h.setClock(choreDay(week, 2, 12, 30))
+	h.settle()
+	reports := texts(h.tg.WaitMessages(t, staffU.ID, ns+2, 10*time.Second)[ns:])
+	slices.Sort(reports)
+	wantReports := []string{en.T("chores.overdue_staff", choreVars(en, mon, "Name", "Ahmad K.", "Room", "214")...),
+		en.T("chores.overdue_staff", choreVars(en, wed, "Name", "Jean B.", "Room", "214")...)}
+	slices.Sort(wantReports)
+	if !slices.Equal(reports, wantReports) {
+		t.Fatalf("staff reports %q, want %q", reports, wantReports)
+	}
+	h.quiet(jeanU, nj)
+	ns += 2
 	h.tg.PressButton(staffU, day.ID, fmt.Sprintf("chr:t:%d", jt[0]))
 	turn = h.waitText(staffU, ns+1)
 	if strings.Join(choreCallbacks(turn), " ") != fmt.Sprintf("chr:x:%d chr:k:%d", jt[0], jt[0]) {
