@@ -117,8 +117,10 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	cfg.ListenAddr = "127.0.0.1:0"
 	cfg.Workers = 4
 	cfg.ChatRate = 5
-	// Fast chats: the tests of pacing have their own rates.
+	// Fast chats and a fast Telegram: the tests of pacing set their own
+	// rates.
 	cfg.ChatPerSecond = 50
+	cfg.GlobalRate = 200
 	cfg.Location, _ = time.LoadLocation("Europe/Paris")
 	catalog, err := locales.Load()
 	if err != nil {
