@@ -57,14 +57,16 @@ func balArrived(h *harness, p store.Person, day time.Time) {
 }
 
 // balRunCharges queues the monthly job (as the 1st-of-month schedule does)
-// and waits until n such jobs have been worked.
-func balRunCharges(h *harness, n int) {
+// and waits until it has been worked. (The schedule itself may run it too
+// at 09:00 on the 1st: it posts nothing more.)
+func balRunCharges(h *harness) {
 	h.t.Helper()
-	if _, err := h.app.Jobs().Insert(context.Background(), handlers.MonthlyChargesArgs{}, nil); err != nil {
+	res, err := h.app.Jobs().Insert(context.Background(), handlers.MonthlyChargesArgs{}, nil)
+	if err != nil {
 		h.t.Fatal(err)
 	}
 	h.tg.WaitFor(h.t, 15*time.Second, "monthly charges worked", func() bool {
-		return h.count(`SELECT count(*) FROM river_job WHERE kind = 'money_monthly_charges' AND state = 'completed'`) == n
+		return h.count(`SELECT count(*) FROM river_job WHERE id = $1 AND state = 'completed'`, res.Job.ID) == 1
 	})
 }
 
@@ -132,7 +134,7 @@ func TestBalanceInFrenchAndDari(t *testing.T) {
 			// charges 15 of its 30 days too.
 			first := balFirst(h)
 			balArrived(h, p, first.AddDate(0, -1, 15))
-			balRunCharges(h, 1)
+			balRunCharges(h)
 			if got, want := h.waitText(u, n+1).Text, tt.statement(first); got != want {
 				t.Fatalf("statement = %q\nwant       %q", got, want)
 			}
@@ -301,8 +303,8 @@ func TestMonthlyChargesOnceWithTwoProcesses(t *testing.T) {
 	first := balFirst(h)
 	balArrived(h, arriving, first.AddDate(0, 0, 9)) // the 10th: 22 of the month's 31 days
 
-	for i := 1; i <= 3; i++ {
-		balRunCharges(h, i)
+	for range 3 {
+		balRunCharges(h)
 	}
 	if c := h.count(`SELECT count(*) FROM ledger_entries WHERE kind = 'charge'`); c != 2 {
 		t.Fatalf("charges = %d, want 2", c)
