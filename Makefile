@@ -18,8 +18,10 @@ run: services
 build:
 	$(GO) build -o $(BIN) ./cmd/cairbot
 
+# The end-to-end tests mostly wait (for River's scheduler, the fake
+# Telegram): more of them run at once than there are cores.
 test: services
-	$(GO) test -race -count=1 -timeout 45m $(PKGS)
+	$(GO) test -race -count=1 -parallel 8 -timeout 45m $(PKGS)
 
 # Real cairbot processes killed with SIGKILL at random moments, against the
 # fake Telegram with Telegram's limits (docs/RELIABILITY.md). CI runs it.

@@ -37,27 +37,16 @@ func frDate(t time.Time) string {
 	return fmt.Sprintf("%s %d %s %d", frWeekdays[p.Weekday()], p.Day(), frMonths[p.Month()-1], p.Year())
 }
 
-// frDateTime is "jeudi 3 décembre 2026 à 14:30".
-func frDateTime(t time.Time) string { return frDate(t) + " à " + paris(t).Format("15:04") }
-
 // numDate is "03/12/2026" (French and English short dates).
 func numDate(t time.Time) string { return paris(t).Format("02/01/2006") }
 
 // enDate is "Thursday, 3 December 2026".
 func enDate(t time.Time) string { return paris(t).Format("Monday, 2 January 2006") }
 
-// enDateTime is "Thursday, 3 December 2026 at 14:30".
-func enDateTime(t time.Time) string { return enDate(t) + " at " + paris(t).Format("15:04") }
-
 // faDate is Dari's "پنجشنبه ۳ دسمبر ۲۰۲۶".
 func faDate(t time.Time) string {
 	p := paris(t)
 	return faWeekdays[p.Weekday()] + " " + faDigits(p.Day()) + " " + faMonths[p.Month()-1] + " " + faDigits(p.Year())
-}
-
-// faDateTime is Dari's "پنجشنبه ۳ دسمبر ۲۰۲۶، ساعت ۱۴:۳۰".
-func faDateTime(t time.Time) string {
-	return faDate(t) + "، ساعت " + toDigits(paris(t).Format("15:04"), '۰')
 }
 
 // faDateShort is Dari's "۲۰۲۶/۱۲/۱".

@@ -644,7 +644,8 @@ func TestCommandMenusAreNotResentWhenUnchanged(t *testing.T) {
 		t.Fatalf("first start sent %d menus, want the 12 languages and the default", before)
 	}
 	h.restart()
-	h.logs.wait(t, "command menus unchanged")
+	h.waitLog("command menus unchanged")
+	h.probe(u) // and the restarted bot is up
 	if after := len(h.tg.CallsTo("setMyCommands")); after != before {
 		t.Fatalf("restart sent %d more setMyCommands", after-before)
 	}

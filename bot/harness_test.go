@@ -129,8 +129,10 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	cfg.ListenAddr = "127.0.0.1:0"
 	cfg.Workers = 4
 	cfg.ChatRate = 5
-	// Fast chats: the tests of pacing have their own rates.
+	// Fast chats and a fast Telegram: the tests of pacing set their own
+	// rates.
 	cfg.ChatPerSecond = 50
+	cfg.GlobalRate = 200
 	cfg.Location, _ = time.LoadLocation("Europe/Paris")
 	catalog, err := locales.Load()
 	if err != nil {
@@ -304,22 +306,17 @@ type logRecorder struct {
 	msgs []string
 }
 
-// wait waits until the bot logged msg.
-func (l *logRecorder) wait(t testing.TB, msg string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		l.mu.Lock()
-		found := slices.Contains(l.msgs, msg)
-		l.mu.Unlock()
-		if found {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the bot did not log %q", msg)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+// logged reports whether the bot logged msg.
+func (l *logRecorder) logged(msg string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Contains(l.msgs, msg)
+}
+
+// waitLog waits until the bot logged msg.
+func (h *harness) waitLog(msg string) {
+	h.t.Helper()
+	h.tg.WaitFor(h.t, 10*time.Second, "the log line "+msg, func() bool { return h.logs.logged(msg) })
 }
 
 // logHandler records into rec and writes to next (when verbose).
