@@ -9,9 +9,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"log"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +28,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
@@ -74,6 +80,7 @@ type rig struct {
 	dbURL  string
 	prefix string
 	pool   *pgxpool.Pool
+	rdb    *redis.Client
 	st     *store.Store
 	centre store.Centre
 	env    []string
@@ -111,7 +118,7 @@ func newRig(t *testing.T, extraEnv ...string) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	_, prefix := storetest.NewRedis(t)
+	rdb, prefix := storetest.NewRedis(t)
 	st := store.New(pool)
 	jobs, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
 	if err != nil {
@@ -123,7 +130,7 @@ func newRig(t *testing.T, extraEnv ...string) *rig {
 		t.Fatal(err)
 	}
 	r := &rig{
-		t: t, bin: cairbotBinary(t), dir: t.TempDir(), tg: tg, dbURL: dbURL, prefix: prefix, pool: pool, st: st, centre: centre,
+		t: t, bin: cairbotBinary(t), dir: t.TempDir(), tg: tg, dbURL: dbURL, prefix: prefix, pool: pool, rdb: rdb, st: st, centre: centre,
 		procs: map[*proc]bool{},
 	}
 	r.env = append([]string{
@@ -205,8 +212,8 @@ func (r *rig) launch(p *proc) {
 	deadline := time.Now().Add(30 * time.Second)
 	for !up() {
 		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(p.log)
-			r.t.Fatalf("cairbot %v did not start:\n%s", p.args, log)
+			out, _ := os.ReadFile(p.log)
+			r.t.Fatalf("cairbot %v did not start:\n%s", p.args, out)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -442,6 +449,108 @@ func (r *rig) waitSettled(kind string, within time.Duration) {
 		err := r.pool.QueryRow(context.Background(), `SELECT count(*) FROM outbox WHERE kind = $1 AND state IN ('pending', 'sending')`, kind).Scan(&n)
 		return err == nil && n == 0
 	})
+}
+
+// updatesInProgress lists the updates a process has claimed and not yet
+// finished (their dedupe marker names the process, not "done").
+func (r *rig) updatesInProgress() []int64 {
+	r.t.Helper()
+	ctx := context.Background()
+	keys, err := r.rdb.Keys(ctx, r.prefix+":upd:*").Result()
+	if err != nil || len(keys) == 0 {
+		return nil
+	}
+	vals, err := r.rdb.MGet(ctx, keys...).Result()
+	if err != nil {
+		return nil
+	}
+	var ids []int64
+	for i, v := range vals {
+		if s, ok := v.(string); ok && s != "done" {
+			id, _ := strconv.ParseInt(strings.TrimPrefix(keys[i], r.prefix+":upd:"), 10, 64)
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// outageProxy stands between cairbot processes and the fake Telegram
+// (start them with TELEGRAM_API_URL=its url): it passes every call
+// through, except during an outage the calls to one method, which it
+// answers with a 5xx as Telegram does when it is down.
+type outageProxy struct {
+	url    string
+	mu     sync.Mutex
+	method string // "" while Telegram is up
+	code   int
+	failed int
+}
+
+func (r *rig) outageProxy() *outageProxy {
+	r.t.Helper()
+	target, err := url.Parse(r.tg.URL())
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	o := &outageProxy{}
+	pass := httputil.NewSingleHostReverseProxy(target)
+	pass.FlushInterval = -1
+	pass.ErrorLog = log.New(io.Discard, "", 0) // a killed process's calls end abruptly
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		o.mu.Lock()
+		down := o.method != "" && strings.HasSuffix(strings.ToLower(req.URL.Path), "/"+strings.ToLower(o.method))
+		code := o.code
+		if down {
+			o.failed++
+		}
+		o.mu.Unlock()
+		if !down {
+			pass.ServeHTTP(w, req)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		fmt.Fprintf(w, `{"ok":false,"error_code":%d,"description":%q}`, code, http.StatusText(code))
+	}))
+	o.url = srv.URL
+	r.t.Cleanup(func() {
+		// Long polls in flight would hold Close for their whole wait.
+		srv.CloseClientConnections()
+		srv.Close()
+	})
+	return o
+}
+
+// outage makes Telegram answer code to every call to method until end is
+// called.
+func (o *outageProxy) outage(method string, code int) (end func()) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.method, o.code = method, code
+	return func() {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		o.method = ""
+	}
+}
+
+// refused is how many calls the outage refused.
+func (o *outageProxy) refused() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.failed
+}
+
+// within polls cond until it holds or d has passed, and says which.
+func within(d time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return true
 }
 
 // figures are what a scenario measured, logged in one line (and copied
