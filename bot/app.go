@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
@@ -62,6 +63,8 @@ type App struct {
 	takeOver    bool
 	httpClient  *http.Client
 	jobs        *river.Client[pgx.Tx]
+	// httpAddr is where the webhook and health server listens, once it does.
+	httpAddr atomic.Value
 }
 
 // New assembles the bot: Telegram client, sender, handlers, route table,
@@ -74,15 +77,17 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 	if deps.Clock == nil {
 		deps.Clock = time.Now
 	}
+	cfg = cfg.withTransportDefaults()
 	a := &App{
 		cfg:   cfg,
 		log:   deps.Log,
 		store: store.New(deps.Pool),
-		state: store.NewState(deps.Redis, cfg.RedisPrefix, cfg.ConversationTTL),
+		state: store.NewState(deps.Redis, cfg.RedisPrefix, cfg.ConversationTTL, store.WithUpdateLease(cfg.UpdateLease)),
 		clock: deps.Clock,
-		// Only one poller may run at a time, so a marker it finds is its
-		// own from before a crash; in webhook mode another process may hold
-		// it right now.
+		// Only one poller may run at a time, so a lease it finds is its
+		// own from before a crash, taken over at once; in webhook mode
+		// another process may hold it right now, and a dead one's lease
+		// lapses within UpdateLease.
 		takeOver: cfg.WebhookURL == "",
 		instance: newInstanceID(),
 	}
@@ -117,6 +122,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 		GlobalPerSecond: cfg.GlobalRate,
 		ChatBurst:       cfg.ChatRate,
 		Prefix:          cfg.RedisPrefix,
+		BaseBackoff:     cfg.SendBackoff,
 		Unreachable: func(ctx context.Context, chatID int64) {
 			if err := a.store.SetUnreachable(ctx, chatID, true); err != nil {
 				a.log.WarnContext(ctx, "mark unreachable", "err", err)
@@ -140,6 +146,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 		People:             a.store,
 		Lookup:             a.store,
 		Conv:               a.state,
+		Outcomes:           a.state,
 		Counters:           a.state,
 		Catalog:            catalog,
 		Log:                a.log,
@@ -182,7 +189,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 	a.handlers.Menus = a.router
 	a.pipeline = chain(a.route, a.recoverMW, a.logMW, a.identifyMW, a.errorsMW)
 	a.dispatcher = NewDispatcher(cfg.Workers, func(ctx context.Context, upd *models.Update) error {
-		return a.handleUpdate(ctx, upd, a.takeOver)
+		return inChatOrder(ctx, upd, func() error { return a.handleUpdate(ctx, upd, a.takeOver) })
 	})
 	return a, nil
 }
@@ -236,11 +243,15 @@ func (a *App) runPolling(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	srv := a.healthServer(nil)
+	srv, err := a.healthServer(nil)
+	if err != nil {
+		// Polling works without it; only /healthz is missing.
+		a.log.Error("http server", "addr", a.cfg.ListenAddr, "err", err)
+	}
 	defer shutdown(srv)
 	a.log.Info("polling for updates", "bot", a.botUsername)
 	p := &Poller{
-		app: a, client: a.httpClient, timeout: pollTimeout, maxRetries: 5,
+		app: a, client: a.httpClient, timeout: pollTimeout, retryPause: a.cfg.RetryPause,
 		url: strings.TrimRight(a.cfg.TelegramAPIURL, "/") + "/bot" + a.cfg.TelegramToken + "/getUpdates",
 	}
 	return p.Run(ctx)
@@ -248,7 +259,10 @@ func (a *App) runPolling(ctx context.Context) error {
 
 func (a *App) runWebhook(ctx context.Context) error {
 	u, _ := url.Parse(a.cfg.WebhookURL)
-	srv := a.healthServer(map[string]http.Handler{u.Path: a.WebhookHandler()})
+	srv, err := a.healthServer(map[string]http.Handler{u.Path: a.WebhookHandler()})
+	if err != nil {
+		return err
+	}
 	if err := a.sender.do(ctx, "setWebhook", 0, false, func(ctx context.Context) error {
 		_, err := a.tg.SetWebhook(ctx, &tgbot.SetWebhookParams{
 			URL: a.cfg.WebhookURL, SecretToken: a.cfg.WebhookSecret,
@@ -267,19 +281,46 @@ func (a *App) runWebhook(ctx context.Context) error {
 	return nil
 }
 
-func (a *App) healthServer(extra map[string]http.Handler) *http.Server {
+// Timeouts of the webhook and health server. Telegram waits up to 60 s for
+// the answer to an update, so the answer may take that long to write
+// (webhookWriteTimeout is a little longer, never cutting an answer Telegram
+// still waits for); the request itself must arrive quickly
+// (Config.WebhookReadTimeout), so a client that sends its body slowly
+// cannot hold a connection and a goroutine for long; idle keep-alive
+// connections close after webhookIdleTimeout.
+const (
+	headerTimeout       = 10 * time.Second
+	webhookWriteTimeout = 65 * time.Second
+	webhookIdleTimeout  = 120 * time.Second
+)
+
+// healthServer serves /healthz and the extra handlers (the webhook) on
+// ListenAddr. Shutting the returned server down is safe even on an error.
+func (a *App) healthServer(extra map[string]http.Handler) (*http.Server, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	for path, h := range extra {
 		mux.Handle(path, h)
 	}
-	srv := &http.Server{Addr: a.cfg.ListenAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{
+		Addr:              a.cfg.ListenAddr,
+		Handler:           mux,
+		ReadHeaderTimeout: headerTimeout,
+		ReadTimeout:       a.cfg.WebhookReadTimeout,
+		WriteTimeout:      webhookWriteTimeout,
+		IdleTimeout:       webhookIdleTimeout,
+	}
+	ln, err := net.Listen("tcp", a.cfg.ListenAddr)
+	if err != nil {
+		return srv, fmt.Errorf("bot: listen on LISTEN_ADDR: %w", err)
+	}
+	a.httpAddr.Store(ln.Addr().String())
 	go func() {
-		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.log.Error("http server", "addr", a.cfg.ListenAddr, "err", err)
 		}
 	}()
-	return srv
+	return srv, nil
 }
 
 func shutdown(srv *http.Server) {

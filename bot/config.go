@@ -12,6 +12,7 @@ import (
 
 	"github.com/aurore/cairbot/handlers"
 	"github.com/aurore/cairbot/locales"
+	"github.com/aurore/cairbot/store"
 )
 
 // Config is every setting of cairbot, read from the environment in one place
@@ -51,6 +52,23 @@ type Config struct {
 	ClassAbsenceAlert   int           // CLASS_ABSENCE_ALERT: unexcused absences in a row that alert the coordinators
 	// appointments and interviews
 	InterviewReminders []time.Duration // INTERVIEW_REMINDERS: before each appointment, e.g. "24h,2h"
+
+	// Transport timings. Not read from the environment: the defaults suit
+	// Telegram's own timings, and tests shorten them so as not to wait.
+	//
+	// SendBackoff is the Sender's first pause after a 5xx or network
+	// error; it doubles with each try.
+	SendBackoff time.Duration
+	// RetryPause is, in polling mode, the first pause before an update
+	// whose handling must be retried is tried again; it doubles up to
+	// maxRetryPause while the failure lasts.
+	RetryPause time.Duration
+	// UpdateLease is how long an update stays claimed by a process that
+	// stopped renewing its claim (it died) before another takes it over.
+	UpdateLease time.Duration
+	// WebhookReadTimeout bounds the time to read a webhook request, body
+	// included: a client sending slowly is cut off.
+	WebhookReadTimeout time.Duration
 }
 
 // Defaults are the local values that let `make run` work with nothing but
@@ -82,7 +100,31 @@ func Defaults() Config {
 		ClassAbsenceAlert:   2,
 		// appointments and interviews
 		InterviewReminders: []time.Duration{24 * time.Hour, 2 * time.Hour},
+		// transport timings
+		SendBackoff:        500 * time.Millisecond,
+		RetryPause:         time.Second,
+		UpdateLease:        store.DefaultUpdateLease,
+		WebhookReadTimeout: 15 * time.Second,
 	}
+}
+
+// withTransportDefaults fills the transport timings a Config built by hand
+// (not from Defaults) leaves at zero.
+func (c Config) withTransportDefaults() Config {
+	d := Defaults()
+	if c.SendBackoff <= 0 {
+		c.SendBackoff = d.SendBackoff
+	}
+	if c.RetryPause <= 0 {
+		c.RetryPause = d.RetryPause
+	}
+	if c.UpdateLease <= 0 {
+		c.UpdateLease = d.UpdateLease
+	}
+	if c.WebhookReadTimeout <= 0 {
+		c.WebhookReadTimeout = d.WebhookReadTimeout
+	}
+	return c
 }
 
 // ErrNoToken is returned when TELEGRAM_TOKEN is missing, so that `make run`

@@ -62,6 +62,8 @@ type harness struct {
 	hook    *httptest.Server
 	hookMu  sync.Mutex
 	hookApp *bot.App
+	// tgOpts configure the fake Telegram; options set them before it starts.
+	tgOpts telegramtest.Options
 }
 
 type harnessOption func(*harness)
@@ -83,14 +85,24 @@ func webhookMode(h *harness) {
 	h.cfg.WebhookSecret = "s3cret_token-for-tests"
 }
 
+// fastRetries makes a Telegram outage quick to live through: the Sender
+// backs off from 10 ms, the poller tries a held update again after 50 ms,
+// the fake Telegram posts a refused webhook update again every 20 ms and
+// never gives up, and the rate limits do not slow the retries down.
+func fastRetries(h *harness) {
+	h.cfg.SendBackoff = 10 * time.Millisecond
+	h.cfg.RetryPause = 50 * time.Millisecond
+	h.cfg.ChatRate = 1000
+	h.cfg.GlobalRate = 1000
+	h.tgOpts.WebhookRetryDelay = 20 * time.Millisecond
+	h.tgOpts.WebhookMaxAttempts = 1 << 20
+}
+
 func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	t.Helper()
-	tg := telegramtest.New(t, telegramtest.Options{})
 	pool := storetest.NewPool(t)
 	rdb, prefix := storetest.NewRedis(t)
 	cfg := bot.Defaults()
-	cfg.TelegramToken = tg.Token()
-	cfg.TelegramAPIURL = tg.URL()
 	cfg.RedisPrefix = prefix
 	cfg.ListenAddr = "127.0.0.1:0"
 	cfg.Workers = 4
@@ -101,12 +113,15 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 		t.Fatal(err)
 	}
 	h := &harness{
-		t: t, tg: tg, pool: pool, rdb: rdb, st: store.New(pool), cfg: cfg, catalog: catalog,
+		t: t, pool: pool, rdb: rdb, st: store.New(pool), cfg: cfg, catalog: catalog,
 		clock: &clock{t: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)},
 	}
 	for _, o := range opts {
 		o(h)
 	}
+	h.tg = telegramtest.New(t, h.tgOpts)
+	h.cfg.TelegramToken = h.tg.Token()
+	h.cfg.TelegramAPIURL = h.tg.URL()
 	h.start()
 	t.Cleanup(h.stop)
 	return h

@@ -35,9 +35,15 @@ func chain(h HandlerFunc, mws ...Middleware) HandlerFunc {
 }
 
 // ErrRetry wraps a failure that a later re-delivery of the update may not
-// meet (PostgreSQL or Redis unreachable): the update is left unconfirmed so
-// Telegram sends it again.
+// meet (Telegram, PostgreSQL or Redis unreachable): the update is left
+// unconfirmed so Telegram sends it again.
 var ErrRetry = errors.New("bot: temporary failure, retry later")
+
+// retryable reports failures worth a re-delivery: Telegram down beyond the
+// Sender's retry budget, or our own infrastructure unreachable.
+func retryable(err error) bool {
+	return errors.Is(err, ErrTelegramUnavailable) || transient(err)
+}
 
 // transient reports infrastructure failures worth a re-delivery.
 func transient(err error) bool {
@@ -185,6 +191,11 @@ func (a *App) errorsMW(next HandlerFunc) HandlerFunc {
 		}
 		var ue *handlers.UserError
 		switch {
+		case retryable(err):
+			// No apology: Telegram is down (it could not be sent either) or
+			// our database is; the update is handled again once they are
+			// back, and the user gets his real answer then.
+			return fmt.Errorf("%w: %w", ErrRetry, err)
 		case errors.As(err, &ue):
 			var text string
 			if ue.Count != nil {
@@ -192,18 +203,16 @@ func (a *App) errorsMW(next HandlerFunc) HandlerFunc {
 			} else {
 				text = r.Loc.T(ue.MsgID, ue.Args...)
 			}
-			return a.say(ctx, r, text)
+			return a.explain(ctx, r, text)
 		case errors.Is(err, handlers.ErrForbidden):
-			return a.say(ctx, r, r.Loc.T("error.forbidden"))
+			return a.explain(ctx, r, r.Loc.T("error.forbidden"))
 		case errors.Is(err, handlers.ErrStaleButton):
-			return a.say(ctx, r, r.Loc.T("error.stale_button"))
+			return a.explain(ctx, r, r.Loc.T("error.stale_button"))
 		case errors.Is(err, store.ErrConflict):
-			return a.say(ctx, r, r.Loc.T("error.busy"))
+			return a.explain(ctx, r, r.Loc.T("error.busy"))
 		case errors.Is(err, ErrUnreachable):
 			// Our answer could not be delivered; nothing more to do.
 			return nil
-		case transient(err):
-			return fmt.Errorf("%w: %w", ErrRetry, err)
 		}
 		ref := newRef()
 		a.log.ErrorContext(ctx, "update error", "ref", ref, "update_id", r.Update.ID, "err", err)
@@ -217,6 +226,22 @@ func (a *App) say(ctx context.Context, r *handlers.Request, text string) error {
 	if err != nil && !errors.Is(err, ErrUnreachable) {
 		return fmt.Errorf("bot: answer error: %w", err)
 	}
+	return nil
+}
+
+// explain sends the message that explains a known error. When Telegram is
+// down the update is handled again later; any other failure to send it is
+// only logged, since a re-delivery would fail the same way — and in polling
+// mode would hold every later update for nothing.
+func (a *App) explain(ctx context.Context, r *handlers.Request, text string) error {
+	err := a.say(ctx, r, text)
+	switch {
+	case err == nil:
+		return nil
+	case retryable(err):
+		return fmt.Errorf("%w: %w", ErrRetry, err)
+	}
+	a.log.WarnContext(ctx, "error message not sent", "update_id", r.Update.ID, "err", err)
 	return nil
 }
 
@@ -325,17 +350,58 @@ func (a *App) handleUpdate(ctx context.Context, upd *models.Update, takeOver boo
 	}
 	r := newRequest(upd, a.botUsername, a.clock())
 	if r != nil {
+		stop := a.keepLease(ctx, upd.ID)
 		err = a.pipeline(ctx, r)
+		stop()
 	}
 	if err != nil {
 		if !errors.Is(err, ErrRetry) {
 			// identify or the errors stage failed on the infrastructure.
 			err = fmt.Errorf("%w: %w", ErrRetry, err)
 		}
-		if rerr := a.state.ReleaseUpdate(ctx, upd.ID); rerr != nil {
+		if rerr := a.state.ReleaseUpdate(ctx, upd.ID, a.instance); rerr != nil {
 			a.log.WarnContext(ctx, "release update", "err", rerr)
 		}
 		return err
 	}
 	return a.state.FinishUpdate(ctx, upd.ID)
+}
+
+// keepLease renews the update's lease every third of it while the update
+// is handled: a handler waiting on Telegram's retries or the database keeps
+// the update, while a process that dies stops renewing, and another one (or
+// its restart) takes the update over within one lease. One goroutine per
+// update in hand — at most one per dispatch worker — is the simplest thing
+// that holds each lease exactly as long as its handling.
+//
+// The returned stop waits until no renewal is in flight, so a late renewal
+// cannot bring back a lease that FinishUpdate or ReleaseUpdate ends next.
+func (a *App) keepLease(ctx context.Context, updateID int64) (stop func()) {
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(a.state.UpdateLease() / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-t.C:
+				err := a.state.RenewUpdate(ctx, updateID, a.instance)
+				switch {
+				case errors.Is(err, store.ErrLeaseLost):
+					// It lapsed (Redis or this process stalled) and another
+					// process took the update: both may answer it now.
+					a.log.WarnContext(ctx, "update lease lost to another process", "update_id", updateID)
+					return
+				case err != nil:
+					a.log.WarnContext(ctx, "update lease not renewed", "update_id", updateID, "err", err)
+				}
+			}
+		}
+	}()
+	return func() {
+		close(quit)
+		<-done
+	}
 }

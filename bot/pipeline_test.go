@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -16,7 +17,8 @@ import (
 )
 
 // TestPanicBecomesApology runs the recover and errors middlewares around
-// handlers that panic or fail, and checks what the user receives.
+// handlers that panic or fail, and checks what the user receives and
+// whether the update is to be delivered again.
 func TestPanicBecomesApology(t *testing.T) {
 	t.Parallel()
 	s, srv, _ := newTestSender(t, 25, 5)
@@ -25,23 +27,38 @@ func TestPanicBecomesApology(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := &App{log: slog.New(slog.NewTextHandler(io.Discard, nil)), sender: s, catalog: catalog, cfg: Defaults()}
+	userError := func(context.Context, *handlers.Request) error { return handlers.Fail("invite.bad_room") }
 	tests := []struct {
 		name    string
 		handler HandlerFunc
-		want    string // prefix of the message the user gets
-		wantErr error
+		// failSend makes Telegram answer this status to the first five
+		// messages (the Sender's whole retry budget); 0: it does not.
+		failSend int
+		want     string // prefix of the message the user gets
+		wantErr  error
 	}{
-		{"panic", func(context.Context, *handlers.Request) error { panic("boom") }, "😔", nil},
-		{"bug", func(context.Context, *handlers.Request) error { return errors.New("sql: syntax") }, "😔", nil},
-		{"user error", func(context.Context, *handlers.Request) error { return handlers.Fail("invite.bad_room") }, "❌", nil},
-		{"forbidden", func(context.Context, *handlers.Request) error { return handlers.ErrForbidden }, "⛔", nil},
+		{"panic", func(context.Context, *handlers.Request) error { panic("boom") }, 0, "😔", nil},
+		{"bug", func(context.Context, *handlers.Request) error { return errors.New("sql: syntax") }, 0, "😔", nil},
+		{"user error", userError, 0, "❌", nil},
+		{"forbidden", func(context.Context, *handlers.Request) error { return handlers.ErrForbidden }, 0, "⛔", nil},
 		{"database down", func(context.Context, *handlers.Request) error {
 			return &netTimeout{}
-		}, "", ErrRetry},
+		}, 0, "", ErrRetry},
+		// The handler's answer failed on Telegram beyond the retry budget:
+		// the update is retried, and no apology is tried.
+		{"telegram down", func(context.Context, *handlers.Request) error {
+			return fmt.Errorf("handlers: reply: %w", ErrTelegramUnavailable)
+		}, 0, "", ErrRetry},
+		{"user error while telegram is down", userError, 500, "", ErrRetry},
+		// A refused explanation would be refused again: not retried.
+		{"user error whose explanation telegram refuses", userError, 400, "", nil},
 	}
 	for i, tt := range tests {
 		chat := int64(500 + i)
 		srv.AddChat(chat)
+		if tt.failSend != 0 {
+			srv.FailNext("sendMessage", chat, tt.failSend, 0, 5)
+		}
 		r := &handlers.Request{Update: &models.Update{ID: int64(i + 1)}, ChatID: chat, UserID: chat,
 			From: &models.User{ID: chat, LanguageCode: "ar"}, Private: true, Now: time.Now()}
 		r.Loc = catalog.Localizer("ar")

@@ -10,6 +10,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/go-telegram/bot/models"
@@ -21,15 +22,24 @@ import (
 // higher offset — which is what confirms the batch to Telegram. A stop, even
 // SIGKILL, therefore loses nothing: the unconfirmed batch comes again and
 // dedupe absorbs what was already done.
+//
+// An update whose handling must be retried (Telegram, PostgreSQL or Redis
+// down: ErrRetry) is never given up: it holds the confirmation, and the
+// batch is tried again after a pause that doubles up to maxRetryPause for
+// as long as the failure lasts. Telegram keeps updates 24 h, and skipping
+// one would lose its reply, or its action, for good.
 type Poller struct {
 	app     *App
 	client  *http.Client
 	url     string
 	timeout time.Duration
-	// maxRetries bounds how often one update failing on the infrastructure
-	// holds the queue before it is given up (logged) so others go on.
-	maxRetries int
+	// retryPause is the first pause before a held update is tried again.
+	retryPause time.Duration
 }
+
+// maxRetryPause caps the pause between tries of a held update: an outage
+// that ends is noticed within about this long.
+const maxRetryPause = 30 * time.Second
 
 type apiResult[T any] struct {
 	OK          bool   `json:"ok"`
@@ -88,8 +98,9 @@ func (e *retryAfterError) Error() string { return "bot: getUpdates: retry after 
 // Run polls until ctx ends, then finishes the batch in hand and confirms it.
 func (p *Poller) Run(ctx context.Context) error {
 	var offset int64
-	backoff := time.Duration(0)
-	retries := map[int64]int{}
+	backoff := time.Duration(0) // before the next getUpdates
+	pause := time.Duration(0)   // the last pause for a held update
+	tries := map[int64]int{}
 	for ctx.Err() == nil {
 		if backoff > 0 {
 			if sleep(ctx, backoff) != nil {
@@ -110,13 +121,16 @@ func (p *Poller) Run(ctx context.Context) error {
 			p.app.log.Warn("polling failed", "err", err, "next_try_in", backoff)
 			continue
 		}
-		backoff = 0
-		next := p.handleBatch(ctx, updates, retries)
+		next, held := p.handleBatch(ctx, updates, tries)
 		if next > offset {
 			offset = next
 		}
-		if next == 0 && len(updates) > 0 {
-			backoff = time.Second
+		backoff = 0
+		if held {
+			pause = min(max(2*pause, p.retryPause), maxRetryPause)
+			backoff = pause
+		} else {
+			pause = 0
 		}
 	}
 	p.confirm(offset)
@@ -124,36 +138,69 @@ func (p *Poller) Run(ctx context.Context) error {
 }
 
 // handleBatch runs a batch through the dispatcher (chats in parallel) and
-// returns the offset that confirms what is done: up to the first update
-// that must be retried.
-func (p *Poller) handleBatch(ctx context.Context, updates []*models.Update, retries map[int64]int) int64 {
+// returns the offset that confirms what is done — up to the first update
+// that must be retried — and whether there is such an update.
+func (p *Poller) handleBatch(ctx context.Context, updates []*models.Update, tries map[int64]int) (next int64, held bool) {
 	results := make([]<-chan error, len(updates))
+	bctx := context.WithValue(ctx, batchKey{}, &batch{failed: map[int64]bool{}})
 	for i, u := range updates {
-		results[i] = p.app.dispatcher.Submit(ctx, u)
+		results[i] = p.app.dispatcher.Submit(bctx, u)
 	}
-	var next int64
-	blocked := false
 	for i, u := range updates {
 		err := <-results[i]
-		if blocked {
+		if held {
 			continue
 		}
-		if err != nil && retries[u.ID] < p.maxRetries {
-			retries[u.ID]++
-			p.app.log.Warn("update will be retried", "update_id", u.ID, "try", retries[u.ID], "err", err)
-			blocked = true
+		if errors.Is(err, ErrRetry) {
+			tries[u.ID]++
+			p.app.log.Warn("update will be retried", "update_id", u.ID, "try", tries[u.ID], "err", err)
+			held = true
 			continue
 		}
 		if err != nil {
-			p.app.log.Error("update given up after retries", "update_id", u.ID, "err", err)
+			// handleUpdate returns only retryable errors; anything else
+			// would fail the same way again.
+			p.app.log.Error("update given up", "update_id", u.ID, "err", err)
 		}
-		delete(retries, u.ID)
+		delete(tries, u.ID)
 		next = u.ID + 1
 	}
-	if blocked && next == 0 {
-		return 0
+	return next, held
+}
+
+// batch is what the updates of one polled batch share: the chats whose
+// update failed and will be retried.
+type batch struct {
+	mu     sync.Mutex
+	failed map[int64]bool
+}
+
+type batchKey struct{}
+
+// inChatOrder runs handle for upd unless an earlier update of its chat in
+// the same polled batch failed: that one is retried first, so a chat's
+// later updates must wait for it rather than overtake it (the dispatcher
+// already has them queued). A chat's updates run one after another, so
+// the earlier one has finished when a later one gets here.
+func inChatOrder(ctx context.Context, upd *models.Update, handle func() error) error {
+	b, ok := ctx.Value(batchKey{}).(*batch)
+	if !ok {
+		return handle()
 	}
-	return next
+	chat := chatKey(upd)
+	b.mu.Lock()
+	failed := b.failed[chat]
+	b.mu.Unlock()
+	if failed {
+		return fmt.Errorf("%w: an earlier update of the chat is retried first", ErrRetry)
+	}
+	err := handle()
+	if err != nil {
+		b.mu.Lock()
+		b.failed[chat] = true
+		b.mu.Unlock()
+	}
+	return err
 }
 
 // confirm tells Telegram the last batch is done, so a restart does not

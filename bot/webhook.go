@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/go-telegram/bot/models"
 )
@@ -21,8 +22,9 @@ const secretHeader = "X-Telegram-Bot-Api-Secret-Token"
 // on mismatch), bounds the body (413), rejects a broken body (400), and
 // answers 200 only once the update is handled — so Telegram keeps one chat's
 // updates in order and re-delivers what failed. Failures that a retry can
-// cure (database or Redis down) get 503; a bug or bad input gets an apology
-// to the user and 200, since a re-delivery would only fail again.
+// cure (Telegram, the database or Redis down; the update held by another
+// process) get 503; a bug or bad input gets an apology to the user and 200,
+// since a re-delivery would only fail again.
 func (a *App) WebhookHandler() http.Handler {
 	secret := []byte(a.cfg.WebhookSecret)
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -46,6 +48,12 @@ func (a *App) WebhookHandler() http.Handler {
 			httpError(w, http.StatusBadRequest, "unreadable body")
 			return
 		}
+		// The server's read timeout was for the request; lift it for the
+		// handling, which may take until Telegram stops waiting (the write
+		// timeout): left in place, it would cancel the request's context
+		// midway. An http.ResponseWriter without deadlines has nothing to
+		// lift.
+		_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
 		var upd models.Update
 		if err := json.Unmarshal(body, &upd); err != nil || upd.ID <= 0 {
 			httpError(w, http.StatusBadRequest, "not a Telegram update")

@@ -98,6 +98,14 @@ type Conversations interface {
 	ClearConversation(ctx context.Context, centreID, chatID, userID int64) error
 }
 
+// Outcomes remember what an update did (Redis, 24 h), so that its
+// re-delivery — Telegram sends it again when our answer was lost in an
+// outage — answers the same without doing the change twice.
+type Outcomes interface {
+	RememberOutcome(ctx context.Context, key, value string) error
+	Outcome(ctx context.Context, key string) (string, error)
+}
+
 // Counters count events in a time window (wrong codes).
 type Counters interface {
 	HitCounter(ctx context.Context, key string, window time.Duration) (int64, error)
@@ -121,6 +129,7 @@ type Handlers struct {
 	People      People
 	Lookup      PersonLookup
 	Conv        Conversations
+	Outcomes    Outcomes
 	Counters    Counters
 	Menus       Menus
 	Catalog     *locales.Catalog

@@ -85,10 +85,21 @@ func (h *Handlers) PaymentButton(ctx context.Context, r *Request) error {
 		return h.Cancel(ctx, r)
 	case r.step() == stepPayConfirm && r.CallbackData == "pay:ok":
 		return h.recordPayment(ctx, r, data)
+	case r.CallbackData == "pay:ok":
+		return h.paymentRecordedBefore(ctx, r)
 	}
 	return ErrStaleButton
 }
 
+// recordPayment records the confirmed payment once, even when the update
+// is handled again (Telegram re-delivers it when our answer was lost, or
+// another process takes it over from one that died):
+//   - the conversation ends before the payment is written, so a second run
+//     cannot find the confirmation step and write it again; if the write
+//     fails, the step is put back so that trying again works;
+//   - the press's outcome is remembered, so that a second run answers with
+//     the receipt number rather than "button not valid", which would have
+//     staff record the payment a second time by hand.
 func (h *Handlers) recordPayment(ctx context.Context, r *Request, data map[string]string) error {
 	p, err := h.conversationResident(ctx, r, data, paymentStatuses)
 	if err != nil {
@@ -98,21 +109,69 @@ func (h *Handlers) recordPayment(ctx context.Context, r *Request, data map[strin
 	if err != nil || cents <= 0 || cents > MaxAmount {
 		return ErrStaleButton
 	}
+	if err := h.endConversation(ctx, r); err != nil {
+		return err
+	}
 	// On the centre's clock, which decides the receipt's year.
 	e, err := h.Money.RecordPayment(ctx, store.NewPayment{
 		CentreID: r.Person.CentreID, PersonID: p.ID, Cents: cents, ActorID: &r.Person.ID, At: r.Now.In(h.moneyLoc()),
 	})
 	if err != nil {
+		if serr := h.setStep(ctx, r, stepPayConfirm, data); serr != nil {
+			return errors.Join(err, serr)
+		}
 		return err
 	}
-	if err := h.endConversation(ctx, r); err != nil {
+	if err := h.Outcomes.RememberOutcome(ctx, paymentOutcomeKey(r), strconv.FormatInt(e.ID, 10)); err != nil {
+		// Only a re-delivery needs it; the answer can still go out.
+		h.Log.WarnContext(ctx, "payment outcome not remembered", "entry", e.ID, "err", err)
+	}
+	return h.paymentDone(ctx, r, p, e)
+}
+
+// paymentRecordedBefore answers a confirmation handled again after its
+// payment was recorded, and treats any other old press as stale.
+func (h *Handlers) paymentRecordedBefore(ctx context.Context, r *Request) error {
+	v, err := h.Outcomes.Outcome(ctx, paymentOutcomeKey(r))
+	if errors.Is(err, store.ErrNotFound) {
+		return ErrStaleButton
+	}
+	if err != nil {
 		return err
 	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return ErrStaleButton
+	}
+	e, err := h.Money.EntryByID(ctx, r.Person.CentreID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return ErrStaleButton
+	}
+	if err != nil {
+		return err
+	}
+	p, err := h.Lookup.PersonByID(ctx, r.Person.CentreID, e.PersonID)
+	if errors.Is(err, store.ErrNotFound) {
+		return ErrStaleButton
+	}
+	if err != nil {
+		return err
+	}
+	return h.paymentDone(ctx, r, p, e)
+}
+
+// paymentOutcomeKey names one press of the confirmation: Telegram gives
+// each press its own id, which a re-delivery keeps.
+func paymentOutcomeKey(r *Request) string {
+	return "pay:" + strconv.FormatInt(r.CentreID(), 10) + ":" + r.Callback.ID
+}
+
+func (h *Handlers) paymentDone(ctx context.Context, r *Request, p store.Person, e store.LedgerEntry) error {
 	id := "payment.done"
 	if p.TelegramID == nil {
 		id = "payment.done_no_telegram"
 	}
-	return h.replyMenu(ctx, r, r.Loc.T(id, "Number", e.ReceiptNo, "Amount", r.Loc.F.Money(cents),
+	return h.replyMenu(ctx, r, r.Loc.T(id, "Number", e.ReceiptNo, "Amount", r.Loc.F.Money(-e.Cents),
 		"Name", p.DisplayName, "Room", residentRoom(p)))
 }
 

@@ -137,8 +137,96 @@ func TestUpdateDedupe(t *testing.T) {
 		t.Fatalf("done update: %v", err)
 	}
 	_ = st.ClaimUpdate(ctx, 8, "a", false)
-	_ = st.ReleaseUpdate(ctx, 8)
+	_ = st.ReleaseUpdate(ctx, 8, "a")
 	if err := st.ClaimUpdate(ctx, 8, "b", false); err != nil {
 		t.Fatalf("released update not claimable: %v", err)
+	}
+}
+
+// TestUpdateLease: a claimed update whose holder stops renewing it (it
+// died) can be claimed by another process once the lease lapses; a renewed
+// lease cannot, and no one but the holder renews or releases it.
+func TestUpdateLease(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rdb, prefix := storetest.NewRedis(t)
+	const lease = 500 * time.Millisecond
+	st := store.NewState(rdb, prefix, time.Minute, store.WithUpdateLease(lease))
+	if st.UpdateLease() != lease {
+		t.Fatalf("lease = %v", st.UpdateLease())
+	}
+	if err := st.ClaimUpdate(ctx, 7, "a", false); err != nil {
+		t.Fatal(err)
+	}
+	// Renewed often for two leases: still a's.
+	for range 8 {
+		time.Sleep(lease / 4)
+		if err := st.RenewUpdate(ctx, 7, "a"); err != nil {
+			t.Fatalf("renew: %v", err)
+		}
+		if err := st.ClaimUpdate(ctx, 7, "b", false); !errors.Is(err, store.ErrUpdateInProgress) {
+			t.Fatalf("renewed lease claimed by another process: %v", err)
+		}
+	}
+	if err := st.RenewUpdate(ctx, 7, "b"); !errors.Is(err, store.ErrLeaseLost) {
+		t.Fatalf("renew by another process: %v", err)
+	}
+	if err := st.ReleaseUpdate(ctx, 7, "b"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ClaimUpdate(ctx, 7, "b", false); !errors.Is(err, store.ErrUpdateInProgress) {
+		t.Fatalf("lease released by another process: %v", err)
+	}
+
+	// a dies: its lease lapses and b takes the update over.
+	stopped := time.Now()
+	deadline := stopped.Add(5 * lease)
+	for {
+		err := st.ClaimUpdate(ctx, 7, "b", false)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, store.ErrUpdateInProgress) || time.Now().After(deadline) {
+			t.Fatalf("claim after the lease lapsed: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if took := time.Since(stopped); took < lease/2 {
+		t.Fatalf("taken over after %v, before the lease of %v could lapse", took, lease)
+	}
+	if err := st.RenewUpdate(ctx, 7, "a"); !errors.Is(err, store.ErrLeaseLost) {
+		t.Fatalf("a late renewal by the old holder: %v", err)
+	}
+	if err := st.ReleaseUpdate(ctx, 7, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ClaimUpdate(ctx, 7, "c", false); !errors.Is(err, store.ErrUpdateInProgress) {
+		t.Fatalf("b's lease released by the old holder: %v", err)
+	}
+	if err := st.FinishUpdate(ctx, 7); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RenewUpdate(ctx, 7, "b"); !errors.Is(err, store.ErrLeaseLost) {
+		t.Fatalf("renew a finished update: %v", err)
+	}
+	if err := st.ClaimUpdate(ctx, 7, "c", false); !errors.Is(err, store.ErrDuplicateUpdate) {
+		t.Fatalf("finished update claimed: %v", err)
+	}
+	if ttl := rdb.PTTL(ctx, prefix+":upd:7").Val(); ttl < 23*time.Hour {
+		t.Fatalf("a finished update is remembered for %v, want 24 h", ttl)
+	}
+
+	// A lease that lapsed with nobody taking the update is its holder's again.
+	if err := st.ClaimUpdate(ctx, 9, "a", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.Del(ctx, prefix+":upd:9").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RenewUpdate(ctx, 9, "a"); err != nil {
+		t.Fatalf("renew a lapsed, untaken lease: %v", err)
+	}
+	if err := st.ClaimUpdate(ctx, 9, "b", false); !errors.Is(err, store.ErrUpdateInProgress) {
+		t.Fatalf("after renewal: %v", err)
 	}
 }

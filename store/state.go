@@ -20,6 +20,10 @@ var ErrUpdateInProgress = errors.New("store: update in progress elsewhere")
 // ErrDuplicateUpdate means the update was already handled.
 var ErrDuplicateUpdate = errors.New("store: update already handled")
 
+// ErrLeaseLost means an update's lease is no longer the caller's: it
+// lapsed and another process claimed the update, or it was finished.
+var ErrLeaseLost = errors.New("store: update lease lost")
+
 // Conversation is where a user stands in a multi-step exchange: a named step
 // and the answers gathered so far. Version guards against lost updates.
 type Conversation struct {
@@ -34,12 +38,30 @@ type State struct {
 	rdb    redis.UniversalClient
 	prefix string
 	ttl    time.Duration
+	lease  time.Duration
+}
+
+// StateOption changes a State's defaults.
+type StateOption func(*State)
+
+// WithUpdateLease sets how long a claimed update stays claimed when its
+// holder stops renewing it (DefaultUpdateLease). Tests shorten it.
+func WithUpdateLease(d time.Duration) StateOption {
+	return func(s *State) {
+		if d > 0 {
+			s.lease = d
+		}
+	}
 }
 
 // NewState uses keys under prefix (so tests and deployments can share one
 // Redis); conversations expire after ttl of silence.
-func NewState(rdb redis.UniversalClient, prefix string, ttl time.Duration) *State {
-	return &State{rdb: rdb, prefix: prefix, ttl: ttl}
+func NewState(rdb redis.UniversalClient, prefix string, ttl time.Duration, opts ...StateOption) *State {
+	s := &State{rdb: rdb, prefix: prefix, ttl: ttl, lease: DefaultUpdateLease}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 func (s *State) convKey(centreID, chatID, userID int64) string {
@@ -107,18 +129,31 @@ func (s *State) ClearConversation(ctx context.Context, centreID, chatID, userID 
 
 // Update dedupe. Telegram re-delivers an update when we did not confirm it
 // (polling) or did not answer 2xx (webhook); update ids are kept 24 h.
+//
+// While an update is handled, its key holds the handling process's id
+// under a short lease that the process renews (RenewUpdate), rather than a
+// fixed marker: a process that dies (SIGKILL, a lost machine) stops
+// renewing, and another process — or the same one restarted — takes the
+// update over within one lease, instead of every re-delivery being refused
+// for minutes.
 const (
-	dedupeDoneTTL       = 24 * time.Hour
-	dedupeInProgressTTL = 2 * time.Minute
+	dedupeDoneTTL = 24 * time.Hour
+	// DefaultUpdateLease is how long a claimed update stays claimed by a
+	// holder that stopped renewing it. Renewed every third of it, it
+	// survives two lost renewals.
+	DefaultUpdateLease = 10 * time.Second
 )
 
 func (s *State) updateKey(updateID int64) string {
 	return s.prefix + ":upd:" + strconv.FormatInt(updateID, 10)
 }
 
-// claimUpdate marks an update as in progress by owner, unless it is done or
-// in progress by someone else. takeOver lets a lone poller reclaim the marker
-// left by a crashed run of itself.
+// UpdateLease is how long a claim lasts unless renewed.
+func (s *State) UpdateLease() time.Duration { return s.lease }
+
+// claimUpdate leases an update to owner, unless it is done or leased by
+// someone else. takeOver lets a lone poller reclaim the lease left by a
+// crashed run of itself at once.
 var claimUpdate = redis.NewScript(`
 local cur = redis.call('GET', KEYS[1])
 if cur == 'done' then return 'done' end
@@ -126,17 +161,17 @@ if cur and cur ~= ARGV[1] and ARGV[3] ~= '1' then return 'busy' end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 'ok'`)
 
-// ClaimUpdate starts handling an update. It returns ErrDuplicateUpdate when
-// the update was already handled, ErrUpdateInProgress when another process
-// holds it (unless takeOver, for the single poller that restarts after a
-// crash).
+// ClaimUpdate starts handling an update under a lease of UpdateLease. It
+// returns ErrDuplicateUpdate when the update was already handled,
+// ErrUpdateInProgress when another process holds its lease (unless
+// takeOver, for the single poller that restarts after a crash).
 func (s *State) ClaimUpdate(ctx context.Context, updateID int64, owner string, takeOver bool) error {
 	to := "0"
 	if takeOver {
 		to = "1"
 	}
 	res, err := claimUpdate.Run(ctx, s.rdb, []string{s.updateKey(updateID)},
-		owner, dedupeInProgressTTL.Milliseconds(), to).Text()
+		owner, s.lease.Milliseconds(), to).Text()
 	if err != nil {
 		return fmt.Errorf("store: claim update: %w", err)
 	}
@@ -149,6 +184,29 @@ func (s *State) ClaimUpdate(ctx context.Context, updateID int64, owner string, t
 	return nil
 }
 
+// renewUpdate extends owner's lease. A lease that lapsed with nobody
+// taking the update is taken again, so no one starts it while its holder
+// is still at work.
+var renewUpdate = redis.NewScript(`
+local cur = redis.call('GET', KEYS[1])
+if cur == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+if not cur then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
+return 0`)
+
+// RenewUpdate extends owner's lease on an update it is handling by
+// UpdateLease. It returns ErrLeaseLost when the update is now someone
+// else's or already done.
+func (s *State) RenewUpdate(ctx context.Context, updateID int64, owner string) error {
+	n, err := renewUpdate.Run(ctx, s.rdb, []string{s.updateKey(updateID)}, owner, s.lease.Milliseconds()).Int()
+	if err != nil {
+		return fmt.Errorf("store: renew update: %w", err)
+	}
+	if n == 0 {
+		return ErrLeaseLost
+	}
+	return nil
+}
+
 // FinishUpdate marks an update handled for 24 h.
 func (s *State) FinishUpdate(ctx context.Context, updateID int64) error {
 	if err := s.rdb.Set(ctx, s.updateKey(updateID), "done", dedupeDoneTTL).Err(); err != nil {
@@ -157,13 +215,46 @@ func (s *State) FinishUpdate(ctx context.Context, updateID int64) error {
 	return nil
 }
 
-// ReleaseUpdate forgets an in-progress marker after a failure that should be
-// retried, so the re-delivery is handled instead of swallowed.
-func (s *State) ReleaseUpdate(ctx context.Context, updateID int64) error {
-	if err := s.rdb.Del(ctx, s.updateKey(updateID)).Err(); err != nil {
+// releaseUpdate deletes owner's lease only: after a lapse another process
+// may hold the update, and its lease must stay.
+var releaseUpdate = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`)
+
+// ReleaseUpdate ends owner's lease after a failure that should be retried,
+// so the re-delivery is handled at once instead of refused until the lease
+// lapses.
+func (s *State) ReleaseUpdate(ctx context.Context, updateID int64, owner string) error {
+	if err := releaseUpdate.Run(ctx, s.rdb, []string{s.updateKey(updateID)}, owner).Err(); err != nil {
 		return fmt.Errorf("store: release update: %w", err)
 	}
 	return nil
+}
+
+// outcomeTTL is as long as Telegram may deliver an update again.
+const outcomeTTL = 24 * time.Hour
+
+// RememberOutcome notes what an update did (e.g. the ledger entry a button
+// press recorded) under a key of the caller's, for as long as Telegram may
+// deliver that update again: its re-delivery, after an outage ate the
+// answer, can then answer the same without doing the change twice.
+func (s *State) RememberOutcome(ctx context.Context, key, value string) error {
+	if err := s.rdb.Set(ctx, s.prefix+":outcome:"+key, value, outcomeTTL).Err(); err != nil {
+		return fmt.Errorf("store: remember outcome: %w", err)
+	}
+	return nil
+}
+
+// Outcome reads what RememberOutcome noted, or ErrNotFound.
+func (s *State) Outcome(ctx context.Context, key string) (string, error) {
+	v, err := s.rdb.Get(ctx, s.prefix+":outcome:"+key).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: outcome: %w", err)
+	}
+	return v, nil
 }
 
 // HitCounter counts an event for key within window and returns the count so

@@ -13,9 +13,10 @@
 // The server plays the Telegram side of a conversation: tests act as users
 // (SendText, SendTextInGroup, PressButton, Deliver), the bot's answers are
 // recorded (Messages, Calls, Commands, CallbackAnswer) and faults can be
-// injected (FailNext, Block). Updates reach the bot through getUpdates (long
-// polling, with Telegram's offset confirmation) or, once setWebhook was
-// called, are POSTed to the webhook with Telegram's retry behaviour.
+// injected (FailNext, Outage, Block). Updates reach the bot through
+// getUpdates (long polling, with Telegram's offset confirmation) or, once
+// setWebhook was called, are POSTed to the webhook with Telegram's retry
+// behaviour: one chat's updates one after another, chats in parallel.
 //
 // Everything is safe for concurrent use.
 package telegramtest
@@ -29,6 +30,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -251,7 +253,7 @@ type fault struct {
 	method    string
 	chatID    int64
 	err       apiError
-	remaining int
+	remaining int // < 0: until the outage is ended
 }
 
 // FailNext makes the next `times` calls to method (case-insensitive; "" = any
@@ -274,13 +276,34 @@ func (s *Server) failNext(method string, chatID int64, e apiError, times int) {
 	if times <= 0 {
 		times = 1
 	}
-	if e.Code == http.StatusTooManyRequests && e.RetryAfter <= 0 {
-		e.RetryAfter = 1
-		e.Description = defaultDescription(e.Code, 1)
+	s.addFault(&fault{method: method, chatID: chatID, err: e, remaining: times})
+}
+
+// Outage makes every call to method (case-insensitive; "" = any method)
+// whose chat_id is chatID (0 = any chat) fail with the HTTP code, as
+// FailNext does, for as long as Telegram is "down": until the returned
+// function is called (it may be called more than once). It is for tests
+// that an outage longer than the bot's retry budget loses nothing.
+func (s *Server) Outage(method string, chatID int64, code int) (end func()) {
+	f := &fault{method: method, chatID: chatID, err: apiError{Code: code, Description: defaultDescription(code, 0)}, remaining: -1}
+	s.addFault(f)
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if i := slices.Index(s.faults, f); i >= 0 {
+			s.faults = slices.Delete(s.faults, i, i+1)
+		}
+	}
+}
+
+func (s *Server) addFault(f *fault) {
+	if f.err.Code == http.StatusTooManyRequests && f.err.RetryAfter <= 0 {
+		f.err.RetryAfter = 1
+		f.err.Description = defaultDescription(f.err.Code, 1)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults = append(s.faults, &fault{method: method, chatID: chatID, err: e, remaining: times})
+	s.faults = append(s.faults, f)
 }
 
 func defaultDescription(code, retryAfter int) string {
@@ -392,9 +415,11 @@ func (s *Server) takeFaultLocked(method string, r *request) *apiError {
 		if f.chatID != 0 && f.chatID != chatID {
 			continue
 		}
-		f.remaining--
-		if f.remaining <= 0 {
-			s.faults = append(s.faults[:i], s.faults[i+1:]...)
+		if f.remaining > 0 {
+			f.remaining--
+			if f.remaining == 0 {
+				s.faults = append(s.faults[:i], s.faults[i+1:]...)
+			}
 		}
 		e := f.err
 		return &e

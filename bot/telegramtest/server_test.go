@@ -1271,6 +1271,87 @@ func TestWebhookGivesUpAndKeepsOrder(t *testing.T) {
 	}
 }
 
+// TestWebhookChatsInParallel: as Telegram does, a chat whose update the
+// webhook keeps refusing holds up only its own later updates; other chats
+// are delivered meanwhile.
+func TestWebhookChatsInParallel(t *testing.T) {
+	t.Parallel()
+	var (
+		mu      sync.Mutex
+		refuse  = true
+		aliceAt []int64
+	)
+	wh := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var upd models.Update
+		_ = json.NewDecoder(r.Body).Decode(&upd)
+		mu.Lock()
+		defer mu.Unlock()
+		if upd.Message.Chat.ID == alice.ID {
+			aliceAt = append(aliceAt, upd.ID)
+			if refuse {
+				w.WriteHeader(http.StatusServiceUnavailable)
+			}
+		}
+	}))
+	defer wh.Close()
+	s := New(t, Options{WebhookRetryDelay: 5 * time.Millisecond, WebhookMaxAttempts: 1000})
+	if status, _ := call(t, s, "setWebhook", map[string]string{"url": wh.URL}); status != 200 {
+		t.Fatalf("setWebhook: %d", status)
+	}
+	a1 := s.SendText(alice, "refused for now")
+	done := make(chan int64)
+	go func() { done <- s.SendText(alice, "behind it") }()
+	s.SendText(boris, "delivered meanwhile")
+	s.WaitFor(t, 5*time.Second, "boris's update to be accepted", func() bool { return s.PendingUpdates() == 2 })
+	select {
+	case <-done:
+		t.Fatal("alice's second update was posted before her first was accepted")
+	case <-time.After(50 * time.Millisecond):
+	}
+	mu.Lock()
+	refuse = false
+	mu.Unlock()
+	a2 := <-done
+	s.WaitFor(t, 5*time.Second, "every update accepted", func() bool { return s.PendingUpdates() == 0 })
+	mu.Lock()
+	defer mu.Unlock()
+	if len(aliceAt) < 3 || aliceAt[len(aliceAt)-1] != a2 || slices.Contains(aliceAt[:len(aliceAt)-1], a2) {
+		t.Fatalf("alice's deliveries = %v, want %d retried until accepted, then %d", aliceAt, a1, a2)
+	}
+}
+
+// TestOutage: an outage fails every matching call until it is ended, and
+// only those calls.
+func TestOutage(t *testing.T) {
+	t.Parallel()
+	s := New(t, Options{})
+	s.AddChat(alice.ID)
+	s.AddChat(boris.ID)
+	b := newBot(t, s)
+	ctx := ctxT(t)
+	end := s.Outage("sendMessage", alice.ID, http.StatusInternalServerError)
+	for range 3 {
+		if _, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: alice.ID, Text: "a"}); err == nil || !strings.Contains(err.Error(), "500") {
+			t.Fatalf("during the outage: %v", err)
+		}
+	}
+	if _, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: boris.ID, Text: "b"}); err != nil {
+		t.Fatalf("other chat during the outage: %v", err)
+	}
+	end()
+	end()
+	if _, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: alice.ID, Text: "a"}); err != nil {
+		t.Fatalf("after the outage: %v", err)
+	}
+	var statuses []int
+	for _, c := range s.CallsTo("sendMessage") {
+		statuses = append(statuses, c.Status)
+	}
+	if want := []int{500, 500, 500, 200, 200}; !slices.Equal(statuses, want) {
+		t.Fatalf("statuses = %v, want %v", statuses, want)
+	}
+}
+
 func TestWebhookWithRealBot(t *testing.T) {
 	t.Parallel()
 	s := New(t, Options{})

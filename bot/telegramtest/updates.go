@@ -9,8 +9,10 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-telegram/bot/models"
@@ -50,6 +52,7 @@ type pollWaiter struct {
 
 type webhookItem struct {
 	id          int64
+	chat        int64 // updates of one chat are posted one after another
 	raw         []byte
 	attempts    int
 	inFlight    bool
@@ -169,7 +172,7 @@ func (s *Server) enqueueLocked(id int64, raw []byte, forced bool) <-chan struct{
 		s.addPendingLocked(pendingUpdate{id: id, raw: raw, forced: forced})
 		return nil
 	}
-	it := &webhookItem{id: id, raw: raw, first: make(chan struct{})}
+	it := newWebhookItem(id, raw)
 	s.webhookQueue = append(s.webhookQueue, it)
 	s.wakeWebhookLocked()
 	return it.first
@@ -387,7 +390,7 @@ func (s *Server) setWebhook(r *request) (any, *apiError) {
 	}
 	// Unconfirmed getUpdates updates now go to the webhook.
 	for _, p := range s.pending {
-		s.webhookQueue = append(s.webhookQueue, &webhookItem{id: p.id, raw: p.raw, first: make(chan struct{})})
+		s.webhookQueue = append(s.webhookQueue, newWebhookItem(p.id, p.raw))
 	}
 	s.pending = nil
 	s.broadcastLocked() // waiting long polls end with 409
@@ -475,65 +478,136 @@ func (s *Server) WebhookStatuses() []int {
 	return append([]int(nil), s.webhookStatuses...)
 }
 
-// webhookWorker posts queued updates to the webhook one at a time, in order.
-// An update the webhook does not accept stays at the head of the queue and
-// is retried after WebhookRetryDelay, up to WebhookMaxAttempts attempts.
+func newWebhookItem(id int64, raw []byte) *webhookItem {
+	return &webhookItem{id: id, chat: chatOfUpdate(raw), raw: raw, first: make(chan struct{})}
+}
+
+// chatOfUpdate is the chat an update belongs to (the user for a button
+// without its message), 0 when it has none.
+func chatOfUpdate(raw []byte) int64 {
+	var u models.Update
+	if json.Unmarshal(raw, &u) != nil {
+		return 0
+	}
+	for _, m := range []*models.Message{u.Message, u.EditedMessage, u.ChannelPost} {
+		if m != nil {
+			return m.Chat.ID
+		}
+	}
+	if cq := u.CallbackQuery; cq != nil {
+		if cq.Message.Message != nil {
+			return cq.Message.Message.Chat.ID
+		}
+		return cq.From.ID
+	}
+	return 0
+}
+
+// webhookWorker posts queued updates to the webhook the way Telegram does:
+// the updates of one chat one after another, in order, each waiting until
+// the previous one is accepted; different chats at the same time, up to
+// max_connections. So one chat whose update keeps failing holds up only
+// that chat.
 func (s *Server) webhookWorker() {
 	defer s.workers.Done()
+	var posting sync.WaitGroup
+	defer posting.Wait()
 	for {
 		s.mu.Lock()
-		var (
-			it             *webhookItem
-			target, secret string
-		)
-		if s.webhookURL != "" && len(s.webhookQueue) > 0 {
-			it = s.webhookQueue[0]
-			it.inFlight = true
-			target, secret = s.webhookURL, s.webhookSecret
+		var start []*webhookItem
+		if s.webhookURL != "" {
+			start = s.nextWebhookItemsLocked()
 		}
 		s.mu.Unlock()
-		if it == nil {
-			select {
-			case <-s.webhookWake:
-				continue
-			case <-s.closed:
-				return
-			}
+		for _, it := range start {
+			posting.Add(1)
+			go func() {
+				defer posting.Done()
+				s.deliverWebhook(it)
+			}()
+		}
+		select {
+		case <-s.webhookWake:
+		case <-s.closed:
+			return
+		}
+	}
+}
+
+// nextWebhookItemsLocked marks in flight, and returns, the first queued
+// update of every chat that has none in flight, within max_connections.
+func (s *Server) nextWebhookItemsLocked() []*webhookItem {
+	busy := map[int64]bool{}
+	n := 0
+	for _, it := range s.webhookQueue {
+		if it.inFlight {
+			busy[it.chat] = true
+			n++
+		}
+	}
+	var out []*webhookItem
+	for _, it := range s.webhookQueue {
+		if n >= max(s.webhookMaxConn, 1) {
+			break
+		}
+		if busy[it.chat] {
+			continue
+		}
+		busy[it.chat] = true
+		it.inFlight = true
+		n++
+		out = append(out, it)
+	}
+	return out
+}
+
+// deliverWebhook posts one update until the webhook accepts it (2xx), with
+// WebhookRetryDelay between attempts and at most WebhookMaxAttempts
+// attempts; if the webhook is deleted meanwhile, the update waits for
+// getUpdates again.
+func (s *Server) deliverWebhook(it *webhookItem) {
+	for {
+		s.mu.Lock()
+		target, secret := s.webhookURL, s.webhookSecret
+		s.mu.Unlock()
+		status, errMsg, success := 0, "", false
+		if target != "" {
+			status, errMsg = s.postWebhook(target, secret, it.raw)
+			success = status >= 200 && status < 300
 		}
 
-		status, errMsg := s.postWebhook(target, secret, it.raw)
-		success := status >= 200 && status < 300
-
 		s.mu.Lock()
-		s.webhookStatuses = append(s.webhookStatuses, status)
-		it.inFlight = false
-		it.attempts++
-		if !success {
-			s.lastErrorDate = int(time.Now().Unix())
-			s.lastErrorMsg = errMsg
+		if target != "" {
+			s.webhookStatuses = append(s.webhookStatuses, status)
+			it.attempts++
+			if !success {
+				s.lastErrorDate = int(time.Now().Unix())
+				s.lastErrorMsg = errMsg
+			}
 		}
 		settled := success || it.dropped || it.attempts >= s.opts.WebhookMaxAttempts
 		stillWebhook := s.webhookURL != ""
-		if settled || !stillWebhook {
-			for i, q := range s.webhookQueue {
-				if q == it {
-					s.webhookQueue = append(s.webhookQueue[:i], s.webhookQueue[i+1:]...)
-					break
-				}
+		finished := settled || !stillWebhook
+		if finished {
+			it.inFlight = false
+			if i := slices.Index(s.webhookQueue, it); i >= 0 {
+				s.webhookQueue = slices.Delete(s.webhookQueue, i, i+1)
 			}
-			if !success && !settled && !stillWebhook && !it.dropped {
+			if !settled && !it.dropped {
 				s.addPendingLocked(pendingUpdate{id: it.id, raw: it.raw})
 			}
+			// The chat's next update may go now.
+			s.wakeWebhookLocked()
 		}
 		it.releaseFirst()
 		s.mu.Unlock()
-
-		if !settled && stillWebhook {
-			select {
-			case <-time.After(s.opts.WebhookRetryDelay):
-			case <-s.closed:
-				return
-			}
+		if finished {
+			return
+		}
+		select {
+		case <-time.After(s.opts.WebhookRetryDelay):
+		case <-s.closed:
+			return
 		}
 	}
 }
