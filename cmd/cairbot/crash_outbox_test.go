@@ -57,7 +57,7 @@ func TestCrashAnnouncementNeverTwice(t *testing.T) {
 		return r.count(`SELECT count(*) FROM outbox WHERE kind = $1 AND state = 'sent'`, handlers.KindAnnouncement)
 	}
 	for _, n := range at {
-		r.tg.WaitFor(t, 2*time.Minute, fmt.Sprintf("%d messages sent", n), func() bool { return sent() >= n })
+		r.waitUntil(2*time.Minute, fmt.Sprintf("%d messages sent", n), func() bool { return sent() >= n })
 		r.restart(p)
 	}
 	restarted := time.Now()
@@ -312,7 +312,7 @@ func TestCrashAttendanceSave(t *testing.T) {
 		r.restart(p)
 		// The save, taken again after the restart if the kill cut it,
 		// happens once and whole.
-		r.tg.WaitFor(t, 30*time.Second, "the register saved", func() bool {
+		r.waitUntil(30*time.Second, "the register saved", func() bool {
 			return r.count(`SELECT count(*) FROM class_registers WHERE session_id = $1`, session) == 1
 		})
 		registers = append(registers, r.count(`SELECT count(*) FROM class_attendance a JOIN class_registers g ON g.id = a.register_id

@@ -9,14 +9,9 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"log"
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -442,103 +437,42 @@ func (r *rig) outboxStates(kind string) map[string]int {
 }
 
 // waitSettled waits until no outbox row of kind is pending or sending.
-func (r *rig) waitSettled(kind string, within time.Duration) {
+func (r *rig) waitSettled(kind string, d time.Duration) {
 	r.t.Helper()
-	r.tg.WaitFor(r.t, within, "outbox "+kind+" settled", func() bool {
-		var n int
-		err := r.pool.QueryRow(context.Background(), `SELECT count(*) FROM outbox WHERE kind = $1 AND state IN ('pending', 'sending')`, kind).Scan(&n)
-		return err == nil && n == 0
+	r.waitUntil(d, "outbox "+kind+" settled", func() bool {
+		return r.count(`SELECT count(*) FROM outbox WHERE kind = $1 AND state IN ('pending', 'sending')`, kind) == 0
 	})
 }
 
-// updatesInProgress lists the updates a process has claimed and not yet
-// finished (their dedupe marker names the process, not "done").
-func (r *rig) updatesInProgress() []int64 {
+// waitUntil polls cond, a query more often than not, until it holds; after
+// d it fails the test saying what was awaited.
+func (r *rig) waitUntil(d time.Duration, what string, cond func() bool) {
 	r.t.Helper()
-	ctx := context.Background()
-	keys, err := r.rdb.Keys(ctx, r.prefix+":upd:*").Result()
-	if err != nil || len(keys) == 0 {
-		return nil
+	if !within(d, cond) {
+		r.t.Fatalf("timed out after %v waiting for %s", d, what)
 	}
-	vals, err := r.rdb.MGet(ctx, keys...).Result()
+}
+
+// updatesInProgress lists which of the updates 1…last (the fake numbers
+// them from 1) a process has claimed and not finished: their dedupe
+// marker names the process instead of saying "done".
+func (r *rig) updatesInProgress(last int64) []int64 {
+	r.t.Helper()
+	keys := make([]string, last)
+	for i := range keys {
+		keys[i] = r.prefix + ":upd:" + strconv.Itoa(i+1)
+	}
+	vals, err := r.rdb.MGet(context.Background(), keys...).Result()
 	if err != nil {
-		return nil
+		r.t.Fatal(err)
 	}
 	var ids []int64
 	for i, v := range vals {
 		if s, ok := v.(string); ok && s != "done" {
-			id, _ := strconv.ParseInt(strings.TrimPrefix(keys[i], r.prefix+":upd:"), 10, 64)
-			ids = append(ids, id)
+			ids = append(ids, int64(i+1))
 		}
 	}
 	return ids
-}
-
-// outageProxy stands between cairbot processes and the fake Telegram
-// (start them with TELEGRAM_API_URL=its url): it passes every call
-// through, except during an outage the calls to one method, which it
-// answers with a 5xx as Telegram does when it is down.
-type outageProxy struct {
-	url    string
-	mu     sync.Mutex
-	method string // "" while Telegram is up
-	code   int
-	failed int
-}
-
-func (r *rig) outageProxy() *outageProxy {
-	r.t.Helper()
-	target, err := url.Parse(r.tg.URL())
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	o := &outageProxy{}
-	pass := httputil.NewSingleHostReverseProxy(target)
-	pass.FlushInterval = -1
-	pass.ErrorLog = log.New(io.Discard, "", 0) // a killed process's calls end abruptly
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		o.mu.Lock()
-		down := o.method != "" && strings.HasSuffix(strings.ToLower(req.URL.Path), "/"+strings.ToLower(o.method))
-		code := o.code
-		if down {
-			o.failed++
-		}
-		o.mu.Unlock()
-		if !down {
-			pass.ServeHTTP(w, req)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(code)
-		fmt.Fprintf(w, `{"ok":false,"error_code":%d,"description":%q}`, code, http.StatusText(code))
-	}))
-	o.url = srv.URL
-	r.t.Cleanup(func() {
-		// Long polls in flight would hold Close for their whole wait.
-		srv.CloseClientConnections()
-		srv.Close()
-	})
-	return o
-}
-
-// outage makes Telegram answer code to every call to method until end is
-// called.
-func (o *outageProxy) outage(method string, code int) (end func()) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.method, o.code = method, code
-	return func() {
-		o.mu.Lock()
-		defer o.mu.Unlock()
-		o.method = ""
-	}
-}
-
-// refused is how many calls the outage refused.
-func (o *outageProxy) refused() int {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.failed
 }
 
 // within polls cond until it holds or d has passed, and says which.
