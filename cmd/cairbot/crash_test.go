@@ -241,6 +241,33 @@ func (r *rig) killAtRandom(p *proc, kills int, spread time.Duration) {
 	}
 }
 
+// slowTelegram makes Telegram slow for the next JOB_WORKERS messages: each
+// arrives at once, its answer 2 s later. A process killed meanwhile does
+// not know they arrived.
+func (r *rig) slowTelegram() {
+	r.tg.SlowNext("sendMessage", 0, 2*time.Second, jobWorkers)
+}
+
+// killWhileSending kills p once outbox rows of kind are 'sending' (after
+// slowTelegram they stay so for a while), and starts it again: the doubt a
+// crash can leave, at most JOB_WORKERS rows a process. It returns how many
+// rows were 'sending' at the kill.
+func (r *rig) killWhileSending(p *proc, kind string) int {
+	r.t.Helper()
+	sending := func() int {
+		return r.count(`SELECT count(*) FROM outbox WHERE kind = $1 AND state = 'sending'`, kind)
+	}
+	// A row due now waits for River's leader to make its job available
+	// (every 5 s), and after a kill for a new leader (up to ~20 s).
+	within(40*time.Second, func() bool { return sending() > 0 })
+	// A moment more lets other jobs reach Telegram too.
+	time.Sleep(time.Duration(rand.Int64N(int64(300 * time.Millisecond))))
+	r.kill(p)
+	n := sending()
+	r.launch(p)
+	return n
+}
+
 func (r *rig) stopAll() {
 	r.mu.Lock()
 	procs := make([]*proc, 0, len(r.procs))
