@@ -71,7 +71,7 @@ func (o outboxScheduler) ScheduleOutboxTx(ctx context.Context, tx pgx.Tx, rows [
 	for i, r := range rows {
 		params[i] = river.InsertManyParams{
 			Args:       handlers.OutboxSendArgs{ID: r.ID},
-			InsertOpts: &river.InsertOpts{ScheduledAt: r.NotBefore, Priority: r.Priority},
+			InsertOpts: &river.InsertOpts{ScheduledAt: r.NotBefore, Priority: r.Priority, MaxAttempts: handlers.OutboxMaxAttempts},
 		}
 	}
 	if _, err := o.jobs.InsertManyTx(ctx, tx, params); err != nil {

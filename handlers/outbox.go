@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
@@ -124,6 +125,26 @@ type OutboxSendArgs struct {
 
 // Kind names the job in River's table.
 func (OutboxSendArgs) Kind() string { return "outbox_send" }
+
+// OutboxMaxAttempts and outboxRetryCap keep a message trying through a
+// long Telegram outage (about 8 hours) without the growing backoff of
+// River's default policy: a reminder queued during an outage leaves within
+// a minute of Telegram's return.
+const (
+	OutboxMaxAttempts = 500
+	outboxRetryCap    = time.Minute
+)
+
+// NextRetry doubles the wait from 1 s up to outboxRetryCap, with jitter so
+// that the messages of one outage do not come back in step.
+func (w *OutboxWorker) NextRetry(job *river.Job[OutboxSendArgs]) time.Time {
+	d := outboxRetryCap
+	if job.Attempt < 7 {
+		d = min(time.Second<<job.Attempt, outboxRetryCap)
+	}
+	d += time.Duration(rand.Int64N(int64(d)/4 + 1))
+	return w.h.Clock().Add(d)
+}
 
 // OutboxWorker sends outbox rows.
 type OutboxWorker struct {

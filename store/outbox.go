@@ -83,7 +83,8 @@ type OutboxRow struct {
 
 // OutboxJob is what the scheduler needs to send a row at the right time.
 type OutboxJob struct {
-	ID        int64
+	ID int64
+	// NotBefore is when the row may leave; zero means now.
 	NotBefore time.Time
 	Priority  int
 }
@@ -148,7 +149,13 @@ func (s *Store) enqueue(ctx context.Context, tx pgx.Tx, now time.Time, msgs ...O
 		if err != nil {
 			return 0, fmt.Errorf("store: enqueue %s: %w", m.Kind, err)
 		}
-		jobs = append(jobs, OutboxJob{ID: id, NotBefore: notBefore, Priority: max(m.Priority, 1)})
+		job := OutboxJob{ID: id, NotBefore: notBefore, Priority: max(m.Priority, 1)}
+		if !notBefore.After(now) {
+			// Due now: the job is available at once, without waiting for
+			// River's leader to release scheduled jobs.
+			job.NotBefore = time.Time{}
+		}
+		jobs = append(jobs, job)
 	}
 	if len(jobs) == 0 {
 		return 0, nil
