@@ -110,3 +110,18 @@ func (c riverClock) NowOrNil() *time.Time {
 func realClock(clock func() time.Time) bool {
 	return clock == nil || reflect.ValueOf(clock).Pointer() == reflect.ValueOf(time.Now).Pointer()
 }
+
+// NewInsertOnlyJobs is a job client that only inserts (the command-line
+// tools): on the same clock as the bot's, so the jobs it queues are due
+// when the bot's clock says so.
+func NewInsertOnlyJobs(pool *pgxpool.Pool, clock func() time.Time) (*river.Client[pgx.Tx], error) {
+	cfg := &river.Config{}
+	if !realClock(clock) {
+		cfg.Test.Time = riverClock(clock)
+	}
+	c, err := river.NewClient(riverpgxv5.New(pool), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("bot: job queue: %w", err)
+	}
+	return c, nil
+}

@@ -12,7 +12,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/aurore/cairbot/bot"
 	"github.com/aurore/cairbot/handlers"
@@ -24,12 +23,12 @@ import (
 // store uses to queue the messages a change causes (a payment's receipt) in
 // the change's own transaction: the running bot (or `cairbot worker`)
 // sends them and works the jobs inserted here.
-func moneyStore(ctx context.Context, cfg bot.Config) (*pgxpool.Pool, *store.Store, *river.Client[pgx.Tx], error) {
+func moneyStore(ctx context.Context, cfg bot.Config, clock func() time.Time) (*pgxpool.Pool, *store.Store, *river.Client[pgx.Tx], error) {
 	pool, err := openDB(ctx, cfg)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	jobs, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+	jobs, err := bot.NewInsertOnlyJobs(pool, clock)
 	if err != nil {
 		pool.Close()
 		return nil, nil, nil, fmt.Errorf("job queue: %w", err)
@@ -55,7 +54,7 @@ func paymentCommand(ctx context.Context, cfg bot.Config, args []string, out io.W
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	pool, st, _, err := moneyStore(ctx, cfg)
+	pool, st, _, err := moneyStore(ctx, cfg, clock)
 	if err != nil {
 		return err
 	}
@@ -160,7 +159,7 @@ func moneyCommand(ctx context.Context, cfg bot.Config, args []string, out io.Wri
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	pool, st, jobs, err := moneyStore(ctx, cfg)
+	pool, st, jobs, err := moneyStore(ctx, cfg, clock)
 	if err != nil {
 		return err
 	}

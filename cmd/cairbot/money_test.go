@@ -41,7 +41,7 @@ func moneyEnv(t *testing.T) (*telegramtest.Server, *pgx.Conn) {
 func runOut(t *testing.T, args ...string) string {
 	t.Helper()
 	var out bytes.Buffer
-	if err := run(context.Background(), args, &out, discard); err != nil {
+	if err := run(context.Background(), args, &out, discard, testClock(t)); err != nil {
 		t.Fatalf("%v: %v\n%s", args, err, out.String())
 	}
 	return out.String()
@@ -80,7 +80,7 @@ func TestPaymentAddSendsReceipt(t *testing.T) {
 	}
 	link("Ahmad K.", "214", "fr", 51001)
 	link("Omar H.", "215", "ar", 51002)
-	year := strconv.Itoa(time.Now().In(mustParis(t)).Year())
+	year := strconv.Itoa(storetest.Now(t).In(mustParis(t)).Year())
 
 	// The job queue refuses the receipt's job: nothing is written.
 	if _, err := conn.Exec(ctx, `CREATE FUNCTION refuse_job() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -88,7 +88,7 @@ func TestPaymentAddSendsReceipt(t *testing.T) {
 		CREATE TRIGGER refuse_job BEFORE INSERT ON river_job FOR EACH ROW EXECUTE FUNCTION refuse_job()`); err != nil {
 		t.Fatal(err)
 	}
-	err := run(ctx, []string{"payment", "add", "--room", "214", "--amount", "12,50"}, io.Discard, discard)
+	err := run(ctx, []string{"payment", "add", "--room", "214", "--amount", "12,50"}, io.Discard, discard, testClock(t))
 	if err == nil || !strings.Contains(err.Error(), "job queue down") {
 		t.Fatalf("payment with the job queue down: %v", err)
 	}
@@ -128,7 +128,7 @@ func TestPaymentAddSendsReceipt(t *testing.T) {
 	// The bot's worker process sends them.
 	wctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
-	go func() { done <- run(wctx, []string{"worker"}, io.Discard, discard) }()
+	go func() { done <- run(wctx, []string{"worker"}, io.Discard, discard, testClock(t)) }()
 	defer func() {
 		stop()
 		if err := <-done; err != nil {
@@ -186,7 +186,7 @@ func TestMoneyCommands(t *testing.T) {
 		{[]string{"payment", "reverse", "--receipt", "R-2026-999999"}, "--receipt"},
 	}
 	for _, b := range bad {
-		if err := run(context.Background(), b.args, io.Discard, discard); err == nil || !strings.Contains(err.Error(), b.want) {
+		if err := run(context.Background(), b.args, io.Discard, discard, testClock(t)); err == nil || !strings.Contains(err.Error(), b.want) {
 			t.Errorf("%v: err = %v, want it to mention %q", b.args, err, b.want)
 		}
 	}
