@@ -153,7 +153,7 @@ func TestPaymentConfirmedDuringOutageIsRecordedOnce(t *testing.T) {
 
 			got := h.waitText(staffU, n+5).Text
 			want := "✅ Payment recorded: €12.50 from Omar Hassan (room 214).\n" +
-				"Receipt number: R-2026-000001. He has no Telegram account yet: please write this number on a paper receipt for him."
+				"Receipt number: " + balReceipt(h.clock.Now()) + ". He has no Telegram account yet: please write this number on a paper receipt for him."
 			if got != want {
 				t.Fatalf("after the outage staff got %q\nwant %q", got, want)
 			}
