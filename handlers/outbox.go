@@ -90,11 +90,11 @@ const (
 // outboxKinds lists every kind of outbox message. One line per kind.
 func (h *Handlers) outboxKinds() map[string]OutboxKind {
 	return map[string]OutboxKind{
+		// a plain message (MsgID with Args): resend, a duplicate beats a loss
+		KindNotify: {ResendInDoubt: true},
 		// balance and payments
 		KindReceipt:   {Render: h.renderReceipt, ResendInDoubt: true},   // resend: a receipt twice (same number) beats proof of payment lost
 		KindStatement: {Render: h.renderStatement, ResendInDoubt: true}, // resend: a statement twice beats a month's charge unannounced
-
-		KindNotify: {ResendInDoubt: true},
 		// announcement: in doubt → failed 'interrupted' and named in the staff report, never resent (the same notice twice to a whole centre is worse than one reported uncertain).
 		KindAnnouncement: {Render: h.renderAnnouncementMessage, ResendInDoubt: false},
 		// appointments: a duplicate beats a missed interview, a lost answer or a lost "bring your RIB".
