@@ -284,6 +284,8 @@ func TestChangeClassOccurrence(t *testing.T) {
 		t.Fatalf("week has %d classes, want 3 (Mon, Wed, Sun)", len(occ))
 	}
 	mon := occ[0]
+	// The changes are made the day before the class, on the test's clock.
+	clsNow := storetest.Day(from, -1, 12, 0)
 	staff := f.people["S-09"].ID
 	var told store.ClassChangeNotice
 	// Move Monday's class to Thursday 15:00 in room B12: it leaves Monday
@@ -361,7 +363,7 @@ func TestChangeClassOccurrence(t *testing.T) {
 	if got := f.outbox(t, fmt.Sprintf("notice:class:%d:", change)); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("notices:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	prefix := fmt.Sprintf("reminder:class:%d:20261130:", mon.Session.ID)
+	prefix := fmt.Sprintf("reminder:class:%d:%s:", mon.Session.ID, mon.Date.Format("20060102"))
 	reminder := func(start time.Time, rev int, state string) string {
 		return fmt.Sprintf("%s%d:%d:%d %s", prefix, start.Unix(), rev, r1, state)
 	}
@@ -373,7 +375,7 @@ func TestChangeClassOccurrence(t *testing.T) {
 	}
 	var due time.Time
 	if err := f.st.Pool().QueryRow(ctx, `SELECT not_before FROM outbox WHERE kind = 'class_reminder' AND state = 'pending'`).
-		Scan(&due); err != nil || !due.Equal(time.Date(2026, 11, 30, 9, 0, 0, 0, paris)) {
+		Scan(&due); err != nil || !due.Equal(mon.PlannedStart.Add(-time.Hour)) {
 		t.Fatalf("restored class's reminder due %v, %v; want an hour before 10:00", due, err)
 	}
 }
