@@ -691,21 +691,8 @@ func choreTick(h *harness, t time.Time) {
 // (pending outbox rows), each time once.
 func choreReminderTimes(h *harness) []time.Time {
 	h.t.Helper()
-	rows, err := h.pool.Query(context.Background(), `SELECT DISTINCT not_before FROM outbox
+	return h.times(`SELECT DISTINCT not_before FROM outbox
 		WHERE kind IN ('chores.reminder', 'chores.overdue') AND state = 'pending' ORDER BY not_before`)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []time.Time
-	for rows.Next() {
-		var t time.Time
-		if err := rows.Scan(&t); err != nil {
-			h.t.Fatal(err)
-		}
-		out = append(out, t)
-	}
-	return out
 }
 
 func TestChoreRemindersSentOnceWithTwoProcesses(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/go-telegram/bot/models"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
@@ -376,7 +377,11 @@ func (h *harness) count(query string, args ...any) int {
 
 // workerProcess starts a second bot process that only works jobs, as
 // `cairbot worker` does, sharing the database and Redis.
-func (h *harness) workerProcess() {
+func (h *harness) workerProcess() { h.otherProcess((*bot.App).RunWorkers) }
+
+// otherProcess starts another bot process on the same database and Redis,
+// running run until the test ends.
+func (h *harness) otherProcess(run func(*bot.App, context.Context) error) *bot.App {
 	h.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	app, err := bot.New(ctx, h.cfg, bot.Deps{Pool: h.pool, Redis: h.rdb,
@@ -386,26 +391,28 @@ func (h *harness) workerProcess() {
 		h.t.Fatalf("second process: %v", err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- app.RunWorkers(ctx) }()
+	go func() { done <- run(app, ctx) }()
 	h.t.Cleanup(func() { cancel(); <-done })
+	return app
 }
 
 // jobTimes lists when the pending (not yet worked) jobs of a kind are due.
 func (h *harness) jobTimes(kind string) []time.Time {
 	h.t.Helper()
-	rows, err := h.pool.Query(context.Background(), `SELECT scheduled_at FROM river_job
+	return h.times(`SELECT scheduled_at FROM river_job
 		WHERE kind = $1 AND state IN ('available', 'scheduled', 'retryable') ORDER BY scheduled_at`, kind)
+}
+
+// times runs a query of one time column.
+func (h *harness) times(query string, args ...any) []time.Time {
+	h.t.Helper()
+	rows, err := h.pool.Query(context.Background(), query, args...)
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	defer rows.Close()
-	var out []time.Time
-	for rows.Next() {
-		var t time.Time
-		if err := rows.Scan(&t); err != nil {
-			h.t.Fatal(err)
-		}
-		out = append(out, t)
+	out, err := pgx.CollectRows(rows, pgx.RowTo[time.Time])
+	if err != nil {
+		h.t.Fatal(err)
 	}
 	return out
 }

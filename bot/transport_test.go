@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -314,20 +313,7 @@ func TestRenewedLeaseIsNotTakenOver(t *testing.T) {
 
 // secondProcess starts another bot process in webhook mode on the same
 // database and Redis, as a second replica behind the webhook's address.
-func (h *harness) secondProcess() *bot.App {
-	h.t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	app, err := bot.New(ctx, h.cfg, bot.Deps{Pool: h.pool, Redis: h.rdb,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Clock: h.clock.Now})
-	if err != nil {
-		cancel()
-		h.t.Fatalf("second process: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- app.Run(ctx) }()
-	h.t.Cleanup(func() { cancel(); <-done })
-	return app
-}
+func (h *harness) secondProcess() *bot.App { return h.otherProcess((*bot.App).Run) }
 
 // TestWebhookServerCutsSlowBodies talks to the bot's own HTTP server, with
 // a read timeout of 500 ms: a client that knows the secret but sends its
