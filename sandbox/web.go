@@ -64,8 +64,7 @@ func (s *Sandbox) handleState(w http.ResponseWriter, r *http.Request) {
 func rtlTags() []string {
 	var out []string
 	for _, l := range locales.Languages {
-		switch strings.SplitN(l.Tag, "-", 2)[0] {
-		case "fa", "ps", "ar", "ur":
+		if l.RTL {
 			out = append(out, l.Tag)
 		}
 	}

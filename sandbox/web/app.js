@@ -53,7 +53,7 @@ class Phone {
     this.picker = $(el, ".picker");
     this.list = $(el, ".messages");
     this.kb = $(el, ".kb");
-    this.input = $(el, ".text");
+    this.input = $(el, ".entry");
     this.tg = 0;
     this.loading = null;
     this.again = false;
