@@ -91,8 +91,31 @@ func (s *Sandbox) Move(ctx context.Context, how string) (time.Time, error) {
 	s.queuePeriodic(ctx, from, to)
 	s.planClasses(ctx, to)
 	s.releaseDue(ctx, to)
+	s.settle(ctx)
 	s.hub.publish(`{"clock":true}`)
 	return to, nil
+}
+
+// settle waits (a few seconds at most) until the jobs due by now are
+// worked, so that the messages of this moment leave before the clock can
+// move on and make them obsolete (a class reminder after the class began).
+func (s *Sandbox) settle(ctx context.Context) {
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		// The jobs just queued are stamped on the running clock: read it
+		// again each time.
+		var n int
+		err := s.pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE scheduled_at <= $1
+			AND state IN ('available', 'pending', 'running', 'retryable')`, s.clock.Now()).Scan(&n)
+		if err != nil || n == 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // nextDue is when the next message leaves: an outbox row due later to

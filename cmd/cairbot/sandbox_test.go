@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -287,4 +291,165 @@ func eval[T any](t *testing.T, ctx context.Context, js string) T {
 		t.Fatalf("%s: %v", js, err)
 	}
 	return v
+}
+
+// api calls the sandbox page's JSON API.
+func api[T any](t *testing.T, method, url string, body any) T {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, url, r)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var v T
+	if res.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(res.Body)
+		t.Fatalf("%s %s: %d %s", method, url, res.StatusCode, b)
+	}
+	if err := json.NewDecoder(res.Body).Decode(&v); err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	return v
+}
+
+type sbxState struct {
+	Now    time.Time
+	People []sandbox.Person
+}
+
+type sbxChat struct {
+	Messages []struct {
+		ID     int
+		Mine   bool
+		Text   string
+		Inline [][]struct {
+			Text         string `json:"text"`
+			CallbackData string `json:"callback_data"`
+		}
+	}
+	Keyboard [][]string
+}
+
+// waitChat polls a demo person's chat until cond holds.
+func waitChat(t *testing.T, page string, tg int64, what string, cond func(sbxChat) bool) sbxChat {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		c := api[sbxChat](t, "GET", fmt.Sprintf("%s/api/chat/%d", page, tg), nil)
+		if cond(c) {
+			return c
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("chat %d: no %s within 20s: %+v", tg, what, c.Messages)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func hasText(prefix string) func(sbxChat) bool {
+	return func(c sbxChat) bool {
+		for _, m := range c.Messages {
+			if !m.Mine && strings.HasPrefix(m.Text, prefix) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// TestSandboxClockAndReset: through the page's API, a French demo resident
+// signs up; "next scheduled message" moves the sandbox's clock from one
+// message to the next, and the Monday rota message and the month's
+// statement arrive; "Reset demo" makes the demo again (nobody signed up,
+// chats empty, the clock back at its start).
+func TestSandboxClockAndReset(t *testing.T) {
+	page := startSandbox(t)
+	st := api[sbxState](t, "GET", page+"/api/state", nil)
+	begin := st.Now
+	var moussa sandbox.Person
+	for _, p := range st.People {
+		if p.ExternalID == "D-05" {
+			moussa = p
+		}
+	}
+	if moussa.Code == "" || moussa.Linked || moussa.Language != "fr" {
+		t.Fatalf("demo resident D-05 = %+v", moussa)
+	}
+	if len(st.People) != 22 {
+		t.Fatalf("%d demo people, want 20 residents, a staff member and a coordinator", len(st.People))
+	}
+
+	api[map[string]any](t, "POST", page+"/api/send", map[string]any{"tg": moussa.TelegramID, "text": "/start " + moussa.Code})
+	c := waitChat(t, page, moussa.TelegramID, "language picker", func(c sbxChat) bool {
+		return len(c.Messages) > 0 && len(c.Messages[len(c.Messages)-1].Inline) > 0
+	})
+	picker := c.Messages[len(c.Messages)-1]
+	api[map[string]any](t, "POST", page+"/api/press", map[string]any{"tg": moussa.TelegramID, "message": picker.ID, "data": "lang:fr"})
+	waitChat(t, page, moussa.TelegramID, "menu", func(c sbxChat) bool { return len(c.Keyboard) > 0 })
+
+	// One scheduled message at a time, until the 1st of next month, 09:30
+	// (the month's statement) and a Monday when he has cleaning turns (the
+	// rota takes him one week in two or three).
+	loc, _ := time.LoadLocation("Europe/Paris")
+	b := begin.In(loc)
+	first := time.Date(b.Year(), b.Month()+1, 1, 9, 30, 0, 0, loc)
+	rota := hasText("🧹 Vos tours de ménage cette semaine :")
+	now := begin
+	for moves := 0; now.Before(first) || !rota(api[sbxChat](t, "GET", fmt.Sprintf("%s/api/chat/%d", page, moussa.TelegramID), nil)); moves++ {
+		if moves == 80 {
+			t.Fatalf("still at %v after 80 moves of the clock, without the statement or the rota: %+v", now,
+				api[sbxChat](t, "GET", fmt.Sprintf("%s/api/chat/%d", page, moussa.TelegramID), nil).Messages)
+		}
+		next := api[map[string]string](t, "POST", page+"/api/clock/next", nil)
+		moved, err := time.Parse(time.RFC3339, next["now"])
+		if err != nil || !moved.After(now) {
+			t.Fatalf("clock moved from %v to %q (%v)", now, next["now"], err)
+		}
+		now = moved
+	}
+	waitChat(t, page, moussa.TelegramID, "monthly statement", hasText("📅 Votre participation de"))
+
+	// +1 hour and +1 day.
+	for _, m := range []struct {
+		how  string
+		want time.Duration
+	}{{"hour", time.Hour}, {"day", 24 * time.Hour}} {
+		to := api[map[string]string](t, "POST", page+"/api/clock/"+m.how, nil)
+		got, _ := time.Parse(time.RFC3339, to["now"])
+		if d := got.Sub(now); d < m.want || d > m.want+time.Minute {
+			t.Fatalf("+1 %s moved the clock by %v", m.how, d)
+		}
+		now = got
+	}
+
+	api[map[string]any](t, "POST", page+"/api/reset", nil)
+	st = api[sbxState](t, "GET", page+"/api/state", nil)
+	if d := st.Now.Sub(begin); d < 0 || d > time.Minute {
+		t.Fatalf("after the reset the clock is at %v, want back at %v", st.Now, begin)
+	}
+	for _, p := range st.People {
+		if p.Linked || p.Code == "" {
+			t.Fatalf("after the reset %s is signed up or has no code: %+v", p.ExternalID, p)
+		}
+	}
+	if c := api[sbxChat](t, "GET", fmt.Sprintf("%s/api/chat/%d", page, moussa.TelegramID), nil); len(c.Messages) != 0 {
+		t.Fatalf("after the reset the chat still has %d messages", len(c.Messages))
+	}
+}
+
+// TestSandboxNeverDropsRealData: the sandbox drops and recreates only
+// databases of its own.
+func TestSandboxNeverDropsRealData(t *testing.T) {
+	for _, name := range []string{"cairbot", "test", "postgres", "cairbotsandbox"} {
+		if err := sandbox.DropDatabase(context.Background(), storetest.AdminURL(), name); err == nil {
+			t.Errorf("DropDatabase(%q) = nil, want a refusal", name)
+		}
+	}
 }
