@@ -159,7 +159,9 @@ func (s *Sandbox) queuePeriodic(ctx context.Context, from, to time.Time) {
 	for t := (handlers.Weekly{Loc: loc, Day: time.Monday, Hour: 8}).Next(from); !t.After(to); t = (handlers.Weekly{Loc: loc, Day: time.Monday, Hour: 8}).Next(t) {
 		insert(handlers.ChoresWeeklyArgs{Week: store.ChoreWeekStart(t, loc).Format(time.DateOnly)})
 	}
-	for t := (handlers.Daily{Loc: loc, Hour: 9}).Next(from); !t.After(to); t = (handlers.Daily{Loc: loc, Hour: 9}).Next(t) {
+	// The charges job runs daily at 09:00 and posts what is due by then:
+	// once is enough however many days were jumped.
+	if !(handlers.Daily{Loc: loc, Hour: 9}).Next(from).After(to) {
 		insert(handlers.MonthlyChargesArgs{})
 	}
 }

@@ -74,8 +74,9 @@ type Options struct {
 	OnChange func(chatID int64)
 	// KeepFiles keeps the bytes of uploaded photos and documents, for File.
 	KeepFiles bool
-	// MaxCalls, when positive, keeps only the last MaxCalls recorded calls,
-	// so a server running for days (the sandbox) does not grow without end.
+	// MaxCalls, when positive, keeps only the last MaxCalls recorded calls
+	// (and updates, for Redeliver), so a server running for days (the
+	// sandbox) does not grow without end.
 	MaxCalls int
 	// Limits makes the server refuse with 429 what real Telegram refuses:
 	// more than ChatBurstLimit messages to one chat within a second, or

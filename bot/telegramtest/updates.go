@@ -162,6 +162,9 @@ func (s *Server) submitLocked(upd *models.Update, forced bool) <-chan struct{} {
 		return nil
 	}
 	s.history[upd.ID] = raw
+	if s.opts.MaxCalls > 0 {
+		delete(s.history, upd.ID-int64(s.opts.MaxCalls))
+	}
 	return s.enqueueLocked(upd.ID, raw, forced)
 }
 
