@@ -133,8 +133,7 @@ func (s *Sandbox) personID(ctx context.Context, external string) (int64, error) 
 }
 
 // loadPeople lists the demo people, the featured ones first, with a new
-// invite code for each one not signed up yet (only a hash of the import's
-// codes is kept).
+// invite code for each one (only a hash of the import's codes is kept).
 func (s *Sandbox) loadPeople(ctx context.Context) ([]Person, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id, COALESCE(telegram_id, 0), external_id, display_name, role, language, COALESCE(room, '')
 		FROM people WHERE external_id IS NOT NULL ORDER BY external_id`)

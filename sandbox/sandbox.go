@@ -94,9 +94,6 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	if err := ensureDatabase(ctx, cfg.DatabaseURL, name); err != nil {
-		return err
-	}
 	cfg.DatabaseURL = dbURL
 	cfg.RedisPrefix += "-sandbox"
 	cfg.MigrateOnStart = true
@@ -135,7 +132,7 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("sandbox: listen on %s (SANDBOX_ADDR or LISTEN_ADDR): %w", addr, err)
 	}
-	if err := s.start(ctx, false); err != nil {
+	if err := s.fresh(ctx); err != nil {
 		ln.Close()
 		return err
 	}
@@ -159,37 +156,21 @@ func Run(ctx context.Context, opts Options) error {
 	return nil
 }
 
-// start opens the database, makes the demo centre if the database has
-// none (or fresh is set), and starts the bot. s.mu is held or not yet
-// shared.
-func (s *Sandbox) start(ctx context.Context, fresh bool) error {
-	pool, demo, err := s.open(ctx)
+// start opens the new database, makes the demo centre and starts the
+// bot. s.mu is held or not yet shared.
+func (s *Sandbox) start(ctx context.Context) error {
+	pool, err := store.Open(ctx, s.cfg.DatabaseURL, s.cfg.PoolSize())
 	if err != nil {
+		return fmt.Errorf("sandbox: %w (is PostgreSQL running? DATABASE_URL)", err)
+	}
+	if err := store.Migrate(ctx, pool, s.log); err != nil {
+		pool.Close()
 		return err
 	}
-	if !demo && !fresh {
-		// A demo cut in the middle (or anything else): start afresh.
-		var any bool
-		if err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM people)`).Scan(&any); err != nil {
-			pool.Close()
-			return fmt.Errorf("sandbox: %w", err)
-		}
-		if any {
-			pool.Close()
-			if err := recreateDatabase(ctx, s.opts.Config.DatabaseURL, s.dbName()); err != nil {
-				return err
-			}
-			if pool, _, err = s.open(ctx); err != nil {
-				return err
-			}
-		}
-	}
 	s.pool = pool
-	if !demo || fresh {
-		if err := s.makeDemo(ctx); err != nil {
-			pool.Close()
-			return err
-		}
+	if err := s.makeDemo(ctx); err != nil {
+		pool.Close()
+		return err
 	}
 	people, err := s.loadPeople(ctx)
 	if err != nil {
@@ -208,34 +189,13 @@ func (s *Sandbox) start(ctx context.Context, fresh bool) error {
 	s.st = store.New(pool)
 	s.st.UseOutboxScheduler(bot.NewOutboxScheduler(app.Jobs()))
 	go func() { s.done <- app.Run(actx) }()
-	if !demo || fresh {
-		// This week's rota now, as the Monday job would have made it.
-		s.queuePeriodic(ctx, s.clock.Now().Add(-7*24*time.Hour), s.clock.Now())
-		if err := s.demoAppointments(ctx); err != nil {
-			s.shutdown()
-			return err
-		}
+	// This week's rota now, as the Monday job would have made it.
+	s.queuePeriodic(ctx, s.clock.Now().Add(-7*24*time.Hour), s.clock.Now())
+	if err := s.demoAppointments(ctx); err != nil {
+		s.shutdown()
+		return err
 	}
 	return nil
-}
-
-// open opens and migrates the sandbox's database and tells whether it
-// holds a whole demo (its appointments are made last).
-func (s *Sandbox) open(ctx context.Context) (*pgxpool.Pool, bool, error) {
-	pool, err := store.Open(ctx, s.cfg.DatabaseURL, s.cfg.PoolSize())
-	if err != nil {
-		return nil, false, fmt.Errorf("sandbox: %w (is PostgreSQL running? DATABASE_URL)", err)
-	}
-	if err := store.Migrate(ctx, pool, s.log); err != nil {
-		pool.Close()
-		return nil, false, err
-	}
-	var demo bool
-	if err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM appointments)`).Scan(&demo); err != nil {
-		pool.Close()
-		return nil, false, fmt.Errorf("sandbox: %w", err)
-	}
-	return pool, demo, nil
 }
 
 func (s *Sandbox) dbName() string {
@@ -264,12 +224,22 @@ func (s *Sandbox) shutdown() {
 	s.pool.Close()
 }
 
-// Reset recreates the demo: a new database, the sandbox's Redis keys
-// removed, Telegram's chats forgotten, the clock back to its start.
+// Reset recreates the demo ("Reset demo").
 func (s *Sandbox) Reset(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.shutdown()
+	if err := s.fresh(ctx); err != nil {
+		return err
+	}
+	s.hub.publish(`{"reset":true}`)
+	return nil
+}
+
+// fresh makes the demo anew, at each start too (the fake Telegram keeps
+// its chats in memory only): a new database, the sandbox's Redis keys
+// removed, Telegram's chats forgotten, the clock back to its start.
+func (s *Sandbox) fresh(ctx context.Context) error {
 	if err := recreateDatabase(ctx, s.opts.Config.DatabaseURL, s.dbName()); err != nil {
 		return err
 	}
@@ -284,11 +254,7 @@ func (s *Sandbox) Reset(ctx context.Context) error {
 	}
 	s.tg.ForgetChats()
 	s.clock.Reset()
-	if err := s.start(ctx, true); err != nil {
-		return err
-	}
-	s.hub.publish(`{"reset":true}`)
-	return nil
+	return s.start(ctx)
 }
 
 // withDatabase is dbURL with another database name.
@@ -313,26 +279,6 @@ func admin(ctx context.Context, dbURL string) (*pgx.Conn, error) {
 		return nil, fmt.Errorf("sandbox: %w (is PostgreSQL running? DATABASE_URL)", err)
 	}
 	return conn, nil
-}
-
-// ensureDatabase creates the sandbox's database if it is missing.
-func ensureDatabase(ctx context.Context, dbURL, name string) error {
-	conn, err := admin(ctx, dbURL)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(ctx)
-	var exists bool
-	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
-		return fmt.Errorf("sandbox: %w", err)
-	}
-	if exists {
-		return nil
-	}
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-		return fmt.Errorf("sandbox: create database %s: %w", name, err)
-	}
-	return nil
 }
 
 // recreateDatabase drops the sandbox's database and creates it again.
