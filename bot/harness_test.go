@@ -17,8 +17,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/aurore/cairbot/bot"
 	"github.com/aurore/cairbot/bot/telegramtest"
@@ -158,18 +156,11 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	return h
 }
 
-// hurryScheduler does, every 100 ms, what River's scheduler does every 5 s
-// (an interval River does not let us set): it makes the jobs due on the
-// bot's clock available — scheduled ones, and failed ones whose retry is
-// due. It goes through River's own API (JobRetry keeps a job's place when
-// it is already due), so the jobs run as they would, only sooner after a
-// test moves the clock or a retry falls due; the suite's time is no
-// longer spent waiting for the scheduler's next round.
+// hurryScheduler does every 100 ms what River's scheduler does every 5 s
+// (bot.ReleaseDue): the jobs due on the bot's clock run as they would,
+// only sooner after a test moves the clock or a retry falls due, and the
+// suite's time is no longer spent waiting for the scheduler's next round.
 func (h *harness) hurryScheduler() {
-	jobs, err := bot.NewInsertOnlyJobs(h.pool, h.clock.Now)
-	if err != nil {
-		h.t.Fatal(err)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	h.t.Cleanup(func() { cancel(); <-done })
@@ -177,25 +168,12 @@ func (h *harness) hurryScheduler() {
 		defer close(done)
 		tick := time.NewTicker(100 * time.Millisecond)
 		defer tick.Stop()
-		params := river.NewJobListParams().
-			States(rivertype.JobStateScheduled, rivertype.JobStateRetryable).
-			OrderBy(river.JobListOrderByScheduledAt, river.SortOrderAsc).First(500)
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-tick.C:
-			}
-			res, err := jobs.JobList(ctx, params)
-			if err != nil {
-				continue // the test's database is going away
-			}
-			now := h.clock.Now()
-			for _, j := range res.Jobs {
-				if j.ScheduledAt.After(now) {
-					break
-				}
-				_, _ = jobs.JobRetry(ctx, j.ID)
+				_ = bot.ReleaseDue(ctx, h.pool, h.clock.Now()) // fails only as the test ends
 			}
 		}
 	}()

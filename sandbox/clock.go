@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"github.com/aurore/cairbot/bot"
 	"github.com/aurore/cairbot/handlers"
 	"github.com/aurore/cairbot/store"
 )
@@ -181,8 +182,7 @@ func (s *Sandbox) planClasses(ctx context.Context, now time.Time) {
 // releaseDue makes the jobs due by now available at once, as River's
 // scheduler would within its 5 seconds.
 func (s *Sandbox) releaseDue(ctx context.Context, now time.Time) {
-	if _, err := s.pool.Exec(ctx, `UPDATE river_job SET state = 'available'
-		WHERE state IN ('scheduled', 'retryable') AND scheduled_at <= $1`, now); err != nil {
+	if err := bot.ReleaseDue(ctx, s.pool, now); err != nil {
 		s.log.Warn("sandbox: release due jobs", "err", err)
 	}
 }
