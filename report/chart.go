@@ -40,12 +40,17 @@ func (c chartSpec) render(p Period) ([]byte, error) {
 		ser = []series{{name: "", values: []float64{0}}}
 	}
 	n := len(ser)
-	// Bars of one category share 70 % of the room between two categories.
-	slot := vg.Length(ChartWidth) * 0.8 / vg.Length(len(cats))
+	// The x axis runs from half a category before the first to half after
+	// the last; the bars of a category share 70 % of its room.
+	pl.X.Min, pl.X.Max = -0.5, float64(len(cats))-0.5
+	slot := vg.Length(ChartWidth-120) / vg.Length(len(cats))
 	width := slot * 0.7
 	if !c.stacked {
 		width /= vg.Length(n)
 	}
+	// Room above the highest bar for the legend.
+	pl.Y.Max = max(top(ser, c.stacked), 1) * 1.3
+	pl.Add(plotter.NewGrid())
 	var below *plotter.BarChart
 	for i, s := range ser {
 		b, err := plotter.NewBarChart(plotter.Values(s.values), width)
@@ -68,7 +73,12 @@ func (c chartSpec) render(p Period) ([]byte, error) {
 		}
 	}
 	pl.Legend.Top = true
-	pl.Add(plotter.NewGrid())
+	pl.Legend.TextStyle.Font.Size = 14
+	pl.Title.TextStyle.Font.Size = 18
+	for _, a := range []*plot.Axis{&pl.X, &pl.Y} {
+		a.Label.TextStyle.Font.Size = 14
+		a.Tick.Label.Font.Size = 13
+	}
 	pl.NominalX(cats...)
 
 	canvas := vgimg.NewWith(vgimg.UseWH(vg.Length(ChartWidth), vg.Length(ChartHeight)), vgimg.UseDPI(72))
@@ -78,4 +88,21 @@ func (c chartSpec) render(p Period) ([]byte, error) {
 		return nil, fmt.Errorf("report: chart: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// top is the height of the highest bar.
+func top(ser []series, stacked bool) float64 {
+	var m float64
+	for i := range ser[0].values {
+		var sum float64
+		for _, s := range ser {
+			if stacked {
+				sum += s.values[i]
+			} else {
+				sum = max(sum, s.values[i])
+			}
+		}
+		m = max(m, sum)
+	}
+	return m
 }
