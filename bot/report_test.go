@@ -254,3 +254,38 @@ func TestReportRefused(t *testing.T) {
 		t.Fatalf("refused requests audited %d times", got)
 	}
 }
+
+// TestReportRetriedUpload: when Telegram fails the upload (5xx), the reply
+// is sent again with the whole file, not the emptied reader of the first
+// try.
+func TestReportRetriedUpload(t *testing.T) {
+	h := newHarness(t, fastRetries)
+	staffUser := telegramtest.User{ID: 50031, LanguageCode: "fr"}
+	_, n := h.signUp(staffUser, store.RoleAdmin, "Claire", "fr")
+	repSeed(h)
+	h.tg.FailNext("sendDocument", staffUser.ID, 502, 0, 1)
+	h.tg.FailNext("sendPhoto", staffUser.ID, 500, 0, 1)
+	h.tg.SendText(staffUser, "/report")
+	pick := h.waitText(staffUser, n+1)
+	h.tg.PressButton(staffUser, pick.ID, "rep:k:chores")
+	period := h.waitText(staffUser, n+2)
+	h.tg.PressButton(staffUser, period.ID, "rep:p:chores:range")
+	h.waitText(staffUser, n+3)
+	h.tg.SendText(staffUser, "01/10/2026 31/10/2026")
+	h.waitText(staffUser, n+5)
+	h.quiet(staffUser, n+5)
+	if d, p := len(h.tg.CallsTo("sendDocument")), len(h.tg.CallsTo("sendPhoto")); d != 2 || p != 2 {
+		t.Fatalf("%d sendDocument and %d sendPhoto calls, want 2 and 2 (one failed each)", d, p)
+	}
+	csvs := repFiles(t, h, "sendDocument", "document", staffUser.ID)
+	pngs := repFiles(t, h, "sendPhoto", "photo", staffUser.ID)
+	if len(csvs) != 1 || !strings.Contains(string(csvs[0]), "\r\nTotal;Toutes les zones;7;4;2;1;1\r\n") {
+		t.Fatalf("CSV after a retry = %q", csvs)
+	}
+	if len(pngs) != 1 {
+		t.Fatalf("%d charts", len(pngs))
+	}
+	if _, err := png.Decode(bytes.NewReader(pngs[0])); err != nil {
+		t.Fatalf("chart after a retry: %v", err)
+	}
+}
