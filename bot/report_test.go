@@ -174,6 +174,17 @@ func TestReportForStaff(t *testing.T) {
 	if got := h.count(`SELECT count(*) FROM audit_log WHERE action = 'report.contributions' AND actor_id = $1`, staff.ID); got != 1 {
 		t.Fatalf("contributions report audited %d times, want 1", got)
 	}
+
+	// The question was closed with the report: dates typed again are not
+	// a new report.
+	h.tg.SendText(staffUser, "1/10/2026 31/10/2026")
+	if got := h.waitText(staffUser, next+5); got.Kind != "text" {
+		t.Fatalf("dates typed again → %+v", got)
+	}
+	h.quiet(staffUser, next+5)
+	if d := len(h.tg.CallsTo("sendDocument")); d != 2 {
+		t.Fatalf("%d documents after dates typed again, want 2", d)
+	}
 }
 
 // TestReportLastMonthButton: "last month" needs no typing; the caption

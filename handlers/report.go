@@ -149,8 +149,9 @@ func (rp *Reports) Step(ctx context.Context, r *Request) error {
 	return rp.send(ctx, r, kind, p)
 }
 
-// send builds the report, records the request, and sends the CSV then the
-// chart to the one-to-one chat the request came from.
+// send builds the report, records the request (before anything leaves),
+// and sends the CSV then the chart to the one-to-one chat the request came
+// from.
 func (rp *Reports) send(ctx context.Context, r *Request, kind report.Kind, p report.Period) error {
 	out, err := report.Build(ctx, rp.store, r.Person.CentreID, kind, p, rp.loc())
 	if err != nil {
@@ -159,11 +160,6 @@ func (rp *Reports) send(ctx context.Context, r *Request, kind report.Kind, p rep
 	actor := r.Person.ID
 	if err := rp.store.AuditReport(ctx, r.Person.CentreID, &actor, string(kind), p.From, p.To, "telegram"); err != nil {
 		return err
-	}
-	if r.Conv != nil {
-		if err := rp.h.endConversation(ctx, r); err != nil {
-			return err
-		}
 	}
 	caption := r.Loc.T("report.caption", "Report", r.Loc.T(reportTitle[kind]),
 		"From", r.Loc.F.DateShort(p.From), "To", r.Loc.F.DateShort(p.To))
@@ -178,6 +174,11 @@ func (rp *Reports) send(ctx context.Context, r *Request, kind report.Kind, p rep
 		Photo: &models.InputFileUpload{Filename: out.PNGName, Data: bytes.NewReader(out.PNG)},
 	}); err != nil {
 		return fmt.Errorf("handlers: report chart: %w", err)
+	}
+	// Only now: when Telegram is down the update comes again and must find
+	// the typed dates' question still open.
+	if r.Conv != nil {
+		return rp.h.endConversation(ctx, r)
 	}
 	return nil
 }
