@@ -50,6 +50,16 @@ func attendanceReport(f store.ClassFigures) (*csvTable, chartSpec) {
 		t.add(r.Name, r.Room, r.Groups, itoa(r.PrescribedHours), hours(r.PeriodPresent), hours(r.PeriodExpected),
 			hours(r.TotalPresent), hours(r.TotalExpected), percent(r.TotalPresent, r.PrescribedHours*60), below)
 	}
+	// The ones to talk to, on their own: OFII may cancel the contract of
+	// someone who does not attend.
+	t.add()
+	t.add("Résidents sous le seuil")
+	t.add("Résident", "Chambre", "Heures faites (total)", "Heures attendues (total)", "Part des heures attendues (%)")
+	for _, r := range f.Residents {
+		if belowThreshold(r) {
+			t.add(r.Name, r.Room, hours(r.TotalPresent), hours(r.TotalExpected), percent(r.TotalPresent, r.TotalExpected))
+		}
+	}
 	c := chartSpec{title: "Taux de présence par semaine et par groupe (%)", yLabel: "%", categories: weeks}
 	for _, g := range groupOrder {
 		s := series{name: g}

@@ -77,6 +77,10 @@ func TestBuild(t *testing.T) {
 			"Bilal S.;102;A1 matin;100;0,00;3,00;0,00;6,00;0,0;oui",
 			// 2 h of 4 h: exactly 50 %, not under; 120 min of 600 h = 0,3 %
 			"Chérif D.;103;Alpha;600;2,00;4,00;2,00;4,00;0,3;non",
+			"",
+			"Résidents sous le seuil",
+			"Résident;Chambre;Heures faites (total);Heures attendues (total);Part des heures attendues (%)",
+			"Bilal S.;102;0,00;6,00;0,0",
 		}},
 		{report.Contributions, "participations_2026-10-01_2026-10-31", []string{
 			"Résident;Chambre;Statut;Solde au début (€);Dû (€);Payé (€);Solde à la fin (€);Arriéré 0-30 j (€);Arriéré 31-60 j (€);Arriéré 61-90 j (€);Arriéré > 90 j (€)",
