@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"fmt"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -80,6 +81,7 @@ func (c chartSpec) render(p Period) ([]byte, error) {
 		a.Tick.Label.Font.Size = 13
 	}
 	pl.NominalX(cats...)
+	pl.Y.Tick.Marker = commaTicks{}
 
 	canvas := vgimg.NewWith(vgimg.UseWH(vg.Length(ChartWidth), vg.Length(ChartHeight)), vgimg.UseDPI(72))
 	pl.Draw(draw.New(canvas))
@@ -105,4 +107,15 @@ func top(ser []series, stacked bool) float64 {
 		m = max(m, sum)
 	}
 	return m
+}
+
+// commaTicks writes the y axis' numbers with a decimal comma, as the CSV.
+type commaTicks struct{}
+
+func (commaTicks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i := range ticks {
+		ticks[i].Label = strings.ReplaceAll(ticks[i].Label, ".", ",")
+	}
+	return ticks
 }
