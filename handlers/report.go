@@ -176,8 +176,9 @@ func (rp *Reports) send(ctx context.Context, r *Request, kind report.Kind, p rep
 		return fmt.Errorf("handlers: report chart: %w", err)
 	}
 	// Only now: when Telegram is down the update comes again and must find
-	// the typed dates' question still open.
-	if r.Conv != nil {
+	// the typed dates' question still open. A button of an older /report
+	// leaves any other conversation alone.
+	if r.step() == reportStep {
 		return rp.h.endConversation(ctx, r)
 	}
 	return nil
