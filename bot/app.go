@@ -187,7 +187,8 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 	a.handlers.Jobs = a.jobs
 	a.store.UseOutboxScheduler(NewOutboxScheduler(a.jobs))
 	a.store.UseBroadcastWatcher(broadcastWatcher{a.jobs})
-	a.router = NewRouter(routes(a.handlers), catalog, a.handlers.NotUnderstood, a.handlers.TextFromStranger)
+	reports := handlers.NewReports(a.handlers, a.store, a.sender)
+	a.router = NewRouter(routes(a.handlers, reports), catalog, a.handlers.NotUnderstood, a.handlers.TextFromStranger)
 	a.handlers.Menus = a.router
 	a.pipeline = chain(a.route, a.recoverMW, a.logMW, a.identifyMW, a.errorsMW)
 	a.dispatcher = NewDispatcher(cfg.Workers, func(ctx context.Context, upd *models.Update) error {

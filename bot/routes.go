@@ -29,7 +29,7 @@ type Route struct {
 
 // routes is the one route table of cairbot: every command, menu button,
 // callback and conversation, with the role it needs.
-func routes(h *handlers.Handlers) []Route {
+func routes(h *handlers.Handlers, rep *handlers.Reports) []Route {
 	return []Route{
 		{Command: "start", Role: public, Handler: h.Start},
 		{Command: "help", Menu: "menu.help", Role: public, Describe: "commands.help", Handler: h.Help, Last: true},
@@ -97,5 +97,10 @@ func routes(h *handlers.Handlers) []Route {
 		{Step: "announce", Role: store.RoleStaff, Handler: h.AnnounceStep},
 		{Callback: "ann", Role: store.RoleStaff, Handler: h.AnnounceButton},
 		{Command: "news", Menu: "menu.news", Role: store.RoleResident, Describe: "commands.news", Handler: h.News},
+
+		// figures for the team (CSV and chart in the staff member's own chat)
+		{Command: "report", Menu: "menu.report", Role: store.RoleStaff, Describe: "commands.report", Handler: rep.Start},
+		{Callback: "rep", Role: store.RoleStaff, Handler: rep.Button},
+		{Step: "report", Role: store.RoleStaff, Handler: rep.Step},
 	}
 }

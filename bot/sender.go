@@ -155,10 +155,44 @@ func (s *Sender) EditMessageReplyMarkup(ctx context.Context, p *tgbot.EditMessag
 func (s *Sender) SendDocument(ctx context.Context, p *tgbot.SendDocumentParams) (*models.Message, error) {
 	var m *models.Message
 	err := s.do(ctx, "sendDocument", chatIDOf(p.ChatID), true, func(ctx context.Context) (err error) {
+		if err := rewind(p.Document); err != nil {
+			return err
+		}
 		m, err = s.tg.SendDocument(ctx, p)
 		return err
 	})
 	return m, err
+}
+
+// SendPhoto sends a picture (a report's chart), paced like a message.
+func (s *Sender) SendPhoto(ctx context.Context, p *tgbot.SendPhotoParams) (*models.Message, error) {
+	var m *models.Message
+	err := s.do(ctx, "sendPhoto", chatIDOf(p.ChatID), true, func(ctx context.Context) (err error) {
+		if err := rewind(p.Photo); err != nil {
+			return err
+		}
+		m, err = s.tg.SendPhoto(ctx, p)
+		return err
+	})
+	return m, err
+}
+
+// rewind puts an upload back at its start before each try: a retry after a
+// 5xx or a 429 would otherwise send an empty file. An upload that cannot
+// seek is sent once only.
+func rewind(f models.InputFile) error {
+	up, ok := f.(*models.InputFileUpload)
+	if !ok {
+		return nil
+	}
+	sk, ok := up.Data.(io.Seeker)
+	if !ok {
+		return nil
+	}
+	if _, err := sk.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("bot: rewind upload: %w", err)
+	}
+	return nil
 }
 
 // AnswerCallbackQuery stops the button's spinner. It is not a message, so

@@ -29,6 +29,11 @@ const (
 	maxCallbackText = 200
 	maxCommands     = 100
 	maxCommandDesc  = 256
+	// An uploaded photo: at most 10 MB, width and height at most 10000
+	// together, neither side more than 20 times the other.
+	maxPhotoBytes = 10 << 20
+	maxPhotoSides = 10000
+	maxPhotoRatio = 20
 )
 
 func (s *Server) getMe(*request) (any, *apiError) {
@@ -268,7 +273,18 @@ func (s *Server) sendMedia(r *request, kind string) (any, *apiError) {
 	switch kind {
 	case "photo":
 		w, h := 320, 320
-		if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil {
+		if data != nil {
+			// Telegram recompresses an uploaded photo: what is not a
+			// picture, or is too large or too thin, is refused.
+			cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+			switch {
+			case err != nil:
+				return nil, badRequest("IMAGE_PROCESS_FAILED")
+			case len(data) > maxPhotoBytes:
+				return nil, badRequest("PHOTO_SAVE_FILE_INVALID")
+			case cfg.Width+cfg.Height > maxPhotoSides || cfg.Width > maxPhotoRatio*cfg.Height || cfg.Height > maxPhotoRatio*cfg.Width:
+				return nil, badRequest("PHOTO_INVALID_DIMENSIONS")
+			}
 			w, h = cfg.Width, cfg.Height
 		}
 		m.photo = []models.PhotoSize{{FileID: fileID, FileUniqueID: unique, Width: w, Height: h, FileSize: size}}

@@ -1565,6 +1565,14 @@ func TestSendPhotoAndDocument(t *testing.T) {
 			_, err := b.SendPhoto(ctx, &bot.SendPhotoParams{ChatID: alice.ID, Photo: &models.InputFileString{Data: p.Photo[0].FileID}, Caption: strings.Repeat("c", 1025)})
 			return err
 		}, "message caption is too long"},
+		{"photo that is not a picture", func() error {
+			_, err := b.SendPhoto(ctx, &bot.SendPhotoParams{ChatID: alice.ID, Photo: &models.InputFileUpload{Filename: "p.png", Data: strings.NewReader("not a picture")}})
+			return err
+		}, "IMAGE_PROCESS_FAILED"},
+		{"photo too thin", func() error {
+			_, err := b.SendPhoto(ctx, &bot.SendPhotoParams{ChatID: alice.ID, Photo: &models.InputFileUpload{Filename: "p.png", Data: bytes.NewReader(pngBytes(t, 210, 10))}})
+			return err
+		}, "PHOTO_INVALID_DIMENSIONS"},
 		{"empty upload", func() error {
 			_, err := b.SendDocument(ctx, &bot.SendDocumentParams{ChatID: alice.ID, Document: &models.InputFileUpload{Filename: "x.txt", Data: strings.NewReader("")}})
 			return err

@@ -49,6 +49,8 @@ usage:
                                 show or set how the centre computes contributions
   cairbot money charges [--month 2026-12]
                                 post a month's charges now (the bot does it on the 1st at 09:00)
+  cairbot report attendance|contributions|chores --from YYYY-MM-DD --to YYYY-MM-DD [--format csv|png] [--out FILE]
+                                the team's figures as a CSV file (French spreadsheet) or a PNG chart
 
 Configuration comes from the environment; see README.md.
 `
@@ -134,6 +136,8 @@ func command(ctx context.Context, cfg bot.Config, cmd string, args []string, out
 		return paymentCommand(ctx, cfg, args, out, clock)
 	case "money":
 		return moneyCommand(ctx, cfg, args, out, clock)
+	case "report":
+		return reportCommand(ctx, cfg, args, out)
 	case "migrate":
 		pool, rdb, err := connect(ctx, cfg, log, true)
 		if err != nil {
