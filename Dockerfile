@@ -22,7 +22,8 @@ FROM alpine:3.22
 # (compose.yaml runs PostgreSQL 17).
 RUN apk add --no-cache ca-certificates postgresql17-client \
  && addgroup -S -g 10001 cairbot \
- && adduser -S -D -H -u 10001 -G cairbot -s /sbin/nologin cairbot
+ && adduser -S -D -H -u 10001 -G cairbot -s /sbin/nologin cairbot \
+ && mkdir /backups && chown 10001:10001 /backups && chmod 0700 /backups
 COPY --from=build /out/cairbot /usr/local/bin/cairbot
 USER 10001:10001
 ENV LISTEN_ADDR=0.0.0.0:8080 \
