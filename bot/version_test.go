@@ -2,6 +2,7 @@ package bot
 
 import (
 	"runtime/debug"
+	"strings"
 	"testing"
 )
 
@@ -33,5 +34,26 @@ func TestVersionSetAtBuildTimeWins(t *testing.T) {
 	Version = "v9.9.9"
 	if got := BuildVersion(); got != "v9.9.9" {
 		t.Fatalf("BuildVersion = %q", got)
+	}
+}
+
+// The logger writes text lines by default and JSON objects with
+// LOG_FORMAT=json, at LOG_LEVEL.
+func TestLoggerFormats(t *testing.T) {
+	cases := []struct {
+		format, level string
+		want          string // the line logged by Info("started", "n", 1)
+	}{
+		{"", "", `level=INFO msg=started n=1`},
+		{"text", "debug", `level=INFO msg=started n=1`},
+		{"json", "", `"level":"INFO","msg":"started","n":1}`},
+		{"json", "warn", ``},
+	}
+	for _, c := range cases {
+		var b strings.Builder
+		NewLogger(&b, c.format, c.level).Info("started", "n", 1)
+		if c.want == "" && b.Len() != 0 || !strings.Contains(b.String(), c.want) {
+			t.Errorf("LOG_FORMAT=%q LOG_LEVEL=%q wrote %q, want %q", c.format, c.level, b.String(), c.want)
+		}
 	}
 }
