@@ -3,6 +3,9 @@
 GO        ?= go
 PKGS      := ./...
 BIN       := bin/cairbot
+# The version /healthz and `cairbot version` report: the git tag or commit.
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -X github.com/aurore/cairbot/bot.Version=$(VERSION)
 
 .PHONY: run build test test-crash lint bench services add-string i18n-translate i18n-apply
 
@@ -15,8 +18,9 @@ run: services
 	@scripts/createdb.sh
 	$(GO) run ./cmd/cairbot run
 
+# A static binary (no cgo), as the Dockerfile builds it.
 build:
-	$(GO) build -o $(BIN) ./cmd/cairbot
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/cairbot
 
 # The end-to-end tests mostly wait (for River's scheduler, the fake
 # Telegram): more of them run at once than there are cores.

@@ -43,6 +43,10 @@ type Deps struct {
 	// Clock is the time of handlers, store queries and jobs; tests move
 	// it. Defaults to time.Now. Any other clock is River's too (jobs.go).
 	Clock func() time.Time
+	// Metrics are the process's; the composition root makes them first, to
+	// count PostgreSQL and Redis errors on the connections it opens
+	// (Metrics.PostgresTracer, Metrics.RedisHook). Nil: New makes its own.
+	Metrics *Metrics
 }
 
 // App is one running cairbot process.
@@ -66,6 +70,11 @@ type App struct {
 	jobs        *river.Client[pgx.Tx]
 	// httpAddr is where the webhook and health server listens, once it does.
 	httpAddr atomic.Value
+	metrics  *Metrics
+	redis    redis.UniversalClient
+	// serving is true while the job queue runs and updates are taken:
+	// /readyz answers 503 before and after.
+	serving atomic.Bool
 }
 
 // New assembles the bot: Telegram client, sender, handlers, route table,
@@ -77,6 +86,9 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 	}
 	if deps.Clock == nil {
 		deps.Clock = time.Now
+	}
+	if deps.Metrics == nil {
+		deps.Metrics = NewMetrics()
 	}
 	cfg = cfg.withTransportDefaults()
 	a := &App{
@@ -91,6 +103,8 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 		// lapses within UpdateLease.
 		takeOver: cfg.WebhookURL == "",
 		instance: newInstanceID(),
+		metrics:  deps.Metrics,
+		redis:    deps.Redis,
 	}
 	catalog, err := locales.Load()
 	if err != nil {
@@ -125,6 +139,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 		ChatBurst:       cfg.ChatRate,
 		Prefix:          cfg.RedisPrefix,
 		BaseBackoff:     cfg.SendBackoff,
+		Observe:         a.metrics.message,
 		Unreachable: func(ctx context.Context, chatID int64) {
 			if err := a.store.SetUnreachable(ctx, chatID, true); err != nil {
 				a.log.WarnContext(ctx, "mark unreachable", "err", err)
@@ -190,6 +205,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 	reports := handlers.NewReports(a.handlers, a.store, a.sender)
 	a.router = NewRouter(routes(a.handlers, reports), catalog, a.handlers.NotUnderstood, a.handlers.TextFromStranger)
 	a.handlers.Menus = a.router
+	a.metrics.reg.MustRegister(newQueueCollector(a.store, deps.Clock, a.metrics.collectorErrors))
 	a.pipeline = chain(a.route, a.recoverMW, a.logMW, a.identifyMW, a.errorsMW)
 	a.dispatcher = NewDispatcher(cfg.Workers, func(ctx context.Context, upd *models.Update) error {
 		return inChatOrder(ctx, upd, func() error { return a.handleUpdate(ctx, upd, a.takeOver) })
@@ -219,6 +235,8 @@ func (a *App) Run(ctx context.Context) error {
 		return fmt.Errorf("bot: start job queue: %w", err)
 	}
 	defer a.stopJobs()
+	a.serving.Store(true)
+	defer a.serving.Store(false)
 	go a.setCommandMenus(context.WithoutCancel(ctx))
 	if a.cfg.WebhookURL != "" {
 		return a.runWebhook(ctx)
@@ -233,7 +251,15 @@ func (a *App) RunWorkers(ctx context.Context) error {
 	if err := a.jobs.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("bot: start job queue: %w", err)
 	}
+	srv, err := a.healthServer(nil)
+	if err != nil {
+		// The jobs work without it; only health and metrics are missing.
+		a.log.Error("http server", "addr", a.cfg.ListenAddr, "err", err)
+	}
+	a.serving.Store(true)
 	<-ctx.Done()
+	a.serving.Store(false)
+	shutdown(srv)
 	a.stopJobs()
 	return nil
 }
@@ -278,6 +304,8 @@ func (a *App) runWebhook(ctx context.Context) error {
 	}
 	a.log.Info("webhook mode", "bot", a.botUsername, "path", u.Path)
 	<-ctx.Done()
+	// Not ready any more: a load balancer stops sending here at once.
+	a.serving.Store(false)
 	// Shutdown waits for the requests in flight, and they wait for their
 	// updates: nothing taken is lost.
 	shutdown(srv)
@@ -297,11 +325,12 @@ const (
 	webhookIdleTimeout  = 120 * time.Second
 )
 
-// healthServer serves /healthz and the extra handlers (the webhook) on
-// ListenAddr. Shutting the returned server down is safe even on an error.
+// healthServer serves /healthz, /readyz, /metrics (health.go) and the
+// extra handlers (the webhook) on ListenAddr. Shutting the returned server
+// down is safe even on an error.
 func (a *App) healthServer(extra map[string]http.Handler) (*http.Server, error) {
 	mux := http.NewServeMux()
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	a.opsRoutes(mux)
 	for path, h := range extra {
 		mux.Handle(path, h)
 	}

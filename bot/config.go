@@ -25,8 +25,9 @@ type Config struct {
 	RedisPrefix     string // REDIS_PREFIX: keys of this deployment
 	WebhookURL      string // WEBHOOK_URL: set → webhook mode, else long polling
 	WebhookSecret   string // WEBHOOK_SECRET
-	ListenAddr      string // LISTEN_ADDR: webhook and health endpoint
 	SandboxAddr     string // SANDBOX_ADDR: the sandbox's page (`cairbot sandbox`); LISTEN_ADDR when unset
+	ListenAddr      string // LISTEN_ADDR: webhook, /healthz, /readyz and /metrics
+	LogFormat       string // LOG_FORMAT: text (default) or json
 	TZ              string // TZ
 	Location        *time.Location
 	DefaultLanguage string        // DEFAULT_LANGUAGE
@@ -82,6 +83,7 @@ func Defaults() Config {
 		RedisURL:        "redis://127.0.0.1:6379/0",
 		RedisPrefix:     "cairbot",
 		ListenAddr:      "127.0.0.1:8080",
+		LogFormat:       "text",
 		TZ:              "Europe/Paris",
 		DefaultLanguage: "fr",
 		Centre:          "cair-paris12",
@@ -178,6 +180,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	str("WEBHOOK_SECRET", &c.WebhookSecret)
 	str("LISTEN_ADDR", &c.ListenAddr)
 	str("SANDBOX_ADDR", &c.SandboxAddr)
+	str("LOG_FORMAT", &c.LogFormat)
 	str("TZ", &c.TZ)
 	str("DEFAULT_LANGUAGE", &c.DefaultLanguage)
 	str("CENTRE", &c.Centre)
@@ -236,6 +239,9 @@ func (c *Config) validate() []error {
 		if !secretRe.MatchString(c.WebhookSecret) {
 			errs = append(errs, errors.New("WEBHOOK_SECRET: required in webhook mode, 1–256 characters of A-Z a-z 0-9 _ -"))
 		}
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("LOG_FORMAT: %q must be text or json", c.LogFormat))
 	}
 	loc, err := time.LoadLocation(c.TZ)
 	if err != nil {

@@ -25,6 +25,8 @@ func TestFromEnv(t *testing.T) {
 		{"chat rate of zero", map[string]string{"SEND_RATE_CHAT": "0"}, "SEND_RATE_CHAT"},
 		{"chat rate not a number", map[string]string{"SEND_RATE_CHAT": "fast"}, "SEND_RATE_CHAT"},
 		{"bad bool", map[string]string{"MIGRATE_ON_START": "maybe"}, "MIGRATE_ON_START"},
+		{"json logs", map[string]string{"LOG_FORMAT": "json"}, ""},
+		{"unknown log format", map[string]string{"LOG_FORMAT": "xml"}, "LOG_FORMAT"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

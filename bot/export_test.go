@@ -1,8 +1,18 @@
 package bot
 
+import "net/http"
+
 // HTTPAddr is where the app's webhook and health server listens ("" until
 // it does), for tests that talk to the real server.
 func (a *App) HTTPAddr() string {
 	v, _ := a.httpAddr.Load().(string)
 	return v
+}
+
+// OpsHandler serves /healthz, /readyz and /metrics as the app's server
+// does, for tests of an app that is not running.
+func (a *App) OpsHandler() http.Handler {
+	mux := http.NewServeMux()
+	a.opsRoutes(mux)
+	return mux
 }

@@ -76,6 +76,9 @@ type harness struct {
 	hookApp *bot.App
 	// tgOpts configure the fake Telegram; options set them before it starts.
 	tgOpts telegramtest.Options
+	// logOut, when set, gets every log line of the bot at every level
+	// (captureLogs).
+	logOut slog.Handler
 }
 
 type harnessOption func(*harness)
@@ -185,6 +188,9 @@ func (h *harness) start() {
 	var out slog.Handler
 	if testing.Verbose() {
 		out = slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})
+	}
+	if h.logOut != nil {
+		out = h.logOut
 	}
 	log := slog.New(&logHandler{rec: h.logs, next: out})
 	app, err := bot.New(ctx, h.cfg, bot.Deps{Pool: h.pool, Redis: h.rdb, Log: log, Clock: h.clock.Now})

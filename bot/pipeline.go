@@ -94,6 +94,7 @@ func (a *App) recoverMW(next HandlerFunc) HandlerFunc {
 			if p := recover(); p != nil {
 				ref := newRef()
 				a.log.ErrorContext(ctx, "handler panic", "ref", ref, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				setOutcome(ctx, outcomePanic)
 				a.apologize(ctx, r, ref)
 				err = nil
 			}
@@ -190,6 +191,9 @@ func (a *App) errorsMW(next HandlerFunc) HandlerFunc {
 			return nil
 		}
 		var ue *handlers.UserError
+		if !retryable(err) {
+			setOutcome(ctx, outcomeExplained)
+		}
 		switch {
 		case retryable(err):
 			// No apology: Telegram is down (it could not be sent either) or
@@ -215,6 +219,7 @@ func (a *App) errorsMW(next HandlerFunc) HandlerFunc {
 			return nil
 		}
 		ref := newRef()
+		setOutcome(ctx, outcomeError)
 		a.log.ErrorContext(ctx, "update error", "ref", ref, "update_id", r.Update.ID, "err", err)
 		a.apologize(ctx, r, ref)
 		return nil
@@ -337,18 +342,31 @@ func (a *App) answerCallback(ctx context.Context, r *handlers.Request, text stri
 
 // handleUpdate runs one update through dedupe and the middlewares. It
 // returns an error only when the update should be delivered again.
-func (a *App) handleUpdate(ctx context.Context, upd *models.Update, takeOver bool) error {
-	err := a.state.ClaimUpdate(ctx, upd.ID, a.instance, takeOver)
+func (a *App) handleUpdate(ctx context.Context, upd *models.Update, takeOver bool) (err error) {
+	start := time.Now()
+	r := newRequest(upd, a.botUsername, a.clock())
+	kind, outcome := "other", outcomeIgnored
+	if r != nil {
+		kind, outcome = kindOf(r), outcomeHandled
+		ctx = context.WithValue(ctx, outcomeKey{}, &outcome)
+	}
+	defer func() {
+		if err != nil {
+			outcome = outcomeRetry
+		}
+		a.metrics.update(kind, outcome, time.Since(start))
+	}()
+	err = a.state.ClaimUpdate(ctx, upd.ID, a.instance, takeOver)
 	switch {
 	case errors.Is(err, store.ErrDuplicateUpdate):
 		a.log.DebugContext(ctx, "duplicate update", "update_id", upd.ID)
+		outcome = outcomeDuplicate
 		return nil
 	case errors.Is(err, store.ErrUpdateInProgress):
 		return fmt.Errorf("%w: %w", ErrRetry, err)
 	case err != nil:
 		return fmt.Errorf("%w: %w", ErrRetry, err)
 	}
-	r := newRequest(upd, a.botUsername, a.clock())
 	if r != nil {
 		stop := a.keepLease(ctx, upd.ID)
 		err = a.pipeline(ctx, r)
@@ -365,6 +383,17 @@ func (a *App) handleUpdate(ctx context.Context, upd *models.Update, takeOver boo
 		return err
 	}
 	return a.state.FinishUpdate(ctx, upd.ID)
+}
+
+// outcomeKey carries, in an update's context, where the middlewares write
+// what became of it (the update metrics' outcome label).
+type outcomeKey struct{}
+
+// setOutcome records what became of the update being handled.
+func setOutcome(ctx context.Context, outcome string) {
+	if o, ok := ctx.Value(outcomeKey{}).(*string); ok {
+		*o = outcome
+	}
 }
 
 // keepLease renews the update's lease every third of it while the update

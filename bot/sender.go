@@ -70,6 +70,9 @@ type Sender struct {
 	// maybeSentRetries counts replies sent again after a timeout (possible
 	// duplicates), for the logs and the reliability figures.
 	maybeSentRetries atomic.Int64
+	// observe counts each try to send a message, by path and outcome
+	// (the metrics).
+	observe func(path, outcome string)
 }
 
 // SenderOptions configures a Sender.
@@ -84,6 +87,10 @@ type SenderOptions struct {
 	// Unreachable is called when a chat answers 403.
 	Unreachable func(ctx context.Context, chatID int64)
 	BaseBackoff time.Duration
+	// Observe is told of each try to send a message: path "reply" or
+	// "outbox", outcome "sent", "429", "5xx", "network", "maybe_sent",
+	// "unreachable", "refused", "retried" or "gave_up".
+	Observe func(path, outcome string)
 }
 
 // NewSender builds the sender over a Telegram client and Redis.
@@ -96,6 +103,9 @@ func NewSender(tg *tgbot.Bot, rdb redis.UniversalClient, log *slog.Logger, o Sen
 	}
 	if o.Unreachable == nil {
 		o.Unreachable = func(context.Context, int64) {}
+	}
+	if o.Observe == nil {
+		o.Observe = func(string, string) {}
 	}
 	return &Sender{
 		tg:      tg,
@@ -113,6 +123,7 @@ func NewSender(tg *tgbot.Bot, rdb redis.UniversalClient, log *slog.Logger, o Sen
 		maxAttempts:        5,
 		maxRetryAfterWaits: 5,
 		baseBackoff:        o.BaseBackoff,
+		observe:            o.Observe,
 	}
 }
 
@@ -245,6 +256,7 @@ func (s *Sender) SendBulk(ctx context.Context, p *tgbot.SendMessageParams, claim
 		return nil, err
 	}
 	m, err := s.tg.SendMessage(ctx, p)
+	s.observe("outbox", sendOutcome(err))
 	if err == nil {
 		return m, nil
 	}
@@ -274,6 +286,10 @@ func (s *Sender) do(ctx context.Context, method string, chatID int64, paced bool
 			}
 		}
 		err := call(ctx)
+		message := paced && chatID != 0
+		if message {
+			s.observe("reply", sendOutcome(err))
+		}
 		if err == nil {
 			return nil
 		}
@@ -285,6 +301,9 @@ func (s *Sender) do(ctx context.Context, method string, chatID int64, paced bool
 		case failRetryAfter:
 			waits++
 			if waits > s.maxRetryAfterWaits {
+				if message {
+					s.observe("reply", "gave_up")
+				}
 				return fmt.Errorf("bot: %s: still limited after %d waits: %w: %w", method, waits-1, ErrTelegramUnavailable, err)
 			}
 			s.log.WarnContext(ctx, "telegram asks to wait", "method", method, "retry_after", after)
@@ -304,10 +323,16 @@ func (s *Sender) do(ctx context.Context, method string, chatID int64, paced bool
 			// waiting for it, twice is better than never: send again, and
 			// count it.
 			s.maybeSentRetries.Add(1)
+			if message {
+				s.observe("reply", "retried")
+			}
 			s.log.WarnContext(ctx, "telegram did not answer; trying again, the message may arrive twice", "method", method, "err", err)
 		}
 		failures++
 		if failures >= s.maxAttempts {
+			if message {
+				s.observe("reply", "gave_up")
+			}
 			return fmt.Errorf("bot: %s: gave up after %d tries: %w: %w", method, failures, ErrTelegramUnavailable, err)
 		}
 		// Exponential backoff with jitter, so many senders recovering

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/aurore/cairbot/bot/telegramtest"
 	"github.com/aurore/cairbot/store/storetest"
@@ -147,8 +148,10 @@ func TestSendThatTimedOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	rdb, prefix := storetest.NewRedis(t)
+	m := NewMetrics()
 	s := NewSender(tg, rdb, slog.New(slog.NewTextHandler(io.Discard, nil)), SenderOptions{
 		GlobalPerSecond: 25, ChatPerSecond: 50, ChatBurst: 5, Prefix: prefix, BaseBackoff: 10 * time.Millisecond,
+		Observe: m.message,
 	})
 	srv.AddChat(71)
 	srv.SlowNext("sendMessage", 71, 2*time.Second, 1)
@@ -161,6 +164,13 @@ func TestSendThatTimedOut(t *testing.T) {
 	}
 	if got := s.MaybeSentRetries(); got != 1 {
 		t.Fatalf("retries after a timeout counted %d, want 1", got)
+	}
+	// The same, as /metrics shows it: one try without an answer, resent,
+	// then sent.
+	for outcome, want := range map[string]float64{"maybe_sent": 1, "retried": 1, "sent": 1} {
+		if got := testutil.ToFloat64(m.messages.WithLabelValues("reply", outcome)); got != want {
+			t.Errorf("cairbot_messages_total{path=reply,outcome=%s} = %v, want %v", outcome, got, want)
+		}
 	}
 	srv.AddChat(72)
 	srv.SlowNext("sendMessage", 72, 2*time.Second, 1)

@@ -39,13 +39,16 @@ func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
 // Open connects to PostgreSQL with a pool of maxConns connections (0 keeps
 // pgx's default) and checks the connection.
-func Open(ctx context.Context, url string, maxConns int) (*pgxpool.Pool, error) {
+func Open(ctx context.Context, url string, maxConns int, opts ...OpenOption) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("store: DATABASE_URL: %w", err)
 	}
 	if maxConns > 0 {
 		cfg.MaxConns = int32(maxConns)
+	}
+	for _, o := range opts {
+		o(cfg)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -29,6 +29,9 @@ usage:
   cairbot sandbox               the bot in a browser page, without Telegram, on demo data
                                 (its own database cairbot_sandbox; page on SANDBOX_ADDR or LISTEN_ADDR)
   cairbot migrate               apply database migrations
+  cairbot version               print the version of this binary
+  cairbot backup FILE           dump the database to FILE (pg_dump, custom format)
+  cairbot restore FILE          restore a dump made by backup into DATABASE_URL (an empty database)
   cairbot people add --name NAME --role ROLE [--room ROOM] [--lang TAG]
                                 create a person and print his one-time invite code and link
   cairbot people invite --id ID print a new invite code for someone not yet signed up
@@ -58,19 +61,13 @@ Configuration comes from the environment; see README.md.
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel()}))
+	// LOG_FORMAT is checked with the rest of the configuration; an
+	// unknown value gives text lines until then.
+	log := bot.NewLogger(os.Stderr, os.Getenv("LOG_FORMAT"), os.Getenv("LOG_LEVEL"))
 	if err := run(ctx, os.Args[1:], os.Stdout, log, time.Now); err != nil {
 		fmt.Fprintln(os.Stderr, "cairbot:", err)
 		os.Exit(1)
 	}
-}
-
-func logLevel() slog.Level {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(os.Getenv("LOG_LEVEL"))); err != nil {
-		return slog.LevelInfo
-	}
-	return l
 }
 
 // run runs one command; clock is the time of every command and of the bot.
@@ -81,6 +78,10 @@ func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger, cl
 	}
 	if cmd == "help" || cmd == "-h" || cmd == "--help" {
 		fmt.Fprint(out, usage)
+		return nil
+	}
+	if cmd == "version" || cmd == "--version" {
+		fmt.Fprintln(out, "cairbot", bot.BuildVersion())
 		return nil
 	}
 	cfg, err := bot.FromEnv(os.Getenv)
@@ -115,13 +116,15 @@ func command(ctx context.Context, cfg bot.Config, cmd string, args []string, out
 		if err := cfg.RequireToken(); err != nil {
 			return err
 		}
-		pool, rdb, err := connect(ctx, cfg, log, cfg.MigrateOnStart && cmd == "run")
+		metrics := bot.NewMetrics()
+		pool, rdb, err := connect(ctx, cfg, log, cfg.MigrateOnStart && cmd == "run", metrics)
 		if err != nil {
 			return err
 		}
 		defer pool.Close()
 		defer rdb.Close()
-		app, err := bot.New(ctx, cfg, bot.Deps{Pool: pool, Redis: rdb, Log: log, Clock: clock})
+		log.Info("starting", "command", cmd, "version", bot.BuildVersion())
+		app, err := bot.New(ctx, cfg, bot.Deps{Pool: pool, Redis: rdb, Log: log, Clock: clock, Metrics: metrics})
 		if err != nil {
 			return err
 		}
@@ -138,8 +141,12 @@ func command(ctx context.Context, cfg bot.Config, cmd string, args []string, out
 		return moneyCommand(ctx, cfg, args, out, clock)
 	case "report":
 		return reportCommand(ctx, cfg, args, out)
+	case "backup":
+		return backupCommand(ctx, cfg, args, out)
+	case "restore":
+		return restoreCommand(ctx, cfg, args, out)
 	case "migrate":
-		pool, rdb, err := connect(ctx, cfg, log, true)
+		pool, rdb, err := connect(ctx, cfg, log, true, nil)
 		if err != nil {
 			return err
 		}
@@ -175,8 +182,14 @@ func openDB(ctx context.Context, cfg bot.Config) (*pgxpool.Pool, error) {
 	return pool, nil
 }
 
-func connect(ctx context.Context, cfg bot.Config, log *slog.Logger, migrate bool) (*pgxpool.Pool, *redis.Client, error) {
-	pool, err := store.Open(ctx, cfg.DatabaseURL, cfg.PoolSize())
+// connect opens PostgreSQL and Redis; with metrics, their errors are
+// counted.
+func connect(ctx context.Context, cfg bot.Config, log *slog.Logger, migrate bool, metrics *bot.Metrics) (*pgxpool.Pool, *redis.Client, error) {
+	var opts []store.OpenOption
+	if metrics != nil {
+		opts = append(opts, store.WithTracer(metrics.PostgresTracer()))
+	}
+	pool, err := store.Open(ctx, cfg.DatabaseURL, cfg.PoolSize(), opts...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w (is PostgreSQL running? DATABASE_URL)", err)
 	}
@@ -186,12 +199,15 @@ func connect(ctx context.Context, cfg bot.Config, log *slog.Logger, migrate bool
 			return nil, nil, err
 		}
 	}
-	opts, err := redis.ParseURL(cfg.RedisURL)
+	ropts, err := redis.ParseURL(cfg.RedisURL)
 	if err != nil {
 		pool.Close()
 		return nil, nil, fmt.Errorf("REDIS_URL: %w", err)
 	}
-	rdb := redis.NewClient(opts)
+	rdb := redis.NewClient(ropts)
+	if metrics != nil {
+		rdb.AddHook(metrics.RedisHook())
+	}
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		pool.Close()
 		return nil, nil, errors.Join(fmt.Errorf("redis: %w (is Redis running? REDIS_URL)", err), rdb.Close())

@@ -119,6 +119,30 @@ func NewDB(tb testing.TB) string {
 	return dbURL(name)
 }
 
+// NewEmptyDB creates an empty database (not migrated) for one test, as
+// `createdb` would, and returns its URL. It is dropped when the test ends.
+func NewEmptyDB(tb testing.TB) string {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	name := "cairbot_e_" + randHex(8)
+	if err := withAdmin(ctx, func(conn *pgx.Conn) error {
+		_, err := conn.Exec(ctx, "CREATE DATABASE "+name)
+		return err
+	}); err != nil {
+		tb.Fatalf("storetest: create database: %v", err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = withAdmin(ctx, func(conn *pgx.Conn) error {
+			_, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+			return err
+		})
+	})
+	return dbURL(name)
+}
+
 // NewPool opens a pool on a fresh test database.
 func NewPool(tb testing.TB) *pgxpool.Pool {
 	tb.Helper()
