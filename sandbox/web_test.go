@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"image"
+	"image/png"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -49,7 +51,7 @@ func TestChatAsThePageShowsIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := b.SendPhoto(ctx, &tgbot.SendPhotoParams{ChatID: chat,
-		Photo: &models.InputFileUpload{Filename: "map.png", Data: bytes.NewReader([]byte("\x89PNG\r\n\x1a\nfake"))}}); err != nil {
+		Photo: &models.InputFileUpload{Filename: "map.png", Data: bytes.NewReader(tinyPNG(t))}}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -121,4 +123,15 @@ func TestChatAsThePageShowsIt(t *testing.T) {
 	if got.Keyboard != nil {
 		t.Errorf("keyboard after removal = %v", got.Keyboard)
 	}
+}
+
+// tinyPNG is a real picture: the fake Telegram, like Telegram, refuses a
+// photo it cannot decode.
+func tinyPNG(t *testing.T) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, image.NewRGBA(image.Rect(0, 0, 4, 4))); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
