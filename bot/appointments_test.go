@@ -82,7 +82,7 @@ func TestResidentSeesHisAppointmentsInHisLanguage(t *testing.T) {
 	}
 	got = omar.say("📅 المواعيد")
 	want = "📅 مواعيدك القادمة:\n\n" +
-		"📌 نوع الموعد: \u2068زيارة مسكن\u2069\n🕒 الوقت: \u2068" + arDate(dec3) + " في ٢:٣٠ م\u2069\n" +
+		"📌 نوع الموعد: \u2068زيارة مسكن\u2069\n🕒 الوقت: \u2068" + arDate(dec3) + " في 14:30\u2069\n" +
 		"📍 المكان: \u206812 rue Z\u2069\n📄 أحضر هذه الأوراق:\n• وثيقة الهوية\n• بيانات الحساب البنكي (RIB)"
 	if got.Text != want {
 		t.Fatalf("Arabic list =\n%q\nwant\n%q", got.Text, want)

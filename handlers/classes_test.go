@@ -77,10 +77,10 @@ func TestRenderClassAndEnrolNotices(t *testing.T) {
 		{"restored", "fr", h.renderClassNotice, change(store.ClassRestored),
 			"✅ Votre cours de français du jeudi 3 décembre 2026, 15:30–18:00 (A1 matin) a lieu comme prévu, salle B12."},
 		{"cancelled", "ar", h.renderClassNotice, change(store.ClassCancelled),
-			"❌ أُلغي درس اللغة الفرنسية يوم \u2068الاثنين، ٣٠ نوفمبر ٢٠٢٦\u2069 الساعة \u2068٩:٣٠ ص\u2069 (\u2068A1 matin\u2069)."},
+			"❌ أُلغي درس اللغة الفرنسية يوم \u2068الاثنين، 30 نوفمبر 2026\u2069 الساعة \u206809:30\u2069 (\u2068A1 matin\u2069)."},
 		{"moved", "ar", h.renderClassNotice, change(store.ClassMoved),
-			"🔀 نُقل درس اللغة الفرنسية يوم \u2068الاثنين، ٣٠ نوفمبر ٢٠٢٦\u2069 الساعة \u2068٩:٣٠ ص\u2069 (\u2068A1 matin\u2069) إلى " +
-				"\u2068الخميس، ٣ ديسمبر ٢٠٢٦\u2069، \u2068٣:٣٠ م\u2069–\u2068٦:٠٠ م\u2069، القاعة \u2068B12\u2069."},
+			"🔀 نُقل درس اللغة الفرنسية يوم \u2068الاثنين، 30 نوفمبر 2026\u2069 الساعة \u206809:30\u2069 (\u2068A1 matin\u2069) إلى " +
+				"\u2068الخميس، 3 ديسمبر 2026\u2069، \u206815:30\u2069–\u206818:00\u2069، القاعة \u2068B12\u2069."},
 		{"joined", "fr", h.renderEnrolNotice, enrol(store.EnrolIn),
 			"📚 Vous êtes maintenant dans le groupe de cours de français A1 matin (niveau A1). L'OFII vous a prescrit 200 heures de français. " +
 				"Aller en cours est obligatoire. Vos cours : /classes"},
@@ -90,7 +90,7 @@ func TestRenderClassAndEnrolNotices(t *testing.T) {
 			"📚 Vous n'êtes plus dans le groupe de cours de français A1 matin. Les heures que vous avez faites sont gardées. " +
 				"Si vous avez une question, demandez à l'accueil."},
 		{"hours", "ar", h.renderEnrolNotice, enrol(store.EnrolHours),
-			"📚 حدد لك مكتب OFII الآن \u2068٢٠٠\u2069 ساعة من اللغة الفرنسية (مجموعة \u2068A1 matin\u2069). دروسك: /classes"},
+			"📚 حدد لك مكتب OFII الآن \u2068200\u2069 ساعة من اللغة الفرنسية (مجموعة \u2068A1 matin\u2069). دروسك: /classes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.lang+" "+tt.name, func(t *testing.T) {
