@@ -190,6 +190,7 @@ func (a *App) errorsMW(next HandlerFunc) HandlerFunc {
 			return nil
 		}
 		var ue *handlers.UserError
+		var refusal *handlers.RoleRefusal
 		switch {
 		case retryable(err):
 			// No apology: Telegram is down (it could not be sent either) or
@@ -204,6 +205,8 @@ func (a *App) errorsMW(next HandlerFunc) HandlerFunc {
 				text = r.Loc.T(ue.MsgID, ue.Args...)
 			}
 			return a.explain(ctx, r, text)
+		case errors.As(err, &refusal):
+			return a.explain(ctx, r, handlers.RefusalText(r.Loc, refusal.Need, refusal.Action))
 		case errors.Is(err, handlers.ErrForbidden):
 			return a.explain(ctx, r, r.Loc.T("error.forbidden"))
 		case errors.Is(err, handlers.ErrStaleButton):
@@ -289,7 +292,7 @@ func (a *App) route(ctx context.Context, r *handlers.Request) error {
 		}
 		if !allowed(r.Person.Role, m.route.Role) {
 			a.log.WarnContext(ctx, "forbidden button", "person", r.Person.ID, "prefix", m.route.Callback)
-			return a.answerCallback(ctx, r, r.Loc.T("error.forbidden"))
+			return a.answerCallback(ctx, r, handlers.RefusalText(r.Loc, m.route.Role, m.route.Describe))
 		}
 		if err := a.answerCallback(ctx, r, ""); err != nil {
 			return err
@@ -305,7 +308,7 @@ func (a *App) route(ctx context.Context, r *handlers.Request) error {
 		}
 		if !allowed(r.Person.Role, m.route.Role) {
 			a.log.WarnContext(ctx, "forbidden", "person", r.Person.ID, "command", r.Command)
-			return handlers.ErrForbidden
+			return handlers.Forbidden(m.route.Role, m.route.Describe)
 		}
 	}
 	if m.resets && r.Conv != nil && r.Command != "cancel" {
