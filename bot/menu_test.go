@@ -65,3 +65,21 @@ func TestMainMenuButtonsFit(t *testing.T) {
 		t.Errorf("only %d menu buttons checked", menus)
 	}
 }
+
+// TestFormerMenuLabelsStillWork: a keyboard sent before the buttons were
+// shortened still reaches the same route.
+func TestFormerMenuLabelsStillWork(t *testing.T) {
+	cat, err := locales.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := NewRouter(routes(&handlers.Handlers{}), cat, nil, nil)
+	for text, menu := range map[string]string{
+		"📚 Cours de français": "menu.classes", "📚 Cours français": "menu.classes", "📋 Jadwalka nadiifinta": "menu.rota",
+		"💶 My contribution": "menu.balance", "🗓️ Nouvel entretien": "menu.interview", "✉️ Nouveau résident": "menu.invite",
+	} {
+		if got := rt.menuText[normalizeButton(text)].Menu; got != menu {
+			t.Errorf("%q goes to %q, want %q", text, got, menu)
+		}
+	}
+}
