@@ -942,7 +942,7 @@ func TestChoreMessagesLeftInDoubtAndOldJobs(t *testing.T) {
 	kitchen := func(day string) string {
 		return "⏳ " + fsi + "Kitchen floor 2" + pdi + ": " + fsi + day + pdi + "، " + fsi + "18:00" + pdi + "–" + fsi + "20:00" + pdi
 	}
-	wantWeek := "🧹 أدوار التنظيف الخاصة بك هذا الأسبوع:\n" + kitchen(arDate(mon)) + "\n" + kitchen(arDate(choreDay(mon, 3, 18, 0)))
+	wantWeek := "🧹 أدوارك في التنظيف هذا الأسبوع:\n" + kitchen(arDate(mon)) + "\n" + kitchen(arDate(choreDay(mon, 3, 18, 0)))
 	if got := h.waitText(omarU, na+1).Text; got != wantWeek {
 		t.Fatalf("Monday message =\n%q\nwant\n%q", got, wantWeek)
 	}
