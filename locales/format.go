@@ -25,11 +25,15 @@ import (
 
 // How the work is split, and why.
 //
-// go-playground/locales is generated from CLDR and is right about names and
-// long patterns: month and weekday names (Afghan جنوری/فبروری for fa-AF, not
-// the Iranian ژانویه), full date patterns, 12/24-hour time patterns. It is
-// wrong or broken elsewhere, so those parts are done here from CLDR data
-// written into localeSpec below:
+// go-playground/locales is generated from CLDR and is right about most names
+// and long patterns: month and weekday names (Afghan جنوری/فبروری for fa-AF,
+// not the Iranian ژانویه), full date patterns. It is wrong or broken
+// elsewhere, or not what our readers use, so those parts are done here from
+// data written into localeSpec below:
+//   - the time of day is always 24-hour (see Time), never CLDR's 12-hour
+//     patterns of ar, ti, so, am, bn, ur;
+//   - a few names and full dates readers do not use are replaced (Somali
+//     months, Pashto and Tigrinya weekdays, the Tigrinya full date);
 //   - it never uses the locale's own digits (CLDR's default numbering system),
 //     and pairs ASCII digits with Arabic separators ("12٫50");
 //   - its number and currency code panics for ps and so (empty symbol data),
