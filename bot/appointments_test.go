@@ -82,7 +82,7 @@ func TestResidentSeesHisAppointmentsInHisLanguage(t *testing.T) {
 	}
 	got = omar.say("📅 المواعيد")
 	want = "📅 مواعيدك القادمة:\n\n" +
-		"📌 نوع الموعد: \u2068زيارة مسكن\u2069\n🕒 الوقت: \u2068" + arDate(dec3) + " في ٢:٣٠ م\u2069\n" +
+		"📌 نوع الموعد: \u2068زيارة مسكن\u2069\n🕒 الوقت: \u2068" + arDate(dec3) + " في 14:30\u2069\n" +
 		"📍 المكان: \u206812 rue Z\u2069\n📄 أحضر هذه الأوراق:\n• وثيقة الهوية\n• بيانات الحساب البنكي (RIB)"
 	if got.Text != want {
 		t.Fatalf("Arabic list =\n%q\nwant\n%q", got.Text, want)
@@ -250,20 +250,28 @@ func TestResidentIsRefusedInterviewAndForgedButtonsChangeNothing(t *testing.T) {
 	}
 	before := snapshot()
 
-	// A resident cannot schedule, by command or by the menu text.
-	if got := w.res.say("/interview").Text; got != en.T("error.forbidden") {
+	// A resident cannot schedule, by command or by the menu text, and the
+	// refusal names the role needed and the action.
+	const coordOnly = "⛔ Sorry, only coordinators can do this: “Schedule a housing appointment for a resident”."
+	if got := w.res.say("/interview").Text; got != coordOnly {
 		t.Fatalf("resident /interview → %q", got)
 	}
-	if got := w.res.say(en.T("menu.interview")).Text; got != en.T("error.forbidden") {
+	if got := w.res.say("🗓️ New interview").Text; got != coordOnly {
 		t.Fatalf("resident interview button → %q", got)
 	}
 	last := h.waitText(w.res.u, w.res.n)
-	// Coordinator and staff buttons are refused before any handler runs.
-	for _, data := range []string{"iv:send", fmt.Sprintf("iv:p:%d", w.res.p.ID), fmt.Sprintf("apc:d:%d", his.ID), fmt.Sprintf("apc:xy:%d:1", mine.ID)} {
-		upd := h.tg.PressButton(w.res.u, last.ID, data)
+	// Coordinator and staff buttons are refused before any handler runs,
+	// each naming the role it needs.
+	for _, c := range []struct{ data, want string }{
+		{"iv:send", "⛔ Sorry, only coordinators can do this."},
+		{fmt.Sprintf("iv:p:%d", w.res.p.ID), "⛔ Sorry, only coordinators can do this."},
+		{fmt.Sprintf("apc:d:%d", his.ID), "⛔ Sorry, this is only for the centre's staff."},
+		{fmt.Sprintf("apc:xy:%d:1", mine.ID), "⛔ Sorry, this is only for the centre's staff."},
+	} {
+		upd := h.tg.PressButton(w.res.u, last.ID, c.data)
 		h.tg.WaitFor(t, 10*time.Second, "callback answered", func() bool { _, ok := h.tg.CallbackAnswer(upd); return ok })
-		if text, _ := h.tg.CallbackAnswer(upd); text != en.T("error.forbidden") {
-			t.Fatalf("resident pressing %s → %q", data, text)
+		if text, _ := h.tg.CallbackAnswer(upd); text != c.want {
+			t.Fatalf("resident pressing %s → %q, want %q", c.data, text, c.want)
 		}
 	}
 	// Answers and replies for another resident's appointment, old versions,
@@ -287,19 +295,23 @@ func TestResidentIsRefusedInterviewAndForgedButtonsChangeNothing(t *testing.T) {
 		t.Fatalf("text after a forged reply → %q", got)
 	}
 
-	// Staff without the coordinator role may look, not change.
-	fr := staff.loc
+	// Staff without the coordinator role may look, not change: he is told
+	// that coordinators do this, not that it is "only for the staff".
 	for _, data := range []string{fmt.Sprintf("apc:x:%d:1", mine.ID), fmt.Sprintf("apc:xy:%d:1", mine.ID),
 		fmt.Sprintf("apc:mv:%d:1", mine.ID), fmt.Sprintf("apc:m:%d", mine.ID)} {
-		if got := staff.forge(last2(h, staff), data).Text; got != fr.T("error.forbidden") {
-			t.Fatalf("staff pressing %s → %q", data, got)
+		if got, want := staff.forge(last2(h, staff), data).Text, "⛔ Désolé, seuls les coordinateurs peuvent faire ceci."; got != want {
+			t.Fatalf("staff pressing %s → %q, want %q", data, got, want)
 		}
 	}
-	if got := staff.say("/interview").Text; got != fr.T("error.forbidden") {
-		t.Fatalf("staff /interview → %q", got)
+	if got, want := staff.say("/interview").Text, "⛔ Désolé, seuls les coordinateurs peuvent faire ceci\u00a0: «\u00a0Fixer un rendez-vous logement pour un résident\u00a0»."; got != want {
+		t.Fatalf("staff /interview → %q, want %q", got, want)
+	}
+	if got, want := staff.say("🗓️ Nouveau RDV").Text, "⛔ Désolé, seuls les coordinateurs peuvent faire ceci\u00a0: «\u00a0Fixer un rendez-vous logement pour un résident\u00a0»."; got != want {
+		t.Fatalf("staff interview button → %q, want %q", got, want)
 	}
 
 	// A coordinator of another centre reaches nothing of this one.
+	fr := staff.loc
 	other := apptOtherCentreCoordinator(t, h, telegramtest.User{ID: 91006, LanguageCode: "fr"})
 	for _, data := range []string{fmt.Sprintf("apc:d:%d", mine.ID), fmt.Sprintf("apc:xy:%d:1", mine.ID),
 		fmt.Sprintf("apc:mv:%d:1", mine.ID), fmt.Sprintf("apc:m:%d", mine.ID)} {

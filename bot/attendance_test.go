@@ -42,7 +42,7 @@ session,S-FRI,G-A1M,,,friday,09:30,12:00,Salle 1,Marie Dupont,,
 // attSheet is the expected list text of the class starting at start.
 func attSheet(loc *locales.Localizer, start time.Time, present, absent, excused, page int) string {
 	return loc.T("attendance.sheet", "Group", "A1 matin", "Day", loc.F.Date(start), "Start", loc.F.Time(start),
-		"End", loc.F.Time(start.Add(150*time.Minute)), "Room", "Salle 1",
+		"End", loc.F.Time(start.Add(150*time.Minute)), "Room", "1",
 		"Present", loc.F.Number(int64(present)), "Absent", loc.F.Number(int64(absent)), "Excused", loc.F.Number(int64(excused))) +
 		"\n" + loc.T("attendance.page", "Page", loc.F.Number(int64(page)), "Pages", loc.F.Number(2))
 }

@@ -269,8 +269,8 @@ func TestPaymentByStaffAndReceiptInArabic(t *testing.T) {
 		t.Fatalf("done = %q", done.Text)
 	}
 	receipt := h.waitText(omarU, m+1).Text
-	want := "🧾 إيصال \u2068" + balReceipt(first) + "\u2069\nاستلم المركز منك \u2068١٢٫٥٠\u00a0€\u2069 يوم \u2068" + arDate(first) + "\u2069. شكرًا!\n" +
-		"🔴 ما زال عليك دفع \u2068٣٢٫٥٠\u00a0€\u2069."
+	want := "🧾 إيصال \u2068" + balReceipt(first) + "\u2069\nاستلم المركز منك \u206812,50\u00a0€\u2069 يوم \u2068" + arDate(first) + "\u2069. شكرًا!\n" +
+		"🔴 ما زال عليك دفع \u206832,50\u00a0€\u2069."
 	if receipt != want {
 		t.Fatalf("receipt = %q\nwant      %q", receipt, want)
 	}
@@ -471,8 +471,8 @@ func TestMoneyMessagesLeftInDoubtAreSentAgain(t *testing.T) {
 			"🧾 Reçu " + balReceiptN(first, 1) + "\nLe centre a reçu 12,50\u00a0€ de votre part le " + frDate(first) + ". Merci !\n🔴 Il vous reste 32,50\u00a0€ à payer.",
 		}},
 		{arU, na, []string{
-			"📅 مساهمتك لشهر \u2068" + arMonths[paris(first).Month()-1] + "\u2069 هي \u2068٤٥٫٠٠\u00a0€\u2069.\n🔴 ما زال عليك دفع \u2068٣٢٫٥٠\u00a0€\u2069.\nلرؤية التفاصيل، أرسل /balance.",
-			"🧾 إيصال \u2068" + balReceiptN(first, 2) + "\u2069\nاستلم المركز منك \u2068١٢٫٥٠\u00a0€\u2069 يوم \u2068" + arDate(first) + "\u2069. شكرًا!\n🔴 ما زال عليك دفع \u2068٣٢٫٥٠\u00a0€\u2069.",
+			"📅 مساهمتك لشهر \u2068" + arMonths[paris(first).Month()-1] + "\u2069 هي \u206845,00\u00a0€\u2069.\n🔴 ما زال عليك دفع \u206832,50\u00a0€\u2069.\nلرؤية التفاصيل، أرسل /balance.",
+			"🧾 إيصال \u2068" + balReceiptN(first, 2) + "\u2069\nاستلم المركز منك \u206812,50\u00a0€\u2069 يوم \u2068" + arDate(first) + "\u2069. شكرًا!\n🔴 ما زال عليك دفع \u206832,50\u00a0€\u2069.",
 		}},
 	}
 	for _, tt := range tests {
@@ -545,7 +545,7 @@ func TestOldMoneyJobsBecomeOutboxRows(t *testing.T) {
 	if got, want := h.waitText(frU, nf+1).Text, "🧾 Reçu "+balReceipt(first)+"\nLe centre a reçu 12,50\u00a0€ de votre part le "+frDate(first)+". Merci !\n🔴 Il vous reste 32,50\u00a0€ à payer."; got != want {
 		t.Fatalf("receipt = %q\nwant     %q", got, want)
 	}
-	if got, want := h.waitText(arU, na+1).Text, "📅 مساهمتك لشهر \u2068"+arMonths[paris(first).Month()-1]+"\u2069 هي \u2068٤٥٫٠٠\u00a0€\u2069.\n🔴 ما زال عليك دفع \u2068٤٥٫٠٠\u00a0€\u2069.\nلرؤية التفاصيل، أرسل /balance."; got != want {
+	if got, want := h.waitText(arU, na+1).Text, "📅 مساهمتك لشهر \u2068"+arMonths[paris(first).Month()-1]+"\u2069 هي \u206845,00\u00a0€\u2069.\n🔴 ما زال عليك دفع \u206845,00\u00a0€\u2069.\nلرؤية التفاصيل، أرسل /balance."; got != want {
 		t.Fatalf("statement = %q\nwant       %q", got, want)
 	}
 	h.tg.WaitFor(t, 10*time.Second, "outcomes written", func() bool {

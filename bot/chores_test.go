@@ -862,7 +862,7 @@ func TestChoreRemindersAcrossClockChanges(t *testing.T) {
 		if got := h.waitText(omarU, n+1).Text; got != ar.T("chores.reminder.eve", choreVars(ar, turn)...) {
 			t.Fatalf("%s: evening reminder = %q", c.name, got)
 		}
-		if !strings.Contains(h.waitText(omarU, n+1).Text, "١٠:٠٠") {
+		if !strings.Contains(h.waitText(omarU, n+1).Text, "10:00") {
 			t.Fatalf("%s: the reminder does not say 10:00 in Arabic digits", c.name)
 		}
 		choreTick(h, morning.Add(-time.Minute))
@@ -940,9 +940,9 @@ func TestChoreMessagesLeftInDoubtAndOldJobs(t *testing.T) {
 	// digits, the area's name (it has no Arabic label).
 	const fsi, pdi = "\u2068", "\u2069"
 	kitchen := func(day string) string {
-		return "⏳ " + fsi + "Kitchen floor 2" + pdi + ": " + fsi + day + pdi + "، " + fsi + "٦:٠٠ م" + pdi + "–" + fsi + "٨:٠٠ م" + pdi
+		return "⏳ " + fsi + "Kitchen floor 2" + pdi + ": " + fsi + day + pdi + "، " + fsi + "18:00" + pdi + "–" + fsi + "20:00" + pdi
 	}
-	wantWeek := "🧹 أدوار التنظيف الخاصة بك هذا الأسبوع:\n" + kitchen(arDate(mon)) + "\n" + kitchen(arDate(choreDay(mon, 3, 18, 0)))
+	wantWeek := "🧹 أدوارك في التنظيف هذا الأسبوع:\n" + kitchen(arDate(mon)) + "\n" + kitchen(arDate(choreDay(mon, 3, 18, 0)))
 	if got := h.waitText(omarU, na+1).Text; got != wantWeek {
 		t.Fatalf("Monday message =\n%q\nwant\n%q", got, wantWeek)
 	}

@@ -224,14 +224,14 @@ enrolment,,G-B1,,,,,,,,R-2,400
 				"",
 				loc.T("classes.this_week"),
 				// Friday's morning is past (10:00 now): the afternoon class.
-				line(day(0, 14, 0), day(0, 16, 30), "A1 matin", "Salle 2", "Marie Dupont"),
+				line(day(0, 14, 0), day(0, 16, 30), "A1 matin", "2", "Marie Dupont"),
 				loc.T("classes.line_cancelled", "Day", loc.F.Date(day(1, 10, 0)), "Start", loc.F.Time(day(1, 10, 0)), "Group", "A1 samedi"),
 				"",
 				loc.T("classes.next_week"),
 				loc.T("classes.line_moved", "Day", loc.F.Date(moved), "Start", loc.F.Time(moved), "End", loc.F.Time(moved.Add(150*time.Minute)),
 					"Group", "A1 matin", "Room", "B12"),
-				line(day(7, 14, 0), day(7, 16, 30), "A1 matin", "Salle 2", "Marie Dupont"),
-				line(day(8, 10, 0), day(8, 12, 0), "A1 samedi", "Salle 1", "Paul Martin"),
+				line(day(7, 14, 0), day(7, 16, 30), "A1 matin", "2", "Marie Dupont"),
+				line(day(8, 10, 0), day(8, 12, 0), "A1 samedi", "1", "Paul Martin"),
 				"",
 				loc.T("classes.hours", "Done", loc.F.Number(5), "Prescribed", loc.F.Number(200)),
 			}, "\n")
@@ -298,7 +298,7 @@ enrolment,,G-B1,,,,,,,,R-3,100
 	clsPress(h, staff, list.ID, label)
 	detail := h.waitText(staff, ns+2)
 	if want := fr.T("timetable.session", "Group", "A1 matin", "Day", fr.F.Date(mon.Start), "Start", fr.F.Time(mon.Start),
-		"End", fr.F.Time(mon.End), "Room", "Salle 1", "Teacher", "Marie Dupont"); detail.Text != want {
+		"End", fr.F.Time(mon.End), "Room", "1", "Teacher", "Marie Dupont"); detail.Text != want {
 		t.Fatalf("detail = %q, want %q", detail.Text, want)
 	}
 	clsPress(h, staff, detail.ID, fr.T("timetable.btn_cancel"))
@@ -341,7 +341,7 @@ enrolment,,G-B1,,,,,,,,R-3,100
 		t.Fatalf("bad time = %q", got)
 	}
 	h.tg.SendText(staff, "15h30")
-	if got := h.waitText(staff, ns+11).Text; got != fr.T("timetable.ask_room", "Room", "Salle 2") {
+	if got := h.waitText(staff, ns+11).Text; got != fr.T("timetable.ask_room", "Room", "2") {
 		t.Fatalf("ask room = %q", got)
 	}
 	h.tg.SendText(staff, " b12 ")
@@ -453,7 +453,7 @@ enrolment,,G-A1M,,,,,,,,R-1,200
 
 			h.setClock(due)
 			fa := h.loc("fa-AF")
-			want := fa.T("classes.reminder", "Day", fa.F.Date(tt.class), "Start", fa.F.Time(tt.class), "Group", "A1 matin", "Room", "Salle 1")
+			want := fa.T("classes.reminder", "Day", fa.F.Date(tt.class), "Start", fa.F.Time(tt.class), "Group", "A1 matin", "Room", "1")
 			if got := h.waitText(u, n+1).Text; got != want {
 				t.Fatalf("reminder = %q, want %q", got, want)
 			}

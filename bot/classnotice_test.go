@@ -67,7 +67,7 @@ enrolment,,G1,,,,,,,,R-2,200
 				t.Fatal(err)
 			}
 			h.start()
-			want := "❌ أُلغي درس اللغة الفرنسية يوم \u2068" + arDate(was) + "\u2069 الساعة \u2068٩:٣٠ ص\u2069 (\u2068A1 matin\u2069)."
+			want := "❌ أُلغي درس اللغة الفرنسية يوم \u2068" + arDate(was) + "\u2069 الساعة \u206809:30\u2069 (\u2068A1 matin\u2069)."
 			if got := h.waitText(inU, nIn+1).Text; got != want {
 				t.Fatalf("enrolled resident got %q, want %q", got, want)
 			}
@@ -145,19 +145,19 @@ func TestClassMessagesLeftInDoubtAreSentAgain(t *testing.T) {
 	}{
 		{"Amina (fr)", aminaU, na, []string{
 			"❌ Votre cours de français du " + frDate(mon.Start) + " à 09:30 (A1 matin) est annulé.",
-			"⏰ Cours de français à 14:00 (" + frDate(friday) + ") : A1 matin, salle Salle 2. Aller en cours est obligatoire.",
+			"⏰ Cours de français à 14:00 (" + frDate(friday) + ") : A1 matin, salle 2. Aller en cours est obligatoire.",
 			"📚 Vous êtes maintenant dans le groupe de cours de français B1 soir (niveau B1). L'OFII vous a prescrit 100 heures de français. " +
 				"Aller en cours est obligatoire. Vos cours : /classes",
 		}},
 		{"Omar (ar)", omarU, no, []string{
-			"❌ أُلغي درس اللغة الفرنسية يوم \u2068" + arDate(mon.Start) + "\u2069 الساعة \u2068٩:٣٠ ص\u2069 (\u2068A1 matin\u2069).",
-			"⏰ درس اللغة الفرنسية الساعة \u2068٢:٠٠ م\u2069 (\u2068" + arDate(friday) + "\u2069): \u2068A1 matin\u2069، القاعة \u2068Salle 2\u2069. حضور الدروس إلزامي.",
+			"❌ أُلغي درس اللغة الفرنسية يوم \u2068" + arDate(mon.Start) + "\u2069 الساعة \u206809:30\u2069 (\u2068A1 matin\u2069).",
+			"⏰ درس اللغة الفرنسية الساعة \u206814:00\u2069 (\u2068" + arDate(friday) + "\u2069): \u2068A1 matin\u2069، القاعة \u20682\u2069. حضور الدروس إلزامي.",
 		}},
 		{"Claire (fr)", claireU, nc, []string{
 			"⚠️ Omar H. (chambre 214) a manqué 2 cours de français de suite sans excuse (A1 matin). Son contrat d'intégration (CIR) peut être en danger.",
 		}},
 		{"Nadia (ar)", nadiaU, nn, []string{
-			"⚠️ تغيّب \u2068Omar H.\u2069 (الغرفة \u2068214\u2069) عن دروس اللغة الفرنسية دون عذر مرات متتالية (العدد: \u2068٢\u2069، \u2068A1 matin\u2069). " +
+			"⚠️ تغيّب \u2068Omar H.\u2069 (الغرفة \u2068214\u2069) عن دروس اللغة الفرنسية دون عذر مرات متتالية (العدد: \u20682\u2069، \u2068A1 matin\u2069). " +
 				"قد يكون عقد الاندماج (CIR) الخاص به في خطر.",
 		}},
 	}

@@ -55,7 +55,8 @@ func faDateShort(t time.Time) string {
 	return faDigits(p.Year()) + "/" + faDigits(int(p.Month())) + "/" + faDigits(p.Day())
 }
 
-// arDate is Arabic's "الثلاثاء، ١ ديسمبر ٢٠٢٦".
+// arDate is Arabic's "الثلاثاء، 1 ديسمبر 2026": Arabic is written with
+// Latin digits (docs/LANGUAGES.md).
 func arDate(t time.Time) string {
 	p := paris(t)
 	return arWeekdays[p.Weekday()] + "، " + arDigits(p.Day()) + " " + arMonths[p.Month()-1] + " " + arDigits(p.Year())
@@ -70,9 +71,10 @@ func ruDate(t time.Time) string {
 // ruNumDate is "27.11.2026".
 func ruNumDate(t time.Time) string { return paris(t).Format("02.01.2006") }
 
-// faDigits writes n in Persian digits, arDigits in Arabic ones.
+// faDigits writes n in Persian digits, arDigits in the Latin ones Arabic
+// uses.
 func faDigits(n int) string { return toDigits(strconv.Itoa(n), '۰') }
-func arDigits(n int) string { return toDigits(strconv.Itoa(n), '٠') }
+func arDigits(n int) string { return strconv.Itoa(n) }
 
 func toDigits(s string, zero rune) string {
 	return strings.Map(func(r rune) rune {

@@ -40,7 +40,7 @@ enrolment,,G1,,,,,,,,R-1,200
 	var lines []string
 	class := clsOcc(h, "S1", mon)
 	classLine := fa.T("classes.line", "Day", fa.F.Date(class.Start), "Start", fa.F.Time(class.Start),
-		"End", fa.F.Time(class.End), "Group", "A1 soir", "Room", "Salle 1", "Teacher", "Marie")
+		"End", fa.F.Time(class.End), "Group", "A1 soir", "Room", "1", "Teacher", "Marie")
 	lines = append(lines, "⚠️ "+classLine)
 	for i, id := range turns {
 		turn := choreTurn(h, id)

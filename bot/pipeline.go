@@ -194,6 +194,7 @@ func (a *App) errorsMW(next HandlerFunc) HandlerFunc {
 		if !retryable(err) {
 			setOutcome(ctx, outcomeExplained)
 		}
+		var refusal *handlers.RoleRefusal
 		switch {
 		case retryable(err):
 			// No apology: Telegram is down (it could not be sent either) or
@@ -208,6 +209,8 @@ func (a *App) errorsMW(next HandlerFunc) HandlerFunc {
 				text = r.Loc.T(ue.MsgID, ue.Args...)
 			}
 			return a.explain(ctx, r, text)
+		case errors.As(err, &refusal):
+			return a.explain(ctx, r, handlers.RefusalText(r.Loc, refusal.Need, refusal.Action))
 		case errors.Is(err, handlers.ErrForbidden):
 			return a.explain(ctx, r, r.Loc.T("error.forbidden"))
 		case errors.Is(err, handlers.ErrStaleButton):
@@ -294,7 +297,7 @@ func (a *App) route(ctx context.Context, r *handlers.Request) error {
 		}
 		if !allowed(r.Person.Role, m.route.Role) {
 			a.log.WarnContext(ctx, "forbidden button", "person", r.Person.ID, "prefix", m.route.Callback)
-			return a.answerCallback(ctx, r, r.Loc.T("error.forbidden"))
+			return a.answerCallback(ctx, r, handlers.RefusalText(r.Loc, m.route.Role, m.route.Describe))
 		}
 		if err := a.answerCallback(ctx, r, ""); err != nil {
 			return err
@@ -310,7 +313,7 @@ func (a *App) route(ctx context.Context, r *handlers.Request) error {
 		}
 		if !allowed(r.Person.Role, m.route.Role) {
 			a.log.WarnContext(ctx, "forbidden", "person", r.Person.ID, "command", r.Command)
-			return handlers.ErrForbidden
+			return handlers.Forbidden(m.route.Role, m.route.Describe)
 		}
 	}
 	if m.resets && r.Conv != nil && r.Command != "cancel" {

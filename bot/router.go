@@ -46,9 +46,25 @@ func NewRouter(table []Route, catalog *locales.Catalog, fallback, stranger handl
 			for _, l := range locales.Languages {
 				rt.menuText[normalizeButton(catalog.Localizer(l.Tag).T(r.Menu))] = r
 			}
+			for _, old := range formerMenuLabels[r.Menu] {
+				if _, taken := rt.menuText[normalizeButton(old)]; !taken {
+					rt.menuText[normalizeButton(old)] = r
+				}
+			}
 		}
 	}
 	return rt
+}
+
+// formerMenuLabels are menu button texts that were shortened (December
+// 2026, at most 16 characters): Telegram keeps a resident's keyboard until
+// the bot sends a new one, so a press of the old text still works.
+var formerMenuLabels = map[string][]string{
+	"menu.invite":    {"✉️ Nouveau résident"},
+	"menu.rota":      {"📋 Planning ménage", "📋 Jadwalka nadiifinta", "📋 পরিষ্কারের তালিকা"},
+	"menu.balance":   {"💶 Ma participation", "💶 My contribution", "💶 Qaybtayda bishii", "💶 زما میاشتنۍ ونډه", "💶 میرا ماہانہ حصہ"},
+	"menu.classes":   {"📚 Cours de français", "📚 Fasalka Faransiiska", "📚 Французский язык", "📚 Fransızca dersleri"},
+	"menu.interview": {"🗓️ Nouvel entretien", "🗓️ নতুন অ্যাপয়েন্টমেন্ট"},
 }
 
 func normalizeButton(s string) string {

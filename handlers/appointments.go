@@ -436,7 +436,7 @@ func (h *Handlers) AppointmentStaffButton(ctx context.Context, r *Request) error
 		return h.appointmentDetail(ctx, r, a)
 	}
 	if !r.Person.Role.AtLeast(store.RoleCoordinator) {
-		return ErrForbidden
+		return Forbidden(store.RoleCoordinator, "")
 	}
 	switch parts[1] {
 	case "m":

@@ -121,18 +121,20 @@ func (h *Handlers) Classes(ctx context.Context, r *Request) error {
 	return h.replyMenu(ctx, r, b.String())
 }
 
-// classLine is one class in a resident's list.
+// classLine is one class in a resident's list, with the group's name and
+// the room in his language where the classes file gives them.
 func classLine(loc *locales.Localizer, o store.ClassOccurrence) string {
+	group, room := o.Session.GroupIn(loc.Tag), o.RoomIn(loc.Tag)
 	switch {
 	case o.Cancelled:
 		return loc.T("classes.line_cancelled", "Day", loc.F.Date(o.Start), "Start", loc.F.Time(o.Start),
-			"Group", o.Session.GroupName)
+			"Group", group)
 	case o.Moved:
 		return loc.T("classes.line_moved", "Day", loc.F.Date(o.Start), "Start", loc.F.Time(o.Start),
-			"End", loc.F.Time(o.End), "Group", o.Session.GroupName, "Room", o.Room)
+			"End", loc.F.Time(o.End), "Group", group, "Room", room)
 	}
 	return loc.T("classes.line", "Day", loc.F.Date(o.Start), "Start", loc.F.Time(o.Start),
-		"End", loc.F.Time(o.End), "Group", o.Session.GroupName, "Room", o.Room, "Teacher", o.Session.Teacher)
+		"End", loc.F.Time(o.End), "Group", group, "Room", room, "Teacher", o.Session.Teacher)
 }
 
 // --- reminders --------------------------------------------------------------
@@ -187,7 +189,7 @@ func (h *Handlers) renderClassReminder(ctx context.Context, p store.Person, loc 
 		return Outgoing{}, err
 	}
 	return Outgoing{Text: loc.T("classes.reminder", "Day", loc.F.Date(o.Start), "Start", loc.F.Time(o.Start),
-		"Group", o.Session.GroupName, "Room", o.Room)}, nil
+		"Group", o.Session.GroupIn(loc.Tag), "Room", o.RoomIn(loc.Tag))}, nil
 }
 
 // stillInClassGroup makes a message about a class obsolete for someone
@@ -226,16 +228,20 @@ func (h *Handlers) renderClassNotice(ctx context.Context, p store.Person, loc *l
 			return Outgoing{}, err
 		}
 	}
+	group := store.ParseLabelsArg(a["group_labels"]).In(loc.Tag, a["group"])
+	// Notices queued before rooms were stored without the word still say
+	// "Salle 2".
+	room := store.ParseLabelsArg(a["room_labels"]).In(loc.Tag, store.CleanClassRoom(a["room"]))
 	var text string
 	switch a["change"] {
 	case store.ClassCancelled:
-		text = loc.T("classes.cancelled_notice", "Day", loc.F.Date(was), "Start", loc.F.Time(was), "Group", a["group"])
+		text = loc.T("classes.cancelled_notice", "Day", loc.F.Date(was), "Start", loc.F.Time(was), "Group", group)
 	case store.ClassMoved:
-		text = loc.T("classes.moved_notice", "Day", loc.F.Date(was), "Start", loc.F.Time(was), "Group", a["group"],
-			"NewDay", loc.F.Date(start), "NewStart", loc.F.Time(start), "NewEnd", loc.F.Time(end), "Room", a["room"])
+		text = loc.T("classes.moved_notice", "Day", loc.F.Date(was), "Start", loc.F.Time(was), "Group", group,
+			"NewDay", loc.F.Date(start), "NewStart", loc.F.Time(start), "NewEnd", loc.F.Time(end), "Room", room)
 	case store.ClassRestored:
 		text = loc.T("classes.restored_notice", "Day", loc.F.Date(start), "Start", loc.F.Time(start),
-			"End", loc.F.Time(end), "Group", a["group"], "Room", a["room"])
+			"End", loc.F.Time(end), "Group", group, "Room", room)
 	default:
 		return Outgoing{}, fmt.Errorf("handlers: class notice %q", a["change"])
 	}
@@ -352,7 +358,7 @@ func (h *Handlers) Timetable(ctx context.Context, r *Request) error {
 }
 
 // classOccurrenceLabel is a class on a button: state, date, time and group.
-// Only formatted values and the group's own name: nothing to translate.
+// The group is named in the reader's language when the classes file gives a label.
 func classOccurrenceLabel(loc *locales.Localizer, o store.ClassOccurrence) string {
 	mark := "📚"
 	switch {
@@ -361,7 +367,7 @@ func classOccurrenceLabel(loc *locales.Localizer, o store.ClassOccurrence) strin
 	case o.Moved:
 		mark = "🔀"
 	}
-	return mark + " " + loc.F.DateShort(o.Start) + " " + loc.F.Time(o.Start) + " · " + o.Session.GroupName
+	return mark + " " + loc.F.DateShort(o.Start) + " " + loc.F.Time(o.Start) + " · " + o.Session.GroupIn(loc.Tag)
 }
 
 // classOccurrenceButton reads "<session>:<date>" and loads that class of
@@ -517,6 +523,10 @@ func (h *Handlers) TimetableStep(ctx context.Context, r *Request) error {
 		room, ok := CleanName(text)
 		if !ok || len([]rune(room)) > 30 {
 			return Fail("timetable.bad_room")
+		}
+		// "Salle 3" would read "salle Salle 3": the messages say the word.
+		if r := store.CleanClassRoom(room); r != "" {
+			room = r
 		}
 		data["room"] = room
 		data["do"] = store.ClassMoved

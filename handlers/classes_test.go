@@ -64,6 +64,15 @@ func TestRenderClassAndEnrolNotices(t *testing.T) {
 	enrol := func(kind string) map[string]string {
 		return map[string]string{"change": kind, "group": "A1 matin", "level": "A1", "hours": "200"}
 	}
+	// With the labels of the classes file, and a room queued before rooms
+	// were stored without the word "Salle".
+	labelled := func(a map[string]string) map[string]string {
+		a["group_labels"] = `{"ar":"A1 صباحًا","fa-AF":"A1 صبح"}`
+		a["room_labels"] = `{"ar":"المكتبة"}`
+		return a
+	}
+	oldRoom := change(store.ClassRestored)
+	oldRoom["room"] = "Salle 2"
 	tests := []struct {
 		name, lang string
 		render     func(context.Context, store.Person, *locales.Localizer, store.OutboxRow) (Outgoing, error)
@@ -77,10 +86,19 @@ func TestRenderClassAndEnrolNotices(t *testing.T) {
 		{"restored", "fr", h.renderClassNotice, change(store.ClassRestored),
 			"✅ Votre cours de français du jeudi 3 décembre 2026, 15:30–18:00 (A1 matin) a lieu comme prévu, salle B12."},
 		{"cancelled", "ar", h.renderClassNotice, change(store.ClassCancelled),
-			"❌ أُلغي درس اللغة الفرنسية يوم \u2068الاثنين، ٣٠ نوفمبر ٢٠٢٦\u2069 الساعة \u2068٩:٣٠ ص\u2069 (\u2068A1 matin\u2069)."},
+			"❌ أُلغي درس اللغة الفرنسية يوم \u2068الاثنين، 30 نوفمبر 2026\u2069 الساعة \u206809:30\u2069 (\u2068A1 matin\u2069)."},
 		{"moved", "ar", h.renderClassNotice, change(store.ClassMoved),
-			"🔀 نُقل درس اللغة الفرنسية يوم \u2068الاثنين، ٣٠ نوفمبر ٢٠٢٦\u2069 الساعة \u2068٩:٣٠ ص\u2069 (\u2068A1 matin\u2069) إلى " +
-				"\u2068الخميس، ٣ ديسمبر ٢٠٢٦\u2069، \u2068٣:٣٠ م\u2069–\u2068٦:٠٠ م\u2069، القاعة \u2068B12\u2069."},
+			"🔀 نُقل درس اللغة الفرنسية يوم \u2068الاثنين، 30 نوفمبر 2026\u2069 الساعة \u206809:30\u2069 (\u2068A1 matin\u2069) إلى " +
+				"\u2068الخميس، 3 ديسمبر 2026\u2069، \u206815:30\u2069–\u206818:00\u2069، القاعة \u2068B12\u2069."},
+		{"moved, labels", "ar", h.renderClassNotice, labelled(change(store.ClassMoved)),
+			"🔀 نُقل درس اللغة الفرنسية يوم \u2068الاثنين، 30 نوفمبر 2026\u2069 الساعة \u206809:30\u2069 (\u2068A1 صباحًا\u2069) إلى " +
+				"\u2068الخميس، 3 ديسمبر 2026\u2069، \u206815:30\u2069–\u206818:00\u2069، القاعة \u2068المكتبة\u2069."},
+		{"cancelled, labels", "fr", h.renderClassNotice, labelled(change(store.ClassCancelled)),
+			"❌ Votre cours de français du lundi 30 novembre 2026 à 09:30 (A1 matin) est annulé."},
+		{"restored, old room", "fr", h.renderClassNotice, oldRoom,
+			"✅ Votre cours de français du jeudi 3 décembre 2026, 15:30–18:00 (A1 matin) a lieu comme prévu, salle 2."},
+		{"hours, labels", "ar", h.renderEnrolNotice, labelled(enrol(store.EnrolHours)),
+			"📚 حدد لك مكتب OFII الآن \u2068200\u2069 ساعة من اللغة الفرنسية (مجموعة \u2068A1 صباحًا\u2069). دروسك: /classes"},
 		{"joined", "fr", h.renderEnrolNotice, enrol(store.EnrolIn),
 			"📚 Vous êtes maintenant dans le groupe de cours de français A1 matin (niveau A1). L'OFII vous a prescrit 200 heures de français. " +
 				"Aller en cours est obligatoire. Vos cours : /classes"},
@@ -90,7 +108,7 @@ func TestRenderClassAndEnrolNotices(t *testing.T) {
 			"📚 Vous n'êtes plus dans le groupe de cours de français A1 matin. Les heures que vous avez faites sont gardées. " +
 				"Si vous avez une question, demandez à l'accueil."},
 		{"hours", "ar", h.renderEnrolNotice, enrol(store.EnrolHours),
-			"📚 حدد لك مكتب OFII الآن \u2068٢٠٠\u2069 ساعة من اللغة الفرنسية (مجموعة \u2068A1 matin\u2069). دروسك: /classes"},
+			"📚 حدد لك مكتب OFII الآن \u2068200\u2069 ساعة من اللغة الفرنسية (مجموعة \u2068A1 matin\u2069). دروسك: /classes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.lang+" "+tt.name, func(t *testing.T) {

@@ -310,14 +310,15 @@ func (h *Handlers) renderEnrolNotice(_ context.Context, _ store.Person, loc *loc
 		return Outgoing{}, fmt.Errorf("handlers: enrol notice args: %w", err)
 	}
 	hours := loc.F.Number(int64(n))
+	group := store.ParseLabelsArg(a["group_labels"]).In(loc.Tag, a["group"])
 	var text string
 	switch a["change"] {
 	case store.EnrolIn:
-		text = loc.T("enrol.notice_in", "Group", a["group"], "Level", a["level"], "Hours", hours)
+		text = loc.T("enrol.notice_in", "Group", group, "Level", a["level"], "Hours", hours)
 	case store.EnrolHours:
-		text = loc.T("enrol.notice_hours", "Group", a["group"], "Hours", hours)
+		text = loc.T("enrol.notice_hours", "Group", group, "Hours", hours)
 	case store.EnrolOut:
-		text = loc.T("enrol.notice_out", "Group", a["group"])
+		text = loc.T("enrol.notice_out", "Group", group)
 	default:
 		return Outgoing{}, fmt.Errorf("handlers: enrol notice %q", a["change"])
 	}

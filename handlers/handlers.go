@@ -74,6 +74,41 @@ func FailN(msgID string, count int, kv ...any) error {
 // ErrForbidden means the user's role does not allow the action.
 var ErrForbidden = errors.New("handlers: forbidden")
 
+// RoleRefusal is the error for an action that needs a higher role than the
+// user's. It wraps ErrForbidden and names the role needed, so that the
+// refusal tells who may do it: a staff member who tries a coordinator's
+// action must not read "only for the centre's staff". Action, when set, is
+// the message id describing the action (a route's Describe).
+type RoleRefusal struct {
+	Need   store.Role
+	Action string
+}
+
+func (e *RoleRefusal) Error() string { return "handlers: forbidden, needs " + string(e.Need) }
+
+func (e *RoleRefusal) Unwrap() error { return ErrForbidden }
+
+// Forbidden returns the refusal of an action that needs role need.
+func Forbidden(need store.Role, action string) error { return &RoleRefusal{Need: need, Action: action} }
+
+// RefusalText is the refusal shown for an action needing role need, in
+// loc's language, naming the role and, when action is a message id, the
+// action: "⛔ Sorry, only coordinators can do this: «Schedule …»."
+func RefusalText(loc *locales.Localizer, need store.Role, action string) string {
+	what := ""
+	if action != "" {
+		what = loc.T(action)
+	}
+	switch need {
+	case store.RoleCoordinator:
+		return loc.T("error.forbidden_coordinator", "Action", what)
+	case store.RoleAdmin:
+		return loc.T("error.forbidden_admin", "Action", what)
+	}
+	// Staff: "only for the centre's staff" is already the role needed.
+	return loc.T("error.forbidden")
+}
+
 // ErrStaleButton means a pressed button is forged, too old, or does not
 // belong to the conversation the user is in.
 var ErrStaleButton = errors.New("handlers: stale button")

@@ -59,14 +59,15 @@ func TestArgInSentences(t *testing.T) {
 			t.Errorf("%s: %q, want %q", c.tag, got, c.want)
 		}
 	}
-	// A formatted amount in Arabic keeps its CLDR marks inside the isolate,
-	// and StripBidi gives back the plain text.
+	// A formatted amount in Arabic keeps its LRM inside the isolate (so the
+	// isolate is left to right and the € stays after the number, as in a
+	// positive amount), and StripBidi gives back the plain text.
 	m := NewFormatter("ar", nil).Money(-1250)
 	got := fmt.Sprintf("رصيدك %s", Arg("ar", m))
-	if want := "رصيدك \u2068\u061c-١٢٫٥٠\u00a0€\u2069"; got != want {
+	if want := "رصيدك \u2068\u200e-12,50\u00a0€\u2069"; got != want {
 		t.Errorf("ar sentence = %q, want %q", got, want)
 	}
-	if want := "رصيدك -١٢٫٥٠\u00a0€"; StripBidi(got) != want {
+	if want := "رصيدك -12,50\u00a0€"; StripBidi(got) != want {
 		t.Errorf("StripBidi = %q, want %q", StripBidi(got), want)
 	}
 }

@@ -25,11 +25,15 @@ import (
 
 // How the work is split, and why.
 //
-// go-playground/locales is generated from CLDR and is right about names and
-// long patterns: month and weekday names (Afghan جنوری/فبروری for fa-AF, not
-// the Iranian ژانویه), full date patterns, 12/24-hour time patterns. It is
-// wrong or broken elsewhere, so those parts are done here from CLDR data
-// written into localeSpec below:
+// go-playground/locales is generated from CLDR and is right about most names
+// and long patterns: month and weekday names (Afghan جنوری/فبروری for fa-AF,
+// not the Iranian ژانویه), full date patterns. It is wrong or broken
+// elsewhere, or not what our readers use, so those parts are done here from
+// data written into localeSpec below:
+//   - the time of day is always 24-hour (see Time), never CLDR's 12-hour
+//     patterns of ar, ti, so, am, bn, ur;
+//   - a few names and full dates readers do not use are replaced (Somali
+//     months, Pashto and Tigrinya weekdays, the Tigrinya full date);
 //   - it never uses the locale's own digits (CLDR's default numbering system),
 //     and pairs ASCII digits with Arabic separators ("12٫50");
 //   - its number and currency code panics for ps and so (empty symbol data),
@@ -69,6 +73,18 @@ type localeSpec struct {
 	// months are stand-alone month names where they differ from the names
 	// used inside a date (Russian: "ноябрь" alone, "27 ноября" in a date).
 	months *[12]string
+	// dateMonths and weekdays replace CLDR's names where they are not the
+	// words readers use (Somali months, Pashto and Tigrinya weekdays; see
+	// docs/LANGUAGES.md). Weekdays start on Sunday, as time.Weekday does.
+	dateMonths *[12]string
+	weekdays   *[7]string
+	// fullDate, when set, replaces CLDR's full date pattern: "E" the
+	// weekday, "d" the day, "M" the month name, "y" the year (letters
+	// written in the language's own script are copied as they are).
+	fullDate string
+	// hourPad writes "09:30" rather than "9:30". Every language gets the
+	// 24-hour clock: see Time.
+	hourPad bool
 }
 
 const (
@@ -81,6 +97,18 @@ const (
 
 var ruStandaloneMonths = [12]string{"январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь"}
 
+// soMonths are the month names of everyday Somali, borrowed from the
+// European names ("Desembar"), which readers know better than CLDR's
+// ordinal "Bisha Laba iyo Tobnaad" (the twelfth month).
+var soMonths = [12]string{"Janaayo", "Febraayo", "Maarso", "Abriil", "Maajo", "Juun", "Luulyo", "Ogost", "Sebtembar", "Oktoobar", "Nofembar", "Desembar"}
+
+// psWeekdays are the weekday names Afghans say in Pashto, shared with Dari.
+// CLDR's Saturday "اونۍ" is the word the bot uses for "week".
+var psWeekdays = [7]string{"یکشنبه", "دوشنبه", "سه‌شنبه", "چهارشنبه", "پنجشنبه", "جمعه", "شنبه"}
+
+// tiWeekdays are the modern Tigrinya spellings (ሰሉስ, ሓሙስ, not ሠሉስ, ኃሙስ).
+var tiWeekdays = [7]string{"ሰንበት", "ሰኑይ", "ሰሉስ", "ረቡዕ", "ሓሙስ", "ዓርቢ", "ቀዳም"}
+
 // specByTag holds one spec per supported tag. Notable choices:
 //   - en uses en_GB, not en (US): residents live in France, where dates are
 //     day-first and clocks 24-hour; "11/27/26" and "2:05 pm" invite misread
@@ -88,32 +116,43 @@ var ruStandaloneMonths = [12]string{"январь", "февраль", "март"
 //   - ti uses ti, not ti_ER: ti_ER's full date drops the era and leaves a
 //     trailing space; names and patterns are otherwise the same.
 //   - ps uses ps (ps_AF is identical in this data).
-//   - so keeps CLDR's Somali month names of this data ("Bisha Kow iyo
-//     Tobnaad", the eleventh month), which Somali readers know.
+//   - so uses the everyday month names (Janaayo … Desembar), not CLDR's
+//     "Bisha Kow iyo Tobnaad" (the eleventh month), and a day-first date.
+//   - ps uses the weekday names people say (شنبه … جمعه): CLDR's Saturday
+//     "اونۍ" is also the word for "week".
+//   - ti uses the short modern date ("ሓሙስ፣ 10 ታሕሳስ 2026") and modern
+//     spellings (ሰሉስ, ሓሙስ), not CLDR's "… መዓልቲ 2026 ዓመተ ምህረት".
+//   - ar writes Latin digits everywhere (CLDR's latn system for Arabic as in
+//     the Maghreb: "12,50 €"), the digits of its static texts, room and
+//     receipt numbers; its minus starts with LRM so that an isolated negative
+//     amount keeps the € on the same side as a positive one.
 var specByTag = map[string]localeSpec{
-	"fr": {newTr: gpfr.New, decimal: ",", group: "\u202f", minus: "-",
+	"fr": {newTr: gpfr.New, decimal: ",", group: "\u202f", minus: "-", hourPad: true,
 		money: "#" + nbsp + "¤", shortDate: "dd/MM/y", dateTime: "{1} à {0}"},
-	"en": {newTr: gpen.New, decimal: ".", group: ",", minus: "-",
+	"en": {newTr: gpen.New, decimal: ".", group: ",", minus: "-", hourPad: true,
 		money: "¤#", shortDate: "dd/MM/y", dateTime: "{1} at {0}"},
 	"fa-AF": {newTr: gpfa.New, digits: digitsArabExt, decimal: "٫", group: "٬", minus: "\u200e−",
 		money: "¤" + nbsp + "#", shortDate: "y/M/d", dateTime: "{1}، ساعت {0}"},
 	"ps": {newTr: gpps.New, digits: digitsArabExt, decimal: "٫", group: "٬", minus: "-",
-		money: "¤" + nbsp + "#", shortDate: "y/M/d", dateTime: "{1} په {0}"},
-	"ar": {newTr: gpar.New, digits: digitsArab, decimal: "٫", group: "٬", minus: "\u061c-",
-		money: "#" + nbsp + "¤", shortDate: "d\u200f/M\u200f/y", dateTime: "{1} في {0}"},
-	"ti": {newTr: gpti.New, decimal: ".", group: ",", minus: "-",
+		money: "¤" + nbsp + "#", shortDate: "y/M/d", dateTime: "{1} په {0}",
+		weekdays: &psWeekdays, fullDate: "E د y د M d"},
+	"ar": {newTr: gpar.New, decimal: ",", group: ".", minus: "\u200e-", hourPad: true,
+		money: "#" + nbsp + "¤", shortDate: "dd/MM/y", dateTime: "{1} في {0}"},
+	"ti": {newTr: gpti.New, decimal: ".", group: ",", minus: "-", hourPad: true,
+		money: "¤#", shortDate: "dd/MM/y", dateTime: "{1} {0}",
+		weekdays: &tiWeekdays, fullDate: "E፣ d M y"},
+	"so": {newTr: gpso.New, decimal: ".", group: ",", minus: "-", hourPad: true,
+		money: "¤#", shortDate: "dd/MM/y", dateTime: "{1} {0}",
+		months: &soMonths, dateMonths: &soMonths, fullDate: "E, d M y"},
+	"am": {newTr: gpam.New, decimal: ".", group: ",", minus: "-", hourPad: true,
 		money: "¤#", shortDate: "dd/MM/y", dateTime: "{1} {0}"},
-	"so": {newTr: gpso.New, decimal: ".", group: ",", minus: "-",
-		money: "¤#", shortDate: "dd/MM/y", dateTime: "{1} {0}"},
-	"am": {newTr: gpam.New, decimal: ".", group: ",", minus: "-",
-		money: "¤#", shortDate: "dd/MM/y", dateTime: "{1} {0}"},
-	"bn": {newTr: gpbn.New, digits: digitsBeng, decimal: ".", group: ",", minus: "-", secondaryGroup: 2,
+	"bn": {newTr: gpbn.New, digits: digitsBeng, decimal: ".", group: ",", minus: "-", secondaryGroup: 2, hourPad: true,
 		money: "#¤", shortDate: "d/M/y", dateTime: "{1} এ {0}"},
-	"ur": {newTr: gpur.New, decimal: ".", group: ",", minus: "\u200e-",
+	"ur": {newTr: gpur.New, decimal: ".", group: ",", minus: "\u200e-", hourPad: true,
 		money: "¤#", shortDate: "d/M/y", dateTime: "{1} کو {0}"},
-	"ru": {newTr: gpru.New, decimal: ",", group: nbsp, minus: "-",
+	"ru": {newTr: gpru.New, decimal: ",", group: nbsp, minus: "-", hourPad: true,
 		money: "#" + nbsp + "¤", shortDate: "dd.MM.y", dateTime: "{1} в {0}", months: &ruStandaloneMonths},
-	"tr": {newTr: gptr.New, decimal: ",", group: ".", minus: "-",
+	"tr": {newTr: gptr.New, decimal: ",", group: ".", minus: "-", hourPad: true,
 		money: "¤#", shortDate: "dd.MM.y", dateTime: "{1} {0}"},
 }
 
@@ -180,8 +219,26 @@ func (f *Formatter) Location() *time.Location { return f.loc }
 // plan by it.
 func (f *Formatter) Date(t time.Time) string {
 	t = t.In(f.loc)
-	month := f.name(func() string { return f.tr.MonthWide(t.Month()) })
-	weekday := f.name(func() string { return f.tr.WeekdayWide(t.Weekday()) })
+	month := f.dateMonth(t.Month())
+	weekday := f.Weekday(t)
+	if p := f.spec.fullDate; p != "" && month != "" {
+		var b strings.Builder
+		for _, r := range p {
+			switch r {
+			case 'E':
+				b.WriteString(weekday)
+			case 'd':
+				b.WriteString(strconv.Itoa(t.Day()))
+			case 'M':
+				b.WriteString(month)
+			case 'y':
+				b.WriteString(strconv.Itoa(t.Year()))
+			default:
+				b.WriteRune(r)
+			}
+		}
+		return f.localDigits(b.String())
+	}
 	return f.fromCLDR(func() string { return f.tr.FmtDateFull(t) }, func() string { return f.plainDate(t) },
 		strconv.Itoa(t.Year()), month, weekday)
 }
@@ -216,6 +273,9 @@ func (f *Formatter) DateShort(t time.Time) string {
 // Weekday returns the weekday's name, e.g. "vendredi", "ዓርቢ".
 func (f *Formatter) Weekday(t time.Time) string {
 	wd := t.In(f.loc).Weekday()
+	if f.spec.weekdays != nil {
+		return f.spec.weekdays[wd]
+	}
 	if s := f.name(func() string { return f.tr.WeekdayWide(wd) }); s != "" {
 		return s
 	}
@@ -231,19 +291,40 @@ func (f *Formatter) Month(t time.Time) string {
 	if f.spec.months != nil {
 		return f.spec.months[m-1]
 	}
-	if s := f.name(func() string { return f.tr.MonthWide(m) }); s != "" {
+	if s := f.dateMonth(m); s != "" {
 		return s
 	}
 	return m.String() // last resort, as in Weekday
 }
 
-// Time writes the short time on the centre's clock with CLDR's pattern:
-// 24-hour where the locale uses it ("14:05", "۱۴:۰۵"), 12-hour with the
-// locale's own day-period words elsewhere ("2:05 م", "2:05 ድሕር ሰዓት").
+// dateMonth returns the month's name as used inside a date, "" if the
+// locale data lacks it.
+func (f *Formatter) dateMonth(m time.Month) string {
+	if f.spec.dateMonths != nil {
+		return f.spec.dateMonths[m-1]
+	}
+	return f.name(func() string { return f.tr.MonthWide(m) })
+}
+
+// Time writes the time of day on the centre's clock, 24-hour in every
+// language ("14:05", "۱۴:۰۵", "১৪:০৫"), even where CLDR's pattern is
+// 12-hour (ar, ti, so, am, bn, ur): French letters, staff and the centre's
+// signs use 24-hour, and a reader used to Ethiopian time-keeping reads a
+// bare "2:30" as 8:30. The language's own digits are kept where they are
+// the custom; fa-AF and ps leave the hour unpadded as CLDR does ("۹:۳۰").
 func (f *Formatter) Time(t time.Time) string {
 	t = t.In(f.loc)
-	return f.fromCLDR(func() string { return f.tr.FmtTimeShort(t) }, func() string { return f.localDigits(t.Format("15:04")) },
-		pad(t.Minute(), 2))
+	h := strconv.Itoa(t.Hour())
+	if f.spec.hourPad {
+		h = pad(t.Hour(), 2)
+	}
+	return f.localDigits(h + ":" + pad(t.Minute(), 2))
+}
+
+// TimeRange writes a span of time on one day, "14:00–15:30", with the
+// language's digits, for classes and cleaning turns.
+func (f *Formatter) TimeRange(from, to time.Time) string {
+	return f.Time(from) + "–" + f.Time(to)
 }
 
 // DateTime writes the long date and the time joined the locale's way,

@@ -36,8 +36,15 @@ type glossTerm struct {
 // a message, the longer phrase wins, then the earlier term.
 var glossTerms = []glossTerm{
 	{"ofpra", []string{"ofpra", "=ofbra", "=opra", "=ofpraa", "=أوفبرا", "=اوفپرا", "=офпра"}},
-	{"ofii", []string{"ofii", "=ofi"}},
-	{"siao", []string{"siao"}},
+	{"ofii", []string{"ofii", "=ofi", "=ofiii", "=offi", "office de l'immigration", "=أوفي", "=اوفی", "=офии"}},
+	{"siao", []string{"siao", "=sio", "=siyao", "=سياو"}},
+	// CNDA before CADA: they are one letter apart, and a typo of either
+	// goes to the earlier one; "cnda" is the word residents with an appeal
+	// ask about most.
+	{"cnda", []string{"cnda", "=cdna", "cour nationale du droit", "cour nationale d'asile", "=محكمة اللجوء"}},
+	// "cada" only exactly: one letter from "cnda", "nada", "data", "cafe".
+	{"cada", []string{"=cada", "=kada", "=كادا"}},
+	{"infrep", []string{"infrep", "=enfrep", "=anfrep", "=infreb", "=انفريب", "=انفرپ"}},
 	{"caf", []string{"caf", "=kaf", "caisse d'allocations familiales", "allocations familiales"}},
 	{"dalo", []string{"dalo", "droit au logement opposable"}},
 	// The residence permit. The receipt (récépissé) is a separate entry: it
@@ -59,7 +66,7 @@ var glossTerms = []glossTerm{
 // "ofii".
 var glossNoFuzz = map[string]bool{
 	"ciao": true, "opera": true, "ofis": true, "halo": true, "dale": true, "dali": true, "dalı": true,
-	"prof": true, "cafe": true,
+	"prof": true, "cafe": true, "coda": true, "cana": true, "nada": true,
 }
 
 // glossVariant is a variant prepared for matching.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -29,6 +30,44 @@ type ClassGroup struct {
 	ExternalID string
 	Level      string
 	Name       string
+	// Labels are the name in residents' languages ("A1 matin" is "A1
+	// صبح" in Dari), from the classes file's label_<language> columns.
+	Labels Labels
+}
+
+// Labels are a name's translations, keyed by language tag (as chore areas
+// and class groups and rooms have them).
+type Labels map[string]string
+
+// In returns the label for lang, else name.
+func (l Labels) In(lang, name string) string {
+	if v := l[lang]; v != "" {
+		return v
+	}
+	return name
+}
+
+// Arg writes the labels for an outbox row's arguments (JSON), "" when
+// there are none.
+func (l Labels) Arg() string {
+	if len(l) == 0 {
+		return ""
+	}
+	b, err := json.Marshal(map[string]string(l))
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+// ParseLabelsArg reads what Arg wrote; anything unreadable is no labels,
+// and the name is shown.
+func ParseLabelsArg(s string) Labels {
+	var l Labels
+	if s == "" || json.Unmarshal([]byte(s), &l) != nil {
+		return nil
+	}
+	return l
 }
 
 // ClassSession is one weekly slot of a group. Start and End are minutes
@@ -45,7 +84,14 @@ type ClassSession struct {
 	Start, End int
 	Room       string
 	Teacher    string
+	// GroupLabels and RoomLabels are the group's name and the room in
+	// residents' languages (see ClassGroup.Labels).
+	GroupLabels Labels
+	RoomLabels  Labels
 }
+
+// GroupIn is the group's name in language lang.
+func (s ClassSession) GroupIn(lang string) string { return s.GroupLabels.In(lang, s.GroupName) }
 
 // Minutes is the planned length of the session.
 func (s ClassSession) Minutes() int { return s.End - s.Start }
@@ -66,6 +112,24 @@ type ClassOccurrence struct {
 	// changed); it keys its reminders, so a class cancelled then restored
 	// is reminded again.
 	Revision int
+}
+
+// RoomIn is where the occurrence takes place, in language lang: the
+// session's room label, unless the class was moved to another room (staff
+// type that one, in French only).
+func (o ClassOccurrence) RoomIn(lang string) string {
+	if o.Room != o.Session.Room {
+		return o.Room
+	}
+	return o.Session.RoomLabels.In(lang, o.Room)
+}
+
+// roomLabels are the labels that go with the occurrence's room.
+func (o ClassOccurrence) roomLabels() Labels {
+	if o.Room != o.Session.Room {
+		return nil
+	}
+	return o.Session.RoomLabels
 }
 
 // Minutes is how long the occurrence really lasts.
@@ -130,13 +194,13 @@ func classISOWeekday(d time.Weekday) int {
 const classSessionColumns = `s.id, s.centre_id, s.group_id, s.external_id, g.name, g.level, s.weekday,
 	(extract(hour FROM s.starts) * 60 + extract(minute FROM s.starts))::int,
 	(extract(hour FROM s.ends) * 60 + extract(minute FROM s.ends))::int,
-	s.room, s.teacher`
+	s.room, s.teacher, g.labels, s.room_labels`
 
 func scanClassSession(row pgx.Row) (ClassSession, error) {
 	var s ClassSession
 	var wd int
 	err := row.Scan(&s.ID, &s.CentreID, &s.GroupID, &s.ExternalID, &s.GroupName, &s.Level, &wd,
-		&s.Start, &s.End, &s.Room, &s.Teacher)
+		&s.Start, &s.End, &s.Room, &s.Teacher, &s.GroupLabels, &s.RoomLabels)
 	s.Weekday = time.Weekday(wd % 7)
 	return s, notFound(err)
 }
@@ -596,6 +660,7 @@ func classChangeMessage(n ClassChangeNotice, personID int64) OutboxMessage {
 		Key: n.Key + ":" + strconv.FormatInt(personID, 10), MsgID: "classes." + n.Kind + "_notice",
 		Args: map[string]string{"session": strconv.FormatInt(n.After.Session.ID, 10), "change": n.Kind,
 			"group": n.After.Session.GroupName, "was": unix(n.Before.Start), "start": unix(n.After.Start),
-			"end": unix(n.After.End), "room": n.After.Room},
+			"end": unix(n.After.End), "room": n.After.Room,
+			"group_labels": n.After.Session.GroupLabels.Arg(), "room_labels": n.After.roomLabels().Arg()},
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -33,6 +34,12 @@ import (
 //	group:     id, level, name
 //	session:   id, group, weekday, start, end, room, teacher
 //	enrolment: group, resident (the resident's external id), hours (100, 200, 400 or 600)
+//
+// and, optionally, label_<language> columns (label_fa-AF, label_ar, …), as
+// in the chores file: on a group line the group's name in that language,
+// on a session line the room's; empty on enrolment lines. A room is written
+// without the word "salle" or "room" (the messages add it in each
+// language); a leading "Salle"/"Room" is dropped, so "Salle 2" is room "2".
 
 // ClassImportColumns is the header of a classes file.
 var ClassImportColumns = []string{"kind", "id", "group", "level", "name", "weekday", "start", "end", "room", "teacher", "resident", "hours"}
@@ -52,6 +59,9 @@ type ClassImportRow struct {
 	Teacher  string
 	Resident string
 	Hours    int
+	// Labels are the group's name (group line) or the room (session line)
+	// by language tag.
+	Labels Labels
 }
 
 // ClassImportProblem is one bad line and why.
@@ -158,8 +168,18 @@ func ParseClassesCSV(r io.Reader) ([]ClassImportRow, []ClassImportProblem) {
 	}
 	col := map[string]int{}
 	var problems []ClassImportProblem
+	var labelCols []string
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		if tag, ok := strings.CutPrefix(h, "label_"); ok {
+			l, found := classLabelLanguage(tag)
+			if !found {
+				problems = append(problems, ClassImportProblem{Line: 1, Msg: fmt.Sprintf("column %q: %q is not a language of cairbot", h, tag)})
+				continue
+			}
+			h = "label_" + l
+			labelCols = append(labelCols, h)
+		}
 		if _, dup := col[h]; dup {
 			problems = append(problems, ClassImportProblem{Line: 1, Msg: fmt.Sprintf("column %q appears twice", h)})
 		}
@@ -171,7 +191,7 @@ func ParseClassesCSV(r io.Reader) ([]ClassImportRow, []ClassImportProblem) {
 		}
 	}
 	for h := range col {
-		if !slices.Contains(ClassImportColumns, h) {
+		if !slices.Contains(ClassImportColumns, h) && !slices.Contains(labelCols, h) {
 			problems = append(problems, ClassImportProblem{Line: 1, Msg: fmt.Sprintf("unknown column %q", h)})
 		}
 	}
@@ -202,7 +222,7 @@ func ParseClassesCSV(r io.Reader) ([]ClassImportRow, []ClassImportProblem) {
 			continue
 		}
 		get := func(c string) string { return strings.TrimSpace(rec[col[c]]) }
-		row, msgs := parseClassRow(get)
+		row, msgs := parseClassRow(get, labelCols)
 		row.Line = line
 		for _, m := range msgs {
 			problems = append(problems, ClassImportProblem{Line: line, Msg: m})
@@ -217,8 +237,29 @@ func ParseClassesCSV(r io.Reader) ([]ClassImportRow, []ClassImportProblem) {
 	return rows, problems
 }
 
+// classLabelLanguage finds the supported tag a label column names, in any
+// case ("label_fa-af" is fa-AF).
+func classLabelLanguage(tag string) (string, bool) {
+	for _, l := range locales.Languages {
+		if strings.EqualFold(l.Tag, tag) {
+			return l.Tag, true
+		}
+	}
+	return "", false
+}
+
+// classRoomWordRe is the word "salle" or "room" that starts a room as
+// spreadsheets write it ("Salle 2").
+var classRoomWordRe = regexp.MustCompile(`(?i)^(salle|room)\s+`)
+
+// CleanClassRoom drops a leading "salle"/"room" from a room, since every
+// message says the word itself: "Salle 2" would read "salle Salle 2".
+func CleanClassRoom(room string) string {
+	return classRoomWordRe.ReplaceAllString(strings.TrimSpace(room), "")
+}
+
 // parseClassRow checks one line's own fields; every problem is reported.
-func parseClassRow(get func(string) string) (ClassImportRow, []string) {
+func parseClassRow(get func(string) string, labelCols []string) (ClassImportRow, []string) {
 	row := ClassImportRow{Kind: strings.ToLower(get("kind"))}
 	var msgs []string
 	bad := func(format string, a ...any) { msgs = append(msgs, fmt.Sprintf(format, a...)) }
@@ -243,11 +284,36 @@ func parseClassRow(get func(string) string) (ClassImportRow, []string) {
 			}
 		}
 	}
+	labels := func(what string, max int) {
+		for _, c := range labelCols {
+			if get(c) == "" {
+				continue
+			}
+			v, ok := classCleanText(strings.NewReplacer("\u200c", "", "\u200d", "").Replace(get(c)), max)
+			if ok {
+				// Dari and Pashto need the zero-width non-joiner (نمی‌دانند),
+				// which is not "printable"; only the rest is checked.
+				v, _ = classCleanText(get(c), max)
+			}
+			if !ok {
+				bad("%s %q must be 1–%d printable characters", c, v, max)
+				continue
+			}
+			if what == "room" {
+				v = CleanClassRoom(v)
+			}
+			if row.Labels == nil {
+				row.Labels = Labels{}
+			}
+			row.Labels[strings.TrimPrefix(c, "label_")] = v
+		}
+	}
 	switch row.Kind {
 	case "group":
 		row.ID = id("id", "group id")
 		row.Level = text("level", "level", 20)
 		row.Name = text("name", "name", 60)
+		labels("name", 60)
 		unused("group", "weekday", "start", "end", "room", "teacher", "resident", "hours")
 	case "session":
 		row.ID = id("id", "session id")
@@ -270,6 +336,10 @@ func parseClassRow(get func(string) string) (ClassImportRow, []string) {
 			bad("end %s is not after start %s", get("end"), get("start"))
 		}
 		row.Room = text("room", "room", 30)
+		if r := CleanClassRoom(row.Room); r != "" {
+			row.Room = r
+		}
+		labels("room", 30)
 		row.Teacher = text("teacher", "teacher", 60)
 		unused("level", "name", "resident", "hours")
 	case "enrolment", "enrollment":
@@ -281,7 +351,7 @@ func parseClassRow(get func(string) string) (ClassImportRow, []string) {
 			bad("hours %q must be 100, 200, 400 or 600", get("hours"))
 		}
 		row.Hours = h
-		unused("id", "level", "name", "weekday", "start", "end", "room", "teacher")
+		unused(append([]string{"id", "level", "name", "weekday", "start", "end", "room", "teacher"}, labelCols...)...)
 	default:
 		bad("kind %q must be group, session or enrolment", get("kind"))
 	}
@@ -395,6 +465,15 @@ func checkClassRefs(ctx context.Context, tx pgx.Tx, centreID int64, rows []Class
 	return problems, nil
 }
 
+// nonNilLabels is l, or empty labels: the columns are NOT NULL jsonb, and
+// a nil map would be written as JSON null.
+func nonNilLabels(l Labels) Labels {
+	if l == nil {
+		return Labels{}
+	}
+	return l
+}
+
 // writeClassRows upserts the checked rows; a row equal to what is stored is
 // left alone, so a second import of the same file writes nothing.
 func writeClassRows(ctx context.Context, tx pgx.Tx, centreID int64, rows []ClassImportRow) (ClassImportResult, error) {
@@ -416,19 +495,22 @@ func writeClassRows(ctx context.Context, tx pgx.Tx, centreID int64, rows []Class
 		}
 		var id int64
 		var level, name string
-		err := tx.QueryRow(ctx, `SELECT id, level, name FROM class_groups WHERE centre_id = $1 AND external_id = $2`,
-			centreID, r.ID).Scan(&id, &level, &name)
+		var oldLabels Labels
+		err := tx.QueryRow(ctx, `SELECT id, level, name, labels FROM class_groups WHERE centre_id = $1 AND external_id = $2`,
+			centreID, r.ID).Scan(&id, &level, &name, &oldLabels)
 		existed := err == nil
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return res, err
 		}
-		changed := existed && (level != r.Level || name != r.Name)
+		labels := nonNilLabels(r.Labels)
+		changed := existed && (level != r.Level || name != r.Name || !maps.Equal(oldLabels, labels))
 		switch {
 		case !existed:
-			err = tx.QueryRow(ctx, `INSERT INTO class_groups (centre_id, external_id, level, name) VALUES ($1, $2, $3, $4)
-				RETURNING id`, centreID, r.ID, r.Level, r.Name).Scan(&id)
+			err = tx.QueryRow(ctx, `INSERT INTO class_groups (centre_id, external_id, level, name, labels) VALUES ($1, $2, $3, $4, $5)
+				RETURNING id`, centreID, r.ID, r.Level, r.Name, labels).Scan(&id)
 		case changed:
-			_, err = tx.Exec(ctx, `UPDATE class_groups SET level = $2, name = $3, updated_at = now() WHERE id = $1`, id, r.Level, r.Name)
+			_, err = tx.Exec(ctx, `UPDATE class_groups SET level = $2, name = $3, labels = $4, updated_at = now() WHERE id = $1`,
+				id, r.Level, r.Name, labels)
 		}
 		if err != nil {
 			return res, err
@@ -456,26 +538,29 @@ func writeClassRows(ctx context.Context, tx pgx.Tx, centreID int64, rows []Class
 		var id, oldGroup int64
 		var wd, start, end int
 		var room, teacher string
+		var oldLabels Labels
 		err = tx.QueryRow(ctx, `SELECT id, group_id, weekday,
 				(extract(hour FROM starts) * 60 + extract(minute FROM starts))::int,
-				(extract(hour FROM ends) * 60 + extract(minute FROM ends))::int, room, teacher
+				(extract(hour FROM ends) * 60 + extract(minute FROM ends))::int, room, teacher, room_labels
 			FROM class_sessions WHERE centre_id = $1 AND external_id = $2`, centreID, r.ID).
-			Scan(&id, &oldGroup, &wd, &start, &end, &room, &teacher)
+			Scan(&id, &oldGroup, &wd, &start, &end, &room, &teacher, &oldLabels)
 		existed := err == nil
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return res, err
 		}
 		iso := classISOWeekday(r.Weekday)
-		changed := existed && (oldGroup != gid || wd != iso || start != r.Start || end != r.End || room != r.Room || teacher != r.Teacher)
+		labels := nonNilLabels(r.Labels)
+		changed := existed && (oldGroup != gid || wd != iso || start != r.Start || end != r.End || room != r.Room ||
+			teacher != r.Teacher || !maps.Equal(oldLabels, labels))
 		switch {
 		case !existed:
-			_, err = tx.Exec(ctx, `INSERT INTO class_sessions (centre_id, group_id, external_id, weekday, starts, ends, room, teacher)
-				VALUES ($1, $2, $3, $4, $5::time, $6::time, $7, $8)`,
-				centreID, gid, r.ID, iso, FormatClassTime(r.Start), FormatClassTime(r.End), r.Room, r.Teacher)
+			_, err = tx.Exec(ctx, `INSERT INTO class_sessions (centre_id, group_id, external_id, weekday, starts, ends, room, teacher, room_labels)
+				VALUES ($1, $2, $3, $4, $5::time, $6::time, $7, $8, $9)`,
+				centreID, gid, r.ID, iso, FormatClassTime(r.Start), FormatClassTime(r.End), r.Room, r.Teacher, labels)
 		case changed:
 			_, err = tx.Exec(ctx, `UPDATE class_sessions SET group_id = $2, weekday = $3, starts = $4::time, ends = $5::time,
-				room = $6, teacher = $7, updated_at = now() WHERE id = $1`,
-				id, gid, iso, FormatClassTime(r.Start), FormatClassTime(r.End), r.Room, r.Teacher)
+				room = $6, teacher = $7, room_labels = $8, updated_at = now() WHERE id = $1`,
+				id, gid, iso, FormatClassTime(r.Start), FormatClassTime(r.End), r.Room, r.Teacher, labels)
 		}
 		if err != nil {
 			return res, err

@@ -619,3 +619,85 @@ func TestMigrationCarriesClassNoticesIntoOutbox(t *testing.T) {
 		t.Fatalf("class_notices_sent after going down:\n%s\nwant\n%s", strings.Join(back, "\n"), strings.Join(wantBack, "\n"))
 	}
 }
+
+// TestImportClassLabelsAndRooms: label_<language> columns give a group's
+// name (group line) and a room (session line) in residents' languages; a
+// room is kept without the word "Salle", which every message says itself;
+// a second import of the same file changes nothing, and a changed label
+// updates its row.
+func TestImportClassLabelsAndRooms(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newClassFixture(t, "R-01")
+	csv := `kind,id,group,level,name,weekday,start,end,room,teacher,resident,hours,label_fa-af,label_AR,label_en
+group,G-A1M,,A1,A1 matin,,,,,,,,A1 صبح,A1 صباحًا,
+group,G-ALPHA,,Alpha,Alpha (non-lecteurs),,,,,,,,الفبا (برای کسانی که خواندن نمی‌دانند),,Alpha (non-readers)
+session,S-A1M-MON,G-A1M,,,lundi,10:00,12:30,Salle 1,Marie Dupont,,,,,
+session,S-ALPHA-WED,G-ALPHA,,,mercredi,14:00,16:00,Bibliothèque,Karim B.,,,کتابخانه,المكتبة,Library
+enrolment,,G-A1M,,,,,,,,R-01,200,,,
+`
+	res, err := f.st.ImportClassesCSV(ctx, f.centre.ID, strings.NewReader(csv), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Groups.Created != 2 || res.Sessions.Created != 2 {
+		t.Fatalf("import = %+v", res)
+	}
+	occ, err := f.st.ClassOccurrences(ctx, store.ClassQuery{CentreID: f.centre.ID,
+		From: time.Date(2026, 11, 30, 0, 0, 0, 0, paris), To: time.Date(2026, 12, 3, 0, 0, 0, 0, paris)}, paris)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(occ) != 2 {
+		t.Fatalf("%d occurrences", len(occ))
+	}
+	mon, wed := occ[0], occ[1]
+	for _, c := range []struct{ what, got, want string }{
+		{"room without the word", mon.Room, "1"},
+		{"fa-AF group", mon.Session.GroupIn("fa-AF"), "A1 صبح"},
+		{"ar group", mon.Session.GroupIn("ar"), "A1 صباحًا"},
+		{"ti group: no label, the name", mon.Session.GroupIn("ti"), "A1 matin"},
+		{"fa-AF room: no label, the room", mon.RoomIn("fa-AF"), "1"},
+		{"fa-AF room label", wed.RoomIn("fa-AF"), "کتابخانه"},
+		{"en room label", wed.RoomIn("en"), "Library"},
+		{"fr room", wed.RoomIn("fr"), "Bibliothèque"},
+		{"en group label", wed.Session.GroupIn("en"), "Alpha (non-readers)"},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %q, want %q", c.what, c.got, c.want)
+		}
+	}
+	// A class moved to another room shows that room as staff typed it.
+	wed.Room = "B12"
+	if got := wed.RoomIn("fa-AF"); got != "B12" {
+		t.Errorf("moved room = %q", got)
+	}
+
+	res, err = f.st.ImportClassesCSV(ctx, f.centre.ID, strings.NewReader(csv), nil)
+	if err != nil || res.Changed() {
+		t.Fatalf("second import = %+v, %v", res, err)
+	}
+	changed := strings.Replace(csv, "A1 صبح", "A1 صبحانه", 1)
+	changed = strings.Replace(changed, ",المكتبة,", ",مكتبة,", 1)
+	if res, err = f.st.ImportClassesCSV(ctx, f.centre.ID, strings.NewReader(changed), nil); err != nil ||
+		res.Groups.Updated != 1 || res.Sessions.Updated != 1 {
+		t.Fatalf("changed labels = %+v, %v", res, err)
+	}
+
+	// A label for a language cairbot does not speak, or on an enrolment
+	// line, is refused with the line named.
+	bad := `kind,id,group,level,name,weekday,start,end,room,teacher,resident,hours,label_xx
+group,G-B,,A2,A2,,,,,,,,x
+`
+	if _, err := f.st.ImportClassesCSV(ctx, f.centre.ID, strings.NewReader(bad), nil); err == nil ||
+		!strings.Contains(err.Error(), `"xx" is not a language of cairbot`) {
+		t.Errorf("unknown language column: %v", err)
+	}
+	bad = `kind,id,group,level,name,weekday,start,end,room,teacher,resident,hours,label_ar
+enrolment,,G-A1M,,,,,,,,R-01,200,x
+`
+	if _, err := f.st.ImportClassesCSV(ctx, f.centre.ID, strings.NewReader(bad), nil); err == nil ||
+		!strings.Contains(err.Error(), `line 2: column "label_ar" must be empty on a enrolment line`) {
+		t.Errorf("label on an enrolment line: %v", err)
+	}
+}

@@ -39,14 +39,14 @@ type ClassEnrolment struct {
 
 // ClassGroups lists a centre's groups by level and name.
 func (s *Store) ClassGroups(ctx context.Context, centreID int64) ([]ClassGroup, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, centre_id, external_id, level, name FROM class_groups
+	rows, err := s.pool.Query(ctx, `SELECT id, centre_id, external_id, level, name, labels FROM class_groups
 		WHERE centre_id = $1 ORDER BY level, name, id`, centreID)
 	if err != nil {
 		return nil, fmt.Errorf("store: class groups: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ClassGroup, error) {
 		var g ClassGroup
-		err := r.Scan(&g.ID, &g.CentreID, &g.ExternalID, &g.Level, &g.Name)
+		err := r.Scan(&g.ID, &g.CentreID, &g.ExternalID, &g.Level, &g.Name, &g.Labels)
 		return g, err
 	})
 	if err != nil {
@@ -58,7 +58,7 @@ func (s *Store) ClassGroups(ctx context.Context, centreID int64) ([]ClassGroup, 
 // ResidentEnrolments lists the groups a person of the centre is in, by
 // level and name.
 func (s *Store) ResidentEnrolments(ctx context.Context, centreID, personID int64) ([]ClassEnrolment, error) {
-	rows, err := s.pool.Query(ctx, `SELECT g.id, g.centre_id, g.external_id, g.level, g.name, e.prescribed_hours
+	rows, err := s.pool.Query(ctx, `SELECT g.id, g.centre_id, g.external_id, g.level, g.name, g.labels, e.prescribed_hours
 		FROM class_enrolments e JOIN class_groups g ON g.id = e.group_id
 		WHERE e.centre_id = $1 AND g.centre_id = $1 AND e.person_id = $2
 		ORDER BY g.level, g.name, g.id`, centreID, personID)
@@ -67,7 +67,7 @@ func (s *Store) ResidentEnrolments(ctx context.Context, centreID, personID int64
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ClassEnrolment, error) {
 		e := ClassEnrolment{CentreID: centreID, PersonID: personID}
-		err := r.Scan(&e.Group.ID, &e.Group.CentreID, &e.Group.ExternalID, &e.Group.Level, &e.Group.Name, &e.Hours)
+		err := r.Scan(&e.Group.ID, &e.Group.CentreID, &e.Group.ExternalID, &e.Group.Level, &e.Group.Name, &e.Group.Labels, &e.Hours)
 		return e, err
 	})
 	if err != nil {
@@ -194,7 +194,7 @@ func (s *Store) enqueueEnrolNotice(ctx context.Context, tx pgx.Tx, e ClassEnrolm
 	_, err := s.enqueue(ctx, tx, now, OutboxMessage{CentreID: e.CentreID, PersonID: e.PersonID, Kind: KindEnrolNotice,
 		Key: "notice:enrol:" + strconv.FormatInt(auditID, 10), MsgID: "enrol.notice_" + change,
 		Args: map[string]string{"change": change, "group": e.Group.Name, "level": e.Group.Level,
-			"hours": strconv.Itoa(e.Hours)}})
+			"hours": strconv.Itoa(e.Hours), "group_labels": e.Group.Labels.Arg()}})
 	return err
 }
 
@@ -213,9 +213,9 @@ func lockEnrolment(ctx context.Context, tx pgx.Tx, centreID, personID, groupID i
 	if err != nil {
 		return e, "", false, notFound(err)
 	}
-	err = tx.QueryRow(ctx, `SELECT id, centre_id, external_id, level, name FROM class_groups
+	err = tx.QueryRow(ctx, `SELECT id, centre_id, external_id, level, name, labels FROM class_groups
 		WHERE centre_id = $1 AND id = $2 FOR SHARE`, centreID, groupID).
-		Scan(&e.Group.ID, &e.Group.CentreID, &e.Group.ExternalID, &e.Group.Level, &e.Group.Name)
+		Scan(&e.Group.ID, &e.Group.CentreID, &e.Group.ExternalID, &e.Group.Level, &e.Group.Name, &e.Group.Labels)
 	if err != nil {
 		return e, "", false, notFound(err)
 	}

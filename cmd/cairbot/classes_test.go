@@ -47,7 +47,9 @@ func TestImportClassesExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bad := string(example) + "group,G-NEW,,B1,B1 soir,,,,,,,\nsession,S-NEW,G-NEW,,,lundi,18:00,17:00,Salle 3,X,,\nenrolment,,G-NEW,,,,,,,,R-0001,150\n"
+	labels := strings.Repeat(",", 9) // the example's label_<language> columns, empty
+	bad := string(example) + "group,G-NEW,,B1,B1 soir,,,,,,," + labels + "\nsession,S-NEW,G-NEW,,,lundi,18:00,17:00,Salle 3,X,," + labels +
+		"\nenrolment,,G-NEW,,,,,,,,R-0001,150" + labels + "\n"
 	path := filepath.Join(t.TempDir(), "bad.csv")
 	if err := os.WriteFile(path, []byte(bad), 0o600); err != nil {
 		t.Fatal(err)

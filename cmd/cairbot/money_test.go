@@ -141,8 +141,8 @@ func TestPaymentAddSendsReceipt(t *testing.T) {
 	}{
 		{51001, "🧾 Reçu R-" + year + "-000001\nLe centre a reçu 12,50\u00a0€ de votre part le ",
 			". Merci !\n🟢 Vous avez payé 12,50\u00a0€ d'avance."},
-		{51002, "🧾 إيصال \u2068R-" + year + "-000002\u2069\nاستلم المركز منك \u2068١٢٫٥٠\u00a0€\u2069 يوم \u2068",
-			"\u2069. شكرًا!\n🟢 لقد دفعت \u2068١٢٫٥٠\u00a0€\u2069 مقدمًا."},
+		{51002, "🧾 إيصال \u2068R-" + year + "-000002\u2069\nاستلم المركز منك \u206812,50\u00a0€\u2069 يوم \u2068",
+			"\u2069. شكرًا!\n🟢 لقد دفعت \u206812,50\u00a0€\u2069 مقدمًا."},
 	}
 	for _, tt := range tests {
 		// The day, in between, is today's.
