@@ -111,7 +111,7 @@ func TestTwoWebhookProcessesShareTheLoad(t *testing.T) {
 		{"/cancel", "There is nothing to stop."},
 		{"/language", "🌐 Choose your language:"},
 		{"/help", "❓ What you can do:"},
-		{"ofpra", "ℹ️ OFPRA: the French office that decides on asylum."},
+		{"ofpra", "ℹ️ OFPRA: the French office for the protection of refugees and stateless people."},
 	}
 	for _, s := range sends {
 		r.tg.SendText(u, s.text)
