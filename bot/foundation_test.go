@@ -23,7 +23,7 @@ func TestSignUpInEachLanguage(t *testing.T) {
 		want         string // preselected and then chosen
 		native       string
 	}{
-		{"dari from telegram", "fa", "fr", "fa-AF", "دری"},
+		{"dari from telegram when staff noted none", "fa", "", "fa-AF", "دری"},
 		{"tigrinya from invite", "", "ti", "ti", "ትግርኛ"},
 		{"unsupported app language falls back to the invite", "uk", "ps", "ps", "پښتو"},
 	}

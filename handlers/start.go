@@ -70,12 +70,10 @@ func (h *Handlers) redeem(ctx context.Context, r *Request, typed string) error {
 		return err
 	}
 	r.Person = &p
-	// Preselect the language of his Telegram app when we support it, else
-	// the one staff noted when they made his invitation.
-	tag := p.Language
-	if t, ok := locales.Match(telegramLanguage(r)); ok {
-		tag = t
-	}
+	// Preselect the language staff noted on his record: Telegram has no
+	// Tigrinya, Dari, Pashto or Somali interface, so his phone's language
+	// is often only his second. Else his phone's, else the default.
+	tag := signUpLanguage(p.Language, telegramLanguage(r), h.DefaultLang)
 	r.Loc = h.Catalog.Localizer(tag)
 	if _, err := h.reply(ctx, r, r.Loc.T("start.welcome", "Name", p.DisplayName), nil); err != nil {
 		return err
@@ -88,6 +86,19 @@ func (h *Handlers) wrongCode(ctx context.Context, key, msgID string) error {
 		return err
 	}
 	return Fail(msgID)
+}
+
+// signUpLanguage is the language a new resident is welcomed in and that is
+// preselected in his picker: the one on his record, then his Telegram
+// app's, then the deployment's default.
+func signUpLanguage(record, phone, fallback string) string {
+	if l, ok := locales.Lookup(record); ok {
+		return l.Tag
+	}
+	if t, ok := locales.Match(phone); ok {
+		return t
+	}
+	return fallback
 }
 
 func telegramLanguage(r *Request) string {
