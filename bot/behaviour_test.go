@@ -1,13 +1,16 @@
 package bot_test
 
 import (
+	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aurore/cairbot/bot/telegramtest"
 	"github.com/aurore/cairbot/store"
+	"github.com/aurore/cairbot/store/storetest"
 )
 
 // TestRecordedLanguageWinsAtSignUp: the language staff noted comes first,
@@ -108,5 +111,100 @@ func TestWrongCodesAreLimitedPerCentreAcrossAccounts(t *testing.T) {
 	}
 	if n := h.count(`SELECT count(*) FROM people WHERE telegram_id IS NOT NULL`); n != 1 {
 		t.Fatalf("%d accounts linked, want only the first", n)
+	}
+}
+
+// TestAppointmentsListHasAnswerButtonsAndOldButtonsSayMoved: /appointments
+// puts the answer buttons under each unanswered appointment and his answer
+// under answered ones; after a move, the old buttons say so, with the new
+// time and fresh buttons.
+func TestAppointmentsListHasAnswerButtonsAndOldButtonsSayMoved(t *testing.T) {
+	t.Parallel()
+	w := newApptWorld(t, "fr")
+	h := w.h
+	dec3 := apptThursday(h.begin)
+	dec10 := storetest.Day(dec3, 7, 10, 0)
+	siao := apptCreate(t, h, w.res.p, w.coord.p, store.KindSIAO, dec3, "SIAO 75", "id")
+	lease := apptCreate(t, h, w.res.p, w.coord.p, store.KindLandlord, dec10, "Paris Habitat")
+	if _, err := apptSetup(h).AnswerAppointment(context.Background(), w.res.p.CentreID, w.res.p.ID, lease.ID, 1,
+		store.AnswerYes, h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+
+	first := w.res.say("/appointments")
+	want := "📅 Vos prochains rendez-vous :\n\n📌 Entretien d'évaluation SIAO\n🕒 Quand : " + frDate(dec3) +
+		" à 14:30\n📍 Où : SIAO 75\n📄 Apportez ces papiers :\n• Pièce d'identité\n\n" +
+		"Est-ce que vous venez ? Répondez avec un bouton."
+	if first.Text != want || !slices.Equal(apptButtons(first), apptAnswerButtons(siao.ID, 1)) {
+		t.Fatalf("first =\n%q %v\nwant\n%q", first.Text, apptButtons(first), want)
+	}
+	second := w.res.next()
+	want = "📌 Entretien avec un bailleur\n🕒 Quand : " + frDate(dec10) + " à 10:00\n📍 Où : Paris Habitat\n\n" +
+		"Votre réponse : ✅ Je serai là"
+	if second.Text != want || len(second.InlineKeyboard) != 0 {
+		t.Fatalf("second =\n%q %v\nwant\n%q", second.Text, second.InlineKeyboard, want)
+	}
+	if got := w.res.press(first, fmt.Sprintf("apa:%d:1:yes", siao.ID)).Text; got != "✅ Merci. Votre coordinateur sait que vous serez là." {
+		t.Fatalf("answer from the list → %q", got)
+	}
+
+	// Moved: the list's old button tells him, and answers nothing.
+	newAt := storetest.Day(dec3, 1, 9, 30)
+	if _, err := apptSetup(h).RescheduleAppointment(context.Background(), w.res.p.CentreID, siao.ID, 1, newAt,
+		w.coord.p.ID, nil, h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	moved := w.res.forge(first, fmt.Sprintf("apa:%d:1:no", siao.ID))
+	want = "📅 Votre rendez-vous a changé. La nouvelle date :\n📌 Entretien d'évaluation SIAO\n🕒 Quand : " +
+		frDate(newAt) + " à 09:30\n📍 Où : SIAO 75\n📄 Apportez ces papiers :\n• Pièce d'identité\n\n" +
+		"Est-ce que vous venez ? Répondez avec un bouton."
+	if moved.Text != want || !slices.Equal(apptButtons(moved), apptAnswerButtons(siao.ID, 2)) {
+		t.Fatalf("old button after the move =\n%q %v\nwant\n%q", moved.Text, apptButtons(moved), want)
+	}
+	if n := h.count(`SELECT count(*) FROM appointments WHERE id = $1 AND answer IS NULL AND version = 2`, siao.ID); n != 1 {
+		t.Fatal("the old button answered the moved appointment")
+	}
+	if got := w.res.press(moved, fmt.Sprintf("apa:%d:2:no", siao.ID)).Text; !strings.HasPrefix(got, "❌ ") {
+		t.Fatalf("fresh button → %q", got)
+	}
+	if n := h.count(`SELECT count(*) FROM appointments WHERE id = $1 AND answer = 'no'`, siao.ID); n != 1 {
+		t.Fatal("the fresh button did not answer")
+	}
+}
+
+// TestLateBookingPlansWhatFitsAndAlwaysChecks: booked at 20:00 for 09:00
+// the next morning with the default 24h,2h, the 2-hour reminder still fits
+// and the check for an answer comes halfway, at 02:30; the coordinator is
+// told exactly that.
+func TestLateBookingPlansWhatFitsAndAlwaysChecks(t *testing.T) {
+	t.Parallel()
+	w := newApptWorld(t, "fr")
+	h := w.h
+	h.setClock(storetest.Day(h.begin, 1, 20, 0))
+	at := storetest.Day(h.begin, 2, 9, 0)
+	a, _ := w.schedule(t, "demain 9h", at, "Bailleur, 3 av. Y")
+	check := storetest.Day(h.begin, 2, 2, 30)
+	told := h.waitText(w.coord.u, w.coord.n).Text
+	want := "✅ Envoyé à Ahmad K..\n🔔 Rappel : " + frDate(at) + " à 07:00\n" +
+		"⏰ S'il n'a pas répondu le " + frDate(check) + " à 02:30, vous serez prévenu."
+	if told != want {
+		t.Fatalf("coordinator told\n%q\nwant\n%q", told, want)
+	}
+	if got := apptDue(h, a.ID, "appointment.reminder"); !apptSameTimes(got, []time.Time{at.Add(-2 * time.Hour)}) {
+		t.Fatalf("reminders at %v, want 07:00", got)
+	}
+	if got := apptDue(h, a.ID, "appointment.noanswer"); !apptSameTimes(got, []time.Time{check}) {
+		t.Fatalf("no-answer check at %v, want 02:30", got)
+	}
+	h.setClock(check)
+	warn := w.coord.next()
+	if want := "⚠️ Ahmad K. (chambre 214) n'a pas répondu pour ce rendez-vous :\n📌 Entretien d'évaluation SIAO\n" +
+		"🕒 Quand : " + frDate(at) + " à 09:00\n📍 Où : Bailleur, 3 av. Y"; warn.Text != want {
+		t.Fatalf("warning =\n%q\nwant\n%q", warn.Text, want)
+	}
+	w.res.quiet() // nothing for him before 07:00
+	h.setClock(at.Add(-2 * time.Hour))
+	if got := w.res.next().Text; !strings.HasPrefix(got, "⏰ Rappel : vous avez un rendez-vous.\n") {
+		t.Fatalf("reminder = %q", got)
 	}
 }
