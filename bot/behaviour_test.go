@@ -208,3 +208,51 @@ func TestLateBookingPlansWhatFitsAndAlwaysChecks(t *testing.T) {
 		t.Fatalf("reminder = %q", got)
 	}
 }
+
+// TestClassHoursShowHalfHours: 3 h and 1 h 30 attended are 4½ hours, not 4.
+func TestClassHoursShowHalfHours(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ lang, want string }{
+		{"fr", "⏱ Heures de français faites : 4½ sur 100."},
+		{"en", "⏱ Hours of French done: 4½ of 100."},
+		{"ru", "⏱ Часов французского пройдено: 4½ из 100."},
+	}
+	h := newHarness(t)
+	ctx := context.Background()
+	friday := clsFriday(h)
+	staff, _ := h.addPerson(store.RoleStaff, "Claire D.", "", "fr")
+	csv := `group,G-H,,A1,A1 heures,,,,,,,
+session,S-LONG,G-H,,,monday,09:00,12:00,Salle 1,Marie Dupont,,
+session,S-SHORT,G-H,,,wednesday,14:00,15:30,Salle 1,Marie Dupont,,
+`
+	var users []telegramtest.User
+	var people []store.Person
+	var counts []int
+	for i, tt := range tests {
+		u := telegramtest.User{ID: 33001 + int64(i), LanguageCode: tt.lang}
+		p, n := h.signUp(u, store.RoleResident, "Ahmad K.", tt.lang)
+		clsExternalID(h, p, fmt.Sprintf("R-H%d", i))
+		csv += fmt.Sprintf("enrolment,,G-H,,,,,,,,R-H%d,100\n", i)
+		users, people, counts = append(users, u), append(people, p), append(counts, n)
+	}
+	clsImport(h, csv)
+	centre := clsCentre(h).ID
+	for _, o := range []store.ClassOccurrence{clsOcc(h, "S-LONG", storetest.Day(friday, -4, 0, 0)),
+		clsOcc(h, "S-SHORT", storetest.Day(friday, -2, 0, 0))} {
+		marks := map[int64]store.AttendanceMark{}
+		for _, p := range people {
+			marks[p.ID] = store.MarkPresent
+		}
+		if _, err := h.st.SaveAttendance(ctx, store.AttendanceSave{CentreID: centre, ActorID: staff.ID, Occurrence: o,
+			Marks: marks, AlertAfter: 2, Now: h.clock.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, tt := range tests {
+		h.tg.SendText(users[i], "/classes")
+		text := h.waitText(users[i], counts[i]+1).Text
+		if last := text[strings.LastIndex(text, "\n")+1:]; last != tt.want {
+			t.Errorf("%s: hours line %q, want %q", tt.lang, last, tt.want)
+		}
+	}
+}
