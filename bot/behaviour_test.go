@@ -3,12 +3,17 @@ package bot_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/aurore/cairbot/bot/telegramtest"
+	"github.com/aurore/cairbot/handlers"
 	"github.com/aurore/cairbot/store"
 	"github.com/aurore/cairbot/store/storetest"
 )
@@ -254,5 +259,87 @@ session,S-SHORT,G-H,,,wednesday,14:00,15:30,Salle 1,Marie Dupont,,
 		if last := text[strings.LastIndex(text, "\n")+1:]; last != tt.want {
 			t.Errorf("%s: hours line %q, want %q", tt.lang, last, tt.want)
 		}
+	}
+}
+
+// TestRotaKeepsResidentsOutOfTheirClassesWithTheExampleFiles: with the
+// project's own example files, the Wednesday showers (09:00–11:00) are not
+// given to a resident of "A1 matin" (Wednesday 09:30–12:00), nor any turn
+// to someone in class then; his /week shows no clash.
+func TestRotaKeepsResidentsOutOfTheirClassesWithTheExampleFiles(t *testing.T) {
+	t.Parallel()
+	h := choreHarness(t)
+	ctx := context.Background()
+	centre := choreCentre(h)
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join("..", "docs", "examples", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	rows, bad := handlers.ParseResidentsCSV(strings.NewReader(read("residents.csv")))
+	if len(bad) > 0 {
+		t.Fatalf("residents.csv: %v", bad)
+	}
+	res, err := h.st.ImportResidents(ctx, centre, rows, nil, h.clock.Now().Add(14*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.st.ImportClassesCSV(ctx, centre, strings.NewReader(read("classes.csv")), nil); err != nil {
+		t.Fatal(err)
+	}
+	choreImport(h, read("chores.csv"))
+
+	// Ahmad (R-0001, A1 matin) signs up and reads in French.
+	var code string
+	for _, n := range res.New {
+		if n.Person.ExternalID != nil && *n.Person.ExternalID == "R-0001" {
+			code = n.Code
+		}
+	}
+	u := telegramtest.User{ID: 34001, LanguageCode: "fr"}
+	h.tg.SendText(u, "/start "+code)
+	picker := h.tg.WaitMessages(t, u.ID, 2, 10*time.Second)[1]
+	h.tg.PressButton(u, picker.ID, "lang:fr")
+	h.tg.WaitMessages(t, u.ID, 4, 10*time.Second)
+
+	mon := choreMonday(h)
+	h.setClock(mon)
+	choreRunWeekly(h, choreWeek(mon))
+
+	// Who is in class when (docs/examples/classes.csv): A1 matin Monday,
+	// Wednesday and Friday 09:30–12:00; Alpha Tuesday and Thursday
+	// 14:00–17:00.
+	inClass := map[string][]string{
+		"showers-1 Wed": {"R-0001", "R-0003"}, "corridors Mon": {"R-0001", "R-0003"},
+		"laundry Thu": {"R-0002", "R-0004"},
+	}
+	turns, err := h.pool.Query(ctx, `SELECT a.external_id || ' ' || to_char(t.starts_at AT TIME ZONE 'Europe/Paris', 'Dy'),
+		p.external_id FROM chore_turns t JOIN chore_areas a ON a.id = t.area_id JOIN people p ON p.id = t.person_id
+		WHERE t.centre_id = $1 ORDER BY t.starts_at`, centre)
+	if err != nil {
+		t.Fatal(err)
+	}
+	given := map[string]string{}
+	var slot, who string
+	if _, err := pgx.ForEachRow(turns, []any{&slot, &who}, func() error { given[slot] = who; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(given) != 9 {
+		t.Fatalf("turns of the week = %v, want the 9 of the example areas", given)
+	}
+	for s, busy := range inClass {
+		if slices.Contains(busy, given[s]) {
+			t.Errorf("%s given to %s, who is in class then (rota %v)", s, given[s], given)
+		}
+	}
+
+	n := len(h.tg.Messages(u.ID))
+	h.tg.SendText(u, "/week")
+	week := h.waitText(u, n+1).Text
+	if !strings.HasPrefix(week, "🗓️ Vos 7 prochains jours\n\n") || strings.Contains(week, "⚠️") ||
+		strings.Contains(week, "Deux choses en même temps") {
+		t.Fatalf("/week =\n%s", week)
 	}
 }
