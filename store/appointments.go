@@ -1,11 +1,9 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -343,7 +341,7 @@ type PlannedReminder struct {
 // time has passed (an appointment booked the evening before for the next
 // morning) it is due halfway from now to the appointment, so that the
 // coordinator still hears in time that the resident has not answered.
-// Sorted by time, reminders before a check due at the same time.
+// In the order of specs.
 func PlanReminders(at, now time.Time, specs []ReminderSpec) []PlannedReminder {
 	var out []PlannedReminder
 	for _, sp := range specs {
@@ -359,9 +357,6 @@ func PlanReminders(at, now time.Time, specs []ReminderSpec) []PlannedReminder {
 		}
 		out = append(out, PlannedReminder{Kind: sp.Kind, Due: due})
 	}
-	slices.SortStableFunc(out, func(a, b PlannedReminder) int {
-		return cmp.Or(a.Due.Compare(b.Due), cmp.Compare(b.Kind, a.Kind))
-	})
 	return out
 }
 

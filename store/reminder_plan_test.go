@@ -22,9 +22,9 @@ func TestPlanRemindersKeepsWhatFitsAndAlwaysChecks(t *testing.T) {
 		want []plan
 	}{
 		{"days ahead: both reminders, check with the first", at.Add(-72 * time.Hour),
-			[]plan{{"reminder", "12-02 09:00"}, {"noanswer", "12-02 09:00"}, {"reminder", "12-03 07:00"}}},
+			[]plan{{"reminder", "12-02 09:00"}, {"reminder", "12-03 07:00"}, {"noanswer", "12-02 09:00"}}},
 		{"the evening before: the 2h reminder, check halfway", at.Add(-13 * time.Hour),
-			[]plan{{"noanswer", "12-03 02:30"}, {"reminder", "12-03 07:00"}}},
+			[]plan{{"reminder", "12-03 07:00"}, {"noanswer", "12-03 02:30"}}},
 		{"90 minutes ahead: no reminder, check halfway", at.Add(-90 * time.Minute),
 			[]plan{{"noanswer", "12-03 08:15"}}},
 		{"halfway at seconds is put to the minute", at.Add(-61*time.Minute - 10*time.Second),
