@@ -1,4 +1,5 @@
-# cairbot — see README.md. `make run` needs only TELEGRAM_TOKEN.
+# cairbot — see README.md. `make run`: the bot with TELEGRAM_TOKEN, the
+# sandbox in a browser page without it.
 GO        ?= go
 PKGS      := ./...
 BIN       := bin/cairbot
@@ -7,10 +8,9 @@ BIN       := bin/cairbot
 
 run: services
 	@if [ -z "$$TELEGRAM_TOKEN" ]; then \
-		echo "TELEGRAM_TOKEN is not set."; \
-		echo "Create a bot with @BotFather in Telegram, then run:"; \
-		echo "  TELEGRAM_TOKEN=123456:ABC-your-token make run"; \
-		exit 2; \
+		echo "TELEGRAM_TOKEN is not set: starting the sandbox (no Telegram, demo data)."; \
+		echo "For the real bot, create one with @BotFather, then: TELEGRAM_TOKEN=123456:ABC-your-token make run"; \
+		exec $(GO) run ./cmd/cairbot sandbox; \
 	fi
 	@scripts/createdb.sh
 	$(GO) run ./cmd/cairbot run
@@ -20,7 +20,8 @@ build:
 
 # The end-to-end tests mostly wait (for River's scheduler, the fake
 # Telegram): more of them run at once than there are cores.
-test: services
+test:
+	@scripts/services.sh browser
 	$(GO) test -race -count=1 -parallel 8 -timeout 45m $(PKGS)
 
 # Real cairbot processes killed with SIGKILL at random moments, against the

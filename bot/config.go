@@ -26,6 +26,7 @@ type Config struct {
 	WebhookURL      string // WEBHOOK_URL: set → webhook mode, else long polling
 	WebhookSecret   string // WEBHOOK_SECRET
 	ListenAddr      string // LISTEN_ADDR: webhook and health endpoint
+	SandboxAddr     string // SANDBOX_ADDR: the sandbox's page (`cairbot sandbox`); LISTEN_ADDR when unset
 	TZ              string // TZ
 	Location        *time.Location
 	DefaultLanguage string        // DEFAULT_LANGUAGE
@@ -180,6 +181,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	str("WEBHOOK_URL", &c.WebhookURL)
 	str("WEBHOOK_SECRET", &c.WebhookSecret)
 	str("LISTEN_ADDR", &c.ListenAddr)
+	str("SANDBOX_ADDR", &c.SandboxAddr)
 	str("TZ", &c.TZ)
 	str("DEFAULT_LANGUAGE", &c.DefaultLanguage)
 	str("CENTRE", &c.Centre)

@@ -125,3 +125,19 @@ func NewInsertOnlyJobs(pool *pgxpool.Pool, clock func() time.Time) (*river.Clien
 	}
 	return c, nil
 }
+
+// ReleaseDue makes the jobs due by now available at once — scheduled
+// ones, and failed ones whose retry is due — as River's scheduler does on
+// its own every 5 s (an interval River does not let us set). The sandbox
+// calls it when its clock moves and the tests every 100 ms, so that nobody
+// waits for the scheduler's next round; the bot itself never needs it.
+// It is one conditional UPDATE, as the scheduler's own: River's JobRetry
+// would run again a job that was worked between listing it and retrying
+// it.
+func ReleaseDue(ctx context.Context, pool *pgxpool.Pool, now time.Time) error {
+	if _, err := pool.Exec(ctx, `UPDATE river_job SET state = 'available'
+		WHERE state IN ('scheduled', 'retryable') AND scheduled_at <= $1`, now); err != nil {
+		return fmt.Errorf("bot: release due jobs: %w", err)
+	}
+	return nil
+}

@@ -138,9 +138,11 @@ var errAny = errors.New("any error")
 func TestSendThatTimedOut(t *testing.T) {
 	t.Parallel()
 	srv := telegramtest.New(t, telegramtest.Options{})
-	client := &http.Client{Timeout: 300 * time.Millisecond}
+	// The timeout leaves an ordinary call a full second, so that a loaded
+	// machine does not turn the retry itself into a second timeout.
+	client := &http.Client{Timeout: time.Second}
 	tg, err := tgbot.New(srv.Token(), tgbot.WithServerURL(srv.URL()), tgbot.WithSkipGetMe(),
-		tgbot.WithHTTPClient(300*time.Millisecond, client))
+		tgbot.WithHTTPClient(time.Second, client))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,10 +151,11 @@ func TestSendThatTimedOut(t *testing.T) {
 		GlobalPerSecond: 25, ChatPerSecond: 50, ChatBurst: 5, Prefix: prefix, BaseBackoff: 10 * time.Millisecond,
 	})
 	srv.AddChat(71)
-	srv.SlowNext("sendMessage", 71, time.Second, 1)
+	srv.SlowNext("sendMessage", 71, 2*time.Second, 1)
 	if _, err := s.SendMessage(context.Background(), &tgbot.SendMessageParams{ChatID: int64(71), Text: "reply"}); err != nil {
 		t.Fatalf("reply: %v", err)
 	}
+	srv.WaitFor(t, 5*time.Second, "late reply stored", func() bool { return len(srv.Messages(71)) >= 2 })
 	if got := len(srv.Messages(71)); got != 2 {
 		t.Fatalf("reply arrived %d times, want 2 (once late, once retried)", got)
 	}
@@ -160,7 +163,7 @@ func TestSendThatTimedOut(t *testing.T) {
 		t.Fatalf("retries after a timeout counted %d, want 1", got)
 	}
 	srv.AddChat(72)
-	srv.SlowNext("sendMessage", 72, time.Second, 1)
+	srv.SlowNext("sendMessage", 72, 2*time.Second, 1)
 	_, err = s.SendBulk(context.Background(), &tgbot.SendMessageParams{ChatID: int64(72), Text: "bulk"},
 		func(context.Context) error { return nil })
 	if !errors.Is(err, ErrMaybeSent) {

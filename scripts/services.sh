@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure PostgreSQL and Redis answer on 127.0.0.1, installing them from
 # Debian's packages and starting them when they are missing. Idempotent.
+# `scripts/services.sh browser` also installs Debian's chromium when it is
+# missing: the sandbox's browser test drives it (make test, CI).
 set -euo pipefail
 
 pg_up()    { pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; }
@@ -47,3 +49,9 @@ fi
 # The tests create their databases from the "test" database.
 psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'test'" | grep -q 1 \
   || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE test"
+
+# The sandbox's end-to-end test runs the page in headless chromium.
+if [ "${1:-}" = browser ] && ! command -v chromium >/dev/null 2>&1; then
+  echo "installing chromium…"
+  install_pkgs chromium
+fi

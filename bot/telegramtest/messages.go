@@ -282,6 +282,85 @@ type fileRecord struct {
 	kind string // "photo", "document" or "" (registered by the test: any)
 	name string
 	size int
+	data []byte // with Options.KeepFiles
+}
+
+// File returns an uploaded photo's or document's name and bytes; ok only
+// with Options.KeepFiles.
+func (s *Server) File(fileID string) (name string, data []byte, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, found := s.files[fileID]
+	if !found || rec.data == nil {
+		return "", nil, false
+	}
+	return rec.name, rec.data, true
+}
+
+// --- transcript -------------------------------------------------------------
+
+// Entry is one message of a chat as its user sees it: the bot's (Bot set)
+// or the user's own (User set).
+type Entry struct {
+	Bot  *SentMessage
+	User *UserMessage
+}
+
+// ID is the message id, the chat's order.
+func (e Entry) ID() int {
+	if e.Bot != nil {
+		return e.Bot.ID
+	}
+	return e.User.ID
+}
+
+// Transcript returns the chat's messages in order, both sides, deleted
+// messages of the bot left out.
+func (s *Server) Transcript(chatID int64) []Entry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.chats[chatID]
+	if c == nil {
+		return nil
+	}
+	out := make([]Entry, 0, len(c.msgs)+len(c.userLog))
+	for _, m := range c.msgs {
+		if !m.Deleted {
+			snap := m.snapshot()
+			out = append(out, Entry{Bot: &snap})
+		}
+	}
+	for _, u := range c.userLog {
+		if !c.userMsgs[u.ID] {
+			u := u
+			out = append(out, Entry{User: &u})
+		}
+	}
+	slices.SortFunc(out, func(a, b Entry) int { return a.ID() - b.ID() })
+	return out
+}
+
+// ForgetChats forgets every chat, message, file and recorded call, as if
+// the server had just started (the sandbox's "Reset demo"). Update ids
+// keep growing, so a bot that saw earlier updates takes the new ones.
+func (s *Server) ForgetChats() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]int64, 0, len(s.chats))
+	for id := range s.chats {
+		ids = append(ids, id)
+	}
+	s.chats = map[int64]*chat{}
+	s.blocked = map[int64]bool{}
+	s.sendTimes = map[int64][]time.Time{}
+	s.files = map[string]fileRecord{}
+	s.callbacks = map[string]*callbackState{}
+	s.callbackByUpd = map[int64]*callbackState{}
+	s.commands = map[commandKey][]models.BotCommand{}
+	s.calls = nil
+	for _, id := range ids {
+		s.changedLocked(id)
+	}
 }
 
 // RegisterFileID makes a file_id acceptable to sendPhoto / sendDocument, as

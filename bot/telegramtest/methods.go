@@ -185,7 +185,11 @@ func (s *Server) mediaLocked(r *request, field, kind string) (fileID, name strin
 		prefix := map[string]string{"photo": "AgACAgIAAxk-test-", "document": "BQACAgIAAxk-test-"}[kind]
 		fileID = prefix + strconv.Itoa(s.fileSeq)
 		name = r.fileNames[field]
-		s.files[fileID] = fileRecord{kind: kind, name: name, size: len(up)}
+		rec := fileRecord{kind: kind, name: name, size: len(up)}
+		if s.opts.KeepFiles {
+			rec.data = up
+		}
+		s.files[fileID] = rec
 		return fileID, name, up, nil
 	}
 	ref := strings.TrimSpace(r.str(field))

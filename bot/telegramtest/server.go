@@ -1,5 +1,6 @@
-// Package telegramtest owns a fake Telegram Bot API server for end-to-end
-// tests of the bot.
+// Package telegramtest owns a fake Telegram Bot API server: the Telegram
+// of the end-to-end tests, and of the sandbox (`cairbot sandbox`), which
+// runs it in the cairbot process with Start instead of New.
 //
 // The fake is a real HTTP server (net/http/httptest) that speaks the Bot API
 // protocol the way api.telegram.org does: requests are POST
@@ -67,6 +68,16 @@ type Options struct {
 	// WebhookMaxAttempts is how many times one update is posted to the
 	// webhook before it is dropped (DefaultWebhookMaxAttempts).
 	WebhookMaxAttempts int
+	// OnChange, when set, is called (in a goroutine of its own) after
+	// anything visible changed in a chat: a message of the bot sent,
+	// edited or deleted, or a user's message. The sandbox's page listens.
+	OnChange func(chatID int64)
+	// KeepFiles keeps the bytes of uploaded photos and documents, for File.
+	KeepFiles bool
+	// MaxCalls, when positive, keeps only the last MaxCalls recorded calls
+	// (and updates, for Redeliver), so a server running for days (the
+	// sandbox) does not grow without end.
+	MaxCalls int
 	// Limits makes the server refuse with 429 what real Telegram refuses:
 	// more than ChatBurstLimit messages to one chat within a second, or
 	// more than GlobalLimit within a second over all chats.
@@ -136,6 +147,16 @@ type Server struct {
 // getUpdates long poll and stopping webhook delivery.
 func New(tb testing.TB, opts Options) *Server {
 	tb.Helper()
+	s := Start(opts)
+	s.tb = tb
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a fake Bot API server outside a test, on a free port of
+// 127.0.0.1; the caller closes it. Misuse a test would be failed for
+// (pressing a button under no message) is ignored.
+func Start(opts Options) *Server {
 	if opts.Token == "" {
 		opts.Token = DefaultToken
 	}
@@ -153,7 +174,6 @@ func New(tb testing.TB, opts Options) *Server {
 		opts.WebhookMaxAttempts = DefaultWebhookMaxAttempts
 	}
 	s := &Server{
-		tb:            tb,
 		opts:          opts,
 		closed:        make(chan struct{}),
 		chats:         map[int64]*chat{},
@@ -169,8 +189,14 @@ func New(tb testing.TB, opts Options) *Server {
 	s.ts = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	s.workers.Add(1)
 	go s.webhookWorker()
-	tb.Cleanup(s.Close)
 	return s
+}
+
+// errorf fails the test the server belongs to, if any.
+func (s *Server) errorf(format string, args ...any) {
+	if s.tb != nil {
+		s.tb.Errorf(format, args...)
+	}
 }
 
 // Close shuts the server down: pending long polls return, webhook delivery
@@ -679,6 +705,26 @@ func (s *Server) dispatch(w http.ResponseWriter, hr *http.Request, token string,
 func (s *Server) recordLocked(c Call, status int) {
 	c.Status = status
 	s.calls = append(s.calls, c)
+	if s.opts.MaxCalls > 0 && len(s.calls) > s.opts.MaxCalls {
+		s.calls = slices.Delete(s.calls, 0, len(s.calls)-s.opts.MaxCalls)
+	}
+	if status == http.StatusOK && changesChat[c.Method] {
+		id, _ := strconv.ParseInt(c.Params["chat_id"], 10, 64)
+		s.changedLocked(id)
+	}
+}
+
+// changesChat are the methods whose success changes what a chat shows.
+var changesChat = map[string]bool{
+	"sendMessage": true, "sendPhoto": true, "sendDocument": true,
+	"editMessageText": true, "editMessageReplyMarkup": true, "deleteMessage": true,
+}
+
+// changedLocked tells Options.OnChange that a chat changed.
+func (s *Server) changedLocked(chatID int64) {
+	if s.opts.OnChange != nil && chatID != 0 {
+		go s.opts.OnChange(chatID)
+	}
 }
 
 // methodSpec describes one Bot API method. locked handlers run with s.mu

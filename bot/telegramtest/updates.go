@@ -138,7 +138,7 @@ func (s *Server) Redeliver(updateID int64) {
 	}
 	s.mu.Unlock()
 	if !ok {
-		s.tb.Errorf("telegramtest: Redeliver(%d): no such update was delivered", updateID)
+		s.errorf("telegramtest: Redeliver(%d): no such update was delivered", updateID)
 		return
 	}
 	s.waitFirst(wait)
@@ -158,10 +158,13 @@ func (s *Server) nextUpdateIDLocked() int64 {
 func (s *Server) submitLocked(upd *models.Update, forced bool) <-chan struct{} {
 	raw, err := json.Marshal(upd)
 	if err != nil {
-		s.tb.Errorf("telegramtest: marshal update %d: %v", upd.ID, err)
+		s.errorf("telegramtest: marshal update %d: %v", upd.ID, err)
 		return nil
 	}
 	s.history[upd.ID] = raw
+	if s.opts.MaxCalls > 0 {
+		delete(s.history, upd.ID-int64(s.opts.MaxCalls))
+	}
 	return s.enqueueLocked(upd.ID, raw, forced)
 }
 

@@ -37,6 +37,15 @@ type chat struct {
 	msgs      []*message       // the bot's messages, in send order
 	byID      map[int]*message // the bot's messages by id
 	userMsgs  map[int]bool     // ids of messages from users -> deleted
+	userLog   []UserMessage    // what users wrote, in order
+}
+
+// UserMessage is a message a user wrote in a chat.
+type UserMessage struct {
+	ID     int
+	FromID int64
+	Text   string
+	At     time.Time
 }
 
 func (c *chat) allocID() int {
@@ -114,7 +123,7 @@ func (s *Server) SendText(u User, text string) int64 {
 // returns the update id.
 func (s *Server) SendTextInGroup(chatID int64, u User, text string) int64 {
 	if chatID >= 0 {
-		s.tb.Errorf("telegramtest: SendTextInGroup(%d): group chat ids are negative", chatID)
+		s.errorf("telegramtest: SendTextInGroup(%d): group chat ids are negative", chatID)
 		return 0
 	}
 	return s.sendUserText(models.Chat{ID: chatID, Type: models.ChatTypeGroup, Title: "Test group " + strconv.FormatInt(-chatID, 10)}, u, text)
@@ -133,6 +142,8 @@ func (s *Server) sendUserText(cm models.Chat, u User, text string) int64 {
 		Entities: commandEntities(text),
 	}
 	c.userMsgs[msg.ID] = false
+	c.userLog = append(c.userLog, UserMessage{ID: msg.ID, FromID: u.ID, Text: text, At: time.Now()})
+	s.changedLocked(cm.ID)
 	upd := &models.Update{ID: s.nextUpdateIDLocked(), Message: msg}
 	wait := s.submitLocked(upd, false)
 	s.mu.Unlock()
@@ -156,7 +167,7 @@ func (s *Server) PressButton(u User, messageID int, data string) int64 {
 	}
 	if m == nil || m.Deleted {
 		s.mu.Unlock()
-		s.tb.Errorf("telegramtest: PressButton: chat %d has no bot message %d", u.ID, messageID)
+		s.errorf("telegramtest: PressButton: chat %d has no bot message %d", u.ID, messageID)
 		return 0
 	}
 	s.callbackSeq++

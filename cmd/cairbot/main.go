@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/aurore/cairbot/bot"
+	"github.com/aurore/cairbot/sandbox"
 	"github.com/aurore/cairbot/store"
 )
 
@@ -25,6 +26,8 @@ const usage = `cairbot — Telegram assistant of the CAIR
 usage:
   cairbot [run]                 run the bot (long polling, or webhook when WEBHOOK_URL is set)
   cairbot worker                run only the scheduled jobs (reminders, broadcasts), no updates
+  cairbot sandbox               the bot in a browser page, without Telegram, on demo data
+                                (its own database cairbot_sandbox; page on SANDBOX_ADDR or LISTEN_ADDR)
   cairbot migrate               apply database migrations
   cairbot people add --name NAME --role ROLE [--room ROOM] [--lang TAG]
                                 create a person and print his one-time invite code and link
@@ -82,6 +85,29 @@ func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger, cl
 	if err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
+	if cmd == "sandbox" {
+		if os.Getenv("LOG_LEVEL") == "" {
+			// One line on start says where the page is; the rest only
+			// when something goes wrong.
+			log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		}
+		return runSandbox(ctx, sandbox.Options{Config: cfg, Log: log, Out: out, Clock: clock})
+	}
+	return command(ctx, cfg, cmd, args, out, log, clock)
+}
+
+// runSandbox runs `cairbot sandbox`. It makes its demo centre with the
+// import, payment and money commands, on its own database and clock.
+func runSandbox(ctx context.Context, opts sandbox.Options) error {
+	log := opts.Log
+	opts.Command = func(ctx context.Context, cfg bot.Config, args []string, out io.Writer, clock func() time.Time) error {
+		return command(ctx, cfg, args[0], args[1:], out, log, clock)
+	}
+	return sandbox.Run(ctx, opts)
+}
+
+// command runs one command on a configuration.
+func command(ctx context.Context, cfg bot.Config, cmd string, args []string, out io.Writer, log *slog.Logger, clock func() time.Time) error {
 	switch cmd {
 	case "run", "worker":
 		if err := cfg.RequireToken(); err != nil {
