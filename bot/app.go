@@ -170,6 +170,8 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 		BotUsername:        func() string { return a.botUsername },
 		InviteTTL:          cfg.InviteTTL,
 		DefaultLang:        cfg.DefaultLanguage,
+		Centre:             cfg.Centre,
+		CentreCodeTries:    cfg.InviteCentreTries,
 		Clock:              deps.Clock,
 		Loc:                cfg.Location,
 		Week:               a.store,

@@ -62,17 +62,28 @@ func TestResidentSeesHisAppointmentsInHisLanguage(t *testing.T) {
 	if _, err := apptSetup(h).CancelAppointment(context.Background(), gone.CentreID, gone.ID, 1, coord.p.ID, h.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	apptCreate(t, h, omar.p, coord.p, store.KindVisit, dec3, "12 rue Z", "id", "rib")
+	omars := apptCreate(t, h, omar.p, coord.p, store.KindVisit, dec3, "12 rue Z", "id", "rib")
+	if _, err := apptSetup(h).AnswerAppointment(context.Background(), omar.p.CentreID, omar.p.ID, omars.ID, 1,
+		store.AnswerHelp, h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
 
 	// English, by command: soonest first, only his own, neither past nor
 	// cancelled.
+	// One message each, with his answer buttons while he has not answered.
 	got := ahmad.say("/appointments")
 	want := "📅 Your next appointments:\n\n" +
 		"📌 SIAO evaluation interview\n🕒 When: " + enDate(dec3) + " at 14:30\n📍 Where: SIAO 75, 12 rue X\n" +
 		"📄 Bring these papers:\n• Residence permit (titre de séjour)\n• Tax notice (avis d'imposition)\n\n" +
-		"📌 Signing of the lease\n🕒 When: " + enDate(dec10) + " at 10:00\n📍 Where: Paris Habitat, 5 rue Y"
+		"Will you come? Please answer with a button."
 	if got.Text != want {
 		t.Fatalf("English list =\n%q\nwant\n%q", got.Text, want)
+	}
+	got = ahmad.next()
+	want = "📌 Signing of the lease\n🕒 When: " + enDate(dec10) + " at 10:00\n📍 Where: Paris Habitat, 5 rue Y\n\n" +
+		"Will you come? Please answer with a button."
+	if got.Text != want || len(apptButtons(got)) != 3 {
+		t.Fatalf("English list, second =\n%q %v\nwant\n%q", got.Text, apptButtons(got), want)
 	}
 	// Arabic (right to left), by its menu button: Arabic digits and the
 	// 12-hour clock of CLDR ar, values isolated.
@@ -83,8 +94,9 @@ func TestResidentSeesHisAppointmentsInHisLanguage(t *testing.T) {
 	got = omar.say("📅 المواعيد")
 	want = "📅 مواعيدك القادمة:\n\n" +
 		"📌 نوع الموعد: \u2068زيارة مسكن\u2069\n🕒 الوقت: \u2068" + arDate(dec3) + " في 14:30\u2069\n" +
-		"📍 المكان: \u206812 rue Z\u2069\n📄 أحضر هذه الأوراق:\n• وثيقة الهوية\n• بيانات الحساب البنكي (RIB)"
-	if got.Text != want {
+		"📍 المكان: \u206812 rue Z\u2069\n📄 أحضر هذه الأوراق:\n• وثيقة الهوية\n• بيانات الحساب البنكي (RIB)\n\n" +
+		"إجابتك: \u2068🙋 أحتاج إلى مساعدة\u2069" // answered: his answer, no buttons
+	if got.Text != want || len(got.InlineKeyboard) != 0 {
 		t.Fatalf("Arabic list =\n%q\nwant\n%q", got.Text, want)
 	}
 	if !apptReplyKeyboardHas(got, "📅 المواعيد") {
@@ -99,7 +111,7 @@ func TestResidentSeesHisAppointmentsInHisLanguage(t *testing.T) {
 	fr := staff.loc
 	list := staff.say("/appointments")
 	if !strings.HasPrefix(list.Text, fr.N("appointments.staff_title", 3)+"\n") || len(apptButtons(list)) != 3 ||
-		!strings.Contains(list.Text, "Omar S. (214) — Visite d'un logement — ⏳ pas encore de réponse") {
+		!strings.Contains(list.Text, "Omar S. (214) — Visite d'un logement — 🙋 a besoin d'aide") {
 		t.Fatalf("staff list = %q %v", list.Text, apptButtons(list))
 	}
 	detail := staff.press(list, apptButtons(list)[0])

@@ -34,9 +34,12 @@ type Config struct {
 	Centre          string        // CENTRE: slug of the centre created on first start
 	CentreName      string        // CENTRE_NAME
 	InviteTTL       time.Duration // INVITE_TTL
-	ConversationTTL time.Duration // CONVERSATION_TTL
-	Workers         int           // WORKERS: updates handled at once (each chat in order)
-	JobWorkers      int           // JOB_WORKERS: jobs (outbox sends, reminders…) worked at once
+	// InviteCentreTries is how many wrong invite codes every Telegram
+	// account together may try within 15 minutes (INVITE_CENTRE_TRIES).
+	InviteCentreTries int
+	ConversationTTL   time.Duration // CONVERSATION_TTL
+	Workers           int           // WORKERS: updates handled at once (each chat in order)
+	JobWorkers        int           // JOB_WORKERS: jobs (outbox sends, reminders…) worked at once
 	// DatabaseMaxConns is the pool size (DATABASE_MAX_CONNS); 0 sizes it
 	// from the work that can run at once (PoolSize).
 	DatabaseMaxConns int
@@ -78,25 +81,26 @@ type Config struct {
 // a token on a machine with PostgreSQL and Redis on their usual ports.
 func Defaults() Config {
 	return Config{
-		TelegramAPIURL:  "https://api.telegram.org",
-		DatabaseURL:     "postgres://postgres@127.0.0.1:5432/cairbot?sslmode=disable",
-		RedisURL:        "redis://127.0.0.1:6379/0",
-		RedisPrefix:     "cairbot",
-		ListenAddr:      "127.0.0.1:8080",
-		LogFormat:       "text",
-		TZ:              "Europe/Paris",
-		DefaultLanguage: "fr",
-		Centre:          "cair-paris12",
-		CentreName:      "CAIR Paris 12e",
-		InviteTTL:       14 * 24 * time.Hour,
-		ConversationTTL: 24 * time.Hour,
-		Workers:         16,
-		JobWorkers:      10,
-		JobRescueAfter:  time.Minute,
-		GlobalRate:      25,
-		ChatPerSecond:   1,
-		ChatRate:        3,
-		MigrateOnStart:  true,
+		TelegramAPIURL:    "https://api.telegram.org",
+		DatabaseURL:       "postgres://postgres@127.0.0.1:5432/cairbot?sslmode=disable",
+		RedisURL:          "redis://127.0.0.1:6379/0",
+		RedisPrefix:       "cairbot",
+		ListenAddr:        "127.0.0.1:8080",
+		LogFormat:         "text",
+		TZ:                "Europe/Paris",
+		DefaultLanguage:   "fr",
+		Centre:            "cair-paris12",
+		CentreName:        "CAIR Paris 12e",
+		InviteTTL:         14 * 24 * time.Hour,
+		InviteCentreTries: handlers.DefaultCentreCodeTries,
+		ConversationTTL:   24 * time.Hour,
+		Workers:           16,
+		JobWorkers:        10,
+		JobRescueAfter:    time.Minute,
+		GlobalRate:        25,
+		ChatPerSecond:     1,
+		ChatRate:          3,
+		MigrateOnStart:    true,
 		// Six months, the length of a stay: time enough for a late
 		// payment, a certificate of residence or a question from OFII.
 		RetainAfterLeaving: 180 * 24 * time.Hour,
@@ -186,6 +190,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	str("CENTRE", &c.Centre)
 	str("CENTRE_NAME", &c.CentreName)
 	dur("INVITE_TTL", &c.InviteTTL)
+	num("INVITE_CENTRE_TRIES", &c.InviteCentreTries, 5, 10000)
 	dur("CONVERSATION_TTL", &c.ConversationTTL)
 	dur("RETENTION_AFTER_LEAVING", &c.RetainAfterLeaving)
 	num("WORKERS", &c.Workers, 1, 1024)

@@ -334,14 +334,30 @@ func (h *Handlers) Appointments(ctx context.Context, r *Request) error {
 	if len(list) == 0 {
 		return h.replyMenu(ctx, r, r.Loc.T("appointments.none"))
 	}
-	parts := []string{r.Loc.T("appointments.list_title")}
+	// One message per appointment, so that each unanswered one carries its
+	// own answer buttons: a resident who scrolled past the first notice
+	// answers here. An answered one says his answer and keeps the menu.
 	for i, a := range list {
 		if i == maxAppointmentsListed {
 			break
 		}
-		parts = append(parts, appointmentCard(r.Loc, a))
+		text := appointmentCard(r.Loc, a)
+		if i == 0 {
+			text = r.Loc.T("appointments.list_title") + "\n\n" + text
+		}
+		if a.Answer != "" {
+			text += "\n\n" + r.Loc.T("appointments.your_answer", "Answer", r.Loc.T("appointments.answer_"+a.Answer))
+			if err := h.replyMenu(ctx, r, text); err != nil {
+				return err
+			}
+			continue
+		}
+		text += "\n\n" + r.Loc.T("appointments.ask_answer")
+		if _, err := h.reply(ctx, r, text, apptAnswerButtons(r.Loc, a)); err != nil {
+			return err
+		}
 	}
-	return h.replyMenu(ctx, r, strings.Join(parts, "\n\n"))
+	return nil
 }
 
 func (h *Handlers) centreAppointments(ctx context.Context, r *Request) error {
@@ -391,13 +407,36 @@ func (h *Handlers) AppointmentAnswer(ctx context.Context, r *Request) error {
 		return ErrStaleButton
 	}
 	a, err := h.AppointmentStore.AnswerAppointment(ctx, r.Person.CentreID, r.Person.ID, id, version, answer, r.Now)
-	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {
+	if errors.Is(err, store.ErrConflict) {
+		return h.apptMovedSince(ctx, r, id, version)
+	}
+	if errors.Is(err, store.ErrNotFound) {
 		return ErrStaleButton
 	}
 	if err != nil {
 		return err
 	}
 	return h.replyMenu(ctx, r, r.Loc.T("appointments.answered_"+a.Answer))
+}
+
+// apptMovedSince answers a button of an older version of his appointment:
+// when it was moved since and is still ahead, he is told so with the new
+// time and fresh buttons (the notice of the move, again), rather than a
+// bare "this button is no longer valid".
+func (h *Handlers) apptMovedSince(ctx context.Context, r *Request, id int64, version int) error {
+	a, err := h.AppointmentStore.AppointmentByID(ctx, r.Person.CentreID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return ErrStaleButton
+	}
+	if err != nil {
+		return err
+	}
+	if a.PersonID != r.Person.ID || a.Status != store.AppointmentScheduled || a.Version <= version || !a.At.After(r.Now) {
+		return ErrStaleButton
+	}
+	_, err = h.reply(ctx, r, r.Loc.T(store.ApptMsgMoved)+"\n"+appointmentCard(r.Loc, a)+"\n\n"+
+		r.Loc.T("appointments.ask_answer"), apptAnswerButtons(r.Loc, a))
+	return err
 }
 
 // AppointmentStaffButton handles the staff buttons "apc:…": the detail of

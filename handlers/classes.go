@@ -116,9 +116,24 @@ func (h *Handlers) Classes(ctx context.Context, r *Request) error {
 			b.WriteString("\n" + l)
 		}
 	}
-	b.WriteString("\n\n" + r.Loc.T("classes.hours", "Done", r.Loc.F.Number(int64(p.AttendedMinutes/60)),
+	b.WriteString("\n\n" + r.Loc.T("classes.hours", "Done", hoursDone(r.Loc.F, p.AttendedMinutes),
 		"Prescribed", r.Loc.F.Number(int64(p.PrescribedHours))))
 	return h.replyMenu(ctx, r, b.String())
+}
+
+// hoursDone writes minutes attended as hours to the nearest half-hour, in
+// the language's digits: 4 h 30 is "4½", 4 h 10 is "4", 20 minutes "½".
+// Whole hours alone would show 3 h + 1 h 30 as 4, and classes of 1 h 30
+// are common.
+func hoursDone(f *locales.Formatter, minutes int) string {
+	halves := (max(minutes, 0) + 15) / 30
+	switch {
+	case halves == 1:
+		return "½"
+	case halves%2 == 1:
+		return f.Number(int64(halves/2)) + "½"
+	}
+	return f.Number(int64(halves / 2))
 }
 
 // classLine is one class in a resident's list, with the group's name and

@@ -128,3 +128,28 @@ func TestRenderClassAndEnrolNotices(t *testing.T) {
 		t.Fatal("an unknown change was rendered")
 	}
 }
+
+func TestHoursDoneToTheNearestHalfHour(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		lang    string
+		minutes int
+		want    string
+	}{
+		{"fr", 0, "0"},
+		{"fr", 14, "0"},
+		{"fr", 20, "½"},
+		{"fr", 270, "4½"}, // 3 h + 1 h 30
+		{"fr", 250, "4"},  // 4 h 10
+		{"fr", 255, "4½"}, // 4 h 15
+		{"fr", 290, "5"},  // 4 h 50
+		{"fr", 6030, "100½"},
+		{"fa-AF", 270, "۴½"},
+		{"en", 90, "1½"},
+	}
+	for _, tt := range tests {
+		if got := hoursDone(locales.NewFormatter(tt.lang, nil), tt.minutes); got != tt.want {
+			t.Errorf("%s %d min = %q, want %q", tt.lang, tt.minutes, got, tt.want)
+		}
+	}
+}

@@ -141,10 +141,11 @@ type Outcomes interface {
 	Outcome(ctx context.Context, key string) (string, error)
 }
 
-// Counters count events in a time window (wrong codes).
+// Counters count tries in a time window (wrong invite codes), several
+// limits checked and counted at once.
 type Counters interface {
-	HitCounter(ctx context.Context, key string, window time.Duration) (int64, error)
-	Counter(ctx context.Context, key string) (int64, error)
+	TakeTry(ctx context.Context, window time.Duration, limits ...store.TryLimit) (blocked int, ok bool, err error)
+	GiveBackTry(ctx context.Context, keys ...string) error
 }
 
 // Menus are built from the route table, which lives in the bot package.
@@ -172,6 +173,10 @@ type Handlers struct {
 	BotUsername func() string
 	InviteTTL   time.Duration
 	DefaultLang string
+	// Centre is the deployment's centre (CENTRE): strangers' wrong codes
+	// count against it; CentreCodeTries is INVITE_CENTRE_TRIES.
+	Centre          string
+	CentreCodeTries int
 	// Jobs inserts durable jobs; Clock is the time source (tests move it);
 	// Loc is the centre's time zone (Europe/Paris).
 	Jobs  Jobs

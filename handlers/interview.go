@@ -329,10 +329,11 @@ func (h *Handlers) createAppointment(ctx context.Context, r *Request, data map[s
 		return err
 	}
 	msg := "interview.sent"
-	if p.TelegramID == nil || p.Unreachable {
+	reachable := p.TelegramID != nil && !p.Unreachable
+	if !reachable {
 		msg = "interview.sent_unreachable"
 	}
-	return h.replyMenu(ctx, r, r.Loc.T(msg, "Name", a.PersonName))
+	return h.replyMenu(ctx, r, r.Loc.T(msg, "Name", a.PersonName)+h.reminderPlanText(r.Loc, a.At, r.Now, reachable))
 }
 
 // startReschedule opens the date steps for an existing appointment.
@@ -376,7 +377,33 @@ func (h *Handlers) rescheduleAppointment(ctx context.Context, r *Request, data m
 	if !ok {
 		msg = "interview.moved_unreachable"
 	}
-	return h.replyMenu(ctx, r, r.Loc.T(msg, "Name", a.PersonName))
+	return h.replyMenu(ctx, r, r.Loc.T(msg, "Name", a.PersonName)+h.reminderPlanText(r.Loc, a.At, r.Now, ok))
+}
+
+// reminderPlanText tells the coordinator what will actually happen before
+// the appointment, planned as the store planned it: each reminder the
+// resident will get (when he can be reached), or that none fits any more,
+// and when the bot checks for his answer.
+func (h *Handlers) reminderPlanText(loc *locales.Localizer, at, now time.Time, reachable bool) string {
+	var reminders, checks []string
+	for _, p := range store.PlanReminders(at, now, h.reminderSpecs()) {
+		switch p.Kind {
+		case store.ReminderToResident:
+			reminders = append(reminders, loc.T("interview.plan_reminder", "When", loc.F.DateTime(p.Due)))
+		case store.ReminderNoAnswer:
+			checks = append(checks, loc.T("interview.plan_check", "When", loc.F.DateTime(p.Due)))
+		}
+	}
+	if !reachable {
+		reminders = nil // they will not arrive: he is told to tell him in person
+	} else if len(reminders) == 0 {
+		reminders = []string{loc.T("interview.plan_no_reminder")}
+	}
+	lines := append(reminders, checks...)
+	if len(lines) == 0 {
+		return ""
+	}
+	return "\n" + strings.Join(lines, "\n")
 }
 
 // ivDocsKeyboard is the documents checklist: each document toggles, then

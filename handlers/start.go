@@ -11,13 +11,20 @@ import (
 	"github.com/aurore/cairbot/store"
 )
 
-// Wrong invite codes are slowed down per Telegram account: after
-// maxCodeTries wrong codes within codeTryWindow, codes are not even looked
-// at until the window ends. Only a counter in Redis that expires is kept —
-// nothing about the person goes to the database.
+// Wrong invite codes are slowed down per Telegram account and per centre:
+// after maxCodeTries wrong codes of one account, or CentreCodeTries of
+// every account together (DefaultCentreCodeTries unless configured),
+// within codeTryWindow, codes are not even looked at until the window
+// ends. The per-centre limit stops a guess spread over many accounts. Only
+// counters in Redis that expire are kept — nothing about the person goes
+// to the database.
 const (
 	maxCodeTries  = 5
 	codeTryWindow = 15 * time.Minute
+	// DefaultCentreCodeTries is INVITE_CENTRE_TRIES's default: a front
+	// desk handing out a dozen codes a day sees a few typos, not thirty in
+	// a quarter of an hour.
+	DefaultCentreCodeTries = 30
 )
 
 // Start signs a resident up with his one-time code (deep link or typed
@@ -44,24 +51,32 @@ func (h *Handlers) TextFromStranger(ctx context.Context, r *Request) error {
 }
 
 func (h *Handlers) redeem(ctx context.Context, r *Request, typed string) error {
-	key := "badcode:" + itoa(r.UserID)
-	tries, err := h.Counters.Counter(ctx, key)
+	// Every try is counted before the code is looked at, in one round trip
+	// that also checks both limits, so that a hundred accounts trying at
+	// once cannot slip past them; a right code gives its try back.
+	account, centre := "badcode:"+itoa(r.UserID), "badcode:centre:"+h.Centre
+	centreTries := int64(h.CentreCodeTries)
+	if centreTries <= 0 {
+		centreTries = DefaultCentreCodeTries
+	}
+	_, ok, err := h.Counters.TakeTry(ctx, codeTryWindow,
+		store.TryLimit{Key: account, Limit: maxCodeTries}, store.TryLimit{Key: centre, Limit: centreTries})
 	if err != nil {
 		return err
 	}
-	if tries >= maxCodeTries {
+	if !ok {
 		return FailN("start.too_many_tries", int(codeTryWindow/time.Minute))
 	}
 	code, ok := store.NormalizeInviteCode(locales.StripBidi(typed))
 	if !ok {
-		return h.wrongCode(ctx, key, "start.code_invalid")
+		return Fail("start.code_invalid")
 	}
 	p, err := h.People.RedeemInvite(ctx, code, r.UserID, r.Now)
 	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return h.wrongCode(ctx, key, "start.code_invalid")
-	case errors.Is(err, store.ErrInviteUsed):
-		return h.wrongCode(ctx, key, "start.code_used")
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrInviteUsed):
+		// The same answer for a code used and a code that never existed:
+		// a guess must not learn that it hit a real code.
+		return Fail("start.code_invalid")
 	case errors.Is(err, store.ErrInviteExpired):
 		return Fail("start.code_expired")
 	case errors.Is(err, store.ErrAlreadyLinked):
@@ -69,13 +84,14 @@ func (h *Handlers) redeem(ctx context.Context, r *Request, typed string) error {
 	case err != nil:
 		return err
 	}
-	r.Person = &p
-	// Preselect the language of his Telegram app when we support it, else
-	// the one staff noted when they made his invitation.
-	tag := p.Language
-	if t, ok := locales.Match(telegramLanguage(r)); ok {
-		tag = t
+	if err := h.Counters.GiveBackTry(ctx, account, centre); err != nil {
+		h.Log.WarnContext(ctx, "give back code try", "err", err)
 	}
+	r.Person = &p
+	// Preselect the language staff noted on his record: Telegram has no
+	// Tigrinya, Dari, Pashto or Somali interface, so his phone's language
+	// is often only his second. Else his phone's, else the default.
+	tag := signUpLanguage(p.Language, telegramLanguage(r), h.DefaultLang)
 	r.Loc = h.Catalog.Localizer(tag)
 	if _, err := h.reply(ctx, r, r.Loc.T("start.welcome", "Name", p.DisplayName), nil); err != nil {
 		return err
@@ -83,11 +99,17 @@ func (h *Handlers) redeem(ctx context.Context, r *Request, typed string) error {
 	return h.sendLanguagePicker(ctx, r, tag)
 }
 
-func (h *Handlers) wrongCode(ctx context.Context, key, msgID string) error {
-	if _, err := h.Counters.HitCounter(ctx, key, codeTryWindow); err != nil {
-		return err
+// signUpLanguage is the language a new resident is welcomed in and that is
+// preselected in his picker: the one on his record, then his Telegram
+// app's, then the deployment's default.
+func signUpLanguage(record, phone, fallback string) string {
+	if l, ok := locales.Lookup(record); ok {
+		return l.Tag
 	}
-	return Fail(msgID)
+	if t, ok := locales.Match(phone); ok {
+		return t
+	}
+	return fallback
 }
 
 func telegramLanguage(r *Request) string {

@@ -329,15 +329,43 @@ func (s *Store) cancelAppointmentOutbox(ctx context.Context, tx pgx.Tx, centreID
 	return nil
 }
 
-// queueAppointment queues the notice of a booked or moved appointment and
-// its reminders still ahead at now.
-func (s *Store) queueAppointment(ctx context.Context, tx pgx.Tx, a Appointment, msgID string, specs []ReminderSpec, now time.Time) error {
-	msgs := []OutboxMessage{apptNotice(a, msgID)}
+// PlannedReminder is a reminder or no-answer check as it will happen.
+type PlannedReminder struct {
+	Kind string // ReminderToResident or ReminderNoAnswer
+	Due  time.Time
+}
+
+// PlanReminders says what will happen before an appointment at `at` booked
+// or moved at now: the reminders of specs still ahead, and always one
+// no-answer check. The check is due with the first reminder; when that
+// time has passed (an appointment booked the evening before for the next
+// morning) it is due halfway from now to the appointment, so that the
+// coordinator still hears in time that the resident has not answered.
+// In the order of specs.
+func PlanReminders(at, now time.Time, specs []ReminderSpec) []PlannedReminder {
+	var out []PlannedReminder
 	for _, sp := range specs {
-		if !a.At.Add(-sp.Offset).After(now) {
+		due := at.Add(-sp.Offset)
+		if sp.Kind == ReminderNoAnswer && !due.After(now) {
+			due = now.Add(at.Sub(now) / 2)
+			if t := due.Truncate(time.Minute); t.After(now) {
+				due = t // a time people read at a glance
+			}
+		}
+		if !due.After(now) {
 			continue
 		}
-		if m, ok := apptReminderMessage(a, sp); ok {
+		out = append(out, PlannedReminder{Kind: sp.Kind, Due: due})
+	}
+	return out
+}
+
+// queueAppointment queues the notice of a booked or moved appointment and
+// its reminders and check as PlanReminders plans them.
+func (s *Store) queueAppointment(ctx context.Context, tx pgx.Tx, a Appointment, msgID string, specs []ReminderSpec, now time.Time) error {
+	msgs := []OutboxMessage{apptNotice(a, msgID)}
+	for _, p := range PlanReminders(a.At, now, specs) {
+		if m, ok := apptReminderMessage(a, ReminderSpec{Kind: p.Kind, Offset: a.At.Sub(p.Due)}); ok {
 			msgs = append(msgs, m)
 		}
 	}

@@ -183,8 +183,9 @@ func TestAppointmentLifecycle(t *testing.T) {
 	}
 
 	// Rescheduled: what has not left is cancelled, and the new notice and
-	// reminders queued; a reminder now in the past (the 24 h one, and the
-	// check with it) is not.
+	// reminders queued; a reminder now in the past (the 24 h one) is not,
+	// and the check for an answer, whose time has passed too, comes halfway
+	// to the appointment.
 	newAt := f.now.Add(5 * time.Hour)
 	moved, err := f.st.RescheduleAppointment(ctx, f.centre, a.ID, 1, newAt, f.coord.ID, f.specs, f.now)
 	if err != nil {
@@ -197,8 +198,10 @@ func TestAppointmentLifecycle(t *testing.T) {
 	v2, due2b := apptArgs(id, 2), newAt.Add(-2*time.Hour)
 	notice2 := apptOutbox{f.ahmad.ID, "appointment.notice", fmt.Sprintf("notice:appointment:%d:v2", id), "appointments.moved", v2, f.now, "pending", ""}
 	rem2b := apptOutbox{f.ahmad.ID, "appointment.reminder", fmt.Sprintf("reminder:appointment:%d:v2:2h:%d", id, due2b.Unix()), "appointments.reminder", v2, due2b, "pending", ""}
+	half := f.now.Add(150 * time.Minute)
+	check2 := apptOutbox{f.coord.ID, "appointment.noanswer", fmt.Sprintf("reminder:appointment:%d:v2:noanswer:%d", id, half.Unix()), "appointments.noanswer", v2, half, "pending", ""}
 	apptSameRows(t, "after the move", f.outbox(t, ""),
-		[]apptOutbox{cancelled(notice1), cancelled(rem24), cancelled(rem2), cancelled(check), notice2, rem2b})
+		[]apptOutbox{cancelled(notice1), cancelled(rem24), cancelled(rem2), cancelled(check), notice2, rem2b, check2})
 	// A move from a stale version is refused and changes nothing.
 	if _, err := f.st.RescheduleAppointment(ctx, f.centre, a.ID, 1, newAt.Add(time.Hour), f.coord.ID, f.specs, f.now); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("stale move: %v", err)
@@ -206,8 +209,8 @@ func TestAppointmentLifecycle(t *testing.T) {
 	if _, err := f.st.RescheduleAppointment(ctx, f.centre, a.ID, 2, f.now.Add(-time.Hour), f.coord.ID, f.specs, f.now); !errors.Is(err, store.ErrAppointmentPast) {
 		t.Fatalf("move to the past: %v", err)
 	}
-	if n := len(f.outbox(t, "")); n != 6 {
-		t.Fatalf("%d outbox rows after refused moves, want 6", n)
+	if n := len(f.outbox(t, "")); n != 7 {
+		t.Fatalf("%d outbox rows after refused moves, want 7", n)
 	}
 
 	// Answers: only his own, at the current version.
@@ -234,7 +237,7 @@ func TestAppointmentLifecycle(t *testing.T) {
 	notice3 := apptOutbox{f.ahmad.ID, "appointment.notice", fmt.Sprintf("notice:appointment:%d:v3", id), "appointments.cancelled", apptArgs(id, 3), f.now, "pending", ""}
 	apptSameRows(t, "after the cancel", f.outbox(t, "notice:"), []apptOutbox{cancelled(notice1), cancelled(notice2), notice3})
 	apptSameRows(t, "reminders after the cancel", f.outbox(t, "reminder:"),
-		[]apptOutbox{cancelled(rem24), cancelled(rem2), cancelled(check), cancelled(rem2b)})
+		[]apptOutbox{cancelled(rem24), cancelled(rem2), cancelled(check), cancelled(rem2b), cancelled(check2)})
 	if _, err := f.st.CancelAppointment(ctx, f.centre, a.ID, 3, f.coord.ID, f.now); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("cancel twice: %v", err)
 	}

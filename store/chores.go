@@ -308,6 +308,22 @@ type RotaMember struct {
 	Away     bool
 	// ArrivedOn and LeftOn are calendar dates, nil when unknown.
 	ArrivedOn, LeftOn *time.Time
+	// Busy are the times he is expected elsewhere: his French class
+	// sessions and housing appointments.
+	Busy []BusyTime
+}
+
+// BusyTime is a time a resident is expected elsewhere, [Start, End).
+type BusyTime struct{ Start, End time.Time }
+
+// FreeDuring reports whether none of his busy times overlaps [start, end).
+func (m RotaMember) FreeDuring(start, end time.Time) bool {
+	for _, b := range m.Busy {
+		if b.Start.Before(end) && start.Before(b.End) {
+			return false
+		}
+	}
+	return true
 }
 
 // EligibleOn reports whether he can be given a turn on a calendar day: not
@@ -327,9 +343,9 @@ func (m RotaMember) EligibleOn(day time.Time) bool {
 
 // RotaSlot is one area on one day to give out.
 type RotaSlot struct {
-	Day    time.Time // calendar date
-	Start  time.Time
-	AreaID int64
+	Day        time.Time // calendar date
+	Start, End time.Time
+	AreaID     int64
 	// Keep is the person who keeps this turn (done, missed or started):
 	// he takes his place at the back of the rotation as if picked.
 	Keep int64
@@ -338,11 +354,14 @@ type RotaSlot struct {
 }
 
 // AssignRota gives each slot (in time order) to the first eligible member
-// of the rotation, who then goes to the back. Members who are skipped keep
-// their place, so a resident back from an absence is next. Between two
-// turns of one resident, every other resident eligible all along gets
-// exactly one: over any period their counts differ by at most one. The
-// result holds the person of each slot, 0 when nobody could take it.
+// of the rotation who is free then (not in his French class or at an
+// appointment), who then goes to the back. Members who are skipped keep
+// their place, so a resident back from an absence, or out of his class, is
+// next. Between two turns of one resident, every other resident eligible
+// and free all along gets exactly one: over any period their counts differ
+// by at most one. Only when every eligible member is busy does the first
+// of them get the slot anyway (the clash /week shows). The result holds the
+// person of each slot, 0 when nobody could take it.
 func AssignRota(members []RotaMember, slots []RotaSlot) []int64 {
 	queue := slices.Clone(members)
 	slices.SortStableFunc(queue, func(a, b RotaMember) int {
@@ -362,12 +381,22 @@ func AssignRota(members []RotaMember, slots []RotaSlot) []int64 {
 			}
 		case s.Closed:
 		default:
+			pick := -1
 			for j, m := range queue {
-				if m.EligibleOn(s.Day) {
-					out[i] = m.PersonID
-					toBack(j)
+				if !m.EligibleOn(s.Day) {
+					continue
+				}
+				if pick < 0 {
+					pick = j // if everyone eligible is busy
+				}
+				if s.End.IsZero() || m.FreeDuring(s.Start, s.End) {
+					pick = j
 					break
 				}
+			}
+			if pick >= 0 {
+				out[i] = queue[pick].PersonID
+				toBack(pick)
 			}
 		}
 	}
@@ -948,8 +977,8 @@ func (s *Store) generateChoreWeek(ctx context.Context, tx pgx.Tx, centreID int64
 		}
 		for _, d := range days {
 			day := week.AddDate(0, 0, int(d)-1)
-			slots = append(slots, choreSlot{RotaSlot: RotaSlot{Day: day, Start: ChoreAt(day, start, g.Loc), AreaID: id},
-				end: ChoreAt(day, end, g.Loc)})
+			slots = append(slots, choreSlot{RotaSlot: RotaSlot{Day: day, Start: ChoreAt(day, start, g.Loc),
+				End: ChoreAt(day, end, g.Loc), AreaID: id}, end: ChoreAt(day, end, g.Loc)})
 		}
 	}
 	rows.Close()
@@ -984,6 +1013,13 @@ func (s *Store) generateChoreWeek(ctx context.Context, tx pgx.Tx, centreID int64
 	members, err := choreRotaMembers(ctx, tx, centreID, ChoreAt(week, 0, g.Loc))
 	if err != nil {
 		return 0, err
+	}
+	busy, err := s.choreBusyTimes(ctx, tx, centreID, ChoreAt(week, 0, g.Loc), ChoreAt(week.AddDate(0, 0, 7), 0, g.Loc), g.Loc)
+	if err != nil {
+		return 0, err
+	}
+	for i := range members {
+		members[i].Busy = busy[members[i].PersonID]
 	}
 	future := func(e *choreExisting) bool { return e.state == ChorePending && e.starts.After(g.Now) }
 	rs := make([]RotaSlot, len(slots))
@@ -1100,6 +1136,79 @@ func choreRotaMembers(ctx context.Context, tx pgx.Tx, centreID int64, before tim
 		out = append(out, m)
 	}
 	return out, rows.Err()
+}
+
+// An appointment keeps a resident busy from apptBusyBefore before its time
+// (the way there) to apptBusyAfter after it: only its start is known.
+const (
+	apptBusyBefore = time.Hour
+	apptBusyAfter  = 2 * time.Hour
+)
+
+// choreBusyTimes are the times each resident of the centre is expected
+// elsewhere in [from, to): the class sessions of his groups as they really
+// take place (a cancelled one frees him, a moved one at its new time) and
+// his scheduled housing appointments.
+func (s *Store) choreBusyTimes(ctx context.Context, tx pgx.Tx, centreID int64, from, to time.Time, loc *time.Location) (map[int64][]BusyTime, error) {
+	busy := map[int64][]BusyTime{}
+	rows, err := tx.Query(ctx, `SELECT `+classSessionColumns+` FROM class_sessions s JOIN class_groups g ON g.id = s.group_id
+		WHERE s.centre_id = $1 ORDER BY s.id`, centreID)
+	if err != nil {
+		return nil, err
+	}
+	sessions, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ClassSession, error) { return scanClassSession(r) })
+	if err != nil {
+		return nil, err
+	}
+	if len(sessions) > 0 {
+		ids := make([]int64, len(sessions))
+		for i, se := range sessions {
+			ids[i] = se.ID
+		}
+		changes, err := s.classChanges(ctx, tx, `session_id = ANY($1) AND
+			(on_date BETWEEN $2::date AND $3::date OR (kind = 'moved' AND new_starts_at >= $4 AND new_starts_at < $5))`,
+			ids, ClassDate(from, loc).AddDate(0, 0, -1), ClassDate(to, loc).AddDate(0, 0, 1), from, to)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := tx.Query(ctx, `SELECT group_id, person_id FROM class_enrolments WHERE centre_id = $1`, centreID)
+		if err != nil {
+			return nil, err
+		}
+		members := map[int64][]int64{}
+		var group, person int64
+		_, err = pgx.ForEachRow(rows, []any{&group, &person}, func() error {
+			members[group] = append(members[group], person)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range expandClassOccurrences(sessions, changes, from, to, loc) {
+			if o.Cancelled {
+				continue
+			}
+			for _, p := range members[o.Session.GroupID] {
+				busy[p] = append(busy[p], BusyTime{o.Start, o.End})
+			}
+		}
+	}
+	rows, err = tx.Query(ctx, `SELECT person_id, at FROM appointments
+		WHERE centre_id = $1 AND status = 'scheduled' AND at > $2 AND at < $3`,
+		centreID, from.Add(-apptBusyAfter), to.Add(apptBusyBefore))
+	if err != nil {
+		return nil, err
+	}
+	var person int64
+	var at time.Time
+	_, err = pgx.ForEachRow(rows, []any{&person, &at}, func() error {
+		busy[person] = append(busy[person], BusyTime{at.Add(-apptBusyBefore), at.Add(apptBusyAfter)})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return busy, nil
 }
 
 // AnnounceChoreWeek queues, once per week, in the transaction that marks

@@ -257,29 +257,74 @@ func (s *State) Outcome(ctx context.Context, key string) (string, error) {
 	return v, nil
 }
 
-// HitCounter counts an event for key within window and returns the count so
-// far; used to slow down repeated wrong invite codes.
-func (s *State) HitCounter(ctx context.Context, key string, window time.Duration) (int64, error) {
-	k := s.prefix + ":count:" + key
-	pipe := s.rdb.TxPipeline()
-	incr := pipe.Incr(ctx, k)
-	pipe.ExpireNX(ctx, k, window)
-	if _, err := pipe.Exec(ctx); err != nil {
-		return 0, fmt.Errorf("store: counter: %w", err)
-	}
-	return incr.Val(), nil
+// takeTries reserves one try on each counter KEYS[i] whose limit is
+// ARGV[i], all within the window ARGV[#KEYS+1] (seconds), unless one of
+// them is at its limit: then nothing changes and the script answers that
+// counter's number (1-based). Checking and counting in one script keeps the
+// limit exact when many accounts try at once.
+var takeTries = redis.NewScript(`
+local n = #KEYS
+for i = 1, n do
+  local v = tonumber(redis.call('GET', KEYS[i]) or '0')
+  if v >= tonumber(ARGV[i]) then return i end
+end
+for i = 1, n do
+  redis.call('INCR', KEYS[i])
+  if redis.call('TTL', KEYS[i]) < 0 then redis.call('EXPIRE', KEYS[i], ARGV[n + 1]) end
+end
+return 0
+`)
+
+// giveBackTries returns a try reserved by takeTries on each counter that
+// still holds one.
+var giveBackTries = redis.NewScript(`
+for i = 1, #KEYS do
+  local v = tonumber(redis.call('GET', KEYS[i]) or '0')
+  if v > 0 then redis.call('DECR', KEYS[i]) end
+end
+return 0
+`)
+
+// TryLimit is one counter of TakeTry: at most Limit tries within the window.
+type TryLimit struct {
+	Key   string
+	Limit int64
 }
 
-// Counter reads a counter without changing it.
-func (s *State) Counter(ctx context.Context, key string) (int64, error) {
-	n, err := s.rdb.Get(ctx, s.prefix+":count:"+key).Int64()
-	if errors.Is(err, redis.Nil) {
-		return 0, nil
+// TakeTry counts one try on every counter at once, in one round trip, when
+// none of them is at its limit; else it changes nothing and returns the
+// index of the first counter at its limit (ok false). Each counter expires
+// window after its first try. Used to slow down wrong invite codes, per
+// Telegram account and per centre.
+func (s *State) TakeTry(ctx context.Context, window time.Duration, limits ...TryLimit) (blocked int, ok bool, err error) {
+	keys := make([]string, len(limits))
+	args := make([]any, 0, len(limits)+1)
+	for i, l := range limits {
+		keys[i] = s.prefix + ":count:" + l.Key
+		args = append(args, l.Limit)
 	}
+	args = append(args, int64(max(window/time.Second, 1)))
+	n, err := takeTries.Run(ctx, s.rdb, keys, args...).Int()
 	if err != nil {
-		return 0, fmt.Errorf("store: counter: %w", err)
+		return 0, false, fmt.Errorf("store: take try: %w", err)
 	}
-	return n, nil
+	if n > 0 {
+		return n - 1, false, nil
+	}
+	return 0, true, nil
+}
+
+// GiveBackTry undoes a TakeTry whose try turned out not to count (the
+// code was right), in one round trip.
+func (s *State) GiveBackTry(ctx context.Context, keys ...string) error {
+	full := make([]string, len(keys))
+	for i, k := range keys {
+		full[i] = s.prefix + ":count:" + k
+	}
+	if err := giveBackTries.Run(ctx, s.rdb, full).Err(); err != nil {
+		return fmt.Errorf("store: give back try: %w", err)
+	}
+	return nil
 }
 
 // Marker reads a small named value of this deployment ("" when unset).

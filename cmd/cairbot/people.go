@@ -26,7 +26,9 @@ func peopleCommand(ctx context.Context, cfg bot.Config, st *store.Store, args []
 	name := fs.String("name", "", "display name, e.g. \"Ahmad K.\"")
 	role := fs.String("role", "resident", "resident, staff, coordinator or admin")
 	room := fs.String("room", "", "room number, e.g. 214")
-	lang := fs.String("lang", cfg.DefaultLanguage, "language tag: "+tags())
+	// No --lang: his Telegram app's language is preselected at sign-up,
+	// else DEFAULT_LANGUAGE.
+	lang := fs.String("lang", "", "language tag: "+tags()+" (empty: his phone's at sign-up)")
 	centre := fs.String("centre", cfg.Centre, "centre slug")
 	id := fs.Int64("id", 0, "person id (people invite)")
 	if err := fs.Parse(args); err != nil {
@@ -50,7 +52,11 @@ func peopleCommand(ctx context.Context, cfg bot.Config, st *store.Store, args []
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "created %s #%d %s (room %s, %s)\n", p.Role, p.ID, p.DisplayName, p.Room, p.Language)
+		lang := p.Language
+		if lang == "" {
+			lang = "language of his phone"
+		}
+		fmt.Fprintf(out, "created %s #%d %s (room %s, %s)\n", p.Role, p.ID, p.DisplayName, p.Room, lang)
 	case "invite":
 		if code, err = st.ReissueInvite(ctx, c.ID, *id, nil, expires); err != nil {
 			return err
@@ -84,7 +90,7 @@ func newPerson(centreID int64, name, role, room, lang string) (store.NewPerson, 
 	if err != nil {
 		return store.NewPerson{}, fmt.Errorf("--role: %w", err)
 	}
-	if _, ok := locales.Lookup(lang); !ok {
+	if _, ok := locales.Lookup(lang); !ok && lang != "" {
 		return store.NewPerson{}, fmt.Errorf("--lang: %q is not one of %s", lang, tags())
 	}
 	if room != "" {

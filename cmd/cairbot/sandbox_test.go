@@ -254,12 +254,12 @@ func TestSandboxInBrowser(t *testing.T) {
 	waitFor("attendance saved", `[...document.querySelectorAll('#phone-1 .msg.bot .text')].some(b => b.textContent.includes('Appel enregistré'))`)
 	shot("attendance-saved")
 
-	// 5. Ahmad's /classes counts this morning's class (two whole hours of
-	// the two and a half) against the 200 prescribed; the numbers are
-	// isolated (U+2068…U+2069) in the right-to-left text.
+	// 5. Ahmad's /classes counts this morning's class (two and a half
+	// hours: ۲½) against the 200 prescribed; the numbers are isolated
+	// (U+2068…U+2069) in the right-to-left text.
 	n = bubbles("phone-0")
 	send("phone-0", "/classes")
-	if cls := lastBot("phone-0", n); !strings.Contains(cls, "⏱ ساعت‌های زبان فرانسوی که خوانده‌اید: \u2068۲\u2069 از \u2068۲۰۰\u2069.") {
+	if cls := lastBot("phone-0", n); !strings.Contains(cls, "⏱ ساعت‌های زبان فرانسوی که خوانده‌اید: \u2068۲½\u2069 از \u2068۲۰۰\u2069.") {
 		t.Fatalf("classes = %q", cls)
 	}
 	shot("classes-hours")
