@@ -335,6 +335,9 @@ func TestRotaKeepsResidentsOutOfTheirClassesWithTheExampleFiles(t *testing.T) {
 		}
 	}
 
+	// The week's messages leave through the outbox: once they are all
+	// sent, the next message of his chat is the answer to /week.
+	h.settle()
 	n := len(h.tg.Messages(u.ID))
 	h.tg.SendText(u, "/week")
 	week := h.waitText(u, n+1).Text
