@@ -283,17 +283,14 @@ func admin(ctx context.Context, dbURL string) (*pgx.Conn, error) {
 
 // recreateDatabase drops the sandbox's database and creates it again.
 func recreateDatabase(ctx context.Context, dbURL, name string) error {
-	if !strings.HasPrefix(name, Database) {
-		return fmt.Errorf("sandbox: refusing to drop %q, not a sandbox database", name)
+	if err := DropDatabase(ctx, dbURL, name); err != nil {
+		return err
 	}
 	conn, err := admin(ctx, dbURL)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
-		return fmt.Errorf("sandbox: drop database %s: %w", name, err)
-	}
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
 		return fmt.Errorf("sandbox: create database %s: %w", name, err)
 	}
@@ -310,6 +307,8 @@ func DropDatabase(ctx context.Context, dbURL, name string) error {
 		return err
 	}
 	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
-	return err
+	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+		return fmt.Errorf("sandbox: drop database %s: %w", name, err)
+	}
+	return nil
 }

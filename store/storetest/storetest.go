@@ -108,15 +108,7 @@ func NewDB(tb testing.TB) string {
 	if err != nil {
 		tb.Fatalf("storetest: create database: %v", err)
 	}
-	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_ = withAdmin(ctx, func(conn *pgx.Conn) error {
-			_, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-			return err
-		})
-	})
-	return dbURL(name)
+	return dropAtEnd(tb, name)
 }
 
 // NewEmptyDB creates an empty database (not migrated) for one test, as
@@ -132,15 +124,7 @@ func NewEmptyDB(tb testing.TB) string {
 	}); err != nil {
 		tb.Fatalf("storetest: create database: %v", err)
 	}
-	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_ = withAdmin(ctx, func(conn *pgx.Conn) error {
-			_, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-			return err
-		})
-	})
-	return dbURL(name)
+	return dropAtEnd(tb, name)
 }
 
 // NewPool opens a pool on a fresh test database.
@@ -201,4 +185,17 @@ func randHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// dropAtEnd drops a test's database when the test ends and returns its URL.
+func dropAtEnd(tb testing.TB, name string) string {
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = withAdmin(ctx, func(conn *pgx.Conn) error {
+			_, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+			return err
+		})
+	})
+	return dbURL(name)
 }
