@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -396,11 +395,8 @@ func (h *Handlers) groupChosen(ctx context.Context, r *Request, data map[string]
 // the message.
 func (h *Handlers) audienceSet(ctx context.Context, r *Request, data map[string]string, a store.Audience) error {
 	n, err := h.Announcements.CountAudience(ctx, r.Person.CentreID, r.Person.ID, a)
-	if errors.Is(err, store.ErrAudienceUnavailable) {
-		return ErrStaleButton
-	}
 	if err != nil {
-		return err
+		return err // ErrAudienceUnavailable: see errorMessages
 	}
 	if n == 0 {
 		return Fail("announce.no_recipients")
@@ -551,11 +547,8 @@ func previewText(loc *locales.Localizer, a store.Announcement, audience string, 
 func (h *Handlers) preview(ctx context.Context, r *Request, data map[string]string) error {
 	a := draftAnnouncement(data)
 	n, err := h.Announcements.CountAudience(ctx, r.Person.CentreID, r.Person.ID, a.Audience)
-	if errors.Is(err, store.ErrAudienceUnavailable) {
-		return ErrStaleButton
-	}
 	if err != nil {
-		return err
+		return err // ErrAudienceUnavailable: see errorMessages
 	}
 	if n == 0 {
 		return Fail("announce.no_recipients")
@@ -602,13 +595,8 @@ func (h *Handlers) sendAnnouncement(ctx context.Context, r *Request, data map[st
 		na.Params = nil
 	}
 	ann, err := h.Announcements.CreateAnnouncement(ctx, na, r.Now)
-	switch {
-	case errors.Is(err, store.ErrNoRecipients):
-		return Fail("announce.no_recipients")
-	case errors.Is(err, store.ErrAlreadySent), errors.Is(err, store.ErrAudienceUnavailable):
-		return ErrStaleButton
-	case err != nil:
-		return err
+	if err != nil {
+		return err // ErrNoRecipients, ErrAlreadySent…: see errorMessages
 	}
 	// The preview becomes the progress message on the progress job's first
 	// run, within a moment: only that job edits it, so the edits never

@@ -207,9 +207,10 @@ func (h *Handlers) ChoreDone(ctx context.Context, r *Request) error {
 	return err
 }
 
-// choreStale turns a store refusal into a stale button.
+// choreStale turns a turn not found (gone, or another centre's) into a
+// stale button; store.ErrChoreStale gets the same answer from errorMessages.
 func choreStale(err error) error {
-	if errors.Is(err, store.ErrChoreStale) || errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return ErrStaleButton
 	}
 	return err
@@ -264,9 +265,6 @@ func (h *Handlers) ChoreSwapButton(ctx context.Context, r *Request) error {
 			return ErrStaleButton
 		}
 		_, err = h.Chores.RequestChoreSwap(ctx, r.Person.CentreID, t.ID, r.Person.ID, to, r.Now)
-		if errors.Is(err, store.ErrSwapOpen) {
-			return Fail("chores.swap.already_open")
-		}
 		if err := choreStale(err); err != nil {
 			return err
 		}

@@ -273,7 +273,7 @@ func (h *Handlers) enrolSave(ctx context.Context, r *Request, data map[string]st
 		return ErrStaleButton
 	}
 	switch {
-	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrPrescribedHours):
+	case errors.Is(err, store.ErrNotFound):
 		return ErrStaleButton
 	case errors.Is(err, store.ErrWrongStatus):
 		return Fail("residents.status_changed", "Name", p.DisplayName)

@@ -493,12 +493,11 @@ var (
 	ErrInterviewTimeFar        = errors.New("handlers: date is more than a year ahead")
 )
 
+// ivTimeError keeps a date error for errorMessages to explain; anything
+// else the parser says is "not understood".
 func ivTimeError(err error) error {
-	switch {
-	case errors.Is(err, ErrInterviewTimePast):
-		return Fail("interview.date_past")
-	case errors.Is(err, ErrInterviewTimeFar):
-		return Fail("interview.date_far")
+	if _, ok := MessageOf(err); ok {
+		return err
 	}
 	return Fail("interview.date_bad")
 }
