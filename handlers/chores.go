@@ -112,7 +112,7 @@ func choreLines(loc *locales.Localizer, turns []store.ChoreTurn) string {
 	}
 	lines := make([]string, len(turns))
 	for i, t := range turns {
-		lines[i] = loc.T("chores.line."+t.State, choreVars(loc, t)...)
+		lines[i] = loc.T(choreLineMessage(t.State), choreVars(loc, t)...)
 	}
 	return strings.Join(lines, "\n")
 }
@@ -395,7 +395,7 @@ func (h *Handlers) rotaView(ctx context.Context, r *Request, week time.Time) (st
 			days = append(days, t.Day)
 			b.WriteString("\n\n" + loc.T("chores.rota.day", "Day", loc.F.Date(t.StartsAt)))
 		}
-		b.WriteString("\n" + loc.T("chores.rota.line."+t.State, choreVars(loc, t)...))
+		b.WriteString("\n" + loc.T(rotaLineMessage(t.State), choreVars(loc, t)...))
 		counts[t.State]++
 	}
 	text := b.String()
@@ -549,7 +549,7 @@ func (h *Handlers) rotaDay(ctx context.Context, r *Request, arg string, current 
 	for _, t := range turns {
 		if t.Day.Equal(day) {
 			buttons = append(buttons, models.InlineKeyboardButton{
-				Text: r.Loc.T("chores.rota.line."+t.State, choreVars(r.Loc, t)...), CallbackData: cb("chr", "t", itoa(t.ID))})
+				Text: r.Loc.T(rotaLineMessage(t.State), choreVars(r.Loc, t)...), CallbackData: cb("chr", "t", itoa(t.ID))})
 		}
 	}
 	if len(buttons) == 0 {
@@ -562,7 +562,7 @@ func (h *Handlers) rotaDay(ctx context.Context, r *Request, arg string, current 
 // rotaTurn offers what can be done with a turn: mark it once it started,
 // move it while it has not.
 func (h *Handlers) rotaTurn(ctx context.Context, r *Request, t store.ChoreTurn) error {
-	line := r.Loc.T("chores.rota.line."+t.State, choreVars(r.Loc, t)...)
+	line := r.Loc.T(rotaLineMessage(t.State), choreVars(r.Loc, t)...)
 	var buttons []models.InlineKeyboardButton
 	switch {
 	case t.State != store.ChorePending:
