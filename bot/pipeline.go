@@ -195,6 +195,7 @@ func (a *App) errorsMW(next HandlerFunc) HandlerFunc {
 			setOutcome(ctx, outcomeExplained)
 		}
 		var refusal *handlers.RoleRefusal
+		msgID, known := handlers.MessageOf(err)
 		switch {
 		case retryable(err):
 			// No apology: Telegram is down (it could not be sent either) or
@@ -211,12 +212,9 @@ func (a *App) errorsMW(next HandlerFunc) HandlerFunc {
 			return a.explain(ctx, r, text)
 		case errors.As(err, &refusal):
 			return a.explain(ctx, r, handlers.RefusalText(r.Loc, refusal.Need, refusal.Action))
-		case errors.Is(err, handlers.ErrForbidden):
-			return a.explain(ctx, r, r.Loc.T("error.forbidden"))
-		case errors.Is(err, handlers.ErrStaleButton):
-			return a.explain(ctx, r, r.Loc.T("error.stale_button"))
-		case errors.Is(err, store.ErrConflict):
-			return a.explain(ctx, r, r.Loc.T("error.busy"))
+		case known:
+			// The one table of known errors: handlers/errors.go.
+			return a.explain(ctx, r, r.Loc.T(msgID))
 		case errors.Is(err, ErrUnreachable):
 			// Our answer could not be delivered; nothing more to do.
 			return nil

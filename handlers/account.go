@@ -45,14 +45,14 @@ func (h *Handlers) MyData(ctx context.Context, r *Request) error {
 		room = "—"
 	}
 	return h.replyMenu(ctx, r, r.Loc.T("mydata.summary",
-		"Name", p.DisplayName, "Room", room, "Language", lang.Native, "Role", r.Loc.T("role."+string(p.Role))))
+		"Name", p.DisplayName, "Room", room, "Language", lang.Native, "Role", r.Loc.T(roleMessage(p.Role))))
 }
 
 // NotUnderstood answers text that matches nothing: a glossary word gets
 // its explanation, anything else a pointer to the buttons.
 func (h *Handlers) NotUnderstood(ctx context.Context, r *Request) error {
 	if id, ok := locales.MatchTerm(r.Text); ok {
-		return h.replyMenu(ctx, r, r.Loc.T("glossary."+id))
+		return h.replyMenu(ctx, r, r.Loc.T(locales.TermMessage(id)))
 	}
 	return h.replyMenu(ctx, r, r.Loc.T("error.not_understood"))
 }

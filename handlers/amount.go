@@ -225,11 +225,10 @@ func lastNonDigit(rs []rune) int {
 // amountError turns a parse failure into the message the user sees, in
 // his language, with an example written his language's way.
 func amountError(loc *locales.Localizer, err error) error {
+	if _, ok := MessageOf(err); ok {
+		return err // zero, negative: see errorMessages
+	}
 	switch {
-	case errors.Is(err, ErrAmountZero):
-		return Fail("balance.amount_zero")
-	case errors.Is(err, ErrAmountNegative):
-		return Fail("balance.amount_negative")
 	case errors.Is(err, ErrAmountTooLarge):
 		return Fail("balance.amount_too_large", "Max", loc.F.Money(MaxAmount))
 	}

@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -67,28 +66,38 @@ const (
 // placeText holds a place typed by staff, shown as typed.
 const placeText = "place_text"
 
-// announceTemplate is a ready message: its text is announce.tpl.<ID> and
-// its button announce.name.<ID>, in every language. Params are asked in
+// announceTemplate is a ready message: its text is the message Text and
+// its button the message Name, in every language. Params are asked in
 // order; the date always comes first.
 type announceTemplate struct {
 	ID     string
+	Name   string
+	Text   string
 	Params []string
 }
 
 var announceTemplates = []announceTemplate{
-	{"water_cut", []string{paramDate, paramFrom, paramTo}},
-	{"power_cut", []string{paramDate, paramFrom, paramTo}},
-	{"fire_drill", []string{paramDate, paramTime}},
-	{"class_cancelled", []string{paramDate, paramTime}},
-	{"mail", []string{paramDate}},
-	{"meeting", []string{paramDate, paramTime, paramPlace}},
-	{"heat_wave", []string{paramDate}},
-	{"pest_control", []string{paramDate, paramTime}},
+	{"water_cut", "announce.name.water_cut", "announce.tpl.water_cut", []string{paramDate, paramFrom, paramTo}},
+	{"power_cut", "announce.name.power_cut", "announce.tpl.power_cut", []string{paramDate, paramFrom, paramTo}},
+	{"fire_drill", "announce.name.fire_drill", "announce.tpl.fire_drill", []string{paramDate, paramTime}},
+	{"class_cancelled", "announce.name.class_cancelled", "announce.tpl.class_cancelled", []string{paramDate, paramTime}},
+	{"mail", "announce.name.mail", "announce.tpl.mail", []string{paramDate}},
+	{"meeting", "announce.name.meeting", "announce.tpl.meeting", []string{paramDate, paramTime, paramPlace}},
+	{"heat_wave", "announce.name.heat_wave", "announce.tpl.heat_wave", []string{paramDate}},
+	{"pest_control", "announce.name.pest_control", "announce.tpl.pest_control", []string{paramDate, paramTime}},
 }
 
 // announcePlaces are the centre's common places, translated
-// (announce.place.<id>), offered as buttons for the place parameter.
+// (announcePlaceMessages), offered as buttons for the place parameter.
 var announcePlaces = []string{"common_room", "dining_room", "courtyard", "classroom", "front_desk"}
+
+var announcePlaceMessages = map[string]string{
+	"common_room": "announce.place.common_room",
+	"dining_room": "announce.place.dining_room",
+	"courtyard":   "announce.place.courtyard",
+	"classroom":   "announce.place.classroom",
+	"front_desk":  "announce.place.front_desk",
+}
 
 func templateByID(id string) (announceTemplate, bool) {
 	for _, t := range announceTemplates {
@@ -128,14 +137,14 @@ func renderTemplate(loc *locales.Localizer, id string, params map[string]string)
 			v = loc.F.Time(time.Date(day.Year(), day.Month(), day.Day(), at.Hour(), at.Minute(), 0, 0, loc.F.Location()))
 		case paramPlace:
 			if id := params[paramPlace]; slices.Contains(announcePlaces, id) {
-				v = loc.T("announce.place." + id)
+				v = loc.T(announcePlaceMessages[id])
 			} else if v = params[placeText]; v == "" {
 				return "", false
 			}
 		}
 		kv = append(kv, templateVar[p], v)
 	}
-	return loc.T("announce.tpl."+t.ID, kv...), true
+	return loc.T(t.Text, kv...), true
 }
 
 // AnnounceStart begins a new announcement: who should receive it?
@@ -396,11 +405,8 @@ func (h *Handlers) groupChosen(ctx context.Context, r *Request, data map[string]
 // the message.
 func (h *Handlers) audienceSet(ctx context.Context, r *Request, data map[string]string, a store.Audience) error {
 	n, err := h.Announcements.CountAudience(ctx, r.Person.CentreID, r.Person.ID, a)
-	if errors.Is(err, store.ErrAudienceUnavailable) {
-		return ErrStaleButton
-	}
 	if err != nil {
-		return err
+		return err // ErrAudienceUnavailable: see errorMessages
 	}
 	if n == 0 {
 		return Fail("announce.no_recipients")
@@ -412,7 +418,7 @@ func (h *Handlers) audienceSet(ctx context.Context, r *Request, data map[string]
 	d := data["d"]
 	buttons := make([]models.InlineKeyboardButton, 0, len(announceTemplates)+1)
 	for _, t := range announceTemplates {
-		buttons = append(buttons, models.InlineKeyboardButton{Text: r.Loc.T("announce.name." + t.ID), CallbackData: cb("ann", "tpl", t.ID, d)})
+		buttons = append(buttons, models.InlineKeyboardButton{Text: r.Loc.T(t.Name), CallbackData: cb("ann", "tpl", t.ID, d)})
 	}
 	buttons = append(buttons, models.InlineKeyboardButton{Text: r.Loc.T("announce.btn_free"), CallbackData: cb("ann", "free", d)})
 	_, err = h.reply(ctx, r, r.Loc.T("announce.ask_kind"), inlineRows(buttons, 2))
@@ -472,12 +478,12 @@ func (h *Handlers) askParam(ctx context.Context, r *Request, data map[string]str
 		var buttons []models.InlineKeyboardButton
 		for _, id := range announcePlaces {
 			buttons = append(buttons, models.InlineKeyboardButton{
-				Text: "📍 " + r.Loc.T("announce.place."+id), CallbackData: cb("ann", "place", id, d),
+				Text: "📍 " + r.Loc.T(announcePlaceMessages[id]), CallbackData: cb("ann", "place", id, d),
 			})
 		}
 		markup = inlineRows(buttons, 2)
 	}
-	_, err := h.reply(ctx, r, r.Loc.T("announce.ask_"+p), markup)
+	_, err := h.reply(ctx, r, r.Loc.T(announceAskMessage(p)), markup)
 	return err
 }
 
@@ -551,11 +557,8 @@ func previewText(loc *locales.Localizer, a store.Announcement, audience string, 
 func (h *Handlers) preview(ctx context.Context, r *Request, data map[string]string) error {
 	a := draftAnnouncement(data)
 	n, err := h.Announcements.CountAudience(ctx, r.Person.CentreID, r.Person.ID, a.Audience)
-	if errors.Is(err, store.ErrAudienceUnavailable) {
-		return ErrStaleButton
-	}
 	if err != nil {
-		return err
+		return err // ErrAudienceUnavailable: see errorMessages
 	}
 	if n == 0 {
 		return Fail("announce.no_recipients")
@@ -602,13 +605,8 @@ func (h *Handlers) sendAnnouncement(ctx context.Context, r *Request, data map[st
 		na.Params = nil
 	}
 	ann, err := h.Announcements.CreateAnnouncement(ctx, na, r.Now)
-	switch {
-	case errors.Is(err, store.ErrNoRecipients):
-		return Fail("announce.no_recipients")
-	case errors.Is(err, store.ErrAlreadySent), errors.Is(err, store.ErrAudienceUnavailable):
-		return ErrStaleButton
-	case err != nil:
-		return err
+	if err != nil {
+		return err // ErrNoRecipients, ErrAlreadySent…: see errorMessages
 	}
 	// The preview becomes the progress message on the progress job's first
 	// run, within a moment: only that job edits it, so the edits never

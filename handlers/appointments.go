@@ -162,7 +162,7 @@ func (h *Handlers) renderApptAnswer(ctx context.Context, _ store.Person, loc *lo
 		return Outgoing{}, fmt.Errorf("handlers: outbox row %d: answer %q", m.ID, answer)
 	}
 	return Outgoing{Text: loc.T(m.MsgID, "Name", a.PersonName, "Room", apptRoom(a.PersonRoom),
-		"Answer", loc.T("appointments.answer_"+answer)) + "\n" + appointmentCard(loc, a),
+		"Answer", loc.T(apptAnswerMessage(answer))) + "\n" + appointmentCard(loc, a),
 		Markup: apptMessageButton(loc, a.ID)}, nil
 }
 
@@ -188,7 +188,7 @@ func (h *Handlers) renderApptRelay(ctx context.Context, _ store.Person, loc *loc
 	if err != nil {
 		return Outgoing{}, err
 	}
-	kind, when := loc.T("appointments.kind."+a.Kind), loc.F.DateTime(a.At)
+	kind, when := loc.T(apptKindMessage(a.Kind)), loc.F.DateTime(a.At)
 	if msg.FromResident {
 		return Outgoing{Text: loc.T(m.MsgID, "Name", a.PersonName, "Room", apptRoom(a.PersonRoom),
 			"Kind", kind, "When", when, "Text", msg.Body), Markup: apptMessageButton(loc, a.ID)}, nil
@@ -281,12 +281,12 @@ func (h *Handlers) queueLegacyReminder(ctx context.Context, centreID, id int64, 
 // appointmentCard writes an appointment's kind, date and time, place and
 // documents to bring, one whole sentence a line.
 func appointmentCard(loc *locales.Localizer, a store.Appointment) string {
-	lines := []string{loc.T("appointments.card", "Kind", loc.T("appointments.kind."+a.Kind),
+	lines := []string{loc.T("appointments.card", "Kind", loc.T(apptKindMessage(a.Kind)),
 		"When", loc.F.DateTime(a.At), "Place", a.Place)}
 	if len(a.Documents) > 0 {
 		lines = append(lines, loc.T("appointments.documents"))
 		for _, d := range a.Documents {
-			lines = append(lines, "• "+loc.T("appointments.doc."+d))
+			lines = append(lines, "• "+loc.T(apptDocMessage(d)))
 		}
 	}
 	return strings.Join(lines, "\n")
@@ -346,7 +346,7 @@ func (h *Handlers) Appointments(ctx context.Context, r *Request) error {
 			text = r.Loc.T("appointments.list_title") + "\n\n" + text
 		}
 		if a.Answer != "" {
-			text += "\n\n" + r.Loc.T("appointments.your_answer", "Answer", r.Loc.T("appointments.answer_"+a.Answer))
+			text += "\n\n" + r.Loc.T("appointments.your_answer", "Answer", r.Loc.T(apptAnswerMessage(a.Answer)))
 			if err := h.replyMenu(ctx, r, text); err != nil {
 				return err
 			}
@@ -372,7 +372,7 @@ func (h *Handlers) centreAppointments(ctx context.Context, r *Request) error {
 	var buttons []models.InlineKeyboardButton
 	for _, a := range list {
 		lines = append(lines, r.Loc.T("appointments.staff_item", "When", r.Loc.F.DateTime(a.At),
-			"Name", a.PersonName, "Room", apptRoom(a.PersonRoom), "Kind", r.Loc.T("appointments.kind."+a.Kind),
+			"Name", a.PersonName, "Room", apptRoom(a.PersonRoom), "Kind", r.Loc.T(apptKindMessage(a.Kind)),
 			"Answer", apptAnswerStatus(r.Loc, a.Answer)))
 		buttons = append(buttons, models.InlineKeyboardButton{
 			Text:         r.Loc.F.DateShort(a.At) + " " + r.Loc.F.Time(a.At) + " · " + a.PersonName,
@@ -385,10 +385,7 @@ func (h *Handlers) centreAppointments(ctx context.Context, r *Request) error {
 
 // apptAnswerStatus is the resident's answer as staff read it.
 func apptAnswerStatus(loc *locales.Localizer, answer string) string {
-	if answer == "" {
-		answer = "none"
-	}
-	return loc.T("appointments.status." + answer)
+	return loc.T(apptStatusMessage(answer))
 }
 
 // AppointmentAnswer takes a resident's "apa:<id>:<version>:<answer>"
@@ -416,7 +413,7 @@ func (h *Handlers) AppointmentAnswer(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	return h.replyMenu(ctx, r, r.Loc.T("appointments.answered_"+a.Answer))
+	return h.replyMenu(ctx, r, r.Loc.T(apptAnsweredMessage(a.Answer)))
 }
 
 // apptMovedSince answers a button of an older version of his appointment:

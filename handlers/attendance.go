@@ -289,11 +289,8 @@ func (h *Handlers) attendanceEdit(ctx context.Context, r *Request, text string, 
 // attendanceDraft loads the class's open draft; a saved or expired one
 // makes the button outdated, which the presser is told.
 func (h *Handlers) attendanceDraft(ctx context.Context, r *Request, c attendanceClass) (store.AttendanceDraft, error) {
-	d, err := h.AttendanceDrafts.AttendanceDraft(ctx, r.Person.CentreID, c.occ.Session.ID, c.date)
-	if errors.Is(err, store.ErrNoDraft) {
-		return d, Fail("attendance.closed")
-	}
-	return d, err
+	// store.ErrNoDraft tells "attendance.closed": see errorMessages.
+	return h.AttendanceDrafts.AttendanceDraft(ctx, r.Person.CentreID, c.occ.Session.ID, c.date)
 }
 
 // attendanceConflict shows the latest marks on the pressed message and says
@@ -332,9 +329,7 @@ func (h *Handlers) attendanceTap(ctx context.Context, r *Request, c attendanceCl
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		return h.attendanceConflict(ctx, r, c, page)
-	case errors.Is(err, store.ErrNoDraft):
-		return Fail("attendance.closed")
-	case err != nil:
+	case err != nil: // store.ErrNoDraft: see errorMessages
 		return err
 	}
 	text, kb := attendanceSheet(r.Loc, c, d, page)

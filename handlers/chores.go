@@ -112,7 +112,7 @@ func choreLines(loc *locales.Localizer, turns []store.ChoreTurn) string {
 	}
 	lines := make([]string, len(turns))
 	for i, t := range turns {
-		lines[i] = loc.T("chores.line."+t.State, choreVars(loc, t)...)
+		lines[i] = loc.T(choreLineMessage(t.State), choreVars(loc, t)...)
 	}
 	return strings.Join(lines, "\n")
 }
@@ -207,9 +207,10 @@ func (h *Handlers) ChoreDone(ctx context.Context, r *Request) error {
 	return err
 }
 
-// choreStale turns a store refusal into a stale button.
+// choreStale turns a turn not found (gone, or another centre's) into a
+// stale button; store.ErrChoreStale gets the same answer from errorMessages.
 func choreStale(err error) error {
-	if errors.Is(err, store.ErrChoreStale) || errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return ErrStaleButton
 	}
 	return err
@@ -264,9 +265,6 @@ func (h *Handlers) ChoreSwapButton(ctx context.Context, r *Request) error {
 			return ErrStaleButton
 		}
 		_, err = h.Chores.RequestChoreSwap(ctx, r.Person.CentreID, t.ID, r.Person.ID, to, r.Now)
-		if errors.Is(err, store.ErrSwapOpen) {
-			return Fail("chores.swap.already_open")
-		}
 		if err := choreStale(err); err != nil {
 			return err
 		}
@@ -397,7 +395,7 @@ func (h *Handlers) rotaView(ctx context.Context, r *Request, week time.Time) (st
 			days = append(days, t.Day)
 			b.WriteString("\n\n" + loc.T("chores.rota.day", "Day", loc.F.Date(t.StartsAt)))
 		}
-		b.WriteString("\n" + loc.T("chores.rota.line."+t.State, choreVars(loc, t)...))
+		b.WriteString("\n" + loc.T(rotaLineMessage(t.State), choreVars(loc, t)...))
 		counts[t.State]++
 	}
 	text := b.String()
@@ -551,7 +549,7 @@ func (h *Handlers) rotaDay(ctx context.Context, r *Request, arg string, current 
 	for _, t := range turns {
 		if t.Day.Equal(day) {
 			buttons = append(buttons, models.InlineKeyboardButton{
-				Text: r.Loc.T("chores.rota.line."+t.State, choreVars(r.Loc, t)...), CallbackData: cb("chr", "t", itoa(t.ID))})
+				Text: r.Loc.T(rotaLineMessage(t.State), choreVars(r.Loc, t)...), CallbackData: cb("chr", "t", itoa(t.ID))})
 		}
 	}
 	if len(buttons) == 0 {
@@ -564,7 +562,7 @@ func (h *Handlers) rotaDay(ctx context.Context, r *Request, arg string, current 
 // rotaTurn offers what can be done with a turn: mark it once it started,
 // move it while it has not.
 func (h *Handlers) rotaTurn(ctx context.Context, r *Request, t store.ChoreTurn) error {
-	line := r.Loc.T("chores.rota.line."+t.State, choreVars(r.Loc, t)...)
+	line := r.Loc.T(rotaLineMessage(t.State), choreVars(r.Loc, t)...)
 	var buttons []models.InlineKeyboardButton
 	switch {
 	case t.State != store.ChorePending:

@@ -334,7 +334,7 @@ func (w *ClassNoticeWorker) Work(ctx context.Context, job *river.Job[ClassNotice
 	}
 	_, err := w.h.ClassStore.Enqueue(ctx, w.h.Clock(), store.OutboxMessage{CentreID: a.CentreID, PersonID: a.PersonID,
 		Kind: store.KindClassNotice, Key: "notice:class:" + strings.TrimPrefix(a.Notice, "chg:") + ":" + strconv.FormatInt(a.PersonID, 10),
-		MsgID: "classes." + a.Change + "_notice", Args: args})
+		MsgID: store.ClassNoticeMessage(a.Change), Args: args})
 	return err
 }
 
@@ -671,5 +671,5 @@ func (h *Handlers) timetableApply(ctx context.Context, r *Request, data map[stri
 	if err := h.endConversation(ctx, r); err != nil {
 		return err
 	}
-	return h.replyMenu(ctx, r, r.Loc.N("timetable.done_"+ch.Kind, n.Told))
+	return h.replyMenu(ctx, r, r.Loc.N(timetableDoneMessage(ch.Kind), n.Told))
 }

@@ -273,7 +273,7 @@ func (h *Handlers) enrolSave(ctx context.Context, r *Request, data map[string]st
 		return ErrStaleButton
 	}
 	switch {
-	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrPrescribedHours):
+	case errors.Is(err, store.ErrNotFound):
 		return ErrStaleButton
 	case errors.Is(err, store.ErrWrongStatus):
 		return Fail("residents.status_changed", "Name", p.DisplayName)
@@ -350,7 +350,7 @@ type EnrolNoticeWorker struct {
 func (w *EnrolNoticeWorker) Work(ctx context.Context, job *river.Job[EnrolNoticeArgs]) error {
 	a := job.Args
 	_, err := w.h.ClassStore.Enqueue(ctx, w.h.Clock(), store.OutboxMessage{CentreID: a.CentreID, PersonID: a.PersonID,
-		Kind: store.KindEnrolNotice, Key: "notice:enrol:job:" + strconv.FormatInt(job.ID, 10), MsgID: "enrol.notice_" + a.Change,
+		Kind: store.KindEnrolNotice, Key: "notice:enrol:job:" + strconv.FormatInt(job.ID, 10), MsgID: store.EnrolNoticeMessage(a.Change),
 		Args: map[string]string{"change": a.Change, "group": a.Group, "level": a.Level, "hours": strconv.Itoa(a.Hours)}})
 	return err
 }

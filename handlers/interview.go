@@ -143,7 +143,7 @@ func (h *Handlers) InterviewButton(ctx context.Context, r *Request) error {
 		}
 		buttons := make([]models.InlineKeyboardButton, len(store.AppointmentKinds))
 		for i, k := range store.AppointmentKinds {
-			buttons[i] = models.InlineKeyboardButton{Text: r.Loc.T("appointments.kind." + k), CallbackData: cb("iv", "k", k)}
+			buttons[i] = models.InlineKeyboardButton{Text: r.Loc.T(apptKindMessage(k)), CallbackData: cb("iv", "k", k)}
 		}
 		_, err := h.reply(ctx, r, r.Loc.T("interview.ask_kind"), inlineRows(buttons, 1))
 		return err
@@ -415,7 +415,7 @@ func ivDocsKeyboard(loc *locales.Localizer, ticked []string) *models.InlineKeybo
 		if ivContains(ticked, d) {
 			mark = "✅ "
 		}
-		buttons = append(buttons, models.InlineKeyboardButton{Text: mark + loc.T("appointments.doc."+d),
+		buttons = append(buttons, models.InlineKeyboardButton{Text: mark + loc.T(apptDocMessage(d)),
 			CallbackData: cb("iv", "doc", d)})
 	}
 	buttons = append(buttons, models.InlineKeyboardButton{Text: loc.T("interview.button_next"), CallbackData: cb("iv", "docs")})
@@ -493,12 +493,11 @@ var (
 	ErrInterviewTimeFar        = errors.New("handlers: date is more than a year ahead")
 )
 
+// ivTimeError keeps a date error for errorMessages to explain; anything
+// else the parser says is "not understood".
 func ivTimeError(err error) error {
-	switch {
-	case errors.Is(err, ErrInterviewTimePast):
-		return Fail("interview.date_past")
-	case errors.Is(err, ErrInterviewTimeFar):
-		return Fail("interview.date_far")
+	if _, ok := MessageOf(err); ok {
+		return err
 	}
 	return Fail("interview.date_bad")
 }

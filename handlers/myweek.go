@@ -49,7 +49,7 @@ func (h *Handlers) MyWeek(ctx context.Context, r *Request) error {
 			continue
 		}
 		items = append(items, weekItem{start: t.StartsAt, end: t.EndsAt, busy: t.State == store.ChorePending,
-			line: r.Loc.T("chores.line."+t.State, choreVars(r.Loc, t)...)})
+			line: r.Loc.T(choreLineMessage(t.State), choreVars(r.Loc, t)...)})
 	}
 	classes, err := h.Week.ClassOccurrences(ctx, store.ClassQuery{CentreID: p.CentreID, PersonID: p.ID, From: from, To: to}, h.Loc)
 	if err != nil {
@@ -65,7 +65,7 @@ func (h *Handlers) MyWeek(ctx context.Context, r *Request) error {
 	for _, a := range appts {
 		items = append(items, weekItem{start: a.At, end: a.At.Add(appointmentLength), busy: true,
 			line: r.Loc.T("myweek.appointment", "Day", r.Loc.F.Date(a.At), "Start", r.Loc.F.Time(a.At),
-				"Kind", r.Loc.T("appointments.kind."+a.Kind), "Place", a.Place)})
+				"Kind", r.Loc.T(apptKindMessage(a.Kind)), "Place", a.Place)})
 	}
 	return h.replyMenu(ctx, r, weekText(r.Loc, items))
 }

@@ -277,7 +277,7 @@ func (h *Handlers) residentNext(ctx context.Context, r *Request, data map[string
 		kb := inlineRows([]models.InlineKeyboardButton{
 			{Text: r.Loc.T("residents.today"), CallbackData: cb("resident", "today")},
 		}, 1)
-		_, err := h.reply(ctx, r, r.Loc.T("residents.ask_date_"+data["act"], "Name", name, "Room", room,
+		_, err := h.reply(ctx, r, r.Loc.T(residentAskDateMessage(data["act"]), "Name", name, "Room", room,
 			"Example", r.Loc.F.DateShort(r.Now)), kb)
 		return err
 	case store.ChangeRoom:
@@ -348,9 +348,9 @@ func (h *Handlers) residentConfirm(ctx context.Context, r *Request, data map[str
 		if err != nil {
 			return ErrStaleButton
 		}
-		id, kv = "residents.confirm_"+act, append(kv, "Date", r.Loc.F.Date(d.Add(12*time.Hour)))
+		id, kv = residentConfirmMessage(act), append(kv, "Date", r.Loc.F.Date(d.Add(12*time.Hour)))
 	case store.ChangeAway, store.ChangeBack:
-		id = "residents.confirm_" + act
+		id = residentConfirmMessage(act)
 	case store.ChangeRoom:
 		id, kv = "residents.confirm_room", append(kv, "NewRoom", data["room"])
 	case residentActAmount:

@@ -117,16 +117,16 @@ func (h *Handlers) rotaMemberSave(ctx context.Context, r *Request, data map[stri
 	}
 	on := data["do"] == "1"
 	err = h.RotaSetup.SetChoreMember(ctx, r.Person.CentreID, r.Person.ID, p.ID, on, r.Now)
-	suffix := "off"
+	already, saved := "rotasetup.already_off", "rotasetup.saved_off"
 	if on {
-		suffix = "on"
+		already, saved = "rotasetup.already_on", "rotasetup.saved_on"
 	}
 	switch {
 	case errors.Is(err, store.ErrChoreUnchanged):
 		if err := h.endConversation(ctx, r); err != nil {
 			return err
 		}
-		return Fail("rotasetup.already_"+suffix, "Name", p.DisplayName)
+		return Fail(already, "Name", p.DisplayName)
 	case errors.Is(err, store.ErrNotFound):
 		return ErrStaleButton
 	case err != nil:
@@ -135,7 +135,7 @@ func (h *Handlers) rotaMemberSave(ctx context.Context, r *Request, data map[stri
 	if err := h.endConversation(ctx, r); err != nil {
 		return err
 	}
-	return h.replyMenu(ctx, r, r.Loc.T("rotasetup.saved_"+suffix, "Name", p.DisplayName, "Room", residentRoom(p)))
+	return h.replyMenu(ctx, r, r.Loc.T(saved, "Name", p.DisplayName, "Room", residentRoom(p)))
 }
 
 // ---- /areas ----

@@ -77,11 +77,7 @@ func (h *Handlers) redeem(ctx context.Context, r *Request, typed string) error {
 		// The same answer for a code used and a code that never existed:
 		// a guess must not learn that it hit a real code.
 		return Fail("start.code_invalid")
-	case errors.Is(err, store.ErrInviteExpired):
-		return Fail("start.code_expired")
-	case errors.Is(err, store.ErrAlreadyLinked):
-		return Fail("start.already_linked")
-	case err != nil:
+	case err != nil: // ErrInviteExpired, ErrAlreadyLinked: see errorMessages
 		return err
 	}
 	if err := h.Counters.GiveBackTry(ctx, account, centre); err != nil {

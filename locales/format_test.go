@@ -469,13 +469,3 @@ func inScript(s string, table *unicode.RangeTable) bool {
 	}
 	return letters > 0
 }
-
-// TestShowcase prints one line per language with go test -v, for review by
-// people who read the languages.
-func TestShowcase(t *testing.T) {
-	for _, l := range Languages {
-		f := NewFormatter(l.Tag, nil)
-		t.Logf("%-5s | %s | %s | %s | %s | %s | %s | %s", l.Tag, f.DateTime(friday), f.DateShort(friday),
-			f.Month(friday), f.Money(-123456), f.Money(1250), f.Number(1234567), f.Time(testDates[2]))
-	}
-}

@@ -29,35 +29,36 @@ const glossMaxWords = 5
 // Arabic word does not count.
 type glossTerm struct {
 	id       string
+	msgID    string // the answer, written whole so that grep finds it
 	variants []string
 }
 
 // glossTerms is in priority order: when two terms start at the same place in
 // a message, the longer phrase wins, then the earlier term.
 var glossTerms = []glossTerm{
-	{"ofpra", []string{"ofpra", "=ofbra", "=opra", "=ofpraa", "=أوفبرا", "=اوفپرا", "=офпра"}},
-	{"ofii", []string{"ofii", "=ofi", "=ofiii", "=offi", "office de l'immigration", "=أوفي", "=اوفی", "=офии"}},
-	{"siao", []string{"siao", "=sio", "=siyao", "=سياو"}},
+	{"ofpra", "glossary.ofpra", []string{"ofpra", "=ofbra", "=opra", "=ofpraa", "=أوفبرا", "=اوفپرا", "=офпра"}},
+	{"ofii", "glossary.ofii", []string{"ofii", "=ofi", "=ofiii", "=offi", "office de l'immigration", "=أوفي", "=اوفی", "=офии"}},
+	{"siao", "glossary.siao", []string{"siao", "=sio", "=siyao", "=سياو"}},
 	// CNDA before CADA: they are one letter apart, and a typo of either
 	// goes to the earlier one; "cnda" is the word residents with an appeal
 	// ask about most.
-	{"cnda", []string{"cnda", "=cdna", "cour nationale du droit", "cour nationale d'asile", "=محكمة اللجوء"}},
+	{"cnda", "glossary.cnda", []string{"cnda", "=cdna", "cour nationale du droit", "cour nationale d'asile", "=محكمة اللجوء"}},
 	// "cada" only exactly: one letter from "cnda", "nada", "data", "cafe".
-	{"cada", []string{"=cada", "=kada", "=كادا"}},
-	{"infrep", []string{"infrep", "=enfrep", "=anfrep", "=infreb", "=انفريب", "=انفرپ"}},
-	{"caf", []string{"caf", "=kaf", "caisse d'allocations familiales", "allocations familiales"}},
-	{"dalo", []string{"dalo", "droit au logement opposable"}},
+	{"cada", "glossary.cada", []string{"=cada", "=kada", "=كادا"}},
+	{"infrep", "glossary.infrep", []string{"infrep", "=enfrep", "=anfrep", "=infreb", "=انفريب", "=انفرپ"}},
+	{"caf", "glossary.caf", []string{"caf", "=kaf", "caisse d'allocations familiales", "allocations familiales"}},
+	{"dalo", "glossary.dalo", []string{"dalo", "droit au logement opposable"}},
 	// The residence permit. The receipt (récépissé) is a separate entry: it
 	// is a temporary paper with its own rules, and mixing them up misleads.
-	{"titre_sejour", []string{"titre de séjour", "titre séjour", "carte de séjour", "carte séjour",
+	{"titre_sejour", "glossary.titre_sejour", []string{"titre de séjour", "titre séjour", "carte de séjour", "carte séjour",
 		"carte de résident", "carte pluriannuelle", "residence permit", "=إقامة", "=الإقامة", "=اقامت"}},
-	{"recepisse", []string{"récépissé", "=recipisse", "=resepisse"}},
-	{"rsa", []string{"rsa", "revenu de solidarité active", "revenu de solidarité"}},
-	{"cir", []string{"cir", "contrat d'intégration républicaine", "contrat d'intégration", "contrat intégration"}},
-	{"numero_unique", []string{"numéro unique", "=num unique", "=n° unique", "=nº unique", "numéro de demande de logement"}},
-	{"prefecture", []string{"préfecture", "=préf", "=la préf"}},
-	{"france_travail", []string{"france travail", "pôle emploi"}},
-	{"apl", []string{"apl", "aide au logement", "aide personnalisée au logement"}},
+	{"recepisse", "glossary.recepisse", []string{"récépissé", "=recipisse", "=resepisse"}},
+	{"rsa", "glossary.rsa", []string{"rsa", "revenu de solidarité active", "revenu de solidarité"}},
+	{"cir", "glossary.cir", []string{"cir", "contrat d'intégration républicaine", "contrat d'intégration", "contrat intégration"}},
+	{"numero_unique", "glossary.numero_unique", []string{"numéro unique", "=num unique", "=n° unique", "=nº unique", "numéro de demande de logement"}},
+	{"prefecture", "glossary.prefecture", []string{"préfecture", "=préf", "=la préf"}},
+	{"france_travail", "glossary.france_travail", []string{"france travail", "pôle emploi"}},
+	{"apl", "glossary.apl", []string{"apl", "aide au logement", "aide personnalisée au logement"}},
 }
 
 // glossNoFuzz lists ordinary words that sit one typo away from a term and
@@ -89,14 +90,25 @@ var glossVariants = func() []glossVariant {
 	return vs
 }()
 
-// TermIDs lists the glossary's ids in a fixed order; each has the message
-// "glossary.<id>" in every language.
+// TermIDs lists the glossary's ids in a fixed order; each has its message
+// (TermMessage) in every language.
 func TermIDs() []string {
 	ids := make([]string, len(glossTerms))
 	for i, t := range glossTerms {
 		ids[i] = t.id
 	}
 	return ids
+}
+
+// TermMessage returns the message id that explains glossary term id, or
+// "" for an unknown id.
+func TermMessage(id string) string {
+	for _, t := range glossTerms {
+		if t.id == id {
+			return t.msgID
+		}
+	}
+	return ""
 }
 
 // MatchTerm reports which glossary term a short message asks about. It

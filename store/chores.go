@@ -198,7 +198,7 @@ func choreReminderMessages(t ChoreTurn, what string, at time.Time, staff []int64
 	args := map[string]string{"turn": choreID(t.ID), "plan": strconv.Itoa(t.Plan), "what": what}
 	if what != ChoreOverdue {
 		return []OutboxMessage{{CentreID: t.CentreID, PersonID: t.PersonID, Kind: KindChoreReminder, Key: key,
-			MsgID: "chores.reminder." + what, Args: args, NotBefore: at}}
+			MsgID: choreReminderMessage(what), Args: args, NotBefore: at}}
 	}
 	out := make([]OutboxMessage, 0, len(staff))
 	for _, p := range staff {

@@ -657,7 +657,7 @@ func classChangeMessage(n ClassChangeNotice, personID int64) OutboxMessage {
 	unix := func(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
 	return OutboxMessage{
 		CentreID: n.After.Session.CentreID, PersonID: personID, Kind: KindClassNotice,
-		Key: n.Key + ":" + strconv.FormatInt(personID, 10), MsgID: "classes." + n.Kind + "_notice",
+		Key: n.Key + ":" + strconv.FormatInt(personID, 10), MsgID: ClassNoticeMessage(n.Kind),
 		Args: map[string]string{"session": strconv.FormatInt(n.After.Session.ID, 10), "change": n.Kind,
 			"group": n.After.Session.GroupName, "was": unix(n.Before.Start), "start": unix(n.After.Start),
 			"end": unix(n.After.End), "room": n.After.Room,

@@ -192,7 +192,7 @@ func (s *Store) enqueueEnrolNotice(ctx context.Context, tx pgx.Tx, e ClassEnrolm
 		return fmt.Errorf("store: enrol notice: %w", err)
 	}
 	_, err := s.enqueue(ctx, tx, now, OutboxMessage{CentreID: e.CentreID, PersonID: e.PersonID, Kind: KindEnrolNotice,
-		Key: "notice:enrol:" + strconv.FormatInt(auditID, 10), MsgID: "enrol.notice_" + change,
+		Key: "notice:enrol:" + strconv.FormatInt(auditID, 10), MsgID: EnrolNoticeMessage(change),
 		Args: map[string]string{"change": change, "group": e.Group.Name, "level": e.Group.Level,
 			"hours": strconv.Itoa(e.Hours), "group_labels": e.Group.Labels.Arg()}})
 	return err
