@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -49,9 +50,9 @@ type LoadResult struct {
 	Seconds float64 `json:"seconds"`
 	// PerSecond is answers per second of writing time.
 	PerSecond float64 `json:"per_second"`
-	P50      float64 `json:"p50_ms"`
-	P99      float64 `json:"p99_ms"`
-	Max      float64 `json:"max_ms"`
+	P50       float64 `json:"p50_ms"`
+	P99       float64 `json:"p99_ms"`
+	Max       float64 `json:"max_ms"`
 	// Limited is how many sends Options.Limits refused with 429 meanwhile.
 	Limited int `json:"limited"`
 	// Extra is how many bot messages came with no update waiting for one
@@ -246,7 +247,8 @@ func (s *Server) RunLoad(ctx context.Context, spec LoadSpec) (LoadResult, error)
 // ControlHandler is the HTTP side of the fake for a load generator in
 // another process: POST /load with a LoadSpec in JSON runs it and answers
 // the LoadResult; GET /webhook answers the webhook URL currently set (to
-// know a bot is ready for updates).
+// know a bot is ready for updates); GET /last?chat=ID the bot's last text
+// there.
 func (s *Server) ControlHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /load", func(w http.ResponseWriter, r *http.Request) {
@@ -262,6 +264,13 @@ func (s *Server) ControlHandler() http.Handler {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(res)
+	})
+	// GET /last?chat=ID: the text of the bot's last message in a chat, so
+	// that a report can show the answers measured were real ones.
+	mux.HandleFunc("GET /last", func(w http.ResponseWriter, r *http.Request) {
+		id, _ := strconv.ParseInt(r.URL.Query().Get("chat"), 10, 64)
+		m, _ := s.LastMessage(id)
+		_, _ = w.Write([]byte(m.PlainText))
 	})
 	mux.HandleFunc("GET /webhook", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte(s.WebhookURL()))
