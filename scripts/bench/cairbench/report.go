@@ -48,54 +48,101 @@ func cpuPerK(f *botFigures) float64 {
 	return (f.cpu - f.startCPU) * 1000 / float64(f.answered)
 }
 
-func report(w io.Writer, o opts, echo, cair *botFigures, scenarios []scenario) {
+// column is one bot (or setting) and one text in the update path's table.
+type column struct {
+	label string
+	r     *runs
+}
+
+func report(w io.Writer, o opts, echo, cair, loose *botFigures, scenarios []scenario) {
 	e := echo.perText["hello"]
-	fmt.Fprintf(w, "Each closed or open run lasts %s; the closed loop is %d residents each writing again as soon as his answer arrived; the open runs send at a fixed rate whatever the answers, residents in turn. Latency is measured by the fake Telegram, from the moment the update was due to be POSTed to the bot's webhook until the bot's `sendMessage` in that chat reached it. p50 / p99 / max.\n\n", o.dur, residents)
-	fmt.Fprintln(w, "| | echo bot (floor) |"+strings.Repeat("", 0)+joinCols(scenarios, func(s scenario) string { return " cairbot: " + s.label + " |" }))
-	fmt.Fprintln(w, "|---|---|"+strings.Repeat("---|", len(scenarios)))
-	row := func(name string, ev string, cv func(r *runs) string) {
-		fmt.Fprintf(w, "| %s | %s |", name, ev)
-		for _, s := range scenarios {
-			fmt.Fprintf(w, " %s |", cv(cair.perText[s.text]))
+	cols := []column{{"echo bot (floor)", e}}
+	for _, s := range scenarios {
+		cols = append(cols, column{"cairbot: " + s.label, cair.perText[s.text]})
+	}
+	if loose != nil {
+		cols = append(cols, column{"cairbot with `" + strings.Join(o.loose, " ") + "`: " + scenarios[0].label, loose.perText[scenarios[0].text]})
+	}
+	fmt.Fprintf(w, "Each closed or open run lasts %s; the closed loop is %d residents each writing again as soon as his answer arrived; the open runs send at a fixed rate whatever the answers, residents in turn (at 100/s each resident writes every 2 s; at 300/s every 0.67 s, more often than the 1 message a second per chat cairbot keeps to by default). Latency is measured by the fake Telegram, from the moment the update was due to be POSTed to the bot's webhook until the bot's `sendMessage` in that chat reached it: p50 / p99 / max.\n\n", o.dur, residents)
+	fmt.Fprint(w, "| |")
+	for _, c := range cols {
+		fmt.Fprintf(w, " %s |", c.label)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "|---|"+strings.Repeat("---|", len(cols)))
+	row := func(name string, cv func(r *runs) string) {
+		fmt.Fprintf(w, "| %s |", name)
+		for _, c := range cols {
+			fmt.Fprintf(w, " %s |", cv(c.r))
 		}
 		fmt.Fprintln(w)
 	}
-	row("closed loop, replies/s (ratio to echo)", fmt.Sprintf("%.0f", e.closed.PerSecond), func(r *runs) string {
+	row("closed loop, replies/s (ratio to echo)", func(r *runs) string {
 		return fmt.Sprintf("%.0f (%s)", r.closed.PerSecond, ratio(r.closed.PerSecond, e.closed.PerSecond))
 	})
-	row("closed loop latency", lat(e.closed), func(r *runs) string { return lat(r.closed) })
-	row("open 100 updates/s", lat(e.open100), func(r *runs) string { return lat(r.open100) })
-	row("open 100/s, p99 ratio to echo", "1", func(r *runs) string { return ratio(r.open100.P99, e.open100.P99) })
-	row("open 300 updates/s", lat(e.open300), func(r *runs) string { return lat(r.open300) })
-	row("open 300/s, p99 ratio to echo", "1", func(r *runs) string { return ratio(r.open300.P99, e.open300.P99) })
-	row("answer seen (first resident, start)", quote(e.sample), func(r *runs) string { return quote(r.sample) })
+	row("closed loop latency", func(r *runs) string { return lat(r.closed) })
+	row("open 100 updates/s", func(r *runs) string { return lat(r.open100) })
+	row("open 100/s, p99 ratio to echo", func(r *runs) string { return ratio(r.open100.P99, e.open100.P99) })
+	row("open 300 updates/s", func(r *runs) string { return lat(r.open300) })
+	row("open 300/s, p99 ratio to echo", func(r *runs) string { return ratio(r.open300.P99, e.open300.P99) })
+	row("extra messages (a second message for one update), all three runs", func(r *runs) string {
+		return fmt.Sprint(r.closed.Extra + r.open100.Extra + r.open300.Extra)
+	})
+	row("answer seen (first resident)", func(r *runs) string { return quote(r.sample) })
 	fmt.Fprintln(w)
 
+	bots := []struct {
+		label string
+		f     *botFigures
+	}{{"echo bot", echo}, {"cairbot", cair}}
+	if loose != nil {
+		bots = append(bots, struct {
+			label string
+			f     *botFigures
+		}{"cairbot with `" + strings.Join(o.loose, " ") + "` (one text)", loose})
+	}
+	table := func(head string, cells func(f *botFigures) string, r func(c, e *botFigures) string) {
+		fmt.Fprintf(w, "| %s |", head)
+		for i, b := range bots {
+			fmt.Fprintf(w, " %s", cells(b.f))
+			if i > 0 && r != nil {
+				fmt.Fprintf(w, " (%s)", r(b.f, echo))
+			}
+			fmt.Fprint(w, " |")
+		}
+		fmt.Fprintln(w)
+	}
+	header := func() {
+		fmt.Fprint(w, "| |")
+		for _, b := range bots {
+			fmt.Fprintf(w, " %s |", b.label)
+		}
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "|---|"+strings.Repeat("---|", len(bots)))
+	}
 	fmt.Fprintln(w, "## The processes")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Read from `/proc/PID/status` (VmHWM) and `/proc/PID/stat` (utime + stime) of each bot at the end of its phase (warm-up, every run above and the tap of everyone). The two bots did not answer as many updates, so CPU is also given per answered update.")
+	fmt.Fprintln(w, "Read from `/proc/PID/status` (VmHWM) and `/proc/PID/stat` (utime + stime) of each bot at the end of its phase (warm-up, every run above and the tap of everyone); ratios to the echo bot in brackets. The bots did not answer as many updates, so CPU is also given per answered update.")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| | echo bot | cairbot | ratio |")
-	fmt.Fprintln(w, "|---|---|---|---|")
-	fmt.Fprintf(w, "| ready (process start → first 200 on /readyz; echo: /healthz and webhook set) | %.2f s | %.2f s | %s |\n", echo.ready.Seconds(), cair.ready.Seconds(), ratio(cair.ready.Seconds(), echo.ready.Seconds()))
-	fmt.Fprintf(w, "| peak RSS (VmHWM) | %.1f MB | %.1f MB | %s |\n", echo.peakMB, cair.peakMB, ratio(cair.peakMB, echo.peakMB))
-	fmt.Fprintf(w, "| CPU during the phase | %.1f s | %.1f s | %s |\n", echo.cpu-echo.startCPU, cair.cpu-cair.startCPU, ratio(cair.cpu-cair.startCPU, echo.cpu-echo.startCPU))
-	fmt.Fprintf(w, "| updates answered in the phase | %d | %d | |\n", echo.answered, cair.answered)
-	fmt.Fprintf(w, "| CPU per answered update | %.2f ms | %.2f ms | %s |\n", cpuPerK(echo), cpuPerK(cair), ratio(cpuPerK(cair), cpuPerK(echo)))
-	fmt.Fprintf(w, "| updates unanswered / 429s / extra messages | %d / %d / %d | %d / %d / %d | |\n", echo.lost, echo.limited, echo.extra, cair.lost, cair.limited, cair.extra)
+	header()
+	table("ready: process start → first 200 on /readyz (echo bot: /healthz, then its webhook set)", func(f *botFigures) string { return fmt.Sprintf("%.2f s", f.ready.Seconds()) }, nil)
+	table("peak RSS (VmHWM)", func(f *botFigures) string { return fmt.Sprintf("%.1f MB", f.peakMB) }, func(c, e *botFigures) string { return ratio(c.peakMB, e.peakMB) })
+	table("CPU during the phase", func(f *botFigures) string { return fmt.Sprintf("%.1f s", f.cpu-f.startCPU) }, nil)
+	table("updates answered in the phase", func(f *botFigures) string { return fmt.Sprint(f.answered) }, nil)
+	table("CPU per answered update", func(f *botFigures) string { return fmt.Sprintf("%.2f ms", cpuPerK(f)) }, func(c, e *botFigures) string { return ratio(cpuPerK(c), cpuPerK(e)) })
+	table("updates unanswered / 429s / extra messages", func(f *botFigures) string { return fmt.Sprintf("%d / %d / %d", f.lost, f.limited, f.extra) }, nil)
 	fmt.Fprintln(w)
 
 	fmt.Fprintln(w, "## 200 residents tap at once")
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "Every resident sends `/balance` at the same moment (the echo bot: the same text).\n\n")
-	fmt.Fprintln(w, "| | echo bot | cairbot | ratio |")
-	fmt.Fprintln(w, "|---|---|---|---|")
-	fmt.Fprintf(w, "| answered | %d of %d | %d of %d | |\n", echo.burst.Answered, echo.burst.Sent, cair.burst.Answered, cair.burst.Sent)
-	fmt.Fprintf(w, "| time until the last answer | %.2f s | %.2f s | %s |\n", echo.burst.Seconds, cair.burst.Seconds, ratio(cair.burst.Seconds, echo.burst.Seconds))
-	fmt.Fprintf(w, "| latency p50 / p99 / max | %s | %s | |\n", lat(echo.burst), lat(cair.burst))
+	fmt.Fprintf(w, "Every resident sends `/balance` at the same moment (to the echo bot: `hello`).\n\n")
+	header()
+	table("answered", func(f *botFigures) string { return fmt.Sprintf("%d of %d", f.burst.Answered, f.burst.Sent) }, nil)
+	table("time until the last answer", func(f *botFigures) string { return fmt.Sprintf("%.2f s", f.burst.Seconds) }, func(c, e *botFigures) string { return ratio(c.burst.Seconds, e.burst.Seconds) })
+	table("latency p50 / p99 / max", func(f *botFigures) string { return lat(f.burst) }, nil)
 	fmt.Fprintln(w)
 
-	fmt.Fprintln(w, "## Targets of issue 13")
+	fmt.Fprintln(w, "## Targets of issue 13 (cairbot with its default settings)")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| target | measured | |")
 	fmt.Fprintln(w, "|---|---|---|")
@@ -120,14 +167,6 @@ func report(w io.Writer, o opts, echo, cair *botFigures, scenarios []scenario) {
 	fmt.Fprintf(w, "| peak RSS ≤ %.0f MB | %.1f MB | %s |\n", targetRSS, cair.peakMB, met(cair.peakMB <= targetRSS))
 	fmt.Fprintf(w, "| ready ≤ %.0f s | %.2f s | %s |\n", targetReady, cair.ready.Seconds(), met(cair.ready.Seconds() <= targetReady))
 	fmt.Fprintln(w)
-}
-
-func joinCols(ss []scenario, f func(scenario) string) string {
-	var b strings.Builder
-	for _, s := range ss {
-		b.WriteString(f(s))
-	}
-	return b.String()
 }
 
 // quote shows the start of an answer on one line of a table.
