@@ -17,9 +17,11 @@ $GO build -o "$out/faketelegram" ./cmd/faketelegram
 $GO build -o "$out/cairbench" ./scripts/bench/cairbench
 figures=$(mktemp); trap 'rm -f "$figures"' EXIT
 start=$(date +%s)
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 # shellcheck disable=SC2086
 "$out/cairbench" -cairbot "$out/cairbot" -echobot "$out/echobot" -fake "$out/faketelegram" ${BENCH_ARGS:-} > "$figures"
 took=$(( $(date +%s) - start ))
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 marker='<!-- measured by other commands: kept by make bench -->'
 kept=$(sed -n "/^$marker\$/,\$p" docs/BENCHMARKS.md 2>/dev/null || true)
 model=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//; s/ *$//')
@@ -28,7 +30,8 @@ model=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//; s/ *
   echo
   echo "Produced by \`make bench\` (scripts/bench.sh: builds the binaries, then runs"
   echo "\`scripts/bench/cairbench\`), $(date -u '+%Y-%m-%d %H:%M UTC'), on $(nproc) cores"
-  echo "($model, shared with other work), $($GO version | cut -d' ' -f3); the run took ${took} s."
+  echo "($model), $($GO version | cut -d' ' -f3); the run took ${took} s. The machine is shared:"
+  echo "load average (1, 5, 15 min) ${load_before} before the run, ${load_after} after."
   echo
   echo "What runs: the fake Telegram (\`cmd/faketelegram\`, the project's \`bot/telegramtest\`)"
   echo "in a process of its own; a bare go-telegram/bot echo bot (\`scripts/bench/echobot\`,"

@@ -196,7 +196,8 @@ func (s *Server) RunLoad(ctx context.Context, spec LoadSpec) (LoadResult, error)
 	wg.Wait()
 	writing := time.Since(start)
 	// Every update has left; wait for the answers still due.
-	deadline := time.After(spec.Wait)
+	wctx, cancel := context.WithTimeout(ctx, spec.Wait)
+	defer cancel()
 	var lat []time.Duration
 	var last time.Time
 	mu.Lock()
@@ -206,8 +207,7 @@ func (s *Server) RunLoad(ctx context.Context, spec LoadSpec) (LoadResult, error)
 	for _, w := range all {
 		select {
 		case <-w.done:
-		case <-deadline:
-		case <-ctx.Done():
+		case <-wctx.Done():
 		}
 		select {
 		case <-w.done:

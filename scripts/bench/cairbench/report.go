@@ -90,6 +90,16 @@ func report(w io.Writer, o opts, echo, cair, loose *botFigures, scenarios []scen
 	})
 	row("answer seen (first resident)", func(r *runs) string { return quote(r.sample) })
 	fmt.Fprintln(w)
+	// What the per-chat pacing alone allows a closed loop: every chat its
+	// burst, then its rate, over the run.
+	ceiling := func(rate, burst float64) float64 {
+		return residents * (burst + rate*o.dur.Seconds()) / o.dur.Seconds()
+	}
+	fmt.Fprintf(w, "Per-chat pacing alone caps a closed loop of %d residents over %s at %.0f replies/s with the default `SEND_RATE_CHAT=1 SEND_RATE_CHAT_BURST=3`", residents, o.dur, ceiling(1, 3))
+	if loose != nil {
+		fmt.Fprintf(w, " and at %.0f replies/s with `%s`", ceiling(29, 5), strings.Join(o.loose, " "))
+	}
+	fmt.Fprintf(w, "; the echo bot has no pacing at all (Telegram asks for about 1 message a second per chat). With the defaults, cairbot's closed loop reached %.0f–%.0f%% of that cap.\n\n", 100*minClosed(cair, scenarios)/ceiling(1, 3), 100*maxClosed(cair, scenarios)/ceiling(1, 3))
 
 	bots := []struct {
 		label string
@@ -180,4 +190,20 @@ func quote(s string) string {
 		return "(none)"
 	}
 	return "“" + s + "”"
+}
+
+func minClosed(f *botFigures, ss []scenario) float64 {
+	m := 1e18
+	for _, s := range ss {
+		m = min(m, f.perText[s.text].closed.PerSecond)
+	}
+	return m
+}
+
+func maxClosed(f *botFigures, ss []scenario) float64 {
+	m := 0.0
+	for _, s := range ss {
+		m = max(m, f.perText[s.text].closed.PerSecond)
+	}
+	return m
 }
