@@ -233,6 +233,7 @@ func (a *App) getMe(ctx context.Context) (*models.User, error) {
 // took, and returns.
 func (a *App) Run(ctx context.Context) error {
 	defer a.dispatcher.Close()
+	defer a.startPprof()()
 	if err := a.jobs.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("bot: start job queue: %w", err)
 	}
@@ -250,6 +251,7 @@ func (a *App) Run(ctx context.Context) error {
 // charges), without taking updates: `cairbot worker`, a second process
 // sharing the load. River makes sure each job is worked once.
 func (a *App) RunWorkers(ctx context.Context) error {
+	defer a.startPprof()()
 	if err := a.jobs.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("bot: start job queue: %w", err)
 	}

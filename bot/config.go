@@ -75,6 +75,10 @@ type Config struct {
 	// WebhookReadTimeout bounds the time to read a webhook request, body
 	// included: a client sending slowly is cut off.
 	WebhookReadTimeout time.Duration
+
+	// PprofAddr serves net/http/pprof when set (PPROF_ADDR), on a
+	// loopback address only (pprof.go).
+	PprofAddr string
 }
 
 // Defaults are the local values that let `make run` work with nothing but
@@ -185,6 +189,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	str("LISTEN_ADDR", &c.ListenAddr)
 	str("SANDBOX_ADDR", &c.SandboxAddr)
 	str("LOG_FORMAT", &c.LogFormat)
+	str("PPROF_ADDR", &c.PprofAddr)
 	str("TZ", &c.TZ)
 	str("DEFAULT_LANGUAGE", &c.DefaultLanguage)
 	str("CENTRE", &c.Centre)
@@ -255,6 +260,11 @@ func (c *Config) validate() []error {
 	c.Location = loc
 	if _, ok := locales.Lookup(c.DefaultLanguage); !ok {
 		errs = append(errs, fmt.Errorf("DEFAULT_LANGUAGE: %q is not one of the supported languages", c.DefaultLanguage))
+	}
+	if c.PprofAddr != "" {
+		if err := checkPprofAddr(c.PprofAddr); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if !regexp.MustCompile(`^[a-z0-9-]{1,40}$`).MatchString(c.Centre) {
 		errs = append(errs, fmt.Errorf("CENTRE: %q must be 1–40 of a-z 0-9 -", c.Centre))

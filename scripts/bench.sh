@@ -1,59 +1,65 @@
 #!/usr/bin/env bash
-# make bench — runs the benchmarks and writes docs/BENCHMARKS.md with the
-# figures and the command that produced them. Fails when a target is missed.
+# make bench — the real cairbot binary in webhook mode, with its default
+# settings, real PostgreSQL and Redis and a centre of 200 linked residents,
+# against the fake Telegram in a process of its own, with a bare
+# go-telegram/bot echo bot measured in the same run as the floor
+# (scripts/bench/cairbench). Writes the figures into docs/BENCHMARKS.md,
+# above the marker; what follows the marker is kept as it is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmd="go test -run '^\$' -bench . -benchmem -count 1 ./bot/ ./locales/"
-out=$(mktemp); trap 'rm -f "$out"' EXIT
-echo "running: $cmd"
-eval "$cmd" | tee "$out"
-rt=$(awk '/BenchmarkUpdateRoundTrip/ { for (i=1;i<=NF;i++) if ($(i+1)=="updates/s") print int($i) }' "$out")
-rtmem=$(awk '/BenchmarkUpdateRoundTrip/ { for (i=1;i<=NF;i++) if ($(i+1)=="B/op") print int($i) }' "$out")
-metric() { awk -v b="$1" -v m="$2" '$0 ~ b { for (i=1;i<=NF;i++) if ($(i+1)==m) print $i }' "$out"; }
-tap50=$(metric BenchmarkRepliesTapping p50_ms); tap99=$(metric BenchmarkRepliesTapping p99_ms)
-tapmax=$(metric BenchmarkRepliesTapping max_ms); taprate=$(metric BenchmarkRepliesTapping replies/s)
-bc50=$(metric BenchmarkRepliesDuringBroadcast p50_ms); bc99=$(metric BenchmarkRepliesDuringBroadcast p99_ms)
-# What follows the marker in docs/BENCHMARKS.md (figures measured by other
-# commands, such as the test suite's time) is kept as it is.
+GO=${GO:-go}
+out=bin/bench
+mkdir -p "$out"
+echo "building cairbot, the echo bot, the fake Telegram and the load generator"
+CGO_ENABLED=0 $GO build -trimpath -o "$out/cairbot" ./cmd/cairbot
+$GO build -o "$out/echobot" ./scripts/bench/echobot
+$GO build -o "$out/faketelegram" ./cmd/faketelegram
+$GO build -o "$out/cairbench" ./scripts/bench/cairbench
+figures=$(mktemp); trap 'rm -f "$figures"' EXIT
+start=$(date +%s)
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+# shellcheck disable=SC2086
+"$out/cairbench" -cairbot "$out/cairbot" -echobot "$out/echobot" -fake "$out/faketelegram" ${BENCH_ARGS:-} > "$figures"
+took=$(( $(date +%s) - start ))
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 marker='<!-- measured by other commands: kept by make bench -->'
 kept=$(sed -n "/^$marker\$/,\$p" docs/BENCHMARKS.md 2>/dev/null || true)
+model=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//; s/ *$//')
 {
   echo "# Benchmarks"
   echo
-  echo "Produced by \`make bench\` (scripts/bench.sh), which runs:"
+  echo "Produced by \`make bench\` (scripts/bench.sh: builds the binaries, then runs"
+  echo "\`scripts/bench/cairbench\`), $(date -u '+%Y-%m-%d %H:%M UTC'), on $(nproc) cores"
+  echo "($model), $($GO version | cut -d' ' -f3); the run took ${took} s. The machine is shared:"
+  echo "load average (1, 5, 15 min) ${load_before} before the run, ${load_after} after."
   echo
-  echo '```'
-  echo "$cmd"
-  echo '```'
+  echo "What runs: the fake Telegram (\`cmd/faketelegram\`, the project's \`bot/telegramtest\`)"
+  echo "in a process of its own; a bare go-telegram/bot echo bot (\`scripts/bench/echobot\`,"
+  echo "webhook mode, the library's defaults, one \`sendMessage\` per text); then the real"
+  echo "\`cairbot run\` binary in webhook mode with every setting at its default (pacing 1"
+  echo "message a second per chat with a burst of 3, \`WORKERS\` 16, webhook \`max_connections\` 40),"
+  echo "on PostgreSQL and Redis, with a centre seeded through cairbot's own commands: 200"
+  echo "residents (\`import residents\`), all linked to Telegram, two class groups with five"
+  echo "weekly sessions and every resident enrolled (\`import classes\`), six cleaning areas"
+  echo "with every resident on the rota (\`import chores\`), a month of charges (\`money"
+  echo "charges\`) and 20 payments (\`payment add\`). The fake answers every call at once and"
+  echo "does not apply Telegram's 30-a-second global limit here: the figures are the bots'."
+  echo "Each bot runs alone in its phase; the ratios compare runs made minutes apart on"
+  echo "the same machine."
   echo
-  echo "on $(nproc) cores, $(date -u +%Y-%m-%d), $(go version | cut -d' ' -f3)."
+  echo "## The update path"
   echo
-  echo "## Targets"
+  cat "$figures"
+  echo '## Not measured here yet'
   echo
-  echo "| what | target | measured |"
-  echo "|---|---|---|"
-  echo "| one update through the whole bot (fake Telegram, PostgreSQL, Redis, 200 residents) | ≥ 300 updates/s on 2 cores — ten times Telegram's 30 messages/s outgoing ceiling | ${rt} updates/s |"
-  echo "| memory per update round trip (fake server included) | ≤ 512 KB allocated | ${rtmem} B |"
-  echo
-  echo "## Replies first"
-  echo
-  echo "With the product's default pacing (\`SEND_RATE_GLOBAL\` 25/s for what the bot sends on its own, 1 message/s per chat with a burst of 3, 16 workers):"
-  echo
-  echo "| what | before (landed main, 2026-12, from the issue) | now |"
-  echo "|---|---|---|"
-  echo "| 200 residents tap /balance at once: reply latency p50 / p99 / max | 7.8 s / 12.4 s / — (every reply took a global token: ≤ 24 replies/s) | ${tap50} ms / ${tap99} ms / ${tapmax} ms (${taprate} replies/s) |"
-  echo "| 50 residents tap /balance while a 200-recipient message leaves through the outbox: p50 / p99 | replies queued behind the broadcast | ${bc50} ms / ${bc99} ms |"
-  echo
-  echo "## Raw output"
-  echo
-  echo '```'
-  grep -E '^(Benchmark|goos|goarch|cpu|pkg)' "$out"
-  echo '```'
+  echo 'Of issue 13'\''s benchmark, `make bench` does not yet run: an attendance tap,'
+  echo 'an open 1,000 updates/s, the 20,000-resident data set with two years of'
+  echo 'history, the 2,000-recipient announcement (rate, 429s, duplicates,'
+  echo 'progress), 1,000 reminders due in the same minute with two processes, and'
+  echo '100 centres on one deployment. Profiles for the round-trip work:'
+  echo '`PPROF_ADDR=127.0.0.1:6060` (README'\''s configuration table).'
   echo
   if [ -n "$kept" ]; then echo "$kept"; else echo "$marker"; fi
 } > docs/BENCHMARKS.md.new
 mv docs/BENCHMARKS.md.new docs/BENCHMARKS.md
 echo "wrote docs/BENCHMARKS.md"
-if [ "${rt:-0}" -lt 300 ] || [ "${rtmem:-999999999}" -gt 524288 ]; then
-  echo "target missed: ${rt} updates/s, ${rtmem} B/op" >&2; exit 1
-fi

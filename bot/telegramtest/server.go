@@ -140,6 +140,9 @@ type Server struct {
 	callbackSeq   int64
 	commands      map[commandKey][]models.BotCommand
 
+	// load is the load run going on (RunLoad), if any.
+	load *loadState
+
 	updates
 }
 
@@ -711,6 +714,9 @@ func (s *Server) recordLocked(c Call, status int) {
 	if status == http.StatusOK && changesChat[c.Method] {
 		id, _ := strconv.ParseInt(c.Params["chat_id"], 10, 64)
 		s.changedLocked(id)
+		if s.load != nil && c.Method == "sendMessage" {
+			s.load.answered(id, c.At)
+		}
 	}
 }
 
