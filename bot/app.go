@@ -91,6 +91,9 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 		deps.Metrics = NewMetrics()
 	}
 	cfg = cfg.withTransportDefaults()
+	if err := cfg.requireFeatureSettings(); err != nil {
+		return nil, err
+	}
 	a := &App{
 		cfg:   cfg,
 		log:   deps.Log,

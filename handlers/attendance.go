@@ -47,10 +47,6 @@ type AttendanceDrafts interface {
 	DeleteAttendanceDraft(ctx context.Context, centreID, sessionID int64, date string, version int64) error
 }
 
-// DefaultAbsenceAlertAfter is how many unexcused absences in a row make
-// the coordinators be told, when CLASS_ABSENCE_ALERT is not set.
-const DefaultAbsenceAlertAfter = 2
-
 const (
 	// attendancePageSize is how many residents one page of the list shows:
 	// more buttons would not fit a phone's screen.
@@ -59,13 +55,6 @@ const (
 	// or correct its attendance.
 	attendanceEarlierDays = 7
 )
-
-func (h *Handlers) absenceAlertAfter() int {
-	if h.AbsenceAlertAfter > 0 {
-		return h.AbsenceAlertAfter
-	}
-	return DefaultAbsenceAlertAfter
-}
 
 // AttendanceStart lists today's classes of the centre, each a button.
 func (h *Handlers) AttendanceStart(ctx context.Context, r *Request) error {
@@ -367,7 +356,7 @@ func (h *Handlers) attendanceSave(ctx context.Context, r *Request, c attendanceC
 	}
 	res, err := h.AttendanceStore.SaveAttendance(ctx, store.AttendanceSave{
 		CentreID: r.Person.CentreID, ActorID: r.Person.ID, Occurrence: c.occ, BaseRevision: d.BaseRevision,
-		Marks: marks, AlertAfter: h.absenceAlertAfter(), Now: r.Now,
+		Marks: marks, AlertAfter: h.AbsenceAlertAfter, Now: r.Now,
 	})
 	switch {
 	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotEnrolled):

@@ -34,10 +34,6 @@ type Classes interface {
 	Enqueue(ctx context.Context, now time.Time, msgs ...store.OutboxMessage) (int, error)
 }
 
-// DefaultClassReminderBefore is how long before a class its reminder goes
-// out when CLASS_REMINDER_BEFORE is not set.
-const DefaultClassReminderBefore = time.Hour
-
 // classPlanHorizon is how far ahead the planner queues reminders; it runs
 // every hour, so each class is planned many times over (the outbox keys
 // are unique) and a class added or re-timed today still gets its reminder.
@@ -56,13 +52,6 @@ func parseClassID36(s string) (int64, bool) {
 
 // timetableDays is how far ahead staff can see, cancel and move classes.
 const timetableDays = 14
-
-func (h *Handlers) classReminderBefore() time.Duration {
-	if h.ClassReminderBefore > 0 {
-		return h.ClassReminderBefore
-	}
-	return DefaultClassReminderBefore
-}
 
 // classWeekStart is Monday 00:00 of t's week on the centre's clock.
 func classWeekStart(t time.Time, loc *time.Location) time.Time {
@@ -172,7 +161,7 @@ type ClassPlanWorker struct {
 func (w *ClassPlanWorker) Work(ctx context.Context, _ *river.Job[ClassPlanArgs]) error {
 	now := w.h.Clock()
 	_, err := w.h.ClassStore.PlanClassReminders(ctx, store.ClassQuery{From: now, To: now.Add(classPlanHorizon)},
-		w.h.classReminderBefore(), now, w.h.Loc)
+		w.h.ClassReminderBefore, now, w.h.Loc)
 	return err
 }
 
@@ -296,7 +285,7 @@ func (w *ClassReminderWorker) Work(ctx context.Context, job *river.Job[ClassRemi
 	a := job.Args
 	start := time.Unix(a.StartsAt, 0)
 	_, err := w.h.ClassStore.PlanClassReminders(ctx, store.ClassQuery{CentreID: a.CentreID, From: start, To: start.Add(time.Second)},
-		w.h.classReminderBefore(), w.h.Clock(), w.h.Loc)
+		w.h.ClassReminderBefore, w.h.Clock(), w.h.Loc)
 	return err
 }
 
@@ -657,7 +646,7 @@ func (h *Handlers) timetableApply(ctx context.Context, r *Request, data map[stri
 		}
 		ch.NewRoom = data["room"]
 	}
-	ch.Now, ch.ReminderBefore = r.Now, h.classReminderBefore()
+	ch.Now, ch.ReminderBefore = r.Now, h.ClassReminderBefore
 	n, err := h.ClassStore.ChangeClassOccurrence(ctx, ch, h.Loc)
 	switch {
 	case errors.Is(err, store.ErrClassUnchanged):

@@ -200,13 +200,13 @@ type Handlers struct {
 	ClassStore          Classes
 	AttendanceStore     Attendance
 	AttendanceDrafts    AttendanceDrafts
-	ClassReminderBefore time.Duration // before each class; 0 means DefaultClassReminderBefore
-	AbsenceAlertAfter   int           // unexcused absences in a row; 0 means DefaultAbsenceAlertAfter
+	ClassReminderBefore time.Duration // before each class (CLASS_REMINDER_BEFORE)
+	AbsenceAlertAfter   int           // unexcused absences in a row (CLASS_ABSENCE_ALERT)
 	// class groups (staff)
 	Enrolments Enrolments
 	// appointments and interviews
 	AppointmentStore   AppointmentStore
-	InterviewReminders []time.Duration // before each appointment; nil means DefaultInterviewReminders
+	InterviewReminders []time.Duration // before each appointment (INTERVIEW_REMINDERS)
 	// announcements
 	Announcements AnnouncementStore
 }
