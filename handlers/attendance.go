@@ -63,15 +63,15 @@ func (h *Handlers) AttendanceStart(ctx context.Context, r *Request) error {
 
 // attendanceList sends today's classes, or those of the last days.
 func (h *Handlers) attendanceList(ctx context.Context, r *Request, earlier bool) error {
-	today := store.ClassDate(r.Now, h.Loc)
-	from := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, h.Loc)
-	to := time.Date(today.Year(), today.Month(), today.Day()+1, 0, 0, 0, 0, h.Loc)
+	today := store.ClassDate(r.Now, h.Zone)
+	from := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, h.Zone)
+	to := time.Date(today.Year(), today.Month(), today.Day()+1, 0, 0, 0, 0, h.Zone)
 	title, none := "attendance.today", "attendance.none_today"
 	if earlier {
-		from, to = time.Date(today.Year(), today.Month(), today.Day()-attendanceEarlierDays, 0, 0, 0, 0, h.Loc), from
+		from, to = time.Date(today.Year(), today.Month(), today.Day()-attendanceEarlierDays, 0, 0, 0, 0, h.Zone), from
 		title, none = "attendance.earlier", "attendance.none_earlier"
 	}
-	occ, err := h.ClassStore.ClassOccurrences(ctx, store.ClassQuery{CentreID: r.Person.CentreID, From: from, To: to}, h.Loc)
+	occ, err := h.ClassStore.ClassOccurrences(ctx, store.ClassQuery{CentreID: r.Person.CentreID, From: from, To: to}, h.Zone)
 	if err != nil {
 		return err
 	}
@@ -120,8 +120,8 @@ func (h *Handlers) attendanceTarget(ctx context.Context, r *Request, session, da
 	if err != nil {
 		return attendanceClass{}, err
 	}
-	today := store.ClassDate(r.Now, h.Loc)
-	day := store.ClassDate(o.Start, h.Loc)
+	today := store.ClassDate(r.Now, h.Zone)
+	day := store.ClassDate(o.Start, h.Zone)
 	if o.Cancelled || day.After(today) || day.Before(today.AddDate(0, 0, -attendanceEarlierDays)) {
 		return attendanceClass{}, ErrStaleButton
 	}

@@ -178,10 +178,10 @@ type Handlers struct {
 	Centre          string
 	CentreCodeTries int
 	// Jobs inserts durable jobs; Clock is the time source (tests move it);
-	// Loc is the centre's time zone (Europe/Paris).
+	// Zone is the centre's time zone (Europe/Paris).
 	Jobs  Jobs
 	Clock func() time.Time
-	Loc   *time.Location
+	Zone  *time.Location
 
 	// Erase removes personal data after departure, RetainAfterLeaving
 	// after the person left (and once his balance is settled).
