@@ -91,6 +91,9 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 		deps.Metrics = NewMetrics()
 	}
 	cfg = cfg.withTransportDefaults()
+	if err := cfg.requireFeatureSettings(); err != nil {
+		return nil, err
+	}
 	a := &App{
 		cfg:   cfg,
 		log:   deps.Log,
@@ -173,7 +176,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 		Centre:             cfg.Centre,
 		CentreCodeTries:    cfg.InviteCentreTries,
 		Clock:              deps.Clock,
-		Loc:                cfg.Location,
+		Zone:               cfg.Location,
 		Week:               a.store,
 		Erase:              a.store,
 		RetainAfterLeaving: cfg.RetainAfterLeaving,

@@ -85,18 +85,20 @@ type Config struct {
 // a token on a machine with PostgreSQL and Redis on their usual ports.
 func Defaults() Config {
 	return Config{
-		TelegramAPIURL:    "https://api.telegram.org",
-		DatabaseURL:       "postgres://postgres@127.0.0.1:5432/cairbot?sslmode=disable",
-		RedisURL:          "redis://127.0.0.1:6379/0",
-		RedisPrefix:       "cairbot",
-		ListenAddr:        "127.0.0.1:8080",
-		LogFormat:         "text",
-		TZ:                "Europe/Paris",
-		DefaultLanguage:   "fr",
-		Centre:            "cair-paris12",
-		CentreName:        "CAIR Paris 12e",
-		InviteTTL:         14 * 24 * time.Hour,
-		InviteCentreTries: handlers.DefaultCentreCodeTries,
+		TelegramAPIURL:  "https://api.telegram.org",
+		DatabaseURL:     "postgres://postgres@127.0.0.1:5432/cairbot?sslmode=disable",
+		RedisURL:        "redis://127.0.0.1:6379/0",
+		RedisPrefix:     "cairbot",
+		ListenAddr:      "127.0.0.1:8080",
+		LogFormat:       "text",
+		TZ:              "Europe/Paris",
+		DefaultLanguage: "fr",
+		Centre:          "cair-paris12",
+		CentreName:      "CAIR Paris 12e",
+		InviteTTL:       14 * 24 * time.Hour,
+		// A front desk handing out a dozen codes a day sees a few typos,
+		// not thirty in a quarter of an hour.
+		InviteCentreTries: 30,
 		ConversationTTL:   24 * time.Hour,
 		Workers:           16,
 		JobWorkers:        10,
@@ -138,6 +140,27 @@ func (c Config) withTransportDefaults() Config {
 		c.WebhookReadTimeout = d.WebhookReadTimeout
 	}
 	return c
+}
+
+// requireFeatureSettings refuses a Config built by hand (not from Defaults
+// or FromEnv) that leaves a feature setting at zero: handlers take these
+// values as they are, and a zero would mean no invite code accepted, class
+// reminders at the class's start or an alert after no absence at all.
+func (c Config) requireFeatureSettings() error {
+	var errs []error
+	if c.InviteCentreTries <= 0 {
+		errs = append(errs, errors.New("INVITE_CENTRE_TRIES: not set (start from bot.Defaults)"))
+	}
+	if c.ClassReminderBefore <= 0 {
+		errs = append(errs, errors.New("CLASS_REMINDER_BEFORE: not set (start from bot.Defaults)"))
+	}
+	if c.ClassAbsenceAlert <= 0 {
+		errs = append(errs, errors.New("CLASS_ABSENCE_ALERT: not set (start from bot.Defaults)"))
+	}
+	if len(c.InterviewReminders) == 0 {
+		errs = append(errs, errors.New("INTERVIEW_REMINDERS: not set (start from bot.Defaults)"))
+	}
+	return errors.Join(errs...)
 }
 
 // ErrNoToken is returned when TELEGRAM_TOKEN is missing, so that `make run`

@@ -1,8 +1,10 @@
 package bot
 
 import (
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestFromEnv(t *testing.T) {
@@ -56,6 +58,38 @@ func TestSendRateChat(t *testing.T) {
 		cfg, err := FromEnv(func(k string) string { return map[string]string{"SEND_RATE_CHAT": env}[k] })
 		if err != nil || cfg.ChatPerSecond != want {
 			t.Errorf("SEND_RATE_CHAT=%q → %d a second, %v; want %d", env, cfg.ChatPerSecond, err, want)
+		}
+	}
+}
+
+// The defaults of the feature settings live in Defaults only: handlers
+// take the values they are given, so a Config that leaves one at zero is
+// refused rather than run with a limit of zero.
+func TestFeatureDefaults(t *testing.T) {
+	t.Parallel()
+	d := Defaults()
+	if d.InviteCentreTries != 30 || d.ClassReminderBefore != time.Hour || d.ClassAbsenceAlert != 2 ||
+		!slices.Equal(d.InterviewReminders, []time.Duration{24 * time.Hour, 2 * time.Hour}) {
+		t.Fatalf("defaults = %d tries, %v before class, alert after %d, reminders %v",
+			d.InviteCentreTries, d.ClassReminderBefore, d.ClassAbsenceAlert, d.InterviewReminders)
+	}
+	if err := d.requireFeatureSettings(); err != nil {
+		t.Fatalf("defaults refused: %v", err)
+	}
+	tests := []struct {
+		name  string
+		unset func(*Config)
+	}{
+		{"INVITE_CENTRE_TRIES", func(c *Config) { c.InviteCentreTries = 0 }},
+		{"CLASS_REMINDER_BEFORE", func(c *Config) { c.ClassReminderBefore = 0 }},
+		{"CLASS_ABSENCE_ALERT", func(c *Config) { c.ClassAbsenceAlert = 0 }},
+		{"INTERVIEW_REMINDERS", func(c *Config) { c.InterviewReminders = nil }},
+	}
+	for _, tt := range tests {
+		c := Defaults()
+		tt.unset(&c)
+		if err := c.requireFeatureSettings(); err == nil || !strings.Contains(err.Error(), tt.name) {
+			t.Errorf("%s unset: error %v does not name it", tt.name, err)
 		}
 	}
 }

@@ -38,10 +38,6 @@ type AppointmentStore interface {
 	AppointmentMessages(ctx context.Context, centreID, appointmentID int64) ([]store.AppointmentMessage, error)
 }
 
-// DefaultInterviewReminders are the reminders before an appointment when
-// INTERVIEW_REMINDERS is not set.
-var DefaultInterviewReminders = []time.Duration{24 * time.Hour, 2 * time.Hour}
-
 // ParseReminderOffsets reads INTERVIEW_REMINDERS: how long before an
 // appointment the resident is reminded, e.g. "24h,2h" or "48h, 24h, 90m".
 // Each is from 10 minutes to 30 days; at most 5; repeats are dropped. The
@@ -77,13 +73,9 @@ func ParseReminderOffsets(s string) ([]time.Duration, error) {
 // per configured offset, and the check, with the earliest reminder, that
 // tells the coordinator the resident has not answered.
 func (h *Handlers) reminderSpecs() []store.ReminderSpec {
-	offsets := h.InterviewReminders
-	if len(offsets) == 0 {
-		offsets = DefaultInterviewReminders
-	}
 	var specs []store.ReminderSpec
 	longest := time.Duration(0)
-	for _, d := range offsets {
+	for _, d := range h.InterviewReminders {
 		specs = append(specs, store.ReminderSpec{Kind: store.ReminderToResident, Offset: d})
 		longest = max(longest, d)
 	}

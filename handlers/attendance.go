@@ -47,10 +47,6 @@ type AttendanceDrafts interface {
 	DeleteAttendanceDraft(ctx context.Context, centreID, sessionID int64, date string, version int64) error
 }
 
-// DefaultAbsenceAlertAfter is how many unexcused absences in a row make
-// the coordinators be told, when CLASS_ABSENCE_ALERT is not set.
-const DefaultAbsenceAlertAfter = 2
-
 const (
 	// attendancePageSize is how many residents one page of the list shows:
 	// more buttons would not fit a phone's screen.
@@ -60,13 +56,6 @@ const (
 	attendanceEarlierDays = 7
 )
 
-func (h *Handlers) absenceAlertAfter() int {
-	if h.AbsenceAlertAfter > 0 {
-		return h.AbsenceAlertAfter
-	}
-	return DefaultAbsenceAlertAfter
-}
-
 // AttendanceStart lists today's classes of the centre, each a button.
 func (h *Handlers) AttendanceStart(ctx context.Context, r *Request) error {
 	return h.attendanceList(ctx, r, false)
@@ -74,15 +63,15 @@ func (h *Handlers) AttendanceStart(ctx context.Context, r *Request) error {
 
 // attendanceList sends today's classes, or those of the last days.
 func (h *Handlers) attendanceList(ctx context.Context, r *Request, earlier bool) error {
-	today := store.ClassDate(r.Now, h.Loc)
-	from := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, h.Loc)
-	to := time.Date(today.Year(), today.Month(), today.Day()+1, 0, 0, 0, 0, h.Loc)
+	today := store.ClassDate(r.Now, h.Zone)
+	from := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, h.Zone)
+	to := time.Date(today.Year(), today.Month(), today.Day()+1, 0, 0, 0, 0, h.Zone)
 	title, none := "attendance.today", "attendance.none_today"
 	if earlier {
-		from, to = time.Date(today.Year(), today.Month(), today.Day()-attendanceEarlierDays, 0, 0, 0, 0, h.Loc), from
+		from, to = time.Date(today.Year(), today.Month(), today.Day()-attendanceEarlierDays, 0, 0, 0, 0, h.Zone), from
 		title, none = "attendance.earlier", "attendance.none_earlier"
 	}
-	occ, err := h.ClassStore.ClassOccurrences(ctx, store.ClassQuery{CentreID: r.Person.CentreID, From: from, To: to}, h.Loc)
+	occ, err := h.ClassStore.ClassOccurrences(ctx, store.ClassQuery{CentreID: r.Person.CentreID, From: from, To: to}, h.Zone)
 	if err != nil {
 		return err
 	}
@@ -131,8 +120,8 @@ func (h *Handlers) attendanceTarget(ctx context.Context, r *Request, session, da
 	if err != nil {
 		return attendanceClass{}, err
 	}
-	today := store.ClassDate(r.Now, h.Loc)
-	day := store.ClassDate(o.Start, h.Loc)
+	today := store.ClassDate(r.Now, h.Zone)
+	day := store.ClassDate(o.Start, h.Zone)
 	if o.Cancelled || day.After(today) || day.Before(today.AddDate(0, 0, -attendanceEarlierDays)) {
 		return attendanceClass{}, ErrStaleButton
 	}
@@ -367,7 +356,7 @@ func (h *Handlers) attendanceSave(ctx context.Context, r *Request, c attendanceC
 	}
 	res, err := h.AttendanceStore.SaveAttendance(ctx, store.AttendanceSave{
 		CentreID: r.Person.CentreID, ActorID: r.Person.ID, Occurrence: c.occ, BaseRevision: d.BaseRevision,
-		Marks: marks, AlertAfter: h.absenceAlertAfter(), Now: r.Now,
+		Marks: marks, AlertAfter: h.AbsenceAlertAfter, Now: r.Now,
 	})
 	switch {
 	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotEnrolled):

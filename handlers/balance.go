@@ -45,8 +45,8 @@ func (h *Handlers) chargeSchedule() Monthly {
 
 // moneyLoc is the centre's clock (Europe/Paris).
 func (h *Handlers) moneyLoc() *time.Location {
-	if h.Loc != nil {
-		return h.Loc
+	if h.Zone != nil {
+		return h.Zone
 	}
 	return time.UTC
 }

@@ -84,9 +84,9 @@ type Chores interface {
 // ChoresShow shows the resident his turns this week and next, with a Done
 // button for a turn of today or before and a Swap button for a turn to come.
 func (h *Handlers) ChoresShow(ctx context.Context, r *Request) error {
-	week := store.ChoreWeekStart(r.Now, h.Loc)
+	week := store.ChoreWeekStart(r.Now, h.Zone)
 	turns, err := h.Chores.PersonChoreTurns(ctx, r.Person.CentreID, r.Person.ID,
-		store.ChoreAt(week, 0, h.Loc), store.ChoreAt(week.AddDate(0, 0, 14), 0, h.Loc))
+		store.ChoreAt(week, 0, h.Zone), store.ChoreAt(week.AddDate(0, 0, 14), 0, h.Zone))
 	if err != nil {
 		return err
 	}
@@ -101,7 +101,7 @@ func (h *Handlers) ChoresShow(ctx context.Context, r *Request) error {
 	text := r.Loc.T("chores.title") +
 		"\n\n" + r.Loc.T("chores.this_week") + "\n" + choreLines(r.Loc, this) +
 		"\n\n" + r.Loc.T("chores.next_week") + "\n" + choreLines(r.Loc, next)
-	_, err = h.reply(ctx, r, text, choreTurnButtons(r.Loc, turns, r.Now, h.Loc))
+	_, err = h.reply(ctx, r, text, choreTurnButtons(r.Loc, turns, r.Now, h.Zone))
 	return err
 }
 
@@ -196,7 +196,7 @@ func (h *Handlers) ChoreDone(ctx context.Context, r *Request) error {
 		return Fail("chores.already_done", choreVars(r.Loc, t)...)
 	case t.State != store.ChorePending:
 		return ErrStaleButton
-	case store.ChoreDay(r.Now, h.Loc).Before(t.Day):
+	case store.ChoreDay(r.Now, h.Zone).Before(t.Day):
 		return Fail("chores.done_too_early", choreVars(r.Loc, t)...)
 	}
 	_, err = h.Chores.MarkChoreTurn(ctx, r.Person.CentreID, t.ID, r.Person.ID, store.ChoreDone, false, r.Now)
@@ -341,7 +341,7 @@ func (h *Handlers) ChoreSwapDecision(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := h.Chores.DecideChoreSwap(ctx, r.Person.CentreID, id, r.Person.ID, approve, r.Now, h.Loc); err != nil {
+	if _, err := h.Chores.DecideChoreSwap(ctx, r.Person.CentreID, id, r.Person.ID, approve, r.Now, h.Zone); err != nil {
 		return choreStale(err)
 	}
 	msg := "chores.swap.refused_staff"
@@ -366,7 +366,7 @@ func choreYesNo(data string) (yes bool, id int64, err error) {
 
 // Rota shows staff this week's rota.
 func (h *Handlers) Rota(ctx context.Context, r *Request) error {
-	text, kb, err := h.rotaView(ctx, r, store.ChoreWeekStart(r.Now, h.Loc))
+	text, kb, err := h.rotaView(ctx, r, store.ChoreWeekStart(r.Now, h.Zone))
 	if err != nil {
 		return err
 	}
@@ -385,7 +385,7 @@ func (h *Handlers) rotaView(ctx context.Context, r *Request, week time.Time) (st
 		return "", nil, err
 	}
 	loc := r.Loc
-	monday := store.ChoreAt(week, 12*60, h.Loc)
+	monday := store.ChoreAt(week, 12*60, h.Zone)
 	var b strings.Builder
 	b.WriteString(loc.T("chores.rota.title", "Date", loc.F.Date(monday)))
 	counts := map[string]int{}
@@ -411,11 +411,11 @@ func (h *Handlers) rotaView(ctx context.Context, r *Request, week time.Time) (st
 	var dayButtons []models.InlineKeyboardButton
 	for _, d := range days {
 		dayButtons = append(dayButtons, models.InlineKeyboardButton{
-			Text:         loc.T("chores.rota.button.day", "Weekday", loc.F.Weekday(store.ChoreAt(d, 12*60, h.Loc))),
+			Text:         loc.T("chores.rota.button.day", "Weekday", loc.F.Weekday(store.ChoreAt(d, 12*60, h.Zone))),
 			CallbackData: cb("chr", "d", d.Format(choreDateArg))})
 	}
 	kb := inlineRows(dayButtons, 3)
-	current := store.ChoreWeekStart(r.Now, h.Loc)
+	current := store.ChoreWeekStart(r.Now, h.Zone)
 	var nav []models.InlineKeyboardButton
 	if prev := week.AddDate(0, 0, -7); choreWeekInRange(prev, current) {
 		nav = append(nav, models.InlineKeyboardButton{Text: loc.T("chores.rota.button.previous_week"), CallbackData: cb("chr", "w", prev.Format(choreDateArg))})
@@ -459,7 +459,7 @@ func (h *Handlers) RotaButton(ctx context.Context, r *Request) error {
 		return ErrStaleButton
 	}
 	op, args := args[0], args[1:]
-	current := store.ChoreWeekStart(r.Now, h.Loc)
+	current := store.ChoreWeekStart(r.Now, h.Zone)
 	switch {
 	case op == "w" && len(args) == 1:
 		week, err := choreDateFrom(args[0])
@@ -482,7 +482,7 @@ func (h *Handlers) RotaButton(ctx context.Context, r *Request) error {
 			{Text: r.Loc.T("button.confirm"), CallbackData: cb("chr", "rgok", args[0])},
 			{Text: r.Loc.T("button.cancel"), CallbackData: cb("chr", "rgno")},
 		}, 2)
-		_, err = h.reply(ctx, r, r.Loc.T("chores.rota.regen_confirm", "Date", r.Loc.F.Date(store.ChoreAt(week, 12*60, h.Loc))), kb)
+		_, err = h.reply(ctx, r, r.Loc.T("chores.rota.regen_confirm", "Date", r.Loc.F.Date(store.ChoreAt(week, 12*60, h.Zone))), kb)
 		return err
 	case op == "rgok" && len(args) == 1:
 		return h.rotaRegenerate(ctx, r, args[0], current)
@@ -555,7 +555,7 @@ func (h *Handlers) rotaDay(ctx context.Context, r *Request, arg string, current 
 	if len(buttons) == 0 {
 		return ErrStaleButton
 	}
-	_, err = h.reply(ctx, r, r.Loc.T("chores.rota.day_title", "Day", r.Loc.F.Date(store.ChoreAt(day, 12*60, h.Loc))), inlineRows(buttons, 1))
+	_, err = h.reply(ctx, r, r.Loc.T("chores.rota.day_title", "Day", r.Loc.F.Date(store.ChoreAt(day, 12*60, h.Zone))), inlineRows(buttons, 1))
 	return err
 }
 
@@ -641,14 +641,14 @@ func (h *Handlers) rotaPickDay(ctx context.Context, r *Request, t store.ChoreTur
 	if !choreMovable(t, r.Now) {
 		return ErrStaleButton
 	}
-	today := store.ChoreDay(r.Now, h.Loc)
+	today := store.ChoreDay(r.Now, h.Zone)
 	var buttons []models.InlineKeyboardButton
 	for i := range 7 {
 		d := t.Week.AddDate(0, 0, i)
 		if d.Equal(t.Day) || d.Before(today) {
 			continue
 		}
-		noon := store.ChoreAt(d, 12*60, h.Loc)
+		noon := store.ChoreAt(d, 12*60, h.Zone)
 		buttons = append(buttons, models.InlineKeyboardButton{
 			Text: r.Loc.T("chores.rota.button.day", "Weekday", r.Loc.F.Weekday(noon)), CallbackData: cb("chr", "mdd", itoa(t.ID), d.Format(choreDateArg))})
 	}
@@ -661,7 +661,7 @@ func (h *Handlers) rotaPickDay(ctx context.Context, r *Request, t store.ChoreTur
 
 // rotaMove gives a turn to another resident or moves it to another day.
 func (h *Handlers) rotaMove(ctx context.Context, r *Request, t store.ChoreTurn, mv store.ChoreMove) error {
-	moved, err := h.Chores.MoveChoreTurn(ctx, r.Person.CentreID, t.ID, r.Person.ID, mv, r.Now, h.Loc)
+	moved, err := h.Chores.MoveChoreTurn(ctx, r.Person.CentreID, t.ID, r.Person.ID, mv, r.Now, h.Zone)
 	if errors.Is(err, store.ErrChoreDayTaken) {
 		return Fail("chores.rota.day_taken", choreVars(r.Loc, t)...)
 	}
@@ -681,7 +681,7 @@ func (h *Handlers) rotaRegenerate(ctx context.Context, r *Request, arg string, c
 		return ErrStaleButton
 	}
 	n, err := h.Chores.GenerateChoreWeek(ctx, r.Person.CentreID, week,
-		store.ChoreGenerate{Now: r.Now, Loc: h.Loc, Actor: &r.Person.ID})
+		store.ChoreGenerate{Now: r.Now, Loc: h.Zone, Actor: &r.Person.ID})
 	if err != nil {
 		return err
 	}
@@ -710,9 +710,9 @@ func (ChoresWeeklyArgs) Kind() string { return "chores_weekly" }
 // and once more when a leader starts, so that a Monday spent down is caught
 // up (it is idempotent per week).
 func (h *Handlers) choresWeeklyJob() *river.PeriodicJob {
-	return river.NewPeriodicJob(Weekly{Loc: h.Loc, Day: time.Monday, Hour: choreMorningHour},
+	return river.NewPeriodicJob(Weekly{Loc: h.Zone, Day: time.Monday, Hour: choreMorningHour},
 		func() (river.JobArgs, *river.InsertOpts) {
-			week := store.ChoreWeekStart(h.Clock(), h.Loc)
+			week := store.ChoreWeekStart(h.Clock(), h.Zone)
 			return ChoresWeeklyArgs{Week: week.Format(time.DateOnly)}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
 		}, &river.PeriodicJobOpts{RunOnStart: true})
 }
@@ -728,7 +728,7 @@ type ChoresWeeklyWorker struct {
 func (w *ChoresWeeklyWorker) Work(ctx context.Context, job *river.Job[ChoresWeeklyArgs]) error {
 	h := w.h
 	now := h.Clock()
-	week := store.ChoreWeekStart(now, h.Loc)
+	week := store.ChoreWeekStart(now, h.Zone)
 	if job.Args.Week != "" {
 		d, err := time.Parse(time.DateOnly, job.Args.Week)
 		if err != nil {
@@ -742,14 +742,14 @@ func (w *ChoresWeeklyWorker) Work(ctx context.Context, job *river.Job[ChoresWeek
 	}
 	for _, c := range centres {
 		for _, wk := range []time.Time{week, week.AddDate(0, 0, 7)} {
-			if _, err := h.Chores.GenerateChoreWeek(ctx, c, wk, store.ChoreGenerate{Now: now, Loc: h.Loc}); err != nil {
+			if _, err := h.Chores.GenerateChoreWeek(ctx, c, wk, store.ChoreGenerate{Now: now, Loc: h.Zone}); err != nil {
 				return err
 			}
 		}
 	}
 	// A leader starting at night makes the rota at once but tells the
 	// residents in the morning (this same job, snoozed until then).
-	if wake, ok := choreWakingHours(now, week, h.Loc); !ok {
+	if wake, ok := choreWakingHours(now, week, h.Zone); !ok {
 		if wake.IsZero() {
 			return nil // the week is over
 		}
@@ -849,7 +849,7 @@ func (h *Handlers) renderChoreWeek(ctx context.Context, p store.Person, loc *loc
 	if err != nil {
 		return Outgoing{}, fmt.Errorf("handlers: chores week message %d: %w", m.ID, err)
 	}
-	turns, err := h.Chores.PersonChoreTurns(ctx, m.CentreID, p.ID, store.ChoreAt(week, 0, h.Loc), store.ChoreAt(week.AddDate(0, 0, 7), 0, h.Loc))
+	turns, err := h.Chores.PersonChoreTurns(ctx, m.CentreID, p.ID, store.ChoreAt(week, 0, h.Zone), store.ChoreAt(week.AddDate(0, 0, 7), 0, h.Zone))
 	if err != nil {
 		return Outgoing{}, err
 	}
@@ -858,7 +858,7 @@ func (h *Handlers) renderChoreWeek(ctx context.Context, p store.Person, loc *loc
 	if len(turns) == 0 {
 		return Outgoing{}, ErrObsolete
 	}
-	return Outgoing{Text: loc.T(m.MsgID) + "\n" + choreLines(loc, turns), Markup: choreTurnButtons(loc, turns, now, h.Loc)}, nil
+	return Outgoing{Text: loc.T(m.MsgID) + "\n" + choreLines(loc, turns), Markup: choreTurnButtons(loc, turns, now, h.Zone)}, nil
 }
 
 // renderChoreReminder is the evening or morning reminder, while the turn
@@ -995,7 +995,7 @@ type ChoreReminderWorker struct {
 // Work writes the reminder's rows.
 func (w *ChoreReminderWorker) Work(ctx context.Context, job *river.Job[ChoreReminderArgs]) error {
 	a := job.Args
-	_, err := w.h.Chores.QueueChoreReminder(ctx, a.CentreID, a.TurnID, a.What, a.At, w.h.Clock(), w.h.Loc)
+	_, err := w.h.Chores.QueueChoreReminder(ctx, a.CentreID, a.TurnID, a.What, a.At, w.h.Clock(), w.h.Zone)
 	return err
 }
 

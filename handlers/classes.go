@@ -34,10 +34,6 @@ type Classes interface {
 	Enqueue(ctx context.Context, now time.Time, msgs ...store.OutboxMessage) (int, error)
 }
 
-// DefaultClassReminderBefore is how long before a class its reminder goes
-// out when CLASS_REMINDER_BEFORE is not set.
-const DefaultClassReminderBefore = time.Hour
-
 // classPlanHorizon is how far ahead the planner queues reminders; it runs
 // every hour, so each class is planned many times over (the outbox keys
 // are unique) and a class added or re-timed today still gets its reminder.
@@ -57,13 +53,6 @@ func parseClassID36(s string) (int64, bool) {
 // timetableDays is how far ahead staff can see, cancel and move classes.
 const timetableDays = 14
 
-func (h *Handlers) classReminderBefore() time.Duration {
-	if h.ClassReminderBefore > 0 {
-		return h.ClassReminderBefore
-	}
-	return DefaultClassReminderBefore
-}
-
 // classWeekStart is Monday 00:00 of t's week on the centre's clock.
 func classWeekStart(t time.Time, loc *time.Location) time.Time {
 	t = t.In(loc)
@@ -82,11 +71,11 @@ func (h *Handlers) Classes(ctx context.Context, r *Request) error {
 	if len(p.Groups) == 0 {
 		return h.replyMenu(ctx, r, r.Loc.T("classes.none"))
 	}
-	monday := classWeekStart(r.Now, h.Loc)
-	nextMonday := time.Date(monday.Year(), monday.Month(), monday.Day()+7, 0, 0, 0, 0, h.Loc)
-	end := time.Date(monday.Year(), monday.Month(), monday.Day()+14, 0, 0, 0, 0, h.Loc)
+	monday := classWeekStart(r.Now, h.Zone)
+	nextMonday := time.Date(monday.Year(), monday.Month(), monday.Day()+7, 0, 0, 0, 0, h.Zone)
+	end := time.Date(monday.Year(), monday.Month(), monday.Day()+14, 0, 0, 0, 0, h.Zone)
 	occ, err := h.ClassStore.ClassOccurrences(ctx, store.ClassQuery{
-		CentreID: r.Person.CentreID, PersonID: r.Person.ID, From: monday, To: end}, h.Loc)
+		CentreID: r.Person.CentreID, PersonID: r.Person.ID, From: monday, To: end}, h.Zone)
 	if err != nil {
 		return err
 	}
@@ -172,7 +161,7 @@ type ClassPlanWorker struct {
 func (w *ClassPlanWorker) Work(ctx context.Context, _ *river.Job[ClassPlanArgs]) error {
 	now := w.h.Clock()
 	_, err := w.h.ClassStore.PlanClassReminders(ctx, store.ClassQuery{From: now, To: now.Add(classPlanHorizon)},
-		w.h.classReminderBefore(), now, w.h.Loc)
+		w.h.ClassReminderBefore, now, w.h.Zone)
 	return err
 }
 
@@ -190,7 +179,7 @@ func (h *Handlers) renderClassReminder(ctx context.Context, p store.Person, loc 
 	if p.Status != store.StatusActive {
 		return Outgoing{}, ErrObsolete
 	}
-	o, err := h.ClassStore.ClassOccurrenceOn(ctx, m.CentreID, session, date, h.Loc)
+	o, err := h.ClassStore.ClassOccurrenceOn(ctx, m.CentreID, session, date, h.Zone)
 	if errors.Is(err, store.ErrNotFound) {
 		return Outgoing{}, ErrObsolete
 	}
@@ -296,7 +285,7 @@ func (w *ClassReminderWorker) Work(ctx context.Context, job *river.Job[ClassRemi
 	a := job.Args
 	start := time.Unix(a.StartsAt, 0)
 	_, err := w.h.ClassStore.PlanClassReminders(ctx, store.ClassQuery{CentreID: a.CentreID, From: start, To: start.Add(time.Second)},
-		w.h.classReminderBefore(), w.h.Clock(), w.h.Loc)
+		w.h.ClassReminderBefore, w.h.Clock(), w.h.Zone)
 	return err
 }
 
@@ -353,7 +342,7 @@ const (
 // Timetable lists the centre's classes of the next two weeks as buttons.
 func (h *Handlers) Timetable(ctx context.Context, r *Request) error {
 	occ, err := h.ClassStore.ClassOccurrences(ctx, store.ClassQuery{CentreID: r.Person.CentreID,
-		From: r.Now, To: r.Now.AddDate(0, 0, timetableDays)}, h.Loc)
+		From: r.Now, To: r.Now.AddDate(0, 0, timetableDays)}, h.Zone)
 	if err != nil {
 		return err
 	}
@@ -396,7 +385,7 @@ func (h *Handlers) classOccurrenceButton(ctx context.Context, r *Request, sessio
 	if err != nil {
 		return store.ClassOccurrence{}, ErrStaleButton
 	}
-	o, err := h.ClassStore.ClassOccurrenceOn(ctx, r.Person.CentreID, id, d, h.Loc)
+	o, err := h.ClassStore.ClassOccurrenceOn(ctx, r.Person.CentreID, id, d, h.Zone)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.ClassOccurrence{}, ErrStaleButton
 	}
@@ -447,7 +436,7 @@ func (h *Handlers) TimetableButton(ctx context.Context, r *Request) error {
 	case verb == "d" && len(parts) == 3 && (r.step() == stepTimetableDay || r.step() == stepTimetableTime):
 		// A day may be picked again while the time is not typed yet.
 		day, err := store.ParseClassDate(parts[2])
-		today := store.ClassDate(r.Now, h.Loc)
+		today := store.ClassDate(r.Now, h.Zone)
 		if err != nil || day.Before(today) || day.After(today.AddDate(0, 0, timetableDays+7)) {
 			return ErrStaleButton
 		}
@@ -475,11 +464,11 @@ func (h *Handlers) TimetableButton(ctx context.Context, r *Request) error {
 
 // timetableDayButtons offers the next two weeks' days for a move.
 func (h *Handlers) timetableDayButtons(r *Request) *models.InlineKeyboardMarkup {
-	today := store.ClassDate(r.Now, h.Loc)
+	today := store.ClassDate(r.Now, h.Zone)
 	var buttons []models.InlineKeyboardButton
 	for i := 0; i < timetableDays; i++ {
 		d := today.AddDate(0, 0, i)
-		noon := time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, h.Loc)
+		noon := time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, h.Zone)
 		buttons = append(buttons, models.InlineKeyboardButton{
 			Text:         "📅 " + r.Loc.F.Weekday(noon) + " " + r.Loc.F.DateShort(noon),
 			CallbackData: cb("tt", "d", store.ClassDateKey(d)),
@@ -515,7 +504,7 @@ func (h *Handlers) TimetableStep(ctx context.Context, r *Request) error {
 		if err != nil {
 			return ErrStaleButton
 		}
-		start := store.ClassWallClock(day, minutes, h.Loc)
+		start := store.ClassWallClock(day, minutes, h.Zone)
 		if !start.After(r.Now) {
 			return Fail("timetable.time_past")
 		}
@@ -657,8 +646,8 @@ func (h *Handlers) timetableApply(ctx context.Context, r *Request, data map[stri
 		}
 		ch.NewRoom = data["room"]
 	}
-	ch.Now, ch.ReminderBefore = r.Now, h.classReminderBefore()
-	n, err := h.ClassStore.ChangeClassOccurrence(ctx, ch, h.Loc)
+	ch.Now, ch.ReminderBefore = r.Now, h.ClassReminderBefore
+	n, err := h.ClassStore.ChangeClassOccurrence(ctx, ch, h.Zone)
 	switch {
 	case errors.Is(err, store.ErrClassUnchanged):
 		_ = h.endConversation(ctx, r)

@@ -178,10 +178,10 @@ type Handlers struct {
 	Centre          string
 	CentreCodeTries int
 	// Jobs inserts durable jobs; Clock is the time source (tests move it);
-	// Loc is the centre's time zone (Europe/Paris).
+	// Zone is the centre's time zone (Europe/Paris).
 	Jobs  Jobs
 	Clock func() time.Time
-	Loc   *time.Location
+	Zone  *time.Location
 
 	// Erase removes personal data after departure, RetainAfterLeaving
 	// after the person left (and once his balance is settled).
@@ -200,13 +200,13 @@ type Handlers struct {
 	ClassStore          Classes
 	AttendanceStore     Attendance
 	AttendanceDrafts    AttendanceDrafts
-	ClassReminderBefore time.Duration // before each class; 0 means DefaultClassReminderBefore
-	AbsenceAlertAfter   int           // unexcused absences in a row; 0 means DefaultAbsenceAlertAfter
+	ClassReminderBefore time.Duration // before each class (CLASS_REMINDER_BEFORE)
+	AbsenceAlertAfter   int           // unexcused absences in a row (CLASS_ABSENCE_ALERT)
 	// class groups (staff)
 	Enrolments Enrolments
 	// appointments and interviews
 	AppointmentStore   AppointmentStore
-	InterviewReminders []time.Duration // before each appointment; nil means DefaultInterviewReminders
+	InterviewReminders []time.Duration // before each appointment (INTERVIEW_REMINDERS)
 	// announcements
 	Announcements AnnouncementStore
 }

@@ -175,10 +175,6 @@ func TestReminderSpecs(t *testing.T) {
 	if got := h.reminderSpecs(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("specs = %+v, want %+v", got, want)
 	}
-	def := (&Handlers{}).reminderSpecs()
-	if len(def) != 3 || def[0].Offset != 24*time.Hour || def[1].Offset != 2*time.Hour || def[2].Kind != store.ReminderNoAnswer {
-		t.Fatalf("default specs = %+v", def)
-	}
 }
 
 func TestToggleDocKeepsChecklistOrder(t *testing.T) {

@@ -4,17 +4,16 @@ import (
 	"context"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 )
 
-// Jobs inserts durable jobs (River, in PostgreSQL). InsertTx puts the job
-// in the same transaction as the data that caused it: both exist or
-// neither.
+// Jobs inserts durable jobs (River, in PostgreSQL) outside any transaction.
+// A job caused by data the store writes is queued by the store itself, in
+// the same transaction (store.OutboxScheduler), so handlers never hold a
+// transaction.
 type Jobs interface {
 	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
-	InsertTx(ctx context.Context, tx pgx.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 }
 
 // RegisterWorkers adds every feature's job workers. One line per feature.

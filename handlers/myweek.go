@@ -51,7 +51,7 @@ func (h *Handlers) MyWeek(ctx context.Context, r *Request) error {
 		items = append(items, weekItem{start: t.StartsAt, end: t.EndsAt, busy: t.State == store.ChorePending,
 			line: r.Loc.T(choreLineMessage(t.State), choreVars(r.Loc, t)...)})
 	}
-	classes, err := h.Week.ClassOccurrences(ctx, store.ClassQuery{CentreID: p.CentreID, PersonID: p.ID, From: from, To: to}, h.Loc)
+	classes, err := h.Week.ClassOccurrences(ctx, store.ClassQuery{CentreID: p.CentreID, PersonID: p.ID, From: from, To: to}, h.Zone)
 	if err != nil {
 		return err
 	}

@@ -52,7 +52,7 @@ func (w *PrivacyPurgeWorker) Work(ctx context.Context, _ *river.Job[PrivacyPurge
 
 // privacyPurgeJob runs the purge every night at 03:30, Paris time.
 func (h *Handlers) privacyPurgeJob() *river.PeriodicJob {
-	return river.NewPeriodicJob(Daily{Loc: h.Loc, Hour: 3, Minute: 30},
+	return river.NewPeriodicJob(Daily{Loc: h.Zone, Hour: 3, Minute: 30},
 		func() (river.JobArgs, *river.InsertOpts) { return PrivacyPurgeArgs{}, nil },
 		&river.PeriodicJobOpts{ID: "privacy_purge"})
 }

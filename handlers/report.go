@@ -194,8 +194,8 @@ func (rp *Reports) allowed(r *Request) error {
 }
 
 func (rp *Reports) loc() *time.Location {
-	if rp.h.Loc != nil {
-		return rp.h.Loc
+	if rp.h.Zone != nil {
+		return rp.h.Zone
 	}
 	return time.UTC
 }

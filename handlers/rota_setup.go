@@ -155,7 +155,7 @@ var areaRefMonday = time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
 func (h *Handlers) areaDays(loc *locales.Localizer, days []int) string {
 	names := make([]string, len(days))
 	for i, d := range days {
-		names[i] = loc.F.Weekday(store.ChoreAt(areaRefMonday.AddDate(0, 0, d-1), 12*60, h.Loc))
+		names[i] = loc.F.Weekday(store.ChoreAt(areaRefMonday.AddDate(0, 0, d-1), 12*60, h.Zone))
 	}
 	sep := ", "
 	if loc.Tag == "ar" || loc.Tag == "fa-AF" || loc.Tag == "ps" || loc.Tag == "ur" {
@@ -166,7 +166,7 @@ func (h *Handlers) areaDays(loc *locales.Localizer, days []int) string {
 
 // areaClock writes minutes after midnight as a time of day.
 func (h *Handlers) areaClock(loc *locales.Localizer, minutes int) string {
-	return loc.F.Time(store.ChoreAt(areaRefMonday, minutes, h.Loc))
+	return loc.F.Time(store.ChoreAt(areaRefMonday, minutes, h.Zone))
 }
 
 func (h *Handlers) areaVars(loc *locales.Localizer, a store.ChoreArea) []any {
@@ -383,7 +383,7 @@ func (h *Handlers) areaDayButtons(loc *locales.Localizer, days []int) *models.In
 			mark = "☑️ "
 		}
 		buttons[d-1] = models.InlineKeyboardButton{
-			Text:         mark + loc.F.Weekday(store.ChoreAt(areaRefMonday.AddDate(0, 0, d-1), 12*60, h.Loc)),
+			Text:         mark + loc.F.Weekday(store.ChoreAt(areaRefMonday.AddDate(0, 0, d-1), 12*60, h.Zone)),
 			CallbackData: cb("ars", "d", strconv.Itoa(d))}
 	}
 	kb := inlineRows(buttons, 2)

@@ -13,18 +13,13 @@ import (
 
 // Wrong invite codes are slowed down per Telegram account and per centre:
 // after maxCodeTries wrong codes of one account, or CentreCodeTries of
-// every account together (DefaultCentreCodeTries unless configured),
-// within codeTryWindow, codes are not even looked at until the window
+// every account together (INVITE_CENTRE_TRIES), within codeTryWindow, codes are not even looked at until the window
 // ends. The per-centre limit stops a guess spread over many accounts. Only
 // counters in Redis that expire are kept — nothing about the person goes
 // to the database.
 const (
 	maxCodeTries  = 5
 	codeTryWindow = 15 * time.Minute
-	// DefaultCentreCodeTries is INVITE_CENTRE_TRIES's default: a front
-	// desk handing out a dozen codes a day sees a few typos, not thirty in
-	// a quarter of an hour.
-	DefaultCentreCodeTries = 30
 )
 
 // Start signs a resident up with his one-time code (deep link or typed
@@ -55,12 +50,8 @@ func (h *Handlers) redeem(ctx context.Context, r *Request, typed string) error {
 	// that also checks both limits, so that a hundred accounts trying at
 	// once cannot slip past them; a right code gives its try back.
 	account, centre := "badcode:"+itoa(r.UserID), "badcode:centre:"+h.Centre
-	centreTries := int64(h.CentreCodeTries)
-	if centreTries <= 0 {
-		centreTries = DefaultCentreCodeTries
-	}
 	_, ok, err := h.Counters.TakeTry(ctx, codeTryWindow,
-		store.TryLimit{Key: account, Limit: maxCodeTries}, store.TryLimit{Key: centre, Limit: centreTries})
+		store.TryLimit{Key: account, Limit: maxCodeTries}, store.TryLimit{Key: centre, Limit: int64(h.CentreCodeTries)})
 	if err != nil {
 		return err
 	}

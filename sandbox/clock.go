@@ -170,11 +170,7 @@ func (s *Sandbox) queuePeriodic(ctx context.Context, from, to time.Time) {
 // planClasses does the hourly class planner's work at now: the reminders
 // of the classes of the next two days, queued once each.
 func (s *Sandbox) planClasses(ctx context.Context, now time.Time) {
-	before := s.cfg.ClassReminderBefore
-	if before <= 0 {
-		before = handlers.DefaultClassReminderBefore
-	}
-	if _, err := s.st.PlanClassReminders(ctx, store.ClassQuery{From: now, To: now.Add(48 * time.Hour)}, before, now, s.cfg.Location); err != nil {
+	if _, err := s.st.PlanClassReminders(ctx, store.ClassQuery{From: now, To: now.Add(48 * time.Hour)}, s.cfg.ClassReminderBefore, now, s.cfg.Location); err != nil {
 		s.log.Warn("sandbox: plan class reminders", "err", err)
 	}
 }
