@@ -12,6 +12,7 @@ import (
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/aurore/cairbot/bot/telegramtest"
 	"github.com/aurore/cairbot/handlers"
@@ -209,12 +210,18 @@ func TestAnnouncementFromTemplateInEachReadersLanguage(t *testing.T) {
 	}
 	// One outbox message per recipient, keyed by announcement and person,
 	// each with its send job behind reminders and receipts (priority 4).
-	if got := h.count(`SELECT count(*) FROM outbox o JOIN river_job j ON j.kind = 'outbox_send' AND (j.args->>'id')::bigint = o.id
-		WHERE o.kind = 'announcement' AND o.dedupe_key = 'announcement:' || o.announcement_id || ':' || o.person_id
-			AND j.priority = 4`); got != 4 {
+	rows := h.ids(`SELECT id FROM outbox
+		WHERE kind = 'announcement' AND dedupe_key = 'announcement:' || announcement_id || ':' || person_id`)
+	got := 0
+	for _, j := range h.sendJobs(rows) {
+		if j.Priority == 4 {
+			got++
+		}
+	}
+	if got != 4 {
 		t.Errorf("%d announcement messages with their send job, want one per recipient", got)
 	}
-	if got := h.count(`SELECT count(*) FROM river_job WHERE kind = 'announce_progress'`); got != 1 {
+	if got := len(h.jobs("announce_progress")); got != 1 {
 		t.Errorf("%d progress jobs", got)
 	}
 }
@@ -353,8 +360,8 @@ func TestAnnouncementResumesAfterStopWithoutDuplicates(t *testing.T) {
 	// The dead process's job, rescued, sent nothing: every message's job is
 	// done and the victims got nothing.
 	h.tg.WaitFor(t, 10*time.Second, "the rescued job worked", func() bool {
-		return h.count(`SELECT count(*) FROM river_job j JOIN outbox o ON o.id = (j.args->>'id')::bigint
-			WHERE j.kind = 'outbox_send' AND o.kind = 'announcement' AND j.state = 'completed'`) == count
+		rows := h.ids(`SELECT id FROM outbox WHERE kind = 'announcement'`)
+		return len(h.sendJobs(rows, rivertype.JobStateCompleted)) == count
 	})
 	for id := range victims {
 		h.quiet(telegramtest.User{ID: id}, 0)
@@ -810,9 +817,10 @@ func TestAnnouncementLeftInDoubtIsReportedNotResent(t *testing.T) {
 		// The snoozed job, at its time, finds the row settled and sends
 		// nothing.
 		var snoozed *time.Time
-		if err := h.pool.QueryRow(ctx, `SELECT max(scheduled_at) FROM river_job WHERE kind = 'outbox_send'
-			AND (args->>'id')::bigint = $1 AND state = 'scheduled'`, row).Scan(&snoozed); err != nil {
-			t.Fatal(err)
+		for _, j := range h.sendJobs([]int64{row}, rivertype.JobStateScheduled) {
+			if snoozed == nil || j.ScheduledAt.After(*snoozed) {
+				snoozed = &j.ScheduledAt
+			}
 		}
 		if snoozed == nil {
 			t.Fatal("the victim's snoozed job is gone")
@@ -821,8 +829,12 @@ func TestAnnouncementLeftInDoubtIsReportedNotResent(t *testing.T) {
 			h.setClock(*snoozed)
 		}
 		h.tg.WaitFor(t, 20*time.Second, "the snoozed job done", func() bool {
-			return h.count(`SELECT count(*) FROM river_job WHERE kind = 'outbox_send' AND (args->>'id')::bigint = $1
-				AND state <> 'completed'`, row) == 0
+			for _, j := range h.sendJobs([]int64{row}) {
+				if j.State != rivertype.JobStateCompleted {
+					return false
+				}
+			}
+			return true
 		})
 		if got := len(h.tg.Messages(victim)); got != 0 || annSendCalls(h, victim) != 0 {
 			t.Fatalf("the message left in doubt was sent again: %q", texts(h.tg.Messages(victim)))
@@ -887,7 +899,12 @@ func TestAnnouncementJobsQueuedBeforeTheOutbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.tg.WaitFor(t, 20*time.Second, "old jobs done", func() bool {
-		return h.count(`SELECT count(*) FROM river_job WHERE kind IN ('announce', 'outbox_send') AND state <> 'completed'`) == 0
+		for _, j := range h.jobList(river.NewJobListParams().Kinds("announce", "outbox_send")) {
+			if j.State != rivertype.JobStateCompleted {
+				return false
+			}
+		}
+		return true
 	})
 	h.quiet(telegramtest.User{ID: 46011}, 0)
 	h.quiet(telegramtest.User{ID: 46012}, 1)

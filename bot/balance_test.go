@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/aurore/cairbot/bot"
 	"github.com/aurore/cairbot/bot/telegramtest"
@@ -90,7 +91,7 @@ func balRunCharges(h *harness) {
 		h.t.Fatal(err)
 	}
 	h.tg.WaitFor(h.t, 15*time.Second, "monthly charges worked", func() bool {
-		return h.count(`SELECT count(*) FROM river_job WHERE id = $1 AND state = 'completed'`, res.Job.ID) == 1
+		return h.jobDone(res.Job.ID)
 	})
 }
 
@@ -540,7 +541,7 @@ func TestOldMoneyJobsBecomeOutboxRows(t *testing.T) {
 		}
 	}
 	h.tg.WaitFor(t, 15*time.Second, "old jobs worked", func() bool {
-		return h.count(`SELECT count(*) FROM river_job WHERE kind IN ('money_receipt', 'money_statement') AND state = 'completed'`) == len(old)
+		return len(h.jobList(river.NewJobListParams().Kinds("money_receipt", "money_statement").States(rivertype.JobStateCompleted))) == len(old)
 	})
 	if got, want := h.waitText(frU, nf+1).Text, "🧾 Reçu "+balReceipt(first)+"\nLe centre a reçu 12,50\u00a0€ de votre part le "+frDate(first)+". Merci !\n🔴 Il vous reste 32,50\u00a0€ à payer."; got != want {
 		t.Fatalf("receipt = %q\nwant     %q", got, want)

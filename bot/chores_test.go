@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-telegram/bot/models"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/aurore/cairbot/bot/telegramtest"
 	"github.com/aurore/cairbot/handlers"
@@ -40,7 +41,7 @@ func choreHarness(t *testing.T) *harness {
 	t.Helper()
 	h := newHarness(t, inDaytime)
 	h.tg.WaitFor(t, 30*time.Second, "the chores job run at start", func() bool {
-		return h.count(`SELECT count(*) FROM river_job WHERE kind = 'chores_weekly' AND state = 'completed'`) > 0
+		return len(h.jobs("chores_weekly", rivertype.JobStateCompleted)) > 0
 	})
 	return h
 }
@@ -71,7 +72,7 @@ func choreRunWeekly(h *harness, week string) {
 		h.t.Fatal(err)
 	}
 	h.tg.WaitFor(h.t, 15*time.Second, "the chores job", func() bool {
-		return h.count(`SELECT count(*) FROM river_job WHERE id = $1 AND state = 'completed'`, res.Job.ID) == 1
+		return h.jobDone(res.Job.ID)
 	})
 }
 
@@ -746,7 +747,7 @@ func TestChoreRemindersSentOnceWithTwoProcesses(t *testing.T) {
 			t.Fatal(err)
 		}
 		h.tg.WaitFor(t, 10*time.Second, "old job worked", func() bool {
-			return h.count(`SELECT count(*) FROM river_job WHERE id = $1 AND state = 'completed'`, res.Job.ID) == 1
+			return h.jobDone(res.Job.ID)
 		})
 	}
 	h.settle()
@@ -1032,7 +1033,7 @@ func TestChoreMessagesLeftInDoubtAndOldJobs(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.tg.WaitFor(t, 10*time.Second, "old job worked again", func() bool {
-		return h.count(`SELECT count(*) FROM river_job WHERE id = $1 AND state = 'completed'`, res.Job.ID) == 1
+		return h.jobDone(res.Job.ID)
 	})
 	h.settle()
 	h.quiet(jeanU, nj+1)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-telegram/bot/models"
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/aurore/cairbot/bot/telegramtest"
 	"github.com/aurore/cairbot/handlers"
@@ -441,7 +442,7 @@ enrolment,,G-A1M,,,,,,,,R-1,200
 			}
 			waitScheduled := func(want int) {
 				h.tg.WaitFor(t, 10*time.Second, "send jobs waiting for the reminder's time", func() bool {
-					return h.count(`SELECT count(*) FROM river_job WHERE kind = 'outbox_send' AND state = 'scheduled'`) == want
+					return len(h.jobs("outbox_send", rivertype.JobStateScheduled)) == want
 				})
 			}
 			waitScheduled(4)
@@ -461,7 +462,7 @@ enrolment,,G-A1M,,,,,,,,R-1,200
 				t.Fatalf("the reminder does not say 10:00 in Dari digits: %q", want)
 			}
 			h.tg.WaitFor(t, 10*time.Second, "all send jobs done", func() bool {
-				return h.count(`SELECT count(*) FROM river_job WHERE kind = 'outbox_send' AND state = 'completed'`) == 4
+				return len(h.jobs("outbox_send", rivertype.JobStateCompleted)) == 4
 			})
 			// Planning again adds nothing; a restart repeats nothing.
 			if _, err := h.app.Jobs().Insert(ctx, handlers.ClassPlanArgs{}, nil); err != nil {

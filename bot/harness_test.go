@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,9 +18,12 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/aurore/cairbot/bot"
 	"github.com/aurore/cairbot/bot/telegramtest"
+	"github.com/aurore/cairbot/handlers"
 	"github.com/aurore/cairbot/locales"
 	"github.com/aurore/cairbot/store"
 	"github.com/aurore/cairbot/store/storetest"
@@ -314,8 +318,13 @@ func (h *harness) probe(u telegramtest.User) {
 func (h *harness) settle() {
 	h.t.Helper()
 	h.tg.WaitFor(h.t, 30*time.Second, "the jobs due worked", func() bool {
-		return h.count(`SELECT count(*) FROM river_job WHERE scheduled_at <= $1
-			AND state IN ('available', 'pending', 'running', 'retryable', 'scheduled')`, h.clock.Now()) == 0
+		now := h.clock.Now()
+		for _, j := range h.jobs("", jobsUnfinished...) {
+			if !j.ScheduledAt.After(now) {
+				return false
+			}
+		}
+		return true
 	})
 }
 
@@ -429,8 +438,84 @@ func (h *harness) otherProcess(run func(*bot.App, context.Context) error) *bot.A
 // jobTimes lists when the pending (not yet worked) jobs of a kind are due.
 func (h *harness) jobTimes(kind string) []time.Time {
 	h.t.Helper()
-	return h.times(`SELECT scheduled_at FROM river_job
-		WHERE kind = $1 AND state IN ('available', 'scheduled', 'retryable') ORDER BY scheduled_at`, kind)
+	var out []time.Time
+	for _, j := range h.jobList(river.NewJobListParams().Kinds(kind).
+		States(rivertype.JobStateAvailable, rivertype.JobStateScheduled, rivertype.JobStateRetryable).
+		OrderBy(river.JobListOrderByScheduledAt, river.SortOrderAsc)) {
+		out = append(out, j.ScheduledAt)
+	}
+	return out
+}
+
+// jobsUnfinished are the states of a job River has still to work.
+var jobsUnfinished = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
+	rivertype.JobStateRunning, rivertype.JobStateRetryable, rivertype.JobStateScheduled}
+
+// jobList lists the jobs params selects through River's API, not SQL on
+// its tables, whose layout is River's own to change. Up to 10 000 (River's
+// most per page), far more than a test queues.
+func (h *harness) jobList(params *river.JobListParams) []*rivertype.JobRow {
+	h.t.Helper()
+	res, err := h.app.Jobs().JobList(context.Background(), params.First(10_000))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return res.Jobs
+}
+
+// jobs lists the jobs of a kind ("" for every kind) in the given states
+// (every state if none), in the order they were queued.
+func (h *harness) jobs(kind string, states ...rivertype.JobState) []*rivertype.JobRow {
+	h.t.Helper()
+	params := river.NewJobListParams()
+	if kind != "" {
+		params = params.Kinds(kind)
+	}
+	if len(states) > 0 {
+		params = params.States(states...)
+	}
+	return h.jobList(params)
+}
+
+// jobDone reports whether the job of this id is completed.
+func (h *harness) jobDone(id int64) bool {
+	h.t.Helper()
+	j, err := h.app.Jobs().JobGet(context.Background(), id)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return j.State == rivertype.JobStateCompleted
+}
+
+// sendJobs lists the outbox_send jobs of the outbox rows rows, in the
+// given states (every state if none).
+func (h *harness) sendJobs(rows []int64, states ...rivertype.JobState) []*rivertype.JobRow {
+	h.t.Helper()
+	var out []*rivertype.JobRow
+	for _, j := range h.jobs("outbox_send", states...) {
+		var args handlers.OutboxSendArgs
+		if err := json.Unmarshal(j.EncodedArgs, &args); err != nil {
+			h.t.Fatal(err)
+		}
+		if slices.Contains(rows, args.ID) {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// ids runs a query of one id column (our tables, e.g. outbox rows).
+func (h *harness) ids(query string, args ...any) []int64 {
+	h.t.Helper()
+	rows, err := h.pool.Query(context.Background(), query, args...)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return out
 }
 
 // times runs a query of one time column.

@@ -11,6 +11,7 @@ import (
 	"github.com/go-telegram/bot/models"
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/aurore/cairbot/bot"
 	"github.com/aurore/cairbot/bot/telegramtest"
@@ -305,9 +306,14 @@ func TestInterviewConfirmedAndRemindedOnTime(t *testing.T) {
 	// Nothing is sent before its time, even if the job is run early.
 	apptEarly(h, a.ID)
 	h.tg.WaitFor(t, 10*time.Second, "early jobs put back", func() bool {
-		return h.count(`SELECT count(*) FROM river_job j JOIN outbox o ON o.id = (j.args->>'id')::bigint
-			WHERE j.kind = 'outbox_send' AND starts_with(o.dedupe_key, $1)
-			AND j.state = 'scheduled' AND j.attempted_at IS NOT NULL`, apptReminderKeys(a.ID)) == 3
+		rows := h.ids(`SELECT id FROM outbox WHERE starts_with(dedupe_key, $1)`, apptReminderKeys(a.ID))
+		put := 0 // run once, and put back to their time
+		for _, j := range h.sendJobs(rows, rivertype.JobStateScheduled) {
+			if j.AttemptedAt != nil {
+				put++
+			}
+		}
+		return put == 3
 	})
 	w.res.quiet()
 	apptWaitReminderStates(t, h, a.ID, map[string]int{"pending": 3})
@@ -431,8 +437,13 @@ func TestInterviewReminderSentOnceByTwoProcesses(t *testing.T) {
 	if _, err := h.app.Jobs().Insert(context.Background(), handlers.OutboxSendArgs{ID: row}, &river.InsertOpts{ScheduledAt: due}); err != nil {
 		t.Fatalf("duplicate job: %v", err)
 	}
-	if n := h.count(`SELECT count(*) FROM river_job WHERE kind = 'outbox_send' AND (args->>'id')::bigint = $1
-		AND state IN ('available', 'scheduled') AND scheduled_at = $2`, row, due); n != 2 {
+	n := 0
+	for _, j := range h.sendJobs([]int64{row}, rivertype.JobStateAvailable, rivertype.JobStateScheduled) {
+		if j.ScheduledAt.Equal(due) {
+			n++
+		}
+	}
+	if n != 2 {
 		t.Fatalf("%d send jobs for the 24 h reminder, want it and its duplicate", n)
 	}
 	// 24 h before, he has not answered: his reminder, and the coordinator
@@ -446,8 +457,7 @@ func TestInterviewReminderSentOnceByTwoProcesses(t *testing.T) {
 		t.Fatalf("coordinator told %q", got)
 	}
 	h.tg.WaitFor(t, 10*time.Second, "both jobs worked", func() bool {
-		return h.count(`SELECT count(*) FROM river_job WHERE kind = 'outbox_send' AND (args->>'id')::bigint = $1
-			AND state = 'completed'`, row) == 2
+		return len(h.sendJobs([]int64{row}, rivertype.JobStateCompleted)) == 2
 	})
 	apptWaitReminderStates(t, h, a.ID, map[string]int{"sent": 2, "pending": 1})
 	w.res.quiet()
@@ -553,7 +563,7 @@ func TestInterviewRescheduledThenCancelled(t *testing.T) {
 		}
 	}
 	h.tg.WaitFor(t, 10*time.Second, "old jobs worked", func() bool {
-		return h.count(`SELECT count(*) FROM river_job WHERE kind = 'appointment_reminder' AND state = 'completed'`) == 2
+		return len(h.jobs("appointment_reminder", rivertype.JobStateCompleted)) == 2
 	})
 	w.res.quiet()
 	if n := h.count(`SELECT count(*) FROM outbox`); n != rows {

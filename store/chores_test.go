@@ -742,6 +742,7 @@ func TestChoreSendsMoveToTheOutbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	var jobID int64
+	// SQL, not River's Insert: River has no API to queue a job already completed (the old worker had sent it).
 	if err := pool.QueryRow(ctx, `INSERT INTO river_job (kind, args, state, finalized_at) VALUES ('chore_message', $1, 'completed', now())
 		RETURNING id`, map[string]any{"centre_id": f.centre.ID, "person_id": f.resident[1].ID, "msg_id": "chores.swap.ask",
 		"turn_id": mon.ID, "swap_id": 77}).Scan(&jobID); err != nil {

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/aurore/cairbot/bot"
+	"github.com/aurore/cairbot/handlers"
 	"github.com/aurore/cairbot/store"
 	"github.com/aurore/cairbot/store/storetest"
 )
@@ -141,6 +143,7 @@ func TestChargeForArrivalMonth(t *testing.T) {
 type moneyFixture struct {
 	st     *store.Store
 	jobs   *flakyScheduler
+	river  *river.Client[pgx.Tx] // insert-only: to read the jobs queued
 	centre store.Centre
 	staff  store.Person
 }
@@ -175,26 +178,39 @@ func newMoneyFixture(t *testing.T) *moneyFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &moneyFixture{st: st, jobs: jobs, centre: c}
+	f := &moneyFixture{st: st, jobs: jobs, river: client, centre: c}
 	f.staff = f.person(t, store.RoleStaff, "Claire D.", "000")
 	return f
 }
 
 // outbox lists the centre's outbox rows as "kind key state person args",
-// with the number of River send jobs each has, ordered by key.
+// with the number of River send jobs each has (read through River's API),
+// ordered by key.
 func (f *moneyFixture) outbox(t *testing.T) []string {
 	t.Helper()
-	rows, err := f.st.Pool().Query(context.Background(), `SELECT o.kind, o.dedupe_key, o.state, o.person_id, o.args::text,
-			(SELECT count(*) FROM river_job j WHERE j.kind = 'outbox_send' AND (j.args ->> 'id')::bigint = o.id)
+	ctx := context.Background()
+	sends, err := f.river.JobList(ctx, river.NewJobListParams().Kinds("outbox_send").First(10_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobsOf := map[int64]int{} // outbox row → its send jobs
+	for _, j := range sends.Jobs {
+		var args handlers.OutboxSendArgs
+		if err := json.Unmarshal(j.EncodedArgs, &args); err != nil {
+			t.Fatal(err)
+		}
+		jobsOf[args.ID]++
+	}
+	rows, err := f.st.Pool().Query(ctx, `SELECT o.id, o.kind, o.dedupe_key, o.state, o.person_id, o.args::text
 		FROM outbox o WHERE o.centre_id = $1 ORDER BY o.dedupe_key`, f.centre.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (string, error) {
 		var kind, key, state, args string
-		var person, jobs int64
-		err := row.Scan(&kind, &key, &state, &person, &args, &jobs)
-		return fmt.Sprintf("%s %s %s %d %s jobs=%d", kind, key, state, person, args, jobs), err
+		var id, person int64
+		err := row.Scan(&id, &kind, &key, &state, &person, &args)
+		return fmt.Sprintf("%s %s %s %d %s jobs=%d", kind, key, state, person, args, jobsOf[id]), err
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/aurore/cairbot/store/storetest"
 )
@@ -19,15 +20,15 @@ import (
 // refused command changed nothing.
 func moneyState(t *testing.T, conn *pgx.Conn) string {
 	t.Helper()
-	var ledger, outbox, jobs, audit int
+	var ledger, outbox, audit int
 	var settings string
 	if err := conn.QueryRow(context.Background(), `SELECT
-		(SELECT count(*) FROM ledger_entries), (SELECT count(*) FROM outbox),
-		(SELECT count(*) FROM river_job), (SELECT count(*) FROM audit_log),
+		(SELECT count(*) FROM ledger_entries), (SELECT count(*) FROM outbox), (SELECT count(*) FROM audit_log),
 		(SELECT coalesce(string_agg(rate_bp || '/' || min_left_bp || '/' || meals || '/' || arrival, ','), '') FROM money_settings)`).
-		Scan(&ledger, &outbox, &jobs, &audit, &settings); err != nil {
+		Scan(&ledger, &outbox, &audit, &settings); err != nil {
 		t.Fatal(err)
 	}
+	jobs := len(riverJobs(t, ""))
 	return fmt.Sprintf("ledger %d, outbox %d, jobs %d, audit %d, settings %s", ledger, outbox, jobs, audit, settings)
 }
 
@@ -87,8 +88,7 @@ func TestMoneyCommandsRecordMoney(t *testing.T) {
 			t.Fatalf("charges printed %q", out)
 		}
 		tg.WaitFor(t, 30*time.Second, "charges job worked", func() bool {
-			return countRows(t, conn, `SELECT count(*) FROM river_job WHERE kind = 'money_monthly_charges'
-				AND args ->> 'month' = $1 AND state = 'completed'`, month) == i+1
+			return chargesJobs(t, month, rivertype.JobStateCompleted) == i+1
 		})
 	}
 	if n := countRows(t, conn, `SELECT count(*) FROM ledger_entries WHERE kind = 'charge'`); n != 4 {
@@ -125,8 +125,8 @@ func TestMoneyCommandsRecordMoney(t *testing.T) {
 	// Each receipt is queued for the bot (row and send job, with the
 	// payment), once; the bot sends Ahmad his, in French.
 	for _, receipt := range []string{"000001", "000002", "000003"} {
-		if n := countRows(t, conn, `SELECT count(*) FROM outbox o JOIN river_job j ON j.kind = 'outbox_send' AND (j.args ->> 'id')::bigint = o.id
-			WHERE o.kind = 'receipt' AND o.dedupe_key = $1`, "receipt:R-"+year+"-"+receipt); n != 1 {
+		if n := sendJobs(t, conn, `SELECT id FROM outbox WHERE kind = 'receipt' AND dedupe_key = $1`,
+			"receipt:R-"+year+"-"+receipt); n != 1 {
 			t.Errorf("receipt %s: %d outbox rows with their job, want 1", receipt, n)
 		}
 	}
