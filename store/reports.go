@@ -51,7 +51,14 @@ type ClassFigures struct {
 func (s *Store) ClassFigures(ctx context.Context, centreID int64, from, to time.Time, loc *time.Location) (ClassFigures, error) {
 	start, end := periodBounds(from, to, loc)
 	var f ClassFigures
-	rows, err := s.pool.Query(ctx, `SELECT g.name, g.level,
+	// Both tables of the report from one snapshot: a register saved between
+	// the two queries would otherwise count in one and not the other.
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return f, fmt.Errorf("store: class figures: %w", err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // read-only: nothing to undo
+	rows, err := tx.Query(ctx, `SELECT g.name, g.level,
 			date_trunc('week', r.starts_at AT TIME ZONE $4)::date AS week,
 			count(DISTINCT r.id)::int,
 			(count(a.person_id) FILTER (WHERE a.mark = 'present'))::int,
@@ -75,7 +82,7 @@ func (s *Store) ClassFigures(ctx context.Context, centreID int64, from, to time.
 	if err != nil {
 		return f, fmt.Errorf("store: class figures: %w", err)
 	}
-	rows, err = s.pool.Query(ctx, `WITH marks AS (
+	rows, err = tx.Query(ctx, `WITH marks AS (
 			SELECT a.person_id, a.mark, r.minutes, r.starts_at >= $2 AS in_period
 			FROM class_attendance a JOIN class_registers r ON r.id = a.register_id
 			WHERE r.centre_id = $1 AND r.starts_at < $3
