@@ -39,9 +39,12 @@ const balanceLastEntries = 5
 
 // chargeSchedule is when the month's charges are posted: the 1st at 09:00,
 // Paris time. /balance names it as the next due date.
-func (h *Handlers) chargeSchedule() Monthly {
-	return Monthly{Loc: h.moneyLoc(), Day: 1, Hour: 9}
-}
+func (h *Handlers) chargeSchedule() Monthly { return ChargeSchedule(h.moneyLoc()) }
+
+// ChargeSchedule is when the month's charges are posted in a time zone:
+// the 1st at 09:00 (the job itself runs daily at that hour, see
+// monthlyChargesJob). The sandbox's clock reads it too.
+func ChargeSchedule(loc *time.Location) Monthly { return Monthly{Loc: loc, Day: 1, Hour: 9} }
 
 // moneyLoc is the centre's clock (Europe/Paris).
 func (h *Handlers) moneyLoc() *time.Location {

@@ -706,11 +706,17 @@ type ChoresWeeklyArgs struct {
 // Kind names the job in River's table.
 func (ChoresWeeklyArgs) Kind() string { return "chores_weekly" }
 
+// ChoresWeeklySchedule is when the week's chores job runs: Monday at
+// 08:00 in the centre's time zone. The sandbox's clock reads it too.
+func ChoresWeeklySchedule(loc *time.Location) Weekly {
+	return Weekly{Loc: loc, Day: time.Monday, Hour: choreMorningHour}
+}
+
 // choresWeeklyJob is the Monday 08:00 job, run by the elected leader only,
 // and once more when a leader starts, so that a Monday spent down is caught
 // up (it is idempotent per week).
 func (h *Handlers) choresWeeklyJob() *river.PeriodicJob {
-	return river.NewPeriodicJob(Weekly{Loc: h.Zone, Day: time.Monday, Hour: choreMorningHour},
+	return river.NewPeriodicJob(ChoresWeeklySchedule(h.Zone),
 		func() (river.JobArgs, *river.InsertOpts) {
 			week := store.ChoreWeekStart(h.Clock(), h.Zone)
 			return ChoresWeeklyArgs{Week: week.Format(time.DateOnly)}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}

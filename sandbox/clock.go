@@ -130,8 +130,8 @@ func (s *Sandbox) nextDue(ctx context.Context, now time.Time) (time.Time, error)
 	}
 	loc := s.cfg.Location
 	cands := []time.Time{
-		handlers.Weekly{Loc: loc, Day: time.Monday, Hour: 8}.Next(now),
-		handlers.Monthly{Loc: loc, Day: 1, Hour: 9}.Next(now),
+		handlers.ChoresWeeklySchedule(loc).Next(now),
+		handlers.ChargeSchedule(loc).Next(now),
 	}
 	if next != nil {
 		cands = append(cands, *next)
@@ -157,12 +157,14 @@ func (s *Sandbox) queuePeriodic(ctx context.Context, from, to time.Time) {
 			s.log.Warn("sandbox: queue job", "kind", args.Kind(), "err", err)
 		}
 	}
-	for t := (handlers.Weekly{Loc: loc, Day: time.Monday, Hour: 8}).Next(from); !t.After(to); t = (handlers.Weekly{Loc: loc, Day: time.Monday, Hour: 8}).Next(t) {
+	weekly := handlers.ChoresWeeklySchedule(loc)
+	for t := weekly.Next(from); !t.After(to); t = weekly.Next(t) {
 		insert(handlers.ChoresWeeklyArgs{Week: store.ChoreWeekStart(t, loc).Format(time.DateOnly)})
 	}
 	// The charges job runs daily at 09:00 and posts what is due by then:
 	// once is enough however many days were jumped.
-	if !(handlers.Daily{Loc: loc, Hour: 9}).Next(from).After(to) {
+	charges := handlers.ChargeSchedule(loc)
+	if !(handlers.Daily{Loc: loc, Hour: charges.Hour, Minute: charges.Minute}).Next(from).After(to) {
 		insert(handlers.MonthlyChargesArgs{})
 	}
 }
