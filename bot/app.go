@@ -98,7 +98,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 		cfg:   cfg,
 		log:   deps.Log,
 		store: store.New(deps.Pool),
-		state: store.NewState(deps.Redis, cfg.RedisPrefix, cfg.ConversationTTL, store.WithUpdateLease(cfg.UpdateLease)),
+		state: store.NewState(deps.Redis, cfg.RedisPrefix, cfg.ConversationTTL, cfg.UpdateLease),
 		clock: deps.Clock,
 		// Only one poller may run at a time, so a lease it finds is its
 		// own from before a crash, taken over at once; in webhook mode

@@ -12,7 +12,6 @@ import (
 
 	"github.com/aurore/cairbot/handlers"
 	"github.com/aurore/cairbot/locales"
-	"github.com/aurore/cairbot/store"
 )
 
 // Config is every setting of cairbot, read from the environment in one place
@@ -116,9 +115,11 @@ func Defaults() Config {
 		// appointments and interviews
 		InterviewReminders: []time.Duration{24 * time.Hour, 2 * time.Hour},
 		// transport timings
-		SendBackoff:        500 * time.Millisecond,
-		RetryPause:         time.Second,
-		UpdateLease:        store.DefaultUpdateLease,
+		SendBackoff: 500 * time.Millisecond,
+		RetryPause:  time.Second,
+		// Renewed every third of it, a lease survives two lost renewals;
+		// a dead process's update is taken over within 10 s.
+		UpdateLease:        10 * time.Second,
 		WebhookReadTimeout: 15 * time.Second,
 	}
 }

@@ -206,7 +206,7 @@ func TestUpdateOfDeadProcessIsTakenOver(t *testing.T) {
 			h.waitText(u, n+1)
 
 			// The next update id, as Telegram numbers them.
-			dead := store.NewState(h.rdb, h.cfg.RedisPrefix, time.Minute, store.WithUpdateLease(h.cfg.UpdateLease))
+			dead := store.NewState(h.rdb, h.cfg.RedisPrefix, time.Minute, h.cfg.UpdateLease)
 			claimed := time.Now()
 			if err := dead.ClaimUpdate(context.Background(), last+1, "dead-process", false); err != nil {
 				t.Fatal(err)

@@ -649,15 +649,9 @@ func (h *Handlers) News(ctx context.Context, r *Request) error {
 // or ISO ("2026-12-03"). Without a year it is the next such day from today.
 // It returns the message id of the problem, "" when the day is good.
 func parseDay(s string, now time.Time, loc *time.Location) (time.Time, string) {
-	today := now.In(loc)
-	day, yearTyped, ok := locales.ParseDate(s, loc, today.Year())
+	day, ok := locales.ParseNextDate(s, startOfDay(now.In(loc)))
 	if !ok {
 		return time.Time{}, "announce.bad_date"
-	}
-	if !yearTyped && day.Before(startOfDay(today)) {
-		if day, _, ok = locales.ParseDate(s, loc, today.Year()+1); !ok { // 29/2 of a leap year
-			return time.Time{}, "announce.bad_date"
-		}
 	}
 	if msg := checkDay(day, now, loc); msg != "" {
 		return time.Time{}, msg

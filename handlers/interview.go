@@ -3,10 +3,8 @@ package handlers
 import (
 	"context"
 	"errors"
-	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
@@ -512,152 +510,27 @@ type InterviewTime struct {
 // ivMaxAhead is how far ahead an appointment may be set.
 const ivMaxAhead = 366 * 24 * time.Hour
 
-var (
-	ivDateRe    = regexp.MustCompile(`^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2}|\d{4}))?$`)
-	ivISODateRe = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})$`)
-	ivTimeRe    = regexp.MustCompile(`^(\d{1,2})(?:[h:](\d{2})?)?(am|pm)?$`)
-	// Glue "14 h 30", "14 : 30", "2 pm" into one word first.
-	ivTimeGlue1 = regexp.MustCompile(`(\d{1,2})\s*([h:])\s*(\d{2})\b`)
-	ivTimeGlue2 = regexp.MustCompile(`(\d{1,2})\s+(h|am|pm)\b`)
-)
-
-// ivFillers are words people put around a date that say nothing.
-var ivFillers = map[string]bool{"à": true, "a": true, "at": true, "le": true, "la": true, "on": true,
-	"the": true, "de": true, "du": true, "vers": true, "at:": true, "-": true, "в": true, "saat": true}
-
-// ivRelativeDays are the words for today, tomorrow and the day after, in
-// the staff's usual languages.
-var ivRelativeDays = map[string]int{
-	"aujourd'hui": 0, "aujourd’hui": 0, "aujourdhui": 0, "auj": 0, "today": 0,
-	"demain": 1, "tomorrow": 1, "après-demain": 2, "apres-demain": 2, "aprèsdemain": 2, "apresdemain": 2,
-	"اليوم": 0, "غدا": 1, "غداً": 1, "امروز": 0, "فردا": 1, "پس‌فردا": 2, "پسفردا": 2,
-	"сегодня": 0, "завтра": 1, "послезавтра": 2, "bugün": 0, "yarın": 1,
-}
-
-// ivWeekdayNames maps the weekday names of every supported language (CLDR,
-// as the bot writes them) and common French and English short forms to
-// their day.
-var ivWeekdayNames = sync.OnceValue(func() map[string]time.Weekday {
-	m := map[string]time.Weekday{
-		"lun": time.Monday, "mar": time.Tuesday, "mer": time.Wednesday, "jeu": time.Thursday,
-		"ven": time.Friday, "sam": time.Saturday, "dim": time.Sunday,
-		"mon": time.Monday, "tue": time.Tuesday, "tues": time.Tuesday, "wed": time.Wednesday,
-		"thu": time.Thursday, "thurs": time.Thursday, "fri": time.Friday, "sat": time.Saturday, "sun": time.Sunday,
-	}
-	// 4–10 January 2027 is a Monday to Sunday.
-	for _, l := range locales.Languages {
-		f := locales.NewFormatter(l.Tag, nil)
-		for i := range 7 {
-			d := time.Date(2027, 1, 4+i, 12, 0, 0, 0, f.Location())
-			name := strings.ToLower(locales.StripBidi(f.Weekday(d)))
-			if !strings.ContainsAny(name, " \t") {
-				m[name] = d.Weekday()
-			}
-		}
-	}
-	return m
-})
-
-// ParseInterviewTime reads a date and time as people type them: "3/12 14h30",
-// "03/12/2026 14:30", "3.12.26 9h", "2026-12-03 14:30", "demain 10h",
-// "lundi 9h", "tomorrow 2pm", with Persian, Arabic or Bengali digits and
-// bidi marks too. Times are on the centre's clock (loc). Without a year,
-// the next such date is meant; a weekday name means the next such day after
-// today. def is the day already picked with a button, used when the text
-// has only a time. With a date but no time, HasTime is false.
+// ParseInterviewTime reads a date and time as people type them, with the
+// bot's one reader of typed days and times (locales.ParseWhen): "3/12
+// 14h30", "03/12/2026 14:30", "demain 10h", "lundi 9h", "tomorrow 2pm", in
+// any script's digits. Times are on the centre's clock (loc). Without a
+// year, the next such date is meant; a weekday name means the next such
+// day after today. def is the day already picked with a button, used when
+// the text has only a time. With a date but no time, HasTime is false.
 // It returns ErrInterviewTimeUnreadable, ErrInterviewTimePast (before now) or ErrInterviewTimeFar
 // (more than a year ahead).
 func ParseInterviewTime(text string, now time.Time, loc *time.Location, def *time.Time) (InterviewTime, error) {
-	s := strings.ToLower(locales.ASCIIDigits(locales.StripBidi(text)))
-	s = strings.NewReplacer(",", " ", ";", " ", "\u00a0", " ", "\u202f", " ").Replace(s)
-	s = ivTimeGlue1.ReplaceAllString(s, "$1$2$3")
-	s = ivTimeGlue2.ReplaceAllString(s, "$1$2")
 	today := ivMidnight(now, loc)
-	var day *time.Time
-	hour, minute := -1, 0
-	setDay := func(d time.Time) bool {
-		if day != nil {
-			return false
-		}
-		day = &d
-		return true
-	}
-	tokens := strings.Fields(s)
-	if len(tokens) == 0 {
+	typed, ok := locales.ParseWhen(text, today)
+	if !ok {
 		return InterviewTime{}, ErrInterviewTimeUnreadable
 	}
-	for _, tok := range tokens {
-		if ivFillers[tok] {
-			continue
-		}
-		if n, ok := ivRelativeDays[tok]; ok {
-			if !setDay(ivAddDays(today, n)) {
-				return InterviewTime{}, ErrInterviewTimeUnreadable
-			}
-			continue
-		}
-		if wd, ok := ivWeekdayNames()[tok]; ok {
-			n := (int(wd)-int(today.Weekday())+6)%7 + 1
-			if !setDay(ivAddDays(today, n)) {
-				return InterviewTime{}, ErrInterviewTimeUnreadable
-			}
-			continue
-		}
-		if m := ivISODateRe.FindStringSubmatch(tok); m != nil {
-			d, ok := ivMakeDate(ivAtoi(m[1]), ivAtoi(m[2]), ivAtoi(m[3]), loc)
-			if !ok || !setDay(d) {
-				return InterviewTime{}, ErrInterviewTimeUnreadable
-			}
-			continue
-		}
-		if m := ivDateRe.FindStringSubmatch(tok); m != nil {
-			dd, mm := ivAtoi(m[1]), ivAtoi(m[2])
-			var d time.Time
-			var ok bool
-			switch len(m[3]) {
-			case 0:
-				if d, ok = ivMakeDate(today.Year(), mm, dd, loc); ok && d.Before(today) {
-					d, ok = ivMakeDate(today.Year()+1, mm, dd, loc)
-				}
-			case 2:
-				d, ok = ivMakeDate(2000+ivAtoi(m[3]), mm, dd, loc)
-			default:
-				d, ok = ivMakeDate(ivAtoi(m[3]), mm, dd, loc)
-			}
-			if !ok || !setDay(d) {
-				return InterviewTime{}, ErrInterviewTimeUnreadable
-			}
-			continue
-		}
-		if m := ivTimeRe.FindStringSubmatch(tok); m != nil && hour < 0 {
-			hh, mi := ivAtoi(m[1]), 0
-			if m[2] != "" {
-				mi = ivAtoi(m[2])
-			}
-			switch m[3] {
-			case "am", "pm":
-				if hh < 1 || hh > 12 {
-					return InterviewTime{}, ErrInterviewTimeUnreadable
-				}
-				hh %= 12
-				if m[3] == "pm" {
-					hh += 12
-				}
-			}
-			if hh > 23 || mi > 59 {
-				return InterviewTime{}, ErrInterviewTimeUnreadable
-			}
-			hour, minute = hh, mi
-			continue
-		}
-		return InterviewTime{}, ErrInterviewTimeUnreadable
-	}
-	if day == nil {
+	day := typed.Day
+	if !typed.HasDay {
 		if def == nil {
 			return InterviewTime{}, ErrInterviewTimeUnreadable
 		}
-		d := ivMidnight(*def, loc)
-		day = &d
+		day = ivMidnight(*def, loc)
 	}
 	if day.Before(today) {
 		return InterviewTime{}, ErrInterviewTimePast
@@ -665,10 +538,11 @@ func ParseInterviewTime(text string, now time.Time, loc *time.Location, def *tim
 	if day.Sub(today) > ivMaxAhead {
 		return InterviewTime{}, ErrInterviewTimeFar
 	}
-	w := InterviewTime{Day: *day}
-	if hour < 0 {
+	w := InterviewTime{Day: day}
+	if !typed.HasClock {
 		return w, nil
 	}
+	hour, minute := typed.Minutes/60, typed.Minutes%60
 	at := time.Date(day.Year(), day.Month(), day.Day(), hour, minute, 0, 0, loc)
 	if at.Hour() != hour || at.Minute() != minute {
 		// The hour skipped when clocks go forward in spring.
@@ -679,17 +553,4 @@ func ParseInterviewTime(text string, now time.Time, loc *time.Location, def *tim
 	}
 	w.HasTime, w.At = true, at
 	return w, nil
-}
-
-func ivMakeDate(y, m, d int, loc *time.Location) (time.Time, bool) {
-	if m < 1 || m > 12 || d < 1 || d > 31 {
-		return time.Time{}, false
-	}
-	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, loc)
-	return t, t.Day() == d && int(t.Month()) == m
-}
-
-func ivAtoi(s string) int {
-	n, _ := strconv.Atoi(s)
-	return n
 }

@@ -189,7 +189,7 @@ func TestAttendanceDraftCompareAndSet(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	rdb, prefix := storetest.NewRedis(t)
-	st := store.NewState(rdb, prefix, time.Hour)
+	st := store.NewState(rdb, prefix, time.Hour, 10*time.Second)
 	open := store.AttendanceDraft{CentreID: 1, SessionID: 2, Date: "20261127", BaseRevision: 0,
 		Marks: map[int64]store.AttendanceMark{10: store.MarkPresent}}
 	a, err := st.OpenAttendanceDraft(ctx, open)

@@ -87,7 +87,7 @@ func TestConversationCompareAndSet(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	rdb, prefix := storetest.NewRedis(t)
-	st := store.NewState(rdb, prefix, time.Minute)
+	st := store.NewState(rdb, prefix, time.Minute, 10*time.Second)
 	if _, err := st.Conversation(ctx, 1, 2, 3); !errors.Is(err, store.ErrNoConversation) {
 		t.Fatalf("empty: %v", err)
 	}
@@ -120,7 +120,7 @@ func TestUpdateDedupe(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	rdb, prefix := storetest.NewRedis(t)
-	st := store.NewState(rdb, prefix, time.Minute)
+	st := store.NewState(rdb, prefix, time.Minute, 10*time.Second)
 	if err := st.ClaimUpdate(ctx, 7, "a", false); err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func TestUpdateLease(t *testing.T) {
 	ctx := context.Background()
 	rdb, prefix := storetest.NewRedis(t)
 	const lease = 500 * time.Millisecond
-	st := store.NewState(rdb, prefix, time.Minute, store.WithUpdateLease(lease))
+	st := store.NewState(rdb, prefix, time.Minute, lease)
 	if st.UpdateLease() != lease {
 		t.Fatalf("lease = %v", st.UpdateLease())
 	}

@@ -41,27 +41,12 @@ type State struct {
 	lease  time.Duration
 }
 
-// StateOption changes a State's defaults.
-type StateOption func(*State)
-
-// WithUpdateLease sets how long a claimed update stays claimed when its
-// holder stops renewing it (DefaultUpdateLease). Tests shorten it.
-func WithUpdateLease(d time.Duration) StateOption {
-	return func(s *State) {
-		if d > 0 {
-			s.lease = d
-		}
-	}
-}
-
 // NewState uses keys under prefix (so tests and deployments can share one
-// Redis); conversations expire after ttl of silence.
-func NewState(rdb redis.UniversalClient, prefix string, ttl time.Duration, opts ...StateOption) *State {
-	s := &State{rdb: rdb, prefix: prefix, ttl: ttl, lease: DefaultUpdateLease}
-	for _, o := range opts {
-		o(s)
-	}
-	return s
+// Redis); conversations expire after ttl of silence, and a claimed update
+// stays claimed for lease when its holder stops renewing it
+// (bot.Config.UpdateLease, whose default is in bot.Defaults).
+func NewState(rdb redis.UniversalClient, prefix string, ttl, lease time.Duration) *State {
+	return &State{rdb: rdb, prefix: prefix, ttl: ttl, lease: lease}
 }
 
 func (s *State) convKey(centreID, chatID, userID int64) string {
@@ -136,13 +121,7 @@ func (s *State) ClearConversation(ctx context.Context, centreID, chatID, userID 
 // renewing, and another process — or the same one restarted — takes the
 // update over within one lease, instead of every re-delivery being refused
 // for minutes.
-const (
-	dedupeDoneTTL = 24 * time.Hour
-	// DefaultUpdateLease is how long a claimed update stays claimed by a
-	// holder that stopped renewing it. Renewed every third of it, it
-	// survives two lost renewals.
-	DefaultUpdateLease = 10 * time.Second
-)
+const dedupeDoneTTL = 24 * time.Hour
 
 func (s *State) updateKey(updateID int64) string {
 	return s.prefix + ":upd:" + strconv.FormatInt(updateID, 10)
