@@ -2,14 +2,12 @@ package store
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -64,44 +62,15 @@ type ClassImportRow struct {
 	Labels Labels
 }
 
-// ClassImportProblem is one bad line and why.
-type ClassImportProblem struct {
-	Line int
-	Msg  string
-}
-
-// ClassImportError lists every bad line of a refused file.
-type ClassImportError struct {
-	Problems []ClassImportProblem
-}
-
-func (e *ClassImportError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d bad line(s), nothing imported:", len(e.Problems))
-	for _, p := range e.Problems {
-		if p.Line > 0 {
-			fmt.Fprintf(&b, "\n  line %d: %s", p.Line, p.Msg)
-		} else {
-			fmt.Fprintf(&b, "\n  %s", p.Msg)
-		}
-	}
-	return b.String()
-}
-
-// ClassImportCounts counts what an import did to one kind of row.
-type ClassImportCounts struct {
-	Created, Updated, Unchanged int
-}
-
 // ClassImportResult is what an accepted file changed.
 type ClassImportResult struct {
-	Groups, Sessions, Enrolments ClassImportCounts
+	Groups, Sessions, Enrolments ImportCounts
 }
 
 // Changed reports whether the import wrote anything.
 func (r ClassImportResult) Changed() bool {
-	for _, c := range []ClassImportCounts{r.Groups, r.Sessions, r.Enrolments} {
-		if c.Created+c.Updated > 0 {
+	for _, c := range []ImportCounts{r.Groups, r.Sessions, r.Enrolments} {
+		if c.Added+c.Changed > 0 {
 			return true
 		}
 	}
@@ -151,101 +120,27 @@ func classCleanText(s string, max int) (string, bool) {
 	return s, true
 }
 
+// classColumns is the header of a classes file: every column, any order.
+var classColumns = CSVColumns{Required: ClassImportColumns, Labels: true,
+	NoLines: "the file has no group, session or enrolment line"}
+
 // ParseClassesCSV reads a classes file and checks each line on its own;
 // references between lines and to the database are checked by
-// ImportClasses.
-func ParseClassesCSV(r io.Reader) ([]ClassImportRow, []ClassImportProblem) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	cr.Comment = '#'
-	cr.TrimLeadingSpace = true
-	header, err := cr.Read()
-	if errors.Is(err, io.EOF) {
-		return nil, []ClassImportProblem{{Msg: "the file is empty: it needs the header " + strings.Join(ClassImportColumns, ",")}}
-	}
-	if err != nil {
-		return nil, []ClassImportProblem{{Line: 1, Msg: "unreadable header: " + err.Error()}}
-	}
-	col := map[string]int{}
-	var problems []ClassImportProblem
-	var labelCols []string
-	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		if tag, ok := strings.CutPrefix(h, "label_"); ok {
-			l, found := classLabelLanguage(tag)
-			if !found {
-				problems = append(problems, ClassImportProblem{Line: 1, Msg: fmt.Sprintf("column %q: %q is not a language of cairbot", h, tag)})
-				continue
-			}
-			h = "label_" + l
-			labelCols = append(labelCols, h)
-		}
-		if _, dup := col[h]; dup {
-			problems = append(problems, ClassImportProblem{Line: 1, Msg: fmt.Sprintf("column %q appears twice", h)})
-		}
-		col[h] = i
-	}
-	for _, c := range ClassImportColumns {
-		if _, ok := col[c]; !ok {
-			problems = append(problems, ClassImportProblem{Line: 1, Msg: fmt.Sprintf("column %q is missing (header: %s)", c, strings.Join(ClassImportColumns, ","))})
-		}
-	}
-	for h := range col {
-		if !slices.Contains(ClassImportColumns, h) && !slices.Contains(labelCols, h) {
-			problems = append(problems, ClassImportProblem{Line: 1, Msg: fmt.Sprintf("unknown column %q", h)})
-		}
-	}
-	if len(problems) > 0 {
-		return nil, problems
-	}
+// ImportClassesCSV.
+func ParseClassesCSV(r io.Reader) ([]ClassImportRow, []ImportProblem) {
+	file, problems := ReadCSV(r, classColumns)
 	var rows []ClassImportRow
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			line := 0
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.StartLine
-			}
-			problems = append(problems, ClassImportProblem{Line: line, Msg: "not a valid CSV line: " + err.Error()})
-			if line == 0 {
-				break // not a line-level problem: reading cannot go on
-			}
-			continue
-		}
-		line, _ := cr.FieldPos(0)
-		if len(rec) != len(header) {
-			problems = append(problems, ClassImportProblem{Line: line, Msg: fmt.Sprintf("has %d fields, the header has %d", len(rec), len(header))})
-			continue
-		}
-		get := func(c string) string { return strings.TrimSpace(rec[col[c]]) }
-		row, msgs := parseClassRow(get, labelCols)
-		row.Line = line
+	for _, rec := range file.Records {
+		row, msgs := parseClassRow(rec.Get, file.LabelColumns)
+		row.Line = rec.Line
 		for _, m := range msgs {
-			problems = append(problems, ClassImportProblem{Line: line, Msg: m})
+			problems = append(problems, ImportProblem{Line: rec.Line, Msg: m})
 		}
 		if len(msgs) == 0 {
 			rows = append(rows, row)
 		}
 	}
-	if len(rows) == 0 && len(problems) == 0 {
-		problems = append(problems, ClassImportProblem{Msg: "the file has no group, session or enrolment line"})
-	}
 	return rows, problems
-}
-
-// classLabelLanguage finds the supported tag a label column names, in any
-// case ("label_fa-af" is fa-AF).
-func classLabelLanguage(tag string) (string, bool) {
-	for _, l := range locales.Languages {
-		if strings.EqualFold(l.Tag, tag) {
-			return l.Tag, true
-		}
-	}
-	return "", false
 }
 
 // classRoomWordRe is the word "salle" or "room" that starts a room as
@@ -359,7 +254,7 @@ func parseClassRow(get func(string) string, labelCols []string) (ClassImportRow,
 }
 
 // ImportClassesCSV reads, checks and imports a classes file for a centre
-// in one transaction. A refused file gives a *ClassImportError naming every
+// in one transaction. A refused file gives an *ImportError naming every
 // bad line, and nothing is written.
 func (s *Store) ImportClassesCSV(ctx context.Context, centreID int64, r io.Reader, actorID *int64) (ClassImportResult, error) {
 	rows, problems := ParseClassesCSV(r)
@@ -370,9 +265,8 @@ func (s *Store) ImportClassesCSV(ctx context.Context, centreID int64, r io.Reade
 			return err
 		}
 		problems = append(problems, more...)
-		if len(problems) > 0 {
-			sort.SliceStable(problems, func(i, j int) bool { return problems[i].Line < problems[j].Line })
-			return &ClassImportError{Problems: problems}
+		if err := rejectImport("classes", problems); err != nil {
+			return err
 		}
 		if res, err = writeClassRows(ctx, tx, centreID, rows); err != nil {
 			return err
@@ -384,7 +278,7 @@ func (s *Store) ImportClassesCSV(ctx context.Context, centreID int64, r io.Reade
 			"groups": res.Groups, "sessions": res.Sessions, "enrolments": res.Enrolments,
 		})
 	})
-	var ie *ClassImportError
+	var ie *ImportError
 	if errors.As(err, &ie) {
 		return ClassImportResult{}, ie
 	}
@@ -396,10 +290,10 @@ func (s *Store) ImportClassesCSV(ctx context.Context, centreID int64, r io.Reade
 
 // checkClassRefs checks what depends on other lines or on the database:
 // duplicates, groups named by sessions and enrolments, residents.
-func checkClassRefs(ctx context.Context, tx pgx.Tx, centreID int64, rows []ClassImportRow) ([]ClassImportProblem, error) {
-	var problems []ClassImportProblem
+func checkClassRefs(ctx context.Context, tx pgx.Tx, centreID int64, rows []ClassImportRow) ([]ImportProblem, error) {
+	var problems []ImportProblem
 	bad := func(line int, format string, a ...any) {
-		problems = append(problems, ClassImportProblem{Line: line, Msg: fmt.Sprintf(format, a...)})
+		problems = append(problems, ImportProblem{Line: line, Msg: fmt.Sprintf(format, a...)})
 	}
 	groups, sessions, enrolments := map[string]int{}, map[string]int{}, map[string]int{}
 	for _, r := range rows {
@@ -479,12 +373,12 @@ func nonNilLabels(l Labels) Labels {
 func writeClassRows(ctx context.Context, tx pgx.Tx, centreID int64, rows []ClassImportRow) (ClassImportResult, error) {
 	var res ClassImportResult
 	groupIDs := map[string]int64{}
-	count := func(c *ClassImportCounts, existed, changed bool) {
+	count := func(c *ImportCounts, existed, changed bool) {
 		switch {
 		case !existed:
-			c.Created++
+			c.Added++
 		case changed:
-			c.Updated++
+			c.Changed++
 		default:
 			c.Unchanged++
 		}

@@ -150,7 +150,7 @@ enrolment,,G-ALPHA,,,,,,,,R-03,100
 "unclosed,quote
 `
 	_, err := f.st.ImportClassesCSV(ctx, f.centre.ID, strings.NewReader(bad), nil)
-	var ie *store.ClassImportError
+	var ie *store.ImportError
 	if !errors.As(err, &ie) {
 		t.Fatalf("bad file: %v", err)
 	}
@@ -164,7 +164,7 @@ enrolment,,G-ALPHA,,,,,,,,R-03,100
 		15: {`kind "thing"`},
 		16: {`column "resident" must be empty on a session line`},
 		17: {`resident "R-03" has left the centre`},
-		18: {`not a valid CSV line`},
+		18: {`cannot read the line: extraneous or missing " in quoted-field`},
 	}
 	got := map[int]string{}
 	for _, p := range ie.Problems {
@@ -196,7 +196,7 @@ enrolment,,G-ALPHA,,,,,,,,R-03,100
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Groups.Created != 2 || res.Sessions.Created != 3 || res.Enrolments.Created != 2 {
+	if res.Groups.Added != 2 || res.Sessions.Added != 3 || res.Enrolments.Added != 2 {
 		t.Fatalf("first import = %+v", res)
 	}
 	if count("audit_log") != auditBefore+1 {
@@ -214,7 +214,7 @@ enrolment,,G-ALPHA,,,,,,,,R-03,100
 	}
 	// A changed line updates only its row.
 	changed := strings.Replace(classesCSV, "R-02,600", "R-02,400", 1)
-	if res, err = f.st.ImportClassesCSV(ctx, f.centre.ID, strings.NewReader(changed), nil); err != nil || res.Enrolments.Updated != 1 || res.Enrolments.Unchanged != 1 {
+	if res, err = f.st.ImportClassesCSV(ctx, f.centre.ID, strings.NewReader(changed), nil); err != nil || res.Enrolments.Changed != 1 || res.Enrolments.Unchanged != 1 {
 		t.Fatalf("changed import = %+v, %v", res, err)
 	}
 }
@@ -640,7 +640,7 @@ enrolment,,G-A1M,,,,,,,,R-01,200,,,
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Groups.Created != 2 || res.Sessions.Created != 2 {
+	if res.Groups.Added != 2 || res.Sessions.Added != 2 {
 		t.Fatalf("import = %+v", res)
 	}
 	occ, err := f.st.ClassOccurrences(ctx, store.ClassQuery{CentreID: f.centre.ID,
@@ -680,7 +680,7 @@ enrolment,,G-A1M,,,,,,,,R-01,200,,,
 	changed := strings.Replace(csv, "A1 صبح", "A1 صبحانه", 1)
 	changed = strings.Replace(changed, ",المكتبة,", ",مكتبة,", 1)
 	if res, err = f.st.ImportClassesCSV(ctx, f.centre.ID, strings.NewReader(changed), nil); err != nil ||
-		res.Groups.Updated != 1 || res.Sessions.Updated != 1 {
+		res.Groups.Changed != 1 || res.Sessions.Changed != 1 {
 		t.Fatalf("changed labels = %+v, %v", res, err)
 	}
 

@@ -23,9 +23,9 @@ func importClasses(ctx context.Context, _ bot.Config, st *store.Store, centreID 
 	reportImported(out, file, res.Changed())
 	for _, k := range []struct {
 		name string
-		c    store.ClassImportCounts
+		c    store.ImportCounts
 	}{{"groups", res.Groups}, {"sessions", res.Sessions}, {"enrolments", res.Enrolments}} {
-		fmt.Fprintf(out, "  %-11s %d created, %d updated, %d unchanged\n", k.name+":", k.c.Created, k.c.Updated, k.c.Unchanged)
+		fmt.Fprintf(out, "  %-11s %d created, %d updated, %d unchanged\n", k.name+":", k.c.Added, k.c.Changed, k.c.Unchanged)
 	}
 	return nil
 }
