@@ -58,7 +58,7 @@ func choreCentre(h *harness) int64 {
 // choreImport imports a chores file as `cairbot import chores` does.
 func choreImport(h *harness, csv string) {
 	h.t.Helper()
-	if _, err := handlers.ImportChoresCSV(context.Background(), h.st, choreCentre(h), strings.NewReader(csv), h.clock.Now()); err != nil {
+	if _, err := h.st.ImportChoresCSV(context.Background(), choreCentre(h), strings.NewReader(csv), h.clock.Now()); err != nil {
 		h.t.Fatalf("import: %v", err)
 	}
 }

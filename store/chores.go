@@ -1253,7 +1253,7 @@ func (s *Store) AnnounceChoreWeek(ctx context.Context, centreID int64, week, now
 }
 
 // ChoreImportRow is one line of a chores CSV file, already checked for
-// form (see handlers.ParseChoresCSV).
+// form (ParseChoresCSV).
 type ChoreImportRow struct {
 	Line int
 	// Kind is "area" or "member".
@@ -1269,17 +1269,24 @@ type ChoreImportRow struct {
 	Active bool
 	// Err is what the parser found wrong with the line: the import reports
 	// it with the others and writes nothing.
+	//
+	// Deprecated: only handlers.ParseChoresCSV sets it, until its callers
+	// use ImportChoresCSV; ParseChoresCSV returns problems instead.
 	Err string
 }
 
 // ChoreLineError is what is wrong with one line of an import.
+//
+// Deprecated: the header problems of handlers.ParseChoresCSV, until its
+// callers use ImportChoresCSV (ImportProblem).
 type ChoreLineError struct {
 	Line int
 	Msg  string
 }
 
-// ChoreImportError lists every bad line of an import, which changed
-// nothing.
+// ChoreImportError lists every bad header column of a file.
+//
+// Deprecated: see ChoreLineError; imports are refused with *ImportError.
 type ChoreImportError struct {
 	Lines []ChoreLineError
 }
@@ -1295,29 +1302,38 @@ func (e *ChoreImportError) Error() string {
 
 // ChoreImportResult counts what an import did.
 type ChoreImportResult struct {
-	AreasCreated, AreasChanged, AreasUnchanged     int
-	MembersAdded, MembersChanged, MembersUnchanged int
+	Areas, Members ImportCounts
 }
 
 // Changed reports whether the import changed anything.
 func (r ChoreImportResult) Changed() bool {
-	return r.AreasCreated+r.AreasChanged+r.MembersAdded+r.MembersChanged > 0
+	return r.Areas.Added+r.Areas.Changed+r.Members.Added+r.Members.Changed > 0
 }
 
-// ImportChores writes areas and rota membership in one transaction, keyed
-// by external id (areas) and person (members), so that importing the same
-// file twice changes nothing. Any bad line — a person unknown, not a
-// resident or gone — makes it write nothing and return a
-// *ChoreImportError naming every such line.
+// ImportChores imports rows parsed by handlers.ParseChoresCSV, whose Err
+// are their problems.
+//
+// Deprecated: use ImportChoresCSV, which reads the file itself.
 func (s *Store) ImportChores(ctx context.Context, centreID int64, rows []ChoreImportRow, now time.Time) (ChoreImportResult, error) {
+	var good []ChoreImportRow
+	var problems []ImportProblem
+	for _, r := range rows {
+		if r.Err != "" {
+			problems = append(problems, ImportProblem{Line: r.Line, Msg: r.Err})
+			continue
+		}
+		good = append(good, r)
+	}
+	return s.importChores(ctx, centreID, good, problems, now)
+}
+
+// importChores writes areas and rota membership in one transaction. The
+// people of member lines are checked there too, so a refused file names
+// every bad line, of form (problems) or of data.
+func (s *Store) importChores(ctx context.Context, centreID int64, rows []ChoreImportRow, problems []ImportProblem, now time.Time) (ChoreImportResult, error) {
 	var res ChoreImportResult
-	var bad []ChoreLineError
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		for _, r := range rows {
-			if r.Err != "" {
-				bad = append(bad, ChoreLineError{Line: r.Line, Msg: r.Err})
-				continue
-			}
 			switch r.Kind {
 			case "area":
 				if err := importChoreArea(ctx, tx, centreID, r, &res); err != nil {
@@ -1329,25 +1345,24 @@ func (s *Store) ImportChores(ctx context.Context, centreID int64, rows []ChoreIm
 					return err
 				}
 				if msg != "" {
-					bad = append(bad, ChoreLineError{Line: r.Line, Msg: msg})
+					problems = append(problems, ImportProblem{Line: r.Line, Msg: msg})
 				}
 			default:
-				bad = append(bad, ChoreLineError{Line: r.Line, Msg: fmt.Sprintf("kind %q is not area or member", r.Kind)})
+				problems = append(problems, ImportProblem{Line: r.Line, Msg: fmt.Sprintf("kind %q is not area or member", r.Kind)})
 			}
 		}
-		if len(bad) > 0 {
-			slices.SortStableFunc(bad, func(a, b ChoreLineError) int { return cmp.Compare(a.Line, b.Line) })
-			return &ChoreImportError{Lines: bad}
+		if err := rejectImport("chores", problems); err != nil {
+			return err
 		}
 		if !res.Changed() {
 			return nil
 		}
 		return audit(ctx, tx, centreID, nil, "chores.import", nil, map[string]any{
-			"areas_created": res.AreasCreated, "areas_changed": res.AreasChanged,
-			"members_added": res.MembersAdded, "members_changed": res.MembersChanged,
+			"areas_created": res.Areas.Added, "areas_changed": res.Areas.Changed,
+			"members_added": res.Members.Added, "members_changed": res.Members.Changed,
 		})
 	})
-	var ie *ChoreImportError
+	var ie *ImportError
 	if errors.As(err, &ie) {
 		return ChoreImportResult{}, ie
 	}
@@ -1380,7 +1395,7 @@ func importChoreArea(ctx context.Context, tx pgx.Tx, centreID int64, r ChoreImpo
 		_, err = tx.Exec(ctx, `INSERT INTO chore_areas (centre_id, external_id, name, labels, days, window_start, window_end, active)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, centreID, r.Key, r.Name, labels, days, r.Start, r.End, r.Active)
 		if err == nil {
-			res.AreasCreated++
+			res.Areas.Added++
 		}
 		return err
 	case err != nil:
@@ -1388,13 +1403,13 @@ func importChoreArea(ctx context.Context, tx pgx.Tx, centreID int64, r ChoreImpo
 	}
 	if name == r.Name && maps.Equal(oldLabels, labels) && slices.Equal(oldDays, days) &&
 		start == r.Start && end == r.End && active == r.Active {
-		res.AreasUnchanged++
+		res.Areas.Unchanged++
 		return nil
 	}
 	_, err = tx.Exec(ctx, `UPDATE chore_areas SET name = $2, labels = $3, days = $4, window_start = $5, window_end = $6,
 		active = $7, updated_at = now() WHERE id = $1`, id, r.Name, labels, days, r.Start, r.End, r.Active)
 	if err == nil {
-		res.AreasChanged++
+		res.Areas.Changed++
 	}
 	return err
 }
@@ -1436,13 +1451,13 @@ func importChoreMember(ctx context.Context, tx pgx.Tx, centreID int64, r ChoreIm
 		_, err = tx.Exec(ctx, `INSERT INTO chore_members (centre_id, person_id, active, joined_at) VALUES ($1, $2, $3, $4)`,
 			centreID, personID, r.Active, now)
 		if err == nil {
-			res.MembersAdded++
+			res.Members.Added++
 		}
 		return "", err
 	case err != nil:
 		return "", err
 	case active == r.Active:
-		res.MembersUnchanged++
+		res.Members.Unchanged++
 		return "", nil
 	}
 	// Back on the rota after a pause: he joins at the back of the rotation.
@@ -1450,7 +1465,7 @@ func importChoreMember(ctx context.Context, tx pgx.Tx, centreID int64, r ChoreIm
 		joined_at = CASE WHEN $3 THEN $4 ELSE joined_at END WHERE centre_id = $1 AND person_id = $2`,
 		centreID, personID, r.Active, now)
 	if err == nil {
-		res.MembersChanged++
+		res.Members.Changed++
 	}
 	return "", err
 }

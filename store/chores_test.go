@@ -12,7 +12,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/aurore/cairbot/handlers"
 	"github.com/aurore/cairbot/store"
 	"github.com/aurore/cairbot/store/storetest"
 )
@@ -304,7 +303,7 @@ func newChoreFixture(t *testing.T, residents int) choreFixture {
 
 func (f choreFixture) importCSV(t *testing.T, csv string, now time.Time) (store.ChoreImportResult, error) {
 	t.Helper()
-	return handlers.ImportChoresCSV(context.Background(), f.st, f.centre.ID, strings.NewReader(csv), now)
+	return f.st.ImportChoresCSV(context.Background(), f.centre.ID, strings.NewReader(csv), now)
 }
 
 func TestChoresImportIsAllOrNothingAndIdempotent(t *testing.T) {
@@ -322,7 +321,7 @@ member,#` + fmt.Sprint(f.resident[1].ID) + `,,,,,yes,,
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res != (store.ChoreImportResult{AreasCreated: 2, MembersAdded: 2}) {
+	if res != (store.ChoreImportResult{Areas: store.ImportCounts{Added: 2}, Members: store.ImportCounts{Added: 2}}) {
 		t.Fatalf("first import = %+v", res)
 	}
 	audits := func() int {
@@ -342,7 +341,7 @@ member,#` + fmt.Sprint(f.resident[1].ID) + `,,,,,yes,,
 		t.Fatalf("import audited %d times", audits())
 	}
 	res, err = f.importCSV(t, good, now.Add(time.Hour))
-	if err != nil || res != (store.ChoreImportResult{AreasUnchanged: 2, MembersUnchanged: 2}) || res.Changed() {
+	if err != nil || res != (store.ChoreImportResult{Areas: store.ImportCounts{Unchanged: 2}, Members: store.ImportCounts{Unchanged: 2}}) || res.Changed() {
 		t.Fatalf("second import of the same file = %+v, %v: it must change nothing", res, err)
 	}
 	if audits() != 1 {
@@ -363,7 +362,7 @@ weird,x,,,,,,
 area,"broken
 `
 	_, err = f.importCSV(t, bad, now)
-	var ie *store.ChoreImportError
+	var ie *store.ImportError
 	if !errors.As(err, &ie) {
 		t.Fatalf("bad file: err = %v, want a report", err)
 	}
@@ -379,7 +378,7 @@ area,"broken
 		12: `extraneous or missing " in quoted-field`,
 	}
 	got := map[int]string{}
-	for _, l := range ie.Lines {
+	for _, l := range ie.Problems {
 		got[l.Line] += l.Msg + "; "
 	}
 	for line, want := range wantLines {
@@ -407,7 +406,7 @@ area,"broken
 
 	// Header problems make the file unreadable as a whole.
 	_, err = f.importCSV(t, "kind,name,colour,label_xx\n", now)
-	if !errors.As(err, &ie) || len(ie.Lines) != 3 {
+	if !errors.As(err, &ie) || len(ie.Problems) != 3 {
 		t.Fatalf("bad header: %v", err)
 	}
 	for _, want := range []string{`"key" is missing`, `"colour" is unknown`, `"xx" is not a language`} {

@@ -49,7 +49,7 @@ func (s *Store) SetChoreMember(ctx context.Context, centreID, actorID, personID 
 			return err
 		case msg != "":
 			return ErrNotFound
-		case res.MembersAdded+res.MembersChanged == 0:
+		case res.Members.Added+res.Members.Changed == 0:
 			return ErrChoreUnchanged
 		}
 		action := "chores.member_off"

@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"time"
 
 	"github.com/aurore/cairbot/bot"
-	"github.com/aurore/cairbot/handlers"
 	"github.com/aurore/cairbot/store"
 )
 
@@ -19,19 +16,7 @@ import (
 // job makes the rota from what is imported; staff can make this week's at
 // once with /rota.
 func importChores(ctx context.Context, _ bot.Config, st *store.Store, centreID int64, file string, r io.Reader, out io.Writer, now time.Time) error {
-	res, err := handlers.ImportChoresCSV(ctx, st, centreID, r, now)
-	var ie *store.ChoreImportError
-	if errors.As(err, &ie) {
-		for _, l := range ie.Lines {
-			fmt.Fprintf(out, "%s:%d: %s\n", file, l.Line, l.Msg)
-		}
-		return fmt.Errorf("import chores %s: %d bad line(s), nothing was imported", file, len(ie.Lines))
-	}
-	if err != nil {
-		return fmt.Errorf("import chores %s: %w", file, err)
-	}
-	reportImported(out, file, res.Changed())
-	fmt.Fprintf(out, "  areas:    %d created, %d updated, %d unchanged\n", res.AreasCreated, res.AreasChanged, res.AreasUnchanged)
-	fmt.Fprintf(out, "  members:  %d added, %d updated, %d unchanged\n", res.MembersAdded, res.MembersChanged, res.MembersUnchanged)
-	return nil
+	res, err := st.ImportChoresCSV(ctx, centreID, r, now)
+	return reportImport(out, "chores", file, err, res.Changed(),
+		importCounts{"areas", res.Areas}, importCounts{"members", res.Members})
 }

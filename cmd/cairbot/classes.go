@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"time"
 
@@ -17,15 +16,6 @@ import (
 // hourly planner queues the reminders of the new classes.
 func importClasses(ctx context.Context, _ bot.Config, st *store.Store, centreID int64, file string, r io.Reader, out io.Writer, _ time.Time) error {
 	res, err := st.ImportClassesCSV(ctx, centreID, r, nil)
-	if err != nil {
-		return fmt.Errorf("import classes %s: %w", file, err)
-	}
-	reportImported(out, file, res.Changed())
-	for _, k := range []struct {
-		name string
-		c    store.ImportCounts
-	}{{"groups", res.Groups}, {"sessions", res.Sessions}, {"enrolments", res.Enrolments}} {
-		fmt.Fprintf(out, "  %-11s %d created, %d updated, %d unchanged\n", k.name+":", k.c.Added, k.c.Changed, k.c.Unchanged)
-	}
-	return nil
+	return reportImport(out, "classes", file, err, res.Changed(),
+		importCounts{"groups", res.Groups}, importCounts{"sessions", res.Sessions}, importCounts{"enrolments", res.Enrolments})
 }

@@ -58,11 +58,27 @@ func importCommand(ctx context.Context, cfg bot.Config, args []string, out io.Wr
 	return run(ctx, cfg, st, c.ID, file, f, out, clock())
 }
 
-// reportImported says whether anything changed.
-func reportImported(out io.Writer, file string, changed bool) {
+// importCounts is one kind of row in an import's report.
+type importCounts struct {
+	name string
+	store.ImportCounts
+}
+
+// reportImport writes what an import did, the same way for every kind: a
+// refused file is the error, naming every bad line (nothing was written);
+// an accepted one says whether anything changed and counts each kind of
+// row.
+func reportImport(out io.Writer, kind, file string, err error, changed bool, counts ...importCounts) error {
+	if err != nil {
+		return fmt.Errorf("import %s %s: %w", kind, file, err)
+	}
 	if !changed {
 		fmt.Fprintf(out, "%s: nothing to change, everything is already imported.\n", file)
-		return
+	} else {
+		fmt.Fprintf(out, "%s: imported.\n", file)
 	}
-	fmt.Fprintf(out, "%s: imported.\n", file)
+	for _, c := range counts {
+		fmt.Fprintf(out, "  %-11s %d created, %d updated, %d unchanged\n", c.name+":", c.Added, c.Changed, c.Unchanged)
+	}
+	return nil
 }
