@@ -19,7 +19,7 @@ func TestParseChoresCSVFields(t *testing.T) {
 		{"area,k1,Kitchen,mon thu,18:00,20:00,,", ""},
 		{"area,k1,Kitchen,MONDAY;Thursday,08:30,24:00,no,Cuisine", ""},
 		{"area,k1,Kitchen,1|4,۱۸:۰۰,۲۰:۰۰,,", ""}, // digits as a Dari keyboard types them
-		{"area,k1,Kitchen,mon,18h,20h30,,", ""},  // as in the classes file
+		{"area,k1,Kitchen,mon,18h,20h30,,", ""},   // as in the classes file
 		{"area,k 1,Kitchen,mon,18:00,20:00,,", `key "k 1"`},
 		{"area,k1,,mon,18:00,20:00,,", "name: 1 to 80"},
 		{"area,k1,Kitchen,,18:00,20:00,,", "days: empty"},
