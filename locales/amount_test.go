@@ -1,10 +1,8 @@
-package handlers
+package locales
 
 import (
 	"errors"
 	"testing"
-
-	"github.com/aurore/cairbot/locales"
 )
 
 func TestParseAmount(t *testing.T) {
@@ -109,8 +107,8 @@ func TestParseAmount(t *testing.T) {
 }
 
 func TestParseAmountReadsEveryLanguagesFormat(t *testing.T) {
-	for _, l := range locales.Languages {
-		f := locales.NewFormatter(l.Tag, nil)
+	for _, l := range Languages {
+		f := NewFormatter(l.Tag, nil)
 		for _, cents := range []int64{1, 99, 100, 1250, 4500, 99999, 100000, 123456, 999999, MaxAmount} {
 			s := f.Money(cents)
 			if got, err := ParseAmount(s); err != nil || got != cents {
@@ -124,11 +122,11 @@ func TestParseAmountReadsEveryLanguagesFormat(t *testing.T) {
 }
 
 func TestParseNonNegativeAmountAcceptsZero(t *testing.T) {
-	if got, err := parseNonNegativeAmount("0"); err != nil || got != 0 {
-		t.Fatalf("parseNonNegativeAmount(0) = %d, %v", got, err)
+	if got, err := ParseAmountOrZero("0"); err != nil || got != 0 {
+		t.Fatalf("ParseAmountOrZero(0) = %d, %v", got, err)
 	}
-	if _, err := parseNonNegativeAmount("-1"); !errors.Is(err, ErrAmountNegative) {
-		t.Fatalf("parseNonNegativeAmount(-1) = %v", err)
+	if _, err := ParseAmountOrZero("-1"); !errors.Is(err, ErrAmountNegative) {
+		t.Fatalf("ParseAmountOrZero(-1) = %v", err)
 	}
 }
 
@@ -145,9 +143,9 @@ func FuzzParseAmount(f *testing.F) {
 	for i, s := range seeds {
 		f.Add(s, uint32(i*7919))
 	}
-	formatters := make([]*locales.Formatter, 0, len(locales.Languages))
-	for _, l := range locales.Languages {
-		formatters = append(formatters, locales.NewFormatter(l.Tag, nil))
+	formatters := make([]*Formatter, 0, len(Languages))
+	for _, l := range Languages {
+		formatters = append(formatters, NewFormatter(l.Tag, nil))
 	}
 	f.Fuzz(func(t *testing.T, s string, n uint32) {
 		got, err := ParseAmount(s)
