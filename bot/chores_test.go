@@ -37,9 +37,9 @@ func choreWeek(mon time.Time) string { return paris(mon).Format(time.DateOnly) }
 // choreHarness starts a bot in the daytime and waits for the Monday job
 // that a starting leader runs once (with no areas yet it does nothing), so
 // that it cannot run in the middle of a test.
-func choreHarness(t *testing.T) *harness {
+func choreHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
-	h := newHarness(t, inDaytime)
+	h := newHarness(t, append([]harnessOption{inDaytime}, opts...)...)
 	h.tg.WaitFor(t, 30*time.Second, "the chores job run at start", func() bool {
 		return len(h.jobs("chores_weekly", rivertype.JobStateCompleted)) > 0
 	})
