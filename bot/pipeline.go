@@ -363,9 +363,11 @@ func (a *App) handleUpdate(ctx context.Context, upd *models.Update, takeOver boo
 	}()
 	in := store.UpdateIntake{UpdateID: upd.ID, Owner: a.instance, TakeOver: takeOver}
 	if r != nil {
-		// Reading changes nothing, so a re-delivery may read again; the
-		// claim, the conversation and the chat's pacing then take one
-		// round trip to Redis.
+		// Who is writing is read before the claim, since his
+		// conversation's key names his centre: the claim, the
+		// conversation and the chat's pacing then take one round trip to
+		// Redis. Reading changes nothing, so a duplicate read costs one
+		// query and no harm.
 		if err := a.identify(ctx, r); err != nil {
 			a.log.WarnContext(ctx, "update failed", "update_id", upd.ID, "kind", kind, "err", err)
 			return fmt.Errorf("%w: %w", ErrRetry, err)
@@ -404,7 +406,7 @@ func (a *App) handleUpdate(ctx context.Context, upd *models.Update, takeOver boo
 	}
 	if err != nil {
 		if !errors.Is(err, ErrRetry) {
-			// The errors stage failed on the infrastructure.
+			// identifyMW or the errors stage failed on the infrastructure.
 			err = fmt.Errorf("%w: %w", ErrRetry, err)
 		}
 		if rerr := a.state.EndUpdate(ctx, upd.ID, a.instance, false, unused); rerr != nil {
