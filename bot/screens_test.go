@@ -51,6 +51,17 @@ func keyboard(rows [][]string) string {
 	return strings.Join(lines, "\n")
 }
 
+// buttons writes the labels of a message's inline buttons, one row a line.
+func buttons(m telegramtest.SentMessage) string {
+	rows := make([][]string, len(m.InlineKeyboard))
+	for i, r := range m.InlineKeyboard {
+		for _, b := range r {
+			rows[i] = append(rows[i], b.Text)
+		}
+	}
+	return keyboard(rows)
+}
+
 // screenIs compares one screen to its literal and, when it differs, prints
 // what came quoted as Go would write it, to compare with the .toml file.
 func screenIs(t *testing.T, lang, screen, got string, want map[string]map[string]string) {
@@ -335,6 +346,24 @@ var screensWeek = map[string]map[string]string{
 			"• Titre de séjour\n" +
 			"\n" +
 			"Est-ce que vous venez ? Répondez avec un bouton.",
+		"interview.notice.buttons": "✅ Je serai là\n" +
+			"🙋 J'ai besoin d'aide\n" +
+			"❌ Je ne peux pas venir",
+		"balance.buttons": "",
+		"myweek.buttons":  "",
+		// The two Swap buttons read alike: chores.button.swap names the
+		// weekday only, and this week's and next week's turns are both on a
+		// Friday. What it says today, pinned; a date belongs in the label.
+		"chores.buttons": "🔄 Échanger : Cuisine 2e étage, vendredi\n" +
+			"🔄 Échanger : Cuisine 2e étage, vendredi",
+		"classes.buttons": "",
+		"appointments.buttons": "✅ Je serai là\n" +
+			"🙋 J'ai besoin d'aide\n" +
+			"❌ Je ne peux pas venir",
+		"news.buttons": "",
+		"interview.reminder.buttons": "✅ Je serai là\n" +
+			"🙋 J'ai besoin d'aide\n" +
+			"❌ Je ne peux pas venir",
 	},
 	"fa-AF": {
 		"rota.monday": "🧹 نوبت\u200cهای صفایی شما در این هفته:\n" +
@@ -409,6 +438,21 @@ var screensWeek = map[string]map[string]string{
 			"• کارت اقامت (titre de séjour)\n" +
 			"\n" +
 			"آیا می\u200cآیید؟ لطفاً با یک تکمه جواب بدهید.",
+		"interview.notice.buttons": "✅ می\u200cآیم\n" +
+			"🙋 به کمک ضرورت دارم\n" +
+			"❌ آمده نمی\u200cتوانم",
+		"balance.buttons": "",
+		"myweek.buttons":  "",
+		"chores.buttons": "🔄 تبادله: \u2068حویلی\u2069، \u2068شنبه\u2069\n" +
+			"🔄 تبادله: \u2068حویلی\u2069، \u2068شنبه\u2069",
+		"classes.buttons": "",
+		"appointments.buttons": "✅ می\u200cآیم\n" +
+			"🙋 به کمک ضرورت دارم\n" +
+			"❌ آمده نمی\u200cتوانم",
+		"news.buttons": "",
+		"interview.reminder.buttons": "✅ می\u200cآیم\n" +
+			"🙋 به کمک ضرورت دارم\n" +
+			"❌ آمده نمی\u200cتوانم",
 	},
 	"ar": {
 		"rota.monday": "🧹 أدوارك في التنظيف هذا الأسبوع:\n" +
@@ -483,6 +527,21 @@ var screensWeek = map[string]map[string]string{
 			"• بطاقة الإقامة (titre de séjour)\n" +
 			"\n" +
 			"هل ستأتي؟ من فضلك أجب بزر.",
+		"interview.notice.buttons": "✅ سأحضر\n" +
+			"🙋 أحتاج إلى مساعدة\n" +
+			"❌ لا أستطيع الحضور",
+		"balance.buttons": "",
+		"myweek.buttons":  "",
+		"chores.buttons": "🔄 تبديل: \u2068مطبخ الطابق 2\u2069، \u2068السبت\u2069\n" +
+			"🔄 تبديل: \u2068مطبخ الطابق 2\u2069، \u2068السبت\u2069",
+		"classes.buttons": "",
+		"appointments.buttons": "✅ سأحضر\n" +
+			"🙋 أحتاج إلى مساعدة\n" +
+			"❌ لا أستطيع الحضور",
+		"news.buttons": "",
+		"interview.reminder.buttons": "✅ سأحضر\n" +
+			"🙋 أحتاج إلى مساعدة\n" +
+			"❌ لا أستطيع الحضور",
 	},
 	"ti": {
 		"rota.monday": "🧹 ናይዚ ሰሙን ተራታት ምጽራይኩም:\n" +
@@ -557,6 +616,21 @@ var screensWeek = map[string]map[string]string{
 			"• ፍቓድ መንበሪ (titre de séjour)\n" +
 			"\n" +
 			"ክትመጹ ዲኹም? በጃኹም ብመጠወቒ መልሱ።",
+		"interview.notice.buttons": "✅ ክመጽእ እየ\n" +
+			"🙋 ሓገዝ የድልየኒ\n" +
+			"❌ ክመጽእ ኣይክእልን",
+		"balance.buttons": "",
+		"myweek.buttons":  "",
+		"chores.buttons": "🔄 ምቕያር: ክሽነ 2ይ ደርቢ፣ ሰንበት\n" +
+			"🔄 ምቕያር: ክሽነ 2ይ ደርቢ፣ ሰንበት",
+		"classes.buttons": "",
+		"appointments.buttons": "✅ ክመጽእ እየ\n" +
+			"🙋 ሓገዝ የድልየኒ\n" +
+			"❌ ክመጽእ ኣይክእልን",
+		"news.buttons": "",
+		"interview.reminder.buttons": "✅ ክመጽእ እየ\n" +
+			"🙋 ሓገዝ የድልየኒ\n" +
+			"❌ ክመጽእ ኣይክእልን",
 	},
 }
 
@@ -609,18 +683,24 @@ session,S-WED,G-A1M,,,wednesday,10:00,12:00,Salle 1,Marie Dupont,,
 `+enrolments)
 
 	// next waits for a resident's next message and returns its text.
-	next := func(r *resident) string {
+	next := func(r *resident) telegramtest.SentMessage {
 		t.Helper()
 		r.n++
-		return h.waitText(r.u, r.n).Text
+		return h.waitText(r.u, r.n)
 	}
 	is := func(r *resident, screen, got string) { t.Helper(); screenIs(t, r.lang, screen, got, screensWeek) }
+	// withButtons checks a message's text and the labels of its buttons.
+	withButtons := func(r *resident, screen string, m telegramtest.SentMessage) {
+		t.Helper()
+		is(r, screen, m.Text)
+		is(r, screen+".buttons", buttons(m))
+	}
 
 	// Monday 30 November, 08:00: the week's rota.
 	h.setClock(time.Date(2026, 11, 30, 8, 0, 0, 0, storetest.Paris))
 	choreRunWeekly(h, "2026-11-30")
 	for _, r := range rs {
-		is(r, "rota.monday", next(r))
+		is(r, "rota.monday", next(r).Text)
 	}
 
 	// Tuesday 1 December, 09:00: the month's charges, then at 10:00 a
@@ -628,7 +708,7 @@ session,S-WED,G-A1M,,,wednesday,10:00,12:00,Salle 1,Marie Dupont,,
 	h.setClock(time.Date(2026, 12, 1, 9, 0, 0, 0, storetest.Paris))
 	balRunCharges(h)
 	for _, r := range rs {
-		is(r, "statement", next(r))
+		is(r, "statement", next(r).Text)
 	}
 	h.setClock(time.Date(2026, 12, 1, 10, 0, 0, 0, storetest.Paris))
 	for _, r := range rs {
@@ -636,7 +716,7 @@ session,S-WED,G-A1M,,,wednesday,10:00,12:00,Salle 1,Marie Dupont,,
 			CentreID: r.p.CentreID, PersonID: r.p.ID, Cents: 5000, At: h.clock.Now()}); err != nil {
 			t.Fatal(err)
 		}
-		is(r, "receipt", next(r))
+		is(r, "receipt", next(r).Text)
 	}
 
 	// The class planner queues Wednesday's reminders; the coordinator
@@ -652,7 +732,7 @@ session,S-WED,G-A1M,,,wednesday,10:00,12:00,Salle 1,Marie Dupont,,
 			[]store.ReminderSpec{{Kind: store.ReminderToResident, Offset: 24 * time.Hour}}, h.clock.Now()); err != nil {
 			t.Fatal(err)
 		}
-		is(r, "interview.notice", next(r))
+		withButtons(r, "interview.notice", next(r))
 	}
 
 	// Staff announce a meal to everyone.
@@ -665,7 +745,7 @@ session,S-WED,G-A1M,,,wednesday,10:00,12:00,Salle 1,Marie Dupont,,
 	h.tg.PressButton(staffU, preview.ID, annButton(t, preview, "ann:send:"))
 	annWaitReport(h, staffU, staffN+5)
 	for _, r := range rs {
-		if got := next(r); got != meal {
+		if got := next(r).Text; got != meal {
 			t.Errorf("%s announcement = %q", r.lang, got)
 		}
 	}
@@ -678,7 +758,7 @@ session,S-WED,G-A1M,,,wednesday,10:00,12:00,Salle 1,Marie Dupont,,
 			{"appointments", "/appointments"}, {"news", "/news"},
 		} {
 			h.tg.SendText(r.u, c.command)
-			is(r, c.screen, next(r))
+			withButtons(r, c.screen, next(r))
 		}
 	}
 
@@ -686,11 +766,11 @@ session,S-WED,G-A1M,,,wednesday,10:00,12:00,Salle 1,Marie Dupont,,
 	// interview reminder.
 	h.setClock(time.Date(2026, 12, 2, 9, 0, 0, 0, storetest.Paris))
 	for _, r := range rs {
-		is(r, "class.reminder", next(r))
+		is(r, "class.reminder", next(r).Text)
 	}
 	h.setClock(time.Date(2026, 12, 2, 14, 30, 0, 0, storetest.Paris))
 	for _, r := range rs {
-		is(r, "interview.reminder", next(r))
+		withButtons(r, "interview.reminder", next(r))
 	}
 	for _, r := range rs {
 		h.quiet(r.u, r.n)
