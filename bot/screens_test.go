@@ -42,8 +42,8 @@ var screensLangs = []struct {
 	{"ti", "ti", "Yonas T."},
 }
 
-// keyboard writes a reply keyboard one row a line, buttons between bars.
-func keyboard(rows [][]string) string {
+// screensKeyboard writes a reply keyboard one row a line, buttons between bars.
+func screensKeyboard(rows [][]string) string {
 	lines := make([]string, len(rows))
 	for i, r := range rows {
 		lines[i] = strings.Join(r, " | ")
@@ -51,15 +51,15 @@ func keyboard(rows [][]string) string {
 	return strings.Join(lines, "\n")
 }
 
-// buttons writes the labels of a message's inline buttons, one row a line.
-func buttons(m telegramtest.SentMessage) string {
+// screensButtons writes the labels of a message's inline buttons, one row a line.
+func screensButtons(m telegramtest.SentMessage) string {
 	rows := make([][]string, len(m.InlineKeyboard))
 	for i, r := range m.InlineKeyboard {
 		for _, b := range r {
 			rows[i] = append(rows[i], b.Text)
 		}
 	}
-	return keyboard(rows)
+	return screensKeyboard(rows)
 }
 
 // screenIs compares one screen to its literal and, when it differs, prints
@@ -238,7 +238,7 @@ func TestSignUpMenusAndRefusalsWrittenOut(t *testing.T) {
 		is("language.picked", msgs[1].Text)
 		is("privacy", msgs[2].Text)
 		is("menu", msgs[3].Text)
-		is("menu.resident", keyboard(msgs[3].ReplyKeyboard))
+		is("menu.resident", screensKeyboard(msgs[3].ReplyKeyboard))
 
 		// A staff command, a button the bot no longer knows, /cancel with
 		// nothing to cancel.
@@ -252,18 +252,18 @@ func TestSignUpMenusAndRefusalsWrittenOut(t *testing.T) {
 
 		staff := telegramtest.User{ID: 62001 + int64(i), LanguageCode: l.tgCode}
 		_, n = h.signUp(staff, store.RoleStaff, "Claire D.", l.tag)
-		is("menu.staff", keyboard(h.tg.Messages(staff.ID)[3].ReplyKeyboard))
+		is("menu.staff", screensKeyboard(h.tg.Messages(staff.ID)[3].ReplyKeyboard))
 		h.tg.SendText(staff, "/invite")
 		is("invite", h.waitText(staff, n+1).Text)
 		h.tg.SendText(staff, "/cancel")
 		cancelled := h.waitText(staff, n+2)
 		is("cancel.done", cancelled.Text)
-		is("cancel.menu", keyboard(cancelled.ReplyKeyboard))
+		is("cancel.menu", screensKeyboard(cancelled.ReplyKeyboard))
 		h.quiet(staff, n+2)
 
 		coord := telegramtest.User{ID: 63001 + int64(i), LanguageCode: l.tgCode}
 		_, n = h.signUp(coord, store.RoleCoordinator, "Marie D.", l.tag)
-		is("menu.coordinator", keyboard(h.tg.Messages(coord.ID)[3].ReplyKeyboard))
+		is("menu.coordinator", screensKeyboard(h.tg.Messages(coord.ID)[3].ReplyKeyboard))
 		h.quiet(coord, n)
 	}
 }
@@ -693,7 +693,7 @@ session,S-WED,G-A1M,,,wednesday,10:00,12:00,Salle 1,Marie Dupont,,
 	withButtons := func(r *resident, screen string, m telegramtest.SentMessage) {
 		t.Helper()
 		is(r, screen, m.Text)
-		is(r, screen+".buttons", buttons(m))
+		is(r, screen+".buttons", screensButtons(m))
 	}
 
 	// Monday 30 November, 08:00: the week's rota.
