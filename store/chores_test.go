@@ -11,6 +11,10 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertest"
 
 	"github.com/aurore/cairbot/handlers"
 	"github.com/aurore/cairbot/store"
@@ -710,6 +714,44 @@ func TestChoreMessagesAreQueuedOnce(t *testing.T) {
 	}
 }
 
+// oldChoreMessage is the job the chores code queued before the outbox
+// (kind chore_message): one message to one resident.
+type oldChoreMessage struct {
+	CentreID int64  `json:"centre_id"`
+	PersonID int64  `json:"person_id"`
+	MsgID    string `json:"msg_id"`
+	TurnID   int64  `json:"turn_id"`
+	SwapID   int64  `json:"swap_id"`
+}
+
+func (oldChoreMessage) Kind() string { return "chore_message" }
+
+// oldChoreMessageWorked queues an old chore_message job and works it to
+// completion through River (rivertest), as the old worker did once it had
+// sent the message, and returns the job's id.
+func oldChoreMessageWorked(t *testing.T, pool *pgxpool.Pool, args oldChoreMessage) int64 {
+	t.Helper()
+	ctx := context.Background()
+	sent := river.WorkFunc(func(context.Context, *river.Job[oldChoreMessage]) error { return nil })
+	w := rivertest.NewWorker(t, riverpgxv5.New(nil), &river.Config{}, sent)
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
+	res, err := w.Work(ctx, t, tx, args, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.EventKind != river.EventKindJobCompleted {
+		t.Fatalf("old chore_message job ended %s, want completed", res.EventKind)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return res.Job.ID
+}
+
 // Migration 00009 carries chore_sends into the outbox under the keys the
 // new code uses, so nothing already sent leaves again, and its Down gives
 // them back.
@@ -741,13 +783,8 @@ func TestChoreSendsMoveToTheOutbox(t *testing.T) {
 	if _, err := pool.Exec(ctx, `DELETE FROM outbox`); err != nil {
 		t.Fatal(err)
 	}
-	var jobID int64
-	// SQL, not River's Insert: River has no API to queue a job already completed (the old worker had sent it).
-	if err := pool.QueryRow(ctx, `INSERT INTO river_job (kind, args, state, finalized_at) VALUES ('chore_message', $1, 'completed', now())
-		RETURNING id`, map[string]any{"centre_id": f.centre.ID, "person_id": f.resident[1].ID, "msg_id": "chores.swap.ask",
-		"turn_id": mon.ID, "swap_id": 77}).Scan(&jobID); err != nil {
-		t.Fatal(err)
-	}
+	jobID := oldChoreMessageWorked(t, pool, oldChoreMessage{CentreID: f.centre.ID, PersonID: f.resident[1].ID,
+		MsgID: "chores.swap.ask", TurnID: mon.ID, SwapID: 77})
 	sent := []string{
 		fmt.Sprintf("week:%d:2026-11-30", mon.PersonID),
 		fmt.Sprintf("eve:%d:%d", mon.ID, eve.Unix()),
