@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -36,37 +35,6 @@ type AppointmentStore interface {
 	AddAppointmentMessage(ctx context.Context, centreID, appointmentID, authorID, recipientID int64, fromResident bool, body string, now time.Time) (store.AppointmentMessage, error)
 	AppointmentMessageByID(ctx context.Context, centreID, id int64) (store.AppointmentMessage, error)
 	AppointmentMessages(ctx context.Context, centreID, appointmentID int64) ([]store.AppointmentMessage, error)
-}
-
-// ParseReminderOffsets reads INTERVIEW_REMINDERS: how long before an
-// appointment the resident is reminded, e.g. "24h,2h" or "48h, 24h, 90m".
-// Each is from 10 minutes to 30 days; at most 5; repeats are dropped. The
-// result is the longest first.
-func ParseReminderOffsets(s string) ([]time.Duration, error) {
-	var out []time.Duration
-	seen := map[time.Duration]bool{}
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		d, err := time.ParseDuration(part)
-		if err != nil || d < 10*time.Minute || d > 30*24*time.Hour || d%time.Minute != 0 {
-			return nil, fmt.Errorf("%q is not a whole number of minutes from 10m to 720h, such as 24h or 90m", part)
-		}
-		if !seen[d] {
-			seen[d] = true
-			out = append(out, d)
-		}
-	}
-	if len(out) == 0 {
-		return nil, errors.New("no reminder given: write them like 24h,2h")
-	}
-	if len(out) > 5 {
-		return nil, errors.New("at most 5 reminders")
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] > out[j] })
-	return out, nil
 }
 
 // reminderSpecs are the reminders of every appointment: one to the resident

@@ -260,30 +260,3 @@ func (r *Request) step() string {
 	}
 	return r.Conv.Step
 }
-
-// inlineRows lays buttons out in rows of n.
-func inlineRows(buttons []models.InlineKeyboardButton, n int) *models.InlineKeyboardMarkup {
-	var rows [][]models.InlineKeyboardButton
-	for i := 0; i < len(buttons); i += n {
-		end := min(i+n, len(buttons))
-		rows = append(rows, buttons[i:end])
-	}
-	return &models.InlineKeyboardMarkup{InlineKeyboard: rows}
-}
-
-// maxCallbackData is Telegram's limit on a button's data, in bytes.
-const maxCallbackData = 64
-
-// cb builds a button's callback data from a prefix and arguments. Data over
-// Telegram's 64 bytes is a programming mistake: it panics in tests, and the
-// recover middleware turns it into an apology in production.
-func cb(prefix string, args ...string) string {
-	s := prefix
-	for _, a := range args {
-		s += ":" + a
-	}
-	if len(s) > maxCallbackData {
-		panic(fmt.Sprintf("callback data over 64 bytes: %q", s))
-	}
-	return s
-}

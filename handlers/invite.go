@@ -161,13 +161,3 @@ func FloorOfRoom(room string) *int {
 	}
 	return &f
 }
-
-func copyData(c *store.Conversation) map[string]string {
-	out := map[string]string{}
-	if c != nil {
-		for k, v := range c.Data {
-			out[k] = v
-		}
-	}
-	return out
-}

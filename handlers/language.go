@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"strconv"
 	"strings"
 
 	tgbot "github.com/go-telegram/bot"
@@ -71,5 +70,3 @@ func (h *Handlers) SetChatCommands(ctx context.Context, p store.Person) error {
 		Scope:    &models.BotCommandScopeChat{ChatID: *p.TelegramID},
 	})
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -232,11 +232,3 @@ func (w *ReceiptWorker) Work(ctx context.Context, job *river.Job[ReceiptArgs]) e
 	_, err = h.Money.Enqueue(ctx, h.Clock(), store.ReceiptMessage(e))
 	return err
 }
-
-// confirmButtons are the ✅/❌ buttons of a conversation's last step.
-func confirmButtons(loc *locales.Localizer, prefix string) *models.InlineKeyboardMarkup {
-	return inlineRows([]models.InlineKeyboardButton{
-		{Text: loc.T("button.confirm"), CallbackData: cb(prefix, "ok")},
-		{Text: loc.T("button.cancel"), CallbackData: cb(prefix, "no")},
-	}, 2)
-}
