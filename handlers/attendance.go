@@ -32,8 +32,8 @@ import (
 //	att:p:<session>:<date>:<page>           show another page
 //	att:s:<session>:<date>:<ver>            save
 
-// Attendance is what the attendance handlers need from PostgreSQL.
-type Attendance interface {
+// AttendanceStore is what the attendance handlers need from PostgreSQL.
+type AttendanceStore interface {
 	AttendanceRegister(ctx context.Context, centreID, sessionID int64, date time.Time) (store.ClassRegister, error)
 	SavedClassRegisters(ctx context.Context, centreID int64, from, to time.Time) (map[string]bool, error)
 	SaveAttendance(ctx context.Context, a store.AttendanceSave) (store.AttendanceSaved, error)

@@ -12,8 +12,8 @@ import (
 	"github.com/aurore/cairbot/store"
 )
 
-// Money is what the contribution handlers and jobs need from storage.
-type Money interface {
+// MoneyStore is what the contribution handlers and jobs need from storage.
+type MoneyStore interface {
 	Account(ctx context.Context, centreID, personID int64, last int) (store.Account, error)
 	Arrears(ctx context.Context, centreID int64) ([]store.Arrear, error)
 	// RecordPayment queues the receipt, and the monthly charges the

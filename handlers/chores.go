@@ -40,10 +40,10 @@ const (
 	choreWeeksBack, choreWeeksAhead = 8, 4
 )
 
-// Chores is what the chores handlers and jobs need from storage. The store
+// ChoreStore is what the chores handlers and jobs need from storage. The store
 // writes every message a change causes to the outbox in the change's own
 // transaction; the outbox kinds below render them when they leave.
-type Chores interface {
+type ChoreStore interface {
 	ChoreTurn(ctx context.Context, centreID, turnID int64) (store.ChoreTurn, error)
 	PersonChoreTurns(ctx context.Context, centreID, personID int64, from, to time.Time) ([]store.ChoreTurn, error)
 	ChoreWeekTurns(ctx context.Context, centreID int64, week time.Time) ([]store.ChoreTurn, error)

@@ -21,8 +21,8 @@ import (
 // rows written by the store with the change (or by the hourly planner);
 // the render functions here turn them into text when they are sent.
 
-// Classes is what the class handlers need from storage.
-type Classes interface {
+// ClassStore is what the class handlers need from storage.
+type ClassStore interface {
 	ClassOccurrences(ctx context.Context, q store.ClassQuery, loc *time.Location) ([]store.ClassOccurrence, error)
 	ClassOccurrenceOn(ctx context.Context, centreID, sessionID int64, date time.Time, loc *time.Location) (store.ClassOccurrence, error)
 	ClassProgress(ctx context.Context, centreID, personID int64) (store.ClassProgress, error)

@@ -120,8 +120,8 @@ type Sender interface {
 	SetMyCommands(ctx context.Context, p *tgbot.SetMyCommandsParams) error
 }
 
-// People is what the sign-up and account handlers need from storage.
-type People interface {
+// PeopleStore is what the sign-up and account handlers need from storage.
+type PeopleStore interface {
 	RedeemInvite(ctx context.Context, code string, telegramID int64, now time.Time) (store.Person, error)
 	SetLanguage(ctx context.Context, personID int64, lang string) (bool, error)
 	CreatePersonWithInvite(ctx context.Context, np store.NewPerson, actorID *int64, expires time.Time) (store.Person, string, error)
@@ -162,7 +162,7 @@ type Handlers struct {
 	// Bulk and Outbox send what the bot sends on its own (outbox.go).
 	Bulk        BulkSender
 	Outbox      OutboxStore
-	People      People
+	People      PeopleStore
 	Lookup      PersonLookup
 	Conv        Conversations
 	Outcomes    Outcomes
@@ -191,14 +191,14 @@ type Handlers struct {
 	// Feature stores (small interfaces declared in each feature's file).
 	Week WeekStore
 	// chores
-	Chores    Chores
+	Chores    ChoreStore
 	RotaSetup RotaSetup
 	// balance and payments
-	Money     Money
-	Residents Residents
+	Money     MoneyStore
+	Residents ResidentStore
 	// classes and attendance
-	ClassStore          Classes
-	AttendanceStore     Attendance
+	ClassStore          ClassStore
+	AttendanceStore     AttendanceStore
 	AttendanceDrafts    AttendanceDrafts
 	ClassReminderBefore time.Duration // before each class (CLASS_REMINDER_BEFORE)
 	AbsenceAlertAfter   int           // unexcused absences in a row (CLASS_ABSENCE_ALERT)

@@ -15,8 +15,8 @@ import (
 	"github.com/aurore/cairbot/store"
 )
 
-// Residents is what the staff's everyday changes need from storage.
-type Residents interface {
+// ResidentStore is what the staff's everyday changes need from storage.
+type ResidentStore interface {
 	SearchResidents(ctx context.Context, centreID int64, query string, statuses []string, limit int) ([]store.Person, error)
 	ChangeResident(ctx context.Context, c store.ResidentChange) (store.Person, error)
 }
