@@ -3,18 +3,24 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
 	"github.com/aurore/cairbot/locales"
+	"github.com/aurore/cairbot/rota"
 	"github.com/aurore/cairbot/store"
 )
+
+// Chores is the resident's side of the cleaning rota, its Monday job and
+// its messages.
+type Chores struct {
+	Base
+	Chores ChoreStore
+}
 
 // Cleaning of common areas, the resident's side: his turns (/chores), Done,
 // and swaps with another resident (approved by staff, rota.go). The staff's
@@ -67,10 +73,10 @@ type ChoreStore interface {
 
 // ChoresShow shows the resident his turns this week and next, with a Done
 // button for a turn of today or before and a Swap button for a turn to come.
-func (h *Handlers) ChoresShow(ctx context.Context, r *Request) error {
-	week := store.ChoreWeekStart(r.Now, h.Zone)
+func (h *Chores) ChoresShow(ctx context.Context, r *Request) error {
+	week := rota.WeekStart(r.Now, h.Zone)
 	turns, err := h.Chores.PersonChoreTurns(ctx, r.Person.CentreID, r.Person.ID,
-		store.ChoreAt(week, 0, h.Zone), store.ChoreAt(week.AddDate(0, 0, 14), 0, h.Zone))
+		rota.At(week, 0, h.Zone), rota.At(week.AddDate(0, 0, 14), 0, h.Zone))
 	if err != nil {
 		return err
 	}
@@ -117,7 +123,7 @@ func choreVars(loc *locales.Localizer, t store.ChoreTurn) []any {
 // the turn's day on, Swap while it has not started.
 func choreTurnButtons(loc *locales.Localizer, turns []store.ChoreTurn, now time.Time, tz *time.Location) models.ReplyMarkup {
 	var buttons []models.InlineKeyboardButton
-	today := store.ChoreDay(now, tz)
+	today := rota.Day(now, tz)
 	for _, t := range turns {
 		if t.State != store.ChorePending {
 			continue
@@ -153,7 +159,7 @@ func choreID(s string) (int64, error) {
 
 // ownTurn returns the resident's own turn named by a button, or
 // ErrStaleButton: another's turn is never shown nor changed.
-func (h *Handlers) ownTurn(ctx context.Context, r *Request, arg string) (store.ChoreTurn, error) {
+func (h *Chores) ownTurn(ctx context.Context, r *Request, arg string) (store.ChoreTurn, error) {
 	id, err := choreID(arg)
 	if err != nil {
 		return store.ChoreTurn{}, err
@@ -166,7 +172,7 @@ func (h *Handlers) ownTurn(ctx context.Context, r *Request, arg string) (store.C
 }
 
 // ChoreDone marks the resident's own turn done ("chd:<turn>").
-func (h *Handlers) ChoreDone(ctx context.Context, r *Request) error {
+func (h *Chores) ChoreDone(ctx context.Context, r *Request) error {
 	args := choreArgs(r.CallbackData)
 	if len(args) != 1 {
 		return ErrStaleButton
@@ -180,7 +186,7 @@ func (h *Handlers) ChoreDone(ctx context.Context, r *Request) error {
 		return Fail("chores.already_done", choreVars(r.Loc, t)...)
 	case t.State != store.ChorePending:
 		return ErrStaleButton
-	case store.ChoreDay(r.Now, h.Zone).Before(t.Day):
+	case rota.Day(r.Now, h.Zone).Before(t.Day):
 		return Fail("chores.done_too_early", choreVars(r.Loc, t)...)
 	}
 	_, err = h.Chores.MarkChoreTurn(ctx, r.Person.CentreID, t.ID, r.Person.ID, store.ChoreDone, false, r.Now)
@@ -204,7 +210,7 @@ func choreStale(err error) error {
 
 // ChoreSwapButton lets a resident pick another resident to take one of his
 // future turns, a page at a time, and sends the request.
-func (h *Handlers) ChoreSwapButton(ctx context.Context, r *Request) error {
+func (h *Chores) ChoreSwapButton(ctx context.Context, r *Request) error {
 	args := choreArgs(r.CallbackData)
 	if len(args) < 2 {
 		return ErrStaleButton
@@ -238,7 +244,7 @@ func (h *Handlers) ChoreSwapButton(ctx context.Context, r *Request) error {
 		if err != nil || n < 0 || n*choresPerPage >= len(members) {
 			return ErrStaleButton
 		}
-		return h.choreEdit(ctx, r, text, page(n))
+		return h.editMessage(ctx, r, text, page(n))
 	case args[0] == "p" && len(args) == 3:
 		to, err := choreID(args[2])
 		if err != nil {
@@ -286,23 +292,9 @@ func choreMemberPage(loc *locales.Localizer, members []store.Person, n int, pick
 	return kb
 }
 
-// choreEdit replaces the text and buttons of the message whose button was
-// pressed (paging through a list).
-func (h *Handlers) choreEdit(ctx context.Context, r *Request, text string, kb *models.InlineKeyboardMarkup) error {
-	_, err := h.Send.EditMessageText(ctx, &tgbot.EditMessageTextParams{
-		ChatID: r.ChatID, MessageID: r.MessageID, Text: text, ReplyMarkup: kb})
-	if err != nil && strings.Contains(err.Error(), "message is not modified") {
-		return nil // the same page pressed twice: it is already shown
-	}
-	if err != nil {
-		return fmt.Errorf("handlers: edit chores list: %w", err)
-	}
-	return nil
-}
-
 // ChoreSwapAnswer takes the asked resident's Yes or No ("chx:y|n:<swap>").
 // Only he can answer, once, while the turn is still the asker's.
-func (h *Handlers) ChoreSwapAnswer(ctx context.Context, r *Request) error {
+func (h *Chores) ChoreSwapAnswer(ctx context.Context, r *Request) error {
 	accept, id, err := choreYesNo(r.CallbackData)
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/aurore/cairbot/locales"
+	"github.com/aurore/cairbot/rota"
 	"github.com/aurore/cairbot/store"
 )
 
@@ -38,10 +39,10 @@ func ChoresWeeklySchedule(loc *time.Location) Weekly {
 // choresWeeklyJob is the Monday 08:00 job, run by the elected leader only,
 // and once more when a leader starts, so that a Monday spent down is caught
 // up (it is idempotent per week).
-func (h *Handlers) choresWeeklyJob() *river.PeriodicJob {
+func (h *Chores) choresWeeklyJob() *river.PeriodicJob {
 	return river.NewPeriodicJob(ChoresWeeklySchedule(h.Zone),
 		func() (river.JobArgs, *river.InsertOpts) {
-			week := store.ChoreWeekStart(h.Clock(), h.Zone)
+			week := rota.WeekStart(h.Clock(), h.Zone)
 			return ChoresWeeklyArgs{Week: week.Format(time.DateOnly)}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
 		}, &river.PeriodicJobOpts{RunOnStart: true})
 }
@@ -49,7 +50,7 @@ func (h *Handlers) choresWeeklyJob() *river.PeriodicJob {
 // ChoresWeeklyWorker runs ChoresWeeklyArgs.
 type ChoresWeeklyWorker struct {
 	river.WorkerDefaults[ChoresWeeklyArgs]
-	h *Handlers
+	h *Chores
 }
 
 // Work makes this week's and next week's rota of every centre where they
@@ -57,7 +58,7 @@ type ChoresWeeklyWorker struct {
 func (w *ChoresWeeklyWorker) Work(ctx context.Context, job *river.Job[ChoresWeeklyArgs]) error {
 	h := w.h
 	now := h.Clock()
-	week := store.ChoreWeekStart(now, h.Zone)
+	week := rota.WeekStart(now, h.Zone)
 	if job.Args.Week != "" {
 		d, err := time.Parse(time.DateOnly, job.Args.Week)
 		if err != nil {
@@ -99,7 +100,7 @@ func (w *ChoresWeeklyWorker) Work(ctx context.Context, job *river.Job[ChoresWeek
 func choreWakingHours(now, week time.Time, tz *time.Location) (wake time.Time, ok bool) {
 	l := now.In(tz)
 	start := time.Date(week.Year(), week.Month(), week.Day(), choreMorningHour, 0, 0, 0, tz)
-	end := store.ChoreAt(week.AddDate(0, 0, 7), 0, tz)
+	end := rota.At(week.AddDate(0, 0, 7), 0, tz)
 	if !now.Before(start) && l.Hour() >= choreMorningHour && l.Hour() < choreQuietHour {
 		return time.Time{}, true
 	}
@@ -134,7 +135,7 @@ func choreRowID(m store.OutboxRow, name string) (int64, error) {
 
 // choreRowTurn is the turn a row is about; a turn removed since (by a
 // regeneration) makes the row obsolete.
-func (h *Handlers) choreRowTurn(ctx context.Context, m store.OutboxRow) (store.ChoreTurn, error) {
+func (h *Chores) choreRowTurn(ctx context.Context, m store.OutboxRow) (store.ChoreTurn, error) {
 	id, err := choreRowID(m, "turn")
 	if err != nil {
 		return store.ChoreTurn{}, err
@@ -147,7 +148,7 @@ func (h *Handlers) choreRowTurn(ctx context.Context, m store.OutboxRow) (store.C
 }
 
 // choreRowSwap is the swap a row is about, with its two residents.
-func (h *Handlers) choreRowSwap(ctx context.Context, m store.OutboxRow) (sw store.ChoreSwap, from, to store.Person, err error) {
+func (h *Chores) choreRowSwap(ctx context.Context, m store.OutboxRow) (sw store.ChoreSwap, from, to store.Person, err error) {
 	id, err := choreRowID(m, "swap")
 	if err != nil {
 		return sw, from, to, err
@@ -173,12 +174,12 @@ func choreSwapOpen(sw store.ChoreSwap, state string, t store.ChoreTurn, now time
 
 // renderChoreWeek is the Monday message: the resident's turns of the week
 // still to do when it leaves, with Done and Swap buttons.
-func (h *Handlers) renderChoreWeek(ctx context.Context, p store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
+func (h *Chores) renderChoreWeek(ctx context.Context, p store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
 	week, err := time.Parse(time.DateOnly, m.Args["week"])
 	if err != nil {
 		return Outgoing{}, fmt.Errorf("handlers: chores week message %d: %w", m.ID, err)
 	}
-	turns, err := h.Chores.PersonChoreTurns(ctx, m.CentreID, p.ID, store.ChoreAt(week, 0, h.Zone), store.ChoreAt(week.AddDate(0, 0, 7), 0, h.Zone))
+	turns, err := h.Chores.PersonChoreTurns(ctx, m.CentreID, p.ID, rota.At(week, 0, h.Zone), rota.At(week.AddDate(0, 0, 7), 0, h.Zone))
 	if err != nil {
 		return Outgoing{}, err
 	}
@@ -193,7 +194,7 @@ func (h *Handlers) renderChoreWeek(ctx context.Context, p store.Person, loc *loc
 // renderChoreReminder is the evening or morning reminder, while the turn
 // is still the resident's, at the time planned, to do, and not over (the
 // report to staff covers a turn over). The morning one has Done.
-func (h *Handlers) renderChoreReminder(ctx context.Context, p store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
+func (h *Chores) renderChoreReminder(ctx context.Context, p store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
 	t, err := h.choreRowTurn(ctx, m)
 	if err != nil {
 		return Outgoing{}, err
@@ -211,7 +212,7 @@ func (h *Handlers) renderChoreReminder(ctx context.Context, p store.Person, loc 
 
 // renderChoreOverdue tells staff of a turn not marked done by its end,
 // with the buttons to mark it.
-func (h *Handlers) renderChoreOverdue(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
+func (h *Chores) renderChoreOverdue(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
 	t, err := h.choreRowTurn(ctx, m)
 	if err != nil {
 		return Outgoing{}, err
@@ -227,7 +228,7 @@ func (h *Handlers) renderChoreOverdue(ctx context.Context, _ store.Person, loc *
 
 // renderChoreSwapAsk asks a resident to take another's turn, with Yes and
 // No, while the request is open.
-func (h *Handlers) renderChoreSwapAsk(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
+func (h *Chores) renderChoreSwapAsk(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
 	t, err := h.choreRowTurn(ctx, m)
 	if err != nil {
 		return Outgoing{}, err
@@ -248,7 +249,7 @@ func (h *Handlers) renderChoreSwapAsk(ctx context.Context, _ store.Person, loc *
 
 // renderChoreSwapStaff asks staff to approve a swap both residents agreed
 // on, while no one has decided.
-func (h *Handlers) renderChoreSwapStaff(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
+func (h *Chores) renderChoreSwapStaff(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
 	t, err := h.choreRowTurn(ctx, m)
 	if err != nil {
 		return Outgoing{}, err
@@ -270,7 +271,7 @@ func (h *Handlers) renderChoreSwapStaff(ctx context.Context, _ store.Person, loc
 // renderChoreNotice tells of a turn given, moved or missed, or of a swap
 // answered or decided, with the turn as it is now; in a swap's messages
 // the name is the other resident's (the one asked).
-func (h *Handlers) renderChoreNotice(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
+func (h *Chores) renderChoreNotice(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
 	t, err := h.choreRowTurn(ctx, m)
 	if err != nil {
 		return Outgoing{}, err
@@ -318,7 +319,7 @@ func (ChoreReminderArgs) Kind() string { return "chore_reminder" }
 // writes none.
 type ChoreReminderWorker struct {
 	river.WorkerDefaults[ChoreReminderArgs]
-	h *Handlers
+	h *Chores
 }
 
 // Work writes the reminder's rows.
@@ -347,7 +348,7 @@ func (ChoreMessageArgs) Kind() string { return "chore_message" }
 // job's own key ("chores:job:<id>", as chore_sends had "job:<id>").
 type ChoreMessageWorker struct {
 	river.WorkerDefaults[ChoreMessageArgs]
-	h *Handlers
+	h *Chores
 }
 
 // Work writes the message's row.

@@ -7,8 +7,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
-	"log/slog"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
@@ -154,103 +152,6 @@ type Menus interface {
 	MainMenu(role store.Role, loc *locales.Localizer) *models.ReplyKeyboardMarkup
 	// Commands are the commands a role may use, with localized descriptions.
 	Commands(role store.Role, loc *locales.Localizer) []models.BotCommand
-}
-
-// Handlers holds the dependencies of every handler.
-type Handlers struct {
-	Send Sender
-	// Bulk and Outbox send what the bot sends on its own (outbox.go).
-	Bulk        BulkSender
-	Outbox      OutboxStore
-	People      PeopleStore
-	Lookup      PersonLookup
-	Conv        Conversations
-	Outcomes    Outcomes
-	Counters    Counters
-	Menus       Menus
-	Catalog     *locales.Catalog
-	Log         *slog.Logger
-	BotUsername func() string
-	InviteTTL   time.Duration
-	DefaultLang string
-	// Centre is the deployment's centre (CENTRE): strangers' wrong codes
-	// count against it; CentreCodeTries is INVITE_CENTRE_TRIES.
-	Centre          string
-	CentreCodeTries int
-	// Jobs inserts durable jobs; Clock is the time source (tests move it);
-	// Zone is the centre's time zone (Europe/Paris).
-	Jobs  Jobs
-	Clock func() time.Time
-	Zone  *time.Location
-
-	// Erase removes personal data after departure, RetainAfterLeaving
-	// after the person left (and once his balance is settled).
-	Erase              Eraser
-	RetainAfterLeaving time.Duration
-
-	// Feature stores (small interfaces declared in each feature's file).
-	Week WeekStore
-	// chores
-	Chores    ChoreStore
-	RotaSetup RotaSetup
-	// balance and payments
-	Money     MoneyStore
-	Residents ResidentStore
-	// classes and attendance
-	ClassStore          ClassStore
-	AttendanceStore     AttendanceStore
-	AttendanceDrafts    AttendanceDrafts
-	ClassReminderBefore time.Duration // before each class (CLASS_REMINDER_BEFORE)
-	AbsenceAlertAfter   int           // unexcused absences in a row (CLASS_ABSENCE_ALERT)
-	// class groups (staff)
-	Enrolments Enrolments
-	// appointments and interviews
-	AppointmentStore   AppointmentStore
-	InterviewReminders []time.Duration // before each appointment (INTERVIEW_REMINDERS)
-	// announcements
-	Announcements AnnouncementStore
-}
-
-// reply sends text to the chat of the request.
-func (h *Handlers) reply(ctx context.Context, r *Request, text string, markup models.ReplyMarkup) (*models.Message, error) {
-	m, err := h.Send.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: r.ChatID, Text: text, ReplyMarkup: markup})
-	if err != nil {
-		return nil, fmt.Errorf("handlers: reply: %w", err)
-	}
-	return m, nil
-}
-
-// replyMenu sends text with the main menu of the person's role, so the next
-// step is always a button, not typing.
-func (h *Handlers) replyMenu(ctx context.Context, r *Request, text string) error {
-	var markup models.ReplyMarkup
-	if r.Person != nil && r.Private {
-		markup = h.Menus.MainMenu(r.Person.Role, r.Loc)
-	}
-	_, err := h.reply(ctx, r, text, markup)
-	return err
-}
-
-// setStep moves the user's conversation to step with data. A concurrent
-// change of the same conversation gives store.ErrConflict and nothing is
-// written.
-func (h *Handlers) setStep(ctx context.Context, r *Request, step string, data map[string]string) error {
-	c := store.Conversation{Step: step, Data: data}
-	if r.Conv != nil {
-		c.Version = r.Conv.Version
-	}
-	saved, err := h.Conv.SaveConversation(ctx, r.CentreID(), r.ChatID, r.UserID, c)
-	if err != nil {
-		return err
-	}
-	r.Conv = &saved
-	return nil
-}
-
-// endConversation forgets the user's conversation.
-func (h *Handlers) endConversation(ctx context.Context, r *Request) error {
-	r.Conv = nil
-	return h.Conv.ClearConversation(ctx, r.CentreID(), r.ChatID, r.UserID)
 }
 
 // step returns the conversation's step, "" when none.

@@ -132,7 +132,7 @@ func TestParseInterviewTime(t *testing.T) {
 }
 
 func TestReminderSpecs(t *testing.T) {
-	h := &Handlers{InterviewReminders: []time.Duration{48 * time.Hour, 3 * time.Hour}}
+	h := &Appointments{InterviewReminders: []time.Duration{48 * time.Hour, 3 * time.Hour}}
 	want := []store.ReminderSpec{
 		{Kind: store.ReminderToResident, Offset: 48 * time.Hour},
 		{Kind: store.ReminderToResident, Offset: 3 * time.Hour},

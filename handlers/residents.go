@@ -3,11 +3,9 @@ package handlers
 import (
 	"context"
 	"errors"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/go-telegram/bot/models"
 
@@ -15,86 +13,24 @@ import (
 	"github.com/aurore/cairbot/store"
 )
 
+// Residents is the staff's everyday changes to residents (/residents):
+// arrival, departure, away, back, room, contribution, and the actions
+// that belong to other features (class groups, the cleaning rota), which
+// it hands to them.
+type Residents struct {
+	Base
+	Residents ResidentStore
+	Money     MoneyStore
+	// Groups enrols a resident in class groups (enrol.go), RotaMembers
+	// puts him on the cleaning rota (rota_setup.go).
+	Groups      *Classes
+	RotaMembers *Rota
+}
+
 // ResidentStore is what the staff's everyday changes need from storage.
 type ResidentStore interface {
 	SearchResidents(ctx context.Context, centreID int64, query string, statuses []string, limit int) ([]store.Person, error)
 	ChangeResident(ctx context.Context, c store.ResidentChange) (store.Person, error)
-}
-
-// residentSearchMax is how many matches are shown as buttons; more ask for
-// a longer name or the room number.
-const residentSearchMax = 8
-
-// pickResident answers a typed name or room with one button per matching
-// resident. The candidates are kept in the conversation, so that only
-// those buttons are accepted afterwards.
-func (h *Handlers) pickResident(ctx context.Context, r *Request, step string, data map[string]string, statuses []string, prefix string) error {
-	q := strings.Join(strings.Fields(locales.ASCIIDigits(locales.StripBidi(r.Text))), " ")
-	if q == "" || utf8.RuneCountInString(q) > 80 {
-		return Fail("residents.none_found", "Query", "…")
-	}
-	found, err := h.Residents.SearchResidents(ctx, r.Person.CentreID, q, statuses, residentSearchMax+1)
-	if err != nil {
-		return err
-	}
-	switch {
-	case len(found) == 0:
-		return Fail("residents.none_found", "Query", q)
-	case len(found) > residentSearchMax:
-		return Fail("residents.too_many")
-	}
-	ids := make([]string, len(found))
-	buttons := make([]models.InlineKeyboardButton, len(found))
-	for i, p := range found {
-		ids[i] = strconv.FormatInt(p.ID, 10)
-		buttons[i] = models.InlineKeyboardButton{Text: "👤 " + p.DisplayName + " · " + residentRoom(p), CallbackData: cb(prefix, "p", ids[i])}
-	}
-	data["ids"] = strings.Join(ids, ",")
-	if err := h.setStep(ctx, r, step, data); err != nil {
-		return err
-	}
-	_, err = h.reply(ctx, r, r.Loc.T("residents.pick"), inlineRows(buttons, 1))
-	return err
-}
-
-// pickedResident checks a "<prefix>:p:<id>" button against the candidates
-// shown, and loads the resident from the staff member's own centre.
-func (h *Handlers) pickedResident(ctx context.Context, r *Request, data map[string]string, prefix string, statuses []string) (store.Person, error) {
-	id, ok := strings.CutPrefix(r.CallbackData, prefix+":p:")
-	if !ok || !slices.Contains(strings.Split(data["ids"], ","), id) {
-		return store.Person{}, ErrStaleButton
-	}
-	data["pid"] = id
-	return h.conversationResident(ctx, r, data, statuses)
-}
-
-// conversationResident loads the resident chosen earlier in the
-// conversation; if he is gone or his status changed meanwhile, the
-// conversation's buttons are stale.
-func (h *Handlers) conversationResident(ctx context.Context, r *Request, data map[string]string, statuses []string) (store.Person, error) {
-	id, err := strconv.ParseInt(data["pid"], 10, 64)
-	if err != nil {
-		return store.Person{}, ErrStaleButton
-	}
-	p, err := h.Lookup.PersonByID(ctx, r.Person.CentreID, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return store.Person{}, ErrStaleButton
-	}
-	if err != nil {
-		return store.Person{}, err
-	}
-	if p.Role != store.RoleResident || !slices.Contains(statuses, p.Status) {
-		return store.Person{}, Fail("residents.status_changed", "Name", p.DisplayName)
-	}
-	return p, nil
-}
-
-// residentRoom is the room to show, a dash when none is known.
-func residentRoom(p store.Person) string {
-	if p.Room == "" {
-		return "—"
-	}
-	return p.Room
 }
 
 // The everyday changes staff make: arrival, departure, away, back, room,
@@ -140,7 +76,7 @@ func residentActStatuses(act string) ([]string, bool) {
 }
 
 // ResidentsMenu shows staff the everyday changes as buttons.
-func (h *Handlers) ResidentsMenu(ctx context.Context, r *Request) error {
+func (h *Residents) ResidentsMenu(ctx context.Context, r *Request) error {
 	buttons := make([]models.InlineKeyboardButton, len(residentActs))
 	for i, a := range residentActs {
 		buttons[i] = models.InlineKeyboardButton{Text: r.Loc.T(a.label), CallbackData: cb("resident", "a", a.act)}
@@ -151,36 +87,36 @@ func (h *Handlers) ResidentsMenu(ctx context.Context, r *Request) error {
 
 // ResidentArrive, ResidentLeave, ResidentAway, ResidentBack, ResidentRoom
 // and ResidentAmount are the commands that go straight to one change.
-func (h *Handlers) ResidentArrive(ctx context.Context, r *Request) error {
+func (h *Residents) ResidentArrive(ctx context.Context, r *Request) error {
 	return h.residentAct(ctx, r, store.ChangeArrive)
 }
 
 // ResidentLeave starts recording a departure (/leave).
-func (h *Handlers) ResidentLeave(ctx context.Context, r *Request) error {
+func (h *Residents) ResidentLeave(ctx context.Context, r *Request) error {
 	return h.residentAct(ctx, r, store.ChangeLeave)
 }
 
 // ResidentAway starts recording an absence (/away).
-func (h *Handlers) ResidentAway(ctx context.Context, r *Request) error {
+func (h *Residents) ResidentAway(ctx context.Context, r *Request) error {
 	return h.residentAct(ctx, r, store.ChangeAway)
 }
 
 // ResidentBack starts recording a return (/back).
-func (h *Handlers) ResidentBack(ctx context.Context, r *Request) error {
+func (h *Residents) ResidentBack(ctx context.Context, r *Request) error {
 	return h.residentAct(ctx, r, store.ChangeBack)
 }
 
 // ResidentRoom starts a room change (/room).
-func (h *Handlers) ResidentRoom(ctx context.Context, r *Request) error {
+func (h *Residents) ResidentRoom(ctx context.Context, r *Request) error {
 	return h.residentAct(ctx, r, store.ChangeRoom)
 }
 
 // ResidentAmount starts setting a monthly contribution (/contribution).
-func (h *Handlers) ResidentAmount(ctx context.Context, r *Request) error {
+func (h *Residents) ResidentAmount(ctx context.Context, r *Request) error {
 	return h.residentAct(ctx, r, residentActAmount)
 }
 
-func (h *Handlers) residentAct(ctx context.Context, r *Request, act string) error {
+func (h *Residents) residentAct(ctx context.Context, r *Request, act string) error {
 	if err := h.setStep(ctx, r, stepResidentWho, map[string]string{"act": act}); err != nil {
 		return err
 	}
@@ -190,15 +126,15 @@ func (h *Handlers) residentAct(ctx context.Context, r *Request, act string) erro
 
 // ResidentStep takes what staff types in the conversation: a name or
 // room, a date, a room number or an amount.
-func (h *Handlers) ResidentStep(ctx context.Context, r *Request) error {
+func (h *Residents) ResidentStep(ctx context.Context, r *Request) error {
 	data := copyData(r.Conv)
 	statuses, ok := residentActStatuses(data["act"])
 	if !ok {
-		return h.Cancel(ctx, r)
+		return h.cancel(ctx, r)
 	}
 	switch r.step() {
 	case stepResidentWho, stepResidentPick:
-		return h.pickResident(ctx, r, stepResidentPick, data, statuses, "resident")
+		return h.pickResident(ctx, r, h.Residents, stepResidentPick, data, statuses, "resident")
 	case stepResidentDate:
 		day, err := h.residentDay(r, data["act"], r.Text)
 		if err != nil {
@@ -226,7 +162,7 @@ func (h *Handlers) ResidentStep(ctx context.Context, r *Request) error {
 // ResidentButton takes the buttons of the conversation: the change, the
 // resident, "today", the way the contribution is set, and the
 // confirmation.
-func (h *Handlers) ResidentButton(ctx context.Context, r *Request) error {
+func (h *Residents) ResidentButton(ctx context.Context, r *Request) error {
 	data := copyData(r.Conv)
 	if act, ok := strings.CutPrefix(r.CallbackData, "resident:a:"); ok {
 		if _, ok := residentActStatuses(act); !ok {
@@ -247,15 +183,15 @@ func (h *Handlers) ResidentButton(ctx context.Context, r *Request) error {
 		delete(data, "ids")
 		return h.residentNext(ctx, r, data, p)
 	case step == stepResidentDate && r.CallbackData == "resident:today":
-		return h.residentConfirm(ctx, r, data, r.Now.In(h.moneyLoc()).Format(time.DateOnly))
+		return h.residentConfirm(ctx, r, data, r.Now.In(h.zoneOrUTC()).Format(time.DateOnly))
 	case step == stepResidentBasis && strings.HasPrefix(r.CallbackData, "resident:b:"):
 		return h.residentBasis(ctx, r, data, strings.TrimPrefix(r.CallbackData, "resident:b:"))
 	case data["act"] == residentActClass && (step == stepEnrolGroup || step == stepEnrolHours):
-		return h.enrolButton(ctx, r, data, statuses)
+		return h.Groups.enrolButton(ctx, r, data, statuses)
 	case data["act"] == residentActRota && step == stepRotaMember:
-		return h.rotaMemberButton(ctx, r, data, statuses)
+		return h.RotaMembers.rotaMemberButton(ctx, r, data, statuses)
 	case step == stepResidentConfirm && r.CallbackData == "resident:no":
-		return h.Cancel(ctx, r)
+		return h.cancel(ctx, r)
 	case step == stepResidentConfirm && r.CallbackData == "resident:ok":
 		return h.residentSave(ctx, r, data, statuses)
 	}
@@ -263,7 +199,7 @@ func (h *Handlers) ResidentButton(ctx context.Context, r *Request) error {
 }
 
 // residentNext asks what the change needs once the resident is chosen.
-func (h *Handlers) residentNext(ctx context.Context, r *Request, data map[string]string, p store.Person) error {
+func (h *Residents) residentNext(ctx context.Context, r *Request, data map[string]string, p store.Person) error {
 	name, room := p.DisplayName, residentRoom(p)
 	switch data["act"] {
 	case store.ChangeArrive, store.ChangeLeave:
@@ -294,15 +230,15 @@ func (h *Handlers) residentNext(ctx context.Context, r *Request, data map[string
 		_, err := h.reply(ctx, r, r.Loc.T("residents.ask_basis", "Name", name, "Room", room), kb)
 		return err
 	case residentActClass:
-		return h.enrolGroups(ctx, r, data, p)
+		return h.Groups.enrolGroups(ctx, r, data, p)
 	case residentActRota:
-		return h.rotaMemberShow(ctx, r, data, p)
+		return h.RotaMembers.rotaMemberShow(ctx, r, data, p)
 	}
 	return h.residentConfirm(ctx, r, data, "")
 }
 
 // residentBasis takes how the contribution is set.
-func (h *Handlers) residentBasis(ctx context.Context, r *Request, data map[string]string, basis string) error {
+func (h *Residents) residentBasis(ctx context.Context, r *Request, data map[string]string, basis string) error {
 	switch basis {
 	case "none":
 		data["basis"], data["cents"] = store.BasisResources, "0"
@@ -329,7 +265,7 @@ func (h *Handlers) residentBasis(ctx context.Context, r *Request, data map[strin
 }
 
 // residentConfirm shows the change in a whole sentence with ✅/❌.
-func (h *Handlers) residentConfirm(ctx context.Context, r *Request, data map[string]string, day string) error {
+func (h *Residents) residentConfirm(ctx context.Context, r *Request, data map[string]string, day string) error {
 	statuses, _ := residentActStatuses(data["act"])
 	p, err := h.conversationResident(ctx, r, data, statuses)
 	if err != nil {
@@ -340,7 +276,7 @@ func (h *Handlers) residentConfirm(ctx context.Context, r *Request, data map[str
 	switch act := data["act"]; act {
 	case store.ChangeArrive, store.ChangeLeave:
 		data["date"] = day
-		d, err := time.ParseInLocation(time.DateOnly, day, h.moneyLoc())
+		d, err := time.ParseInLocation(time.DateOnly, day, h.zoneOrUTC())
 		if err != nil {
 			return ErrStaleButton
 		}
@@ -373,12 +309,12 @@ func (h *Handlers) residentConfirm(ctx context.Context, r *Request, data map[str
 }
 
 // residentSave applies the confirmed change, audited in the store.
-func (h *Handlers) residentSave(ctx context.Context, r *Request, data map[string]string, statuses []string) error {
+func (h *Residents) residentSave(ctx context.Context, r *Request, data map[string]string, statuses []string) error {
 	if data["act"] == residentActClass {
-		return h.enrolSave(ctx, r, data, statuses)
+		return h.Groups.enrolSave(ctx, r, data, statuses)
 	}
 	if data["act"] == residentActRota {
-		return h.rotaMemberSave(ctx, r, data, statuses)
+		return h.RotaMembers.rotaMemberSave(ctx, r, data, statuses)
 	}
 	p, err := h.conversationResident(ctx, r, data, statuses)
 	if err != nil {
@@ -430,8 +366,8 @@ const (
 )
 
 // residentDay reads a typed date and checks it fits the change.
-func (h *Handlers) residentDay(r *Request, act, text string) (string, error) {
-	loc := h.moneyLoc()
+func (h *Residents) residentDay(r *Request, act, text string) (string, error) {
+	loc := h.zoneOrUTC()
 	example := r.Loc.F.DateShort(r.Now)
 	d, _, ok := locales.ParseDate(text, loc, r.Now.In(loc).Year())
 	if !ok {

@@ -10,8 +10,17 @@ import (
 
 	"github.com/go-telegram/bot/models"
 
+	"github.com/aurore/cairbot/rota"
 	"github.com/aurore/cairbot/store"
 )
+
+// Rota is the staff's side of the cleaning rota: the week's turns (/rota),
+// swap decisions, the areas (/areas) and who is on the rota.
+type Rota struct {
+	Base
+	Chores    ChoreStore
+	RotaSetup RotaSetup
+}
 
 // The staff's cleaning rota (/rota): a week's turns with marks, moves and
 // regeneration, and the staff's decision on a swap residents agreed.
@@ -33,7 +42,7 @@ import (
 
 // ChoreSwapDecision takes a staff member's approval or refusal of an
 // accepted swap ("cha:y|n:<swap>"); the first decision counts.
-func (h *Handlers) ChoreSwapDecision(ctx context.Context, r *Request) error {
+func (h *Rota) ChoreSwapDecision(ctx context.Context, r *Request) error {
 	approve, id, err := choreYesNo(r.CallbackData)
 	if err != nil {
 		return err
@@ -50,8 +59,8 @@ func (h *Handlers) ChoreSwapDecision(ctx context.Context, r *Request) error {
 }
 
 // Rota shows staff this week's rota.
-func (h *Handlers) Rota(ctx context.Context, r *Request) error {
-	text, kb, err := h.rotaView(ctx, r, store.ChoreWeekStart(r.Now, h.Zone))
+func (h *Rota) Rota(ctx context.Context, r *Request) error {
+	text, kb, err := h.rotaView(ctx, r, rota.WeekStart(r.Now, h.Zone))
 	if err != nil {
 		return err
 	}
@@ -64,13 +73,13 @@ func (h *Handlers) Rota(ctx context.Context, r *Request) error {
 const rotaTextLimit = 3800
 
 // rotaView writes a week's rota, day by day, with its totals and buttons.
-func (h *Handlers) rotaView(ctx context.Context, r *Request, week time.Time) (string, *models.InlineKeyboardMarkup, error) {
+func (h *Rota) rotaView(ctx context.Context, r *Request, week time.Time) (string, *models.InlineKeyboardMarkup, error) {
 	turns, err := h.Chores.ChoreWeekTurns(ctx, r.Person.CentreID, week)
 	if err != nil {
 		return "", nil, err
 	}
 	loc := r.Loc
-	monday := store.ChoreAt(week, 12*60, h.Zone)
+	monday := rota.At(week, 12*60, h.Zone)
 	var b strings.Builder
 	b.WriteString(loc.T("chores.rota.title", "Date", loc.F.Date(monday)))
 	counts := map[string]int{}
@@ -96,11 +105,11 @@ func (h *Handlers) rotaView(ctx context.Context, r *Request, week time.Time) (st
 	var dayButtons []models.InlineKeyboardButton
 	for _, d := range days {
 		dayButtons = append(dayButtons, models.InlineKeyboardButton{
-			Text:         loc.T("chores.rota.button.day", "Weekday", loc.F.Weekday(store.ChoreAt(d, 12*60, h.Zone))),
+			Text:         loc.T("chores.rota.button.day", "Weekday", loc.F.Weekday(rota.At(d, 12*60, h.Zone))),
 			CallbackData: cb("chr", "d", d.Format(choreDateArg))})
 	}
 	kb := inlineRows(dayButtons, 3)
-	current := store.ChoreWeekStart(r.Now, h.Zone)
+	current := rota.WeekStart(r.Now, h.Zone)
 	var nav []models.InlineKeyboardButton
 	if prev := week.AddDate(0, 0, -7); choreWeekInRange(prev, current) {
 		nav = append(nav, models.InlineKeyboardButton{Text: loc.T("chores.rota.button.previous_week"), CallbackData: cb("chr", "w", prev.Format(choreDateArg))})
@@ -138,13 +147,13 @@ func choreDateFrom(s string) (time.Time, error) {
 }
 
 // RotaButton handles the staff's rota buttons ("chr:…").
-func (h *Handlers) RotaButton(ctx context.Context, r *Request) error {
+func (h *Rota) RotaButton(ctx context.Context, r *Request) error {
 	args := choreArgs(r.CallbackData)
 	if len(args) == 0 {
 		return ErrStaleButton
 	}
 	op, args := args[0], args[1:]
-	current := store.ChoreWeekStart(r.Now, h.Zone)
+	current := rota.WeekStart(r.Now, h.Zone)
 	switch {
 	case op == "w" && len(args) == 1:
 		week, err := choreDateFrom(args[0])
@@ -155,7 +164,7 @@ func (h *Handlers) RotaButton(ctx context.Context, r *Request) error {
 		if err != nil {
 			return err
 		}
-		return h.choreEdit(ctx, r, text, kb)
+		return h.editMessage(ctx, r, text, kb)
 	case op == "d" && len(args) == 1:
 		return h.rotaDay(ctx, r, args[0], current)
 	case op == "rg" && len(args) == 1:
@@ -167,7 +176,7 @@ func (h *Handlers) RotaButton(ctx context.Context, r *Request) error {
 			{Text: r.Loc.T("button.confirm"), CallbackData: cb("chr", "rgok", args[0])},
 			{Text: r.Loc.T("button.cancel"), CallbackData: cb("chr", "rgno")},
 		}, 2)
-		_, err = h.reply(ctx, r, r.Loc.T("chores.rota.regen_confirm", "Date", r.Loc.F.Date(store.ChoreAt(week, 12*60, h.Zone))), kb)
+		_, err = h.reply(ctx, r, r.Loc.T("chores.rota.regen_confirm", "Date", r.Loc.F.Date(rota.At(week, 12*60, h.Zone))), kb)
 		return err
 	case op == "rgok" && len(args) == 1:
 		return h.rotaRegenerate(ctx, r, args[0], current)
@@ -217,12 +226,12 @@ func (h *Handlers) RotaButton(ctx context.Context, r *Request) error {
 }
 
 // rotaDay lists a day's turns as buttons.
-func (h *Handlers) rotaDay(ctx context.Context, r *Request, arg string, current time.Time) error {
+func (h *Rota) rotaDay(ctx context.Context, r *Request, arg string, current time.Time) error {
 	day, err := choreDateFrom(arg)
 	if err != nil {
 		return err
 	}
-	week := store.ChoreWeekStart(day, time.UTC)
+	week := rota.WeekStart(day, time.UTC)
 	if !choreWeekInRange(week, current) {
 		return ErrStaleButton
 	}
@@ -240,13 +249,13 @@ func (h *Handlers) rotaDay(ctx context.Context, r *Request, arg string, current 
 	if len(buttons) == 0 {
 		return ErrStaleButton
 	}
-	_, err = h.reply(ctx, r, r.Loc.T("chores.rota.day_title", "Day", r.Loc.F.Date(store.ChoreAt(day, 12*60, h.Zone))), inlineRows(buttons, 1))
+	_, err = h.reply(ctx, r, r.Loc.T("chores.rota.day_title", "Day", r.Loc.F.Date(rota.At(day, 12*60, h.Zone))), inlineRows(buttons, 1))
 	return err
 }
 
 // rotaTurn offers what can be done with a turn: mark it once it started,
 // move it while it has not.
-func (h *Handlers) rotaTurn(ctx context.Context, r *Request, t store.ChoreTurn) error {
+func (h *Rota) rotaTurn(ctx context.Context, r *Request, t store.ChoreTurn) error {
 	line := r.Loc.T(rotaLineMessage(t.State), choreVars(r.Loc, t)...)
 	var buttons []models.InlineKeyboardButton
 	switch {
@@ -271,7 +280,7 @@ func (h *Handlers) rotaTurn(ctx context.Context, r *Request, t store.ChoreTurn) 
 }
 
 // rotaMark marks a started turn missed or done.
-func (h *Handlers) rotaMark(ctx context.Context, r *Request, t store.ChoreTurn, missed bool) error {
+func (h *Rota) rotaMark(ctx context.Context, r *Request, t store.ChoreTurn, missed bool) error {
 	if t.State != store.ChorePending {
 		return ErrStaleButton
 	}
@@ -295,7 +304,7 @@ func choreMovable(t store.ChoreTurn, now time.Time) bool {
 }
 
 // rotaPickPerson shows a page of residents to give the turn to.
-func (h *Handlers) rotaPickPerson(ctx context.Context, r *Request, t store.ChoreTurn, edit bool, pageArg string) error {
+func (h *Rota) rotaPickPerson(ctx context.Context, r *Request, t store.ChoreTurn, edit bool, pageArg string) error {
 	if !choreMovable(t, r.Now) {
 		return ErrStaleButton
 	}
@@ -315,25 +324,25 @@ func (h *Handlers) rotaPickPerson(ctx context.Context, r *Request, t store.Chore
 	kb := choreMemberPage(r.Loc, members, n, func(p store.Person) string { return cb("chr", "mt", itoa(t.ID), itoa(p.ID)) },
 		func(n int) string { return cb("chr", "mpg", itoa(t.ID), strconv.Itoa(n)) })
 	if edit {
-		return h.choreEdit(ctx, r, text, kb)
+		return h.editMessage(ctx, r, text, kb)
 	}
 	_, err = h.reply(ctx, r, text, kb)
 	return err
 }
 
 // rotaPickDay offers the other days of the turn's week still to come.
-func (h *Handlers) rotaPickDay(ctx context.Context, r *Request, t store.ChoreTurn) error {
+func (h *Rota) rotaPickDay(ctx context.Context, r *Request, t store.ChoreTurn) error {
 	if !choreMovable(t, r.Now) {
 		return ErrStaleButton
 	}
-	today := store.ChoreDay(r.Now, h.Zone)
+	today := rota.Day(r.Now, h.Zone)
 	var buttons []models.InlineKeyboardButton
 	for i := range 7 {
 		d := t.Week.AddDate(0, 0, i)
 		if d.Equal(t.Day) || d.Before(today) {
 			continue
 		}
-		noon := store.ChoreAt(d, 12*60, h.Zone)
+		noon := rota.At(d, 12*60, h.Zone)
 		buttons = append(buttons, models.InlineKeyboardButton{
 			Text: r.Loc.T("chores.rota.button.day", "Weekday", r.Loc.F.Weekday(noon)), CallbackData: cb("chr", "mdd", itoa(t.ID), d.Format(choreDateArg))})
 	}
@@ -345,7 +354,7 @@ func (h *Handlers) rotaPickDay(ctx context.Context, r *Request, t store.ChoreTur
 }
 
 // rotaMove gives a turn to another resident or moves it to another day.
-func (h *Handlers) rotaMove(ctx context.Context, r *Request, t store.ChoreTurn, mv store.ChoreMove) error {
+func (h *Rota) rotaMove(ctx context.Context, r *Request, t store.ChoreTurn, mv store.ChoreMove) error {
 	moved, err := h.Chores.MoveChoreTurn(ctx, r.Person.CentreID, t.ID, r.Person.ID, mv, r.Now, h.Zone)
 	if errors.Is(err, store.ErrChoreDayTaken) {
 		return Fail("chores.rota.day_taken", choreVars(r.Loc, t)...)
@@ -360,7 +369,7 @@ func (h *Handlers) rotaMove(ctx context.Context, r *Request, t store.ChoreTurn, 
 // rotaRegenerate makes a week's rota again: only its future pending turns
 // change. The week, if it had not been announced yet (a rota made for the
 // first time in mid-week), is announced to the residents.
-func (h *Handlers) rotaRegenerate(ctx context.Context, r *Request, arg string, current time.Time) error {
+func (h *Rota) rotaRegenerate(ctx context.Context, r *Request, arg string, current time.Time) error {
 	week, err := choreDateFrom(arg)
 	if err != nil || !choreRegenerable(week, current) {
 		return ErrStaleButton
