@@ -1,7 +1,9 @@
 // Package handlers is the product: what cairbot does for each command,
-// button and conversation step, one file per feature. Handlers never touch
-// HTTP: they read and write through the small interfaces below, render text
-// with the user's localizer and send through the one Sender.
+// button and conversation step. Each feature is a type of its own (People,
+// Chores, Rota, Money, …, listed in Features) holding only the small store
+// interfaces it uses, declared in its file, over the shared Base. Handlers
+// never touch HTTP: they render text with the user's localizer and send
+// through the one Sender.
 package handlers
 
 import (
@@ -118,13 +120,6 @@ type Sender interface {
 	SetMyCommands(ctx context.Context, p *tgbot.SetMyCommandsParams) error
 }
 
-// PeopleStore is what the sign-up and account handlers need from storage.
-type PeopleStore interface {
-	RedeemInvite(ctx context.Context, code string, telegramID int64, now time.Time) (store.Person, error)
-	SetLanguage(ctx context.Context, personID int64, lang string) (bool, error)
-	CreatePersonWithInvite(ctx context.Context, np store.NewPerson, actorID *int64, expires time.Time) (store.Person, string, error)
-}
-
 // Conversations stores where a user stands in a multi-step exchange.
 type Conversations interface {
 	SaveConversation(ctx context.Context, centreID, chatID, userID int64, c store.Conversation) (store.Conversation, error)
@@ -137,13 +132,6 @@ type Conversations interface {
 type Outcomes interface {
 	RememberOutcome(ctx context.Context, key, value string) error
 	Outcome(ctx context.Context, key string) (string, error)
-}
-
-// Counters count tries in a time window (wrong invite codes), several
-// limits checked and counted at once.
-type Counters interface {
-	TakeTry(ctx context.Context, window time.Duration, limits ...store.TryLimit) (blocked int, ok bool, err error)
-	GiveBackTry(ctx context.Context, keys ...string) error
 }
 
 // Menus are built from the route table, which lives in the bot package.

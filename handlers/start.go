@@ -140,3 +140,17 @@ func languageButtons(prefix string, current string) *models.InlineKeyboardMarkup
 	}
 	return inlineRows(buttons, 2)
 }
+
+// PeopleStore is what the sign-up and account handlers need from storage.
+type PeopleStore interface {
+	RedeemInvite(ctx context.Context, code string, telegramID int64, now time.Time) (store.Person, error)
+	SetLanguage(ctx context.Context, personID int64, lang string) (bool, error)
+	CreatePersonWithInvite(ctx context.Context, np store.NewPerson, actorID *int64, expires time.Time) (store.Person, string, error)
+}
+
+// Counters count tries in a time window (wrong invite codes), several
+// limits checked and counted at once.
+type Counters interface {
+	TakeTry(ctx context.Context, window time.Duration, limits ...store.TryLimit) (blocked int, ok bool, err error)
+	GiveBackTry(ctx context.Context, keys ...string) error
+}
