@@ -326,9 +326,9 @@ func (a *App) route(ctx context.Context, r *handlers.Request) error {
 
 func (a *App) fallbackFor(r *handlers.Request) handlers.Handler {
 	if r.Person == nil {
-		return a.handlers.TextFromStranger
+		return a.features.People.TextFromStranger
 	}
-	return a.handlers.NotUnderstood
+	return a.features.People.NotUnderstood
 }
 
 func (a *App) answerCallback(ctx context.Context, r *handlers.Request, text string) error {

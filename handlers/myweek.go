@@ -10,6 +10,13 @@ import (
 	"github.com/aurore/cairbot/store"
 )
 
+// Week is the resident's week: his chores, classes and appointments
+// together.
+type Week struct {
+	Base
+	Week WeekStore
+}
+
 // WeekStore is what "my week" reads: each feature's view of one resident,
 // in one round trip.
 type WeekStore interface {
@@ -34,7 +41,7 @@ type weekItem struct {
 // MyWeek shows a resident his next seven days — cleaning turns, French
 // classes and housing appointments — in time order, with a warning on
 // anything that happens at the same time as something else.
-func (h *Handlers) MyWeek(ctx context.Context, r *Request) error {
+func (h *Week) MyWeek(ctx context.Context, r *Request) error {
 	p := r.Person
 	from, to := r.Now, r.Now.Add(7*24*time.Hour)
 	var items []weekItem
