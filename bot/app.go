@@ -59,7 +59,7 @@ type App struct {
 	sender      *Sender
 	catalog     *locales.Catalog
 	router      *Router
-	handlers    *handlers.Handlers
+	features    handlers.Features
 	dispatcher  *Dispatcher
 	pipeline    HandlerFunc
 	clock       func() time.Time
@@ -159,57 +159,55 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 	if _, err := a.store.EnsureCentre(ctx, cfg.Centre, cfg.CentreName); err != nil {
 		return nil, err
 	}
-	a.handlers = &handlers.Handlers{
-		Send:               a.sender,
-		Bulk:               a.sender,
-		Outbox:             a.store,
-		People:             a.store,
-		Lookup:             a.store,
-		Conv:               a.state,
-		Outcomes:           a.state,
-		Counters:           a.state,
-		Catalog:            catalog,
-		Log:                a.log,
-		BotUsername:        func() string { return a.botUsername },
-		InviteTTL:          cfg.InviteTTL,
-		DefaultLang:        cfg.DefaultLanguage,
-		Centre:             cfg.Centre,
-		CentreCodeTries:    cfg.InviteCentreTries,
-		Clock:              deps.Clock,
-		Zone:               cfg.Location,
-		Week:               a.store,
-		Erase:              a.store,
-		RetainAfterLeaving: cfg.RetainAfterLeaving,
-		// chores
-		Chores:    a.store,
-		RotaSetup: a.store,
-		// balance and payments
-		Money:     a.store,
-		Residents: a.store,
-		// classes and attendance
-		ClassStore:          a.store,
-		AttendanceStore:     a.store,
-		AttendanceDrafts:    a.state,
-		ClassReminderBefore: cfg.ClassReminderBefore,
-		AbsenceAlertAfter:   cfg.ClassAbsenceAlert,
-		// class groups (staff)
-		Enrolments: a.store,
-		// appointments and interviews
-		AppointmentStore:   a.store,
-		InterviewReminders: cfg.InterviewReminders,
-		// announcements
-		Announcements: a.store,
+	// The menus read only the route table's commands, buttons and roles,
+	// not its handlers, so they are built from the table before the
+	// features that show them exist.
+	menus := NewRouter(routes(handlers.Features{}), catalog, nil, nil)
+	base := handlers.Base{
+		Send:    a.sender,
+		Conv:    a.state,
+		Menus:   menus,
+		Catalog: catalog,
+		Log:     a.log,
+		Clock:   deps.Clock,
+		Zone:    cfg.Location,
+		Lookup:  a.store,
 	}
-	a.jobs, err = newJobClient(a.store.Pool(), a.handlers, cfg, deps.Clock, a.log)
+	classes := &handlers.Classes{Base: base, ClassStore: a.store, Enrolments: a.store, ClassReminderBefore: cfg.ClassReminderBefore}
+	rota := &handlers.Rota{Base: base, Chores: a.store, RotaSetup: a.store}
+	a.features = handlers.Features{
+		People: &handlers.People{
+			Base:               base,
+			People:             a.store,
+			Counters:           a.state,
+			BotUsername:        func() string { return a.botUsername },
+			InviteTTL:          cfg.InviteTTL,
+			DefaultLang:        cfg.DefaultLanguage,
+			Centre:             cfg.Centre,
+			CentreCodeTries:    cfg.InviteCentreTries,
+			Erase:              a.store,
+			RetainAfterLeaving: cfg.RetainAfterLeaving,
+		},
+		Week:      &handlers.Week{Base: base, Week: a.store},
+		Chores:    &handlers.Chores{Base: base, Chores: a.store},
+		Rota:      rota,
+		Money:     &handlers.Money{Base: base, Money: a.store, Residents: a.store, Outcomes: a.state},
+		Residents: &handlers.Residents{Base: base, Residents: a.store, Money: a.store, Groups: classes, RotaMembers: rota},
+		Classes:   classes,
+		Attendance: &handlers.Attendance{Base: base, ClassStore: a.store, AttendanceStore: a.store, AttendanceDrafts: a.state,
+			AbsenceAlertAfter: cfg.ClassAbsenceAlert},
+		Appointments:  &handlers.Appointments{Base: base, AppointmentStore: a.store, InterviewReminders: cfg.InterviewReminders},
+		Announcements: &handlers.Announcements{Base: base, Announcements: a.store, DefaultLang: cfg.DefaultLanguage, Jobs: workerJobs{}},
+		Reports:       handlers.NewReports(base, a.store, a.sender),
+		Delivery:      &handlers.Delivery{Base: base, Bulk: a.sender, Outbox: a.store},
+	}
+	a.jobs, err = newJobClient(a.store.Pool(), a.features, cfg, deps.Clock, a.log)
 	if err != nil {
 		return nil, err
 	}
-	a.handlers.Jobs = a.jobs
 	a.store.UseOutboxScheduler(NewOutboxScheduler(a.jobs))
 	a.store.UseBroadcastWatcher(broadcastWatcher{a.jobs})
-	reports := handlers.NewReports(a.handlers, a.store, a.sender)
-	a.router = NewRouter(routes(a.handlers, reports), catalog, a.handlers.NotUnderstood, a.handlers.TextFromStranger)
-	a.handlers.Menus = a.router
+	a.router = NewRouter(routes(a.features), catalog, a.features.People.NotUnderstood, a.features.People.TextFromStranger)
 	a.metrics.reg.MustRegister(newQueueCollector(a.store, deps.Clock, a.metrics.collectorErrors))
 	a.pipeline = chain(a.route, a.recoverMW, a.logMW, a.identifyMW, a.errorsMW)
 	a.dispatcher = NewDispatcher(cfg.Workers, func(ctx context.Context, upd *models.Update) error {
@@ -407,7 +405,7 @@ func (a *App) setCommandMenus(ctx context.Context) {
 		return
 	}
 	for _, p := range people {
-		if err := a.handlers.SetChatCommands(ctx, p); err != nil && !errors.Is(err, ErrUnreachable) {
+		if err := a.features.People.SetChatCommands(ctx, p); err != nil && !errors.Is(err, ErrUnreachable) {
 			failed = true
 			a.log.Warn("set chat command menu", "person", p.ID, "err", err)
 		}

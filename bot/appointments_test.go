@@ -152,7 +152,7 @@ func TestCoordinatorAndResidentWriteThroughTheBot(t *testing.T) {
 		t.Fatalf("message sent → %q", got)
 	}
 	relayed := w.res.next()
-	if want := ti.T("appointments.relay_to_resident", "Name", "Marie D.", "Kind", ti.T("appointments.kind.landlord"),
+	if want := ti.T("appointments.relay_to_resident", "Name", "Marie D.", "Kind", "ምስ ወናኒ ገዛ (bailleur) ቃለ-መሕትት",
 		"When", ti.F.DateTime(at), "Text", toRes); relayed.Text != want {
 		t.Fatalf("resident got %q, want %q", relayed.Text, want)
 	}
@@ -165,16 +165,16 @@ func TestCoordinatorAndResidentWriteThroughTheBot(t *testing.T) {
 	}
 
 	// The resident answers with the Reply button, then types.
-	if got := w.res.press(relayed, "apr:"+strconv.FormatInt(msgID, 10)).Text; got != ti.T("appointments.reply_ask") {
+	if got := w.res.press(relayed, "apr:"+strconv.FormatInt(msgID, 10)).Text; got != "↩️ መልስኹም ጽሓፉ። ንምቁራጽ /cancel ስደዱ።" {
 		t.Fatalf("reply ask = %q", got)
 	}
 	const toCoord = "ሕራይ፣ ክመጽእ እየ። RIB ኣለኒ።"
-	if got := w.res.say(toCoord).Text; got != ti.T("appointments.reply_sent") {
+	if got := w.res.say(toCoord).Text; got != "✅ መልስኹም ተላኢኹ።" {
 		t.Fatalf("reply sent → %q", got)
 	}
 	back := w.coord.next()
 	if want := fr.T("appointments.relay_to_coordinator", "Name", "Ahmad K.", "Room", "214",
-		"Kind", fr.T("appointments.kind.landlord"), "When", fr.F.DateTime(at), "Text", toCoord); back.Text != want {
+		"Kind", "Entretien avec un bailleur", "When", fr.F.DateTime(at), "Text", toCoord); back.Text != want {
 		t.Fatalf("coordinator got %q, want %q", back.Text, want)
 	}
 	apptMustHaveButton(t, back, fmt.Sprintf("apc:m:%d", a.ID))
@@ -220,9 +220,9 @@ func TestCoordinatorAndResidentWriteThroughTheBot(t *testing.T) {
 	wantDetail := strings.Join([]string{
 		en.T("appointments.detail_head", "Name", "Ahmad K.", "Room", "214"),
 		apptCard(en, store.KindLandlord, at, "Paris Habitat"),
-		en.T("appointments.detail_answer", "Answer", en.T("appointments.status.none")),
+		en.T("appointments.detail_answer", "Answer", "⏳ no answer yet"),
 		"",
-		en.T("appointments.thread_title"),
+		"💬 Messages:",
 		en.T("appointments.thread_out", "When", when(thread[0]), "Author", "Marie D.", "Text", toRes),
 		en.T("appointments.thread_in", "When", when(thread[1]), "Author", "Ahmad K.", "Text", toCoord),
 	}, "\n")
@@ -239,7 +239,7 @@ func TestCoordinatorAndResidentWriteThroughTheBot(t *testing.T) {
 func TestResidentIsRefusedInterviewAndForgedButtonsChangeNothing(t *testing.T) {
 	t.Parallel()
 	w := newApptWorld(t, "en")
-	h, en := w.h, w.res.loc
+	h := w.h
 	omar := apptSignUp(t, h, telegramtest.User{ID: 91004, LanguageCode: "ar"}, store.RoleResident, "Omar S.", "ar")
 	staff := apptSignUp(t, h, telegramtest.User{ID: 91005, LanguageCode: "fr"}, store.RoleStaff, "Luc B.", "fr")
 	at := apptThursday(h.begin)
@@ -298,12 +298,12 @@ func TestResidentIsRefusedInterviewAndForgedButtonsChangeNothing(t *testing.T) {
 		fmt.Sprintf("apr:%d", hisMsg),
 		"apr:abc",
 	} {
-		if got := w.res.forge(last, data).Text; got != en.T("error.stale_button") {
+		if got := w.res.forge(last, data).Text; got != "This button is not valid any more." {
 			t.Fatalf("resident forging %s → %q", data, got)
 		}
 	}
 	// No reply conversation was opened: his text is not relayed.
-	if got := w.res.say("hello coordinator").Text; got != en.T("error.not_understood") {
+	if got := w.res.say("hello coordinator").Text; got != "🤔 I did not understand. Please use the buttons below." {
 		t.Fatalf("text after a forged reply → %q", got)
 	}
 
@@ -323,25 +323,24 @@ func TestResidentIsRefusedInterviewAndForgedButtonsChangeNothing(t *testing.T) {
 	}
 
 	// A coordinator of another centre reaches nothing of this one.
-	fr := staff.loc
 	other := apptOtherCentreCoordinator(t, h, telegramtest.User{ID: 91006, LanguageCode: "fr"})
 	for _, data := range []string{fmt.Sprintf("apc:d:%d", mine.ID), fmt.Sprintf("apc:xy:%d:1", mine.ID),
 		fmt.Sprintf("apc:mv:%d:1", mine.ID), fmt.Sprintf("apc:m:%d", mine.ID)} {
-		if got := other.forge(last2(h, other), data).Text; got != fr.T("error.stale_button") {
+		if got := other.forge(last2(h, other), data).Text; got != "Ce bouton n'est plus valable." {
 			t.Fatalf("other centre pressing %s → %q", data, got)
 		}
 	}
 	other.say("/interview")
-	if got := other.say("Ahmad K.").Text; got != fr.T("interview.no_match") {
+	if got := other.say("Ahmad K.").Text; got != "🔍 Aucun résident trouvé. Tapez à nouveau un nom ou une chambre." {
 		t.Fatalf("other centre found %q", got)
 	}
-	if got := other.forge(last2(h, other), fmt.Sprintf("iv:p:%d", w.res.p.ID)).Text; got != fr.T("error.stale_button") {
+	if got := other.forge(last2(h, other), fmt.Sprintf("iv:p:%d", w.res.p.ID)).Text; got != "Ce bouton n'est plus valable." {
 		t.Fatalf("other centre picking a resident of this one → %q", got)
 	}
 	// This centre's coordinator, in his conversation, cannot jump steps.
 	w.coord.say("/interview")
 	for _, data := range []string{"iv:send", "iv:k:siao", "iv:t:1000", "iv:doc:permit", fmt.Sprintf("iv:p:%d", omar.p.ID)} {
-		if got := w.coord.forge(last2(h, w.coord), data).Text; got != fr.T("error.stale_button") {
+		if got := w.coord.forge(last2(h, w.coord), data).Text; got != "Ce bouton n'est plus valable." {
 			t.Fatalf("coordinator pressing %s out of step → %q", data, got)
 		}
 	}

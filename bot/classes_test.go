@@ -292,7 +292,7 @@ enrolment,,G-B1,,,,,,,,R-3,100
 	// Cancel Monday's class.
 	h.tg.SendText(staff, "/timetable")
 	list := h.waitText(staff, ns+1)
-	if list.Text != fr.T("timetable.choose") {
+	if list.Text != "🗓 Cours de français des deux prochaines semaines. Choisissez-en un pour l'annuler ou le déplacer :" {
 		t.Fatalf("timetable = %q", list.Text)
 	}
 	label := "📚 " + fr.F.DateShort(mon.Start) + " " + fr.F.Time(mon.Start) + " · A1 matin"
@@ -302,12 +302,12 @@ enrolment,,G-B1,,,,,,,,R-3,100
 		"End", fr.F.Time(mon.End), "Room", "1", "Teacher", "Marie Dupont"); detail.Text != want {
 		t.Fatalf("detail = %q, want %q", detail.Text, want)
 	}
-	clsPress(h, staff, detail.ID, fr.T("timetable.btn_cancel"))
+	clsPress(h, staff, detail.ID, "❌ Annuler ce cours")
 	confirm := h.waitText(staff, ns+3)
 	if want := fr.N("timetable.confirm_cancel", 2, "Group", "A1 matin", "Day", fr.F.Date(mon.Start), "Start", fr.F.Time(mon.Start)); confirm.Text != want {
 		t.Fatalf("confirm = %q, want %q", confirm.Text, want)
 	}
-	clsPress(h, staff, confirm.ID, fr.T("button.confirm"))
+	clsPress(h, staff, confirm.ID, "✅ Confirmer")
 	if got := h.waitText(staff, ns+4).Text; got != fr.N("timetable.done_cancelled", 2) {
 		t.Fatalf("done = %q", got)
 	}
@@ -320,7 +320,7 @@ enrolment,,G-B1,,,,,,,,R-3,100
 	}
 	// The confirm button pressed again: the conversation is over.
 	h.tg.PressButton(staff, confirm.ID, "tt:yes")
-	if got := h.waitText(staff, ns+5).Text; got != fr.T("error.stale_button") {
+	if got := h.waitText(staff, ns+5).Text; got != "Ce bouton n'est plus valable." {
 		t.Fatalf("second confirm = %q", got)
 	}
 
@@ -330,7 +330,7 @@ enrolment,,G-B1,,,,,,,,R-3,100
 	list = h.waitText(staff, ns+6)
 	clsPress(h, staff, list.ID, fr.F.DateShort(fri.Start)+" "+fr.F.Time(fri.Start))
 	detail = h.waitText(staff, ns+7)
-	clsPress(h, staff, detail.ID, fr.T("timetable.btn_move"))
+	clsPress(h, staff, detail.ID, "🔀 Déplacer ce cours")
 	days := h.waitText(staff, ns+8)
 	thu := storetest.Day(friday, 6, 12, 0)
 	clsPress(h, staff, days.ID, fr.F.Weekday(thu)+" "+fr.F.DateShort(thu))
@@ -338,7 +338,7 @@ enrolment,,G-B1,,,,,,,,R-3,100
 		t.Fatalf("ask time = %q", got)
 	}
 	h.tg.SendText(staff, "25h")
-	if got := h.waitText(staff, ns+10).Text; got != fr.T("timetable.bad_time") {
+	if got := h.waitText(staff, ns+10).Text; got != "❌ Ce n'est pas une heure. Écrivez-la comme 14:00." {
 		t.Fatalf("bad time = %q", got)
 	}
 	h.tg.SendText(staff, "15h30")
@@ -353,7 +353,7 @@ enrolment,,G-B1,,,,,,,,R-3,100
 		"NewDay", fr.F.Date(newStart), "NewStart", fr.F.Time(newStart), "NewEnd", fr.F.Time(newEnd), "Room", "b12"); confirm.Text != want {
 		t.Fatalf("confirm move = %q, want %q", confirm.Text, want)
 	}
-	clsPress(h, staff, confirm.ID, fr.T("button.confirm"))
+	clsPress(h, staff, confirm.ID, "✅ Confirmer")
 	if got := h.waitText(staff, ns+13).Text; got != fr.N("timetable.done_moved", 2) {
 		t.Fatalf("done = %q", got)
 	}

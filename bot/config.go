@@ -6,11 +6,11 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/aurore/cairbot/handlers"
 	"github.com/aurore/cairbot/locales"
 )
 
@@ -244,7 +244,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	num("CLASS_ABSENCE_ALERT", &c.ClassAbsenceAlert, 1, 20)
 	// appointments and interviews
 	if v := strings.TrimSpace(getenv("INTERVIEW_REMINDERS")); v != "" {
-		d, err := handlers.ParseReminderOffsets(v)
+		d, err := parseReminderOffsets(v)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("INTERVIEW_REMINDERS: %w", err))
 		}
@@ -318,4 +318,35 @@ func (c Config) RequireToken() error {
 		return ErrNoToken
 	}
 	return nil
+}
+
+// parseReminderOffsets reads INTERVIEW_REMINDERS: how long before an
+// appointment the resident is reminded, e.g. "24h,2h" or "48h, 24h, 90m".
+// Each is from 10 minutes to 30 days; at most 5; repeats are dropped. The
+// result is the longest first.
+func parseReminderOffsets(s string) ([]time.Duration, error) {
+	var out []time.Duration
+	seen := map[time.Duration]bool{}
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		d, err := time.ParseDuration(part)
+		if err != nil || d < 10*time.Minute || d > 30*24*time.Hour || d%time.Minute != 0 {
+			return nil, fmt.Errorf("%q is not a whole number of minutes from 10m to 720h, such as 24h or 90m", part)
+		}
+		if !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no reminder given: write them like 24h,2h")
+	}
+	if len(out) > 5 {
+		return nil, errors.New("at most 5 reminders")
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] > out[j] })
+	return out, nil
 }

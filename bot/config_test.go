@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -90,6 +91,40 @@ func TestFeatureDefaults(t *testing.T) {
 		tt.unset(&c)
 		if err := c.requireFeatureSettings(); err == nil || !strings.Contains(err.Error(), tt.name) {
 			t.Errorf("%s unset: error %v does not name it", tt.name, err)
+		}
+	}
+}
+
+func TestParseReminderOffsets(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    []time.Duration
+		wantErr string
+	}{
+		{in: "24h,2h", want: []time.Duration{24 * time.Hour, 2 * time.Hour}},
+		{in: " 2h , 24h ", want: []time.Duration{24 * time.Hour, 2 * time.Hour}},
+		{in: "48h,24h,90m", want: []time.Duration{48 * time.Hour, 24 * time.Hour, 90 * time.Minute}},
+		{in: "24h,24h", want: []time.Duration{24 * time.Hour}},
+		{in: "1h30m", want: []time.Duration{90 * time.Minute}},
+		{in: "", wantErr: "no reminder"},
+		{in: ",", wantErr: "no reminder"},
+		{in: "5m", wantErr: "10m to 720h"},
+		{in: "721h", wantErr: "10m to 720h"},
+		{in: "tomorrow", wantErr: "10m to 720h"},
+		{in: "-2h", wantErr: "10m to 720h"},
+		{in: "90s", wantErr: "10m to 720h"},
+		{in: "1h,2h,3h,4h,5h,6h", wantErr: "at most 5"},
+	}
+	for _, tt := range tests {
+		got, err := parseReminderOffsets(tt.in)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("parseReminderOffsets(%q) = %v, %v; want error with %q", tt.in, got, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("parseReminderOffsets(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
 		}
 	}
 }

@@ -71,24 +71,24 @@ func TestEnrolResidentChangeHoursAndUnenrol(t *testing.T) {
 	clsImport(h, clsGroups+"enrolment,,G-A1M,,,,,,,,R-2,200\n")
 
 	// The 🏠 menu has the new action.
-	h.tg.SendText(staffU, fr.T("menu.residents"))
+	h.tg.SendText(staffU, "🏠 Résidents")
 	menu := h.waitText(staffU, n+1)
-	if menu.InlineKeyboard[len(menu.InlineKeyboard)-1][0].Text != fr.T("enrol.act") || fr.T("enrol.act") != "📚 Groupe de cours" {
+	if menu.InlineKeyboard[len(menu.InlineKeyboard)-1][0].Text != "📚 Groupe de cours" || "📚 Groupe de cours" != "📚 Groupe de cours" {
 		t.Fatalf("residents menu = %s", enrLabels(menu))
 	}
 	h.tg.PressButton(staffU, menu.ID, "resident:a:class")
-	if got := h.waitText(staffU, n+2).Text; got != fr.T("residents.ask_who") {
+	if got := h.waitText(staffU, n+2).Text; got != "🔍 Quel résident ? Écrivez son nom ou son numéro de chambre." {
 		t.Fatalf("ask who = %q", got)
 	}
 	h.tg.SendText(staffU, "ahmad")
 	pick := h.waitText(staffU, n+3)
 	h.tg.PressButton(staffU, pick.ID, pick.InlineKeyboard[0][0].CallbackData)
 	screen := h.waitText(staffU, n+4)
-	if want := fr.T("enrol.title", "Name", "Ahmad K.", "Room", "214") + "\n" + fr.T("enrol.line_none") + "\n\n" +
-		fr.T("enrol.ask_group"); screen.Text != want {
+	if want := fr.T("enrol.title", "Name", "Ahmad K.", "Room", "214") + "\n" + "Il n'est encore dans aucun groupe." + "\n\n" +
+		"Appuyez sur 📚 pour le mettre dans un groupe, sur ✅ pour changer ses heures, sur ➖ pour le retirer d'un groupe."; screen.Text != want {
 		t.Fatalf("groups screen =\n%s\nwant\n%s", screen.Text, want)
 	}
-	if got, want := enrLabels(screen), "📚 A1 · A1 matin\n📚 A1 · A1 samedi\n📚 B1 · B1 soir\n"+fr.T("button.cancel"); got != want {
+	if got, want := enrLabels(screen), "📚 A1 · A1 matin\n📚 A1 · A1 samedi\n📚 B1 · B1 soir\n"+"❌ Annuler"; got != want {
 		t.Fatalf("group buttons =\n%s\nwant\n%s", got, want)
 	}
 	clsPress(h, staffU, screen.ID, "📚 A1 · A1 matin")
@@ -96,7 +96,7 @@ func TestEnrolResidentChangeHoursAndUnenrol(t *testing.T) {
 	if want := fr.T("enrol.ask_hours", "Name", "Ahmad K.", "Group", "A1 matin", "Level", "A1"); ask.Text != want {
 		t.Fatalf("ask hours = %q, want %q", ask.Text, want)
 	}
-	if got, want := enrLabels(ask), "⏱ 100 heures | ⏱ 200 heures\n⏱ 400 heures | ⏱ 600 heures\n"+fr.T("button.cancel"); got != want {
+	if got, want := enrLabels(ask), "⏱ 100 heures | ⏱ 200 heures\n⏱ 400 heures | ⏱ 600 heures\n"+"❌ Annuler"; got != want {
 		t.Fatalf("hour buttons =\n%s", got)
 	}
 	for _, b := range ask.InlineKeyboard[0] {
@@ -135,10 +135,10 @@ func TestEnrolResidentChangeHoursAndUnenrol(t *testing.T) {
 			"Group", "A1 matin", "Room", room, "Teacher", "Marie Dupont")
 	}
 	want := strings.Join([]string{
-		fa.T("classes.title"), "",
-		fa.T("classes.this_week"),
+		"📚 صنف\u200cهای زبان فرانسوی شما", "",
+		"این هفته:",
 		line(at(0, 14, 0), at(0, 16, 30), "2"), "",
-		fa.T("classes.next_week"),
+		"هفتهٔ آینده:",
 		line(at(3, 9, 30), at(3, 12, 0), "1"),
 		line(at(7, 14, 0), at(7, 16, 30), "2"), "",
 		fa.T("classes.hours", "Done", fa.F.Number(0), "Prescribed", fa.F.Number(200)),
@@ -157,10 +157,10 @@ func TestEnrolResidentChangeHoursAndUnenrol(t *testing.T) {
 	// His hours change: 200 → 600.
 	screen = enrOpen(h, staffU, n+8, "214")
 	if want := fr.T("enrol.title", "Name", "Ahmad K.", "Room", "214") + "\n" +
-		fr.T("enrol.line", "Group", "A1 matin", "Level", "A1", "Hours", "200") + "\n\n" + fr.T("enrol.ask_group"); screen.Text != want {
+		fr.T("enrol.line", "Group", "A1 matin", "Level", "A1", "Hours", "200") + "\n\n" + "Appuyez sur 📚 pour le mettre dans un groupe, sur ✅ pour changer ses heures, sur ➖ pour le retirer d'un groupe."; screen.Text != want {
 		t.Fatalf("groups screen =\n%s\nwant\n%s", screen.Text, want)
 	}
-	if got, want := enrLabels(screen), "✅ A1 · A1 matin\n📚 A1 · A1 samedi\n📚 B1 · B1 soir\n➖ A1 · A1 matin\n"+fr.T("button.cancel"); got != want {
+	if got, want := enrLabels(screen), "✅ A1 · A1 matin\n📚 A1 · A1 samedi\n📚 B1 · B1 soir\n➖ A1 · A1 matin\n"+"❌ Annuler"; got != want {
 		t.Fatalf("group buttons =\n%s\nwant\n%s", got, want)
 	}
 	clsPress(h, staffU, screen.ID, "✅ A1 · A1 matin")
@@ -168,7 +168,7 @@ func TestEnrolResidentChangeHoursAndUnenrol(t *testing.T) {
 	if want := fr.T("enrol.ask_hours_change", "Name", "Ahmad K.", "Group", "A1 matin", "Hours", "200"); ask.Text != want {
 		t.Fatalf("ask hours = %q", ask.Text)
 	}
-	if got := enrLabels(ask); got != "⏱ 100 heures | ⏱ 400 heures\n⏱ 600 heures\n"+fr.T("button.cancel") {
+	if got := enrLabels(ask); got != "⏱ 100 heures | ⏱ 400 heures\n⏱ 600 heures\n"+"❌ Annuler" {
 		t.Fatalf("hour buttons (200 left out) =\n%s", got)
 	}
 	clsPress(h, staffU, ask.ID, "⏱ 600 heures")
@@ -217,7 +217,7 @@ func TestEnrolResidentChangeHoursAndUnenrol(t *testing.T) {
 		t.Fatal("his attendance was lost")
 	}
 	h.tg.SendText(ahmadU, "/classes")
-	if got := h.waitText(ahmadU, na+5).Text; got != fa.T("classes.none") {
+	if got := h.waitText(ahmadU, na+5).Text; got != "📚 شما هنوز در صنف زبان فرانسوی ثبت نام نشده\u200cاید. از دفتر مرکز بپرسید." {
 		t.Fatalf("/classes after leaving = %q", got)
 	}
 
@@ -261,19 +261,19 @@ func TestEnrolRefusedAndForgedButtonsChangeNothing(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	ctx := context.Background()
-	en, ps := h.loc("en"), h.loc("ps")
-	stale := en.T("error.stale_button")
+	en := h.loc("en")
+	stale := "This button is not valid any more."
 
 	residentU := telegramtest.User{ID: 39101, LanguageCode: "ps"}
 	_, rn := h.signUp(residentU, store.RoleResident, "Gul A.", "ps")
 	h.tg.SendText(residentU, "/residents")
 	refusal := h.waitText(residentU, rn+1)
-	if refusal.Text != ps.T("error.forbidden") {
+	if refusal.Text != "⛔ بښنه غواړو، دا یوازې د مرکز د کارکوونکو لپاره دی." {
 		t.Fatalf("resident /residents → %q", refusal.Text)
 	}
 	upd := h.tg.PressButton(residentU, refusal.ID, "resident:a:class")
 	h.tg.WaitFor(t, 5*time.Second, "callback answered", func() bool { _, ok := h.tg.CallbackAnswer(upd); return ok })
-	if text, _ := h.tg.CallbackAnswer(upd); text != ps.T("error.forbidden") {
+	if text, _ := h.tg.CallbackAnswer(upd); text != "⛔ بښنه غواړو، دا یوازې د مرکز د کارکوونکو لپاره دی." {
 		t.Fatalf("resident's forged button answered %q", text)
 	}
 	h.quiet(residentU, rn+1)
@@ -320,7 +320,7 @@ func TestEnrolRefusedAndForgedButtonsChangeNothing(t *testing.T) {
 		press(data, stale)
 	}
 	h.tg.SendText(staffU, "A1 matin")
-	if got := h.waitText(staffU, next).Text; got != en.T("error.not_understood") {
+	if got := h.waitText(staffU, next).Text; got != "🤔 I did not understand. Please use the buttons below." {
 		t.Fatalf("typing at the group step → %q", got)
 	}
 	next++

@@ -16,3 +16,7 @@ func (a *App) OpsHandler() http.Handler {
 	a.opsRoutes(mux)
 	return mux
 }
+
+// OnUpdateCost tells f what each update handled with these metrics cost
+// in round trips. Set it before the metrics are handed to New.
+func (m *Metrics) OnUpdateCost(f func(UpdateCost)) { m.onUpdateCost = f }

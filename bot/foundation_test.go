@@ -122,7 +122,7 @@ func TestUnknownUserIsToldToAskAndNothingIsStored(t *testing.T) {
 	h.tg.SendText(u, "/mydata")
 	msgs := h.tg.WaitMessages(t, u.ID, 3, 10*time.Second)
 	for _, m := range msgs {
-		if m.Text != h.loc("ar").T("start.unknown") {
+		if m.Text != "👋 مرحبًا! لاستخدام هذا البوت تحتاج إلى رمز شخصي. من فضلك اطلبه من مكتب الاستقبال في المركز." {
 			t.Fatalf("stranger got %q", m.Text)
 		}
 	}
@@ -137,7 +137,6 @@ func TestUnknownUserIsToldToAskAndNothingIsStored(t *testing.T) {
 func TestWrongUsedAndExpiredCodes(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	fr := h.loc("fr")
 	_, code := h.addPerson(store.RoleResident, "Yonas T.", "101", "ti")
 
 	first := telegramtest.User{ID: 7001, LanguageCode: "fr"}
@@ -148,9 +147,9 @@ func TestWrongUsedAndExpiredCodes(t *testing.T) {
 	cases := []struct {
 		text, want string
 	}{
-		{"/start ZZZZZZZZZZ", fr.T("start.code_invalid")},
-		{"/start abc", fr.T("start.code_invalid")},
-		{"/start " + code, fr.T("start.code_invalid")}, // used: the same answer as wrong
+		{"/start ZZZZZZZZZZ", "❌ Ce code n'est pas bon. Vérifiez-le, ou demandez à l'accueil."},
+		{"/start abc", "❌ Ce code n'est pas bon. Vérifiez-le, ou demandez à l'accueil."},
+		{"/start " + code, "❌ Ce code n'est pas bon. Vérifiez-le, ou demandez à l'accueil."}, // used: the same answer as wrong
 	}
 	for i, c := range cases {
 		h.tg.SendText(other, c.text)
@@ -163,7 +162,7 @@ func TestWrongUsedAndExpiredCodes(t *testing.T) {
 	h.clock.Advance(15 * 24 * time.Hour)
 	late := telegramtest.User{ID: 7003, LanguageCode: "so"}
 	h.tg.SendText(late, "/start "+old)
-	if got := h.waitText(late, 1).Text; got != h.loc("so").T("start.code_expired") {
+	if got := h.waitText(late, 1).Text; got != "⌛ Koodhkan waqtigiisii wuu dhacay. Koodh cusub ka codso xafiiska xarunta." {
 		t.Fatalf("expired code → %q", got)
 	}
 	if n := h.count(`SELECT count(*) FROM people WHERE telegram_id IN ($1, $2)`, other.ID, late.ID); n != 0 {
@@ -178,7 +177,7 @@ func TestRepeatedWrongCodesAreSlowedDown(t *testing.T) {
 	u := telegramtest.User{ID: 7101, LanguageCode: "en"}
 	for i := 1; i <= 5; i++ {
 		h.tg.SendText(u, "/start WRONGWRONG")
-		if got := h.waitText(u, i).Text; got != en.T("start.code_invalid") {
+		if got := h.waitText(u, i).Text; got != "❌ This code is not right. Please check it, or ask at the front desk." {
 			t.Fatalf("try %d → %q", i, got)
 		}
 	}
@@ -198,18 +197,18 @@ func TestResidentIsRefusedStaffCommand(t *testing.T) {
 	u := telegramtest.User{ID: 8001, LanguageCode: "fa"}
 	_, n := h.signUp(u, store.RoleResident, "Ahmad K.", "fa-AF")
 	h.tg.SendText(u, "/invite")
-	if got := h.waitText(u, n+1).Text; got != h.loc("fa-AF").T("error.forbidden") {
+	if got := h.waitText(u, n+1).Text; got != "⛔ ببخشید، این فقط برای کارمندان مرکز است." {
 		t.Fatalf("resident /invite → %q", got)
 	}
 	// The staff menu button text, typed by hand, is refused as well.
-	h.tg.SendText(u, h.loc("fa-AF").T("menu.invite"))
-	if got := h.waitText(u, n+2).Text; got != h.loc("fa-AF").T("error.forbidden") {
+	h.tg.SendText(u, "✉️ باشندهٔ نو")
+	if got := h.waitText(u, n+2).Text; got != "⛔ ببخشید، این فقط برای کارمندان مرکز است." {
 		t.Fatalf("resident staff button → %q", got)
 	}
 	// A forged staff button is refused and answered.
 	upd := h.tg.PressButton(u, h.waitText(u, n).ID, "inv:ok")
 	h.tg.WaitFor(t, 5*time.Second, "callback answered", func() bool { _, ok := h.tg.CallbackAnswer(upd); return ok })
-	if text, _ := h.tg.CallbackAnswer(upd); text != h.loc("fa-AF").T("error.forbidden") {
+	if text, _ := h.tg.CallbackAnswer(upd); text != "⛔ ببخشید، این فقط برای کارمندان مرکز است." {
 		t.Fatalf("forged button answer = %q", text)
 	}
 	if got := h.count(`SELECT count(*) FROM people`); got != 1 {
@@ -222,25 +221,24 @@ func TestInviteConversationSurvivesRestart(t *testing.T) {
 	h := newHarness(t)
 	staff := telegramtest.User{ID: 9001, LanguageCode: "fr"}
 	_, n := h.signUp(staff, store.RoleStaff, "Claire D.", "fr")
-	fr := h.loc("fr")
-	h.tg.SendText(staff, fr.T("menu.invite"))
-	if got := h.waitText(staff, n+1).Text; got != fr.T("invite.ask_name") {
+	h.tg.SendText(staff, "✉️ Nouveau venu")
+	if got := h.waitText(staff, n+1).Text; got != "✉️ Nouveau résident. Quel est son nom\u00a0? (comme sur la liste des chambres)" {
 		t.Fatalf("invite → %q", got)
 	}
 	h.tg.SendText(staff, "  Ahmad   Karimi ")
-	if got := h.waitText(staff, n+2).Text; got != fr.T("invite.ask_room") {
+	if got := h.waitText(staff, n+2).Text; got != "🚪 Quelle chambre\u00a0?" {
 		t.Fatalf("name → %q", got)
 	}
 
 	h.restart()
 
 	h.tg.SendText(staff, "room 214!")
-	if got := h.waitText(staff, n+3).Text; got != fr.T("invite.bad_room") {
+	if got := h.waitText(staff, n+3).Text; got != "❌ Le numéro de chambre doit avoir de 1 à 16 lettres ou chiffres. Écrivez-le à nouveau." {
 		t.Fatalf("bad room → %q", got)
 	}
 	h.tg.SendText(staff, "214")
 	picker := h.waitText(staff, n+4)
-	if picker.Text != fr.T("invite.ask_language") {
+	if picker.Text != "🌐 Quelle langue lit-il\u00a0?" {
 		t.Fatalf("room → %q", picker.Text)
 	}
 	h.tg.PressButton(staff, picker.ID, "inv:lang:fa-AF")
@@ -250,7 +248,7 @@ func TestInviteConversationSurvivesRestart(t *testing.T) {
 	}
 	// A stale language button pressed again changes nothing.
 	h.tg.PressButton(staff, picker.ID, "inv:lang:ar")
-	if got := h.waitText(staff, n+6).Text; got != fr.T("error.stale_button") {
+	if got := h.waitText(staff, n+6).Text; got != "Ce bouton n'est plus valable." {
 		t.Fatalf("stale button → %q", got)
 	}
 	h.tg.PressButton(staff, confirm.ID, "inv:ok")
@@ -278,24 +276,23 @@ func TestCancelAlwaysWorks(t *testing.T) {
 	h := newHarness(t)
 	staff := telegramtest.User{ID: 9101, LanguageCode: "en"}
 	_, n := h.signUp(staff, store.RoleStaff, "Tom B.", "en")
-	en := h.loc("en")
 	h.tg.SendText(staff, "/invite")
 	h.waitText(staff, n+1)
 	h.tg.SendText(staff, "/cancel")
-	if got := h.waitText(staff, n+2); got.Text != en.T("cancel.done") || len(got.ReplyKeyboard) == 0 {
+	if got := h.waitText(staff, n+2); got.Text != "🛑 Stopped. Nothing more was changed." || len(got.ReplyKeyboard) == 0 {
 		t.Fatalf("cancel → %q %v", got.Text, got.ReplyKeyboard)
 	}
 	h.tg.SendText(staff, "214")
-	if got := h.waitText(staff, n+3).Text; got != en.T("error.not_understood") {
+	if got := h.waitText(staff, n+3).Text; got != "🤔 I did not understand. Please use the buttons below." {
 		t.Fatalf("after cancel, text → %q", got)
 	}
 	h.tg.SendText(staff, "/cancel")
-	if got := h.waitText(staff, n+4).Text; got != en.T("cancel.nothing") {
+	if got := h.waitText(staff, n+4).Text; got != "There is nothing to stop." {
 		t.Fatalf("second cancel → %q", got)
 	}
 	stranger := telegramtest.User{ID: 9102, LanguageCode: "ru"}
 	h.tg.SendText(stranger, "/cancel")
-	if got := h.waitText(stranger, 1).Text; got != h.loc("ru").T("cancel.nothing") {
+	if got := h.waitText(stranger, 1).Text; got != "Нечего останавливать." {
 		t.Fatalf("stranger cancel → %q", got)
 	}
 }
@@ -317,13 +314,12 @@ func TestFiveQuickMessagesAnsweredInOrder(t *testing.T) {
 	h := newHarness(t)
 	u := telegramtest.User{ID: 11001, LanguageCode: "en"}
 	_, n := h.signUp(u, store.RoleResident, "Sami A.", "en")
-	en := h.loc("en")
 	sends := []struct{ text, want string }{
 		{"/mydata", "🔒"},
-		{"/cancel", en.T("cancel.nothing")},
-		{"/language", en.T("language.choose")},
-		{"/help", en.T("help.title")},
-		{"ofpra", en.T("glossary.ofpra")},
+		{"/cancel", "There is nothing to stop."},
+		{"/language", "🌐 Choose your language:"},
+		{"/help", "❓ What you can do:"},
+		{"ofpra", "ℹ️ OFPRA: the French office for the protection of refugees and stateless people. It examines asylum applications. For people who are protected, it also issues civil-status papers (birth and marriage certificates)."},
 	}
 	for _, s := range sends {
 		h.tg.SendText(u, s.text)
@@ -344,7 +340,7 @@ func TestTooManyRequestsThenDelivered(t *testing.T) {
 	h.tg.FailNext("sendMessage", u.ID, 429, 1, 1)
 	h.tg.SendText(u, "/help")
 	got := h.waitText(u, n+1)
-	if !strings.HasPrefix(got.Text, h.loc("en").T("help.title")) {
+	if !strings.HasPrefix(got.Text, "❓ What you can do:") {
 		t.Fatalf("after 429: %q", got.Text)
 	}
 	// The retry must come no earlier than retry_after (1 s) after the 429.
@@ -396,7 +392,7 @@ func TestCommandAfterNonLatinTextAndWithBotName(t *testing.T) {
 	h := newHarness(t)
 	u := telegramtest.User{ID: 13001, LanguageCode: "ar"}
 	_, n := h.signUp(u, store.RoleResident, "Omar H.", "ar")
-	title := h.loc("ar").T("help.title")
+	title := "❓ ما يمكنك فعله:"
 	for i, text := range []string{"مرحبا /help", "/help@" + h.tg.BotUsername(), "привет 🙂 /help@" + strings.ToUpper(h.tg.BotUsername())} {
 		h.tg.SendText(u, text)
 		if got := h.waitText(u, n+1+i).Text; !strings.HasPrefix(got, title) {
@@ -404,7 +400,7 @@ func TestCommandAfterNonLatinTextAndWithBotName(t *testing.T) {
 		}
 	}
 	h.tg.SendText(u, "/help@some_other_bot")
-	if got := h.waitText(u, n+4).Text; got != h.loc("ar").T("error.not_understood") {
+	if got := h.waitText(u, n+4).Text; got != "🤔 لم أفهم. من فضلك استخدم الأزرار في الأسفل." {
 		t.Fatalf("other bot's command → %q", got)
 	}
 }
@@ -416,7 +412,7 @@ func TestGroupChatsGetNoPersonalData(t *testing.T) {
 	h.signUp(u, store.RoleResident, "Omar H.", "en")
 	h.tg.SendTextInGroup(-500, u, "/mydata")
 	msgs := h.tg.WaitMessages(t, -500, 1, 10*time.Second)
-	if msgs[0].Text != h.loc("en").T("error.private_only") {
+	if msgs[0].Text != "🔒 Please write to me in a private chat." {
 		t.Fatalf("group got %q", msgs[0].Text)
 	}
 }
@@ -509,7 +505,7 @@ func TestNothingTakenIsLostOnStop(t *testing.T) {
 	h.tg.SendText(u, "/help")
 	h.start()
 	msgs := h.tg.WaitMessages(t, u.ID, n+2, 10*time.Second)
-	if !strings.HasPrefix(msgs[n].Text, "🔒") || !strings.HasPrefix(msgs[n+1].Text, h.loc("en").T("help.title")) {
+	if !strings.HasPrefix(msgs[n].Text, "🔒") || !strings.HasPrefix(msgs[n+1].Text, "❓ What you can do:") {
 		t.Fatalf("after restart: %q", texts(msgs[n:]))
 	}
 	h.quiet(u, n+2)
@@ -573,7 +569,7 @@ func TestGlossaryWordsAreExplainedInTheResidentsLanguage(t *testing.T) {
 	u := telegramtest.User{ID: 17100}
 	_, n := h.signUp(u, store.RoleResident, "Ali", "en")
 	h.tg.SendText(u, "caffe latte")
-	if got := h.waitText(u, n+1).Text; got != h.loc("en").T("error.not_understood") {
+	if got := h.waitText(u, n+1).Text; got != "🤔 I did not understand. Please use the buttons below." {
 		t.Errorf("non-term → %q", got)
 	}
 }
@@ -597,7 +593,7 @@ func TestPersonalDataErasedAfterDeparture(t *testing.T) {
 		return h.count(`SELECT count(*) FROM people WHERE id = $1 AND erased_at IS NOT NULL AND telegram_id IS NULL AND display_name <> 'Ahmad K.'`, p.ID) == 1
 	})
 	h.tg.SendText(u, "/mydata")
-	if got := h.waitText(u, n+1).Text; got != h.loc("en").T("start.unknown") {
+	if got := h.waitText(u, n+1).Text; got != "👋 Hello! To use this bot you need a personal code. Please ask at the front desk of the centre." {
 		t.Fatalf("erased resident → %q", got)
 	}
 }

@@ -83,6 +83,9 @@ type harness struct {
 	// logOut, when set, gets every log line of the bot at every level
 	// (captureLogs).
 	logOut slog.Handler
+	// deps, where an option sets them, replace the bot's connections and
+	// metrics (countRoundTrips); the harness's own serve the rest.
+	deps bot.Deps
 }
 
 type harnessOption func(*harness)
@@ -197,7 +200,12 @@ func (h *harness) start() {
 		out = h.logOut
 	}
 	log := slog.New(&logHandler{rec: h.logs, next: out})
-	app, err := bot.New(ctx, h.cfg, bot.Deps{Pool: h.pool, Redis: h.rdb, Log: log, Clock: h.clock.Now})
+	deps := h.deps
+	if deps.Pool == nil {
+		deps.Pool, deps.Redis = h.pool, h.rdb
+	}
+	deps.Log, deps.Clock = log, h.clock.Now
+	app, err := bot.New(ctx, h.cfg, deps)
 	if err != nil {
 		cancel()
 		h.t.Fatalf("bot.New: %v", err)

@@ -152,36 +152,36 @@ func (w *apptWorld) appointments(t *testing.T) []store.Appointment {
 func (w *apptWorld) schedule(t *testing.T, when string, at time.Time, place string, docs ...string) (store.Appointment, telegramtest.SentMessage) {
 	t.Helper()
 	fr, c := w.coord.loc, w.coord
-	if got := c.say("/interview").Text; got != fr.T("interview.ask_who") {
+	if got := c.say("/interview").Text; got != "📅 Nouveau rendez-vous. Tapez le nom ou la chambre du résident." {
 		t.Fatalf("/interview → %q", got)
 	}
-	if got := c.say("nobody-like-this").Text; got != fr.T("interview.no_match") {
+	if got := c.say("nobody-like-this").Text; got != "🔍 Aucun résident trouvé. Tapez à nouveau un nom ou une chambre." {
 		t.Fatalf("unknown name → %q", got)
 	}
 	pick := c.say("ahmad")
-	if pick.Text != fr.T("interview.pick") || len(pick.InlineKeyboard) != 1 || pick.InlineKeyboard[0][0].Text != "Ahmad K. · 214" {
+	if pick.Text != "👇 Quel résident ?" || len(pick.InlineKeyboard) != 1 || pick.InlineKeyboard[0][0].Text != "Ahmad K. · 214" {
 		t.Fatalf("pick = %q %+v", pick.Text, pick.InlineKeyboard)
 	}
 	kinds := c.press(pick, fmt.Sprintf("iv:p:%d", w.res.p.ID))
-	if kinds.Text != fr.T("interview.ask_kind") || len(apptButtons(kinds)) != 6 {
+	if kinds.Text != "📌 Quel type de rendez-vous ?" || len(apptButtons(kinds)) != 6 {
 		t.Fatalf("kinds = %q %v", kinds.Text, apptButtons(kinds))
 	}
 	days := c.press(kinds, "iv:k:siao")
-	if days.Text != fr.T("interview.ask_date") || len(apptButtons(days)) != 14 {
+	if days.Text != "🕒 Tapez la date et l'heure (par exemple 3/12 14h30, 03/12/2026 14:30, demain 10h, lundi 9h), ou choisissez un jour :" || len(apptButtons(days)) != 14 {
 		t.Fatalf("days = %q %v", days.Text, apptButtons(days))
 	}
-	if got := c.say("le 45 du mois").Text; got != fr.T("interview.date_bad") {
+	if got := c.say("le 45 du mois").Text; got != "❌ Je n'ai pas compris cette date. Écrivez-la comme 3/12 14h30 ou demain 10h, ou utilisez les boutons." {
 		t.Fatalf("bad date → %q", got)
 	}
 	lastYear := paris(w.h.clock.Now()).AddDate(-1, 0, 0)
-	if got := c.say(fmt.Sprintf("%d/%d/%d 10h", lastYear.Day(), lastYear.Month(), lastYear.Year())).Text; got != fr.T("interview.date_past") {
+	if got := c.say(fmt.Sprintf("%d/%d/%d 10h", lastYear.Day(), lastYear.Month(), lastYear.Year())).Text; got != "❌ Cette date et cette heure sont déjà passées. Donnez une date à venir." {
 		t.Fatalf("past date → %q", got)
 	}
-	if got := c.say(when).Text; got != fr.T("interview.ask_place") {
+	if got := c.say(when).Text; got != "📍 Où ? Tapez l'adresse ou le bureau." {
 		t.Fatalf("date %q → %q", when, got)
 	}
 	checklist := c.say(place)
-	if checklist.Text != fr.T("interview.ask_docs") || len(apptButtons(checklist)) != 8 {
+	if checklist.Text != "📄 Quels papiers doit-il apporter ? Touchez pour cocher, puis Suivant." || len(apptButtons(checklist)) != 8 {
 		t.Fatalf("checklist = %q %v", checklist.Text, apptButtons(checklist))
 	}
 	for i, d := range docs {
@@ -201,7 +201,7 @@ func (w *apptWorld) schedule(t *testing.T, when string, at time.Time, place stri
 	}
 	preview := c.press(checklist, "iv:docs")
 	wantPreview := fr.T("interview.preview", "Name", "Ahmad K.", "Room", "214") + "\n" +
-		apptCard(fr, store.KindSIAO, at, place, docs...) + "\n\n" + fr.T("interview.preview_question")
+		apptCard(fr, store.KindSIAO, at, place, docs...) + "\n\n" + "Le lui envoyer ?"
 	if preview.Text != wantPreview {
 		t.Fatalf("preview =\n%s\nwant\n%s", preview.Text, wantPreview)
 	}
@@ -284,7 +284,7 @@ func TestInterviewConfirmedAndRemindedOnTime(t *testing.T) {
 
 	// "I will be there" reaches the coordinator at once, and is stored.
 	coordBefore := w.coord.n
-	if got := w.res.press(notice, fmt.Sprintf("apa:%d:1:yes", a.ID)).Text; got != fa.T("appointments.answered_yes") {
+	if got := w.res.press(notice, fmt.Sprintf("apa:%d:1:yes", a.ID)).Text; got != "✅ تشکر. هماهنگ\u200cکنندهٔ شما می\u200cداند که می\u200cآیید." {
 		t.Fatalf("answer → %q", got)
 	}
 	told := w.coord.next()
@@ -299,7 +299,7 @@ func TestInterviewConfirmedAndRemindedOnTime(t *testing.T) {
 		t.Fatal("answer not stored")
 	}
 	// Pressing it again tells him again but not the coordinator.
-	if got := w.res.press(notice, fmt.Sprintf("apa:%d:1:yes", a.ID)).Text; got != fa.T("appointments.answered_yes") {
+	if got := w.res.press(notice, fmt.Sprintf("apa:%d:1:yes", a.ID)).Text; got != "✅ تشکر. هماهنگ\u200cکنندهٔ شما می\u200cداند که می\u200cآیید." {
 		t.Fatalf("second press → %q", got)
 	}
 
@@ -321,8 +321,8 @@ func TestInterviewConfirmedAndRemindedOnTime(t *testing.T) {
 	// 24 h before: the reminder; the coordinator is not warned (he answered).
 	h.setClock(at.Add(-24 * time.Hour))
 	rem := w.res.next()
-	want := fa.T("appointments.reminder") + "\n" + apptCard(fa, store.KindSIAO, at, "SIAO 75, 12 rue X", "permit", "tax") +
-		"\n\n" + fa.T("appointments.ask_answer")
+	want := "⏰ یادآوری: شما یک ملاقات دارید." + "\n" + apptCard(fa, store.KindSIAO, at, "SIAO 75, 12 rue X", "permit", "tax") +
+		"\n\n" + "آیا می\u200cآیید؟ لطفاً با یک تکمه جواب بدهید."
 	if rem.Text != want {
 		t.Fatalf("reminder = %q, want %q", rem.Text, want)
 	}
@@ -403,10 +403,9 @@ func TestInterviewNoAnswerTellsCoordinator(t *testing.T) {
 		t.Fatalf("warning = %q, want %q", warn.Text, want)
 	}
 	apptMustHaveButton(t, warn, fmt.Sprintf("apc:m:%d", a.ID))
-	en := w.res.loc
 	rem := w.res.next()
 	if want := "⏰ Reminder: you have an appointment.\n📌 SIAO evaluation interview\n" +
-		"🕒 When: " + enDate(at) + " at 11:00\n📍 Where: Bailleur, 3 av. Y\n\n" + en.T("appointments.ask_answer"); rem.Text != want {
+		"🕒 When: " + enDate(at) + " at 11:00\n📍 Where: Bailleur, 3 av. Y\n\n" + "Will you come? Please answer with a button."; rem.Text != want {
 		t.Fatalf("reminder = %q", rem.Text)
 	}
 	// He answers from the reminder; the check already ran, once.
@@ -449,8 +448,7 @@ func TestInterviewReminderSentOnceByTwoProcesses(t *testing.T) {
 	// 24 h before, he has not answered: his reminder, and the coordinator
 	// is told, once each.
 	h.setClock(due)
-	ar := w.res.loc
-	if got := w.res.next().Text; !strings.HasPrefix(got, ar.T("appointments.reminder")+"\n") {
+	if got := w.res.next().Text; !strings.HasPrefix(got, "⏰ تذكير: لديك موعد."+"\n") {
 		t.Fatalf("reminder = %q", got)
 	}
 	if got := w.coord.next().Text; !strings.HasPrefix(got, "⚠️ Ahmad K. (chambre 214) n'a pas répondu") {
@@ -487,7 +485,7 @@ func TestInterviewRescheduledThenCancelled(t *testing.T) {
 	// The coordinator's list, then the appointment's detail.
 	list := w.coord.say("/appointments")
 	if want := fr.N("appointments.staff_title", 1) + "\n" + fr.T("appointments.staff_item", "When", fr.F.DateTime(at),
-		"Name", "Ahmad K.", "Room", "214", "Kind", fr.T("appointments.kind.siao"), "Answer", "✅ viendra"); list.Text != want {
+		"Name", "Ahmad K.", "Room", "214", "Kind", "Entretien d'évaluation SIAO", "Answer", "✅ viendra"); list.Text != want {
 		t.Fatalf("list = %q, want %q", list.Text, want)
 	}
 	detail := w.coord.press(list, fmt.Sprintf("apc:d:%d", a.ID))
@@ -498,7 +496,7 @@ func TestInterviewRescheduledThenCancelled(t *testing.T) {
 
 	// Reschedule with the buttons: the last day offered, 09:30.
 	days := w.coord.press(detail, fmt.Sprintf("apc:mv:%d:1", a.ID))
-	if want := fr.T("interview.move_start", "Name", "Ahmad K.", "When", fr.F.DateTime(at)) + "\n" + fr.T("interview.ask_date"); days.Text != want {
+	if want := fr.T("interview.move_start", "Name", "Ahmad K.", "When", fr.F.DateTime(at)) + "\n" + "🕒 Tapez la date et l'heure (par exemple 3/12 14h30, 03/12/2026 14:30, demain 10h, lundi 9h), ou choisissez un jour :"; days.Text != want {
 		t.Fatalf("move start = %q", days.Text)
 	}
 	today := h.clock.Now()
@@ -573,7 +571,7 @@ func TestInterviewRescheduledThenCancelled(t *testing.T) {
 	// Cancel, with a confirmation; a stale cancel button does nothing.
 	list = w.coord.say("/appointments")
 	detail = w.coord.press(list, fmt.Sprintf("apc:d:%d", a.ID))
-	if got := w.coord.forge(detail, fmt.Sprintf("apc:x:%d:1", a.ID)).Text; got != fr.T("error.stale_button") {
+	if got := w.coord.forge(detail, fmt.Sprintf("apc:x:%d:1", a.ID)).Text; got != "Ce bouton n'est plus valable." {
 		t.Fatalf("stale cancel → %q", got)
 	}
 	confirm := w.coord.press(detail, fmt.Sprintf("apc:x:%d:2", a.ID))
@@ -583,20 +581,20 @@ func TestInterviewRescheduledThenCancelled(t *testing.T) {
 	if got := w.coord.press(confirm, fmt.Sprintf("apc:xy:%d:2", a.ID)).Text; got != fr.T("appointments.cancel_done", "Name", "Ahmad K.") {
 		t.Fatalf("cancel → %q", got)
 	}
-	if got := w.res.next().Text; got != en.T("appointments.cancelled")+"\n"+apptCard(en, store.KindSIAO, newAt, "SIAO 75", "id") {
+	if got := w.res.next().Text; got != "❌ This appointment is cancelled:"+"\n"+apptCard(en, store.KindSIAO, newAt, "SIAO 75", "id") {
 		t.Fatalf("resident got %q", got)
 	}
 	if n := h.count(`SELECT count(*) FROM outbox WHERE starts_with(dedupe_key, $1) AND state = 'pending'`, apptReminderKeys(a.ID)); n != 0 {
 		t.Fatalf("%d reminders left after the cancel", n)
 	}
-	if got := w.res.say("/appointments").Text; got != en.T("appointments.none") {
+	if got := w.res.say("/appointments").Text; got != "📅 You have no appointment planned." {
 		t.Fatalf("resident list after the cancel = %q", got)
 	}
-	if got := w.coord.say("/appointments").Text; got != fr.T("appointments.staff_none") {
+	if got := w.coord.say("/appointments").Text; got != "📅 Aucun rendez-vous prévu dans le centre." {
 		t.Fatalf("coordinator list after the cancel = %q", got)
 	}
 	// Confirming the cancel again changes nothing.
-	if got := w.coord.forge(confirm, fmt.Sprintf("apc:xy:%d:2", a.ID)).Text; got != fr.T("error.stale_button") {
+	if got := w.coord.forge(confirm, fmt.Sprintf("apc:xy:%d:2", a.ID)).Text; got != "Ce bouton n'est plus valable." {
 		t.Fatalf("second cancel → %q", got)
 	}
 	w.res.quiet()

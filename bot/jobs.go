@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/aurore/cairbot/handlers"
 	"github.com/aurore/cairbot/store"
@@ -24,13 +25,13 @@ import (
 // On the real clock River keeps the database's time. Given another clock
 // (a test's), River schedules, fetches and snoozes jobs on it too, so that
 // a job is due when the handlers' clock says so.
-func newJobClient(pool *pgxpool.Pool, h *handlers.Handlers, cfg Config, clock func() time.Time, log *slog.Logger) (*river.Client[pgx.Tx], error) {
+func newJobClient(pool *pgxpool.Pool, f handlers.Features, cfg Config, clock func() time.Time, log *slog.Logger) (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
-	h.RegisterWorkers(workers)
+	f.RegisterWorkers(workers)
 	rc := &river.Config{
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.JobWorkers}},
 		Workers:           workers,
-		PeriodicJobs:      h.PeriodicJobs(),
+		PeriodicJobs:      f.PeriodicJobs(),
 		FetchPollInterval: 200 * time.Millisecond,
 		// No job waits on Telegram for long (an outbox send is one call after
 		// its pacing), so a job still running after JobRescueAfter was cut
@@ -92,6 +93,20 @@ func (b broadcastWatcher) WatchBroadcastTx(ctx context.Context, tx pgx.Tx, centr
 		return fmt.Errorf("bot: watch broadcast: %w", err)
 	}
 	return nil
+}
+
+// workerJobs inserts jobs from inside a River worker through the client
+// that runs the worker (River puts it in the worker's context), so the
+// features need no job client built before them: the client needs their
+// workers first.
+type workerJobs struct{}
+
+func (workerJobs) Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	c, err := river.ClientFromContextSafely[pgx.Tx](ctx)
+	if err != nil {
+		return nil, fmt.Errorf("bot: insert job outside a worker: %w", err)
+	}
+	return c.Insert(ctx, args, opts)
 }
 
 // riverClock is a clock as River's time generator: River stamps and

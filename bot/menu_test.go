@@ -50,7 +50,7 @@ func TestMainMenuButtonsFit(t *testing.T) {
 	menus := 0
 	for _, l := range locales.Languages {
 		loc := cat.Localizer(l.Tag)
-		for _, r := range routes(&handlers.Handlers{}, &handlers.Reports{}) {
+		for _, r := range routes(handlers.Features{}) {
 			if r.Menu == "" {
 				continue
 			}
@@ -73,7 +73,7 @@ func TestFormerMenuLabelsStillWork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt := NewRouter(routes(&handlers.Handlers{}, &handlers.Reports{}), cat, nil, nil)
+	rt := NewRouter(routes(handlers.Features{}), cat, nil, nil)
 	for text, menu := range map[string]string{
 		"📚 Cours de français": "menu.classes", "📚 Cours français": "menu.classes", "📋 Jadwalka nadiifinta": "menu.rota",
 		"💶 My contribution": "menu.balance", "🗓️ Nouvel entretien": "menu.interview", "✉️ Nouveau résident": "menu.invite",

@@ -31,6 +31,9 @@ type Metrics struct {
 	postgresErrors  *prometheus.CounterVec
 	redisErrors     *prometheus.CounterVec
 	collectorErrors prometheus.Counter
+	roundTrips      *prometheus.HistogramVec
+	// onUpdateCost, when set (tests), is told what each update cost.
+	onUpdateCost func(UpdateCost)
 }
 
 // Update outcomes (label outcome of cairbot_updates_total).
@@ -74,8 +77,13 @@ func NewMetrics() *Metrics {
 			Name: "cairbot_metrics_collect_errors_total",
 			Help: "Scrapes whose outbox or job queue figures could not be read.",
 		}),
+		roundTrips: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "cairbot_update_round_trips",
+			Help:    "Round trips to PostgreSQL or Redis (label backend) made to handle one update, by kind.",
+			Buckets: []float64{0, 1, 2, 3, 4, 6, 8, 12, 20},
+		}, []string{"kind", "backend"}),
 	}
-	m.reg.MustRegister(m.updates, m.updateDuration, m.messages, m.postgresErrors, m.redisErrors, m.collectorErrors,
+	m.reg.MustRegister(m.updates, m.updateDuration, m.messages, m.postgresErrors, m.redisErrors, m.collectorErrors, m.roundTrips,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -87,6 +95,16 @@ func (m *Metrics) update(kind, outcome string, took time.Duration) {
 	m.updates.WithLabelValues(kind, outcome).Inc()
 	if outcome != outcomeDuplicate && outcome != outcomeIgnored {
 		m.updateDuration.WithLabelValues(kind).Observe(took.Seconds())
+	}
+}
+
+// updateCost records what one update cost in round trips.
+func (m *Metrics) updateCost(c UpdateCost) {
+	t := c.Total()
+	m.roundTrips.WithLabelValues(c.Kind, "postgres").Observe(float64(t.Postgres))
+	m.roundTrips.WithLabelValues(c.Kind, "redis").Observe(float64(t.Redis))
+	if m.onUpdateCost != nil {
+		m.onUpdateCost(c)
 	}
 }
 
@@ -116,14 +134,37 @@ func sendOutcome(err error) string {
 	return "5xx"
 }
 
-// PostgresTracer counts PostgreSQL errors; store.Open takes it
-// (store.WithTracer), and it sees River's queries too.
+// PostgresTracer counts PostgreSQL errors, and the round trips each update
+// makes (UpdateCost); store.Open takes it (store.WithTracer), and it sees
+// River's queries too.
 func (m *Metrics) PostgresTracer() pgx.QueryTracer { return pgTracer{m} }
 
 type pgTracer struct{ m *Metrics }
 
 func (t pgTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	countPostgresTrip(ctx)
 	return ctx
+}
+
+// A batch is one round trip whatever the number of its queries.
+func (t pgTracer) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	countPostgresTrip(ctx)
+	return ctx
+}
+
+func (t pgTracer) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+
+func (t pgTracer) TraceBatchEnd(_ context.Context, _ *pgx.Conn, d pgx.TraceBatchEndData) {
+	t.m.postgresError(d.Err)
+}
+
+func (t pgTracer) TraceCopyFromStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceCopyFromStartData) context.Context {
+	countPostgresTrip(ctx)
+	return ctx
+}
+
+func (t pgTracer) TraceCopyFromEnd(_ context.Context, _ *pgx.Conn, d pgx.TraceCopyFromEndData) {
+	t.m.postgresError(d.Err)
 }
 
 func (t pgTracer) TraceQueryEnd(_ context.Context, _ *pgx.Conn, d pgx.TraceQueryEndData) {
@@ -153,7 +194,8 @@ func (m *Metrics) postgresError(err error) {
 	m.postgresErrors.WithLabelValues(class).Inc()
 }
 
-// RedisHook counts Redis errors; the composition root adds it to the
+// RedisHook counts Redis errors, and the round trips each update makes
+// (UpdateCost: a pipeline is one); the composition root adds it to the
 // client. redis.Nil (no such key) and a failed WATCH transaction (a
 // compare-and-set that lost, retried by design) are answers, not errors.
 func (m *Metrics) RedisHook() redis.Hook { return redisHook{m} }
@@ -172,6 +214,7 @@ func (h redisHook) DialHook(next redis.DialHook) redis.DialHook {
 
 func (h redisHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
+		countRedisTrip(ctx)
 		err := next(ctx, cmd)
 		h.m.redisError(err)
 		return err
@@ -180,6 +223,7 @@ func (h redisHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 
 func (h redisHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
+		countRedisTrip(ctx)
 		err := next(ctx, cmds)
 		h.m.redisError(err)
 		return err

@@ -33,7 +33,7 @@ enrolment,,G1,,,,,,,,R-1,200
 	at := choreDay(mon, 2, 14, 0) // Wednesday
 	apptCreate(t, h, ahmad, coord, "siao", at, "SIAO 75, 5 rue Gît-le-Cœur")
 
-	h.tg.SendText(u, h.loc("fa-AF").T("menu.myweek"))
+	h.tg.SendText(u, "🗓️ هفتهٔ من")
 	got := h.waitText(u, n+1).Text
 	fa := h.loc("fa-AF")
 	turns := choreTurnIDs(h, ahmad.ID)
@@ -53,11 +53,11 @@ enrolment,,G1,,,,,,,,R-1,200
 		}
 		if turn.StartsAt.After(at) && !strings.Contains(strings.Join(lines, "\n"), "📅") {
 			lines = append(lines, fa.T("myweek.appointment", "Day", fa.F.Date(at), "Start", fa.F.Time(at),
-				"Kind", fa.T("appointments.kind.siao"), "Place", "SIAO 75, 5 rue Gît-le-Cœur"))
+				"Kind", "مصاحبهٔ ارزیابی SIAO", "Place", "SIAO 75, 5 rue Gît-le-Cœur"))
 		}
 		lines = append(lines, line)
 	}
-	want := fa.T("myweek.title") + "\n\n" + strings.Join(lines, "\n") + "\n\n" + fa.T("myweek.clash")
+	want := "🗓️ ۷ روز آیندهٔ شما" + "\n\n" + strings.Join(lines, "\n") + "\n\n" + "⚠️ دو کار در یک وقت است. لطفاً از دفتر مرکز بپرسید چه کنید."
 	if got != want {
 		t.Fatalf("my week =\n%s\nwant\n%s", got, want)
 	}
@@ -68,7 +68,7 @@ enrolment,,G1,,,,,,,,R-1,200
 	other := telegramtest.User{ID: 18002, LanguageCode: "fr"}
 	_, m := h.signUp(other, store.RoleResident, "Jean B.", "fr")
 	h.tg.SendText(other, "/week")
-	if got := h.waitText(other, m+1).Text; got != h.loc("fr").T("myweek.title")+"\n\n"+h.loc("fr").T("myweek.empty") {
+	if got := h.waitText(other, m+1).Text; got != "🗓️ Vos 7 prochains jours"+"\n\n"+"Rien de prévu dans les 7 prochains jours." {
 		t.Fatalf("empty week = %q", got)
 	}
 }

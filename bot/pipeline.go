@@ -136,32 +136,32 @@ func kindOf(r *handlers.Request) string {
 	return "text"
 }
 
-// identifyMW loads who is writing, his language and his conversation.
+// identify reads who is writing and picks his language: the update's
+// first PostgreSQL query, made before the update is taken in (its
+// conversation's key names his centre).
+func (a *App) identify(ctx context.Context, r *handlers.Request) error {
+	p, err := a.store.PersonByTelegramID(ctx, r.UserID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return err
+	default:
+		r.Person = &p
+	}
+	r.Loc = a.catalog.Localizer(a.languageOf(r))
+	return nil
+}
+
+// identifyMW completes what identify read once the update is ours: someone
+// Telegram refused our messages to writes again, so he can be reached
+// again.
 func (a *App) identifyMW(next HandlerFunc) HandlerFunc {
 	return func(ctx context.Context, r *handlers.Request) error {
-		p, err := a.store.PersonByTelegramID(ctx, r.UserID)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-		case err != nil:
-			return err
-		default:
-			r.Person = &p
-			if p.Unreachable {
-				// He writes again: he can be reached again.
-				if err := a.store.SetUnreachable(ctx, r.UserID, false); err != nil {
-					return err
-				}
-				r.Person.Unreachable = false
+		if r.Person != nil && r.Person.Unreachable {
+			if err := a.store.SetUnreachable(ctx, r.UserID, false); err != nil {
+				return err
 			}
-		}
-		r.Loc = a.catalog.Localizer(a.languageOf(r))
-		c, err := a.state.Conversation(ctx, r.CentreID(), r.ChatID, r.UserID)
-		switch {
-		case errors.Is(err, store.ErrNoConversation):
-		case err != nil:
-			return err
-		default:
-			r.Conv = &c
+			r.Person.Unreachable = false
 		}
 		return next(ctx, r)
 	}
@@ -274,6 +274,7 @@ func newRef() string {
 // route finds the handler, checks the role on the server, answers a
 // button's spinner at once, and runs the handler.
 func (a *App) route(ctx context.Context, r *handlers.Request) error {
+	setTripPhase(ctx, phaseHandle)
 	if !r.Private {
 		// Personal data only in one-to-one chats: in a group the bot only
 		// points to the private chat, and only when spoken to.
@@ -325,9 +326,9 @@ func (a *App) route(ctx context.Context, r *handlers.Request) error {
 
 func (a *App) fallbackFor(r *handlers.Request) handlers.Handler {
 	if r.Person == nil {
-		return a.handlers.TextFromStranger
+		return a.features.People.TextFromStranger
 	}
-	return a.handlers.NotUnderstood
+	return a.features.People.NotUnderstood
 }
 
 func (a *App) answerCallback(ctx context.Context, r *handlers.Request, text string) error {
@@ -351,13 +352,30 @@ func (a *App) handleUpdate(ctx context.Context, upd *models.Update, takeOver boo
 		kind, outcome = kindOf(r), outcomeHandled
 		ctx = context.WithValue(ctx, outcomeKey{}, &outcome)
 	}
+	trips := &tripCounter{}
+	ctx = withTripCounter(ctx, trips)
 	defer func() {
 		if err != nil {
 			outcome = outcomeRetry
 		}
 		a.metrics.update(kind, outcome, time.Since(start))
+		a.metrics.updateCost(trips.cost(upd.ID, kind))
 	}()
-	err = a.state.ClaimUpdate(ctx, upd.ID, a.instance, takeOver)
+	in := store.UpdateIntake{UpdateID: upd.ID, Owner: a.instance, TakeOver: takeOver}
+	if r != nil {
+		// Who is writing is read before the claim, since his
+		// conversation's key names his centre: the claim, the
+		// conversation and the chat's pacing then take one round trip to
+		// Redis. Reading changes nothing, so a duplicate read costs one
+		// query and no harm.
+		if err := a.identify(ctx, r); err != nil {
+			a.log.WarnContext(ctx, "update failed", "update_id", upd.ID, "kind", kind, "err", err)
+			return fmt.Errorf("%w: %w", ErrRetry, err)
+		}
+		in.Conversation = &store.ConversationRef{CentreID: r.CentreID(), ChatID: r.ChatID, UserID: r.UserID}
+		in.Pace = a.sender.chatPace(r.ChatID)
+	}
+	taken, err := a.state.TakeUpdate(ctx, in)
 	switch {
 	case errors.Is(err, store.ErrDuplicateUpdate):
 		a.log.DebugContext(ctx, "duplicate update", "update_id", upd.ID)
@@ -368,22 +386,35 @@ func (a *App) handleUpdate(ctx context.Context, upd *models.Update, takeOver boo
 	case err != nil:
 		return fmt.Errorf("%w: %w", ErrRetry, err)
 	}
+	var reserved *reservedPace
+	if taken.Paced {
+		reserved = &reservedPace{chatID: r.ChatID}
+		ctx = withReservedPace(ctx, reserved)
+	}
 	if r != nil {
+		r.Conv = taken.Conv
 		stop := a.keepLease(ctx, upd.ID)
 		err = a.pipeline(ctx, r)
 		stop()
 	}
+	setTripPhase(ctx, phaseFinish)
+	// A reply that never came (a button answered with a notice only)
+	// gives its reservation back, in the same round trip.
+	var unused *store.Pace
+	if reserved != nil && !reserved.used.Load() {
+		unused = in.Pace
+	}
 	if err != nil {
 		if !errors.Is(err, ErrRetry) {
-			// identify or the errors stage failed on the infrastructure.
+			// identifyMW or the errors stage failed on the infrastructure.
 			err = fmt.Errorf("%w: %w", ErrRetry, err)
 		}
-		if rerr := a.state.ReleaseUpdate(ctx, upd.ID, a.instance); rerr != nil {
+		if rerr := a.state.EndUpdate(ctx, upd.ID, a.instance, false, unused); rerr != nil {
 			a.log.WarnContext(ctx, "release update", "err", rerr)
 		}
 		return err
 	}
-	return a.state.FinishUpdate(ctx, upd.ID)
+	return a.state.EndUpdate(ctx, upd.ID, a.instance, true, unused)
 }
 
 // outcomeKey carries, in an update's context, where the middlewares write

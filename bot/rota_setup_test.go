@@ -64,16 +64,16 @@ func TestRotaSetupMemberOnAndOff(t *testing.T) {
 	if want := fr.T("rotasetup.member_off", "Name", "Ahmad K.", "Room", "214"); screen.Text != want {
 		t.Fatalf("rota screen = %q, want %q", screen.Text, want)
 	}
-	if b := screen.InlineKeyboard[0][0]; b.Text != fr.T("rotasetup.button_put_on") || b.CallbackData != "resident:rm:"+id36+":1" {
+	if b := screen.InlineKeyboard[0][0]; b.Text != "➕ L'ajouter au planning" || b.CallbackData != "resident:rm:"+id36+":1" {
 		t.Fatalf("rota button = %+v", b)
 	}
 	// A forged button (take off a resident who is not on) changes nothing.
 	h.tg.PressButton(staffU, screen.ID, "resident:rm:"+id36+":0")
-	if got := h.waitText(staffU, n+5).Text; got != fr.T("error.stale_button") {
+	if got := h.waitText(staffU, n+5).Text; got != "Ce bouton n'est plus valable." {
 		t.Fatalf("forged = %q", got)
 	}
 	h.tg.PressButton(staffU, screen.ID, "resident:rm:"+strconv.FormatInt(jean.ID, 36)+":1")
-	if got := h.waitText(staffU, n+6).Text; got != fr.T("error.stale_button") {
+	if got := h.waitText(staffU, n+6).Text; got != "Ce bouton n'est plus valable." {
 		t.Fatalf("forged other resident = %q", got)
 	}
 	if c := h.count(`SELECT count(*) FROM chore_members WHERE person_id = $1`, ahmad.ID); c != 0 {
@@ -121,7 +121,7 @@ func TestRotaSetupMemberOnAndOff(t *testing.T) {
 	}
 	// The old confirmation pressed again changes nothing more.
 	h.tg.PressButton(staffU, confirm.ID, "resident:ok")
-	if got := h.waitText(staffU, n+15).Text; got != fr.T("error.stale_button") {
+	if got := h.waitText(staffU, n+15).Text; got != "Ce bouton n'est plus valable." {
 		t.Fatalf("old confirm = %q", got)
 	}
 	if c := h.count(`SELECT count(*) FROM audit_log WHERE action = 'chores.member_off' AND subject_id = $1`, ahmad.ID); c != 1 {
@@ -163,24 +163,24 @@ func TestRotaSetupAreas(t *testing.T) {
 	// A resident is refused, by command and by button.
 	h.tg.SendText(samiU, "/areas")
 	refused := h.waitText(samiU, ns+1)
-	if refused.Text != en.T("error.forbidden") {
+	if refused.Text != "⛔ Sorry, this is only for the centre's staff." {
 		t.Fatalf("resident /areas = %q", refused.Text)
 	}
 	upd := h.tg.PressButton(samiU, refused.ID, "ars:t:"+k36+":0")
 	h.tg.WaitFor(t, 10*time.Second, "the forbidden button's answer", func() bool {
 		text, ok := h.tg.CallbackAnswer(upd)
-		return ok && text == en.T("error.forbidden")
+		return ok && text == "⛔ Sorry, this is only for the centre's staff."
 	})
 
 	h.tg.SendText(staffU, "/areas")
 	list := h.waitText(staffU, n+1)
-	if want := en.T("rotasetup.areas_title") +
+	if want := "🧹 The cleaning areas of the centre:" +
 		"\n" + rsLine(en, "rotasetup.area_line_on", "Kitchen floor 2", monday, []int{1, 4}, at(18, 0), at(20, 0)) +
 		"\n" + rsLine(en, "rotasetup.area_line_on", "Courtyard", monday, []int{3}, at(10, 0), at(12, 0)) +
-		"\n\n" + en.T("rotasetup.areas_hint"); list.Text != want {
+		"\n\n" + "Press an area to stop it or use it again, or add a new one."; list.Text != want {
 		t.Fatalf("/areas =\n%s\nwant\n%s", list.Text, want)
 	}
-	if got, want := enrLabels(list), "🧹 Kitchen floor 2 | 🧹 Courtyard\n"+en.T("rotasetup.button_new"); got != want {
+	if got, want := enrLabels(list), "🧹 Kitchen floor 2 | 🧹 Courtyard\n"+"➕ New area"; got != want {
 		t.Fatalf("/areas buttons =\n%s", got)
 	}
 
@@ -205,7 +205,7 @@ func TestRotaSetupAreas(t *testing.T) {
 	next := n + 4
 	for _, data := range []string{"ars:t:" + y36 + ":0", "ars:t:zzzz:1", "ars:t:" + k36 + ":2", "ars:d:3", "ars:ok"} {
 		h.tg.PressButton(staffU, area.ID, data)
-		if got := h.waitText(staffU, next).Text; got != en.T("error.stale_button") {
+		if got := h.waitText(staffU, next).Text; got != "This button is not valid any more." {
 			t.Fatalf("%s: %q", data, got)
 		}
 		next++
@@ -216,7 +216,7 @@ func TestRotaSetupAreas(t *testing.T) {
 
 	// A new area.
 	h.tg.PressButton(staffU, list.ID, "ars:n")
-	if got := h.waitText(staffU, next).Text; got != en.T("rotasetup.ask_name") {
+	if got := h.waitText(staffU, next).Text; got != "➕ New cleaning area. Type its name, for example: Kitchen 2nd floor" {
 		t.Fatalf("ask name = %q", got)
 	}
 	h.tg.SendText(staffU, "  Laundry   room ")
@@ -225,7 +225,7 @@ func TestRotaSetupAreas(t *testing.T) {
 		t.Fatalf("ask days = %q %s", days.Text, enrLabels(days))
 	}
 	h.tg.PressButton(staffU, days.ID, "ars:dok")
-	if got := h.waitText(staffU, next+2).Text; got != en.T("rotasetup.no_days") {
+	if got := h.waitText(staffU, next+2).Text; got != "❌ Choose at least one day, then press ✅." {
 		t.Fatalf("no days = %q", got)
 	}
 	for _, d := range []string{"2", "6", "4", "4"} {
@@ -241,7 +241,7 @@ func TestRotaSetupAreas(t *testing.T) {
 		t.Fatalf("ask start = %q", got)
 	}
 	h.tg.SendText(staffU, "25:00")
-	if got := h.waitText(staffU, next+4).Text; got != en.T("timetable.bad_time") {
+	if got := h.waitText(staffU, next+4).Text; got != "❌ This is not a time. Type it like 14:00." {
 		t.Fatalf("bad time = %q", got)
 	}
 	h.tg.SendText(staffU, "18h")
@@ -276,7 +276,7 @@ func TestRotaSetupAreas(t *testing.T) {
 	}
 	// The same confirmation again writes nothing.
 	h.tg.PressButton(staffU, confirm.ID, "ars:ok")
-	if got := h.waitText(staffU, next+9).Text; got != en.T("error.stale_button") {
+	if got := h.waitText(staffU, next+9).Text; got != "This button is not valid any more." {
 		t.Fatalf("second ok = %q", got)
 	}
 	if c := h.count(`SELECT count(*) FROM chore_areas`); c != 3 {

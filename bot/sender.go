@@ -19,6 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/aurore/cairbot/handlers"
+	"github.com/aurore/cairbot/store"
 )
 
 // ErrUnreachable means Telegram refused the message with 403: the user
@@ -246,7 +247,7 @@ func chatIDOf(v any) int64 {
 // (5xx or network: not delivered), or a permanent refusal (400…).
 func (s *Sender) SendBulk(ctx context.Context, p *tgbot.SendMessageParams, claim func(context.Context) error) (*models.Message, error) {
 	chatID := chatIDOf(p.ChatID)
-	if err := s.take(ctx, s.prefix+":rate:chat:"+strconv.FormatInt(chatID, 10), s.perChat); err != nil {
+	if err := s.take(ctx, s.chatRateKey(chatID), s.perChat); err != nil {
 		return nil, err
 	}
 	if err := s.take(ctx, s.prefix+":rate:global", s.global); err != nil {
@@ -280,8 +281,8 @@ func (s *Sender) SendBulk(ctx context.Context, p *tgbot.SendMessageParams, claim
 func (s *Sender) do(ctx context.Context, method string, chatID int64, paced bool, call func(context.Context) error) error {
 	failures, waits := 0, 0
 	for {
-		if paced && chatID != 0 {
-			if err := s.take(ctx, s.prefix+":rate:chat:"+strconv.FormatInt(chatID, 10), s.perChat); err != nil {
+		if paced && chatID != 0 && !useReservedPace(ctx, chatID) {
+			if err := s.take(ctx, s.chatRateKey(chatID), s.perChat); err != nil {
 				return err
 			}
 		}
@@ -380,6 +381,45 @@ func classify(err error) (failure, time.Duration) {
 		return failMaybeSent, 0
 	}
 	return failTransient, 0
+}
+
+// chatRateKey is the limiter's key of a chat's pacing. A function, so
+// that the key can name the bot too once a deployment has several.
+func (s *Sender) chatRateKey(chatID int64) string {
+	return s.prefix + ":rate:chat:" + strconv.FormatInt(chatID, 10)
+}
+
+// limiterKeyPrefix is what redis_rate puts before every key it is given
+// (its unexported redisPrefix): a reservation made outside the limiter
+// (store.State.TakeUpdate) must write the very key the limiter reads.
+const limiterKeyPrefix = "rate:"
+
+// chatPace is a chat's pacing as the limiter keeps it in Redis, for taking
+// an update in and reserving its first reply in the same round trip.
+func (s *Sender) chatPace(chatID int64) *store.Pace {
+	return &store.Pace{Key: limiterKeyPrefix + s.chatRateKey(chatID),
+		Rate: s.perChat.Rate, Burst: s.perChat.Burst, Period: s.perChat.Period}
+}
+
+// reservedPace is the message an update reserved on its chat's pacing
+// when it was taken in; the first message sent to that chat while the
+// update is handled uses it instead of asking the limiter.
+type reservedPace struct {
+	chatID int64
+	used   atomic.Bool
+}
+
+type reservedPaceKey struct{}
+
+func withReservedPace(ctx context.Context, r *reservedPace) context.Context {
+	return context.WithValue(ctx, reservedPaceKey{}, r)
+}
+
+// useReservedPace reports whether ctx held an unused reservation for
+// chatID, and uses it.
+func useReservedPace(ctx context.Context, chatID int64) bool {
+	r, ok := ctx.Value(reservedPaceKey{}).(*reservedPace)
+	return ok && r.chatID == chatID && r.used.CompareAndSwap(false, true)
 }
 
 func (s *Sender) take(ctx context.Context, key string, limit redis_rate.Limit) error {

@@ -8,7 +8,7 @@ import (
 )
 
 // Help lists what the person's role can do, in his language.
-func (h *Handlers) Help(ctx context.Context, r *Request) error {
+func (h *People) Help(ctx context.Context, r *Request) error {
 	if r.Person == nil {
 		_, err := h.reply(ctx, r, r.Loc.T("start.unknown"), nil)
 		return err
@@ -22,22 +22,12 @@ func (h *Handlers) Help(ctx context.Context, r *Request) error {
 	return h.replyMenu(ctx, r, b.String())
 }
 
-// Cancel leaves any conversation. It always works, whatever the step, even
+// Cancel is /cancel: it leaves any conversation, whatever the step, even
 // for someone not signed up.
-func (h *Handlers) Cancel(ctx context.Context, r *Request) error {
-	had := r.Conv != nil
-	if err := h.endConversation(ctx, r); err != nil {
-		return err
-	}
-	msg := "cancel.nothing"
-	if had {
-		msg = "cancel.done"
-	}
-	return h.replyMenu(ctx, r, r.Loc.T(msg))
-}
+func (h *People) Cancel(ctx context.Context, r *Request) error { return h.cancel(ctx, r) }
 
 // MyData shows a person everything the bot keeps about him.
-func (h *Handlers) MyData(ctx context.Context, r *Request) error {
+func (h *People) MyData(ctx context.Context, r *Request) error {
 	p := r.Person
 	lang, _ := locales.Lookup(p.Language)
 	room := p.Room
@@ -50,7 +40,7 @@ func (h *Handlers) MyData(ctx context.Context, r *Request) error {
 
 // NotUnderstood answers text that matches nothing: a glossary word gets
 // its explanation, anything else a pointer to the buttons.
-func (h *Handlers) NotUnderstood(ctx context.Context, r *Request) error {
+func (h *People) NotUnderstood(ctx context.Context, r *Request) error {
 	if id, ok := locales.MatchTerm(r.Text); ok {
 		return h.replyMenu(ctx, r, r.Loc.T(locales.TermMessage(id)))
 	}

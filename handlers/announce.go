@@ -16,6 +16,16 @@ import (
 	"github.com/aurore/cairbot/store"
 )
 
+// Announcements is the staff's /announce, its broadcast and progress
+// report, and the residents' /news.
+type Announcements struct {
+	Base
+	Announcements AnnouncementStore
+	DefaultLang   string
+	// Jobs inserts the send jobs of announcements queued before the outbox.
+	Jobs Jobs
+}
+
 // The /announce conversation: staff choose the audience with buttons, then
 // a ready message (a template with typed parameters, rendered later in each
 // reader's language) or their own text (sent as written, with optional
@@ -148,7 +158,7 @@ func renderTemplate(loc *locales.Localizer, id string, params map[string]string)
 }
 
 // AnnounceStart begins a new announcement: who should receive it?
-func (h *Handlers) AnnounceStart(ctx context.Context, r *Request) error {
+func (h *Announcements) AnnounceStart(ctx context.Context, r *Request) error {
 	data := map[string]string{"d": newDraftKey()}
 	classes, err := h.Announcements.AudienceClasses(ctx, r.Person.CentreID, r.Person.ID)
 	if err != nil {
@@ -174,7 +184,7 @@ func (h *Handlers) AnnounceStart(ctx context.Context, r *Request) error {
 // AnnounceButton takes every button of the conversation. The data is
 // "ann:<action>[:<value>]:<draft key>"; anything that does not fit the
 // open draft and its step is a stale or forged button.
-func (h *Handlers) AnnounceButton(ctx context.Context, r *Request) error {
+func (h *Announcements) AnnounceButton(ctx context.Context, r *Request) error {
 	parts := strings.Split(r.CallbackData, ":")
 	if len(parts) < 3 || len(parts) > 4 || r.Conv == nil || !strings.HasPrefix(r.step(), "announce.") {
 		return ErrStaleButton
@@ -190,7 +200,7 @@ func (h *Handlers) AnnounceButton(ctx context.Context, r *Request) error {
 	step := r.step()
 	switch {
 	case action == "cancel":
-		return h.Cancel(ctx, r)
+		return h.cancel(ctx, r)
 	case action == "aud" && step == stepAnnAudience:
 		return h.audienceChosen(ctx, r, data, value)
 	case action == "floor" && step == stepAnnFloor:
@@ -262,7 +272,7 @@ func (h *Handlers) AnnounceButton(ctx context.Context, r *Request) error {
 }
 
 // AnnounceStep takes what staff type: a parameter, the text, a version.
-func (h *Handlers) AnnounceStep(ctx context.Context, r *Request) error {
+func (h *Announcements) AnnounceStep(ctx context.Context, r *Request) error {
 	data := copyData(r.Conv)
 	switch r.step() {
 	case stepAnnParam:
@@ -329,7 +339,7 @@ func (h *Handlers) AnnounceStep(ctx context.Context, r *Request) error {
 
 // audienceChosen takes the first choice: everyone and staff are complete,
 // a floor, a language or a class asks which one.
-func (h *Handlers) audienceChosen(ctx context.Context, r *Request, data map[string]string, kind string) error {
+func (h *Announcements) audienceChosen(ctx context.Context, r *Request, data map[string]string, kind string) error {
 	centre, me, d := r.Person.CentreID, r.Person.ID, data["d"]
 	var groups []store.AudienceGroup
 	var err error
@@ -385,7 +395,7 @@ func (h *Handlers) audienceChosen(ctx context.Context, r *Request, data map[stri
 
 // groupChosen checks that the chosen floor, language or class is one of
 // those offered now.
-func (h *Handlers) groupChosen(ctx context.Context, r *Request, data map[string]string, kind store.AudienceKind, value string, groups []store.AudienceGroup) error {
+func (h *Announcements) groupChosen(ctx context.Context, r *Request, data map[string]string, kind store.AudienceKind, value string, groups []store.AudienceGroup) error {
 	i := slices.IndexFunc(groups, func(g store.AudienceGroup) bool { return g.Value == value })
 	if i < 0 {
 		return ErrStaleButton
@@ -403,7 +413,7 @@ func (h *Handlers) groupChosen(ctx context.Context, r *Request, data map[string]
 
 // audienceSet records the audience, if it reaches someone, and asks for
 // the message.
-func (h *Handlers) audienceSet(ctx context.Context, r *Request, data map[string]string, a store.Audience) error {
+func (h *Announcements) audienceSet(ctx context.Context, r *Request, data map[string]string, a store.Audience) error {
 	n, err := h.Announcements.CountAudience(ctx, r.Person.CentreID, r.Person.ID, a)
 	if err != nil {
 		return err // ErrAudienceUnavailable: see errorMessages
@@ -437,7 +447,7 @@ func currentParam(data map[string]string) string {
 
 // paramAnswered stores a parameter and asks the next one, or shows the
 // preview after the last.
-func (h *Handlers) paramAnswered(ctx context.Context, r *Request, data map[string]string, p, value string) error {
+func (h *Announcements) paramAnswered(ctx context.Context, r *Request, data map[string]string, p, value string) error {
 	if p == paramPlace && value != "" {
 		delete(data, "p."+placeText)
 	}
@@ -451,7 +461,7 @@ func (h *Handlers) paramAnswered(ctx context.Context, r *Request, data map[strin
 
 // askParam asks the current parameter: days and places as buttons (typing
 // works too), times typed.
-func (h *Handlers) askParam(ctx context.Context, r *Request, data map[string]string) error {
+func (h *Announcements) askParam(ctx context.Context, r *Request, data map[string]string) error {
 	p := currentParam(data)
 	if p == "" {
 		return h.preview(ctx, r, data)
@@ -554,7 +564,7 @@ func previewText(loc *locales.Localizer, a store.Announcement, audience string, 
 
 // preview shows what will be sent, to how many people, and asks to
 // confirm.
-func (h *Handlers) preview(ctx context.Context, r *Request, data map[string]string) error {
+func (h *Announcements) preview(ctx context.Context, r *Request, data map[string]string) error {
 	a := draftAnnouncement(data)
 	n, err := h.Announcements.CountAudience(ctx, r.Person.CentreID, r.Person.ID, a.Audience)
 	if err != nil {
@@ -594,7 +604,7 @@ func versionButtons(data map[string]string) *models.InlineKeyboardMarkup {
 
 // sendAnnouncement creates the announcement with its outbox messages and
 // its progress job.
-func (h *Handlers) sendAnnouncement(ctx context.Context, r *Request, data map[string]string) error {
+func (h *Announcements) sendAnnouncement(ctx context.Context, r *Request, data map[string]string) error {
 	a := draftAnnouncement(data)
 	na := store.NewAnnouncement{
 		CentreID: r.Person.CentreID, AuthorID: r.Person.ID, DraftKey: data["d"], Audience: a.Audience,
@@ -620,7 +630,7 @@ const newsShown = 5
 
 // News shows a person the latest announcements he received, each rendered
 // in his language now.
-func (h *Handlers) News(ctx context.Context, r *Request) error {
+func (h *Announcements) News(ctx context.Context, r *Request) error {
 	items, err := h.Announcements.NewsFor(ctx, r.Person.CentreID, r.Person.ID, newsShown)
 	if err != nil {
 		return err

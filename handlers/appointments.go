@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +14,16 @@ import (
 	"github.com/aurore/cairbot/locales"
 	"github.com/aurore/cairbot/store"
 )
+
+// Appointments is appointments and interviews: the resident's list and
+// answers, the coordinator's /interview, messages relayed between them,
+// and the reminders.
+type Appointments struct {
+	Base
+	AppointmentStore AppointmentStore
+	// InterviewReminders are INTERVIEW_REMINDERS: before each appointment.
+	InterviewReminders []time.Duration
+}
 
 // Housing appointments: what a resident sees (/appointments, the notice with
 // his answer buttons, reminders) and what the centre's staff see
@@ -38,41 +47,10 @@ type AppointmentStore interface {
 	AppointmentMessages(ctx context.Context, centreID, appointmentID int64) ([]store.AppointmentMessage, error)
 }
 
-// ParseReminderOffsets reads INTERVIEW_REMINDERS: how long before an
-// appointment the resident is reminded, e.g. "24h,2h" or "48h, 24h, 90m".
-// Each is from 10 minutes to 30 days; at most 5; repeats are dropped. The
-// result is the longest first.
-func ParseReminderOffsets(s string) ([]time.Duration, error) {
-	var out []time.Duration
-	seen := map[time.Duration]bool{}
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		d, err := time.ParseDuration(part)
-		if err != nil || d < 10*time.Minute || d > 30*24*time.Hour || d%time.Minute != 0 {
-			return nil, fmt.Errorf("%q is not a whole number of minutes from 10m to 720h, such as 24h or 90m", part)
-		}
-		if !seen[d] {
-			seen[d] = true
-			out = append(out, d)
-		}
-	}
-	if len(out) == 0 {
-		return nil, errors.New("no reminder given: write them like 24h,2h")
-	}
-	if len(out) > 5 {
-		return nil, errors.New("at most 5 reminders")
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] > out[j] })
-	return out, nil
-}
-
 // reminderSpecs are the reminders of every appointment: one to the resident
 // per configured offset, and the check, with the earliest reminder, that
 // tells the coordinator the resident has not answered.
-func (h *Handlers) reminderSpecs() []store.ReminderSpec {
+func (h *Appointments) reminderSpecs() []store.ReminderSpec {
 	var specs []store.ReminderSpec
 	longest := time.Duration(0)
 	for _, d := range h.InterviewReminders {
@@ -89,7 +67,7 @@ func (h *Handlers) reminderSpecs() []store.ReminderSpec {
 
 // apptOfRow reads the appointment an outbox row is about. ErrObsolete if it
 // is gone (erased) or no longer at the row's version.
-func (h *Handlers) apptOfRow(ctx context.Context, m store.OutboxRow) (store.Appointment, error) {
+func (h *Appointments) apptOfRow(ctx context.Context, m store.OutboxRow) (store.Appointment, error) {
 	id, err1 := strconv.ParseInt(m.Args["appointment"], 10, 64)
 	version, err2 := strconv.Atoi(m.Args["version"])
 	if err1 != nil || err2 != nil {
@@ -111,7 +89,7 @@ func (h *Handlers) apptOfRow(ctx context.Context, m store.OutboxRow) (store.Appo
 // renderApptToResident renders the notice of a booked, moved or cancelled
 // appointment and the reminders: the card, and but for a cancel the
 // question with his answer buttons in his language.
-func (h *Handlers) renderApptToResident(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
+func (h *Appointments) renderApptToResident(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
 	a, err := h.apptOfRow(ctx, m)
 	if err != nil {
 		return Outgoing{}, err
@@ -128,7 +106,7 @@ func (h *Handlers) renderApptToResident(ctx context.Context, _ store.Person, loc
 
 // renderApptNoAnswer tells the coordinator the resident has not answered;
 // obsolete once he has, or once the time has come.
-func (h *Handlers) renderApptNoAnswer(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
+func (h *Appointments) renderApptNoAnswer(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
 	a, err := h.apptOfRow(ctx, m)
 	if err != nil {
 		return Outgoing{}, err
@@ -142,7 +120,7 @@ func (h *Handlers) renderApptNoAnswer(ctx context.Context, _ store.Person, loc *
 
 // renderApptAnswer tells the coordinator the resident's answer, the one he
 // gave then (a later change is a row of its own).
-func (h *Handlers) renderApptAnswer(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
+func (h *Appointments) renderApptAnswer(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
 	a, err := h.apptOfRow(ctx, m)
 	if err != nil {
 		return Outgoing{}, err
@@ -161,7 +139,7 @@ func (h *Handlers) renderApptAnswer(ctx context.Context, _ store.Person, loc *lo
 // renderApptRelay relays a message between a coordinator and a resident:
 // the text only, never forwarded, so neither sees the other's Telegram
 // account. A message erased since is obsolete.
-func (h *Handlers) renderApptRelay(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
+func (h *Appointments) renderApptRelay(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
 	id, err := strconv.ParseInt(m.Args["message"], 10, 64)
 	if err != nil {
 		return Outgoing{}, fmt.Errorf("handlers: outbox row %d: no message in %v", m.ID, m.Args)
@@ -198,7 +176,7 @@ func (h *Handlers) renderApptRelay(ctx context.Context, _ store.Person, loc *loc
 // apptReachable says whether the bot can write to a person now, to tell
 // the coordinator at once when a message he caused will not arrive (the
 // outbox would only mark it unreachable later).
-func (h *Handlers) apptReachable(ctx context.Context, centreID, personID int64) (bool, error) {
+func (h *Appointments) apptReachable(ctx context.Context, centreID, personID int64) (bool, error) {
 	p, ok, err := h.recipient(ctx, centreID, personID)
 	return ok && !p.Unreachable, err
 }
@@ -237,7 +215,7 @@ func (AppointmentNoAnswerArgs) Kind() string { return "appointment_noanswer" }
 // remains in river_job.
 type AppointmentReminderWorker struct {
 	river.WorkerDefaults[AppointmentReminderArgs]
-	h *Handlers
+	h *Appointments
 }
 
 // Work queues the reminder's outbox row.
@@ -251,7 +229,7 @@ func (w *AppointmentReminderWorker) Work(ctx context.Context, job *river.Job[App
 // remains in river_job.
 type AppointmentNoAnswerWorker struct {
 	river.WorkerDefaults[AppointmentNoAnswerArgs]
-	h *Handlers
+	h *Appointments
 }
 
 // Work queues the check's outbox row.
@@ -262,7 +240,7 @@ func (w *AppointmentNoAnswerWorker) Work(ctx context.Context, job *river.Job[App
 
 // queueLegacyReminder is the shims' work: the old job's reminder becomes
 // its outbox row, or nothing if it no longer applies.
-func (h *Handlers) queueLegacyReminder(ctx context.Context, centreID, id int64, version int, kind string, dueAt time.Time) error {
+func (h *Appointments) queueLegacyReminder(ctx context.Context, centreID, id int64, version int, kind string, dueAt time.Time) error {
 	err := h.AppointmentStore.QueueLegacyAppointmentReminder(ctx, centreID, id, version, kind, dueAt, h.Clock())
 	if errors.Is(err, store.ErrNotFound) {
 		return nil // erased with its resident
@@ -315,7 +293,7 @@ const maxAppointmentsListed = 10
 
 // Appointments is /appointments: a resident sees his upcoming appointments;
 // staff see the centre's, each with a button to its detail.
-func (h *Handlers) Appointments(ctx context.Context, r *Request) error {
+func (h *Appointments) Appointments(ctx context.Context, r *Request) error {
 	if r.Person.Role.AtLeast(store.RoleStaff) {
 		return h.centreAppointments(ctx, r)
 	}
@@ -352,7 +330,7 @@ func (h *Handlers) Appointments(ctx context.Context, r *Request) error {
 	return nil
 }
 
-func (h *Handlers) centreAppointments(ctx context.Context, r *Request) error {
+func (h *Appointments) centreAppointments(ctx context.Context, r *Request) error {
 	list, err := h.AppointmentStore.CentreAppointments(ctx, r.Person.CentreID, r.Now, 20)
 	if err != nil {
 		return err
@@ -384,7 +362,7 @@ func apptAnswerStatus(loc *locales.Localizer, answer string) string {
 // button: the answer is stored and, when it changed, queued to the
 // coordinator in the same transaction. Another resident's appointment, an
 // older version, or a cancelled one changes nothing.
-func (h *Handlers) AppointmentAnswer(ctx context.Context, r *Request) error {
+func (h *Appointments) AppointmentAnswer(ctx context.Context, r *Request) error {
 	parts := strings.Split(r.CallbackData, ":")
 	if len(parts) != 4 {
 		return ErrStaleButton
@@ -412,7 +390,7 @@ func (h *Handlers) AppointmentAnswer(ctx context.Context, r *Request) error {
 // when it was moved since and is still ahead, he is told so with the new
 // time and fresh buttons (the notice of the move, again), rather than a
 // bare "this button is no longer valid".
-func (h *Handlers) apptMovedSince(ctx context.Context, r *Request, id int64, version int) error {
+func (h *Appointments) apptMovedSince(ctx context.Context, r *Request, id int64, version int) error {
 	a, err := h.AppointmentStore.AppointmentByID(ctx, r.Person.CentreID, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return ErrStaleButton
@@ -432,7 +410,7 @@ func (h *Handlers) apptMovedSince(ctx context.Context, r *Request, id int64, ver
 // an appointment (staff), and for coordinators reschedule, cancel (with a
 // confirmation) and message. Everything is looked up in the presser's own
 // centre: another centre's id is a stale button.
-func (h *Handlers) AppointmentStaffButton(ctx context.Context, r *Request) error {
+func (h *Appointments) AppointmentStaffButton(ctx context.Context, r *Request) error {
 	parts := strings.Split(r.CallbackData, ":")
 	if len(parts) < 2 {
 		return ErrStaleButton
@@ -492,7 +470,7 @@ func (h *Handlers) AppointmentStaffButton(ctx context.Context, r *Request) error
 	return ErrStaleButton
 }
 
-func (h *Handlers) cancelAppointment(ctx context.Context, r *Request, a store.Appointment) error {
+func (h *Appointments) cancelAppointment(ctx context.Context, r *Request, a store.Appointment) error {
 	c, err := h.AppointmentStore.CancelAppointment(ctx, r.Person.CentreID, a.ID, a.Version, r.Person.ID, r.Now)
 	switch {
 	case errors.Is(err, store.ErrConflict):
@@ -523,7 +501,7 @@ const (
 // appointmentDetail shows one appointment of the centre to staff: the
 // resident, the card, his answer and the exchange with the coordinator;
 // coordinators also get reschedule, cancel and message buttons.
-func (h *Handlers) appointmentDetail(ctx context.Context, r *Request, a store.Appointment) error {
+func (h *Appointments) appointmentDetail(ctx context.Context, r *Request, a store.Appointment) error {
 	lines := []string{r.Loc.T("appointments.detail_head", "Name", a.PersonName, "Room", apptRoom(a.PersonRoom)),
 		appointmentCard(r.Loc, a)}
 	if a.Status == store.AppointmentCancelled {

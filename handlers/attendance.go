@@ -16,6 +16,18 @@ import (
 	"github.com/aurore/cairbot/store"
 )
 
+// Attendance is the staff's roll call of a class (/attendance) and the
+// alert of a resident absent too often.
+type Attendance struct {
+	Base
+	ClassStore       ClassStore
+	AttendanceStore  AttendanceStore
+	AttendanceDrafts AttendanceDrafts
+	// AbsenceAlertAfter is CLASS_ABSENCE_ALERT: unexcused absences in a
+	// row that alert the staff.
+	AbsenceAlertAfter int
+}
+
 // Class attendance (/attendance, staff): pick one of today's classes (or
 // of the last days, to correct it), tap each resident through present →
 // absent → excused on ONE message, page through long lists, save. The list
@@ -32,8 +44,8 @@ import (
 //	att:p:<session>:<date>:<page>           show another page
 //	att:s:<session>:<date>:<ver>            save
 
-// Attendance is what the attendance handlers need from PostgreSQL.
-type Attendance interface {
+// AttendanceStore is what the attendance handlers need from PostgreSQL.
+type AttendanceStore interface {
 	AttendanceRegister(ctx context.Context, centreID, sessionID int64, date time.Time) (store.ClassRegister, error)
 	SavedClassRegisters(ctx context.Context, centreID int64, from, to time.Time) (map[string]bool, error)
 	SaveAttendance(ctx context.Context, a store.AttendanceSave) (store.AttendanceSaved, error)
@@ -57,12 +69,12 @@ const (
 )
 
 // AttendanceStart lists today's classes of the centre, each a button.
-func (h *Handlers) AttendanceStart(ctx context.Context, r *Request) error {
+func (h *Attendance) AttendanceStart(ctx context.Context, r *Request) error {
 	return h.attendanceList(ctx, r, false)
 }
 
 // attendanceList sends today's classes, or those of the last days.
-func (h *Handlers) attendanceList(ctx context.Context, r *Request, earlier bool) error {
+func (h *Attendance) attendanceList(ctx context.Context, r *Request, earlier bool) error {
 	today := store.ClassDate(r.Now, h.Zone)
 	from := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, h.Zone)
 	to := time.Date(today.Year(), today.Month(), today.Day()+1, 0, 0, 0, 0, h.Zone)
@@ -115,8 +127,8 @@ type attendanceClass struct {
 
 // attendanceTarget loads the class named by a button: one of the centre's,
 // not cancelled, already begun today or in the last days.
-func (h *Handlers) attendanceTarget(ctx context.Context, r *Request, session, date string) (attendanceClass, error) {
-	o, err := h.classOccurrenceButton(ctx, r, session, date)
+func (h *Attendance) attendanceTarget(ctx context.Context, r *Request, session, date string) (attendanceClass, error) {
+	o, err := classOccurrenceButton(ctx, h.ClassStore, h.Zone, r, session, date)
 	if err != nil {
 		return attendanceClass{}, err
 	}
@@ -135,7 +147,7 @@ func (h *Handlers) attendanceTarget(ctx context.Context, r *Request, session, da
 // AttendanceButton handles every attendance button (see the top of this
 // file). Each is checked against the presser's centre, the class and the
 // open draft: a forged or outdated one changes nothing and says so.
-func (h *Handlers) AttendanceButton(ctx context.Context, r *Request) error {
+func (h *Attendance) AttendanceButton(ctx context.Context, r *Request) error {
 	p := strings.Split(r.CallbackData, ":")
 	if len(p) == 2 && p[1] == "e" {
 		return h.attendanceList(ctx, r, true)
@@ -176,7 +188,7 @@ func (h *Handlers) AttendanceButton(ctx context.Context, r *Request) error {
 // attendanceOpen shows the class's list: the open draft if someone is
 // already marking it, else a new draft from the saved marks (a correction)
 // or with everyone present.
-func (h *Handlers) attendanceOpen(ctx context.Context, r *Request, c attendanceClass) error {
+func (h *Attendance) attendanceOpen(ctx context.Context, r *Request, c attendanceClass) error {
 	if len(c.roster) == 0 {
 		return Fail("attendance.no_residents")
 	}
@@ -266,7 +278,7 @@ func attendanceRosterIndex(roster []store.ClassRosterEntry, personID int64) int 
 }
 
 // attendanceEdit replaces the pressed message with a page of the list.
-func (h *Handlers) attendanceEdit(ctx context.Context, r *Request, text string, kb *models.InlineKeyboardMarkup) error {
+func (h *Attendance) attendanceEdit(ctx context.Context, r *Request, text string, kb *models.InlineKeyboardMarkup) error {
 	_, err := h.Send.EditMessageText(ctx, &tgbot.EditMessageTextParams{ChatID: r.ChatID, MessageID: r.MessageID,
 		Text: text, ReplyMarkup: kb})
 	if err != nil && strings.Contains(err.Error(), "message is not modified") {
@@ -277,14 +289,14 @@ func (h *Handlers) attendanceEdit(ctx context.Context, r *Request, text string, 
 
 // attendanceDraft loads the class's open draft; a saved or expired one
 // makes the button outdated, which the presser is told.
-func (h *Handlers) attendanceDraft(ctx context.Context, r *Request, c attendanceClass) (store.AttendanceDraft, error) {
+func (h *Attendance) attendanceDraft(ctx context.Context, r *Request, c attendanceClass) (store.AttendanceDraft, error) {
 	// store.ErrNoDraft tells "attendance.closed": see errorMessages.
 	return h.AttendanceDrafts.AttendanceDraft(ctx, r.Person.CentreID, c.occ.Session.ID, c.date)
 }
 
 // attendanceConflict shows the latest marks on the pressed message and says
 // why the tap did nothing.
-func (h *Handlers) attendanceConflict(ctx context.Context, r *Request, c attendanceClass, page int) error {
+func (h *Attendance) attendanceConflict(ctx context.Context, r *Request, c attendanceClass, page int) error {
 	d, err := h.attendanceDraft(ctx, r, c)
 	if err != nil {
 		return err
@@ -297,7 +309,7 @@ func (h *Handlers) attendanceConflict(ctx context.Context, r *Request, c attenda
 }
 
 // attendanceTap moves one resident to his next mark.
-func (h *Handlers) attendanceTap(ctx context.Context, r *Request, c attendanceClass, personID, version int64) error {
+func (h *Attendance) attendanceTap(ctx context.Context, r *Request, c attendanceClass, personID, version int64) error {
 	i := attendanceRosterIndex(c.roster, personID)
 	if i < 0 {
 		return ErrStaleButton
@@ -326,7 +338,7 @@ func (h *Handlers) attendanceTap(ctx context.Context, r *Request, c attendanceCl
 }
 
 // attendancePage shows another page of the open list.
-func (h *Handlers) attendancePage(ctx context.Context, r *Request, c attendanceClass, page int) error {
+func (h *Attendance) attendancePage(ctx context.Context, r *Request, c attendanceClass, page int) error {
 	pages := (len(c.roster) + attendancePageSize - 1) / attendancePageSize
 	if page < 0 || page >= pages {
 		return ErrStaleButton
@@ -342,7 +354,7 @@ func (h *Handlers) attendancePage(ctx context.Context, r *Request, c attendanceC
 // attendanceSave stores the whole list in one transaction (the store
 // queues the coordinators' alerts in it), closes the draft and turns the message into
 // the saved summary with a button to correct it later.
-func (h *Handlers) attendanceSave(ctx context.Context, r *Request, c attendanceClass, version int64) error {
+func (h *Attendance) attendanceSave(ctx context.Context, r *Request, c attendanceClass, version int64) error {
 	d, err := h.attendanceDraft(ctx, r, c)
 	if err != nil {
 		return err
@@ -385,7 +397,7 @@ func (h *Handlers) attendanceSave(ctx context.Context, r *Request, c attendanceC
 // that a resident has missed classes in a row without excuse. The
 // resident's name and room are read when it is sent (never stored in the
 // outbox); a resident erased meanwhile makes it obsolete.
-func (h *Handlers) renderAbsenceAlert(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
+func (h *Attendance) renderAbsenceAlert(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
 	resident, err1 := strconv.ParseInt(m.Args["resident"], 10, 64)
 	count, err2 := strconv.Atoi(m.Args["count"])
 	if err := errors.Join(err1, err2); err != nil {
@@ -423,7 +435,7 @@ func (AbsenceAlertArgs) Kind() string { return "class_absence_alert" }
 // AbsenceAlertWorker is the shim of AbsenceAlertArgs.
 type AbsenceAlertWorker struct {
 	river.WorkerDefaults[AbsenceAlertArgs]
-	h *Handlers
+	h *Attendance
 }
 
 // Work queues the alert as an outbox row.

@@ -12,8 +12,20 @@ import (
 	"github.com/aurore/cairbot/store"
 )
 
-// Money is what the contribution handlers and jobs need from storage.
-type Money interface {
+// Money is the residents' contributions: /balance, /arrears, /payment, the
+// monthly charges, statements and receipts.
+type Money struct {
+	Base
+	Money MoneyStore
+	// Residents finds the resident a payment is for.
+	Residents ResidentStore
+	// Outcomes make a payment's re-delivered update answer the same
+	// without recording it twice.
+	Outcomes Outcomes
+}
+
+// MoneyStore is what the contribution handlers and jobs need from storage.
+type MoneyStore interface {
 	Account(ctx context.Context, centreID, personID int64, last int) (store.Account, error)
 	Arrears(ctx context.Context, centreID int64) ([]store.Arrear, error)
 	// RecordPayment queues the receipt, and the monthly charges the
@@ -39,25 +51,17 @@ const balanceLastEntries = 5
 
 // chargeSchedule is when the month's charges are posted: the 1st at 09:00,
 // Paris time. /balance names it as the next due date.
-func (h *Handlers) chargeSchedule() Monthly { return ChargeSchedule(h.moneyLoc()) }
+func (h *Money) chargeSchedule() Monthly { return ChargeSchedule(h.zoneOrUTC()) }
 
 // ChargeSchedule is when the month's charges are posted in a time zone:
 // the 1st at 09:00 (the job itself runs daily at that hour, see
 // monthlyChargesJob). The sandbox's clock reads it too.
 func ChargeSchedule(loc *time.Location) Monthly { return Monthly{Loc: loc, Day: 1, Hour: 9} }
 
-// moneyLoc is the centre's clock (Europe/Paris).
-func (h *Handlers) moneyLoc() *time.Location {
-	if h.Zone != nil {
-		return h.Zone
-	}
-	return time.UTC
-}
-
 // Balance shows a resident his own contribution: monthly amount, due,
 // paid, what he owes or has in credit, his last entries and the next due
 // date. There is no way to ask for someone else's.
-func (h *Handlers) Balance(ctx context.Context, r *Request) error {
+func (h *Money) Balance(ctx context.Context, r *Request) error {
 	a, err := h.Money.Account(ctx, r.Person.CentreID, r.Person.ID, balanceLastEntries)
 	if err != nil {
 		return err
@@ -121,7 +125,7 @@ const arrearsMessageLimit = 3500
 
 // Arrears lists, for staff, the residents of his centre who owe money,
 // largest debt first. Long lists come in several messages.
-func (h *Handlers) Arrears(ctx context.Context, r *Request) error {
+func (h *Money) Arrears(ctx context.Context, r *Request) error {
 	list, err := h.Money.Arrears(ctx, r.Person.CentreID)
 	if err != nil {
 		return err
@@ -178,7 +182,7 @@ func (MonthlyChargesArgs) Kind() string { return "money_monthly_charges" }
 // residents a wrong balance. On the 1st it posts the month; later it posts
 // only for a centre whose month has no charge at all (the run was missed).
 // `cairbot money charges` posts a month by hand.
-func (h *Handlers) monthlyChargesJob() *river.PeriodicJob {
+func (h *Money) monthlyChargesJob() *river.PeriodicJob {
 	sched := h.chargeSchedule()
 	return river.NewPeriodicJob(Daily{Loc: sched.Loc, Hour: sched.Hour, Minute: sched.Minute},
 		func() (river.JobArgs, *river.InsertOpts) { return MonthlyChargesArgs{}, nil },
@@ -188,7 +192,7 @@ func (h *Handlers) monthlyChargesJob() *river.PeriodicJob {
 // MonthlyChargesWorker posts the month's charges.
 type MonthlyChargesWorker struct {
 	river.WorkerDefaults[MonthlyChargesArgs]
-	h *Handlers
+	h *Money
 }
 
 // Work posts the charges; running it twice posts nothing more (UNIQUE
@@ -196,7 +200,7 @@ type MonthlyChargesWorker struct {
 func (w *MonthlyChargesWorker) Work(ctx context.Context, job *river.Job[MonthlyChargesArgs]) error {
 	h := w.h
 	now := h.Clock()
-	month := now.In(h.moneyLoc())
+	month := now.In(h.zoneOrUTC())
 	if job.Args.Month != "" {
 		m, err := time.Parse("2006-01", job.Args.Month)
 		if err != nil {
@@ -219,7 +223,7 @@ func (w *MonthlyChargesWorker) Work(ctx context.Context, job *river.Job[MonthlyC
 
 // renderStatement renders a resident's monthly statement with the month's
 // charge and his balance as they stand when it is sent.
-func (h *Handlers) renderStatement(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
+func (h *Money) renderStatement(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
 	month, err := time.Parse("2006-01", m.Args["month"])
 	if err != nil {
 		return Outgoing{}, fmt.Errorf("handlers: statement month %q: %w", m.Args["month"], err)
@@ -260,7 +264,7 @@ func (StatementArgs) Kind() string { return "money_statement" }
 // river_job.
 type StatementWorker struct {
 	river.WorkerDefaults[StatementArgs]
-	h *Handlers
+	h *Money
 }
 
 // Work queues the statement in the outbox.

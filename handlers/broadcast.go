@@ -49,7 +49,7 @@ func (AnnounceProgressArgs) Kind() string { return "announce_progress" }
 // KindAnnouncement: the announcement as its reader's language renders it
 // now. One that cannot be rendered (a template this version does not
 // know, after a rollback) is cancelled and counted as failed.
-func (h *Handlers) renderAnnouncementMessage(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
+func (h *Announcements) renderAnnouncementMessage(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
 	a, err := h.Announcements.Announcement(ctx, m.CentreID, m.AnnouncementID)
 	if errors.Is(err, store.ErrNotFound) {
 		return Outgoing{}, ErrObsolete
@@ -94,7 +94,7 @@ func (AnnounceArgs) Kind() string { return "announce" }
 // message is then sent, or not, by the outbox's rules.
 type AnnounceWorker struct {
 	river.WorkerDefaults[AnnounceArgs]
-	h *Handlers
+	h *Announcements
 }
 
 // Work queues the send of the carried-over message, once: the job is
@@ -118,7 +118,7 @@ func (w *AnnounceWorker) Work(ctx context.Context, job *river.Job[AnnounceArgs])
 // AnnounceProgressWorker runs AnnounceProgressArgs jobs.
 type AnnounceProgressWorker struct {
 	river.WorkerDefaults[AnnounceProgressArgs]
-	h *Handlers
+	h *Announcements
 }
 
 // Work edits the progress message when messages moved on and snoozes;
@@ -198,7 +198,7 @@ func progressText(loc *locales.Localizer, ann store.Announcement, c store.Broadc
 
 // editProgress edits the progress message. A failure (message deleted by
 // the staff member, chat blocked) only loses the display: it is logged.
-func (h *Handlers) editProgress(ctx context.Context, loc *locales.Localizer, ann store.Announcement, c store.BroadcastCounts) {
+func (h *Announcements) editProgress(ctx context.Context, loc *locales.Localizer, ann store.Announcement, c store.BroadcastCounts) {
 	if ann.ProgressMessageID == 0 {
 		return
 	}

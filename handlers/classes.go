@@ -15,14 +15,26 @@ import (
 	"github.com/aurore/cairbot/store"
 )
 
+// Classes is the French classes: the resident's timetable (/classes), the
+// staff's changes to it (/timetable), class groups, and the reminders and
+// notices they cause.
+type Classes struct {
+	Base
+	ClassStore ClassStore
+	Enrolments Enrolments
+	// ClassReminderBefore is CLASS_REMINDER_BEFORE: how long before each class
+	// its reminder leaves.
+	ClassReminderBefore time.Duration
+}
+
 // French classes: a resident's timetable and hours (/classes), staff
 // cancelling or moving one class (/timetable), the residents told at once,
 // and a reminder before each class. The notices and reminders are outbox
 // rows written by the store with the change (or by the hourly planner);
 // the render functions here turn them into text when they are sent.
 
-// Classes is what the class handlers need from storage.
-type Classes interface {
+// ClassStore is what the class handlers need from storage.
+type ClassStore interface {
 	ClassOccurrences(ctx context.Context, q store.ClassQuery, loc *time.Location) ([]store.ClassOccurrence, error)
 	ClassOccurrenceOn(ctx context.Context, centreID, sessionID int64, date time.Time, loc *time.Location) (store.ClassOccurrence, error)
 	ClassProgress(ctx context.Context, centreID, personID int64) (store.ClassProgress, error)
@@ -63,7 +75,7 @@ func classWeekStart(t time.Time, loc *time.Location) time.Time {
 // Classes shows the resident his classes of this week and next (a
 // cancelled or moved one says so) and his hours done against those OFII
 // prescribed.
-func (h *Handlers) Classes(ctx context.Context, r *Request) error {
+func (h *Classes) Classes(ctx context.Context, r *Request) error {
 	p, err := h.ClassStore.ClassProgress(ctx, r.Person.CentreID, r.Person.ID)
 	if err != nil {
 		return err
@@ -153,7 +165,7 @@ func (ClassPlanArgs) Kind() string { return "class_plan" }
 // ClassPlanWorker queues the coming reminders.
 type ClassPlanWorker struct {
 	river.WorkerDefaults[ClassPlanArgs]
-	h *Handlers
+	h *Classes
 }
 
 // Work queues the reminders of every centre's classes that start within
@@ -169,7 +181,7 @@ func (w *ClassPlanWorker) Work(ctx context.Context, _ *river.Job[ClassPlanArgs])
 // cancelled, moved or re-timed since it was queued (its new time has
 // reminders of its own), has begun, or the resident is away or left its
 // group: then the reminder is obsolete.
-func (h *Handlers) renderClassReminder(ctx context.Context, p store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
+func (h *Classes) renderClassReminder(ctx context.Context, p store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
 	session, err1 := strconv.ParseInt(m.Args["session"], 10, 64)
 	start, err2 := strconv.ParseInt(m.Args["start"], 10, 64)
 	date, err3 := store.ParseClassDate(m.Args["date"])
@@ -198,7 +210,7 @@ func (h *Handlers) renderClassReminder(ctx context.Context, p store.Person, loc 
 
 // stillInClassGroup makes a message about a class obsolete for someone
 // taken out of its group since it was queued.
-func (h *Handlers) stillInClassGroup(ctx context.Context, centreID, sessionID, personID int64) error {
+func (h *Classes) stillInClassGroup(ctx context.Context, centreID, sessionID, personID int64) error {
 	in, err := h.ClassStore.InSessionGroup(ctx, centreID, sessionID, personID)
 	if err != nil {
 		return err
@@ -211,7 +223,7 @@ func (h *Handlers) stillInClassGroup(ctx context.Context, centreID, sessionID, p
 
 // renderClassNotice renders the notice that a class was cancelled, moved or
 // restored, with the times written in the resident's language.
-func (h *Handlers) renderClassNotice(ctx context.Context, p store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
+func (h *Classes) renderClassNotice(ctx context.Context, p store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
 	a := m.Args
 	unix := func(k string) (time.Time, error) {
 		n, err := strconv.ParseInt(a[k], 10, 64)
@@ -276,7 +288,7 @@ func (ClassReminderArgs) Kind() string { return "class_reminder" }
 // ClassReminderWorker is the shim of ClassReminderArgs.
 type ClassReminderWorker struct {
 	river.WorkerDefaults[ClassReminderArgs]
-	h *Handlers
+	h *Classes
 }
 
 // Work plans the reminders of the classes of the centre starting when the
@@ -310,7 +322,7 @@ func (ClassNoticeArgs) Kind() string { return "class_notice" }
 // ClassNoticeWorker is the shim of ClassNoticeArgs.
 type ClassNoticeWorker struct {
 	river.WorkerDefaults[ClassNoticeArgs]
-	h *Handlers
+	h *Classes
 }
 
 // Work queues the notice as an outbox row.
@@ -340,7 +352,7 @@ const (
 )
 
 // Timetable lists the centre's classes of the next two weeks as buttons.
-func (h *Handlers) Timetable(ctx context.Context, r *Request) error {
+func (h *Classes) Timetable(ctx context.Context, r *Request) error {
 	occ, err := h.ClassStore.ClassOccurrences(ctx, store.ClassQuery{CentreID: r.Person.CentreID,
 		From: r.Now, To: r.Now.AddDate(0, 0, timetableDays)}, h.Zone)
 	if err != nil {
@@ -376,7 +388,7 @@ func classOccurrenceLabel(loc *locales.Localizer, o store.ClassOccurrence) strin
 
 // classOccurrenceButton reads "<session>:<date>" and loads that class of
 // the person's centre; anything else is a stale or forged button.
-func (h *Handlers) classOccurrenceButton(ctx context.Context, r *Request, session, date string) (store.ClassOccurrence, error) {
+func classOccurrenceButton(ctx context.Context, classes ClassStore, tz *time.Location, r *Request, session, date string) (store.ClassOccurrence, error) {
 	id, ok := parseClassID36(session)
 	if !ok {
 		return store.ClassOccurrence{}, ErrStaleButton
@@ -385,7 +397,7 @@ func (h *Handlers) classOccurrenceButton(ctx context.Context, r *Request, sessio
 	if err != nil {
 		return store.ClassOccurrence{}, ErrStaleButton
 	}
-	o, err := h.ClassStore.ClassOccurrenceOn(ctx, r.Person.CentreID, id, d, h.Zone)
+	o, err := classes.ClassOccurrenceOn(ctx, r.Person.CentreID, id, d, tz)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.ClassOccurrence{}, ErrStaleButton
 	}
@@ -395,7 +407,7 @@ func (h *Handlers) classOccurrenceButton(ctx context.Context, r *Request, sessio
 // TimetableButton handles the buttons of /timetable:
 // tt:o|c|m|r:<session>:<date> (open, cancel, move, restore), tt:d:<date>
 // (the move's new day), tt:keep (keep the room), tt:yes and tt:no.
-func (h *Handlers) TimetableButton(ctx context.Context, r *Request) error {
+func (h *Classes) TimetableButton(ctx context.Context, r *Request) error {
 	parts := strings.Split(r.CallbackData, ":")
 	if len(parts) < 2 {
 		return ErrStaleButton
@@ -403,7 +415,7 @@ func (h *Handlers) TimetableButton(ctx context.Context, r *Request) error {
 	data := copyData(r.Conv)
 	switch verb := parts[1]; {
 	case len(parts) == 4 && (verb == "o" || verb == "c" || verb == "m" || verb == "r"):
-		o, err := h.classOccurrenceButton(ctx, r, parts[2], parts[3])
+		o, err := classOccurrenceButton(ctx, h.ClassStore, h.Zone, r, parts[2], parts[3])
 		if err != nil {
 			return err
 		}
@@ -457,13 +469,13 @@ func (h *Handlers) TimetableButton(ctx context.Context, r *Request) error {
 	case verb == "yes" && len(parts) == 2 && r.step() == stepTimetableConfirm:
 		return h.timetableApply(ctx, r, data)
 	case verb == "no" && len(parts) == 2 && strings.HasPrefix(r.step(), "tt."):
-		return h.Cancel(ctx, r)
+		return h.cancel(ctx, r)
 	}
 	return ErrStaleButton
 }
 
 // timetableDayButtons offers the next two weeks' days for a move.
-func (h *Handlers) timetableDayButtons(r *Request) *models.InlineKeyboardMarkup {
+func (h *Classes) timetableDayButtons(r *Request) *models.InlineKeyboardMarkup {
 	today := store.ClassDate(r.Now, h.Zone)
 	var buttons []models.InlineKeyboardButton
 	for i := 0; i < timetableDays; i++ {
@@ -481,13 +493,13 @@ func (h *Handlers) timetableDayButtons(r *Request) *models.InlineKeyboardMarkup 
 }
 
 // timetableOccurrence loads the class the conversation is about.
-func (h *Handlers) timetableOccurrence(ctx context.Context, r *Request, data map[string]string) (store.ClassOccurrence, error) {
-	return h.classOccurrenceButton(ctx, r, data["s"], data["d"])
+func (h *Classes) timetableOccurrence(ctx context.Context, r *Request, data map[string]string) (store.ClassOccurrence, error) {
+	return classOccurrenceButton(ctx, h.ClassStore, h.Zone, r, data["s"], data["d"])
 }
 
 // TimetableStep takes the typed answers of a move: the new start time,
 // then the room.
-func (h *Handlers) TimetableStep(ctx context.Context, r *Request) error {
+func (h *Classes) TimetableStep(ctx context.Context, r *Request) error {
 	data := copyData(r.Conv)
 	text := strings.TrimSpace(locales.ASCIIDigits(locales.StripBidi(r.Text)))
 	switch r.step() {
@@ -541,7 +553,7 @@ func (h *Handlers) TimetableStep(ctx context.Context, r *Request) error {
 }
 
 // timetableShow shows one class with what can be done to it.
-func (h *Handlers) timetableShow(ctx context.Context, r *Request, o store.ClassOccurrence) error {
+func (h *Classes) timetableShow(ctx context.Context, r *Request, o store.ClassOccurrence) error {
 	s, d := classID36(o.Session.ID), store.ClassDateKey(o.Date)
 	vars := []any{"Group", o.Session.GroupName, "Day", r.Loc.F.Date(o.PlannedStart),
 		"Start", r.Loc.F.Time(o.PlannedStart), "End", r.Loc.F.Time(o.PlannedEnd),
@@ -571,7 +583,7 @@ func (h *Handlers) timetableShow(ctx context.Context, r *Request, o store.ClassO
 }
 
 // timetableTold counts the enrolled residents who will get the notice.
-func (h *Handlers) timetableTold(ctx context.Context, r *Request, o store.ClassOccurrence) (int, error) {
+func (h *Classes) timetableTold(ctx context.Context, r *Request, o store.ClassOccurrence) (int, error) {
 	roster, err := h.ClassStore.ClassRoster(ctx, r.Person.CentreID, o.Session.GroupID)
 	if err != nil {
 		return 0, err
@@ -587,7 +599,7 @@ func (h *Handlers) timetableTold(ctx context.Context, r *Request, o store.ClassO
 
 // timetableConfirm asks staff to confirm a cancel, move or restore, saying how
 // many residents will be told.
-func (h *Handlers) timetableConfirm(ctx context.Context, r *Request, o store.ClassOccurrence, data map[string]string) error {
+func (h *Classes) timetableConfirm(ctx context.Context, r *Request, o store.ClassOccurrence, data map[string]string) error {
 	n, err := h.timetableTold(ctx, r, o)
 	if err != nil {
 		return err
@@ -630,7 +642,7 @@ func classMoveTimes(data map[string]string) (time.Time, time.Time, error) {
 
 // timetableApply writes the confirmed change; the store queues, in the same
 // transaction, one notice per enrolled resident and the class's reminders.
-func (h *Handlers) timetableApply(ctx context.Context, r *Request, data map[string]string) error {
+func (h *Classes) timetableApply(ctx context.Context, r *Request, data map[string]string) error {
 	o, err := h.timetableOccurrence(ctx, r, data)
 	if err != nil {
 		return err

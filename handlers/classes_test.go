@@ -52,7 +52,7 @@ func TestRenderClassAndEnrolNotices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &Handlers{Catalog: cat}
+	h := &Classes{Base: Base{Catalog: cat}}
 	paris, _ := time.LoadLocation("Europe/Paris")
 	was := time.Date(2026, 11, 30, 9, 30, 0, 0, paris)
 	start := time.Date(2026, 12, 3, 15, 30, 0, 0, paris)

@@ -55,7 +55,7 @@ const (
 // enrolGroups shows the resident's groups and one button per group of the
 // centre: 📚 to join it, ✅ for his own (to change his hours), and ➖ to
 // leave one of his.
-func (h *Handlers) enrolGroups(ctx context.Context, r *Request, data map[string]string, p store.Person) error {
+func (h *Classes) enrolGroups(ctx context.Context, r *Request, data map[string]string, p store.Person) error {
 	groups, err := h.Enrolments.ClassGroups(ctx, r.Person.CentreID)
 	if err != nil {
 		return err
@@ -118,9 +118,9 @@ func enrolGroupLabel(g store.ClassGroup) string { return g.Level + " · " + g.Na
 // enrolButton takes the buttons of the class-group steps:
 // resident:g|x:<resident>:<group> (join or change hours, leave) and
 // resident:h:<resident>:<group>:<hours>.
-func (h *Handlers) enrolButton(ctx context.Context, r *Request, data map[string]string, statuses []string) error {
+func (h *Classes) enrolButton(ctx context.Context, r *Request, data map[string]string, statuses []string) error {
 	if r.CallbackData == "resident:no" {
-		return h.Cancel(ctx, r)
+		return h.cancel(ctx, r)
 	}
 	parts := strings.Split(r.CallbackData, ":")
 	pid, err := strconv.ParseInt(data["pid"], 10, 64)
@@ -158,7 +158,7 @@ func enrolListed(list, id string) bool {
 
 // enrolTarget loads what the conversation is about, fresh: the resident,
 // the group (one of his centre's) and his hours in it (0: not in it).
-func (h *Handlers) enrolTarget(ctx context.Context, r *Request, data map[string]string, statuses []string,
+func (h *Classes) enrolTarget(ctx context.Context, r *Request, data map[string]string, statuses []string,
 	group string) (store.Person, store.ClassGroup, int, error) {
 	p, err := h.conversationResident(ctx, r, data, statuses)
 	if err != nil {
@@ -191,7 +191,7 @@ func (h *Handlers) enrolTarget(ctx context.Context, r *Request, data map[string]
 
 // enrolAskHours offers the hours OFII prescribes, those he has already
 // left out.
-func (h *Handlers) enrolAskHours(ctx context.Context, r *Request, data map[string]string, p store.Person, g store.ClassGroup, current int) error {
+func (h *Classes) enrolAskHours(ctx context.Context, r *Request, data map[string]string, p store.Person, g store.ClassGroup, current int) error {
 	pid, gid := classID36(p.ID), classID36(g.ID)
 	var buttons []models.InlineKeyboardButton
 	for _, n := range store.PrescribedHours {
@@ -219,7 +219,7 @@ func (h *Handlers) enrolAskHours(ctx context.Context, r *Request, data map[strin
 }
 
 // enrolConfirm shows the change in a whole sentence with ✅/❌.
-func (h *Handlers) enrolConfirm(ctx context.Context, r *Request, data map[string]string, statuses []string) error {
+func (h *Classes) enrolConfirm(ctx context.Context, r *Request, data map[string]string, statuses []string) error {
 	p, g, current, err := h.enrolTarget(ctx, r, data, statuses, data["g"])
 	if err != nil {
 		return err
@@ -258,7 +258,7 @@ func (h *Handlers) enrolConfirm(ctx context.Context, r *Request, data map[string
 
 // enrolSave applies the confirmed change; the store writes it, its audit
 // entry and the resident's notice in one transaction.
-func (h *Handlers) enrolSave(ctx context.Context, r *Request, data map[string]string, statuses []string) error {
+func (h *Classes) enrolSave(ctx context.Context, r *Request, data map[string]string, statuses []string) error {
 	p, g, _, err := h.enrolTarget(ctx, r, data, statuses, data["g"])
 	if err != nil {
 		return err
@@ -303,7 +303,7 @@ func (h *Handlers) enrolSave(ctx context.Context, r *Request, data map[string]st
 
 // renderEnrolNotice tells a resident he joined a class group, that his
 // hours in it changed, or that he left it, with the hours in his digits.
-func (h *Handlers) renderEnrolNotice(_ context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
+func (h *Classes) renderEnrolNotice(_ context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
 	a := m.Args
 	n, err := strconv.Atoi(a["hours"])
 	if err != nil {
@@ -342,7 +342,7 @@ func (EnrolNoticeArgs) Kind() string { return "class_enrol_notice" }
 // EnrolNoticeWorker is the shim of EnrolNoticeArgs.
 type EnrolNoticeWorker struct {
 	river.WorkerDefaults[EnrolNoticeArgs]
-	h *Handlers
+	h *Classes
 }
 
 // Work queues the notice as an outbox row, keyed by the job's id as the old

@@ -1,14 +1,14 @@
 // Package handlers is the product: what cairbot does for each command,
-// button and conversation step, one file per feature. Handlers never touch
-// HTTP: they read and write through the small interfaces below, render text
-// with the user's localizer and send through the one Sender.
+// button and conversation step. Each feature is a type of its own (People,
+// Chores, Rota, Money, …, listed in Features) holding only the small store
+// interfaces it uses, declared in its file, over the shared Base. Handlers
+// never touch HTTP: they render text with the user's localizer and send
+// through the one Sender.
 package handlers
 
 import (
 	"context"
 	"errors"
-	"fmt"
-	"log/slog"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
@@ -120,13 +120,6 @@ type Sender interface {
 	SetMyCommands(ctx context.Context, p *tgbot.SetMyCommandsParams) error
 }
 
-// People is what the sign-up and account handlers need from storage.
-type People interface {
-	RedeemInvite(ctx context.Context, code string, telegramID int64, now time.Time) (store.Person, error)
-	SetLanguage(ctx context.Context, personID int64, lang string) (bool, error)
-	CreatePersonWithInvite(ctx context.Context, np store.NewPerson, actorID *int64, expires time.Time) (store.Person, string, error)
-}
-
 // Conversations stores where a user stands in a multi-step exchange.
 type Conversations interface {
 	SaveConversation(ctx context.Context, centreID, chatID, userID int64, c store.Conversation) (store.Conversation, error)
@@ -141,13 +134,6 @@ type Outcomes interface {
 	Outcome(ctx context.Context, key string) (string, error)
 }
 
-// Counters count tries in a time window (wrong invite codes), several
-// limits checked and counted at once.
-type Counters interface {
-	TakeTry(ctx context.Context, window time.Duration, limits ...store.TryLimit) (blocked int, ok bool, err error)
-	GiveBackTry(ctx context.Context, keys ...string) error
-}
-
 // Menus are built from the route table, which lives in the bot package.
 type Menus interface {
 	// MainMenu is the reply keyboard of a role, in the localizer's language.
@@ -156,134 +142,10 @@ type Menus interface {
 	Commands(role store.Role, loc *locales.Localizer) []models.BotCommand
 }
 
-// Handlers holds the dependencies of every handler.
-type Handlers struct {
-	Send Sender
-	// Bulk and Outbox send what the bot sends on its own (outbox.go).
-	Bulk        BulkSender
-	Outbox      OutboxStore
-	People      People
-	Lookup      PersonLookup
-	Conv        Conversations
-	Outcomes    Outcomes
-	Counters    Counters
-	Menus       Menus
-	Catalog     *locales.Catalog
-	Log         *slog.Logger
-	BotUsername func() string
-	InviteTTL   time.Duration
-	DefaultLang string
-	// Centre is the deployment's centre (CENTRE): strangers' wrong codes
-	// count against it; CentreCodeTries is INVITE_CENTRE_TRIES.
-	Centre          string
-	CentreCodeTries int
-	// Jobs inserts durable jobs; Clock is the time source (tests move it);
-	// Zone is the centre's time zone (Europe/Paris).
-	Jobs  Jobs
-	Clock func() time.Time
-	Zone  *time.Location
-
-	// Erase removes personal data after departure, RetainAfterLeaving
-	// after the person left (and once his balance is settled).
-	Erase              Eraser
-	RetainAfterLeaving time.Duration
-
-	// Feature stores (small interfaces declared in each feature's file).
-	Week WeekStore
-	// chores
-	Chores    Chores
-	RotaSetup RotaSetup
-	// balance and payments
-	Money     Money
-	Residents Residents
-	// classes and attendance
-	ClassStore          Classes
-	AttendanceStore     Attendance
-	AttendanceDrafts    AttendanceDrafts
-	ClassReminderBefore time.Duration // before each class (CLASS_REMINDER_BEFORE)
-	AbsenceAlertAfter   int           // unexcused absences in a row (CLASS_ABSENCE_ALERT)
-	// class groups (staff)
-	Enrolments Enrolments
-	// appointments and interviews
-	AppointmentStore   AppointmentStore
-	InterviewReminders []time.Duration // before each appointment (INTERVIEW_REMINDERS)
-	// announcements
-	Announcements AnnouncementStore
-}
-
-// reply sends text to the chat of the request.
-func (h *Handlers) reply(ctx context.Context, r *Request, text string, markup models.ReplyMarkup) (*models.Message, error) {
-	m, err := h.Send.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: r.ChatID, Text: text, ReplyMarkup: markup})
-	if err != nil {
-		return nil, fmt.Errorf("handlers: reply: %w", err)
-	}
-	return m, nil
-}
-
-// replyMenu sends text with the main menu of the person's role, so the next
-// step is always a button, not typing.
-func (h *Handlers) replyMenu(ctx context.Context, r *Request, text string) error {
-	var markup models.ReplyMarkup
-	if r.Person != nil && r.Private {
-		markup = h.Menus.MainMenu(r.Person.Role, r.Loc)
-	}
-	_, err := h.reply(ctx, r, text, markup)
-	return err
-}
-
-// setStep moves the user's conversation to step with data. A concurrent
-// change of the same conversation gives store.ErrConflict and nothing is
-// written.
-func (h *Handlers) setStep(ctx context.Context, r *Request, step string, data map[string]string) error {
-	c := store.Conversation{Step: step, Data: data}
-	if r.Conv != nil {
-		c.Version = r.Conv.Version
-	}
-	saved, err := h.Conv.SaveConversation(ctx, r.CentreID(), r.ChatID, r.UserID, c)
-	if err != nil {
-		return err
-	}
-	r.Conv = &saved
-	return nil
-}
-
-// endConversation forgets the user's conversation.
-func (h *Handlers) endConversation(ctx context.Context, r *Request) error {
-	r.Conv = nil
-	return h.Conv.ClearConversation(ctx, r.CentreID(), r.ChatID, r.UserID)
-}
-
 // step returns the conversation's step, "" when none.
 func (r *Request) step() string {
 	if r.Conv == nil {
 		return ""
 	}
 	return r.Conv.Step
-}
-
-// inlineRows lays buttons out in rows of n.
-func inlineRows(buttons []models.InlineKeyboardButton, n int) *models.InlineKeyboardMarkup {
-	var rows [][]models.InlineKeyboardButton
-	for i := 0; i < len(buttons); i += n {
-		end := min(i+n, len(buttons))
-		rows = append(rows, buttons[i:end])
-	}
-	return &models.InlineKeyboardMarkup{InlineKeyboard: rows}
-}
-
-// maxCallbackData is Telegram's limit on a button's data, in bytes.
-const maxCallbackData = 64
-
-// cb builds a button's callback data from a prefix and arguments. Data over
-// Telegram's 64 bytes is a programming mistake: it panics in tests, and the
-// recover middleware turns it into an apology in production.
-func cb(prefix string, args ...string) string {
-	s := prefix
-	for _, a := range args {
-		s += ":" + a
-	}
-	if len(s) > maxCallbackData {
-		panic(fmt.Sprintf("callback data over 64 bytes: %q", s))
-	}
-	return s
 }

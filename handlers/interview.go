@@ -41,7 +41,7 @@ const (
 
 // InterviewStart is /interview: it asks whom the appointment is for (a
 // name or room given with the command is searched at once).
-func (h *Handlers) InterviewStart(ctx context.Context, r *Request) error {
+func (h *Appointments) InterviewStart(ctx context.Context, r *Request) error {
 	if err := h.setStep(ctx, r, stepIvWho, map[string]string{"mode": ivModeNew}); err != nil {
 		return err
 	}
@@ -53,7 +53,7 @@ func (h *Handlers) InterviewStart(ctx context.Context, r *Request) error {
 }
 
 // InterviewStep takes what the coordinator types during the conversation.
-func (h *Handlers) InterviewStep(ctx context.Context, r *Request) error {
+func (h *Appointments) InterviewStep(ctx context.Context, r *Request) error {
 	data := copyData(r.Conv)
 	switch r.step() {
 	case stepIvWho:
@@ -91,7 +91,7 @@ func (h *Handlers) InterviewStep(ctx context.Context, r *Request) error {
 	return Fail("error.not_understood")
 }
 
-func (h *Handlers) interviewSearch(ctx context.Context, r *Request, query string) error {
+func (h *Appointments) interviewSearch(ctx context.Context, r *Request, query string) error {
 	query = strings.TrimSpace(locales.ASCIIDigits(locales.StripBidi(query)))
 	if query == "" || len([]rune(query)) > 80 {
 		return Fail("interview.no_match")
@@ -122,7 +122,7 @@ func (h *Handlers) interviewSearch(ctx context.Context, r *Request, query string
 // InterviewButton takes the buttons "iv:…" of the conversation. A button
 // that does not fit the current step or its data (old, forged, another
 // conversation) changes nothing.
-func (h *Handlers) InterviewButton(ctx context.Context, r *Request) error {
+func (h *Appointments) InterviewButton(ctx context.Context, r *Request) error {
 	parts := strings.Split(r.CallbackData, ":")
 	data := copyData(r.Conv)
 	step := r.step()
@@ -187,13 +187,13 @@ func (h *Handlers) InterviewButton(ctx context.Context, r *Request) error {
 		}
 		return h.createAppointment(ctx, r, data)
 	case parts[1] == "no" && step == stepIvConfirm:
-		return h.Cancel(ctx, r)
+		return h.cancel(ctx, r)
 	}
 	return ErrStaleButton
 }
 
 // ivAskDate asks for the date and time, typed or from the next 14 days.
-func (h *Handlers) ivAskDate(ctx context.Context, r *Request, data map[string]string, text string) error {
+func (h *Appointments) ivAskDate(ctx context.Context, r *Request, data map[string]string, text string) error {
 	delete(data, "day")
 	if err := h.setStep(ctx, r, stepIvDate, data); err != nil {
 		return err
@@ -212,7 +212,7 @@ func (h *Handlers) ivAskDate(ctx context.Context, r *Request, data map[string]st
 
 // ivAskTime offers the half hours of the day still ahead; any time can be
 // typed as well.
-func (h *Handlers) ivAskTime(ctx context.Context, r *Request, data map[string]string, day time.Time) error {
+func (h *Appointments) ivAskTime(ctx context.Context, r *Request, data map[string]string, day time.Time) error {
 	if err := h.setStep(ctx, r, stepIvTime, data); err != nil {
 		return err
 	}
@@ -235,7 +235,7 @@ func (h *Handlers) ivAskTime(ctx context.Context, r *Request, data map[string]st
 
 // ivWhenChosen moves on once the date and time are known: the place for a
 // new appointment, the preview for a move.
-func (h *Handlers) ivWhenChosen(ctx context.Context, r *Request, data map[string]string, at time.Time) error {
+func (h *Appointments) ivWhenChosen(ctx context.Context, r *Request, data map[string]string, at time.Time) error {
 	data["at"] = at.UTC().Format(time.RFC3339)
 	if data["mode"] == ivModeMove {
 		return h.interviewPreview(ctx, r, data)
@@ -248,7 +248,7 @@ func (h *Handlers) ivWhenChosen(ctx context.Context, r *Request, data map[string
 }
 
 // interviewPreview shows what the resident will get, with Send and Cancel.
-func (h *Handlers) interviewPreview(ctx context.Context, r *Request, data map[string]string) error {
+func (h *Appointments) interviewPreview(ctx context.Context, r *Request, data map[string]string) error {
 	draft, p, err := h.draftAppointment(ctx, r, data)
 	if err != nil {
 		return err
@@ -280,7 +280,7 @@ func (h *Handlers) interviewPreview(ctx context.Context, r *Request, data map[st
 
 // draftAppointment reads the conversation's answers back; a conversation
 // whose data does not hold together is treated as a stale one.
-func (h *Handlers) draftAppointment(ctx context.Context, r *Request, data map[string]string) (store.Appointment, store.Person, error) {
+func (h *Appointments) draftAppointment(ctx context.Context, r *Request, data map[string]string) (store.Appointment, store.Person, error) {
 	pid, err1 := strconv.ParseInt(data["pid"], 10, 64)
 	at, err2 := time.Parse(time.RFC3339, data["at"])
 	if err1 != nil || err2 != nil {
@@ -303,7 +303,7 @@ func (h *Handlers) draftAppointment(ctx context.Context, r *Request, data map[st
 	return a, p, nil
 }
 
-func (h *Handlers) createAppointment(ctx context.Context, r *Request, data map[string]string) error {
+func (h *Appointments) createAppointment(ctx context.Context, r *Request, data map[string]string) error {
 	draft, p, err := h.draftAppointment(ctx, r, data)
 	if err != nil {
 		return err
@@ -335,14 +335,14 @@ func (h *Handlers) createAppointment(ctx context.Context, r *Request, data map[s
 }
 
 // startReschedule opens the date steps for an existing appointment.
-func (h *Handlers) startReschedule(ctx context.Context, r *Request, a store.Appointment) error {
+func (h *Appointments) startReschedule(ctx context.Context, r *Request, a store.Appointment) error {
 	data := map[string]string{"mode": ivModeMove, "appt": itoa(a.ID), "ver": strconv.Itoa(a.Version),
 		"pid": itoa(a.PersonID), "kind": a.Kind, "place": a.Place, "docs": strings.Join(a.Documents, ",")}
 	return h.ivAskDate(ctx, r, data, r.Loc.T("interview.move_start", "Name", a.PersonName,
 		"When", r.Loc.F.DateTime(a.At))+"\n"+r.Loc.T("interview.ask_date"))
 }
 
-func (h *Handlers) rescheduleAppointment(ctx context.Context, r *Request, data map[string]string) error {
+func (h *Appointments) rescheduleAppointment(ctx context.Context, r *Request, data map[string]string) error {
 	draft, _, err := h.draftAppointment(ctx, r, data)
 	if err != nil {
 		return err
@@ -382,7 +382,7 @@ func (h *Handlers) rescheduleAppointment(ctx context.Context, r *Request, data m
 // the appointment, planned as the store planned it: each reminder the
 // resident will get (when he can be reached), or that none fits any more,
 // and when the bot checks for his answer.
-func (h *Handlers) reminderPlanText(loc *locales.Localizer, at, now time.Time, reachable bool) string {
+func (h *Appointments) reminderPlanText(loc *locales.Localizer, at, now time.Time, reachable bool) string {
 	var reminders, checks []string
 	for _, p := range store.PlanReminders(at, now, h.reminderSpecs()) {
 		switch p.Kind {

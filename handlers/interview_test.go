@@ -131,42 +131,8 @@ func TestParseInterviewTime(t *testing.T) {
 	}
 }
 
-func TestParseReminderOffsets(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    []time.Duration
-		wantErr string
-	}{
-		{in: "24h,2h", want: []time.Duration{24 * time.Hour, 2 * time.Hour}},
-		{in: " 2h , 24h ", want: []time.Duration{24 * time.Hour, 2 * time.Hour}},
-		{in: "48h,24h,90m", want: []time.Duration{48 * time.Hour, 24 * time.Hour, 90 * time.Minute}},
-		{in: "24h,24h", want: []time.Duration{24 * time.Hour}},
-		{in: "1h30m", want: []time.Duration{90 * time.Minute}},
-		{in: "", wantErr: "no reminder"},
-		{in: ",", wantErr: "no reminder"},
-		{in: "5m", wantErr: "10m to 720h"},
-		{in: "721h", wantErr: "10m to 720h"},
-		{in: "tomorrow", wantErr: "10m to 720h"},
-		{in: "-2h", wantErr: "10m to 720h"},
-		{in: "90s", wantErr: "10m to 720h"},
-		{in: "1h,2h,3h,4h,5h,6h", wantErr: "at most 5"},
-	}
-	for _, tt := range tests {
-		got, err := ParseReminderOffsets(tt.in)
-		if tt.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("ParseReminderOffsets(%q) = %v, %v; want error with %q", tt.in, got, err, tt.wantErr)
-			}
-			continue
-		}
-		if err != nil || !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("ParseReminderOffsets(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
-		}
-	}
-}
-
 func TestReminderSpecs(t *testing.T) {
-	h := &Handlers{InterviewReminders: []time.Duration{48 * time.Hour, 3 * time.Hour}}
+	h := &Appointments{InterviewReminders: []time.Duration{48 * time.Hour, 3 * time.Hour}}
 	want := []store.ReminderSpec{
 		{Kind: store.ReminderToResident, Offset: 48 * time.Hour},
 		{Kind: store.ReminderToResident, Offset: 3 * time.Hour},

@@ -25,7 +25,7 @@ const (
 var roomRe = regexp.MustCompile(`^[A-Za-z0-9-]{1,16}$`)
 
 // InviteStart begins the invite conversation.
-func (h *Handlers) InviteStart(ctx context.Context, r *Request) error {
+func (h *People) InviteStart(ctx context.Context, r *Request) error {
 	if err := h.setStep(ctx, r, stepInviteName, map[string]string{}); err != nil {
 		return err
 	}
@@ -34,7 +34,7 @@ func (h *Handlers) InviteStart(ctx context.Context, r *Request) error {
 }
 
 // InviteStep takes the typed answers of the invite conversation.
-func (h *Handlers) InviteStep(ctx context.Context, r *Request) error {
+func (h *People) InviteStep(ctx context.Context, r *Request) error {
 	data := copyData(r.Conv)
 	switch r.step() {
 	case stepInviteName:
@@ -68,7 +68,7 @@ func (h *Handlers) InviteStep(ctx context.Context, r *Request) error {
 // InviteButton takes the language and confirm buttons of the invite
 // conversation. A button that does not match the current step (old, forged,
 // or from a conversation already ended) changes nothing.
-func (h *Handlers) InviteButton(ctx context.Context, r *Request) error {
+func (h *People) InviteButton(ctx context.Context, r *Request) error {
 	data := copyData(r.Conv)
 	switch {
 	case r.step() == stepInviteLang && strings.HasPrefix(r.CallbackData, "inv:lang:"):
@@ -88,14 +88,14 @@ func (h *Handlers) InviteButton(ctx context.Context, r *Request) error {
 			"Name", data["name"], "Room", data["room"], "Language", lang.Native), kb)
 		return err
 	case r.step() == stepInviteConfirm && r.CallbackData == "inv:no":
-		return h.Cancel(ctx, r)
+		return h.cancel(ctx, r)
 	case r.step() == stepInviteConfirm && r.CallbackData == "inv:ok":
 		return h.createInvite(ctx, r, data)
 	}
 	return ErrStaleButton
 }
 
-func (h *Handlers) createInvite(ctx context.Context, r *Request, data map[string]string) error {
+func (h *People) createInvite(ctx context.Context, r *Request, data map[string]string) error {
 	np := store.NewPerson{
 		CentreID:    r.Person.CentreID,
 		Role:        store.RoleResident,
@@ -160,14 +160,4 @@ func FloorOfRoom(room string) *int {
 		f = int(room[0]-'0')*10 + int(room[1]-'0')
 	}
 	return &f
-}
-
-func copyData(c *store.Conversation) map[string]string {
-	out := map[string]string{}
-	if c != nil {
-		for k, v := range c.Data {
-			out[k] = v
-		}
-	}
-	return out
 }

@@ -16,50 +16,68 @@ type Jobs interface {
 	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 }
 
+// Features are the product's handler types, one per feature. bot/app.go
+// builds them, bot/routes.go routes updates to them, and the job queue
+// runs their workers.
+type Features struct {
+	People        *People
+	Week          *Week
+	Chores        *Chores
+	Rota          *Rota
+	Money         *Money
+	Residents     *Residents
+	Classes       *Classes
+	Attendance    *Attendance
+	Appointments  *Appointments
+	Announcements *Announcements
+	Reports       *Reports
+	Delivery      *Delivery
+}
+
 // RegisterWorkers adds every feature's job workers. One line per feature.
-func (h *Handlers) RegisterWorkers(w *river.Workers) {
+func (f Features) RegisterWorkers(w *river.Workers) {
 	// Everything the bot sends on its own leaves through the outbox.
-	river.AddWorker(w, &OutboxWorker{h: h, kinds: h.outboxKinds()})
-	river.AddWorker(w, &PrivacyPurgeWorker{h: h})
+	river.AddWorker(w, &OutboxWorker{h: f.Delivery, kinds: f.outboxKinds()})
+	river.AddWorker(w, &PrivacyPurgeWorker{h: f.People})
 	// chores
-	river.AddWorker(w, &ChoresWeeklyWorker{h: h})
+	river.AddWorker(w, &ChoresWeeklyWorker{h: f.Chores})
 	// Shims: turn chores jobs queued before the outbox into outbox rows;
 	// remove once no chore_reminder or chore_message job remains.
-	river.AddWorker(w, &ChoreReminderWorker{h: h})
-	river.AddWorker(w, &ChoreMessageWorker{h: h})
+	river.AddWorker(w, &ChoreReminderWorker{h: f.Chores})
+	river.AddWorker(w, &ChoreMessageWorker{h: f.Chores})
 	// balance and payments
-	river.AddWorker(w, &MonthlyChargesWorker{h: h})
-	river.AddWorker(w, &StatementWorker{h: h})
-	river.AddWorker(w, &ReceiptWorker{h: h})
+	river.AddWorker(w, &MonthlyChargesWorker{h: f.Money})
+	river.AddWorker(w, &StatementWorker{h: f.Money})
+	river.AddWorker(w, &ReceiptWorker{h: f.Money})
 	// classes and attendance: the planner, then the shims turning jobs of
 	// the old code into outbox rows (classes.go)
-	river.AddWorker(w, &ClassPlanWorker{h: h})
-	river.AddWorker(w, &ClassReminderWorker{h: h})
-	river.AddWorker(w, &ClassNoticeWorker{h: h})
-	river.AddWorker(w, &AbsenceAlertWorker{h: h})
+	river.AddWorker(w, &ClassPlanWorker{h: f.Classes})
+	river.AddWorker(w, &ClassReminderWorker{h: f.Classes})
+	river.AddWorker(w, &ClassNoticeWorker{h: f.Classes})
+	river.AddWorker(w, &AbsenceAlertWorker{h: f.Attendance})
 	// class groups (staff): the shim of the old notice job
-	river.AddWorker(w, &EnrolNoticeWorker{h: h})
+	river.AddWorker(w, &EnrolNoticeWorker{h: f.Classes})
 	// appointments and interviews: shims turning reminder jobs queued
 	// before the outbox into outbox rows
-	river.AddWorker(w, &AppointmentReminderWorker{h: h})
-	river.AddWorker(w, &AppointmentNoAnswerWorker{h: h})
+	river.AddWorker(w, &AppointmentReminderWorker{h: f.Appointments})
+	river.AddWorker(w, &AppointmentNoAnswerWorker{h: f.Appointments})
 	// announcements (AnnounceWorker only turns jobs queued before the
 	// outbox into outbox sends; it goes once none remains)
-	river.AddWorker(w, &AnnounceWorker{h: h})
-	river.AddWorker(w, &AnnounceProgressWorker{h: h})
+	river.AddWorker(w, &AnnounceWorker{h: f.Announcements})
+	river.AddWorker(w, &AnnounceProgressWorker{h: f.Announcements})
 }
 
 // PeriodicJobs lists the jobs run on a calendar (by the elected leader only,
 // so two bot processes never both run them). One line per feature.
-func (h *Handlers) PeriodicJobs() []*river.PeriodicJob {
+func (f Features) PeriodicJobs() []*river.PeriodicJob {
 	var jobs []*river.PeriodicJob
 	// privacy: nightly erasure of people who left long enough ago.
-	jobs = append(jobs, h.privacyPurgeJob())
+	jobs = append(jobs, f.People.privacyPurgeJob())
 	// chores: Monday 08:00 Paris, the week's rota and each resident's turns.
-	jobs = append(jobs, h.choresWeeklyJob())
+	jobs = append(jobs, f.Chores.choresWeeklyJob())
 	// balance and payments: the 1st of each month at 09:00 Paris, the
 	// month's charges, then each resident's statement.
-	jobs = append(jobs, h.monthlyChargesJob())
+	jobs = append(jobs, f.Money.monthlyChargesJob())
 	// classes and attendance
 	// The planner queues each class's reminders in the outbox (keyed per
 	// class, time and resident), hourly so that a class added or re-timed

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"strconv"
 	"strings"
 
 	tgbot "github.com/go-telegram/bot"
@@ -13,18 +12,18 @@ import (
 )
 
 // Language shows the language picker.
-func (h *Handlers) Language(ctx context.Context, r *Request) error {
+func (h *People) Language(ctx context.Context, r *Request) error {
 	return h.sendLanguagePicker(ctx, r, r.Loc.Tag)
 }
 
-func (h *Handlers) sendLanguagePicker(ctx context.Context, r *Request, current string) error {
+func (h *People) sendLanguagePicker(ctx context.Context, r *Request, current string) error {
 	_, err := h.reply(ctx, r, r.Loc.T("language.choose"), languageButtons("lang", current))
 	return err
 }
 
 // LanguagePicked saves the language chosen with a "lang:<tag>" button. The
 // first choice after sign-up is followed by the privacy notice.
-func (h *Handlers) LanguagePicked(ctx context.Context, r *Request) error {
+func (h *People) LanguagePicked(ctx context.Context, r *Request) error {
 	tag := strings.TrimPrefix(r.CallbackData, "lang:")
 	lang, ok := locales.Lookup(tag)
 	if !ok {
@@ -61,7 +60,7 @@ func (h *Handlers) LanguagePicked(ctx context.Context, r *Request) error {
 // SetChatCommands gives a signed-up person the command menu of his role in
 // his language, in his own chat (scope chat), since both can differ from
 // what his Telegram app's language would pick.
-func (h *Handlers) SetChatCommands(ctx context.Context, p store.Person) error {
+func (h *People) SetChatCommands(ctx context.Context, p store.Person) error {
 	if p.TelegramID == nil {
 		return nil
 	}
@@ -71,5 +70,3 @@ func (h *Handlers) SetChatCommands(ctx context.Context, p store.Person) error {
 		Scope:    &models.BotCommandScopeChat{ChatID: *p.TelegramID},
 	})
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }

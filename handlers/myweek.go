@@ -10,11 +10,17 @@ import (
 	"github.com/aurore/cairbot/store"
 )
 
-// WeekStore is what "my week" reads: each feature's view of one resident.
+// Week is the resident's week: his chores, classes and appointments
+// together.
+type Week struct {
+	Base
+	Week WeekStore
+}
+
+// WeekStore is what "my week" reads: each feature's view of one resident,
+// in one round trip.
 type WeekStore interface {
-	PersonChoreTurns(ctx context.Context, centreID, personID int64, from, to time.Time) ([]store.ChoreTurn, error)
-	ClassOccurrences(ctx context.Context, q store.ClassQuery, loc *time.Location) ([]store.ClassOccurrence, error)
-	UpcomingAppointments(ctx context.Context, centreID, personID int64, from, to time.Time) ([]store.AppointmentSlot, error)
+	PersonWeek(ctx context.Context, q store.PersonWeekQuery, loc *time.Location) (store.PersonWeek, error)
 }
 
 // appointmentLength is how long an appointment is taken to last when
@@ -35,34 +41,27 @@ type weekItem struct {
 // MyWeek shows a resident his next seven days — cleaning turns, French
 // classes and housing appointments — in time order, with a warning on
 // anything that happens at the same time as something else.
-func (h *Handlers) MyWeek(ctx context.Context, r *Request) error {
+func (h *Week) MyWeek(ctx context.Context, r *Request) error {
 	p := r.Person
 	from, to := r.Now, r.Now.Add(7*24*time.Hour)
 	var items []weekItem
 
-	turns, err := h.Week.PersonChoreTurns(ctx, p.CentreID, p.ID, from.Add(-12*time.Hour), to)
+	week, err := h.Week.PersonWeek(ctx, store.PersonWeekQuery{CentreID: p.CentreID, PersonID: p.ID,
+		TurnsFrom: from.Add(-12 * time.Hour), From: from, To: to}, h.Zone)
 	if err != nil {
 		return err
 	}
-	for _, t := range turns {
+	for _, t := range week.Turns {
 		if !t.EndsAt.After(from) {
 			continue
 		}
 		items = append(items, weekItem{start: t.StartsAt, end: t.EndsAt, busy: t.State == store.ChorePending,
 			line: r.Loc.T(choreLineMessage(t.State), choreVars(r.Loc, t)...)})
 	}
-	classes, err := h.Week.ClassOccurrences(ctx, store.ClassQuery{CentreID: p.CentreID, PersonID: p.ID, From: from, To: to}, h.Zone)
-	if err != nil {
-		return err
-	}
-	for _, o := range classes {
+	for _, o := range week.Classes {
 		items = append(items, weekItem{start: o.Start, end: o.End, busy: !o.Cancelled, line: classLine(r.Loc, o)})
 	}
-	appts, err := h.Week.UpcomingAppointments(ctx, p.CentreID, p.ID, from, to)
-	if err != nil {
-		return err
-	}
-	for _, a := range appts {
+	for _, a := range week.Appointments {
 		items = append(items, weekItem{start: a.At, end: a.At.Add(appointmentLength), busy: true,
 			line: r.Loc.T("myweek.appointment", "Day", r.Loc.F.Date(a.At), "Start", r.Loc.F.Time(a.At),
 				"Kind", r.Loc.T(apptKindMessage(a.Kind)), "Place", a.Place)})

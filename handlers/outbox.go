@@ -15,6 +15,14 @@ import (
 	"github.com/aurore/cairbot/store"
 )
 
+// Delivery sends what the bot sends on its own: the outbox worker, paced
+// through the Sender's bulk path.
+type Delivery struct {
+	Base
+	Bulk   BulkSender
+	Outbox OutboxStore
+}
+
 // Everything the bot sends on its own leaves through the outbox: a feature
 // writes one row per recipient (store.OutboxMessage) in the transaction of
 // the change that causes it, and OutboxWorker sends each row through the
@@ -88,33 +96,33 @@ const (
 )
 
 // outboxKinds lists every kind of outbox message. One line per kind.
-func (h *Handlers) outboxKinds() map[string]OutboxKind {
+func (f Features) outboxKinds() map[string]OutboxKind {
 	return map[string]OutboxKind{
 		// a plain message (MsgID with Args): resend, a duplicate beats a loss
 		KindNotify: {ResendInDoubt: true},
 		// balance and payments
-		KindReceipt:   {Render: h.renderReceipt, ResendInDoubt: true},   // resend: a receipt twice (same number) beats proof of payment lost
-		KindStatement: {Render: h.renderStatement, ResendInDoubt: true}, // resend: a statement twice beats a month's charge unannounced
+		KindReceipt:   {Render: f.Money.renderReceipt, ResendInDoubt: true},   // resend: a receipt twice (same number) beats proof of payment lost
+		KindStatement: {Render: f.Money.renderStatement, ResendInDoubt: true}, // resend: a statement twice beats a month's charge unannounced
 		// announcement: in doubt → failed 'interrupted' and named in the staff report, never resent (the same notice twice to a whole centre is worse than one reported uncertain).
-		KindAnnouncement: {Render: h.renderAnnouncementMessage, ResendInDoubt: false},
+		KindAnnouncement: {Render: f.Announcements.renderAnnouncementMessage, ResendInDoubt: false},
 		// appointments: a duplicate beats a missed interview, a lost answer or a lost "bring your RIB".
-		store.OutboxAppointmentNotice:   {Render: h.renderApptToResident, ResendInDoubt: true}, // booked/moved/cancelled: resend, he must not miss the new time
-		store.OutboxAppointmentReminder: {Render: h.renderApptToResident, ResendInDoubt: true}, // reminder: resend, a duplicate beats a missed interview
-		store.OutboxAppointmentNoAnswer: {Render: h.renderApptNoAnswer, ResendInDoubt: true},   // alert to staff: resend
-		store.OutboxAppointmentAnswer:   {Render: h.renderApptAnswer, ResendInDoubt: true},     // alert to staff: resend, "I cannot come" must reach him
-		store.OutboxAppointmentRelay:    {Render: h.renderApptRelay, ResendInDoubt: true},      // relayed message: resend, a repeated line beats a lost one
+		store.OutboxAppointmentNotice:   {Render: f.Appointments.renderApptToResident, ResendInDoubt: true}, // booked/moved/cancelled: resend, he must not miss the new time
+		store.OutboxAppointmentReminder: {Render: f.Appointments.renderApptToResident, ResendInDoubt: true}, // reminder: resend, a duplicate beats a missed interview
+		store.OutboxAppointmentNoAnswer: {Render: f.Appointments.renderApptNoAnswer, ResendInDoubt: true},   // alert to staff: resend
+		store.OutboxAppointmentAnswer:   {Render: f.Appointments.renderApptAnswer, ResendInDoubt: true},     // alert to staff: resend, "I cannot come" must reach him
+		store.OutboxAppointmentRelay:    {Render: f.Appointments.renderApptRelay, ResendInDoubt: true},      // relayed message: resend, a repeated line beats a lost one
 		// chores (written by store/chores.go, rendered in handlers/chores.go)
-		store.KindChoreWeek:      {Render: h.renderChoreWeek, ResendInDoubt: true},      // the week's turns, a reminder: a duplicate beats a missed turn
-		store.KindChoreReminder:  {Render: h.renderChoreReminder, ResendInDoubt: true},  // reminder: a duplicate beats a missed turn
-		store.KindChoreOverdue:   {Render: h.renderChoreOverdue, ResendInDoubt: true},   // alert to staff: a duplicate beats an unseen turn not done
-		store.KindChoreSwapAsk:   {Render: h.renderChoreSwapAsk, ResendInDoubt: true},   // a question: a lost one leaves the asker waiting; a copy's buttons act once
-		store.KindChoreSwapStaff: {Render: h.renderChoreSwapStaff, ResendInDoubt: true}, // alert to staff: a copy's buttons act once (the first decision counts)
-		store.KindChoreNotice:    {Render: h.renderChoreNotice, ResendInDoubt: true},    // a turn given, moved, missed, a swap answered: a lost one can mean a missed turn
+		store.KindChoreWeek:      {Render: f.Chores.renderChoreWeek, ResendInDoubt: true},      // the week's turns, a reminder: a duplicate beats a missed turn
+		store.KindChoreReminder:  {Render: f.Chores.renderChoreReminder, ResendInDoubt: true},  // reminder: a duplicate beats a missed turn
+		store.KindChoreOverdue:   {Render: f.Chores.renderChoreOverdue, ResendInDoubt: true},   // alert to staff: a duplicate beats an unseen turn not done
+		store.KindChoreSwapAsk:   {Render: f.Chores.renderChoreSwapAsk, ResendInDoubt: true},   // a question: a lost one leaves the asker waiting; a copy's buttons act once
+		store.KindChoreSwapStaff: {Render: f.Chores.renderChoreSwapStaff, ResendInDoubt: true}, // alert to staff: a copy's buttons act once (the first decision counts)
+		store.KindChoreNotice:    {Render: f.Chores.renderChoreNotice, ResendInDoubt: true},    // a turn given, moved, missed, a swap answered: a lost one can mean a missed turn
 		// classes and attendance
-		store.KindClassReminder: {Render: h.renderClassReminder, ResendInDoubt: true}, // reminder: a duplicate beats a missed class
-		store.KindClassNotice:   {Render: h.renderClassNotice, ResendInDoubt: true},   // class cancelled/moved: a duplicate beats a wasted trip or a missed class
-		store.KindAbsenceAlert:  {Render: h.renderAbsenceAlert, ResendInDoubt: true},  // alert to staff: a duplicate beats a resident's contract at risk unnoticed
-		store.KindEnrolNotice:   {Render: h.renderEnrolNotice, ResendInDoubt: true},   // class group joined/left/hours: a duplicate is harmless, a loss leaves him without his classes
+		store.KindClassReminder: {Render: f.Classes.renderClassReminder, ResendInDoubt: true},   // reminder: a duplicate beats a missed class
+		store.KindClassNotice:   {Render: f.Classes.renderClassNotice, ResendInDoubt: true},     // class cancelled/moved: a duplicate beats a wasted trip or a missed class
+		store.KindAbsenceAlert:  {Render: f.Attendance.renderAbsenceAlert, ResendInDoubt: true}, // alert to staff: a duplicate beats a resident's contract at risk unnoticed
+		store.KindEnrolNotice:   {Render: f.Classes.renderEnrolNotice, ResendInDoubt: true},     // class group joined/left/hours: a duplicate is harmless, a loss leaves him without his classes
 	}
 }
 
@@ -149,7 +157,7 @@ func (w *OutboxWorker) NextRetry(job *river.Job[OutboxSendArgs]) time.Time {
 // OutboxWorker sends outbox rows.
 type OutboxWorker struct {
 	river.WorkerDefaults[OutboxSendArgs]
-	h     *Handlers
+	h     *Delivery
 	kinds map[string]OutboxKind
 }
 

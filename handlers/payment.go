@@ -28,7 +28,7 @@ const (
 var paymentStatuses = []string{store.StatusActive, store.StatusAway}
 
 // PaymentStart begins recording a payment.
-func (h *Handlers) PaymentStart(ctx context.Context, r *Request) error {
+func (h *Money) PaymentStart(ctx context.Context, r *Request) error {
 	if err := h.setStep(ctx, r, stepPayWho, map[string]string{}); err != nil {
 		return err
 	}
@@ -37,11 +37,11 @@ func (h *Handlers) PaymentStart(ctx context.Context, r *Request) error {
 }
 
 // PaymentStep takes the typed answers: who, then how much.
-func (h *Handlers) PaymentStep(ctx context.Context, r *Request) error {
+func (h *Money) PaymentStep(ctx context.Context, r *Request) error {
 	data := copyData(r.Conv)
 	switch r.step() {
 	case stepPayWho, stepPayPick:
-		return h.pickResident(ctx, r, stepPayPick, data, paymentStatuses, "pay")
+		return h.pickResident(ctx, r, h.Residents, stepPayPick, data, paymentStatuses, "pay")
 	case stepPayAmount:
 		cents, err := ParseAmount(r.Text)
 		if err != nil {
@@ -65,7 +65,7 @@ func (h *Handlers) PaymentStep(ctx context.Context, r *Request) error {
 
 // PaymentButton takes the resident's button and the confirmation. A
 // button that does not fit the open conversation changes nothing.
-func (h *Handlers) PaymentButton(ctx context.Context, r *Request) error {
+func (h *Money) PaymentButton(ctx context.Context, r *Request) error {
 	data := copyData(r.Conv)
 	switch {
 	case r.step() == stepPayPick:
@@ -82,7 +82,7 @@ func (h *Handlers) PaymentButton(ctx context.Context, r *Request) error {
 			"Example", r.Loc.F.Money(1250)), nil)
 		return err
 	case r.step() == stepPayConfirm && r.CallbackData == "pay:no":
-		return h.Cancel(ctx, r)
+		return h.cancel(ctx, r)
 	case r.step() == stepPayConfirm && r.CallbackData == "pay:ok":
 		return h.recordPayment(ctx, r, data)
 	case r.CallbackData == "pay:ok":
@@ -100,7 +100,7 @@ func (h *Handlers) PaymentButton(ctx context.Context, r *Request) error {
 //   - the press's outcome is remembered, so that a second run answers with
 //     the receipt number rather than "button not valid", which would have
 //     staff record the payment a second time by hand.
-func (h *Handlers) recordPayment(ctx context.Context, r *Request, data map[string]string) error {
+func (h *Money) recordPayment(ctx context.Context, r *Request, data map[string]string) error {
 	p, err := h.conversationResident(ctx, r, data, paymentStatuses)
 	if err != nil {
 		return err
@@ -114,7 +114,7 @@ func (h *Handlers) recordPayment(ctx context.Context, r *Request, data map[strin
 	}
 	// On the centre's clock, which decides the receipt's year.
 	e, err := h.Money.RecordPayment(ctx, store.NewPayment{
-		CentreID: r.Person.CentreID, PersonID: p.ID, Cents: cents, ActorID: &r.Person.ID, At: r.Now.In(h.moneyLoc()),
+		CentreID: r.Person.CentreID, PersonID: p.ID, Cents: cents, ActorID: &r.Person.ID, At: r.Now.In(h.zoneOrUTC()),
 	})
 	if err != nil {
 		if serr := h.setStep(ctx, r, stepPayConfirm, data); serr != nil {
@@ -131,7 +131,7 @@ func (h *Handlers) recordPayment(ctx context.Context, r *Request, data map[strin
 
 // paymentRecordedBefore answers a confirmation handled again after its
 // payment was recorded, and treats any other old press as stale.
-func (h *Handlers) paymentRecordedBefore(ctx context.Context, r *Request) error {
+func (h *Money) paymentRecordedBefore(ctx context.Context, r *Request) error {
 	v, err := h.Outcomes.Outcome(ctx, paymentOutcomeKey(r))
 	if errors.Is(err, store.ErrNotFound) {
 		return ErrStaleButton
@@ -166,7 +166,7 @@ func paymentOutcomeKey(r *Request) string {
 	return "pay:" + strconv.FormatInt(r.CentreID(), 10) + ":" + r.Callback.ID
 }
 
-func (h *Handlers) paymentDone(ctx context.Context, r *Request, p store.Person, e store.LedgerEntry) error {
+func (h *Money) paymentDone(ctx context.Context, r *Request, p store.Person, e store.LedgerEntry) error {
 	id := "payment.done"
 	if p.TelegramID == nil {
 		id = "payment.done_no_telegram"
@@ -178,7 +178,7 @@ func (h *Handlers) paymentDone(ctx context.Context, r *Request, p store.Person, 
 // renderReceipt renders a receipt from the ledger when it is sent: its
 // number, the amount and day, and the balance just after the payment, so it
 // says the same whenever it leaves.
-func (h *Handlers) renderReceipt(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
+func (h *Money) renderReceipt(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
 	e, err := h.Money.EntryByReceipt(ctx, m.CentreID, m.Args["receipt"])
 	if errors.Is(err, store.ErrNotFound) {
 		// The ledger is append-only, so only a damaged row gets here:
@@ -216,7 +216,7 @@ func (ReceiptArgs) Kind() string { return "money_receipt" }
 // again). It goes away once no money_receipt job remains in river_job.
 type ReceiptWorker struct {
 	river.WorkerDefaults[ReceiptArgs]
-	h *Handlers
+	h *Money
 }
 
 // Work queues the receipt in the outbox.
@@ -231,12 +231,4 @@ func (w *ReceiptWorker) Work(ctx context.Context, job *river.Job[ReceiptArgs]) e
 	}
 	_, err = h.Money.Enqueue(ctx, h.Clock(), store.ReceiptMessage(e))
 	return err
-}
-
-// confirmButtons are the ✅/❌ buttons of a conversation's last step.
-func confirmButtons(loc *locales.Localizer, prefix string) *models.InlineKeyboardMarkup {
-	return inlineRows([]models.InlineKeyboardButton{
-		{Text: loc.T("button.confirm"), CallbackData: cb(prefix, "ok")},
-		{Text: loc.T("button.cancel"), CallbackData: cb(prefix, "no")},
-	}, 2)
 }

@@ -27,7 +27,7 @@ func (PrivacyPurgeArgs) Kind() string { return "privacy_purge" }
 // PrivacyPurgeWorker runs PrivacyPurgeArgs.
 type PrivacyPurgeWorker struct {
 	river.WorkerDefaults[PrivacyPurgeArgs]
-	h *Handlers
+	h *People
 }
 
 // Work erases each person in his own transaction, so one failure does not
@@ -51,7 +51,7 @@ func (w *PrivacyPurgeWorker) Work(ctx context.Context, _ *river.Job[PrivacyPurge
 }
 
 // privacyPurgeJob runs the purge every night at 03:30, Paris time.
-func (h *Handlers) privacyPurgeJob() *river.PeriodicJob {
+func (h *People) privacyPurgeJob() *river.PeriodicJob {
 	return river.NewPeriodicJob(Daily{Loc: h.Zone, Hour: 3, Minute: 30},
 		func() (river.JobArgs, *river.InsertOpts) { return PrivacyPurgeArgs{}, nil },
 		&river.PeriodicJobOpts{ID: "privacy_purge"})

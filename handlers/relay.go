@@ -37,7 +37,7 @@ func cleanRelayText(s string) (string, bool) {
 
 // apptStartMessage (button "✉️ Message" of an appointment) asks the coordinator
 // for the text to send to the resident.
-func (h *Handlers) apptStartMessage(ctx context.Context, r *Request, a store.Appointment) error {
+func (h *Appointments) apptStartMessage(ctx context.Context, r *Request, a store.Appointment) error {
 	p, err := h.Lookup.PersonByID(ctx, a.CentreID, a.PersonID)
 	if err != nil {
 		return err
@@ -54,7 +54,7 @@ func (h *Handlers) apptStartMessage(ctx context.Context, r *Request, a store.App
 
 // AppointmentMessageStep relays the coordinator's typed text to the
 // resident, with a Reply button, and keeps it with the appointment.
-func (h *Handlers) AppointmentMessageStep(ctx context.Context, r *Request) error {
+func (h *Appointments) AppointmentMessageStep(ctx context.Context, r *Request) error {
 	if r.step() != stepRelayToResident {
 		return Fail("error.not_understood")
 	}
@@ -92,7 +92,7 @@ func (h *Handlers) AppointmentMessageStep(ctx context.Context, r *Request) error
 
 // AppointmentReplyButton ("apr:<message id>") lets a resident answer a
 // coordinator's message. Only a message sent to him opens it.
-func (h *Handlers) AppointmentReplyButton(ctx context.Context, r *Request) error {
+func (h *Appointments) AppointmentReplyButton(ctx context.Context, r *Request) error {
 	m, err := h.messageToResident(ctx, r, strings.TrimPrefix(r.CallbackData, "apr:"))
 	if err != nil {
 		return err
@@ -105,7 +105,7 @@ func (h *Handlers) AppointmentReplyButton(ctx context.Context, r *Request) error
 }
 
 // messageToResident finds a coordinator's message to this resident.
-func (h *Handlers) messageToResident(ctx context.Context, r *Request, idText string) (store.AppointmentMessage, error) {
+func (h *Appointments) messageToResident(ctx context.Context, r *Request, idText string) (store.AppointmentMessage, error) {
 	id, err := strconv.ParseInt(idText, 10, 64)
 	if err != nil {
 		return store.AppointmentMessage{}, ErrStaleButton
@@ -125,7 +125,7 @@ func (h *Handlers) messageToResident(ctx context.Context, r *Request, idText str
 
 // AppointmentReplyStep relays the resident's typed answer to the
 // coordinator who wrote to him (or, if he is gone, the one in charge).
-func (h *Handlers) AppointmentReplyStep(ctx context.Context, r *Request) error {
+func (h *Appointments) AppointmentReplyStep(ctx context.Context, r *Request) error {
 	if r.step() != stepRelayToCoordinator {
 		return Fail("error.not_understood")
 	}

@@ -35,13 +35,13 @@ type FileSender interface {
 // staff, coordinators and admins in; the check is repeated here because a
 // report holds every resident's figures.
 type Reports struct {
-	h     *Handlers
+	h     Base
 	store ReportStore
 	files FileSender
 }
 
 // NewReports builds the /report feature over the shared handler helpers.
-func NewReports(h *Handlers, st ReportStore, files FileSender) *Reports {
+func NewReports(h Base, st ReportStore, files FileSender) *Reports {
 	return &Reports{h: h, store: st, files: files}
 }
 

@@ -2,16 +2,10 @@ package handlers
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
-	"fmt"
-	"io"
-	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/go-telegram/bot/models"
 
@@ -19,86 +13,24 @@ import (
 	"github.com/aurore/cairbot/store"
 )
 
-// Residents is what the staff's everyday changes need from storage.
-type Residents interface {
+// Residents is the staff's everyday changes to residents (/residents):
+// arrival, departure, away, back, room, contribution, and the actions
+// that belong to other features (class groups, the cleaning rota), which
+// it hands to them.
+type Residents struct {
+	Base
+	Residents ResidentStore
+	Money     MoneyStore
+	// Groups enrols a resident in class groups (enrol.go), RotaMembers
+	// puts him on the cleaning rota (rota_setup.go).
+	Groups      *Classes
+	RotaMembers *Rota
+}
+
+// ResidentStore is what the staff's everyday changes need from storage.
+type ResidentStore interface {
 	SearchResidents(ctx context.Context, centreID int64, query string, statuses []string, limit int) ([]store.Person, error)
 	ChangeResident(ctx context.Context, c store.ResidentChange) (store.Person, error)
-}
-
-// residentSearchMax is how many matches are shown as buttons; more ask for
-// a longer name or the room number.
-const residentSearchMax = 8
-
-// pickResident answers a typed name or room with one button per matching
-// resident. The candidates are kept in the conversation, so that only
-// those buttons are accepted afterwards.
-func (h *Handlers) pickResident(ctx context.Context, r *Request, step string, data map[string]string, statuses []string, prefix string) error {
-	q := strings.Join(strings.Fields(locales.ASCIIDigits(locales.StripBidi(r.Text))), " ")
-	if q == "" || utf8.RuneCountInString(q) > 80 {
-		return Fail("residents.none_found", "Query", "…")
-	}
-	found, err := h.Residents.SearchResidents(ctx, r.Person.CentreID, q, statuses, residentSearchMax+1)
-	if err != nil {
-		return err
-	}
-	switch {
-	case len(found) == 0:
-		return Fail("residents.none_found", "Query", q)
-	case len(found) > residentSearchMax:
-		return Fail("residents.too_many")
-	}
-	ids := make([]string, len(found))
-	buttons := make([]models.InlineKeyboardButton, len(found))
-	for i, p := range found {
-		ids[i] = strconv.FormatInt(p.ID, 10)
-		buttons[i] = models.InlineKeyboardButton{Text: "👤 " + p.DisplayName + " · " + residentRoom(p), CallbackData: cb(prefix, "p", ids[i])}
-	}
-	data["ids"] = strings.Join(ids, ",")
-	if err := h.setStep(ctx, r, step, data); err != nil {
-		return err
-	}
-	_, err = h.reply(ctx, r, r.Loc.T("residents.pick"), inlineRows(buttons, 1))
-	return err
-}
-
-// pickedResident checks a "<prefix>:p:<id>" button against the candidates
-// shown, and loads the resident from the staff member's own centre.
-func (h *Handlers) pickedResident(ctx context.Context, r *Request, data map[string]string, prefix string, statuses []string) (store.Person, error) {
-	id, ok := strings.CutPrefix(r.CallbackData, prefix+":p:")
-	if !ok || !slices.Contains(strings.Split(data["ids"], ","), id) {
-		return store.Person{}, ErrStaleButton
-	}
-	data["pid"] = id
-	return h.conversationResident(ctx, r, data, statuses)
-}
-
-// conversationResident loads the resident chosen earlier in the
-// conversation; if he is gone or his status changed meanwhile, the
-// conversation's buttons are stale.
-func (h *Handlers) conversationResident(ctx context.Context, r *Request, data map[string]string, statuses []string) (store.Person, error) {
-	id, err := strconv.ParseInt(data["pid"], 10, 64)
-	if err != nil {
-		return store.Person{}, ErrStaleButton
-	}
-	p, err := h.Lookup.PersonByID(ctx, r.Person.CentreID, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return store.Person{}, ErrStaleButton
-	}
-	if err != nil {
-		return store.Person{}, err
-	}
-	if p.Role != store.RoleResident || !slices.Contains(statuses, p.Status) {
-		return store.Person{}, Fail("residents.status_changed", "Name", p.DisplayName)
-	}
-	return p, nil
-}
-
-// residentRoom is the room to show, a dash when none is known.
-func residentRoom(p store.Person) string {
-	if p.Room == "" {
-		return "—"
-	}
-	return p.Room
 }
 
 // The everyday changes staff make: arrival, departure, away, back, room,
@@ -144,7 +76,7 @@ func residentActStatuses(act string) ([]string, bool) {
 }
 
 // ResidentsMenu shows staff the everyday changes as buttons.
-func (h *Handlers) ResidentsMenu(ctx context.Context, r *Request) error {
+func (h *Residents) ResidentsMenu(ctx context.Context, r *Request) error {
 	buttons := make([]models.InlineKeyboardButton, len(residentActs))
 	for i, a := range residentActs {
 		buttons[i] = models.InlineKeyboardButton{Text: r.Loc.T(a.label), CallbackData: cb("resident", "a", a.act)}
@@ -155,36 +87,36 @@ func (h *Handlers) ResidentsMenu(ctx context.Context, r *Request) error {
 
 // ResidentArrive, ResidentLeave, ResidentAway, ResidentBack, ResidentRoom
 // and ResidentAmount are the commands that go straight to one change.
-func (h *Handlers) ResidentArrive(ctx context.Context, r *Request) error {
+func (h *Residents) ResidentArrive(ctx context.Context, r *Request) error {
 	return h.residentAct(ctx, r, store.ChangeArrive)
 }
 
 // ResidentLeave starts recording a departure (/leave).
-func (h *Handlers) ResidentLeave(ctx context.Context, r *Request) error {
+func (h *Residents) ResidentLeave(ctx context.Context, r *Request) error {
 	return h.residentAct(ctx, r, store.ChangeLeave)
 }
 
 // ResidentAway starts recording an absence (/away).
-func (h *Handlers) ResidentAway(ctx context.Context, r *Request) error {
+func (h *Residents) ResidentAway(ctx context.Context, r *Request) error {
 	return h.residentAct(ctx, r, store.ChangeAway)
 }
 
 // ResidentBack starts recording a return (/back).
-func (h *Handlers) ResidentBack(ctx context.Context, r *Request) error {
+func (h *Residents) ResidentBack(ctx context.Context, r *Request) error {
 	return h.residentAct(ctx, r, store.ChangeBack)
 }
 
 // ResidentRoom starts a room change (/room).
-func (h *Handlers) ResidentRoom(ctx context.Context, r *Request) error {
+func (h *Residents) ResidentRoom(ctx context.Context, r *Request) error {
 	return h.residentAct(ctx, r, store.ChangeRoom)
 }
 
 // ResidentAmount starts setting a monthly contribution (/contribution).
-func (h *Handlers) ResidentAmount(ctx context.Context, r *Request) error {
+func (h *Residents) ResidentAmount(ctx context.Context, r *Request) error {
 	return h.residentAct(ctx, r, residentActAmount)
 }
 
-func (h *Handlers) residentAct(ctx context.Context, r *Request, act string) error {
+func (h *Residents) residentAct(ctx context.Context, r *Request, act string) error {
 	if err := h.setStep(ctx, r, stepResidentWho, map[string]string{"act": act}); err != nil {
 		return err
 	}
@@ -194,15 +126,15 @@ func (h *Handlers) residentAct(ctx context.Context, r *Request, act string) erro
 
 // ResidentStep takes what staff types in the conversation: a name or
 // room, a date, a room number or an amount.
-func (h *Handlers) ResidentStep(ctx context.Context, r *Request) error {
+func (h *Residents) ResidentStep(ctx context.Context, r *Request) error {
 	data := copyData(r.Conv)
 	statuses, ok := residentActStatuses(data["act"])
 	if !ok {
-		return h.Cancel(ctx, r)
+		return h.cancel(ctx, r)
 	}
 	switch r.step() {
 	case stepResidentWho, stepResidentPick:
-		return h.pickResident(ctx, r, stepResidentPick, data, statuses, "resident")
+		return h.pickResident(ctx, r, h.Residents, stepResidentPick, data, statuses, "resident")
 	case stepResidentDate:
 		day, err := h.residentDay(r, data["act"], r.Text)
 		if err != nil {
@@ -230,7 +162,7 @@ func (h *Handlers) ResidentStep(ctx context.Context, r *Request) error {
 // ResidentButton takes the buttons of the conversation: the change, the
 // resident, "today", the way the contribution is set, and the
 // confirmation.
-func (h *Handlers) ResidentButton(ctx context.Context, r *Request) error {
+func (h *Residents) ResidentButton(ctx context.Context, r *Request) error {
 	data := copyData(r.Conv)
 	if act, ok := strings.CutPrefix(r.CallbackData, "resident:a:"); ok {
 		if _, ok := residentActStatuses(act); !ok {
@@ -251,15 +183,15 @@ func (h *Handlers) ResidentButton(ctx context.Context, r *Request) error {
 		delete(data, "ids")
 		return h.residentNext(ctx, r, data, p)
 	case step == stepResidentDate && r.CallbackData == "resident:today":
-		return h.residentConfirm(ctx, r, data, r.Now.In(h.moneyLoc()).Format(time.DateOnly))
+		return h.residentConfirm(ctx, r, data, r.Now.In(h.zoneOrUTC()).Format(time.DateOnly))
 	case step == stepResidentBasis && strings.HasPrefix(r.CallbackData, "resident:b:"):
 		return h.residentBasis(ctx, r, data, strings.TrimPrefix(r.CallbackData, "resident:b:"))
 	case data["act"] == residentActClass && (step == stepEnrolGroup || step == stepEnrolHours):
-		return h.enrolButton(ctx, r, data, statuses)
+		return h.Groups.enrolButton(ctx, r, data, statuses)
 	case data["act"] == residentActRota && step == stepRotaMember:
-		return h.rotaMemberButton(ctx, r, data, statuses)
+		return h.RotaMembers.rotaMemberButton(ctx, r, data, statuses)
 	case step == stepResidentConfirm && r.CallbackData == "resident:no":
-		return h.Cancel(ctx, r)
+		return h.cancel(ctx, r)
 	case step == stepResidentConfirm && r.CallbackData == "resident:ok":
 		return h.residentSave(ctx, r, data, statuses)
 	}
@@ -267,7 +199,7 @@ func (h *Handlers) ResidentButton(ctx context.Context, r *Request) error {
 }
 
 // residentNext asks what the change needs once the resident is chosen.
-func (h *Handlers) residentNext(ctx context.Context, r *Request, data map[string]string, p store.Person) error {
+func (h *Residents) residentNext(ctx context.Context, r *Request, data map[string]string, p store.Person) error {
 	name, room := p.DisplayName, residentRoom(p)
 	switch data["act"] {
 	case store.ChangeArrive, store.ChangeLeave:
@@ -298,15 +230,15 @@ func (h *Handlers) residentNext(ctx context.Context, r *Request, data map[string
 		_, err := h.reply(ctx, r, r.Loc.T("residents.ask_basis", "Name", name, "Room", room), kb)
 		return err
 	case residentActClass:
-		return h.enrolGroups(ctx, r, data, p)
+		return h.Groups.enrolGroups(ctx, r, data, p)
 	case residentActRota:
-		return h.rotaMemberShow(ctx, r, data, p)
+		return h.RotaMembers.rotaMemberShow(ctx, r, data, p)
 	}
 	return h.residentConfirm(ctx, r, data, "")
 }
 
 // residentBasis takes how the contribution is set.
-func (h *Handlers) residentBasis(ctx context.Context, r *Request, data map[string]string, basis string) error {
+func (h *Residents) residentBasis(ctx context.Context, r *Request, data map[string]string, basis string) error {
 	switch basis {
 	case "none":
 		data["basis"], data["cents"] = store.BasisResources, "0"
@@ -333,7 +265,7 @@ func (h *Handlers) residentBasis(ctx context.Context, r *Request, data map[strin
 }
 
 // residentConfirm shows the change in a whole sentence with ✅/❌.
-func (h *Handlers) residentConfirm(ctx context.Context, r *Request, data map[string]string, day string) error {
+func (h *Residents) residentConfirm(ctx context.Context, r *Request, data map[string]string, day string) error {
 	statuses, _ := residentActStatuses(data["act"])
 	p, err := h.conversationResident(ctx, r, data, statuses)
 	if err != nil {
@@ -344,7 +276,7 @@ func (h *Handlers) residentConfirm(ctx context.Context, r *Request, data map[str
 	switch act := data["act"]; act {
 	case store.ChangeArrive, store.ChangeLeave:
 		data["date"] = day
-		d, err := time.ParseInLocation(time.DateOnly, day, h.moneyLoc())
+		d, err := time.ParseInLocation(time.DateOnly, day, h.zoneOrUTC())
 		if err != nil {
 			return ErrStaleButton
 		}
@@ -377,12 +309,12 @@ func (h *Handlers) residentConfirm(ctx context.Context, r *Request, data map[str
 }
 
 // residentSave applies the confirmed change, audited in the store.
-func (h *Handlers) residentSave(ctx context.Context, r *Request, data map[string]string, statuses []string) error {
+func (h *Residents) residentSave(ctx context.Context, r *Request, data map[string]string, statuses []string) error {
 	if data["act"] == residentActClass {
-		return h.enrolSave(ctx, r, data, statuses)
+		return h.Groups.enrolSave(ctx, r, data, statuses)
 	}
 	if data["act"] == residentActRota {
-		return h.rotaMemberSave(ctx, r, data, statuses)
+		return h.RotaMembers.rotaMemberSave(ctx, r, data, statuses)
 	}
 	p, err := h.conversationResident(ctx, r, data, statuses)
 	if err != nil {
@@ -434,8 +366,8 @@ const (
 )
 
 // residentDay reads a typed date and checks it fits the change.
-func (h *Handlers) residentDay(r *Request, act, text string) (string, error) {
-	loc := h.moneyLoc()
+func (h *Residents) residentDay(r *Request, act, text string) (string, error) {
+	loc := h.zoneOrUTC()
 	example := r.Loc.F.DateShort(r.Now)
 	d, _, ok := locales.ParseDate(text, loc, r.Now.In(loc).Year())
 	if !ok {
@@ -450,277 +382,4 @@ func (h *Handlers) residentDay(r *Request, act, text string) (string, error) {
 		return "", Fail("residents.bad_date", "Example", example)
 	}
 	return d.Format(time.DateOnly), nil
-}
-
-// ImportLineError is one bad line of an import, with why.
-type ImportLineError struct {
-	Line    int
-	Problem string
-}
-
-func (e ImportLineError) String() string { return fmt.Sprintf("line %d: %s", e.Line, e.Problem) }
-
-// residentColumns are the columns of a residents file; the first four are
-// required.
-var residentColumns = []string{"external_id", "name", "room", "language", "role", "arrived_on",
-	"monthly_amount", "monthly_resources"}
-
-var externalIDRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$`)
-
-// maxImportLines bounds a residents file: a centre has a few hundred beds.
-const maxImportLines = 5000
-
-// ParseResidentsCSV reads and validates a residents file (comma or
-// semicolon separated, UTF-8, header line first; see
-// docs/examples/residents.csv). It returns the rows, or every problem
-// found, each naming its line: a file with any bad line is refused whole.
-func ParseResidentsCSV(in io.Reader) ([]store.ResidentRow, []ImportLineError) {
-	raw, err := io.ReadAll(io.LimitReader(in, 4<<20))
-	if err != nil {
-		return nil, []ImportLineError{{0, "cannot read the file: " + err.Error()}}
-	}
-	if !utf8.Valid(raw) {
-		return nil, []ImportLineError{{0, "the file is not UTF-8 text (save it as \"CSV UTF-8\")"}}
-	}
-	text := strings.TrimPrefix(string(raw), "\ufeff")
-	rd := csv.NewReader(strings.NewReader(text))
-	rd.FieldsPerRecord = -1
-	first, _, _ := strings.Cut(text, "\n")
-	if strings.Count(first, ";") > strings.Count(first, ",") {
-		rd.Comma = ';'
-	}
-	header, err := rd.Read()
-	if err != nil {
-		return nil, []ImportLineError{{1, "no header line: " + csvProblem(err)}}
-	}
-	col := map[string]int{}
-	var errs []ImportLineError
-	for i, h := range header {
-		name := strings.ToLower(strings.TrimSpace(h))
-		if !slices.Contains(residentColumns, name) {
-			errs = append(errs, ImportLineError{1, fmt.Sprintf("unknown column %q (columns: %s)", h, strings.Join(residentColumns, ", "))})
-			continue
-		}
-		if _, dup := col[name]; dup {
-			errs = append(errs, ImportLineError{1, fmt.Sprintf("column %q appears twice", name)})
-		}
-		col[name] = i
-	}
-	for _, req := range residentColumns[:4] {
-		if _, ok := col[req]; !ok {
-			errs = append(errs, ImportLineError{1, fmt.Sprintf("missing column %q", req)})
-		}
-	}
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	var rows []store.ResidentRow
-	seen := map[string]int{}
-	for {
-		rec, err := rd.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		line, _ := rd.FieldPos(0)
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.StartLine
-			}
-			errs = append(errs, ImportLineError{line, csvProblem(err)})
-			if pe == nil {
-				break
-			}
-			continue
-		}
-		if len(rows)+len(errs) >= maxImportLines {
-			errs = append(errs, ImportLineError{line, fmt.Sprintf("too many lines (at most %d)", maxImportLines)})
-			break
-		}
-		if blankRecord(rec) {
-			continue
-		}
-		field := func(name string) string {
-			if i, ok := col[name]; ok && i < len(rec) {
-				return strings.TrimSpace(rec[i])
-			}
-			return ""
-		}
-		if len(rec) != len(header) {
-			errs = append(errs, ImportLineError{line, fmt.Sprintf("%d fields, the header has %d", len(rec), len(header))})
-			continue
-		}
-		row, problems := residentRow(line, field)
-		if prev, dup := seen[row.ExternalID]; dup && row.ExternalID != "" {
-			problems = append(problems, fmt.Sprintf("external_id %q is also on line %d", row.ExternalID, prev))
-		} else if row.ExternalID != "" {
-			seen[row.ExternalID] = line
-		}
-		if len(problems) > 0 {
-			errs = append(errs, ImportLineError{line, strings.Join(problems, "; ")})
-			continue
-		}
-		rows = append(rows, row)
-	}
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	if len(rows) == 0 {
-		return nil, []ImportLineError{{2, "no resident in the file"}}
-	}
-	return rows, nil
-}
-
-func csvProblem(err error) string {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return "cannot read the line: " + pe.Err.Error()
-	}
-	return err.Error()
-}
-
-func blankRecord(rec []string) bool {
-	for _, f := range rec {
-		if strings.TrimSpace(f) != "" {
-			return false
-		}
-	}
-	return true
-}
-
-// residentRow validates one line; problems name each bad field.
-func residentRow(line int, field func(string) string) (store.ResidentRow, []string) {
-	var problems []string
-	row := store.ResidentRow{Line: line, Role: store.RoleResident}
-	row.ExternalID = field("external_id")
-	if !externalIDRe.MatchString(row.ExternalID) {
-		problems = append(problems, fmt.Sprintf("external_id %q: 1–64 letters, digits, . _ - (required)", row.ExternalID))
-	}
-	if name, ok := CleanName(field("name")); ok {
-		row.DisplayName = name
-	} else {
-		problems = append(problems, "name: 1–80 printable characters (required)")
-	}
-	row.Room = strings.ToUpper(strings.TrimSpace(locales.ASCIIDigits(field("room"))))
-	if row.Room != "" && !roomRe.MatchString(row.Room) {
-		problems = append(problems, fmt.Sprintf("room %q: 1–16 letters, digits or -", field("room")))
-	}
-	row.Floor = FloorOfRoom(row.Room)
-	lang := field("language")
-	if l, ok := locales.Lookup(lang); ok {
-		row.Language = l.Tag
-	} else if tag, ok := locales.Match(lang); ok {
-		row.Language = tag
-	} else {
-		var tags []string
-		for _, l := range locales.Languages {
-			tags = append(tags, l.Tag)
-		}
-		problems = append(problems, fmt.Sprintf("language %q: one of %s", lang, strings.Join(tags, ", ")))
-	}
-	if role := field("role"); role != "" {
-		r, err := store.ParseRole(strings.ToLower(role))
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("role %q: resident, staff, coordinator or admin", role))
-		}
-		row.Role = r
-	}
-	if s := field("arrived_on"); s != "" {
-		// A file is read later than it is written: its dates carry
-		// their year.
-		d, yearTyped, ok := locales.ParseDate(s, time.UTC, 0)
-		if !ok || !yearTyped {
-			problems = append(problems, fmt.Sprintf("arrived_on %q: a date such as 2026-11-15 or 15/11/2026", s))
-		} else {
-			row.ArrivedOn = &d
-		}
-	}
-	amount, resources := field("monthly_amount"), field("monthly_resources")
-	switch {
-	case amount != "" && resources != "":
-		problems = append(problems, "give monthly_amount or monthly_resources, not both")
-	case amount != "":
-		cents, err := parseNonNegativeAmount(amount)
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("monthly_amount %q: %s", amount, importAmountProblem(err)))
-		} else {
-			row.Contribution = &store.Contribution{Basis: store.BasisFixed, Cents: cents}
-		}
-	case resources != "":
-		cents, err := parseNonNegativeAmount(resources)
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("monthly_resources %q: %s", resources, importAmountProblem(err)))
-		} else {
-			row.Contribution = &store.Contribution{Basis: store.BasisResources, Cents: cents}
-		}
-	}
-	if row.Contribution != nil && row.Role != store.RoleResident && row.Role != "" {
-		problems = append(problems, "only residents have a monthly contribution")
-	}
-	return row, problems
-}
-
-func importAmountProblem(err error) string {
-	switch {
-	case errors.Is(err, ErrAmountNegative):
-		return "cannot be negative"
-	case errors.Is(err, ErrAmountTooLarge):
-		return "more than 10 000 €"
-	}
-	return "not an amount in euros, such as 45 or 45,50"
-}
-
-// ErrImportRejected means a residents file had bad lines: nothing was
-// written, and the report names every one.
-var ErrImportRejected = errors.New("handlers: import rejected, nothing written")
-
-// ResidentImporter is what a residents import needs from storage.
-type ResidentImporter interface {
-	ImportResidents(ctx context.Context, centreID int64, rows []store.ResidentRow, actorID *int64, expires time.Time) (store.ImportResult, error)
-}
-
-// ImportResidentsCSV validates a residents file and imports it in one
-// transaction (`cairbot import residents FILE`). The report, for the
-// person at the terminal, names every bad line and why (and then nothing
-// is written, err is ErrImportRejected), or says what was done, with the
-// one-time invite code and link of each new person. link turns a code into
-// its t.me link ("" when the bot's name is unknown).
-func ImportResidentsCSV(ctx context.Context, st ResidentImporter, centreID int64, in io.Reader,
-	expires time.Time, link func(code string) string) (string, error) {
-	rows, bad := ParseResidentsCSV(in)
-	var b strings.Builder
-	if len(bad) > 0 {
-		fmt.Fprintf(&b, "residents file rejected: %d bad line(s), nothing was imported.\n", len(bad))
-		for _, e := range bad {
-			b.WriteString("  " + e.String() + "\n")
-		}
-		return b.String(), ErrImportRejected
-	}
-	res, err := st.ImportResidents(ctx, centreID, rows, nil, expires)
-	if err != nil {
-		return "", err
-	}
-	fmt.Fprintf(&b, "residents imported: %d new, %d changed, %d unchanged.\n", len(res.New), len(res.Changed), res.Unchanged)
-	if len(res.Changed) > 0 {
-		lines := make([]string, len(res.Changed))
-		for i, l := range res.Changed {
-			lines[i] = strconv.Itoa(l)
-		}
-		fmt.Fprintf(&b, "changed on line(s) %s.\n", strings.Join(lines, ", "))
-	}
-	if len(res.New) > 0 {
-		b.WriteString("one-time invite codes of the new people (hand each to him in person):\n")
-	}
-	for _, n := range res.New {
-		p := n.Person
-		fmt.Fprintf(&b, "  line %d: %s (%s, room %s, %s): %s", n.Line, p.DisplayName, *p.ExternalID, residentRoom(p), p.Language, n.Code)
-		if l := link(n.Code); l != "" {
-			b.WriteString("  " + l)
-		}
-		b.WriteString("\n")
-	}
-	if len(res.New) > 0 {
-		fmt.Fprintf(&b, "codes valid until %s.\n", expires.Format("2006-01-02 15:04 MST"))
-	}
-	return b.String(), nil
 }

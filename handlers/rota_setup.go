@@ -11,6 +11,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/aurore/cairbot/locales"
+	"github.com/aurore/cairbot/rota"
 	"github.com/aurore/cairbot/store"
 )
 
@@ -56,7 +57,7 @@ const (
 
 // rotaMemberShow says whether the chosen resident is on the rota, with the
 // button to change it.
-func (h *Handlers) rotaMemberShow(ctx context.Context, r *Request, data map[string]string, p store.Person) error {
+func (h *Rota) rotaMemberShow(ctx context.Context, r *Request, data map[string]string, p store.Person) error {
 	on, err := h.RotaSetup.OnChoreRota(ctx, r.Person.CentreID, p.ID)
 	if err != nil {
 		return err
@@ -80,9 +81,9 @@ func (h *Handlers) rotaMemberShow(ctx context.Context, r *Request, data map[stri
 }
 
 // rotaMemberButton takes "resident:rm:<resident>:1|0" and asks to confirm.
-func (h *Handlers) rotaMemberButton(ctx context.Context, r *Request, data map[string]string, statuses []string) error {
+func (h *Rota) rotaMemberButton(ctx context.Context, r *Request, data map[string]string, statuses []string) error {
 	if r.CallbackData == "resident:no" {
-		return h.Cancel(ctx, r)
+		return h.cancel(ctx, r)
 	}
 	parts := strings.Split(r.CallbackData, ":")
 	pid, err := strconv.ParseInt(data["pid"], 10, 64)
@@ -107,7 +108,7 @@ func (h *Handlers) rotaMemberButton(ctx context.Context, r *Request, data map[st
 }
 
 // rotaMemberSave applies the confirmed change, audited in the store.
-func (h *Handlers) rotaMemberSave(ctx context.Context, r *Request, data map[string]string, statuses []string) error {
+func (h *Rota) rotaMemberSave(ctx context.Context, r *Request, data map[string]string, statuses []string) error {
 	p, err := h.conversationResident(ctx, r, data, statuses)
 	if err != nil {
 		return err
@@ -152,10 +153,10 @@ func areaName(a store.ChoreArea, lang string) string {
 var areaRefMonday = time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
 
 // areaDays writes weekdays (1 = Monday) as a list in the reader's language.
-func (h *Handlers) areaDays(loc *locales.Localizer, days []int) string {
+func (h *Rota) areaDays(loc *locales.Localizer, days []int) string {
 	names := make([]string, len(days))
 	for i, d := range days {
-		names[i] = loc.F.Weekday(store.ChoreAt(areaRefMonday.AddDate(0, 0, d-1), 12*60, h.Zone))
+		names[i] = loc.F.Weekday(rota.At(areaRefMonday.AddDate(0, 0, d-1), 12*60, h.Zone))
 	}
 	sep := ", "
 	if loc.Tag == "ar" || loc.Tag == "fa-AF" || loc.Tag == "ps" || loc.Tag == "ur" {
@@ -165,16 +166,16 @@ func (h *Handlers) areaDays(loc *locales.Localizer, days []int) string {
 }
 
 // areaClock writes minutes after midnight as a time of day.
-func (h *Handlers) areaClock(loc *locales.Localizer, minutes int) string {
-	return loc.F.Time(store.ChoreAt(areaRefMonday, minutes, h.Zone))
+func (h *Rota) areaClock(loc *locales.Localizer, minutes int) string {
+	return loc.F.Time(rota.At(areaRefMonday, minutes, h.Zone))
 }
 
-func (h *Handlers) areaVars(loc *locales.Localizer, a store.ChoreArea) []any {
+func (h *Rota) areaVars(loc *locales.Localizer, a store.ChoreArea) []any {
 	return []any{"Name", areaName(a, loc.Tag), "Days", h.areaDays(loc, a.Days),
 		"Start", h.areaClock(loc, a.Start), "End", h.areaClock(loc, a.End)}
 }
 
-func (h *Handlers) areaLine(loc *locales.Localizer, a store.ChoreArea) string {
+func (h *Rota) areaLine(loc *locales.Localizer, a store.ChoreArea) string {
 	if a.Active {
 		return loc.T("rotasetup.area_line_on", h.areaVars(loc, a)...)
 	}
@@ -182,7 +183,7 @@ func (h *Handlers) areaLine(loc *locales.Localizer, a store.ChoreArea) string {
 }
 
 // Areas lists the centre's areas with one button per area and ➕.
-func (h *Handlers) Areas(ctx context.Context, r *Request) error {
+func (h *Rota) Areas(ctx context.Context, r *Request) error {
 	areas, err := h.RotaSetup.ChoreAreas(ctx, r.Person.CentreID)
 	if err != nil {
 		return err
@@ -209,7 +210,7 @@ func (h *Handlers) Areas(ctx context.Context, r *Request) error {
 }
 
 // AreasButton takes the buttons of /areas and of a new area.
-func (h *Handlers) AreasButton(ctx context.Context, r *Request) error {
+func (h *Rota) AreasButton(ctx context.Context, r *Request) error {
 	parts := strings.Split(r.CallbackData, ":")
 	step := r.step()
 	switch {
@@ -266,7 +267,7 @@ func (h *Handlers) AreasButton(ctx context.Context, r *Request) error {
 		if err := h.setStep(ctx, r, stepAreaDays, data); err != nil {
 			return err
 		}
-		return h.choreEdit(ctx, r, r.Loc.T("rotasetup.ask_days", "Name", data["name"]), h.areaDayButtons(r.Loc, days))
+		return h.editMessage(ctx, r, r.Loc.T("rotasetup.ask_days", "Name", data["name"]), h.areaDayButtons(r.Loc, days))
 	case step == stepAreaDays && r.CallbackData == "ars:dok":
 		data := copyData(r.Conv)
 		if len(areaDayList(data["days"])) == 0 {
@@ -278,7 +279,7 @@ func (h *Handlers) AreasButton(ctx context.Context, r *Request) error {
 		_, err := h.reply(ctx, r, r.Loc.T("rotasetup.ask_start", "Example", h.areaClock(r.Loc, 18*60)), nil)
 		return err
 	case step == stepAreaConfirm && r.CallbackData == "ars:no":
-		return h.Cancel(ctx, r)
+		return h.cancel(ctx, r)
 	case step == stepAreaConfirm && r.CallbackData == "ars:ok":
 		a, err := areaDraft(copyData(r.Conv))
 		if err != nil {
@@ -297,7 +298,7 @@ func (h *Handlers) AreasButton(ctx context.Context, r *Request) error {
 }
 
 // ownArea loads an area of the staff member's centre named by a button.
-func (h *Handlers) ownArea(ctx context.Context, r *Request, arg string) (store.ChoreArea, error) {
+func (h *Rota) ownArea(ctx context.Context, r *Request, arg string) (store.ChoreArea, error) {
 	id, err := strconv.ParseInt(arg, 36, 64)
 	if err != nil || id <= 0 || strconv.FormatInt(id, 36) != arg {
 		return store.ChoreArea{}, ErrStaleButton
@@ -311,7 +312,7 @@ func (h *Handlers) ownArea(ctx context.Context, r *Request, arg string) (store.C
 
 // AreasStep takes what staff types for a new area: its name, then the
 // start and end of its time window.
-func (h *Handlers) AreasStep(ctx context.Context, r *Request) error {
+func (h *Rota) AreasStep(ctx context.Context, r *Request) error {
 	data := copyData(r.Conv)
 	switch r.step() {
 	case stepAreaName:
@@ -343,7 +344,7 @@ func (h *Handlers) AreasStep(ctx context.Context, r *Request) error {
 		}
 		start, err := strconv.Atoi(data["start"])
 		if err != nil {
-			return h.Cancel(ctx, r)
+			return h.cancel(ctx, r)
 		}
 		if end <= start {
 			return Fail("announce.bad_time_order", "From", h.areaClock(r.Loc, start))
@@ -351,7 +352,7 @@ func (h *Handlers) AreasStep(ctx context.Context, r *Request) error {
 		data["end"] = strconv.Itoa(end)
 		a, err := areaDraft(data)
 		if err != nil {
-			return h.Cancel(ctx, r)
+			return h.cancel(ctx, r)
 		}
 		if err := h.setStep(ctx, r, stepAreaConfirm, data); err != nil {
 			return err
@@ -375,7 +376,7 @@ func areaDraft(data map[string]string) (store.ChoreArea, error) {
 }
 
 // areaDayButtons are the seven weekdays, ☑️ when chosen, then ✅.
-func (h *Handlers) areaDayButtons(loc *locales.Localizer, days []int) *models.InlineKeyboardMarkup {
+func (h *Rota) areaDayButtons(loc *locales.Localizer, days []int) *models.InlineKeyboardMarkup {
 	buttons := make([]models.InlineKeyboardButton, 7)
 	for d := 1; d <= 7; d++ {
 		mark := "⬜ "
@@ -383,7 +384,7 @@ func (h *Handlers) areaDayButtons(loc *locales.Localizer, days []int) *models.In
 			mark = "☑️ "
 		}
 		buttons[d-1] = models.InlineKeyboardButton{
-			Text:         mark + loc.F.Weekday(store.ChoreAt(areaRefMonday.AddDate(0, 0, d-1), 12*60, h.Zone)),
+			Text:         mark + loc.F.Weekday(rota.At(areaRefMonday.AddDate(0, 0, d-1), 12*60, h.Zone)),
 			CallbackData: cb("ars", "d", strconv.Itoa(d))}
 	}
 	kb := inlineRows(buttons, 2)

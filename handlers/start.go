@@ -11,6 +11,27 @@ import (
 	"github.com/aurore/cairbot/store"
 )
 
+// People is sign-up and the person's own account: /start and the invite
+// codes, /help, /cancel, the staff's /invite, the language, /mydata, and the
+// nightly erasure of people who left.
+type People struct {
+	Base
+	People   PeopleStore
+	Counters Counters
+	// BotUsername is the bot's @name, for the invite links.
+	BotUsername func() string
+	InviteTTL   time.Duration
+	DefaultLang string
+	// Centre is the deployment's centre (CENTRE): strangers' wrong codes
+	// count against it; CentreCodeTries is INVITE_CENTRE_TRIES.
+	Centre          string
+	CentreCodeTries int
+	// Erase removes personal data after departure, RetainAfterLeaving
+	// after the person left (and once his balance is settled).
+	Erase              Eraser
+	RetainAfterLeaving time.Duration
+}
+
 // Wrong invite codes are slowed down per Telegram account and per centre:
 // after maxCodeTries wrong codes of one account, or CentreCodeTries of
 // every account together (INVITE_CENTRE_TRIES), within codeTryWindow, codes are not even looked at until the window
@@ -24,7 +45,7 @@ const (
 
 // Start signs a resident up with his one-time code (deep link or typed
 // "/start CODE"), or greets someone already signed up.
-func (h *Handlers) Start(ctx context.Context, r *Request) error {
+func (h *People) Start(ctx context.Context, r *Request) error {
 	if r.Person != nil {
 		return h.replyMenu(ctx, r, r.Loc.T("start.welcome_back", "Name", r.Person.DisplayName))
 	}
@@ -37,7 +58,7 @@ func (h *Handlers) Start(ctx context.Context, r *Request) error {
 
 // TextFromStranger handles plain text from someone not signed up: a typed
 // code is tried, anything else gets the polite "ask at the front desk".
-func (h *Handlers) TextFromStranger(ctx context.Context, r *Request) error {
+func (h *People) TextFromStranger(ctx context.Context, r *Request) error {
 	if _, ok := store.NormalizeInviteCode(locales.StripBidi(r.Text)); ok {
 		return h.redeem(ctx, r, r.Text)
 	}
@@ -45,7 +66,7 @@ func (h *Handlers) TextFromStranger(ctx context.Context, r *Request) error {
 	return err
 }
 
-func (h *Handlers) redeem(ctx context.Context, r *Request, typed string) error {
+func (h *People) redeem(ctx context.Context, r *Request, typed string) error {
 	// Every try is counted before the code is looked at, in one round trip
 	// that also checks both limits, so that a hundred accounts trying at
 	// once cannot slip past them; a right code gives its try back.
@@ -118,4 +139,18 @@ func languageButtons(prefix string, current string) *models.InlineKeyboardMarkup
 		buttons = append(buttons, models.InlineKeyboardButton{Text: label, CallbackData: cb(prefix, l.Tag)})
 	}
 	return inlineRows(buttons, 2)
+}
+
+// PeopleStore is what the sign-up and account handlers need from storage.
+type PeopleStore interface {
+	RedeemInvite(ctx context.Context, code string, telegramID int64, now time.Time) (store.Person, error)
+	SetLanguage(ctx context.Context, personID int64, lang string) (bool, error)
+	CreatePersonWithInvite(ctx context.Context, np store.NewPerson, actorID *int64, expires time.Time) (store.Person, string, error)
+}
+
+// Counters count tries in a time window (wrong invite codes), several
+// limits checked and counted at once.
+type Counters interface {
+	TakeTry(ctx context.Context, window time.Duration, limits ...store.TryLimit) (blocked int, ok bool, err error)
+	GiveBackTry(ctx context.Context, keys ...string) error
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aurore/cairbot/bot"
 	"github.com/aurore/cairbot/handlers"
+	"github.com/aurore/cairbot/rota"
 	"github.com/aurore/cairbot/store"
 )
 
@@ -159,7 +160,7 @@ func (s *Sandbox) queuePeriodic(ctx context.Context, from, to time.Time) {
 	}
 	weekly := handlers.ChoresWeeklySchedule(loc)
 	for t := weekly.Next(from); !t.After(to); t = weekly.Next(t) {
-		insert(handlers.ChoresWeeklyArgs{Week: store.ChoreWeekStart(t, loc).Format(time.DateOnly)})
+		insert(handlers.ChoresWeeklyArgs{Week: rota.WeekStart(t, loc).Format(time.DateOnly)})
 	}
 	// The charges job runs daily at 09:00 and posts what is due by then:
 	// once is enough however many days were jumped.

@@ -13,6 +13,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/aurore/cairbot/rota"
 )
 
 // Chore turn states.
@@ -32,13 +34,6 @@ const (
 	SwapApproved  = "approved"
 	SwapRefused   = "refused"
 	SwapCancelled = "cancelled"
-)
-
-// Who the rota skips: a resident in his first week after arrival, and a
-// resident in the week before he leaves.
-const (
-	NewcomerGraceDays = 7
-	LeavingNoticeDays = 7
 )
 
 // Chore errors. A handler shows ErrChoreStale as "this button is not valid
@@ -104,27 +99,6 @@ type ChoreSwap struct {
 	FromID   int64
 	ToID     int64
 	State    string
-}
-
-// ChoreWeekStart is the Monday of t's week on loc's clock, as a calendar
-// date (midnight UTC).
-func ChoreWeekStart(t time.Time, loc *time.Location) time.Time {
-	l := t.In(loc)
-	d := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)
-	return d.AddDate(0, 0, -((int(l.Weekday()) + 6) % 7))
-}
-
-// ChoreDay is t's calendar date on loc's clock (midnight UTC).
-func ChoreDay(t time.Time, loc *time.Location) time.Time {
-	l := t.In(loc)
-	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)
-}
-
-// ChoreAt is the instant of a wall-clock time (minutes after midnight) on a
-// calendar day in loc: 10:00 is 10:00 in Paris on either side of a clock
-// change.
-func ChoreAt(day time.Time, minutes int, loc *time.Location) time.Time {
-	return time.Date(day.Year(), day.Month(), day.Day(), 0, minutes, 0, 0, loc)
 }
 
 // Outbox kinds of the chores messages, rendered by the handlers in the
@@ -296,111 +270,6 @@ func (s *Store) QueueChoreReminder(ctx context.Context, centreID, turnID int64, 
 		return 0, fmt.Errorf("store: queue chore reminder: %w", err)
 	}
 	return n, nil
-}
-
-// RotaMember is a resident on the rota as the rota generator sees him.
-type RotaMember struct {
-	PersonID int64
-	// Last and LastArea are the start and area of his last turn, or when he
-	// joined the rota: his place in the rotation (oldest first).
-	Last     time.Time
-	LastArea int64
-	Away     bool
-	// ArrivedOn and LeftOn are calendar dates, nil when unknown.
-	ArrivedOn, LeftOn *time.Time
-	// Busy are the times he is expected elsewhere: his French class
-	// sessions and housing appointments.
-	Busy []BusyTime
-}
-
-// BusyTime is a time a resident is expected elsewhere, [Start, End).
-type BusyTime struct{ Start, End time.Time }
-
-// FreeDuring reports whether none of his busy times overlaps [start, end).
-func (m RotaMember) FreeDuring(start, end time.Time) bool {
-	for _, b := range m.Busy {
-		if b.Start.Before(end) && start.Before(b.End) {
-			return false
-		}
-	}
-	return true
-}
-
-// EligibleOn reports whether he can be given a turn on a calendar day: not
-// away, not in his first week, not in his last week.
-func (m RotaMember) EligibleOn(day time.Time) bool {
-	if m.Away {
-		return false
-	}
-	if m.ArrivedOn != nil && day.Before(m.ArrivedOn.AddDate(0, 0, NewcomerGraceDays)) {
-		return false
-	}
-	if m.LeftOn != nil && !day.Before(m.LeftOn.AddDate(0, 0, -LeavingNoticeDays)) {
-		return false
-	}
-	return true
-}
-
-// RotaSlot is one area on one day to give out.
-type RotaSlot struct {
-	Day        time.Time // calendar date
-	Start, End time.Time
-	AreaID     int64
-	// Keep is the person who keeps this turn (done, missed or started):
-	// he takes his place at the back of the rotation as if picked.
-	Keep int64
-	// Closed is a slot in the past without a turn: nobody gets it.
-	Closed bool
-}
-
-// AssignRota gives each slot (in time order) to the first eligible member
-// of the rotation who is free then (not in his French class or at an
-// appointment), who then goes to the back. Members who are skipped keep
-// their place, so a resident back from an absence, or out of his class, is
-// next. Between two turns of one resident, every other resident eligible
-// and free all along gets exactly one: over any period their counts differ
-// by at most one. Only when every eligible member is busy does the first
-// of them get the slot anyway (the clash /week shows). The result holds the
-// person of each slot, 0 when nobody could take it.
-func AssignRota(members []RotaMember, slots []RotaSlot) []int64 {
-	queue := slices.Clone(members)
-	slices.SortStableFunc(queue, func(a, b RotaMember) int {
-		return cmp.Or(a.Last.Compare(b.Last), cmp.Compare(a.LastArea, b.LastArea), cmp.Compare(a.PersonID, b.PersonID))
-	})
-	toBack := func(i int) {
-		m := queue[i]
-		queue = append(append(queue[:i:i], queue[i+1:]...), m)
-	}
-	out := make([]int64, len(slots))
-	for i, s := range slots {
-		switch {
-		case s.Keep != 0:
-			out[i] = s.Keep
-			if j := slices.IndexFunc(queue, func(m RotaMember) bool { return m.PersonID == s.Keep }); j >= 0 {
-				toBack(j)
-			}
-		case s.Closed:
-		default:
-			pick := -1
-			for j, m := range queue {
-				if !m.EligibleOn(s.Day) {
-					continue
-				}
-				if pick < 0 {
-					pick = j // if everyone eligible is busy
-				}
-				if s.End.IsZero() || m.FreeDuring(s.Start, s.End) {
-					pick = j
-					break
-				}
-			}
-			if pick >= 0 {
-				out[i] = queue[pick].PersonID
-				toBack(pick)
-			}
-		}
-	}
-	return out
 }
 
 // choreDB is what both the pool and a transaction offer.
@@ -856,7 +725,7 @@ func (s *Store) MoveChoreTurn(ctx context.Context, centreID, turnID, actorID int
 			return audit(ctx, tx, centreID, &actorID, "chores.turn.move", &old,
 				map[string]any{"turn": turnID, "to": mv.PersonID})
 		}
-		if mv.Day.IsZero() || mv.Day.Equal(t.Day) || !ChoreWeekStart(mv.Day, time.UTC).Equal(t.Week) {
+		if mv.Day.IsZero() || mv.Day.Equal(t.Day) || !rota.WeekStart(mv.Day, time.UTC).Equal(t.Week) {
 			return ErrChoreStale
 		}
 		var start, end int
@@ -864,7 +733,7 @@ func (s *Store) MoveChoreTurn(ctx context.Context, centreID, turnID, actorID int
 			return err
 		}
 		from := t.Day
-		t.Day, t.StartsAt, t.EndsAt = mv.Day, ChoreAt(mv.Day, start, loc), ChoreAt(mv.Day, end, loc)
+		t.Day, t.StartsAt, t.EndsAt = mv.Day, rota.At(mv.Day, start, loc), rota.At(mv.Day, end, loc)
 		if !t.StartsAt.After(now) {
 			return ErrChoreStale
 		}
@@ -948,7 +817,7 @@ func (s *Store) GenerateChoreWeek(ctx context.Context, centreID int64, week time
 }
 
 type choreSlot struct {
-	RotaSlot
+	rota.Slot
 	end time.Time
 }
 
@@ -977,8 +846,8 @@ func (s *Store) generateChoreWeek(ctx context.Context, tx pgx.Tx, centreID int64
 		}
 		for _, d := range days {
 			day := week.AddDate(0, 0, int(d)-1)
-			slots = append(slots, choreSlot{RotaSlot: RotaSlot{Day: day, Start: ChoreAt(day, start, g.Loc),
-				End: ChoreAt(day, end, g.Loc), AreaID: id}, end: ChoreAt(day, end, g.Loc)})
+			slots = append(slots, choreSlot{Slot: rota.Slot{Day: day, Start: rota.At(day, start, g.Loc),
+				End: rota.At(day, end, g.Loc), AreaID: id}, end: rota.At(day, end, g.Loc)})
 		}
 	}
 	rows.Close()
@@ -1010,11 +879,11 @@ func (s *Store) generateChoreWeek(ctx context.Context, tx pgx.Tx, centreID int64
 		return 0, err
 	}
 
-	members, err := choreRotaMembers(ctx, tx, centreID, ChoreAt(week, 0, g.Loc))
+	members, err := choreRotaMembers(ctx, tx, centreID, rota.At(week, 0, g.Loc))
 	if err != nil {
 		return 0, err
 	}
-	busy, err := s.choreBusyTimes(ctx, tx, centreID, ChoreAt(week, 0, g.Loc), ChoreAt(week.AddDate(0, 0, 7), 0, g.Loc), g.Loc)
+	busy, err := s.choreBusyTimes(ctx, tx, centreID, rota.At(week, 0, g.Loc), rota.At(week.AddDate(0, 0, 7), 0, g.Loc), g.Loc)
 	if err != nil {
 		return 0, err
 	}
@@ -1022,16 +891,16 @@ func (s *Store) generateChoreWeek(ctx context.Context, tx pgx.Tx, centreID int64
 		members[i].Busy = busy[members[i].PersonID]
 	}
 	future := func(e *choreExisting) bool { return e.state == ChorePending && e.starts.After(g.Now) }
-	rs := make([]RotaSlot, len(slots))
+	rs := make([]rota.Slot, len(slots))
 	for i, sl := range slots {
-		rs[i] = sl.RotaSlot
+		rs[i] = sl.Slot
 		if e := byKey[choreKey(sl.AreaID, sl.Day)]; e != nil && !future(e) {
 			rs[i].Keep = e.personID
 		} else if !sl.Start.After(g.Now) {
 			rs[i].Closed = true
 		}
 	}
-	who := AssignRota(members, rs)
+	who := rota.Assign(members, rs)
 	staff, err := choreStaffIDs(ctx, tx, centreID)
 	if err != nil {
 		return 0, err
@@ -1106,7 +975,7 @@ func choreKey(areaID int64, day time.Time) string {
 
 // choreRotaMembers reads the rota with each member's place: his last turn
 // before the week, or when he joined if later.
-func choreRotaMembers(ctx context.Context, tx pgx.Tx, centreID int64, before time.Time) ([]RotaMember, error) {
+func choreRotaMembers(ctx context.Context, tx pgx.Tx, centreID int64, before time.Time) ([]rota.Member, error) {
 	rows, err := tx.Query(ctx, `SELECT m.person_id, m.joined_at, p.status, p.arrived_on, p.left_on, lt.starts_at, lt.area_id
 		FROM chore_members m
 		JOIN people p ON p.id = m.person_id
@@ -1118,9 +987,9 @@ func choreRotaMembers(ctx context.Context, tx pgx.Tx, centreID int64, before tim
 		return nil, err
 	}
 	defer rows.Close()
-	var out []RotaMember
+	var out []rota.Member
 	for rows.Next() {
-		var m RotaMember
+		var m rota.Member
 		var joined time.Time
 		var status string
 		var last *time.Time
@@ -1149,8 +1018,8 @@ const (
 // elsewhere in [from, to): the class sessions of his groups as they really
 // take place (a cancelled one frees him, a moved one at its new time) and
 // his scheduled housing appointments.
-func (s *Store) choreBusyTimes(ctx context.Context, tx pgx.Tx, centreID int64, from, to time.Time, loc *time.Location) (map[int64][]BusyTime, error) {
-	busy := map[int64][]BusyTime{}
+func (s *Store) choreBusyTimes(ctx context.Context, tx pgx.Tx, centreID int64, from, to time.Time, loc *time.Location) (map[int64][]rota.BusyTime, error) {
+	busy := map[int64][]rota.BusyTime{}
 	rows, err := tx.Query(ctx, `SELECT `+classSessionColumns+` FROM class_sessions s JOIN class_groups g ON g.id = s.group_id
 		WHERE s.centre_id = $1 ORDER BY s.id`, centreID)
 	if err != nil {
@@ -1189,7 +1058,7 @@ func (s *Store) choreBusyTimes(ctx context.Context, tx pgx.Tx, centreID int64, f
 				continue
 			}
 			for _, p := range members[o.Session.GroupID] {
-				busy[p] = append(busy[p], BusyTime{o.Start, o.End})
+				busy[p] = append(busy[p], rota.BusyTime{Start: o.Start, End: o.End})
 			}
 		}
 	}
@@ -1202,7 +1071,7 @@ func (s *Store) choreBusyTimes(ctx context.Context, tx pgx.Tx, centreID int64, f
 	var person int64
 	var at time.Time
 	_, err = pgx.ForEachRow(rows, []any{&person, &at}, func() error {
-		busy[person] = append(busy[person], BusyTime{at.Add(-apptBusyBefore), at.Add(apptBusyAfter)})
+		busy[person] = append(busy[person], rota.BusyTime{Start: at.Add(-apptBusyBefore), End: at.Add(apptBusyAfter)})
 		return nil
 	})
 	if err != nil {

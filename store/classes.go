@@ -316,17 +316,21 @@ type classQuerier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
+const classChangeSelect = `SELECT id, session_id, on_date, kind, new_starts_at, new_ends_at, new_room, revision
+		FROM class_changes`
+
+func scanClassChange(r pgx.CollectableRow) (classChangeRow, error) {
+	var c classChangeRow
+	err := r.Scan(&c.ID, &c.SessionID, &c.Date, &c.Kind, &c.NewStart, &c.NewEnd, &c.NewRoom, &c.Revision)
+	return c, err
+}
+
 func (s *Store) classChanges(ctx context.Context, q classQuerier, where string, args ...any) ([]classChangeRow, error) {
-	rows, err := q.Query(ctx, `SELECT id, session_id, on_date, kind, new_starts_at, new_ends_at, new_room, revision
-		FROM class_changes WHERE `+where, args...)
+	rows, err := q.Query(ctx, classChangeSelect+` WHERE `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: class changes: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (classChangeRow, error) {
-		var c classChangeRow
-		err := r.Scan(&c.ID, &c.SessionID, &c.Date, &c.Kind, &c.NewStart, &c.NewEnd, &c.NewRoom, &c.Revision)
-		return c, err
-	})
+	out, err := pgx.CollectRows(rows, scanClassChange)
 	if err != nil {
 		return nil, fmt.Errorf("store: class changes: %w", err)
 	}

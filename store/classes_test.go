@@ -277,6 +277,8 @@ func TestChangeClassOccurrence(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// "My week" of a resident of the moved class reads the same.
+		samePersonWeek(t, f.st, f.centre.ID, f.people["R-01"].ID, from, from.AddDate(0, 0, 7), paris)
 		return occ
 	}
 	occ := week()

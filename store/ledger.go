@@ -141,10 +141,16 @@ type moneyQuerier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
+const moneySettingsSQL = `SELECT meals, rate_bp, min_left_bp, arrival FROM money_settings
+		WHERE centre_id = $1`
+
 func moneySettings(ctx context.Context, q moneyQuerier, centreID int64) (MoneySettings, error) {
+	return scanMoneySettings(q.QueryRow(ctx, moneySettingsSQL, centreID), centreID)
+}
+
+func scanMoneySettings(row pgx.Row, centreID int64) (MoneySettings, error) {
 	ms := MoneySettings{CentreID: centreID}
-	err := q.QueryRow(ctx, `SELECT meals, rate_bp, min_left_bp, arrival FROM money_settings
-		WHERE centre_id = $1`, centreID).Scan(&ms.Meals, &ms.RateBP, &ms.MinLeftBP, &ms.Arrival)
+	err := row.Scan(&ms.Meals, &ms.RateBP, &ms.MinLeftBP, &ms.Arrival)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return DefaultMoneySettings(centreID), nil
 	}
@@ -235,10 +241,15 @@ func upsertContribution(ctx context.Context, tx pgx.Tx, c Contribution, actorID 
 
 // moneyContribution returns a resident's contribution; ok is false when none
 // is set (he owes nothing).
+const contributionSQL = `SELECT basis, cents FROM contributions WHERE centre_id = $1 AND person_id = $2`
+
 func moneyContribution(ctx context.Context, q moneyQuerier, centreID, personID int64) (c Contribution, ok bool, err error) {
+	return scanContribution(q.QueryRow(ctx, contributionSQL, centreID, personID), centreID, personID)
+}
+
+func scanContribution(row pgx.Row, centreID, personID int64) (c Contribution, ok bool, err error) {
 	c = Contribution{PersonID: personID, CentreID: centreID}
-	err = q.QueryRow(ctx, `SELECT basis, cents FROM contributions WHERE centre_id = $1 AND person_id = $2`,
-		centreID, personID).Scan(&c.Basis, &c.Cents)
+	err = row.Scan(&c.Basis, &c.Cents)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, false, nil
 	}
@@ -281,37 +292,43 @@ type Account struct {
 	Last []LedgerEntry
 }
 
-// Account returns a resident's account with his last entries.
+// Account returns a resident's account with his last entries. Its four
+// reads (sums, the centre's settings, his contribution, the last entries)
+// go to PostgreSQL as one batch: one round trip, and the settings are
+// never older than the answer.
 func (s *Store) Account(ctx context.Context, centreID, personID int64, last int) (Account, error) {
 	var a Account
-	err := s.pool.QueryRow(ctx, `SELECT
+	var ms MoneySettings
+	var c Contribution
+	var hasContribution bool
+	b := &pgx.Batch{}
+	b.Queue(`SELECT
 			COALESCE(SUM(e.cents) FILTER (WHERE e.kind = 'charge' OR o.kind = 'charge'), 0),
 			COALESCE(-SUM(e.cents) FILTER (WHERE e.kind = 'payment' OR o.kind = 'payment'), 0),
 			COALESCE(SUM(e.cents), 0)
 		FROM ledger_entries e LEFT JOIN ledger_entries o ON o.id = e.reverses
-		WHERE e.centre_id = $1 AND e.person_id = $2`, centreID, personID).Scan(&a.Due, &a.Paid, &a.Balance)
-	if err != nil {
+		WHERE e.centre_id = $1 AND e.person_id = $2`, centreID, personID).QueryRow(func(row pgx.Row) error {
+		return row.Scan(&a.Due, &a.Paid, &a.Balance)
+	})
+	b.Queue(moneySettingsSQL, centreID).QueryRow(func(row pgx.Row) (err error) {
+		ms, err = scanMoneySettings(row, centreID)
+		return err
+	})
+	b.Queue(contributionSQL, centreID, personID).QueryRow(func(row pgx.Row) (err error) {
+		c, hasContribution, err = scanContribution(row, centreID, personID)
+		return err
+	})
+	b.Queue(`SELECT `+ledgerColumns+` FROM ledger_entries
+		WHERE centre_id = $1 AND person_id = $2 ORDER BY at DESC, id DESC LIMIT $3`, centreID, personID, last).
+		Query(func(rows pgx.Rows) (err error) {
+			a.Last, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (LedgerEntry, error) { return scanLedgerEntry(row) })
+			return err
+		})
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
 		return Account{}, fmt.Errorf("store: account: %w", err)
 	}
-	ms, err := moneySettings(ctx, s.pool, centreID)
-	if err != nil {
-		return Account{}, err
-	}
-	c, ok, err := moneyContribution(ctx, s.pool, centreID, personID)
-	if err != nil {
-		return Account{}, fmt.Errorf("store: account: %w", err)
-	}
-	if ok {
+	if hasContribution {
 		a.Monthly = ms.Monthly(c)
-	}
-	rows, err := s.pool.Query(ctx, `SELECT `+ledgerColumns+` FROM ledger_entries
-		WHERE centre_id = $1 AND person_id = $2 ORDER BY at DESC, id DESC LIMIT $3`, centreID, personID, last)
-	if err != nil {
-		return Account{}, fmt.Errorf("store: account entries: %w", err)
-	}
-	a.Last, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (LedgerEntry, error) { return scanLedgerEntry(row) })
-	if err != nil {
-		return Account{}, fmt.Errorf("store: account entries: %w", err)
 	}
 	return a, nil
 }

@@ -64,11 +64,17 @@ func (s *State) Conversation(ctx context.Context, centreID, chatID, userID int64
 	if vals[0] == nil || vals[1] == nil {
 		return Conversation{}, ErrNoConversation
 	}
+	return decodeConversation(vals[0].(string), vals[1].(string))
+}
+
+// decodeConversation reads a conversation's stored version and body.
+func decodeConversation(version, body string) (Conversation, error) {
 	var c Conversation
-	if err := json.Unmarshal([]byte(vals[1].(string)), &c); err != nil {
+	if err := json.Unmarshal([]byte(body), &c); err != nil {
 		return Conversation{}, fmt.Errorf("store: decode conversation: %w", err)
 	}
-	if c.Version, err = strconv.ParseInt(vals[0].(string), 10, 64); err != nil {
+	var err error
+	if c.Version, err = strconv.ParseInt(version, 10, 64); err != nil {
 		return Conversation{}, fmt.Errorf("store: decode conversation version: %w", err)
 	}
 	return c, nil
@@ -130,37 +136,126 @@ func (s *State) updateKey(updateID int64) string {
 // UpdateLease is how long a claim lasts unless renewed.
 func (s *State) UpdateLease() time.Duration { return s.lease }
 
-// claimUpdate leases an update to owner, unless it is done or leased by
-// someone else. takeOver lets a lone poller reclaim the lease left by a
-// crashed run of itself at once.
-var claimUpdate = redis.NewScript(`
-local cur = redis.call('GET', KEYS[1])
-if cur == 'done' then return 'done' end
-if cur and cur ~= ARGV[1] and ARGV[3] ~= '1' then return 'busy' end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 'ok'`)
+// Pace is one chat's pacing as the Sender's limiter keeps it in Redis
+// (GCRA, go-redis/redis_rate's layout: the key holds the theoretical
+// arrival time in seconds since 2017-01-01): taking an update in reserves
+// its first reply there, in the same round trip.
+type Pace struct {
+	Key    string // the limiter's full Redis key of the chat
+	Rate   int    // messages per Period
+	Burst  int
+	Period time.Duration
+}
 
-// ClaimUpdate starts handling an update under a lease of UpdateLease. It
-// returns ErrDuplicateUpdate when the update was already handled,
-// ErrUpdateInProgress when another process holds its lease (unless
-// takeOver, for the single poller that restarts after a crash).
-func (s *State) ClaimUpdate(ctx context.Context, updateID int64, owner string, takeOver bool) error {
-	to := "0"
-	if takeOver {
-		to = "1"
+// UpdateIntake is what taking an update in asks Redis for.
+type UpdateIntake struct {
+	UpdateID int64
+	Owner    string
+	// TakeOver lets a lone poller reclaim the lease left by a crashed run
+	// of itself at once.
+	TakeOver bool
+	// Conversation, when set, is read: the user's in this chat.
+	Conversation *ConversationRef
+	// Pace, when set, reserves one message to the chat if its pacing
+	// allows one now.
+	Pace *Pace
+}
+
+// ConversationRef names a user's conversation in a chat of a centre.
+type ConversationRef struct{ CentreID, ChatID, UserID int64 }
+
+// Intake is what an update found in Redis when it was taken in.
+type Intake struct {
+	// Conv is the user's conversation, nil when none (or not asked).
+	Conv *Conversation
+	// Paced: one message to the chat is reserved (EndUpdate gives it
+	// back if no message used it).
+	Paced bool
+}
+
+// intakeUpdate leases KEYS[1] (the update) to ARGV[1] unless it is done
+// or leased by someone else; then reads the conversation KEYS[2] (when
+// ARGV[4] is 1) and takes one message of the chat's pacing KEYS[3] (when
+// ARGV[5] is 1) if it allows one now, with redis_rate's GCRA (burst
+// ARGV[6], rate ARGV[7] per ARGV[8] seconds) so that the Sender's limiter
+// sees it. A refused pace takes nothing: the reply then waits its turn
+// through the limiter.
+var intakeUpdate = redis.NewScript(`
+local cur = redis.call('GET', KEYS[1])
+if cur == 'done' then return {'done'} end
+if cur and cur ~= ARGV[1] and ARGV[3] ~= '1' then return {'busy'} end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+local v, body = false, false
+if ARGV[4] == '1' then
+  local c = redis.call('HMGET', KEYS[2], 'v', 'body')
+  v, body = c[1], c[2]
+end
+local paced = 0
+if ARGV[5] == '1' then
+  local interval = tonumber(ARGV[8]) / tonumber(ARGV[7])
+  local t = redis.call('TIME')
+  local now = (t[1] - 1483228800) + (t[2] / 1000000)
+  local tat = tonumber(redis.call('GET', KEYS[3]) or now)
+  tat = math.max(tat, now)
+  local new_tat = tat + interval
+  if now - (new_tat - interval * tonumber(ARGV[6])) >= 0 then
+    redis.call('SET', KEYS[3], new_tat, 'EX', math.ceil(new_tat - now))
+    paced = 1
+  end
+end
+return {'ok', v, body, paced}`)
+
+// TakeUpdate starts handling an update under a lease of UpdateLease and,
+// in the same round trip, reads the user's conversation and reserves the
+// chat's first reply. It returns ErrDuplicateUpdate when the update was
+// already handled, ErrUpdateInProgress when another process holds its
+// lease (unless TakeOver); then nothing is read or reserved.
+func (s *State) TakeUpdate(ctx context.Context, in UpdateIntake) (Intake, error) {
+	keys := []string{s.updateKey(in.UpdateID), "", ""}
+	args := []any{in.Owner, s.lease.Milliseconds(), flag(in.TakeOver), "0", "0", 0, 0, 0}
+	if c := in.Conversation; c != nil {
+		keys[1], args[3] = s.convKey(c.CentreID, c.ChatID, c.UserID), "1"
 	}
-	res, err := claimUpdate.Run(ctx, s.rdb, []string{s.updateKey(updateID)},
-		owner, s.lease.Milliseconds(), to).Text()
+	if p := in.Pace; p != nil {
+		keys[2], args[4], args[5], args[6], args[7] = p.Key, "1", p.Burst, p.Rate, p.Period.Seconds()
+	}
+	res, err := intakeUpdate.Run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
-		return fmt.Errorf("store: claim update: %w", err)
+		return Intake{}, fmt.Errorf("store: take update: %w", err)
 	}
-	switch res {
+	switch res[0] {
 	case "done":
-		return ErrDuplicateUpdate
+		return Intake{}, ErrDuplicateUpdate
 	case "busy":
-		return ErrUpdateInProgress
+		return Intake{}, ErrUpdateInProgress
 	}
-	return nil
+	var out Intake
+	out.Paced = res[3] == int64(1)
+	v, _ := res[1].(string)
+	body, _ := res[2].(string)
+	if v == "" || body == "" {
+		return out, nil
+	}
+	c, err := decodeConversation(v, body)
+	if err != nil {
+		return out, err
+	}
+	out.Conv = &c
+	return out, nil
+}
+
+func flag(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
+// ClaimUpdate leases an update, as TakeUpdate does with nothing to read
+// or reserve.
+func (s *State) ClaimUpdate(ctx context.Context, updateID int64, owner string, takeOver bool) error {
+	_, err := s.TakeUpdate(ctx, UpdateIntake{UpdateID: updateID, Owner: owner, TakeOver: takeOver})
+	return err
 }
 
 // renewUpdate extends owner's lease. A lease that lapsed with nobody
@@ -186,28 +281,59 @@ func (s *State) RenewUpdate(ctx context.Context, updateID int64, owner string) e
 	return nil
 }
 
-// FinishUpdate marks an update handled for 24 h.
-func (s *State) FinishUpdate(ctx context.Context, updateID int64) error {
-	if err := s.rdb.Set(ctx, s.updateKey(updateID), "done", dedupeDoneTTL).Err(); err != nil {
-		return fmt.Errorf("store: finish update: %w", err)
+// endUpdate marks the update KEYS[1] done for ARGV[2] seconds (ARGV[1] is
+// 'done'), or deletes owner ARGV[3]'s lease only (ARGV[1] is 'release':
+// after a lapse another process may hold the update, and its lease must
+// stay); and, when ARGV[4] is 1, gives back the message reserved on the
+// chat's pacing KEYS[2] (one interval of ARGV[6] seconds / ARGV[5]) that
+// no message used. Giving back one interval leaves the messages sent
+// since, by any process, counted.
+var endUpdate = redis.NewScript(`
+if ARGV[1] == 'done' then
+  redis.call('SET', KEYS[1], 'done', 'EX', ARGV[2])
+elseif redis.call('GET', KEYS[1]) == ARGV[3] then
+  redis.call('DEL', KEYS[1])
+end
+if ARGV[4] == '1' then
+  local tat = redis.call('GET', KEYS[2])
+  if tat then
+    local t = redis.call('TIME')
+    local now = (t[1] - 1483228800) + (t[2] / 1000000)
+    local back = tonumber(tat) - tonumber(ARGV[6]) / tonumber(ARGV[5])
+    if back <= now then redis.call('DEL', KEYS[2])
+    else redis.call('SET', KEYS[2], back, 'EX', math.ceil(back - now)) end
+  end
+end
+return 1`)
+
+// EndUpdate ends the handling of an update in one round trip: done marks
+// it handled for 24 h; otherwise (a failure that should be retried) only
+// owner's lease is ended, so the re-delivery is handled at once instead of
+// refused until the lease lapses. unused, when set, is the reservation of
+// TakeUpdate that no message used, given back to the chat's pacing.
+func (s *State) EndUpdate(ctx context.Context, updateID int64, owner string, done bool, unused *Pace) error {
+	keys := []string{s.updateKey(updateID), ""}
+	args := []any{"release", int64(dedupeDoneTTL / time.Second), owner, "0", 0, 0}
+	if done {
+		args[0] = "done"
+	}
+	if unused != nil {
+		keys[1], args[3], args[4], args[5] = unused.Key, "1", unused.Rate, unused.Period.Seconds()
+	}
+	if err := endUpdate.Run(ctx, s.rdb, keys, args...).Err(); err != nil {
+		return fmt.Errorf("store: end update: %w", err)
 	}
 	return nil
 }
 
-// releaseUpdate deletes owner's lease only: after a lapse another process
-// may hold the update, and its lease must stay.
-var releaseUpdate = redis.NewScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`)
+// FinishUpdate marks an update handled for 24 h.
+func (s *State) FinishUpdate(ctx context.Context, updateID int64) error {
+	return s.EndUpdate(ctx, updateID, "", true, nil)
+}
 
-// ReleaseUpdate ends owner's lease after a failure that should be retried,
-// so the re-delivery is handled at once instead of refused until the lease
-// lapses.
+// ReleaseUpdate ends owner's lease after a failure that should be retried.
 func (s *State) ReleaseUpdate(ctx context.Context, updateID int64, owner string) error {
-	if err := releaseUpdate.Run(ctx, s.rdb, []string{s.updateKey(updateID)}, owner).Err(); err != nil {
-		return fmt.Errorf("store: release update: %w", err)
-	}
-	return nil
+	return s.EndUpdate(ctx, updateID, owner, false, nil)
 }
 
 // outcomeTTL is as long as Telegram may deliver an update again.

@@ -15,15 +15,12 @@ type SentMessage struct {
 	// ID is the message id (per chat, starting at 1; user messages take ids too).
 	ID     int
 	ChatID int64
-	// Text is the text as the bot sent it (markup included when ParseMode is set).
+	// Text is the text as the bot sent it.
 	Text string
-	// ParseMode is the parse_mode the bot used ("" if none).
-	ParseMode string
-	// PlainText is the text as users see it: Text, or Caption for media,
-	// after parse_mode processing.
+	// PlainText is the text as users see it: Text, or Caption for media.
 	PlainText string
-	// Entities are the formatting entities Telegram derived (from ParseMode
-	// or the explicit entities / caption_entities parameter).
+	// Entities are the formatting entities the bot sent explicitly
+	// (entities / caption_entities; the bot uses no parse_mode).
 	Entities []models.MessageEntity
 	// Caption is the caption of a photo or document, as sent.
 	Caption string
@@ -279,7 +276,6 @@ func (s *Server) Commands(scopeType string, scopeChatID int64, languageCode stri
 // --- files -----------------------------------------------------------------
 
 type fileRecord struct {
-	kind string // "photo", "document" or "" (registered by the test: any)
 	name string
 	size int
 	data []byte // with Options.KeepFiles
@@ -361,13 +357,4 @@ func (s *Server) ForgetChats() {
 	for _, id := range ids {
 		s.changedLocked(id)
 	}
-}
-
-// RegisterFileID makes a file_id acceptable to sendPhoto / sendDocument, as
-// if it had been uploaded before. File ids the server handed out in earlier
-// answers are always accepted, as are http(s) URLs.
-func (s *Server) RegisterFileID(fileID string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.files[fileID] = fileRecord{}
 }

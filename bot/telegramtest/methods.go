@@ -3,14 +3,12 @@ package telegramtest
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"image"
 	_ "image/gif"  // photo dimensions
 	_ "image/jpeg" // photo dimensions
 	_ "image/png"  // photo dimensions
 	"mime"
 	"net/http"
-	"net/url"
 	"path"
 	"regexp"
 	"strconv"
@@ -22,7 +20,7 @@ import (
 )
 
 // Telegram limits, counted in characters (Unicode code points) of the
-// visible text, after parse_mode processing.
+// visible text.
 const (
 	maxMessageText  = 4096
 	maxCaption      = 1024
@@ -161,7 +159,7 @@ func (s *Server) sendMessage(r *request) (any, *apiError) {
 		return nil, aerr
 	}
 	m := &message{SentMessage: SentMessage{
-		Kind: "text", Text: text, ParseMode: r.str("parse_mode"), PlainText: plain, Entities: ents, ReplyToMessageID: replyTo,
+		Kind: "text", Text: text, PlainText: plain, Entities: ents, ReplyToMessageID: replyTo,
 	}}
 	applyMarkup(m, mk)
 	return s.storeLocked(c, m), nil
@@ -179,51 +177,30 @@ func captionOf(r *request) (string, []models.MessageEntity, *apiError) {
 	return plain, ents, nil
 }
 
-// mediaLocked resolves an InputFile parameter: an upload in field, a known
-// file_id or an http(s) URL.
+// mediaLocked takes an uploaded InputFile from field. cairbot only
+// uploads (the report's CSV and chart): a file sent again by file_id or by
+// URL is refused, so a test fails the day the bot starts doing so.
 func (s *Server) mediaLocked(r *request, field, kind string) (fileID, name string, data []byte, aerr *apiError) {
-	if up, ok := r.files[field]; ok {
-		if len(up) == 0 {
-			return "", "", nil, badRequest("file must be non-empty")
+	up, ok := r.files[field]
+	if !ok {
+		if strings.TrimSpace(r.str(field)) != "" {
+			return "", "", nil, badRequest("telegramtest takes uploads only, not a " + kind + " by file_id or URL")
 		}
-		s.fileSeq++
-		prefix := map[string]string{"photo": "AgACAgIAAxk-test-", "document": "BQACAgIAAxk-test-"}[kind]
-		fileID = prefix + strconv.Itoa(s.fileSeq)
-		name = r.fileNames[field]
-		rec := fileRecord{kind: kind, name: name, size: len(up)}
-		if s.opts.KeepFiles {
-			rec.data = up
-		}
-		s.files[fileID] = rec
-		return fileID, name, up, nil
-	}
-	ref := strings.TrimSpace(r.str(field))
-	if ref == "" {
 		return "", "", nil, badRequest("there is no " + kind + " in the request")
 	}
-	if strings.HasPrefix(ref, "attach://") {
-		if up, ok := r.files[strings.TrimPrefix(ref, "attach://")]; ok {
-			r.files[field] = up
-			r.fileNames[field] = r.fileNames[strings.TrimPrefix(ref, "attach://")]
-			return s.mediaLocked(r, field, kind)
-		}
-		return "", "", nil, badRequest("wrong file identifier/HTTP URL specified")
+	if len(up) == 0 {
+		return "", "", nil, badRequest("file must be non-empty")
 	}
-	if u, err := url.Parse(ref); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
-		s.fileSeq++
-		fileID = map[string]string{"photo": "AgACAgIAAxk-url-", "document": "BQACAgIAAxk-url-"}[kind] + strconv.Itoa(s.fileSeq)
-		name = path.Base(u.Path)
-		s.files[fileID] = fileRecord{kind: kind, name: name}
-		return fileID, name, nil, nil
+	s.fileSeq++
+	prefix := map[string]string{"photo": "AgACAgIAAxk-test-", "document": "BQACAgIAAxk-test-"}[kind]
+	fileID = prefix + strconv.Itoa(s.fileSeq)
+	name = r.fileNames[field]
+	rec := fileRecord{name: name, size: len(up)}
+	if s.opts.KeepFiles {
+		rec.data = up
 	}
-	rec, ok := s.files[ref]
-	if !ok {
-		return "", "", nil, badRequest("wrong file identifier/HTTP URL specified")
-	}
-	if rec.kind != "" && rec.kind != kind {
-		return "", "", nil, badRequest(fmt.Sprintf("can't use file of type %s as %s", titleCase(rec.kind), titleCase(kind)))
-	}
-	return ref, rec.name, nil, nil
+	s.files[fileID] = rec
+	return fileID, name, up, nil
 }
 
 // commonMIME covers types Go's builtin table lacks when /etc/mime.types is absent.
@@ -231,13 +208,6 @@ var commonMIME = map[string]string{
 	".csv": "text/csv", ".txt": "text/plain", ".zip": "application/zip", ".gz": "application/gzip",
 	".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 	".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
-
-func titleCase(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 func (s *Server) sendMedia(r *request, kind string) (any, *apiError) {
@@ -265,7 +235,7 @@ func (s *Server) sendMedia(r *request, kind string) (any, *apiError) {
 		return nil, aerr
 	}
 	m := &message{SentMessage: SentMessage{
-		Kind: kind, Caption: r.str("caption"), ParseMode: r.str("parse_mode"), PlainText: plain, Entities: ents,
+		Kind: kind, Caption: r.str("caption"), PlainText: plain, Entities: ents,
 		FileID: fileID, ReplyToMessageID: replyTo,
 	}}
 	size := s.files[fileID].size
@@ -381,7 +351,7 @@ func (s *Server) editMessageText(r *request) (any, *apiError) {
 	if plain == m.PlainText && bytes.Equal(oldEnts, newEnts) && newKey == m.markupKey {
 		return nil, badRequest(errNotModified)
 	}
-	m.Text, m.ParseMode, m.PlainText, m.Entities = r.str("text"), r.str("parse_mode"), plain, ents
+	m.Text, m.PlainText, m.Entities = r.str("text"), plain, ents
 	// Like Telegram, an edit without reply_markup removes the inline keyboard.
 	m.InlineKeyboard, m.markupKey = nil, ""
 	if mk != nil {

@@ -1,4 +1,4 @@
-package store_test
+package rota_test
 
 import (
 	"math/rand/v2"
@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aurore/cairbot/store"
+	"github.com/aurore/cairbot/rota"
 )
 
 // TestRotaAvoidsBusyTimesAndStaysFair is the property with French classes
@@ -31,12 +31,12 @@ func TestRotaAvoidsBusyTimesAndStaysFair(t *testing.T) {
 		}
 		type class struct{ day, minute, length int }
 		type resident struct {
-			store.RotaMember
+			rota.Member
 			classes []class
 		}
 		var pop []*resident
 		for i := range 3 + rng.IntN(20) {
-			r := &resident{RotaMember: store.RotaMember{PersonID: int64(i + 1),
+			r := &resident{Member: rota.Member{PersonID: int64(i + 1),
 				Last: start.Add(-time.Duration(rng.IntN(1000)) * time.Hour)}}
 			for range rng.IntN(3) { // 0 to 2 classes a week, 2 to 3 hours
 				r.classes = append(r.classes, class{rng.IntN(6), 9*60 + 30*rng.IntN(18), 120 + 30*rng.IntN(3)})
@@ -47,34 +47,34 @@ func TestRotaAvoidsBusyTimesAndStaysFair(t *testing.T) {
 		free := map[int64][]bool{} // free for every turn of the week
 		for w := range weeks {
 			monday := start.AddDate(0, 0, 7*w)
-			var slots []store.RotaSlot
+			var slots []rota.Slot
 			for i, d := range defs {
 				day := monday.AddDate(0, 0, d.day)
-				st := store.ChoreAt(day, d.minute, choreParis)
-				slots = append(slots, store.RotaSlot{Day: day, Start: st, End: st.Add(time.Duration(d.length) * time.Minute), AreaID: int64(i + 1)})
+				st := rota.At(day, d.minute, choreParis)
+				slots = append(slots, rota.Slot{Day: day, Start: st, End: st.Add(time.Duration(d.length) * time.Minute), AreaID: int64(i + 1)})
 			}
-			slices.SortFunc(slots, func(a, b store.RotaSlot) int {
+			slices.SortFunc(slots, func(a, b rota.Slot) int {
 				if c := a.Start.Compare(b.Start); c != 0 {
 					return c
 				}
 				return int(a.AreaID - b.AreaID)
 			})
-			members := make([]store.RotaMember, len(pop))
+			members := make([]rota.Member, len(pop))
 			byID := map[int64]*resident{}
 			for i, r := range pop {
 				r.Busy = nil
 				for _, c := range r.classes {
-					st := store.ChoreAt(monday.AddDate(0, 0, c.day), c.minute, choreParis)
-					r.Busy = append(r.Busy, store.BusyTime{Start: st, End: st.Add(time.Duration(c.length) * time.Minute)})
+					st := rota.At(monday.AddDate(0, 0, c.day), c.minute, choreParis)
+					r.Busy = append(r.Busy, rota.BusyTime{Start: st, End: st.Add(time.Duration(c.length) * time.Minute)})
 				}
 				if rng.IntN(8) == 0 { // an appointment this week
-					st := store.ChoreAt(monday.AddDate(0, 0, rng.IntN(5)), 8*60+60*rng.IntN(9), choreParis)
-					r.Busy = append(r.Busy, store.BusyTime{Start: st.Add(-time.Hour), End: st.Add(2 * time.Hour)})
+					st := rota.At(monday.AddDate(0, 0, rng.IntN(5)), 8*60+60*rng.IntN(9), choreParis)
+					r.Busy = append(r.Busy, rota.BusyTime{Start: st.Add(-time.Hour), End: st.Add(2 * time.Hour)})
 				}
-				members[i] = r.RotaMember
+				members[i] = r.Member
 				byID[r.PersonID] = r
 			}
-			got := store.AssignRota(members, slots)
+			got := rota.Assign(members, slots)
 			for i, s := range slots {
 				r := byID[got[i]]
 				if r == nil {
@@ -149,25 +149,25 @@ func TestRotaAvoidsBusyTimesAndStaysFair(t *testing.T) {
 func TestAssignRotaGivesAClashOnlyWhenEveryoneIsBusy(t *testing.T) {
 	t.Parallel()
 	day := choreDate(2026, 12, 2) // a Wednesday
-	at := func(h, m int) time.Time { return store.ChoreAt(day, h*60+m, choreParis) }
-	class := []store.BusyTime{{Start: at(9, 30), End: at(12, 0)}}
-	slot := store.RotaSlot{Day: day, Start: at(9, 0), End: at(11, 0), AreaID: 1}
+	at := func(h, m int) time.Time { return rota.At(day, h*60+m, choreParis) }
+	class := []rota.BusyTime{{Start: at(9, 30), End: at(12, 0)}}
+	slot := rota.Slot{Day: day, Start: at(9, 0), End: at(11, 0), AreaID: 1}
 	tests := []struct {
 		name    string
-		members []store.RotaMember
+		members []rota.Member
 		want    int64
 	}{
-		{"the next one is in class: the one after", []store.RotaMember{
+		{"the next one is in class: the one after", []rota.Member{
 			{PersonID: 1, Busy: class}, {PersonID: 2, Last: time.Unix(1, 0)}}, 2},
-		{"a class that ends when the turn starts is no clash", []store.RotaMember{
-			{PersonID: 1, Busy: []store.BusyTime{{Start: at(7, 0), End: at(9, 0)}}}, {PersonID: 2, Last: time.Unix(1, 0)}}, 1},
-		{"everyone in class: the next one anyway", []store.RotaMember{
+		{"a class that ends when the turn starts is no clash", []rota.Member{
+			{PersonID: 1, Busy: []rota.BusyTime{{Start: at(7, 0), End: at(9, 0)}}}, {PersonID: 2, Last: time.Unix(1, 0)}}, 1},
+		{"everyone in class: the next one anyway", []rota.Member{
 			{PersonID: 1, Busy: class}, {PersonID: 2, Last: time.Unix(1, 0), Busy: class}}, 1},
-		{"away members are not a fallback", []store.RotaMember{
+		{"away members are not a fallback", []rota.Member{
 			{PersonID: 1, Away: true}, {PersonID: 2, Last: time.Unix(1, 0), Busy: class}}, 2},
 	}
 	for _, tt := range tests {
-		if got := store.AssignRota(tt.members, []store.RotaSlot{slot}); got[0] != tt.want {
+		if got := rota.Assign(tt.members, []rota.Slot{slot}); got[0] != tt.want {
 			t.Errorf("%s: given to %d, want %d", tt.name, got[0], tt.want)
 		}
 	}

@@ -1,0 +1,124 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/aurore/cairbot/bot"
+	"github.com/aurore/cairbot/bot/telegramtest"
+	"github.com/aurore/cairbot/store"
+)
+
+// costRecorder keeps what each update cost in round trips, by update id.
+type costRecorder struct {
+	mu    sync.Mutex
+	costs map[int64]bot.UpdateCost
+}
+
+func (c *costRecorder) record(u bot.UpdateCost) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.costs[u.UpdateID] = u
+}
+
+func (c *costRecorder) get(updateID int64) (bot.UpdateCost, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	u, ok := c.costs[updateID]
+	return u, ok
+}
+
+// countRoundTrips gives the bot its connections as cmd/cairbot does:
+// PostgreSQL traced and Redis hooked by the process's metrics, which count
+// the round trips each update makes; rec is told each update's cost.
+func countRoundTrips(rec *costRecorder) harnessOption {
+	return func(h *harness) {
+		m := bot.NewMetrics()
+		m.OnUpdateCost(rec.record)
+		pcfg := h.pool.Config()
+		pcfg.ConnConfig.Tracer = m.PostgresTracer()
+		pool, err := pgxpool.NewWithConfig(context.Background(), pcfg)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		h.t.Cleanup(pool.Close)
+		ropts := *h.rdb.Options()
+		rdb := redis.NewClient(&ropts)
+		rdb.AddHook(m.RedisHook())
+		h.t.Cleanup(func() { _ = rdb.Close() })
+		h.deps = bot.Deps{Pool: pool, Redis: rdb, Metrics: m}
+	}
+}
+
+// TestRoundTripsOfOrdinaryCommands: /balance, "My week", /chores and a
+// plain text each cost at most one Redis round trip to take the update in
+// (its claim, the conversation, the chat's pacing), one to finish it, none
+// in between, and at most two PostgreSQL queries (the person with his
+// centre's settings; the feature's own) — with chores, a class and an
+// appointment in the resident's week, so that a query per item would show.
+func TestRoundTripsOfOrdinaryCommands(t *testing.T) {
+	t.Parallel()
+	rec := &costRecorder{costs: map[int64]bot.UpdateCost{}}
+	h := choreHarness(t, countRoundTrips(rec))
+	u := telegramtest.User{ID: 13001, LanguageCode: "fr"}
+	p, n := h.signUp(u, store.RoleResident, "Amina S.", "fr")
+	clsExternalID(h, p, "R-13")
+	choreImport(h, choreAreas+fmt.Sprintf("member,#%d,,,,,,\n", p.ID))
+	mon := choreMonday(h)
+	h.setClock(mon)
+	choreRunWeekly(h, choreWeek(mon))
+	n++ // the Monday message
+	h.waitText(u, n)
+	clsImport(h, `group,G1,,A1,A1 soir,,,,,,,
+session,S1,G1,,,lundi,17:00,19:00,Salle 1,Marie,,
+enrolment,,G1,,,,,,,,R-13,200
+`)
+	coord, _ := h.addPerson(store.RoleCoordinator, "Marie D.", "", "fr")
+	apptCreate(t, h, p, coord, "siao", choreDay(mon, 2, 14, 0), "SIAO 75")
+
+	cases := []struct {
+		name, text string
+		reply      string // the start of the answer, as the resident reads it
+	}{
+		{"balance", "/balance", "💶 Votre participation"},
+		{"my week", "🗓️ Ma semaine", "🗓️ Vos 7 prochains jours"},
+		{"chores", "/chores", "🧹 Vos tours de ménage"},
+		{"plain text", "bonjour", "🤔 Je n'ai pas compris."},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			upd := h.tg.SendText(u, c.text)
+			n++
+			if got := h.waitText(u, n).Text; !strings.HasPrefix(got, c.reply) {
+				t.Fatalf("answer = %q, want it to begin with %q", got, c.reply)
+			}
+			var cost bot.UpdateCost
+			h.tg.WaitFor(t, 10*time.Second, "the update finished", func() (ok bool) {
+				cost, ok = rec.get(upd)
+				return ok
+			})
+			t.Logf("%s: %+v", c.name, cost)
+			total := cost.Total()
+			if cost.Intake.Redis > 1 {
+				t.Errorf("intake: %d Redis round trips, want at most 1", cost.Intake.Redis)
+			}
+			if cost.Handle.Redis > 0 {
+				t.Errorf("handling: %d Redis round trips, want none", cost.Handle.Redis)
+			}
+			if cost.Finish.Redis > 1 {
+				t.Errorf("finish: %d Redis round trips, want at most 1", cost.Finish.Redis)
+			}
+			if total.Postgres > 2 {
+				t.Errorf("%d PostgreSQL round trips (intake %d, handling %d, finish %d), want at most 2",
+					total.Postgres, cost.Intake.Postgres, cost.Handle.Postgres, cost.Finish.Postgres)
+			}
+		})
+	}
+}

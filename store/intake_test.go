@@ -1,0 +1,88 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/go-redis/redis_rate/v10"
+
+	"github.com/aurore/cairbot/store"
+	"github.com/aurore/cairbot/store/storetest"
+)
+
+// TestTakeUpdateReadsConversationAndReservesPace: one round trip claims
+// the update, reads the user's conversation and takes the chat's next
+// message on the pacing the Sender's limiter (redis_rate) keeps; a refused
+// claim reads and takes nothing; ending the update gives an unused
+// reservation back.
+func TestTakeUpdateReadsConversationAndReservesPace(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rdb, prefix := storetest.NewRedis(t)
+	st := store.NewState(rdb, prefix, time.Minute, 10*time.Second)
+	limiter := redis_rate.NewLimiter(rdb)
+	// One message a minute, no burst: the reservation is the only one.
+	limit := redis_rate.Limit{Rate: 1, Burst: 1, Period: time.Minute}
+	pace := &store.Pace{Key: "rate:" + prefix + ":pace:42", Rate: 1, Burst: 1, Period: time.Minute}
+	allowed := func() bool {
+		t.Helper()
+		res, err := limiter.Allow(ctx, prefix+":pace:42", limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Allowed > 0
+	}
+	ref := &store.ConversationRef{CentreID: 1, ChatID: 42, UserID: 42}
+	saved, err := st.SaveConversation(ctx, 1, 42, 42, store.Conversation{Step: "pay.amount", Data: map[string]string{"person": "7"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	got, err := st.TakeUpdate(ctx, store.UpdateIntake{UpdateID: 1, Owner: "a", Conversation: ref, Pace: pace})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Conv == nil || got.Conv.Step != "pay.amount" || got.Conv.Data["person"] != "7" || got.Conv.Version != saved.Version {
+		t.Fatalf("conversation = %+v, want %+v", got.Conv, saved)
+	}
+	if !got.Paced {
+		t.Fatal("the chat's first reply was not reserved")
+	}
+	if allowed() {
+		t.Fatal("the limiter does not see the reservation")
+	}
+
+	// Another process: the update is busy, nothing read or reserved.
+	if _, err := st.TakeUpdate(ctx, store.UpdateIntake{UpdateID: 1, Owner: "b", Conversation: ref, Pace: pace}); !errors.Is(err, store.ErrUpdateInProgress) {
+		t.Fatalf("second process: %v, want ErrUpdateInProgress", err)
+	}
+	// Another update of the chat while its pace is spent: taken, not paced.
+	other, err := st.TakeUpdate(ctx, store.UpdateIntake{UpdateID: 2, Owner: "a", Pace: pace})
+	if err != nil || other.Paced || other.Conv != nil {
+		t.Fatalf("second update = %+v, %v; want taken, not paced, no conversation asked", other, err)
+	}
+
+	// No reply used the reservation: it is given back as the update ends.
+	if err := st.EndUpdate(ctx, 1, "a", true, pace); err != nil {
+		t.Fatal(err)
+	}
+	if !allowed() {
+		t.Fatal("the unused reservation was not given back")
+	}
+	if _, err := st.TakeUpdate(ctx, store.UpdateIntake{UpdateID: 1, Owner: "b", Conversation: ref, Pace: pace}); !errors.Is(err, store.ErrDuplicateUpdate) {
+		t.Fatalf("after finish: %v, want ErrDuplicateUpdate", err)
+	}
+
+	// A release (retry later) ends only the owner's lease; the update can
+	// be taken at once, and a user without conversation reads none.
+	if err := st.EndUpdate(ctx, 2, "a", false, nil); err != nil {
+		t.Fatal(err)
+	}
+	again, err := st.TakeUpdate(ctx, store.UpdateIntake{UpdateID: 2, Owner: "b",
+		Conversation: &store.ConversationRef{CentreID: 1, ChatID: 43, UserID: 43}})
+	if err != nil || again.Conv != nil {
+		t.Fatalf("after release = %+v, %v; want taken without conversation", again, err)
+	}
+}
