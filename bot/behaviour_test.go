@@ -13,7 +13,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/aurore/cairbot/bot/telegramtest"
-	"github.com/aurore/cairbot/handlers"
 	"github.com/aurore/cairbot/store"
 	"github.com/aurore/cairbot/store/storetest"
 )
@@ -278,11 +277,7 @@ func TestRotaKeepsResidentsOutOfTheirClassesWithTheExampleFiles(t *testing.T) {
 		}
 		return string(b)
 	}
-	rows, bad := handlers.ParseResidentsCSV(strings.NewReader(read("residents.csv")))
-	if len(bad) > 0 {
-		t.Fatalf("residents.csv: %v", bad)
-	}
-	res, err := h.st.ImportResidents(ctx, centre, rows, nil, h.clock.Now().Add(14*24*time.Hour))
+	res, err := h.st.ImportResidentsCSV(ctx, centre, strings.NewReader(read("residents.csv")), nil, h.clock.Now().Add(14*24*time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,11 +45,12 @@ func TestImportResidentsCSV(t *testing.T) {
 		"R-9;Tom;;en;staff;;30;\n" +
 		"R-10;Hamid;1 0 4;fa-AF;;;-5;\n"
 	report, err := resImport(h, bad)
-	if !errors.Is(err, handlers.ErrImportRejected) {
-		t.Fatalf("bad file: err = %v", err)
+	if !errors.Is(err, store.ErrImportRejected) || report != "" {
+		t.Fatalf("bad file: err = %v, report %q", err, report)
 	}
+	report = err.Error() + "\n"
 	wantLines := []string{
-		"residents file rejected: 9 bad line(s), nothing was imported.",
+		"residents file rejected: 9 bad line(s), nothing imported:",
 		`line 3: external_id "": 1–64 letters, digits, . _ - (required)`,
 		`line 4: language "klingon": one of fr, en, fa-AF, ps, ar, ti, so, am, bn, ur, ru, tr`,
 		`line 5: arrived_on "31/02/2026": a date such as 2026-11-15 or 15/11/2026`,

@@ -7,7 +7,7 @@ import (
 )
 
 // Amounts are read by locales.ParseAmount, the one reader of typed euros
-// (the payment screen, the residents file, `cairbot payment add`); these
+// (the payment and contribution screens, the residents file, `cairbot payment add`); these
 // names keep the screens and the error table (errors.go) as they read.
 const MaxAmount = locales.MaxAmount
 
@@ -20,9 +20,6 @@ var (
 
 // ParseAmount is locales.ParseAmount.
 func ParseAmount(s string) (int64, error) { return locales.ParseAmount(s) }
-
-// parseNonNegativeAmount is locales.ParseAmountOrZero.
-func parseNonNegativeAmount(s string) (int64, error) { return locales.ParseAmountOrZero(s) }
 
 // amountError turns a parse failure into the message the user sees, in
 // his language, with an example written his language's way.

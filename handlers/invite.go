@@ -4,7 +4,6 @@ import (
 	"context"
 	"regexp"
 	"strings"
-	"unicode"
 
 	"github.com/go-telegram/bot/models"
 
@@ -129,35 +128,10 @@ func DeepLink(botUsername, code string) string {
 	return "https://t.me/" + botUsername + "?start=" + code
 }
 
-// CleanName trims and collapses spaces; a name is 1–80 printable
-// characters.
-func CleanName(s string) (string, bool) {
-	s = strings.Join(strings.Fields(locales.StripBidi(s)), " ")
-	if s == "" || len([]rune(s)) > 80 {
-		return "", false
-	}
-	for _, r := range s {
-		if !unicode.IsPrint(r) {
-			return "", false
-		}
-	}
-	return s, true
-}
+// CleanName is store.CleanName, the one rule for a person's or a place's
+// name typed in a chat or a file: 1–80 printable characters, spaces
+// collapsed.
+func CleanName(s string) (string, bool) { return store.CleanName(s) }
 
-// FloorOfRoom reads the floor from a room number written the centre's way,
-// floor first ("214" is on floor 2); other forms have no known floor.
-func FloorOfRoom(room string) *int {
-	if len(room) < 3 || len(room) > 4 {
-		return nil
-	}
-	for _, c := range room {
-		if c < '0' || c > '9' {
-			return nil
-		}
-	}
-	f := int(room[0] - '0')
-	if len(room) == 4 {
-		f = int(room[0]-'0')*10 + int(room[1]-'0')
-	}
-	return &f
-}
+// FloorOfRoom is store.FloorOfRoom: "214" is on floor 2.
+func FloorOfRoom(room string) *int { return store.FloorOfRoom(room) }

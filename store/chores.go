@@ -1136,37 +1136,6 @@ type ChoreImportRow struct {
 	Start  int
 	End    int
 	Active bool
-	// Err is what the parser found wrong with the line: the import reports
-	// it with the others and writes nothing.
-	//
-	// Deprecated: only handlers.ParseChoresCSV sets it, until its callers
-	// use ImportChoresCSV; ParseChoresCSV returns problems instead.
-	Err string
-}
-
-// ChoreLineError is what is wrong with one line of an import.
-//
-// Deprecated: the header problems of handlers.ParseChoresCSV, until its
-// callers use ImportChoresCSV (ImportProblem).
-type ChoreLineError struct {
-	Line int
-	Msg  string
-}
-
-// ChoreImportError lists every bad header column of a file.
-//
-// Deprecated: see ChoreLineError; imports are refused with *ImportError.
-type ChoreImportError struct {
-	Lines []ChoreLineError
-}
-
-func (e *ChoreImportError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d bad line(s), nothing imported:", len(e.Lines))
-	for _, l := range e.Lines {
-		fmt.Fprintf(&b, "\n  line %d: %s", l.Line, l.Msg)
-	}
-	return b.String()
 }
 
 // ChoreImportResult counts what an import did.
@@ -1177,23 +1146,6 @@ type ChoreImportResult struct {
 // Changed reports whether the import changed anything.
 func (r ChoreImportResult) Changed() bool {
 	return r.Areas.Added+r.Areas.Changed+r.Members.Added+r.Members.Changed > 0
-}
-
-// ImportChores imports rows parsed by handlers.ParseChoresCSV, whose Err
-// are their problems.
-//
-// Deprecated: use ImportChoresCSV, which reads the file itself.
-func (s *Store) ImportChores(ctx context.Context, centreID int64, rows []ChoreImportRow, now time.Time) (ChoreImportResult, error) {
-	var good []ChoreImportRow
-	var problems []ImportProblem
-	for _, r := range rows {
-		if r.Err != "" {
-			problems = append(problems, ImportProblem{Line: r.Line, Msg: r.Err})
-			continue
-		}
-		good = append(good, r)
-	}
-	return s.importChores(ctx, centreID, good, problems, now)
 }
 
 // importChores writes areas and rota membership in one transaction. The

@@ -12,9 +12,10 @@ import (
 )
 
 // importResidents runs `cairbot import residents FILE [--centre SLUG]`:
-// the report goes to out; a file with bad lines writes nothing and exits
-// with an error.
-func importResidents(ctx context.Context, cfg bot.Config, st *store.Store, centreID int64, _ string, r io.Reader, out io.Writer, now time.Time) error {
+// the report, with each new person's invite code, goes to out; a file with
+// bad lines writes nothing and the error names every one, as for every
+// kind of import.
+func importResidents(ctx context.Context, cfg bot.Config, st *store.Store, centreID int64, file string, r io.Reader, out io.Writer, now time.Time) error {
 	username := botUsername(ctx, cfg)
 	link := func(code string) string {
 		if username == "" {
@@ -23,6 +24,9 @@ func importResidents(ctx context.Context, cfg bot.Config, st *store.Store, centr
 		return handlers.DeepLink(username, code)
 	}
 	report, err := handlers.ImportResidentsCSV(ctx, st, centreID, r, now.Add(cfg.InviteTTL).In(cfg.Location), link)
+	if err != nil {
+		return fmt.Errorf("import residents %s: %w", file, err)
+	}
 	fmt.Fprint(out, report)
-	return err
+	return nil
 }
