@@ -550,3 +550,13 @@ func (h *harness) residentAction(u telegramtest.User, next int, action, query st
 	h.tg.PressButton(u, pick.ID, pick.InlineKeyboard[0][0].CallbackData)
 	return h.waitText(u, next+3)
 }
+
+// centreID is the id of the deployment's default centre (CENTRE).
+func (h *harness) centreID() int64 {
+	h.t.Helper()
+	c, err := h.st.CentreBySlug(context.Background(), h.cfg.Centre)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return c.ID
+}

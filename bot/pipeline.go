@@ -139,7 +139,8 @@ func kindOf(r *handlers.Request) string {
 // identifyMW loads who is writing, his language and his conversation.
 func (a *App) identifyMW(next HandlerFunc) HandlerFunc {
 	return func(ctx context.Context, r *handlers.Request) error {
-		p, err := a.store.PersonByTelegramID(ctx, r.UserID)
+		// Only the people of the centre whose bot he wrote to.
+		p, err := a.store.PersonByTelegramID(ctx, r.Bot.CentreID, r.UserID)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 		case err != nil:
@@ -148,7 +149,7 @@ func (a *App) identifyMW(next HandlerFunc) HandlerFunc {
 			r.Person = &p
 			if p.Unreachable {
 				// He writes again: he can be reached again.
-				if err := a.store.SetUnreachable(ctx, r.UserID, false); err != nil {
+				if err := a.store.SetUnreachable(ctx, r.Bot.CentreID, r.UserID, false); err != nil {
 					return err
 				}
 				r.Person.Unreachable = false
@@ -345,9 +346,13 @@ func (a *App) answerCallback(ctx context.Context, r *handlers.Request, text stri
 // returns an error only when the update should be delivered again.
 func (a *App) handleUpdate(ctx context.Context, upd *models.Update, takeOver bool) (err error) {
 	start := time.Now()
-	r := newRequest(upd, a.botUsername, a.clock())
+	// The bot it came in on: its centre, its dedupe keys, its Sender.
+	b := a.botOf(ctx)
+	ctx = handlers.WithCentre(ctx, b.centre.ID)
+	r := newRequest(upd, b.username, a.clock())
 	kind, outcome := "other", outcomeIgnored
 	if r != nil {
+		r.Bot = handlers.Bot{CentreID: b.centre.ID, Centre: b.centre.Slug, Username: b.username}
 		kind, outcome = kindOf(r), outcomeHandled
 		ctx = context.WithValue(ctx, outcomeKey{}, &outcome)
 	}
@@ -357,7 +362,7 @@ func (a *App) handleUpdate(ctx context.Context, upd *models.Update, takeOver boo
 		}
 		a.metrics.update(kind, outcome, time.Since(start))
 	}()
-	err = a.state.ClaimUpdate(ctx, upd.ID, a.instance, takeOver)
+	err = b.state.ClaimUpdate(ctx, upd.ID, a.instance, takeOver)
 	switch {
 	case errors.Is(err, store.ErrDuplicateUpdate):
 		a.log.DebugContext(ctx, "duplicate update", "update_id", upd.ID)
@@ -369,7 +374,7 @@ func (a *App) handleUpdate(ctx context.Context, upd *models.Update, takeOver boo
 		return fmt.Errorf("%w: %w", ErrRetry, err)
 	}
 	if r != nil {
-		stop := a.keepLease(ctx, upd.ID)
+		stop := a.keepLease(ctx, b.state, upd.ID)
 		err = a.pipeline(ctx, r)
 		stop()
 	}
@@ -378,12 +383,12 @@ func (a *App) handleUpdate(ctx context.Context, upd *models.Update, takeOver boo
 			// identify or the errors stage failed on the infrastructure.
 			err = fmt.Errorf("%w: %w", ErrRetry, err)
 		}
-		if rerr := a.state.ReleaseUpdate(ctx, upd.ID, a.instance); rerr != nil {
+		if rerr := b.state.ReleaseUpdate(ctx, upd.ID, a.instance); rerr != nil {
 			a.log.WarnContext(ctx, "release update", "err", rerr)
 		}
 		return err
 	}
-	return a.state.FinishUpdate(ctx, upd.ID)
+	return b.state.FinishUpdate(ctx, upd.ID)
 }
 
 // outcomeKey carries, in an update's context, where the middlewares write
@@ -406,18 +411,18 @@ func setOutcome(ctx context.Context, outcome string) {
 //
 // The returned stop waits until no renewal is in flight, so a late renewal
 // cannot bring back a lease that FinishUpdate or ReleaseUpdate ends next.
-func (a *App) keepLease(ctx context.Context, updateID int64) (stop func()) {
+func (a *App) keepLease(ctx context.Context, st *store.State, updateID int64) (stop func()) {
 	quit, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
-		t := time.NewTicker(a.state.UpdateLease() / 3)
+		t := time.NewTicker(st.UpdateLease() / 3)
 		defer t.Stop()
 		for {
 			select {
 			case <-quit:
 				return
 			case <-t.C:
-				err := a.state.RenewUpdate(ctx, updateID, a.instance)
+				err := st.RenewUpdate(ctx, updateID, a.instance)
 				switch {
 				case errors.Is(err, store.ErrLeaseLost):
 					// It lapsed (Redis or this process stalled) and another

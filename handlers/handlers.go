@@ -35,16 +35,18 @@ type Request struct {
 	CallbackData string // the button's data, e.g. "lang:fa-AF"
 	MessageID    int    // the bot message whose button was pressed
 
+	Bot    Bot           // the centre's bot the update came in on (centre.go)
 	Person *store.Person // nil for someone not signed up
 	Loc    *locales.Localizer
 	Conv   *store.Conversation // nil when not in a conversation
 	Now    time.Time
 }
 
-// CentreID is the person's centre, 0 for someone not signed up.
+// CentreID is the person's centre; for someone not signed up, the centre
+// of the bot he wrote to (0 when no bot is known, in unit tests).
 func (r *Request) CentreID() int64 {
 	if r.Person == nil {
-		return 0
+		return r.Bot.CentreID
 	}
 	return r.Person.CentreID
 }
@@ -122,7 +124,7 @@ type Sender interface {
 
 // People is what the sign-up and account handlers need from storage.
 type People interface {
-	RedeemInvite(ctx context.Context, code string, telegramID int64, now time.Time) (store.Person, error)
+	RedeemInviteInCentre(ctx context.Context, centreID int64, code string, telegramID int64, now time.Time) (store.Person, error)
 	SetLanguage(ctx context.Context, personID int64, lang string) (bool, error)
 	CreatePersonWithInvite(ctx context.Context, np store.NewPerson, actorID *int64, expires time.Time) (store.Person, string, error)
 }

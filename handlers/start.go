@@ -49,7 +49,12 @@ func (h *Handlers) redeem(ctx context.Context, r *Request, typed string) error {
 	// Every try is counted before the code is looked at, in one round trip
 	// that also checks both limits, so that a hundred accounts trying at
 	// once cannot slip past them; a right code gives its try back.
-	account, centre := "badcode:"+itoa(r.UserID), "badcode:centre:"+h.Centre
+	// Each centre's bot has its own budget of wrong codes.
+	slug := h.Centre
+	if r.Bot.Centre != "" {
+		slug = r.Bot.Centre
+	}
+	account, centre := "badcode:"+itoa(r.UserID), "badcode:centre:"+slug
 	_, ok, err := h.Counters.TakeTry(ctx, codeTryWindow,
 		store.TryLimit{Key: account, Limit: maxCodeTries}, store.TryLimit{Key: centre, Limit: int64(h.CentreCodeTries)})
 	if err != nil {
@@ -62,7 +67,7 @@ func (h *Handlers) redeem(ctx context.Context, r *Request, typed string) error {
 	if !ok {
 		return Fail("start.code_invalid")
 	}
-	p, err := h.People.RedeemInvite(ctx, code, r.UserID, r.Now)
+	p, err := h.People.RedeemInviteInCentre(ctx, r.Bot.CentreID, code, r.UserID, r.Now)
 	switch {
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrInviteUsed):
 		// The same answer for a code used and a code that never existed:
