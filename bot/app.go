@@ -52,11 +52,11 @@ type Deps struct {
 
 // App is one running cairbot process.
 type App struct {
-	cfg         Config
-	log         *slog.Logger
-	store       *store.Store
-	state       *store.State
-	tg          *tgbot.Bot
+	cfg   Config
+	log   *slog.Logger
+	store *store.Store
+	state *store.State
+	tg    *tgbot.Bot
 	// sender sends through the bot of the centre in the context; bots
 	// holds every centre's bot (centres.go), bots.def the default's.
 	sender      Senders
@@ -277,7 +277,9 @@ func (a *App) runPolling(ctx context.Context) error {
 	}
 	bots := []*centreBot{a.bots.def}
 	ok := forEachBot(ctx, a.bots.all()[1:], func(ctx context.Context, b *centreBot) error { return b.deleteWebhook(ctx) },
-		func(b *centreBot, err error) { a.log.Error("centre bot not polled", "centre", b.centre.Slug, "err", err) })
+		func(b *centreBot, err error) {
+			a.log.Error("centre bot not polled", "centre", b.centre.Slug, "err", err)
+		})
 	bots = append(bots, ok...)
 	srv, err := a.healthServer(nil)
 	if err != nil {
@@ -316,7 +318,9 @@ func (a *App) runWebhook(ctx context.Context) error {
 	others := a.bots.all()[1:]
 	forEachBot(ctx, others, func(ctx context.Context, b *centreBot) error {
 		return b.setWebhook(ctx, CentreWebhookURL(a.cfg.WebhookURL, b.centre.Slug))
-	}, func(b *centreBot, err error) { a.log.Error("centre bot webhook not set", "centre", b.centre.Slug, "err", err) })
+	}, func(b *centreBot, err error) {
+		a.log.Error("centre bot webhook not set", "centre", b.centre.Slug, "err", err)
+	})
 	a.log.Info("webhook mode", "bot", a.botUsername, "path", u.Path, "bots", len(others)+1)
 	<-ctx.Done()
 	// Not ready any more: a load balancer stops sending here at once.
