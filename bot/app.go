@@ -52,15 +52,13 @@ type Deps struct {
 
 // App is one running cairbot process.
 type App struct {
-	cfg   Config
-	log   *slog.Logger
-	store *store.Store
-	state *store.State
-	tg    *tgbot.Bot
-	// sender sends through the bot of the centre in the context; bots
-	// holds every centre's bot (centres.go), bots.def the default's.
-	sender      Senders
-	bots        *botSet
+	cfg         Config
+	log         *slog.Logger
+	store       *store.Store
+	state       *store.State
+	tg          *tgbot.Bot
+	sender      Senders // through the bot of the centre in the context (centres.go)
+	bots        *botSet // every centre's bot; bots.def is the default centre's
 	catalog     *locales.Catalog
 	router      *Router
 	handlers    *handlers.Handlers
