@@ -83,6 +83,8 @@ type harness struct {
 	// logOut, when set, gets every log line of the bot at every level
 	// (captureLogs).
 	logOut slog.Handler
+	// centres are the centres with a bot of their own (withCentres).
+	centres map[string]*testCentre
 }
 
 type harnessOption func(*harness)
@@ -157,6 +159,9 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	h.tg = telegramtest.New(t, h.tgOpts)
 	h.cfg.TelegramToken = h.tg.Token()
 	h.cfg.TelegramAPIURL = h.tg.URL()
+	if h.centres != nil {
+		h.setUpCentres()
+	}
 	h.start()
 	t.Cleanup(h.stop)
 	h.hurryScheduler()

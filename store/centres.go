@@ -64,6 +64,9 @@ func (Secret) GoString() string { return "[secret]" }
 // LogValue hides the secret from log/slog.
 func (Secret) LogValue() slog.Value { return slog.StringValue("[secret]") }
 
+// MarshalJSON hides the secret from encoding/json (a JSON log line).
+func (Secret) MarshalJSON() ([]byte, error) { return []byte(`"[secret]"`), nil }
+
 // Reveal returns the secret itself.
 func (s Secret) Reveal() string { return string(s) }
 
