@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
@@ -45,6 +46,52 @@ type centreBot struct {
 	state *store.State
 	// menuMarker names the fingerprint of the bot's command menus in Redis.
 	menuMarker string
+	// bulk bounds the job workers waiting on this bot's pacing at once.
+	bulk bulkGate
+}
+
+// bulkInFlight is how many outbox sends of one bot may wait for its pacing
+// at once when the process serves several bots: enough to keep a bot at
+// its rate (each send takes a few tens of milliseconds), few enough that
+// the job workers are shared by every bot with messages to send. River
+// hands out jobs in the order they were queued: without the bound, a
+// centre's announcement would hold every worker at its bot's 25 a second
+// while the other centres' bots sat idle.
+const bulkInFlight = 4
+
+// bulkGate counts a bot's outbox sends in flight, and gives a send beyond
+// bulkInFlight a turn later on: its job is snoozed until then (the row
+// stays pending, nothing is claimed), and the worker takes another bot's
+// message. Turns follow the bot's rate, so each waiting job is put off
+// about once.
+type bulkGate struct {
+	mu       sync.Mutex
+	inFlight int
+	next     time.Time // the next turn free for a job put off
+}
+
+// enter takes a place, or says how long to put the send off.
+func (g *bulkGate) enter(now time.Time, perSecond int) (wait time.Duration, ok bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.inFlight < bulkInFlight {
+		g.inFlight++
+		return 0, true
+	}
+	step := time.Second / time.Duration(max(perSecond, 1))
+	turn := now.Add(time.Duration(g.inFlight) * step)
+	if g.next.After(turn) {
+		turn = g.next
+	}
+	turn = turn.Add(step)
+	g.next = turn
+	return turn.Sub(now), false
+}
+
+func (g *bulkGate) leave() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.inFlight--
 }
 
 type botKey struct{}
@@ -71,12 +118,21 @@ var ErrNoCentreBot = errors.New("bot: the centre has no bot")
 // botSet holds every bot of the process. Bots added while it runs (`cairbot
 // centre add` in webhook mode) are found on their first update.
 type botSet struct {
-	def      *centreBot
-	newBot   func(store.CentreBot) (*centreBot, error)
-	lookup   func(ctx context.Context, slug string) (store.CentreBot, error)
+	def    *centreBot
+	newBot func(store.CentreBot) (*centreBot, error)
+	lookup func(ctx context.Context, slug string) (store.CentreBot, error)
+	// bulkRate is every bot's SEND_RATE_GLOBAL.
+	bulkRate int
 	mu       sync.RWMutex
 	byCentre map[int64]*centreBot
 	bySlug   map[string]*centreBot
+}
+
+// many reports whether the process serves more than one bot.
+func (s *botSet) many() bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.byCentre) > 1
 }
 
 func (s *botSet) add(b *centreBot) {
@@ -197,15 +253,23 @@ type Senders struct {
 }
 
 func (s Senders) pick(ctx context.Context) (*Sender, error) {
+	b, err := s.pickBot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return b.sender, nil
+}
+
+func (s Senders) pickBot(ctx context.Context) (*centreBot, error) {
 	id, ok := handlers.CentreFrom(ctx)
 	if !ok || id == s.bots.def.centre.ID {
-		return s.bots.def.sender, nil
+		return s.bots.def, nil
 	}
 	b, ok := s.bots.centre(id)
 	if !ok {
 		return nil, fmt.Errorf("%w: centre %d", ErrNoCentreBot, id)
 	}
-	return b.sender, nil
+	return b, nil
 }
 
 // SendMessage sends a text message.
@@ -271,13 +335,22 @@ func (s Senders) SetMyCommands(ctx context.Context, p *tgbot.SetMyCommandsParams
 	return snd.SetMyCommands(ctx, p)
 }
 
-// SendBulk sends one outbox message under the bot's own pacing.
+// SendBulk sends one outbox message under the bot's own pacing. With
+// several bots, a bot with bulkInFlight sends waiting already answers
+// *RetryAfterError: the outbox worker snoozes the job (bulkGate).
 func (s Senders) SendBulk(ctx context.Context, p *tgbot.SendMessageParams, claim func(context.Context) error) (*models.Message, error) {
-	snd, err := s.pick(ctx)
+	b, err := s.pickBot(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return snd.SendBulk(ctx, p, claim)
+	if s.bots.many() {
+		wait, ok := b.bulk.enter(time.Now(), s.bots.bulkRate)
+		if !ok {
+			return nil, &RetryAfterError{After: wait}
+		}
+		defer b.bulk.leave()
+	}
+	return b.sender.SendBulk(ctx, p, claim)
 }
 
 // loadBots makes the default centre's bot and every centre bot of the
@@ -285,7 +358,7 @@ func (s Senders) SendBulk(ctx context.Context, p *tgbot.SendMessageParams, claim
 // token, is left out: the default centre's bot is TELEGRAM_TOKEN's.
 func (a *App) loadBots(ctx context.Context, def *centreBot) error {
 	a.bots = &botSet{
-		def: def, newBot: a.newCentreBot, lookup: a.store.CentreBotBySlug,
+		def: def, newBot: a.newCentreBot, lookup: a.store.CentreBotBySlug, bulkRate: a.cfg.GlobalRate,
 		byCentre: map[int64]*centreBot{def.centre.ID: def}, bySlug: map[string]*centreBot{},
 	}
 	a.sender = Senders{bots: a.bots}

@@ -26,12 +26,14 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -66,10 +68,13 @@ func main() {
 	flag.StringVar(&o.dir, "dir", "bin/bench", "where cairbot's log goes")
 	flag.IntVar(&o.centres, "centres", 100, "centres, each with its own bot")
 	flag.IntVar(&o.residents, "residents", 200, "residents per centre")
-	flag.IntVar(&o.jobWorkers, "job-workers", 40, "cairbot's JOB_WORKERS (outbox sends at once, over every bot)")
+	flag.IntVar(&o.jobWorkers, "job-workers", 16, "cairbot's JOB_WORKERS (outbox sends at once, over every bot)")
 	flag.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after")
 	flag.Parse()
-	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
+	// Interrupted, it still stops the cairbot it started.
+	sig, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(sig, o.timeout)
 	defer cancel()
 	report, err := run(ctx, o)
 	if err != nil {
