@@ -321,6 +321,7 @@ type botFigures struct {
 type figures struct {
 	bots                        []botFigures
 	tooMany, crossings, refused int
+	tooManyResidents            int // of tooMany, to residents' chats (the announcements)
 	first, last                 time.Time
 }
 
@@ -336,6 +337,9 @@ func measure(centres []*centre, residents int) figures {
 			chat := call.Params["chat_id"]
 			if call.Status == http.StatusTooManyRequests {
 				f.tooMany++
+				if isResident(chat) {
+					f.tooManyResidents++
+				}
 			}
 			if chat != "" && centreOfChat(chat) != c.n {
 				f.crossings++
@@ -411,7 +415,8 @@ func (f figures) markdown(o options, ready, seeded, confirmed time.Duration, row
 	fmt.Fprintf(&s, "| busiest second of a bot (min / median / max) | %d / %d / %d messages |\n", peaks[0], peaks[len(peaks)/2], peaks[len(peaks)-1])
 	fmt.Fprintf(&s, "| crossings (a bot's call to a chat of another centre; outbox rows to another centre's person) | %d; %d |\n", f.crossings, crossRows)
 	fmt.Fprintf(&s, "| duplicates | %d |\n", dups)
-	fmt.Fprintf(&s, "| 429 answers | %d |\n", f.tooMany)
+	fmt.Fprintf(&s, "| 429 answers | %d (%d to residents' chats, %d to staff chats: conversation, progress, report) |\n",
+		f.tooMany, f.tooManyResidents, f.tooMany-f.tooManyResidents)
 	fmt.Fprintf(&s, "| other refusals | %d |\n", f.refused)
 	fmt.Fprintf(&s, "| cairbot peak RSS | %s |\n\n", mib(rss))
 	s.WriteString("Each bot's rate is its own: no bot waits for another's budget. The overall rate is what this shared 2-core\n")
