@@ -39,6 +39,9 @@ type State struct {
 	prefix string
 	ttl    time.Duration
 	lease  time.Duration
+	// updScope is put in update keys (WithUpdateScope); "" for the
+	// deployment's default bot, whose keys stay as they always were.
+	updScope string
 }
 
 // StateOption changes a State's defaults.
@@ -52,6 +55,14 @@ func WithUpdateLease(d time.Duration) StateOption {
 			s.lease = d
 		}
 	}
+}
+
+// WithUpdateScope keeps the update dedupe keys of one bot apart from
+// another's: update ids are numbered per bot, so two bots of one
+// deployment send equal ids. Conversations and the rest are not scoped:
+// their keys already hold the centre.
+func WithUpdateScope(scope string) StateOption {
+	return func(s *State) { s.updScope = scope }
 }
 
 // NewState uses keys under prefix (so tests and deployments can share one
@@ -151,6 +162,9 @@ const (
 )
 
 func (s *State) updateKey(updateID int64) string {
+	if s.updScope != "" {
+		return s.prefix + ":upd:" + s.updScope + ":" + strconv.FormatInt(updateID, 10)
+	}
 	return s.prefix + ":upd:" + strconv.FormatInt(updateID, 10)
 }
 

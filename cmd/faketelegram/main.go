@@ -22,6 +22,7 @@ import (
 func main() {
 	control := flag.String("control", "127.0.0.1:0", "address of the control API (POST /load, GET /webhook)")
 	limits := flag.Bool("limits", false, "refuse with 429 what Telegram refuses (3 a second per chat, 30 a second in all)")
+	bots := flag.Int("bots", 1, "bots served at the API address, each with its own token, chats and limits (one per centre)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -35,8 +36,22 @@ func main() {
 	}
 	srv := &http.Server{Handler: s.ControlHandler(), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
+	// Every bot at one address, routed by its token, as api.telegram.org.
+	hub := telegramtest.StartHub(s)
+	defer hub.Close()
+	var extra []*telegramtest.Server
+	for n := 1; n < *bots; n++ {
+		b := telegramtest.Start(telegramtest.NthBot(n, telegramtest.Options{Limits: *limits, MaxCalls: 10000}))
+		defer b.Close()
+		hub.Add(b)
+		extra = append(extra, b)
+	}
 	// The load generator reads these two lines to find both servers.
-	fmt.Printf("api %s %s\ncontrol http://%s\n", s.URL(), s.Token(), ln.Addr())
+	fmt.Printf("api %s %s\ncontrol http://%s\n", hub.URL(), s.Token(), ln.Addr())
+	// Then one line per extra bot: its token and @name.
+	for _, b := range extra {
+		fmt.Printf("bot %s %s\n", b.Token(), b.BotUsername())
+	}
 	<-ctx.Done()
 	_ = srv.Close()
 }
