@@ -79,9 +79,22 @@ type Call struct {
 //	POST /press?user=ID&message=N&data=…    he presses a button under message N
 //	GET  /messages?chat=ID                  the bot's messages there, edits applied
 //	GET  /calls?method=M&since=UNIXNANO     calls recorded, oldest first
+//	POST /chats?first=ID&count=N            private chats ID…ID+N-1 started the bot
 func controlMux(s *telegramtest.Server) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/", s.ControlHandler())
+	mux.HandleFunc("POST /chats", func(w http.ResponseWriter, r *http.Request) {
+		first, err1 := strconv.ParseInt(r.URL.Query().Get("first"), 10, 64)
+		count, err2 := strconv.Atoi(r.URL.Query().Get("count"))
+		if err1 != nil || err2 != nil || first <= 0 || count < 0 || count > 1_000_000 {
+			http.Error(w, "first and count needed", http.StatusBadRequest)
+			return
+		}
+		for i := range int64(count) {
+			s.AddChat(first + i)
+		}
+		writeJSON(w, map[string]int{"added": count})
+	})
 	user := func(r *http.Request) (telegramtest.User, bool) {
 		id, err := strconv.ParseInt(r.URL.Query().Get("user"), 10, 64)
 		return telegramtest.User{ID: id, FirstName: "User " + strconv.FormatInt(id, 10), LanguageCode: "en"}, err == nil && id > 0

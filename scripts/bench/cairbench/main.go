@@ -372,6 +372,7 @@ type dbSet struct {
 	gen      time.Duration
 	pop      population
 	rows     map[string]int64
+	menus    time.Duration // first start: until every command menu was set
 }
 
 func (d *dbSet) prepare(ctx context.Context, o opts, env []string, today time.Time) error {
@@ -591,6 +592,18 @@ func run(ctx context.Context, o opts) error {
 	if err := clearRedis(ctx, o); err != nil {
 		return err
 	}
+	// Every resident and staff member has started the bot (Telegram lets
+	// a bot write only to those): both fakes know their chats.
+	for _, fk := range []*fake{f, fl} {
+		for _, d := range res.sets {
+			if err := fk.post(fmt.Sprintf("/chats?first=%d&count=%d", residentUID+1, d.data.residents)); err != nil {
+				return err
+			}
+			if err := fk.post(fmt.Sprintf("/chats?first=%d&count=%d", staffUID+1, d.data.staff)); err != nil {
+				return err
+			}
+		}
+	}
 
 	// The floor first: the echo bot answers every text alike, so one text.
 	fmt.Fprintln(os.Stderr, "echo bot")
@@ -617,6 +630,17 @@ func run(ctx context.Context, o opts) error {
 		if err != nil {
 			return err
 		}
+		// At its first start on a Redis, cairbot gives Telegram the
+		// command menu of every signed-up person (a call each); later
+		// starts find them unchanged. That work is waited for and timed,
+		// not measured as the update path.
+		menus, err := waitMarker(ctx, o, o.prefix+"-"+d.name, 3*time.Minute)
+		if err != nil {
+			cb.stop()
+			return err
+		}
+		d.menus = menus + cb.ready
+		fmt.Fprintf(os.Stderr, "  command menus of %d people set %.1f s after the start\n", d.data.residents+d.data.staff, d.menus.Seconds())
 		if err := openSheets(ctx, f, d, today); err != nil {
 			cb.stop()
 			return fmt.Errorf("attendance sheets: %w (log: %s)", err, filepath.Join(dir, cb.name+".log"))
@@ -636,6 +660,14 @@ func run(ctx context.Context, o opts) error {
 		}
 	}
 
+	// The later processes on the large data set are restarts: the menus
+	// are known (their own Redis prefix, since update ids begin again on
+	// the other fake).
+	for _, p := range []string{"broadcast", "reminders"} {
+		if err := copyMarker(ctx, o, o.prefix+"-large", o.prefix+"-"+p); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(os.Stderr, "announcement to %d residents\n", o.announce)
 	if res.broadcast, err = runBroadcast(ctx, o, fl, large, env(fl, large, "broadcast"), dir); err != nil {
 		return fmt.Errorf("announcement: %w", err)
@@ -691,4 +723,43 @@ func cli(o opts, env []string, args ...string) error {
 		return fmt.Errorf("cairbot %s: %w\n%s", strings.Join(args, " "), err, out)
 	}
 	return nil
+}
+
+const menusMarker = ":marker:command-menus"
+
+// waitMarker waits until cairbot has set every command menu (its Redis
+// marker is there) and says how long that took from now.
+func waitMarker(ctx context.Context, o opts, prefix string, limit time.Duration) (time.Duration, error) {
+	ro, err := redis.ParseURL(o.redisURL)
+	if err != nil {
+		return 0, err
+	}
+	rdb := redis.NewClient(ro)
+	defer rdb.Close()
+	start := time.Now()
+	for time.Since(start) < limit {
+		n, err := rdb.Exists(ctx, prefix+menusMarker).Result()
+		if err != nil {
+			return 0, err
+		}
+		if n == 1 {
+			return time.Since(start), nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return 0, fmt.Errorf("cairbot did not set the command menus within %s", limit)
+}
+
+func copyMarker(ctx context.Context, o opts, from, to string) error {
+	ro, err := redis.ParseURL(o.redisURL)
+	if err != nil {
+		return err
+	}
+	rdb := redis.NewClient(ro)
+	defer rdb.Close()
+	v, err := rdb.Get(ctx, from+menusMarker).Result()
+	if err != nil {
+		return fmt.Errorf("command menus marker: %w", err)
+	}
+	return rdb.Set(ctx, to+menusMarker, v, 0).Err()
 }
