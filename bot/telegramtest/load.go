@@ -269,14 +269,17 @@ func (s *Server) RunLoad(ctx context.Context, spec LoadSpec) (LoadResult, error)
 }
 
 // pressLast presses, as u, the first button of row row of the bot's last
-// message in u's chat with the data it carries now; nothing when there is
-// no such button (the run then counts the update as unanswered).
+// message in u's chat that has one (a warning the bot sent since does not
+// hide the sheet above it), with the data it carries now; nothing when
+// there is no such button (the run then counts the update as unanswered).
 func (s *Server) pressLast(u User, row int) {
-	m, ok := s.LastMessage(u.ID)
-	if !ok || row >= len(m.InlineKeyboard) || len(m.InlineKeyboard[row]) == 0 {
-		return
+	msgs := s.Messages(u.ID)
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if m := msgs[i]; !m.Deleted && row < len(m.InlineKeyboard) && len(m.InlineKeyboard[row]) > 0 {
+			s.PressButton(u, m.ID, m.InlineKeyboard[row][0].CallbackData)
+			return
+		}
 	}
-	s.PressButton(u, m.ID, m.InlineKeyboard[row][0].CallbackData)
 }
 
 // ControlHandler is the HTTP side of the fake for a load generator in

@@ -68,7 +68,7 @@ func main() {
 	flag.StringVar(&o.dbName, "db", "cairbot_bench", "the benchmark's database (dropped and created again)")
 	flag.StringVar(&o.redisURL, "redis", "redis://127.0.0.1:6379/0", "Redis")
 	flag.StringVar(&o.prefix, "prefix", "cairbench", "Redis key prefix (its keys are deleted first)")
-	flag.DurationVar(&o.dur, "duration", 2500*time.Millisecond, "length of each closed or open run")
+	flag.DurationVar(&o.dur, "duration", 2*time.Second, "length of each closed or open run")
 	flag.IntVar(&o.small, "small", 200, "residents of the small data set")
 	flag.IntVar(&o.large, "large", 20000, "residents of the large data set")
 	flag.IntVar(&o.announce, "announce", 2000, "recipients of the announcement (one floor of the large data set: large/10)")

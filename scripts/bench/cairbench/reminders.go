@@ -66,7 +66,7 @@ func runReminders(ctx context.Context, o opts, f *fake, d *dbSet, env []string, 
 		return nil, err
 	}
 	start := time.Now()
-	due := start.Add(25 * time.Second).Truncate(time.Second)
+	due := start.Add(15 * time.Second).Truncate(time.Second)
 	specs := []store.ReminderSpec{{Kind: store.ReminderToResident, Offset: time.Hour}}
 	sem := make(chan struct{}, 8)
 	errs := make(chan error, len(people))
