@@ -679,6 +679,7 @@ func run(ctx context.Context, o opts) error {
 	report(os.Stdout, o, res)
 	return nil
 }
+
 // freshDB drops and creates the benchmark's database and migrates it.
 func freshDB(ctx context.Context, o opts, db string) (string, error) {
 	conn, err := pgx.Connect(ctx, o.adminURL)
