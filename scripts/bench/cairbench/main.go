@@ -384,7 +384,7 @@ func (d *dbSet) prepare(ctx context.Context, o opts, env []string, today time.Ti
 	if err := cli(o, append(env, "DATABASE_URL="+url), "migrate"); err != nil {
 		return err
 	}
-	pool, err := pgxpool.New(ctx, url)
+	pool, err := newPool(ctx, url)
 	if err != nil {
 		return err
 	}
@@ -422,7 +422,7 @@ func openSheets(ctx context.Context, f *fake, d *dbSet, today time.Time) error {
 	if _, err := f.load(telegramtest.LoadSpec{Users: d.pop.staff, Text: "/attendance", Burst: true, Wait: 30 * time.Second}); err != nil {
 		return err
 	}
-	conn, err := pgx.Connect(ctx, d.url)
+	conn, err := connect(ctx, d.url)
 	if err != nil {
 		return err
 	}
@@ -692,7 +692,7 @@ func run(ctx context.Context, o opts) error {
 
 // freshDB drops and creates the benchmark's database and migrates it.
 func freshDB(ctx context.Context, o opts, db string) (string, error) {
-	conn, err := pgx.Connect(ctx, o.adminURL)
+	conn, err := connect(ctx, o.adminURL)
 	if err != nil {
 		return "", err
 	}
@@ -773,4 +773,29 @@ func copyMarker(ctx context.Context, o opts, from, to string) error {
 		return fmt.Errorf("command menus marker: %w", err)
 	}
 	return rdb.Set(ctx, to+menusMarker, v, 0).Err()
+}
+
+// newPool is a small pool whose first connection is made, waiting a while
+// when the server has no free one.
+func newPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	cfg.MaxConns = 8
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	for i := 0; ; i++ {
+		err := pool.Ping(ctx)
+		if err == nil {
+			return pool, nil
+		}
+		if i == 60 {
+			pool.Close()
+			return nil, err
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 }

@@ -7,8 +7,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/aurore/cairbot/bot"
 	"github.com/aurore/cairbot/store"
 )
@@ -34,7 +32,7 @@ type reminderFigures struct {
 // reminder left and whether one left twice.
 func runReminders(ctx context.Context, o opts, f *fake, d *dbSet, env []string, dir string) (*reminderFigures, error) {
 	fig := &reminderFigures{count: min(o.reminders, d.data.residents), configured: bot.Defaults().GlobalRate}
-	pool, err := pgxpool.New(ctx, d.url)
+	pool, err := newPool(ctx, d.url)
 	if err != nil {
 		return nil, err
 	}
