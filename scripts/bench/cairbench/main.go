@@ -579,11 +579,15 @@ func run(ctx context.Context, o opts) error {
 			"DATABASE_URL="+d.url, "REDIS_PREFIX="+o.prefix+"-"+prefix)
 	}
 	res := &results{}
+	began := time.Now()
+	phase := func(format string, a ...any) {
+		fmt.Fprintf(os.Stderr, "[%3.0f s] "+format+"\n", append([]any{time.Since(began).Seconds()}, a...)...)
+	}
 	small := &dbSet{name: "small", data: newDataset(o.small)}
 	large := &dbSet{name: "large", data: newDataset(o.large)}
 	res.sets = []*dbSet{small, large}
 	for _, d := range res.sets {
-		fmt.Fprintf(os.Stderr, "data set: %d residents, %d staff, two years of history\n", d.data.residents, d.data.staff)
+		phase("data set: %d residents, %d staff, two years of history", d.data.residents, d.data.staff)
 		if err := d.prepare(ctx, o, base, today); err != nil {
 			return fmt.Errorf("data set %s: %w", d.name, err)
 		}
@@ -606,7 +610,7 @@ func run(ctx context.Context, o opts) error {
 	}
 
 	// The floor first: the echo bot answers every text alike, so one text.
-	fmt.Fprintln(os.Stderr, "echo bot")
+	phase("echo bot")
 	eb, err := startBot("echobot", o.echobot, nil, env(f, large, "echo"), "/healthz", f, dir)
 	if err != nil {
 		return err
@@ -625,7 +629,7 @@ func run(ctx context.Context, o opts) error {
 		{label: "attendance tap (staff)", tap: true},
 	}
 	for _, d := range []*dbSet{small, large} {
-		fmt.Fprintf(os.Stderr, "cairbot, %d residents\n", d.data.residents)
+		phase("cairbot, %d residents", d.data.residents)
 		if d == large {
 			// At its first start on a Redis, cairbot gives Telegram the
 			// command menu of every signed-up person, one call after the
@@ -678,14 +682,15 @@ func run(ctx context.Context, o opts) error {
 			return err
 		}
 	}
-	fmt.Fprintf(os.Stderr, "announcement to %d residents\n", o.announce)
+	phase("announcement to %d residents", o.announce)
 	if res.broadcast, err = runBroadcast(ctx, o, fl, large, env(fl, large, "broadcast"), dir); err != nil {
 		return fmt.Errorf("announcement: %w", err)
 	}
-	fmt.Fprintf(os.Stderr, "%d reminders due at once, two processes\n", o.reminders)
+	phase("%d reminders due at once, two processes", o.reminders)
 	if res.reminders, err = runReminders(ctx, o, fl, large, env(fl, large, "reminders"), dir); err != nil {
 		return fmt.Errorf("reminders: %w", err)
 	}
+	phase("done")
 	report(os.Stdout, o, res)
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 type reminderFigures struct {
 	count, delivered int
 	booked           time.Duration // booking every appointment (store.CreateAppointment)
+	lead             time.Duration // from the start of the booking to the due time
 	first, last      time.Duration // after the due time
 	duplicates       int
 	limited          int
@@ -63,9 +64,25 @@ func runReminders(ctx context.Context, o opts, f *fake, d *dbSet, env []string, 
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	start := time.Now()
-	due := start.Add(15 * time.Second).Truncate(time.Second)
 	specs := []store.ReminderSpec{{Kind: store.ReminderToResident, Offset: time.Hour}}
+	// The due time must leave room for the booking and both starts: one
+	// booking is timed first (for the last resident, whose reminder is
+	// due a day later and not counted).
+	var last int64
+	if err := pool.QueryRow(ctx, `SELECT id FROM people WHERE centre_id = $1 AND role = 'resident'
+		ORDER BY external_id DESC LIMIT 1`, d.centreID).Scan(&last); err != nil {
+		return nil, err
+	}
+	t := time.Now()
+	if _, err := st.CreateAppointment(ctx, store.NewAppointment{CentreID: d.centreID, PersonID: last, CoordinatorID: coordinator,
+		Kind: "siao", At: t.Add(25 * time.Hour), Place: "SIAO 75, 5 rue de Paris"}, specs, t); err != nil {
+		return nil, err
+	}
+	one := time.Since(t)
+	start := time.Now()
+	lead := max(10*time.Second, 6*time.Second+2*time.Duration(len(people))*one/8)
+	due := start.Add(lead).Truncate(time.Second)
+	fig.lead = due.Sub(start)
 	sem := make(chan struct{}, 8)
 	errs := make(chan error, len(people))
 	for _, p := range people {
@@ -87,8 +104,9 @@ func runReminders(ctx context.Context, o opts, f *fake, d *dbSet, env []string, 
 		WHERE centre_id = $1 AND kind = $2 AND state = 'pending'`, d.centreID, store.OutboxAppointmentNotice); err != nil {
 		return nil, err
 	}
-	if time.Until(due) < 5*time.Second {
-		return nil, fmt.Errorf("booking %d appointments took %.1f s: the reminders are due before both processes are up", len(people), fig.booked.Seconds())
+	if time.Until(due) < 3*time.Second {
+		// Reported as it is: the first send is then late by the start.
+		fmt.Fprintf(os.Stderr, "  booking %d appointments took %.1f s: the reminders are due before both processes are up\n", len(people), fig.booked.Seconds())
 	}
 	fmt.Fprintf(os.Stderr, "  booked in %.1f s; due in %.1f s\n", fig.booked.Seconds(), time.Until(due).Seconds())
 	run, err := startBot("cairbot-reminders-run", o.cairbot, []string{"run"}, env, "/readyz", f, dir)
