@@ -3,9 +3,9 @@
 # settings, real PostgreSQL and Redis and two data sets generated in SQL
 # (200 and 20,000 residents with two years of history), against the fake
 # Telegram in processes of their own, with a bare go-telegram/bot echo bot
-# measured in the same run as the floor; then a 2,000-recipient
-# announcement and 1,000 reminders due at once with two cairbot processes
-# (scripts/bench/cairbench). Writes the figures into docs/BENCHMARKS.md,
+# measured in the same run as the floor; then an announcement to one floor
+# and reminders due at once with two cairbot processes
+# (scripts/bench/cairbench; BENCH_ARGS passes it flags). Writes the figures into docs/BENCHMARKS.md,
 # above the marker; what follows the marker is kept as it is.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -41,7 +41,7 @@ var progressCount = regexp.MustCompile(`(\d[\d,]*) of (\d[\d,]*)`)
 // Telegram, as he would with his phone; then waits for every message and
 // counts.
 func runBroadcast(ctx context.Context, o opts, f *fake, d *dbSet, env []string, dir string) (*broadcastFigures, error) {
-	fig := &broadcastFigures{recipients: o.announce, configured: bot.Defaults().GlobalRate}
+	fig := &broadcastFigures{configured: bot.Defaults().GlobalRate}
 	cb, err := startBot("cairbot-broadcast", o.cairbot, []string{"run"}, env, "/readyz", f, dir)
 	if err != nil {
 		return nil, err
@@ -117,7 +117,7 @@ func runBroadcast(ctx context.Context, o opts, f *fake, d *dbSet, env []string, 
 		return nil, err
 	}
 	recipients := map[int64]bool{}
-	for i := 10; i <= d.data.residents; i += 10 { // floor 0: i mod 10 = 0
+	for i := d.data.floors; i <= d.data.residents; i += d.data.floors { // floor 0: i mod floors = 0
 		recipients[int64(residentUID+i)] = true
 	}
 	fig.recipients = len(recipients)

@@ -22,7 +22,9 @@ import (
 //     attendance registers of the first (one a week: the second would
 //     double the load time, the largest part of it);
 //   - a cleaning area shared with the 19 others, two days a week, with two
-//     years of turns (done or missed) and this week's;
+//     years of turns (done or missed), this week's and next week's (the
+//     weekly job makes both: a centre that has run since last Monday has
+//     them, and a start does not make them again);
 //   - four housing appointments over the two years.
 //
 // Classes are at 00:05–01:05, the hour of the day least likely to fall in a
@@ -36,12 +38,12 @@ const (
 
 type dataset struct {
 	residents, staff int
-	// floors: residents are spread over 10 floors (floor = i mod 10).
+	// floors: residents are spread over floors (floor = i mod floors).
 	floors int
 }
 
-func newDataset(residents int) dataset {
-	return dataset{residents: residents, staff: max(1, residents/groupSize), floors: 10}
+func newDataset(residents, floors int) dataset {
+	return dataset{residents: residents, staff: max(1, residents/groupSize), floors: floors}
 }
 
 // generate fills a migrated database with the data set for centre
@@ -133,7 +135,7 @@ func (d dataset) generate(ctx context.Context, dbURL string, centreID int64, tod
 			SELECT $1, id, $2::date - 730 FROM r`, []any{centreID, day}},
 			{"chore weeks", `INSERT INTO chore_weeks (centre_id, week_start, generated_at, announced_at)
 			SELECT $1, ws, ws + interval '8 hours', ws + interval '8 hours'
-			FROM generate_series(date_trunc('week', $2::date) - interval '104 weeks', date_trunc('week', $2::date), interval '1 week') ws`,
+			FROM generate_series(date_trunc('week', $2::date) - interval '104 weeks', date_trunc('week', $2::date) + interval '1 week', interval '1 week') ws`,
 				[]any{centreID, day}},
 			{"chore turns", `INSERT INTO chore_turns (centre_id, area_id, person_id, on_date, week_start, starts_at, ends_at, state, marked_at)
 			SELECT $1, a.id, r.id, od, ws, (od + time '18:00') AT TIME ZONE 'Europe/Paris', (od + time '20:00') AT TIME ZONE 'Europe/Paris',
@@ -141,7 +143,7 @@ func (d dataset) generate(ctx context.Context, dbURL string, centreID int64, tod
 				CASE WHEN od < $2::date THEN (od + time '20:00') AT TIME ZONE 'Europe/Paris' END
 			FROM chore_areas a
 			JOIN LATERAL (SELECT substr(a.external_id, 6)::int AS g) ag ON true
-			CROSS JOIN generate_series(0, 104) w
+			CROSS JOIN generate_series(0, 105) w
 			CROSS JOIN LATERAL unnest(a.days) AS dd(d)
 			CROSS JOIN LATERAL (SELECT (date_trunc('week', $2::date) - (104 - w) * interval '1 week')::date AS ws) wk
 			CROSS JOIN LATERAL (SELECT wk.ws + dd.d - 1 AS od, w * 2 + (CASE WHEN dd.d = a.days[1] THEN 0 ELSE 1 END) AS n) t

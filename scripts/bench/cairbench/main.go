@@ -6,10 +6,10 @@
 // of history, dataset.go). Then, one after the other: the bare echo bot
 // (scripts/bench/echobot) and the real cairbot binary in webhook mode with
 // its default settings on each data set, residents writing through the
-// fake; a 2,000-recipient announcement composed and confirmed by a staff
-// member through the fake (broadcast.go); 1,000 appointment reminders due
-// at the same second with two cairbot processes (reminders.go). It prints
-// the figures as the Markdown of docs/BENCHMARKS.md.
+// fake; an announcement to one floor composed and confirmed by a staff
+// member through the fake (broadcast.go); appointment reminders due at the
+// same second with two cairbot processes (reminders.go). It prints the
+// figures as the Markdown of docs/BENCHMARKS.md.
 //
 // Every latency is measured by the fake: from the moment an update was due
 // to be POSTed to the bot's webhook until the bot's answer in that chat
@@ -54,7 +54,7 @@ type opts struct {
 	dur                    time.Duration
 	dir                    string
 	small, large           int // residents of the two data sets
-	announce, reminders    int // recipients of the announcement, reminders due at once
+	reminders, floors      int // reminders due at once; floors of the data sets
 	closedWriters          int
 	rates                  []float64
 }
@@ -68,11 +68,13 @@ func main() {
 	flag.StringVar(&o.dbName, "db", "cairbot_bench", "the benchmark's database (dropped and created again)")
 	flag.StringVar(&o.redisURL, "redis", "redis://127.0.0.1:6379/0", "Redis")
 	flag.StringVar(&o.prefix, "prefix", "cairbench", "Redis key prefix (its keys are deleted first)")
-	flag.DurationVar(&o.dur, "duration", 2*time.Second, "length of each closed or open run")
+	flag.DurationVar(&o.dur, "duration", 1500*time.Millisecond, "length of each closed or open run")
 	flag.IntVar(&o.small, "small", 200, "residents of the small data set")
 	flag.IntVar(&o.large, "large", 20000, "residents of the large data set")
-	flag.IntVar(&o.announce, "announce", 2000, "recipients of the announcement (one floor of the large data set: large/10)")
-	flag.IntVar(&o.reminders, "reminders", 1000, "appointment reminders due at the same moment")
+	// The issue asks for 2,000 and 1,000: at the default 25 a second they
+	// alone would take two minutes of the five (docs/BENCHMARKS.md says so).
+	flag.IntVar(&o.reminders, "reminders", 500, "appointment reminders due at the same moment (the issue's figure: 1000)")
+	flag.IntVar(&o.floors, "floors", 20, "floors of the data sets: the announcement goes to one, residents/floors people (the issue's 2,000: 10)")
 	flag.IntVar(&o.closedWriters, "writers", 200, "writers of the closed loop")
 	rates := flag.String("rates", "100,300,1000", "rates of the open runs, updates a second")
 	flag.Parse()
@@ -273,6 +275,7 @@ type runs struct {
 
 type botFigures struct {
 	ready     time.Duration
+	logErrors int // ERROR lines and job retries in the bot's log
 	perText   map[string]*runs
 	burst     telegramtest.LoadResult
 	peakMB    float64
@@ -583,8 +586,8 @@ func run(ctx context.Context, o opts) error {
 	phase := func(format string, a ...any) {
 		fmt.Fprintf(os.Stderr, "[%3.0f s] "+format+"\n", append([]any{time.Since(began).Seconds()}, a...)...)
 	}
-	small := &dbSet{name: "small", data: newDataset(o.small)}
-	large := &dbSet{name: "large", data: newDataset(o.large)}
+	small := &dbSet{name: "small", data: newDataset(o.small, o.floors)}
+	large := &dbSet{name: "large", data: newDataset(o.large, o.floors)}
 	res.sets = []*dbSet{small, large}
 	for _, d := range res.sets {
 		phase("data set: %d residents, %d staff, two years of history", d.data.residents, d.data.staff)
@@ -667,6 +670,7 @@ func run(ctx context.Context, o opts) error {
 		if err != nil {
 			return fmt.Errorf("%w (log: %s)", err, filepath.Join(dir, cb.name+".log"))
 		}
+		fig.logErrors = logErrors(filepath.Join(dir, cb.name+".log"))
 		if d == large {
 			res.large = fig
 		} else {
@@ -682,7 +686,7 @@ func run(ctx context.Context, o opts) error {
 			return err
 		}
 	}
-	phase("announcement to %d residents", o.announce)
+	phase("announcement to one floor (%d residents)", large.data.residents/large.data.floors)
 	if res.broadcast, err = runBroadcast(ctx, o, fl, large, env(fl, large, "broadcast"), dir); err != nil {
 		return fmt.Errorf("announcement: %w", err)
 	}
@@ -803,4 +807,20 @@ func newPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
+}
+
+// logErrors counts the lines of a bot's log that say something went wrong:
+// errors, and jobs that failed and will be tried again.
+func logErrors(path string) int {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return -1
+	}
+	n := 0
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.Contains(l, "level=ERROR") || strings.Contains(l, "Job errored") {
+			n++
+		}
+	}
+	return n
 }
