@@ -47,7 +47,8 @@ func newDataset(residents, floors int) dataset {
 }
 
 // generate fills a migrated database with the data set for centre
-// centreID, in one transaction. today is the centre's date (Europe/Paris).
+// centreID: the people, then their history in one transaction per topic,
+// in parallel. today is the centre's date (Europe/Paris).
 func (d dataset) generate(ctx context.Context, dbURL string, centreID int64, today time.Time) (time.Duration, error) {
 	start := time.Now()
 	dow := int(today.Weekday())
