@@ -40,6 +40,15 @@ lint:
 bench: services
 	scripts/bench.sh
 
+# 100 centres × 200 residents on one deployment, each centre with its own
+# bot, all announcing at once (scripts/bench/centres; figures appended to
+# docs/BENCHMARKS.md below the marker).
+.PHONY: bench-centres
+bench-centres: services
+	@mkdir -p bin/bench
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/bench/cairbot ./cmd/cairbot
+	$(GO) run ./scripts/bench/centres -cairbot bin/bench/cairbot
+
 # Starts PostgreSQL and Redis when they are not running (installing them
 # from Debian's packages on a fresh machine).
 services:

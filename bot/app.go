@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -56,7 +57,8 @@ type App struct {
 	store       *store.Store
 	state       *store.State
 	tg          *tgbot.Bot
-	sender      *Sender
+	sender      Senders // through the bot of the centre in the context (centres.go)
+	bots        *botSet // every centre's bot; bots.def is the default centre's
 	catalog     *locales.Catalog
 	router      *Router
 	features    handlers.Features
@@ -127,36 +129,28 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 			TLSHandshakeTimeout: 10 * time.Second,
 		},
 	}
-	a.tg, err = tgbot.New(cfg.TelegramToken,
-		tgbot.WithServerURL(strings.TrimRight(cfg.TelegramAPIURL, "/")),
-		tgbot.WithSkipGetMe(),
-		tgbot.WithHTTPClient(pollTimeout, a.httpClient),
-		tgbot.WithErrorsHandler(func(err error) { a.log.Warn("telegram client", "err", err) }),
-	)
+	a.tg, err = a.newTelegramClient(cfg.TelegramToken)
 	if err != nil {
 		return nil, fmt.Errorf("bot: telegram client: %w", err)
 	}
-	a.sender = NewSender(a.tg, deps.Redis, a.log, SenderOptions{
-		GlobalPerSecond: cfg.GlobalRate,
-		ChatPerSecond:   cfg.ChatPerSecond,
-		ChatBurst:       cfg.ChatRate,
-		Prefix:          cfg.RedisPrefix,
-		BaseBackoff:     cfg.SendBackoff,
-		Observe:         a.metrics.message,
-		Unreachable: func(ctx context.Context, chatID int64) {
-			if err := a.store.SetUnreachable(ctx, chatID, true); err != nil {
-				a.log.WarnContext(ctx, "mark unreachable", "err", err)
-			}
-		},
-	})
-	me, err := a.getMe(ctx)
+	// The default centre exists from the first start, so that
+	// `cairbot people add` and the imports find it.
+	centre, err := a.store.EnsureCentre(ctx, cfg.Centre, cfg.CentreName)
 	if err != nil {
 		return nil, err
 	}
-	a.botUsername = me.Username
-	// The default centre exists from the first start, so that
-	// `cairbot people add` and the imports find it.
-	if _, err := a.store.EnsureCentre(ctx, cfg.Centre, cfg.CentreName); err != nil {
+	// The default centre's bot keeps the keys it always had: no update
+	// scope, and its pacing under REDIS_PREFIX itself.
+	def := &centreBot{
+		centre: centre, token: store.Secret(cfg.TelegramToken), webhookSecret: store.Secret(cfg.WebhookSecret),
+		tg: a.tg, sender: a.newSender(a.tg, cfg.RedisPrefix, centre.ID), state: a.state, menuMarker: "command-menus",
+	}
+	me, err := a.getMe(ctx, def.sender)
+	if err != nil {
+		return nil, err
+	}
+	a.botUsername, def.username = me.Username, me.Username
+	if err := a.loadBots(ctx, def); err != nil {
 		return nil, err
 	}
 	// The menus read only the route table's commands, buttons and roles,
@@ -218,9 +212,9 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 
 // getMe asks Telegram who we are, retrying while Telegram or the network
 // is briefly unavailable.
-func (a *App) getMe(ctx context.Context) (*models.User, error) {
+func (a *App) getMe(ctx context.Context, sender *Sender) (*models.User, error) {
 	var me *models.User
-	err := a.sender.do(ctx, "getMe", 0, false, func(ctx context.Context) (err error) {
+	err := sender.do(ctx, "getMe", 0, false, func(ctx context.Context) (err error) {
 		me, err = a.tg.GetMe(ctx)
 		return err
 	})
@@ -271,43 +265,59 @@ func (a *App) RunWorkers(ctx context.Context) error {
 
 func (a *App) runPolling(ctx context.Context) error {
 	// getUpdates is refused while a webhook is set; keep pending updates.
-	if err := a.sender.do(ctx, "deleteWebhook", 0, false, func(ctx context.Context) error {
-		_, err := a.tg.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{})
-		return err
-	}); err != nil {
+	// The default centre's bot must work; another centre's bot that
+	// Telegram refuses (a revoked token) is left out, not the whole
+	// deployment.
+	if err := a.bots.def.deleteWebhook(ctx); err != nil {
 		return err
 	}
+	bots := []*centreBot{a.bots.def}
+	ok := forEachBot(ctx, a.bots.all()[1:], func(ctx context.Context, b *centreBot) error { return b.deleteWebhook(ctx) },
+		func(b *centreBot, err error) {
+			a.log.Error("centre bot not polled", "centre", b.centre.Slug, "err", err)
+		})
+	bots = append(bots, ok...)
 	srv, err := a.healthServer(nil)
 	if err != nil {
 		// Polling works without it; only /healthz is missing.
 		a.log.Error("http server", "addr", a.cfg.ListenAddr, "err", err)
 	}
 	defer shutdown(srv)
-	a.log.Info("polling for updates", "bot", a.botUsername)
-	p := &Poller{
-		app: a, client: a.httpClient, timeout: pollTimeout, retryPause: a.cfg.RetryPause,
-		url: strings.TrimRight(a.cfg.TelegramAPIURL, "/") + "/bot" + a.cfg.TelegramToken + "/getUpdates",
+	a.log.Info("polling for updates", "bot", a.botUsername, "bots", len(bots))
+	// One poller per bot: each bot confirms its own updates.
+	var wg sync.WaitGroup
+	for _, b := range bots {
+		p := &Poller{
+			app: a, bot: b, client: a.httpClient, timeout: pollTimeout, retryPause: a.cfg.RetryPause,
+			url: strings.TrimRight(a.cfg.TelegramAPIURL, "/") + "/bot" + b.token.Reveal() + "/getUpdates",
+		}
+		wg.Go(func() { _ = p.Run(ctx) })
 	}
-	return p.Run(ctx)
+	wg.Wait()
+	return nil
 }
 
 func (a *App) runWebhook(ctx context.Context) error {
 	u, _ := url.Parse(a.cfg.WebhookURL)
-	srv, err := a.healthServer(map[string]http.Handler{u.Path: a.WebhookHandler()})
+	// The default centre's bot on WEBHOOK_URL's path, every other centre's
+	// on a path below it: WebhookHandler tells them apart.
+	srv, err := a.healthServer(map[string]http.Handler{
+		u.Path: a.WebhookHandler(), strings.TrimRight(u.Path, "/") + "/": a.WebhookHandler(),
+	})
 	if err != nil {
 		return err
 	}
-	if err := a.sender.do(ctx, "setWebhook", 0, false, func(ctx context.Context) error {
-		_, err := a.tg.SetWebhook(ctx, &tgbot.SetWebhookParams{
-			URL: a.cfg.WebhookURL, SecretToken: a.cfg.WebhookSecret,
-			AllowedUpdates: []string{"message", "callback_query"}, MaxConnections: 40,
-		})
-		return err
-	}); err != nil {
+	if err := a.bots.def.setWebhook(ctx, a.cfg.WebhookURL); err != nil {
 		shutdown(srv)
 		return err
 	}
-	a.log.Info("webhook mode", "bot", a.botUsername, "path", u.Path)
+	others := a.bots.all()[1:]
+	forEachBot(ctx, others, func(ctx context.Context, b *centreBot) error {
+		return b.setWebhook(ctx, CentreWebhookURL(a.cfg.WebhookURL, b.centre.Slug))
+	}, func(b *centreBot, err error) {
+		a.log.Error("centre bot webhook not set", "centre", b.centre.Slug, "err", err)
+	})
+	a.log.Info("webhook mode", "bot", a.botUsername, "path", u.Path, "bots", len(others)+1)
 	<-ctx.Done()
 	// Not ready any more: a load balancer stops sending here at once.
 	a.serving.Store(false)
@@ -375,14 +385,31 @@ func shutdown(srv *http.Server) {
 // in Redis. Otherwise each restart would send a call per resident.
 func (a *App) setCommandMenus(ctx context.Context) {
 	fingerprint := a.menusFingerprint()
-	if done, err := a.state.Marker(ctx, "command-menus"); err == nil && done == fingerprint {
-		a.log.Info("command menus unchanged")
+	people, err := a.store.LinkedPeople(ctx)
+	if err != nil {
+		a.log.Warn("set chat command menus", "err", err)
+		return
+	}
+	byCentre := map[int64][]store.Person{}
+	for _, p := range people {
+		byCentre[p.CentreID] = append(byCentre[p.CentreID], p)
+	}
+	for _, b := range a.bots.all() {
+		a.setBotCommandMenus(handlers.WithCentre(ctx, b.centre.ID), b, fingerprint, byCentre[b.centre.ID])
+	}
+}
+
+// setBotCommandMenus sets one bot's menus, those of its centre's people
+// included, unless they are the ones it already has.
+func (a *App) setBotCommandMenus(ctx context.Context, b *centreBot, fingerprint string, people []store.Person) {
+	if done, err := a.state.Marker(ctx, b.menuMarker); err == nil && done == fingerprint {
+		a.log.Info("command menus unchanged", "centre", b.centre.Slug)
 		return
 	}
 	failed := false
 	for _, l := range locales.Languages {
 		base, _, _ := strings.Cut(l.Tag, "-")
-		err := a.sender.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{
+		err := b.sender.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{
 			Commands:     a.router.Commands(store.RoleResident, a.catalog.Localizer(l.Tag)),
 			Scope:        &models.BotCommandScopeAllPrivateChats{},
 			LanguageCode: base,
@@ -392,17 +419,12 @@ func (a *App) setCommandMenus(ctx context.Context) {
 			a.log.Warn("set command menu", "lang", l.Tag, "err", err)
 		}
 	}
-	if err := a.sender.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{
+	if err := b.sender.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{
 		Commands: a.router.Commands(store.RoleResident, a.catalog.Localizer(a.cfg.DefaultLanguage)),
 		Scope:    &models.BotCommandScopeAllPrivateChats{},
 	}); err != nil {
 		failed = true
 		a.log.Warn("set default command menu", "err", err)
-	}
-	people, err := a.store.LinkedPeople(ctx)
-	if err != nil {
-		a.log.Warn("set chat command menus", "err", err)
-		return
 	}
 	for _, p := range people {
 		if err := a.features.People.SetChatCommands(ctx, p); err != nil && !errors.Is(err, ErrUnreachable) {
@@ -411,7 +433,7 @@ func (a *App) setCommandMenus(ctx context.Context) {
 		}
 	}
 	if !failed {
-		if err := a.state.SetMarker(ctx, "command-menus", fingerprint); err != nil {
+		if err := a.state.SetMarker(ctx, b.menuMarker, fingerprint); err != nil {
 			a.log.Warn("remember command menus", "err", err)
 		}
 	}

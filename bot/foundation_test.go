@@ -87,7 +87,7 @@ func TestSignUpInEachLanguage(t *testing.T) {
 			if slices.Contains(flat, loc.T("menu.invite")) {
 				t.Errorf("resident menu has a staff button: %v", flat)
 			}
-			got, err := h.st.PersonByTelegramID(context.Background(), u.ID)
+			got, err := h.st.PersonByTelegramID(context.Background(), h.centreID(), u.ID)
 			if err != nil || got.ID != p.ID || got.Language != tt.want || got.OnboardedAt == nil {
 				t.Fatalf("person = %+v, %v", got, err)
 			}

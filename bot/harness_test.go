@@ -86,6 +86,8 @@ type harness struct {
 	// deps, where an option sets them, replace the bot's connections and
 	// metrics (countRoundTrips); the harness's own serve the rest.
 	deps bot.Deps
+	// centres are the centres with a bot of their own (withCentres).
+	centres map[string]*testCentre
 }
 
 type harnessOption func(*harness)
@@ -160,6 +162,9 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	h.tg = telegramtest.New(t, h.tgOpts)
 	h.cfg.TelegramToken = h.tg.Token()
 	h.cfg.TelegramAPIURL = h.tg.URL()
+	if h.centres != nil {
+		h.setUpCentres()
+	}
 	h.start()
 	t.Cleanup(h.stop)
 	h.hurryScheduler()
@@ -557,4 +562,14 @@ func (h *harness) residentAction(u telegramtest.User, next int, action, query st
 	}
 	h.tg.PressButton(u, pick.ID, pick.InlineKeyboard[0][0].CallbackData)
 	return h.waitText(u, next+3)
+}
+
+// centreID is the id of the deployment's default centre (CENTRE).
+func (h *harness) centreID() int64 {
+	h.t.Helper()
+	c, err := h.st.CentreBySlug(context.Background(), h.cfg.Centre)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return c.ID
 }

@@ -140,7 +140,8 @@ func kindOf(r *handlers.Request) string {
 // first PostgreSQL query, made before the update is taken in (its
 // conversation's key names his centre).
 func (a *App) identify(ctx context.Context, r *handlers.Request) error {
-	p, err := a.store.PersonByTelegramID(ctx, r.UserID)
+	// Only the people of the centre whose bot he wrote to.
+	p, err := a.store.PersonByTelegramID(ctx, r.Bot.CentreID, r.UserID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 	case err != nil:
@@ -158,7 +159,7 @@ func (a *App) identify(ctx context.Context, r *handlers.Request) error {
 func (a *App) identifyMW(next HandlerFunc) HandlerFunc {
 	return func(ctx context.Context, r *handlers.Request) error {
 		if r.Person != nil && r.Person.Unreachable {
-			if err := a.store.SetUnreachable(ctx, r.UserID, false); err != nil {
+			if err := a.store.SetUnreachable(ctx, r.Bot.CentreID, r.UserID, false); err != nil {
 				return err
 			}
 			r.Person.Unreachable = false
@@ -346,9 +347,13 @@ func (a *App) answerCallback(ctx context.Context, r *handlers.Request, text stri
 // returns an error only when the update should be delivered again.
 func (a *App) handleUpdate(ctx context.Context, upd *models.Update, takeOver bool) (err error) {
 	start := time.Now()
-	r := newRequest(upd, a.botUsername, a.clock())
+	// The bot it came in on: its centre, its dedupe keys, its Sender.
+	b := a.botOf(ctx)
+	ctx = handlers.WithCentre(ctx, b.centre.ID)
+	r := newRequest(upd, b.username, a.clock())
 	kind, outcome := "other", outcomeIgnored
 	if r != nil {
+		r.Bot = handlers.Bot{CentreID: b.centre.ID, Centre: b.centre.Slug, Username: b.username}
 		kind, outcome = kindOf(r), outcomeHandled
 		ctx = context.WithValue(ctx, outcomeKey{}, &outcome)
 	}
@@ -373,9 +378,9 @@ func (a *App) handleUpdate(ctx context.Context, upd *models.Update, takeOver boo
 			return fmt.Errorf("%w: %w", ErrRetry, err)
 		}
 		in.Conversation = &store.ConversationRef{CentreID: r.CentreID(), ChatID: r.ChatID, UserID: r.UserID}
-		in.Pace = a.sender.chatPace(r.ChatID)
+		in.Pace = b.sender.chatPace(r.ChatID)
 	}
-	taken, err := a.state.TakeUpdate(ctx, in)
+	taken, err := b.state.TakeUpdate(ctx, in)
 	switch {
 	case errors.Is(err, store.ErrDuplicateUpdate):
 		a.log.DebugContext(ctx, "duplicate update", "update_id", upd.ID)
@@ -393,7 +398,7 @@ func (a *App) handleUpdate(ctx context.Context, upd *models.Update, takeOver boo
 	}
 	if r != nil {
 		r.Conv = taken.Conv
-		stop := a.keepLease(ctx, upd.ID)
+		stop := a.keepLease(ctx, b.state, upd.ID)
 		err = a.pipeline(ctx, r)
 		stop()
 	}
@@ -409,12 +414,12 @@ func (a *App) handleUpdate(ctx context.Context, upd *models.Update, takeOver boo
 			// identifyMW or the errors stage failed on the infrastructure.
 			err = fmt.Errorf("%w: %w", ErrRetry, err)
 		}
-		if rerr := a.state.EndUpdate(ctx, upd.ID, a.instance, false, unused); rerr != nil {
+		if rerr := b.state.EndUpdate(ctx, upd.ID, a.instance, false, unused); rerr != nil {
 			a.log.WarnContext(ctx, "release update", "err", rerr)
 		}
 		return err
 	}
-	return a.state.EndUpdate(ctx, upd.ID, a.instance, true, unused)
+	return b.state.EndUpdate(ctx, upd.ID, a.instance, true, unused)
 }
 
 // outcomeKey carries, in an update's context, where the middlewares write
@@ -437,18 +442,18 @@ func setOutcome(ctx context.Context, outcome string) {
 //
 // The returned stop waits until no renewal is in flight, so a late renewal
 // cannot bring back a lease that FinishUpdate or ReleaseUpdate ends next.
-func (a *App) keepLease(ctx context.Context, updateID int64) (stop func()) {
+func (a *App) keepLease(ctx context.Context, st *store.State, updateID int64) (stop func()) {
 	quit, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
-		t := time.NewTicker(a.state.UpdateLease() / 3)
+		t := time.NewTicker(st.UpdateLease() / 3)
 		defer t.Stop()
 		for {
 			select {
 			case <-quit:
 				return
 			case <-t.C:
-				err := a.state.RenewUpdate(ctx, updateID, a.instance)
+				err := st.RenewUpdate(ctx, updateID, a.instance)
 				switch {
 				case errors.Is(err, store.ErrLeaseLost):
 					// It lapsed (Redis or this process stalled) and another

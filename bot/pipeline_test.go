@@ -26,7 +26,9 @@ func TestPanicBecomesApology(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &App{log: slog.New(slog.NewTextHandler(io.Discard, nil)), sender: s, catalog: catalog, cfg: Defaults()}
+	a := &App{log: slog.New(slog.NewTextHandler(io.Discard, nil)), catalog: catalog, cfg: Defaults()}
+	a.bots = &botSet{def: &centreBot{sender: s}}
+	a.sender = Senders{bots: a.bots}
 	userError := func(context.Context, *handlers.Request) error { return handlers.Fail("invite.bad_room") }
 	tests := []struct {
 		name    string

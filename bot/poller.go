@@ -29,7 +29,9 @@ import (
 // as long as the failure lasts. Telegram keeps updates 24 h, and skipping
 // one would lose its reply, or its action, for good.
 type Poller struct {
-	app     *App
+	app *App
+	// bot is the centre's bot polled; its updates carry it.
+	bot     *centreBot
 	client  *http.Client
 	url     string
 	timeout time.Duration
@@ -142,7 +144,7 @@ func (p *Poller) Run(ctx context.Context) error {
 // that must be retried — and whether there is such an update.
 func (p *Poller) handleBatch(ctx context.Context, updates []*models.Update, tries map[int64]int) (next int64, held bool) {
 	results := make([]<-chan error, len(updates))
-	bctx := context.WithValue(ctx, batchKey{}, &batch{failed: map[int64]bool{}})
+	bctx := context.WithValue(withBot(ctx, p.bot), batchKey{}, &batch{failed: map[int64]bool{}})
 	for i, u := range updates {
 		results[i] = p.app.dispatcher.Submit(bctx, u)
 	}

@@ -6,9 +6,13 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/go-telegram/bot/models"
+
+	"github.com/aurore/cairbot/store"
 )
 
 // maxUpdateBody bounds a webhook request: Telegram's updates are a few KB;
@@ -25,14 +29,29 @@ const secretHeader = "X-Telegram-Bot-Api-Secret-Token"
 // cure (Telegram, the database or Redis down; the update held by another
 // process) get 503; a bug or bad input gets an apology to the user and 200,
 // since a re-delivery would only fail again.
+//
+// The path picks the centre: WEBHOOK_URL's for the default centre,
+// WEBHOOK_URL/<slug> for a centre with a bot of its own (centres.go), each
+// with its bot's own secret; an unknown path is 404, changing nothing.
 func (a *App) WebhookHandler() http.Handler {
-	secret := []byte(a.cfg.WebhookSecret)
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if req.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
 			httpError(w, http.StatusMethodNotAllowed, "POST only")
 			return
 		}
+		b, err := a.webhookBot(req)
+		if errors.Is(err, store.ErrNotFound) {
+			httpError(w, http.StatusNotFound, "no such bot")
+			return
+		}
+		if err != nil {
+			a.log.Warn("webhook bot lookup", "err", err)
+			w.Header().Set("Retry-After", "5")
+			httpError(w, http.StatusServiceUnavailable, "temporary failure")
+			return
+		}
+		secret := []byte(b.webhookSecret.Reveal())
 		got := []byte(req.Header.Get(secretHeader))
 		if len(secret) == 0 || subtle.ConstantTimeCompare(got, secret) != 1 {
 			httpError(w, http.StatusUnauthorized, "wrong secret token")
@@ -59,7 +78,7 @@ func (a *App) WebhookHandler() http.Handler {
 			httpError(w, http.StatusBadRequest, "not a Telegram update")
 			return
 		}
-		if err := <-a.dispatcher.Submit(req.Context(), &upd); err != nil {
+		if err := <-a.dispatcher.Submit(withBot(req.Context(), b), &upd); err != nil {
 			a.log.Warn("webhook update not handled, Telegram will retry", "update_id", upd.ID, "err", err)
 			w.Header().Set("Retry-After", "5")
 			httpError(w, http.StatusServiceUnavailable, "temporary failure")
@@ -75,4 +94,21 @@ func httpError(w http.ResponseWriter, code int, msg string) {
 	w.WriteHeader(code)
 	b, _ := json.Marshal(map[string]any{"ok": false, "error": msg})
 	_, _ = w.Write(b)
+}
+
+// webhookBot is the bot whose webhook path the request came to, or
+// ErrNotFound.
+func (a *App) webhookBot(req *http.Request) (*centreBot, error) {
+	u, err := url.Parse(a.cfg.WebhookURL)
+	if err != nil {
+		return nil, store.ErrNotFound
+	}
+	if req.URL.Path == u.Path {
+		return a.bots.def, nil
+	}
+	slug, ok := strings.CutPrefix(req.URL.Path, strings.TrimRight(u.Path, "/")+"/")
+	if !ok || slug == a.bots.def.centre.Slug {
+		return nil, store.ErrNotFound
+	}
+	return a.bots.slug(req.Context(), slug)
 }

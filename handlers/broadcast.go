@@ -134,6 +134,8 @@ type AnnounceProgressWorker struct {
 // ClaimReport already makes it leave at most once.
 func (w *AnnounceProgressWorker) Work(ctx context.Context, job *river.Job[AnnounceProgressArgs]) error {
 	h, a := w.h, job.Args
+	// The progress and report go to the staff member through his centre's bot.
+	ctx = WithCentre(ctx, a.CentreID)
 	st, err := h.Announcements.BroadcastStatus(ctx, a.CentreID, a.AnnouncementID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil

@@ -35,16 +35,18 @@ type Request struct {
 	CallbackData string // the button's data, e.g. "lang:fa-AF"
 	MessageID    int    // the bot message whose button was pressed
 
+	Bot    Bot           // the centre's bot the update came in on (centre.go)
 	Person *store.Person // nil for someone not signed up
 	Loc    *locales.Localizer
 	Conv   *store.Conversation // nil when not in a conversation
 	Now    time.Time
 }
 
-// CentreID is the person's centre, 0 for someone not signed up.
+// CentreID is the person's centre; for someone not signed up, the centre
+// of the bot he wrote to (0 when no bot is known, in unit tests).
 func (r *Request) CentreID() int64 {
 	if r.Person == nil {
-		return 0
+		return r.Bot.CentreID
 	}
 	return r.Person.CentreID
 }

@@ -113,7 +113,7 @@ func (h *People) createInvite(ctx context.Context, r *Request, data map[string]s
 	}
 	return h.replyMenu(ctx, r, r.Loc.T("invite.created",
 		"Name", p.DisplayName, "Room", p.Room, "Code", code,
-		"Link", DeepLink(h.BotUsername(), code), "Expires", r.Loc.F.DateTime(expires)))
+		"Link", DeepLink(h.botUsername(r), code), "Expires", r.Loc.F.DateTime(expires)))
 }
 
 // CleanRoom reads a room number as typed (any digits, spaces, bidi marks):

@@ -243,6 +243,8 @@ func (w *OutboxWorker) work(ctx context.Context, job *river.Job[OutboxSendArgs])
 	if err != nil {
 		return fmt.Errorf("handlers: render %s: %w", m.Kind, err)
 	}
+	// Through the bot of the recipient's centre: its pacing, its chat.
+	ctx = WithCentre(ctx, p.CentreID)
 	sent, err := h.Bulk.SendBulk(ctx, &tgbot.SendMessageParams{ChatID: *p.TelegramID, Text: out.Text, ReplyMarkup: out.Markup},
 		func(ctx context.Context) error { return h.Outbox.ClaimOutbox(ctx, m.ID, h.Clock()) })
 	var retryAfter *RetryAfterError

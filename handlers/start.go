@@ -70,7 +70,12 @@ func (h *People) redeem(ctx context.Context, r *Request, typed string) error {
 	// Every try is counted before the code is looked at, in one round trip
 	// that also checks both limits, so that a hundred accounts trying at
 	// once cannot slip past them; a right code gives its try back.
-	account, centre := "badcode:"+itoa(r.UserID), "badcode:centre:"+h.Centre
+	// Each centre's bot has its own budget of wrong codes.
+	slug := h.Centre
+	if r.Bot.Centre != "" {
+		slug = r.Bot.Centre
+	}
+	account, centre := "badcode:"+itoa(r.UserID), "badcode:centre:"+slug
 	_, ok, err := h.Counters.TakeTry(ctx, codeTryWindow,
 		store.TryLimit{Key: account, Limit: maxCodeTries}, store.TryLimit{Key: centre, Limit: int64(h.CentreCodeTries)})
 	if err != nil {
@@ -83,7 +88,7 @@ func (h *People) redeem(ctx context.Context, r *Request, typed string) error {
 	if !ok {
 		return Fail("start.code_invalid")
 	}
-	p, err := h.People.RedeemInvite(ctx, code, r.UserID, r.Now)
+	p, err := h.People.RedeemInviteInCentre(ctx, r.Bot.CentreID, code, r.UserID, r.Now)
 	switch {
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrInviteUsed):
 		// The same answer for a code used and a code that never existed:
@@ -143,7 +148,7 @@ func languageButtons(prefix string, current string) *models.InlineKeyboardMarkup
 
 // PeopleStore is what the sign-up and account handlers need from storage.
 type PeopleStore interface {
-	RedeemInvite(ctx context.Context, code string, telegramID int64, now time.Time) (store.Person, error)
+	RedeemInviteInCentre(ctx context.Context, centreID int64, code string, telegramID int64, now time.Time) (store.Person, error)
 	SetLanguage(ctx context.Context, personID int64, lang string) (bool, error)
 	CreatePersonWithInvite(ctx context.Context, np store.NewPerson, actorID *int64, expires time.Time) (store.Person, string, error)
 }

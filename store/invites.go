@@ -129,14 +129,33 @@ func insertInvite(ctx context.Context, tx pgx.Tx, personID int64, actorID *int64
 // It returns ErrNotFound for an unknown code, ErrInviteUsed, ErrInviteExpired,
 // or ErrAlreadyLinked when this Telegram account already belongs to someone.
 // The row lock makes two simultaneous redemptions of one code impossible.
+// Tools and tests use it; the bot uses RedeemInviteInCentre.
 func (s *Store) RedeemInvite(ctx context.Context, code string, telegramID int64, now time.Time) (Person, error) {
+	return s.redeemInvite(ctx, 0, code, telegramID, now)
+}
+
+// RedeemInviteInCentre is RedeemInvite for a code typed to one centre's
+// bot: a code of another centre is not found there (the same answer as a
+// code that never existed), so nobody is linked through another centre's
+// bot.
+func (s *Store) RedeemInviteInCentre(ctx context.Context, centreID int64, code string, telegramID int64, now time.Time) (Person, error) {
+	if centreID == 0 {
+		return Person{}, fmt.Errorf("store: redeem invite: no centre: %w", ErrNotFound)
+	}
+	return s.redeemInvite(ctx, centreID, code, telegramID, now)
+}
+
+// redeemInvite redeems a code of centre centreID, or of any centre when 0.
+func (s *Store) redeemInvite(ctx context.Context, centreID int64, code string, telegramID int64, now time.Time) (Person, error) {
 	var p Person
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var inviteID, personID int64
 		var expires time.Time
 		var used *time.Time
-		err := tx.QueryRow(ctx, `SELECT id, person_id, expires_at, used_at FROM invites
-			WHERE code_hash = $1 FOR UPDATE`, hashCode(code)).Scan(&inviteID, &personID, &expires, &used)
+		err := tx.QueryRow(ctx, `SELECT i.id, i.person_id, i.expires_at, i.used_at FROM invites i
+			JOIN people p ON p.id = i.person_id
+			WHERE i.code_hash = $1 AND ($2 = 0 OR p.centre_id = $2) FOR UPDATE OF i`,
+			hashCode(code), centreID).Scan(&inviteID, &personID, &expires, &used)
 		if err != nil {
 			return notFound(err)
 		}
@@ -147,7 +166,10 @@ func (s *Store) RedeemInvite(ctx context.Context, code string, telegramID int64,
 			return ErrInviteExpired
 		}
 		var other int64
-		err = tx.QueryRow(ctx, `SELECT id FROM people WHERE telegram_id = $1`, telegramID).Scan(&other)
+		// Linked once per centre: the account may be someone in another
+		// centre as well.
+		err = tx.QueryRow(ctx, `SELECT id FROM people WHERE telegram_id = $1
+			AND centre_id = (SELECT centre_id FROM people WHERE id = $2)`, telegramID, personID).Scan(&other)
 		switch {
 		case err == nil && other != personID:
 			return ErrAlreadyLinked

@@ -82,11 +82,14 @@ type NewPerson struct {
 	ExternalID  *string
 }
 
-// PersonByTelegramID returns the person linked to a Telegram account, or
-// ErrNotFound. People who left are not returned: their link is dead.
-func (s *Store) PersonByTelegramID(ctx context.Context, telegramID int64) (Person, error) {
+// PersonByTelegramID returns the person of a centre linked to a Telegram
+// account, or ErrNotFound. The centre is the one whose bot the account
+// wrote to: the same account may be linked in two centres, and one
+// centre's bot never finds another's people. People who left are not
+// returned: their link is dead.
+func (s *Store) PersonByTelegramID(ctx context.Context, centreID, telegramID int64) (Person, error) {
 	p, err := scanPerson(s.pool.QueryRow(ctx, `SELECT `+personColumns+` FROM people
-		WHERE telegram_id = $1 AND status <> 'left'`, telegramID))
+		WHERE centre_id = $1 AND telegram_id = $2 AND status <> 'left'`, centreID, telegramID))
 	if err != nil {
 		return Person{}, fmt.Errorf("store: person by telegram id: %w", err)
 	}
@@ -118,9 +121,10 @@ func (s *Store) SetLanguage(ctx context.Context, personID int64, lang string) (f
 
 // SetUnreachable records whether Telegram refuses our messages to this
 // account (403: the user blocked the bot). It is cleared when he writes again.
-func (s *Store) SetUnreachable(ctx context.Context, telegramID int64, unreachable bool) error {
-	_, err := s.pool.Exec(ctx, `UPDATE people SET unreachable = $2, updated_at = now()
-		WHERE telegram_id = $1 AND unreachable <> $2`, telegramID, unreachable)
+// Blocking is per bot, so it is per centre.
+func (s *Store) SetUnreachable(ctx context.Context, centreID, telegramID int64, unreachable bool) error {
+	_, err := s.pool.Exec(ctx, `UPDATE people SET unreachable = $3, updated_at = now()
+		WHERE centre_id = $1 AND telegram_id = $2 AND unreachable <> $3`, centreID, telegramID, unreachable)
 	if err != nil {
 		return fmt.Errorf("store: set unreachable: %w", err)
 	}

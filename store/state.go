@@ -39,14 +39,32 @@ type State struct {
 	prefix string
 	ttl    time.Duration
 	lease  time.Duration
+	// updScope is put in update keys (WithUpdateScope); "" for the
+	// deployment's default bot, whose keys stay as they always were.
+	updScope string
+}
+
+// StateOption changes a State made by NewState.
+type StateOption func(*State)
+
+// WithUpdateScope keeps the update dedupe keys of one bot apart from
+// another's: update ids are numbered per bot, so two bots of one
+// deployment send equal ids. Conversations and the rest are not scoped:
+// their keys already hold the centre.
+func WithUpdateScope(scope string) StateOption {
+	return func(s *State) { s.updScope = scope }
 }
 
 // NewState uses keys under prefix (so tests and deployments can share one
 // Redis); conversations expire after ttl of silence, and a claimed update
 // stays claimed for lease when its holder stops renewing it
 // (bot.Config.UpdateLease, whose default is in bot.Defaults).
-func NewState(rdb redis.UniversalClient, prefix string, ttl, lease time.Duration) *State {
-	return &State{rdb: rdb, prefix: prefix, ttl: ttl, lease: lease}
+func NewState(rdb redis.UniversalClient, prefix string, ttl, lease time.Duration, opts ...StateOption) *State {
+	s := &State{rdb: rdb, prefix: prefix, ttl: ttl, lease: lease}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 func (s *State) convKey(centreID, chatID, userID int64) string {
@@ -130,6 +148,9 @@ func (s *State) ClearConversation(ctx context.Context, centreID, chatID, userID 
 const dedupeDoneTTL = 24 * time.Hour
 
 func (s *State) updateKey(updateID int64) string {
+	if s.updScope != "" {
+		return s.prefix + ":upd:" + s.updScope + ":" + strconv.FormatInt(updateID, 10)
+	}
 	return s.prefix + ":upd:" + strconv.FormatInt(updateID, 10)
 }
 

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -25,6 +26,18 @@ type LoadSpec struct {
 	Users []User `json:"users"`
 	// Text is what every user writes ("/balance", a menu button's label…).
 	Text string `json:"text"`
+	// Press, instead of writing, makes each user press the first button of
+	// row Row of the bot's last message in his chat, with the callback data
+	// the button carries at that moment (an attendance sheet whose version
+	// moves with every tap). The bot's answer is then its next sendMessage
+	// or editMessageText in that chat.
+	Press bool `json:"press,omitempty"`
+	Row   int  `json:"row,omitempty"`
+	// Rotate makes a closed loop take the users in turn: each writer's
+	// next message comes from the next user of the list, so that with
+	// enough users no chat writes more often than Telegram's 1 a second
+	// and the run measures the bot, not its per-chat pacing.
+	Rotate bool `json:"rotate,omitempty"`
 	// Closed, when positive, is a closed loop: that many users at once,
 	// each writing his next message only once the bot answered the
 	// previous one (and Telegram's POST of it returned).
@@ -73,6 +86,8 @@ type loadState struct {
 	mu    sync.Mutex
 	chats map[int64][]*loadWaiter
 	extra int
+	// edits: an editMessageText answers too (Press runs).
+	edits bool
 }
 
 // answered is called by recordLocked for every accepted sendMessage.
@@ -113,13 +128,13 @@ var ErrLoadBusy = errors.New("telegramtest: a load run is already going on")
 
 // RunLoad runs spec against the bot behind the webhook and measures it.
 func (s *Server) RunLoad(ctx context.Context, spec LoadSpec) (LoadResult, error) {
-	if len(spec.Users) == 0 || spec.Text == "" {
-		return LoadResult{}, errors.New("telegramtest: a load run needs users and a text")
+	if len(spec.Users) == 0 || (spec.Text == "" && !spec.Press) {
+		return LoadResult{}, errors.New("telegramtest: a load run needs users and a text or a press")
 	}
 	if spec.Wait <= 0 {
 		spec.Wait = 10 * time.Second
 	}
-	ls := &loadState{chats: map[int64][]*loadWaiter{}}
+	ls := &loadState{chats: map[int64][]*loadWaiter{}, edits: spec.Press}
 	s.mu.Lock()
 	if s.load != nil {
 		s.mu.Unlock()
@@ -144,19 +159,28 @@ func (s *Server) RunLoad(ctx context.Context, spec LoadSpec) (LoadResult, error)
 		mu.Lock()
 		waiters = append(waiters, w)
 		mu.Unlock()
-		s.SendText(u, spec.Text)
+		if spec.Press {
+			s.pressLast(u, spec.Row)
+		} else {
+			s.SendText(u, spec.Text)
+		}
 		return w
 	}
 	start := time.Now()
 	end := start.Add(spec.Duration)
 	switch {
 	case spec.Closed > 0:
+		var next atomic.Int64
+		next.Store(int64(spec.Closed) - 1)
 		for i := 0; i < spec.Closed; i++ {
 			u := spec.Users[i%len(spec.Users)]
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for time.Now().Before(end) && ctx.Err() == nil {
+				for first := true; time.Now().Before(end) && ctx.Err() == nil; first = false {
+					if spec.Rotate && !first {
+						u = spec.Users[int(next.Add(1))%len(spec.Users)]
+					}
 					w := send(u, time.Now())
 					select {
 					case <-w.done:
@@ -242,6 +266,20 @@ func (s *Server) RunLoad(ctx context.Context, spec LoadSpec) (LoadResult, error)
 	res.Extra = ls.extra
 	ls.mu.Unlock()
 	return res, nil
+}
+
+// pressLast presses, as u, the first button of row row of the bot's last
+// message in u's chat that has one (a warning the bot sent since does not
+// hide the sheet above it), with the data it carries now; nothing when
+// there is no such button (the run then counts the update as unanswered).
+func (s *Server) pressLast(u User, row int) {
+	msgs := s.Messages(u.ID)
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if m := msgs[i]; !m.Deleted && row < len(m.InlineKeyboard) && len(m.InlineKeyboard[row]) > 0 {
+			s.PressButton(u, m.ID, m.InlineKeyboard[row][0].CallbackData)
+			return
+		}
+	}
 }
 
 // ControlHandler is the HTTP side of the fake for a load generator in

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -131,5 +132,91 @@ func TestControlHandler(t *testing.T) {
 	bad.Body.Close()
 	if bad.StatusCode != http.StatusConflict {
 		t.Fatalf("a run without users: %d, want 409", bad.StatusCode)
+	}
+}
+
+// A closed loop with Rotate takes the users in turn: two writers reach
+// every chat, not two chats only.
+func TestRunLoadRotate(t *testing.T) {
+	t.Parallel()
+	s := New(t, Options{})
+	webhookBot(t, s, 1)
+	users := loadUsers(20)
+	res, err := s.RunLoad(context.Background(), LoadSpec{Users: users, Text: "hi", Closed: 2, Rotate: true, Duration: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chats, answers := 0, 0
+	for _, u := range users {
+		if n := len(s.Messages(u.ID)); n > 0 {
+			chats++
+			answers += n
+		}
+	}
+	// Without Rotate the two writers would stay in two chats.
+	if res.Sent < 3 || res.Answered != res.Sent || answers != res.Answered || chats != min(res.Sent, len(users)) {
+		t.Fatalf("sent %d, answered %d, %d answers in %d chats: want each message in the next chat", res.Sent, res.Answered, answers, chats)
+	}
+}
+
+// A Press run presses the first button of the bot's last message with a
+// keyboard, with the data it carries now, and an edit answers it.
+func TestRunLoadPress(t *testing.T) {
+	t.Parallel()
+	s := New(t, Options{})
+	users := loadUsers(3)
+	post := func(method string, form url.Values) {
+		resp, err := http.PostForm(methodURL(s, method), form)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	// The bot counts presses in the button's own data: "n:0", "n:1"…
+	var mu sync.Mutex
+	seen := map[string]int{}
+	wh := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var upd models.Update
+		if err := json.NewDecoder(r.Body).Decode(&upd); err != nil || upd.CallbackQuery == nil {
+			return
+		}
+		q := upd.CallbackQuery
+		mu.Lock()
+		seen[q.Data]++
+		mu.Unlock()
+		n, _ := strconv.Atoi(strings.TrimPrefix(q.Data, "n:"))
+		next := "n:" + strconv.Itoa(n+1)
+		post("editMessageText", url.Values{"chat_id": {strconv.FormatInt(q.From.ID, 10)}, "message_id": {strconv.Itoa(q.Message.Message.ID)},
+			"text": {next}, "reply_markup": {`{"inline_keyboard":[[{"text":"tap","callback_data":"` + next + `"}]]}`}})
+	}))
+	t.Cleanup(wh.Close)
+	if status, r := call(t, s, "setWebhook", map[string]string{"url": wh.URL}); status != http.StatusOK {
+		t.Fatalf("setWebhook: %d %+v", status, r)
+	}
+	for _, u := range users {
+		s.AddChat(u.ID)
+		post("sendMessage", url.Values{"chat_id": {strconv.FormatInt(u.ID, 10)}, "text": {"sheet"},
+			"reply_markup": {`{"inline_keyboard":[[{"text":"tap","callback_data":"n:0"}]]}`}})
+		post("sendMessage", url.Values{"chat_id": {strconv.FormatInt(u.ID, 10)}, "text": {"a warning without buttons"}})
+	}
+	res, err := s.RunLoad(context.Background(), LoadSpec{Users: users, Press: true, Closed: 3, Duration: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// Each chat's k-th press carries the data of the bot's (k-1)-th edit:
+	// n:0 three times (once a chat), then never more of n:i than of n:i-1.
+	total := 0
+	for i := 0; seen["n:"+strconv.Itoa(i)] > 0; i++ {
+		if i > 0 && seen["n:"+strconv.Itoa(i)] > seen["n:"+strconv.Itoa(i-1)] {
+			t.Fatalf("presses by data %v: more of n:%d than of n:%d", seen, i, i-1)
+		}
+		total += seen["n:"+strconv.Itoa(i)]
+	}
+	if res.Sent < 3 || res.Answered != res.Sent || seen["n:0"] != 3 || total != res.Sent {
+		t.Fatalf("sent %d, answered %d, presses by data %v: want each chat's presses to follow its edits", res.Sent, res.Answered, seen)
 	}
 }

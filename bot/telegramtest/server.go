@@ -714,7 +714,7 @@ func (s *Server) recordLocked(c Call, status int) {
 	if status == http.StatusOK && changesChat[c.Method] {
 		id, _ := strconv.ParseInt(c.Params["chat_id"], 10, 64)
 		s.changedLocked(id)
-		if s.load != nil && c.Method == "sendMessage" {
+		if s.load != nil && (c.Method == "sendMessage" || (c.Method == "editMessageText" && s.load.edits)) {
 			s.load.answered(id, c.At)
 		}
 	}

@@ -36,6 +36,10 @@ usage:
                                 create a person and print his one-time invite code and link
   cairbot people invite --id ID print a new invite code for someone not yet signed up
   cairbot people erase --id ID  erase the personal data of someone who left (balance settled)
+  cairbot centre add --slug SLUG --name NAME --token TOKEN
+                                add a centre with its own Telegram bot (token checked with Telegram;
+                                --token - reads it from standard input)
+  cairbot centre list           the centres of this deployment and their bots (no tokens)
   cairbot import residents FILE.csv [--centre SLUG]
                                 create or update residents (all or nothing, see docs/examples/residents.csv)
   cairbot import classes FILE.csv [--centre SLUG]
@@ -153,6 +157,13 @@ func command(ctx context.Context, cfg bot.Config, cmd string, args []string, out
 		rdb.Close()
 		pool.Close()
 		return nil
+	case "centre":
+		pool, err := openDB(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer pool.Close()
+		return centreCommand(ctx, cfg, store.New(pool), args, os.Stdin, out)
 	case "people":
 		pool, err := openDB(ctx, cfg)
 		if err != nil {

@@ -73,7 +73,13 @@ func peopleCommand(ctx context.Context, cfg bot.Config, st *store.Store, args []
 		return fmt.Errorf("people: unknown subcommand %q", sub)
 	}
 	fmt.Fprintf(out, "invite code: %s (valid until %s)\n", code, expires.In(cfg.Location).Format("2006-01-02 15:04 MST"))
-	if username := botUsername(ctx, cfg); username != "" {
+	username := ""
+	if cb, err := st.CentreBotBySlug(ctx, c.Slug); err == nil {
+		username = cb.Username // a centre with a bot of its own: its link
+	} else {
+		username = botUsername(ctx, cfg)
+	}
+	if username != "" {
 		fmt.Fprintf(out, "link: %s\n", handlers.DeepLink(username, code))
 	} else {
 		fmt.Fprintf(out, "link: https://t.me/<bot username>?start=%s (set TELEGRAM_TOKEN to print the full link)\n", code)

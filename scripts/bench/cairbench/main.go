@@ -1,13 +1,18 @@
-// Command cairbench is the load generator of `make bench` (scripts/bench.sh):
-// it starts the fake Telegram (cmd/faketelegram) as a process of its own,
-// seeds a realistic centre into a database of its own, then runs, one after
-// the other against the same fake, the bare echo bot (scripts/bench/echobot)
-// and the real cairbot binary in webhook mode with its default settings,
-// asks the fake to make residents write, and prints the figures as the
-// Markdown of docs/BENCHMARKS.md.
+// Command cairbench is the load generator of `make bench` (scripts/bench.sh).
+// It starts two fake Telegrams (cmd/faketelegram) as processes of their own
+// — one that answers everything, for the update path, and one that refuses
+// with 429 what Telegram refuses, for what the bot sends on its own — and
+// generates two data sets in SQL (200 and 20,000 residents with two years
+// of history, dataset.go). Then, one after the other: the bare echo bot
+// (scripts/bench/echobot) and the real cairbot binary in webhook mode with
+// its default settings on each data set, residents writing through the
+// fake; an announcement to one floor composed and confirmed by a staff
+// member through the fake (broadcast.go); appointment reminders due at the
+// same second with two cairbot processes (reminders.go). It prints the
+// figures as the Markdown of docs/BENCHMARKS.md.
 //
 // Every latency is measured by the fake: from the moment an update was due
-// to be POSTed to the bot's webhook until the bot's sendMessage in that chat
+// to be POSTed to the bot's webhook until the bot's answer in that chat
 // reached the fake. Memory and CPU are read from /proc for the bot's process.
 package main
 
@@ -33,18 +38,13 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/aurore/cairbot/bot"
 	"github.com/aurore/cairbot/bot/telegramtest"
 	"github.com/aurore/cairbot/store"
 )
 
 const (
-	residents = 200
-	baseUID   = 710_000_000
-	centre    = "cair-paris12"
-	secret    = "bench-secret"
-	// pause between runs: a chat's pacing allowance (3) is back after 3 s.
-	pause = 3 * time.Second
+	centre = "cair-paris12"
+	secret = "bench-secret"
 )
 
 type opts struct {
@@ -53,9 +53,10 @@ type opts struct {
 	redisURL, prefix       string
 	dur                    time.Duration
 	dir                    string
-	// loose is the settings of the second cairbot phase (-loose), each
-	// checked by cairbot's own configuration like any other.
-	loose []string
+	small, large           int // residents of the two data sets
+	reminders, floors      int // reminders due at once; floors of the data sets
+	closedWriters          int
+	rates                  []float64
 }
 
 func main() {
@@ -67,11 +68,23 @@ func main() {
 	flag.StringVar(&o.dbName, "db", "cairbot_bench", "the benchmark's database (dropped and created again)")
 	flag.StringVar(&o.redisURL, "redis", "redis://127.0.0.1:6379/0", "Redis")
 	flag.StringVar(&o.prefix, "prefix", "cairbench", "Redis key prefix (its keys are deleted first)")
-	flag.DurationVar(&o.dur, "duration", 6*time.Second, "length of each closed or open run")
-	loose := flag.String("loose", "SEND_RATE_CHAT=29,SEND_RATE_CHAT_BURST=5", "settings of a second cairbot phase, one text only (empty: none): the loosest per-chat pacing a user may set, to tell the pacing from the rest")
+	flag.DurationVar(&o.dur, "duration", 1500*time.Millisecond, "length of each closed or open run")
+	flag.IntVar(&o.small, "small", 200, "residents of the small data set")
+	flag.IntVar(&o.large, "large", 20000, "residents of the large data set")
+	// The issue asks for 2,000 and 1,000: at the default 25 a second they
+	// alone would take two minutes of the five (docs/BENCHMARKS.md says so).
+	flag.IntVar(&o.reminders, "reminders", 500, "appointment reminders due at the same moment (the issue's figure: 1000)")
+	flag.IntVar(&o.floors, "floors", 20, "floors of the data sets: the announcement goes to one, residents/floors people (the issue's 2,000: 10)")
+	flag.IntVar(&o.closedWriters, "writers", 200, "writers of the closed loop")
+	rates := flag.String("rates", "100,300,1000", "rates of the open runs, updates a second")
 	flag.Parse()
-	if *loose != "" {
-		o.loose = strings.Split(*loose, ",")
+	for _, r := range strings.Split(*rates, ",") {
+		v, err := strconv.ParseFloat(r, 64)
+		if err != nil || v <= 0 {
+			fmt.Fprintln(os.Stderr, "cairbench: -rates:", r)
+			os.Exit(2)
+		}
+		o.rates = append(o.rates, v)
 	}
 	if err := run(context.Background(), o); err != nil {
 		fmt.Fprintln(os.Stderr, "cairbench:", err)
@@ -85,8 +98,8 @@ type fake struct {
 	api, token, ctl string
 }
 
-func startFake(o opts) (*fake, error) {
-	cmd := exec.Command(o.fake)
+func startFake(o opts, args ...string) (*fake, error) {
+	cmd := exec.Command(o.fake, args...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -160,10 +173,19 @@ type botProc struct {
 // startBot starts a bot listening on a fresh address and waits until it is
 // ready (readyPath answers 200) and its webhook is the fake's.
 func startBot(name, bin string, args []string, env []string, readyPath string, f *fake, logDir string) (*botProc, error) {
+	return startProc(name, bin, args, env, readyPath, f, logDir, true)
+}
+
+// startProc starts a bot process; with hook, it waits for its webhook too
+// (not a `cairbot worker`, which takes no updates).
+func startProc(name, bin string, args []string, env []string, readyPath string, f *fake, logDir string, hookWait bool) (*botProc, error) {
 	addr := freeAddr()
 	hook := "http://" + addr + "/telegram/webhook"
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), append(env, "WEBHOOK_URL="+hook, "WEBHOOK_SECRET="+secret, "LISTEN_ADDR="+addr)...)
+	if hookWait {
+		env = append(env, "WEBHOOK_URL="+hook, "WEBHOOK_SECRET="+secret)
+	}
+	cmd.Env = append(os.Environ(), append(env, "LISTEN_ADDR="+addr)...)
 	logf, err := os.Create(filepath.Join(logDir, name+".log"))
 	if err != nil {
 		return nil, err
@@ -190,7 +212,7 @@ func startBot(name, bin string, args []string, env []string, readyPath string, f
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	for f.get("/webhook") != hook {
+	for hookWait && f.get("/webhook") != hook {
 		if time.Since(start) > 30*time.Second {
 			b.stop()
 			return nil, fmt.Errorf("%s did not set its webhook", name)
@@ -237,19 +259,23 @@ func (b *botProc) usage() (peakMB, cpu float64) {
 	return peakMB, cpu
 }
 
-// A scenario is what residents write and how.
+// A scenario is what is sent and by whom: a text written by residents, or
+// (tap) an attendance tap by staff members on their class's sheet.
 type scenario struct {
 	label, text string
+	tap         bool
 }
 
-// runs is one bot's figures for one text.
+// runs is one bot's figures for one scenario.
 type runs struct {
-	closed, open100, open300 telegramtest.LoadResult
-	sample                   string
+	closed telegramtest.LoadResult
+	open   map[float64]telegramtest.LoadResult
+	sample string
 }
 
 type botFigures struct {
 	ready     time.Duration
+	logErrors int // ERROR lines and job retries in the bot's log
 	perText   map[string]*runs
 	burst     telegramtest.LoadResult
 	peakMB    float64
@@ -262,55 +288,269 @@ type botFigures struct {
 	startPeak float64
 }
 
-func measure(f *fake, b *botProc, users []telegramtest.User, scenarios []scenario, dur time.Duration) (*botFigures, error) {
+// population is who writes in a phase: residents, and staff with an
+// attendance sheet open (tap scenarios).
+type population struct {
+	residents, staff []telegramtest.User
+}
+
+func (f *botFigures) add(r telegramtest.LoadResult) {
+	f.answered += r.Answered
+	f.limited += r.Limited
+	f.extra += r.Extra
+	f.lost += r.Sent - r.Answered
+}
+
+// measure runs every scenario on one bot: a closed loop (when closed is
+// set) and an open run at each rate, each spread over enough distinct chats
+// that no chat writes more than once a second (Telegram's rule, which
+// cairbot keeps to with its per-chat pacing), then everyone of the first
+// burst residents writing scenarios[0] at the same moment.
+func measure(f *fake, b *botProc, pop population, scenarios []scenario, o opts, closed bool, rates []float64, burst int) (*botFigures, error) {
 	fig := &botFigures{ready: b.ready, perText: map[string]*runs{}}
 	fig.startPeak, fig.startCPU = b.usage()
 	// Warm-up, not reported: connections, caches, anything the start left
-	// to send.
-	if _, err := f.load(telegramtest.LoadSpec{Users: users, Text: scenarios[0].text, Closed: 20, Duration: 2 * time.Second}); err != nil {
+	// to send. Chats from the end of the list, which no run starts with.
+	warm := pop.residents[len(pop.residents)-min(len(pop.residents), 100):]
+	if _, err := f.load(telegramtest.LoadSpec{Users: warm, Text: scenarios[0].text, Closed: 20, Rotate: true, Duration: time.Second}); err != nil {
 		return nil, err
-	}
-	add := func(r telegramtest.LoadResult) {
-		fig.answered += r.Answered
-		fig.limited += r.Limited
-		fig.extra += r.Extra
-		fig.lost += r.Sent - r.Answered
 	}
 	for _, sc := range scenarios {
-		r := &runs{}
-		var err error
-		fmt.Fprintf(os.Stderr, "  %s %q: closed loop, %d users\n", b.name, sc.text, len(users))
-		if r.closed, err = f.load(telegramtest.LoadSpec{Users: users, Text: sc.text, Closed: len(users), Duration: dur}); err != nil {
-			return nil, err
+		users := pop.residents
+		if sc.tap {
+			users = pop.staff
 		}
-		add(r.closed)
+		spec := func() telegramtest.LoadSpec {
+			return telegramtest.LoadSpec{Users: users, Text: sc.text, Press: sc.tap, Duration: o.dur}
+		}
+		r := &runs{open: map[float64]telegramtest.LoadResult{}}
+		if closed {
+			fmt.Fprintf(os.Stderr, "  %s %s: closed loop, %d writers over %d chats\n", b.name, sc.label, o.closedWriters, len(users))
+			s := spec()
+			s.Closed, s.Rotate = o.closedWriters, true
+			res, err := f.load(s)
+			if err != nil {
+				return nil, err
+			}
+			r.closed = res
+			fig.add(res)
+		}
+		for _, rate := range rates {
+			if rate > float64(len(users)) {
+				continue // more than one update a second per chat
+			}
+			fmt.Fprintf(os.Stderr, "  %s %s: open %.0f/s over %d chats\n", b.name, sc.label, rate, len(users))
+			s := spec()
+			s.Rate = rate
+			res, err := f.load(s)
+			if err != nil {
+				return nil, err
+			}
+			r.open[rate] = res
+			fig.add(res)
+		}
 		r.sample = f.get("/last?chat=" + strconv.FormatInt(users[0].ID, 10))
-		// cairbot keeps every chat to SEND_RATE_CHAT (1 a second, burst
-		// 3); a closed loop empties every chat's allowance, so each run
-		// starts once it came back, not in the previous run's debt.
-		time.Sleep(pause)
-		fmt.Fprintf(os.Stderr, "  %s %q: open 100/s\n", b.name, sc.text)
-		if r.open100, err = f.load(telegramtest.LoadSpec{Users: users, Text: sc.text, Rate: 100, Duration: dur}); err != nil {
+		fig.perText[sc.label] = r
+	}
+	if burst > 0 {
+		fmt.Fprintf(os.Stderr, "  %s: %d residents write at once\n", b.name, burst)
+		// A second after the last run, so that no chat is over its pace.
+		time.Sleep(time.Second)
+		var err error
+		if fig.burst, err = f.load(telegramtest.LoadSpec{Users: pop.residents[:burst], Text: scenarios[0].text, Burst: true, Wait: 30 * time.Second}); err != nil {
 			return nil, err
 		}
-		add(r.open100)
-		time.Sleep(pause)
-		fmt.Fprintf(os.Stderr, "  %s %q: open 300/s\n", b.name, sc.text)
-		if r.open300, err = f.load(telegramtest.LoadSpec{Users: users, Text: sc.text, Rate: 300, Duration: dur}); err != nil {
-			return nil, err
-		}
-		add(r.open300)
-		fig.perText[sc.text] = r
-		time.Sleep(pause)
+		fig.add(fig.burst)
 	}
-	fmt.Fprintf(os.Stderr, "  %s: %d residents tap at once\n", b.name, len(users))
-	var err error
-	if fig.burst, err = f.load(telegramtest.LoadSpec{Users: users, Text: scenarios[0].text, Burst: true, Wait: 30 * time.Second}); err != nil {
-		return nil, err
-	}
-	add(fig.burst)
 	fig.peakMB, fig.cpu = b.usage()
 	return fig, nil
+}
+
+// dbSet is one generated data set in a database of its own.
+type dbSet struct {
+	name     string
+	data     dataset
+	url      string
+	centreID int64
+	gen      time.Duration
+	pop      population
+	rows     map[string]int64
+	menus    time.Duration // first start: until every command menu was set
+}
+
+func (d *dbSet) prepare(ctx context.Context, o opts, env []string, today time.Time) error {
+	url, err := freshDB(ctx, o, o.dbName+"_"+d.name)
+	if err != nil {
+		return err
+	}
+	d.url = url
+	if err := cli(o, append(env, "DATABASE_URL="+url), "migrate"); err != nil {
+		return err
+	}
+	pool, err := newPool(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	c, err := store.New(pool).EnsureCentre(ctx, centre, "CAIR Paris 12e")
+	if err != nil {
+		return err
+	}
+	d.centreID = c.ID
+	if d.gen, err = d.data.generate(ctx, url, c.ID, today); err != nil {
+		return err
+	}
+	d.rows = map[string]int64{}
+	for _, t := range []string{"ledger_entries", "class_attendance", "chore_turns", "appointments"} {
+		var n int64
+		if err := pool.QueryRow(ctx, "SELECT count(*) FROM "+t).Scan(&n); err != nil {
+			return err
+		}
+		d.rows[t] = n
+	}
+	for i := 1; i <= d.data.residents; i++ {
+		d.pop.residents = append(d.pop.residents, telegramtest.User{ID: int64(residentUID + i), FirstName: fmt.Sprintf("Resident %05d", i), LanguageCode: "en"})
+	}
+	for g := 1; g <= d.data.staff; g++ {
+		d.pop.staff = append(d.pop.staff, telegramtest.User{ID: int64(staffUID + g), FirstName: fmt.Sprintf("Teacher %d", g), LanguageCode: "en"})
+	}
+	return nil
+}
+
+// openSheets has every staff member of the data set open today's
+// attendance sheet of his class through the bot: /attendance, then the
+// class's button. The tap scenario then presses the first resident's
+// button of that sheet.
+func openSheets(ctx context.Context, f *fake, d *dbSet, today time.Time) error {
+	if _, err := f.load(telegramtest.LoadSpec{Users: d.pop.staff, Text: "/attendance", Burst: true, Wait: 30 * time.Second}); err != nil {
+		return err
+	}
+	conn, err := connect(ctx, d.url)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `SELECT id, split_part(external_id, '-', 2)::int FROM class_sessions
+		WHERE centre_id = $1 AND external_id LIKE '%-1'`, d.centreID)
+	if err != nil {
+		return err
+	}
+	session := map[int]int64{}
+	for rows.Next() {
+		var id int64
+		var g int
+		if err := rows.Scan(&id, &g); err != nil {
+			return err
+		}
+		session[g] = id
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	sem := make(chan struct{}, 16)
+	errs := make(chan error, len(d.pop.staff))
+	for g, u := range d.pop.staff {
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem }()
+			msgs, err := f.messages(u.ID)
+			if err != nil || len(msgs) == 0 {
+				errs <- fmt.Errorf("staff %d: no class list (%v)", u.ID, err)
+				return
+			}
+			data := "att:o:" + strconv.FormatInt(session[g+1], 36) + ":" + today.Format("20060102")
+			errs <- f.post("/press?user=" + strconv.FormatInt(u.ID, 10) + "&message=" + strconv.Itoa(msgs[len(msgs)-1].ID) + "&data=" + data)
+		}()
+	}
+	for range d.pop.staff {
+		if err := <-errs; err != nil {
+			return err
+		}
+	}
+	// Every sheet is there once its last message carries a resident's button.
+	deadline := time.Now().Add(60 * time.Second)
+	for _, u := range d.pop.staff {
+		for {
+			msgs, err := f.messages(u.ID)
+			if err != nil {
+				return err
+			}
+			if n := len(msgs); n > 0 && len(msgs[n-1].Keyboard) > 0 && strings.HasPrefix(msgs[n-1].Keyboard[0][0].Data, "att:t:") {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("staff %d: no attendance sheet", u.ID)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	return nil
+}
+
+// fakeMessage and fakeCall are cmd/faketelegram's GET /messages and
+// GET /calls.
+type fakeMessage struct {
+	ID       int    `json:"id"`
+	Text     string `json:"text"`
+	Keyboard [][]struct {
+		Text string `json:"text"`
+		Data string `json:"data"`
+	} `json:"keyboard"`
+	At       time.Time `json:"at"`
+	EditedAt time.Time `json:"edited_at"`
+}
+
+type fakeCall struct {
+	Method    string    `json:"method"`
+	ChatID    int64     `json:"chat_id"`
+	MessageID int       `json:"message_id"`
+	Text      string    `json:"text"`
+	At        time.Time `json:"at"`
+	Status    int       `json:"status"`
+}
+
+func (f *fake) messages(chat int64) ([]fakeMessage, error) {
+	var out []fakeMessage
+	return out, f.getJSON("/messages?chat="+strconv.FormatInt(chat, 10), &out)
+}
+
+func (f *fake) calls(method string, since time.Time) ([]fakeCall, error) {
+	var out []fakeCall
+	return out, f.getJSON("/calls?method="+method+"&since="+strconv.FormatInt(since.UnixNano(), 10), &out)
+}
+
+func (f *fake) getJSON(path string, v any) error {
+	resp, err := http.Get(f.ctl + path)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", path, resp.Status)
+	}
+	return json.NewDecoder(resp.Body).Decode(v)
+}
+
+func (f *fake) post(path string) error {
+	resp, err := http.Post(f.ctl+path, "", nil)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		return fmt.Errorf("POST %s: %s: %s", path, resp.Status, b)
+	}
+	return nil
+}
+
+// results is everything the report needs.
+type results struct {
+	echo, small, large *botFigures
+	sets               []*dbSet
+	broadcast          *broadcastFigures
+	reminders          *reminderFigures
+	scenarios          []scenario
 }
 
 func run(ctx context.Context, o opts) error {
@@ -324,87 +564,149 @@ func run(ctx context.Context, o opts) error {
 		return err
 	}
 	defer func() { _ = f.cmd.Process.Signal(os.Interrupt); _ = f.cmd.Wait() }()
-
-	dbURL, err := freshDB(ctx, o)
+	// Telegram's limits (3 a second per chat, 30 a second in all) for what
+	// the bot sends on its own; every call kept for the counts.
+	fl, err := startFake(o, "-limits", "-maxcalls", "200000")
 	if err != nil {
 		return err
+	}
+	defer func() { _ = fl.cmd.Process.Signal(os.Interrupt); _ = fl.cmd.Wait() }()
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		return err
+	}
+	today := time.Now().In(paris)
+	base := []string{"REDIS_URL=" + o.redisURL, "CENTRE=" + centre, "TZ=Europe/Paris"}
+	env := func(fk *fake, d *dbSet, prefix string) []string {
+		return append(base, "TELEGRAM_TOKEN="+fk.token, "TELEGRAM_API_URL="+fk.api,
+			"DATABASE_URL="+d.url, "REDIS_PREFIX="+o.prefix+"-"+prefix)
+	}
+	res := &results{}
+	began := time.Now()
+	phase := func(format string, a ...any) {
+		fmt.Fprintf(os.Stderr, "[%3.0f s] "+format+"\n", append([]any{time.Since(began).Seconds()}, a...)...)
+	}
+	small := &dbSet{name: "small", data: newDataset(o.small, o.floors)}
+	large := &dbSet{name: "large", data: newDataset(o.large, o.floors)}
+	res.sets = []*dbSet{small, large}
+	for _, d := range res.sets {
+		phase("data set: %d residents, %d staff, two years of history", d.data.residents, d.data.staff)
+		if err := d.prepare(ctx, o, base, today); err != nil {
+			return fmt.Errorf("data set %s: %w", d.name, err)
+		}
+		fmt.Fprintf(os.Stderr, "  generated in %.1f s\n", d.gen.Seconds())
 	}
 	if err := clearRedis(ctx, o); err != nil {
 		return err
 	}
-	env := []string{
-		"TELEGRAM_TOKEN=" + f.token, "TELEGRAM_API_URL=" + f.api,
-		"DATABASE_URL=" + dbURL, "REDIS_URL=" + o.redisURL, "REDIS_PREFIX=" + o.prefix,
-		"CENTRE=" + centre, "TZ=Europe/Paris",
-	}
-	fmt.Fprintln(os.Stderr, "seeding: migrations, 200 residents, classes, rota, ledger")
-	users, err := seed(ctx, o, env, dbURL)
-	if err != nil {
-		return fmt.Errorf("seed: %w", err)
+	// Every resident and staff member has started the bot (Telegram lets
+	// a bot write only to those): both fakes know their chats.
+	for _, fk := range []*fake{f, fl} {
+		for _, d := range res.sets {
+			if err := fk.post(fmt.Sprintf("/chats?first=%d&count=%d", residentUID+1, d.data.residents)); err != nil {
+				return err
+			}
+			if err := fk.post(fmt.Sprintf("/chats?first=%d&count=%d", staffUID+1, d.data.staff)); err != nil {
+				return err
+			}
+		}
 	}
 
 	// The floor first: the echo bot answers every text alike, so one text.
-	fmt.Fprintln(os.Stderr, "echo bot")
-	eb, err := startBot("echobot", o.echobot, nil, env, "/healthz", f, dir)
+	phase("echo bot")
+	eb, err := startBot("echobot", o.echobot, nil, env(f, large, "echo"), "/healthz", f, dir)
 	if err != nil {
 		return err
 	}
-	echo, err := measure(f, eb, users, []scenario{{"plain text", "hello"}}, o.dur)
+	res.echo, err = measure(f, eb, large.pop, []scenario{{label: "plain text", text: "hello"}}, o, true, o.rates, 200)
 	eb.stop()
 	if err != nil {
 		return err
 	}
 
-	fmt.Fprintln(os.Stderr, "cairbot")
-	cb, err := startBot("cairbot", o.cairbot, []string{"run"}, env, "/readyz", f, dir)
-	if err != nil {
-		return err
+	res.scenarios = []scenario{
+		{label: "`/balance`", text: "/balance"},
+		{label: "\"My week\" (menu button)", text: "🗓️ My week"},
+		{label: "`/chores`", text: "/chores"},
+		{label: "plain text", text: "hello"},
+		{label: "attendance tap (staff)", tap: true},
 	}
-	// The statements and receipts of the ledger, queued while nobody was
-	// linked, leave through the outbox now (25 a second): measured while
-	// they leave, they would pass for answers.
-	drained, err := waitOutbox(ctx, dbURL)
-	if err != nil {
-		cb.stop()
-		return err
-	}
-	fmt.Fprintf(os.Stderr, "  the outbox sent what the seeding queued in %.1f s\n", drained.Seconds())
-	scenarios := []scenario{
-		{"`/balance`", "/balance"},
-		{"\"My week\" (menu button)", "🗓️ My week"},
-		{"`/chores`", "/chores"},
-		{"plain text", "hello"},
-	}
-	cair, err := measure(f, cb, users, scenarios, o.dur)
-	cb.stop()
-	if err != nil {
-		return fmt.Errorf("%w (log: %s)", err, filepath.Join(dir, "cairbot.log"))
-	}
-	var loose *botFigures
-	if len(o.loose) > 0 {
-		fmt.Fprintln(os.Stderr, "cairbot with", strings.Join(o.loose, " "))
-		lb, err := startBot("cairbot-loose", o.cairbot, []string{"run"}, append(env, o.loose...), "/readyz", f, dir)
+	for _, d := range []*dbSet{small, large} {
+		phase("cairbot, %d residents", d.data.residents)
+		if d == large {
+			// At its first start on a Redis, cairbot gives Telegram the
+			// command menu of every signed-up person, one call after the
+			// other; later starts find a fingerprint of the menus (which
+			// depends on the routes and translations only) and skip it.
+			// The small centre's first start is timed; the large one
+			// starts as a restart does, or 21,000 calls would take most
+			// of the 5 minutes.
+			if err := copyMarker(ctx, o, o.prefix+"-small", o.prefix+"-large"); err != nil {
+				return err
+			}
+		}
+		cb, err := startBot("cairbot-"+d.name, o.cairbot, []string{"run"}, env(f, d, d.name), "/readyz", f, dir)
 		if err != nil {
 			return err
 		}
-		loose, err = measure(f, lb, users, scenarios[:1], o.dur)
-		lb.stop()
+		menus, err := waitMarker(ctx, o, o.prefix+"-"+d.name, 3*time.Minute)
 		if err != nil {
-			return fmt.Errorf("%w (log: %s)", err, filepath.Join(dir, "cairbot-loose.log"))
+			cb.stop()
+			return err
+		}
+		if d == small {
+			d.menus = menus + cb.ready
+			fmt.Fprintf(os.Stderr, "  command menus of %d people set %.1f s after the start\n", d.data.residents+d.data.staff, d.menus.Seconds())
+		}
+		if err := openSheets(ctx, f, d, today); err != nil {
+			cb.stop()
+			return fmt.Errorf("attendance sheets: %w (log: %s)", err, filepath.Join(dir, cb.name+".log"))
+		}
+		// The small centre has 200 chats of residents and 10 of staff: a
+		// closed loop would measure their pacing, and only the open runs of
+		// at most one update a second per chat are made (100/s).
+		fig, err := measure(f, cb, d.pop, res.scenarios, o, d == large, o.rates, min(200, d.data.residents))
+		cb.stop()
+		if err != nil {
+			return fmt.Errorf("%w (log: %s)", err, filepath.Join(dir, cb.name+".log"))
+		}
+		fig.logErrors = logErrors(filepath.Join(dir, cb.name+".log"))
+		if d == large {
+			res.large = fig
+		} else {
+			res.small = fig
 		}
 	}
-	report(os.Stdout, o, echo, cair, loose, scenarios)
+
+	// The later processes on the large data set are restarts: the menus
+	// are known (their own Redis prefix, since update ids begin again on
+	// the other fake).
+	for _, p := range []string{"broadcast", "reminders"} {
+		if err := copyMarker(ctx, o, o.prefix+"-large", o.prefix+"-"+p); err != nil {
+			return err
+		}
+	}
+	phase("announcement to one floor (%d residents)", large.data.residents/large.data.floors)
+	if res.broadcast, err = runBroadcast(ctx, o, fl, large, env(fl, large, "broadcast"), dir); err != nil {
+		return fmt.Errorf("announcement: %w", err)
+	}
+	phase("%d reminders due at once, two processes", o.reminders)
+	if res.reminders, err = runReminders(ctx, o, fl, large, env(fl, large, "reminders"), dir); err != nil {
+		return fmt.Errorf("reminders: %w", err)
+	}
+	phase("done")
+	report(os.Stdout, o, res)
 	return nil
 }
 
 // freshDB drops and creates the benchmark's database and migrates it.
-func freshDB(ctx context.Context, o opts) (string, error) {
-	conn, err := pgx.Connect(ctx, o.adminURL)
+func freshDB(ctx context.Context, o opts, db string) (string, error) {
+	conn, err := connect(ctx, o.adminURL)
 	if err != nil {
 		return "", err
 	}
 	defer conn.Close(ctx)
-	name := pgx.Identifier{o.dbName}.Sanitize()
+	name := pgx.Identifier{db}.Sanitize()
 	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
 		return "", err
 	}
@@ -415,7 +717,7 @@ func freshDB(ctx context.Context, o opts) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Host, cfg.Port, o.dbName), nil
+	return fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Host, cfg.Port, db), nil
 }
 
 func clearRedis(ctx context.Context, o opts) error {
@@ -443,134 +745,82 @@ func cli(o opts, env []string, args ...string) error {
 	return nil
 }
 
-// seed builds the centre the way its team would: residents, classes and the
-// cleaning rota imported from CSV files with cairbot's own commands (the
-// formats of docs/examples), a month of charges and some payments, then
-// every resident linked to his Telegram account as his invite would.
-func seed(ctx context.Context, o opts, env []string, dbURL string) ([]telegramtest.User, error) {
-	if err := cli(o, env, "migrate"); err != nil {
-		return nil, err
-	}
-	var res, cls, chores strings.Builder
-	res.WriteString("external_id,name,room,language,role,arrived_on,monthly_amount,monthly_resources\n")
-	chores.WriteString("kind,key,name,days,start,end,active\n" +
-		"area,kitchen-1,Kitchen floor 1,mon thu,18:00,20:00,yes\n" +
-		"area,kitchen-2,Kitchen floor 2,tue fri,18:00,20:00,yes\n" +
-		"area,showers-1,Showers floor 1,wed sat,09:00,11:00,yes\n" +
-		"area,corridors,Corridors,mon,10:00,12:00,yes\n" +
-		"area,laundry,Laundry,thu,14:00,16:00,yes\n" +
-		"area,courtyard,Courtyard,sun,10:00,12:00,yes\n")
-	cls.WriteString("kind,id,group,level,name,weekday,start,end,room,teacher,resident,hours\n" +
-		"group,G-A1-MATIN,,A1,A1 matin,,,,,,,\n" +
-		"group,G-ALPHA,,Alpha,Alpha,,,,,,,\n" +
-		"session,S-A1M-LUN,G-A1-MATIN,,,lundi,09:30,12:00,1,Marie Dupont,,\n" +
-		"session,S-A1M-MER,G-A1-MATIN,,,mercredi,09:30,12:00,1,Marie Dupont,,\n" +
-		"session,S-A1M-VEN,G-A1-MATIN,,,vendredi,09:30,12:00,2,Marie Dupont,,\n" +
-		"session,S-ALPHA-MAR,G-ALPHA,,,mardi,14:00,17:00,Bibliothèque,Karim Benali,,\n" +
-		"session,S-ALPHA-JEU,G-ALPHA,,,jeudi,14:00,17:00,Bibliothèque,Karim Benali,,\n")
-	arrived := time.Now().AddDate(0, -2, 0).Format("2006-01-02")
-	for i := 1; i <= residents; i++ {
-		ext := fmt.Sprintf("R-%04d", i)
-		fmt.Fprintf(&res, "%s,Resident %03d,%d,en,,%s,45,\n", ext, i, 100+i, arrived)
-		fmt.Fprintf(&chores, "member,%s,,,,,yes\n", ext)
-		group := "G-A1-MATIN"
-		if i%2 == 0 {
-			group = "G-ALPHA"
-		}
-		fmt.Fprintf(&cls, "enrolment,,%s,,,,,,,,%s,200\n", group, ext)
-	}
-	for name, body := range map[string]string{"residents.csv": res.String(), "classes.csv": cls.String(), "chores.csv": chores.String()} {
-		if err := os.WriteFile(filepath.Join(o.dir, name), []byte(body), 0o600); err != nil {
-			return nil, err
-		}
-	}
-	for _, kind := range []string{"residents", "classes", "chores"} {
-		if err := cli(o, env, "import", kind, filepath.Join(o.dir, kind+".csv")); err != nil {
-			return nil, err
-		}
-	}
-	// The ledger: this month's charges for everyone, and payments from
-	// some, before anyone is linked (their receipts would otherwise be
-	// sent during the measure).
-	if err := cli(o, env, "money", "charges"); err != nil {
-		return nil, err
-	}
-	for i := 1; i <= residents; i += 10 {
-		if err := cli(o, env, "payment", "add", "--room", strconv.Itoa(100+i), "--amount", "20,00"); err != nil {
-			return nil, err
-		}
-	}
+const menusMarker = ":marker:command-menus"
 
-	pool, err := pgxpool.New(ctx, dbURL)
-	if err != nil {
-		return nil, err
-	}
-	defer pool.Close()
-	jobs, err := bot.NewInsertOnlyJobs(pool, time.Now)
-	if err != nil {
-		return nil, err
-	}
-	st := store.New(pool)
-	st.UseOutboxScheduler(bot.NewOutboxScheduler(jobs))
-	c, err := st.EnsureCentre(ctx, centre, "CAIR Paris 12e")
-	if err != nil {
-		return nil, err
-	}
-	rows, err := pool.Query(ctx, `SELECT id, external_id FROM people WHERE centre_id = $1 AND external_id LIKE 'R-%' ORDER BY external_id`, c.ID)
-	if err != nil {
-		return nil, err
-	}
-	type person struct {
-		id  int64
-		ext string
-	}
-	var people []person
-	for rows.Next() {
-		var p person
-		if err := rows.Scan(&p.id, &p.ext); err != nil {
-			return nil, err
-		}
-		people = append(people, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if len(people) != residents {
-		return nil, fmt.Errorf("%d residents imported, want %d", len(people), residents)
-	}
-	users := make([]telegramtest.User, 0, residents)
-	for i, p := range people {
-		code, err := st.ReissueInvite(ctx, c.ID, p.id, nil, time.Now().Add(time.Hour))
-		if err != nil {
-			return nil, err
-		}
-		uid := int64(baseUID + i)
-		if _, err := st.RedeemInvite(ctx, code, uid, time.Now()); err != nil {
-			return nil, err
-		}
-		users = append(users, telegramtest.User{ID: uid, FirstName: fmt.Sprintf("Resident %03d", i+1), LanguageCode: "en"})
-	}
-	return users, nil
-}
-
-// waitOutbox waits until nothing due is left in the outbox.
-func waitOutbox(ctx context.Context, dbURL string) (time.Duration, error) {
-	conn, err := pgx.Connect(ctx, dbURL)
+// waitMarker waits until cairbot has set every command menu (its Redis
+// marker is there) and says how long that took from now.
+func waitMarker(ctx context.Context, o opts, prefix string, limit time.Duration) (time.Duration, error) {
+	ro, err := redis.ParseURL(o.redisURL)
 	if err != nil {
 		return 0, err
 	}
-	defer conn.Close(ctx)
+	rdb := redis.NewClient(ro)
+	defer rdb.Close()
 	start := time.Now()
-	for time.Since(start) < 2*time.Minute {
-		var n int
-		if err := conn.QueryRow(ctx, `SELECT count(*) FROM outbox
-			WHERE state IN ('pending', 'sending') AND not_before <= now()`).Scan(&n); err != nil {
+	for time.Since(start) < limit {
+		n, err := rdb.Exists(ctx, prefix+menusMarker).Result()
+		if err != nil {
 			return 0, err
 		}
-		if n == 0 {
+		if n == 1 {
 			return time.Since(start), nil
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
-	return 0, errors.New("the outbox did not drain within 2 minutes")
+	return 0, fmt.Errorf("cairbot did not set the command menus within %s", limit)
+}
+
+func copyMarker(ctx context.Context, o opts, from, to string) error {
+	ro, err := redis.ParseURL(o.redisURL)
+	if err != nil {
+		return err
+	}
+	rdb := redis.NewClient(ro)
+	defer rdb.Close()
+	v, err := rdb.Get(ctx, from+menusMarker).Result()
+	if err != nil {
+		return fmt.Errorf("command menus marker: %w", err)
+	}
+	return rdb.Set(ctx, to+menusMarker, v, 0).Err()
+}
+
+// newPool is a small pool whose first connection is made, waiting a while
+// when the server has no free one.
+func newPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	cfg.MaxConns = 8
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	for i := 0; ; i++ {
+		err := pool.Ping(ctx)
+		if err == nil {
+			return pool, nil
+		}
+		if i == 60 {
+			pool.Close()
+			return nil, err
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// logErrors counts the lines of a bot's log that say something went wrong:
+// errors, and jobs that failed and will be tried again.
+func logErrors(path string) int {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return -1
+	}
+	n := 0
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.Contains(l, "level=ERROR") || strings.Contains(l, "Job errored") {
+			n++
+		}
+	}
+	return n
 }
