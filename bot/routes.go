@@ -110,7 +110,19 @@ func routes(f handlers.Features) []Route {
 		// announcements
 		{Command: "announce", Menu: "menu.announce", Role: store.RoleStaff, Describe: "commands.announce", Handler: f.Announcements.AnnounceStart},
 		{Step: "announce", Role: store.RoleStaff, Handler: f.Announcements.AnnounceStep},
-		{Callback: "ann", Role: store.RoleStaff, Handler: f.Announcements.AnnounceButton},
+		{Callback: "ann", Role: store.RoleStaff, Handler: handlers.StaleButton},
+		{Callback: "ann:cancel", Role: store.RoleStaff, Handler: f.Announcements.AnnounceCancel},
+		{Callback: "ann:aud", Role: store.RoleStaff, Handler: f.Announcements.AnnounceAudience},
+		{Callback: "ann:floor", Role: store.RoleStaff, Handler: f.Announcements.AnnounceFloor},
+		{Callback: "ann:lang", Role: store.RoleStaff, Handler: f.Announcements.AnnounceLanguage},
+		{Callback: "ann:class", Role: store.RoleStaff, Handler: f.Announcements.AnnounceClass},
+		{Callback: "ann:tpl", Role: store.RoleStaff, Handler: f.Announcements.AnnounceTemplate},
+		{Callback: "ann:free", Role: store.RoleStaff, Handler: f.Announcements.AnnounceFree},
+		{Callback: "ann:date", Role: store.RoleStaff, Handler: f.Announcements.AnnounceDate},
+		{Callback: "ann:place", Role: store.RoleStaff, Handler: f.Announcements.AnnouncePlace},
+		{Callback: "ann:send", Role: store.RoleStaff, Handler: f.Announcements.AnnounceSend},
+		{Callback: "ann:addv", Role: store.RoleStaff, Handler: f.Announcements.AnnounceAddVersion},
+		{Callback: "ann:vlang", Role: store.RoleStaff, Handler: f.Announcements.AnnounceVersionLanguage},
 		{Command: "news", Menu: "menu.news", Role: store.RoleResident, Describe: "commands.news", Handler: f.Announcements.News},
 
 		// figures for the team (CSV and chart in the staff member's own chat)
