@@ -84,7 +84,13 @@ type match struct {
 func (rt *Router) Match(r *handlers.Request) match {
 	switch {
 	case r.Callback != nil:
-		prefix, _, _ := strings.Cut(r.CallbackData, ":")
+		// An action's own route ("chr:w") comes before its feature's
+		// ("lang"); data of neither is a stale button.
+		prefix, rest, _ := strings.Cut(r.CallbackData, ":")
+		action, _, _ := strings.Cut(rest, ":")
+		if route, ok := rt.callbacks[prefix+":"+action]; ok {
+			return match{route: route, found: true}
+		}
 		route, ok := rt.callbacks[prefix]
 		return match{route: route, found: ok}
 	case r.Command != "":

@@ -15,7 +15,7 @@ const public store.Role = ""
 type Route struct {
 	Command  string     // "help" for /help
 	Menu     string     // message id of the main-menu button, e.g. "menu.help"
-	Callback string     // callback data prefix before the first ":", e.g. "lang"
+	Callback string     // callback data prefix: before the first ":" ("lang"), or an action's first two fields ("chr:w", handlers/callback.go)
 	Step     string     // conversation step prefix before the first ".", e.g. "invite"
 	Role     store.Role // least role needed; public for anyone
 	Describe string     // message id describing the command in Telegram's menu and /help
@@ -53,7 +53,20 @@ func routes(f handlers.Features) []Route {
 		{Callback: "chs", Role: store.RoleResident, Handler: f.Chores.ChoreSwapButton},
 		{Callback: "chx", Role: store.RoleResident, Handler: f.Chores.ChoreSwapAnswer},
 		{Command: "rota", Menu: "menu.rota", Role: store.RoleStaff, Describe: "chores.describe_rota", Handler: f.Rota.Rota},
-		{Callback: "chr", Role: store.RoleStaff, Handler: f.Rota.RotaButton},
+		{Callback: "chr", Role: store.RoleStaff, Handler: handlers.StaleButton},
+		{Callback: "chr:w", Role: store.RoleStaff, Handler: f.Rota.RotaWeek},
+		{Callback: "chr:d", Role: store.RoleStaff, Handler: f.Rota.RotaDay},
+		{Callback: "chr:rg", Role: store.RoleStaff, Handler: f.Rota.RotaRegenerateAsk},
+		{Callback: "chr:rgok", Role: store.RoleStaff, Handler: f.Rota.RotaRegenerate},
+		{Callback: "chr:rgno", Role: store.RoleStaff, Handler: f.Rota.RotaRegenerateNo},
+		{Callback: "chr:t", Role: store.RoleStaff, Handler: f.Rota.RotaTurn},
+		{Callback: "chr:x", Role: store.RoleStaff, Handler: f.Rota.RotaMissed},
+		{Callback: "chr:k", Role: store.RoleStaff, Handler: f.Rota.RotaDone},
+		{Callback: "chr:mp", Role: store.RoleStaff, Handler: f.Rota.RotaPickPerson},
+		{Callback: "chr:mpg", Role: store.RoleStaff, Handler: f.Rota.RotaPickPersonPage},
+		{Callback: "chr:mt", Role: store.RoleStaff, Handler: f.Rota.RotaGive},
+		{Callback: "chr:md", Role: store.RoleStaff, Handler: f.Rota.RotaPickDay},
+		{Callback: "chr:mdd", Role: store.RoleStaff, Handler: f.Rota.RotaMoveToDay},
 		{Callback: "cha", Role: store.RoleStaff, Handler: f.Rota.ChoreSwapDecision},
 		{Command: "areas", Role: store.RoleStaff, Describe: "commands.areas", Handler: f.Rota.Areas},
 		{Callback: "ars", Role: store.RoleStaff, Handler: f.Rota.AreasButton},
@@ -97,7 +110,19 @@ func routes(f handlers.Features) []Route {
 		// announcements
 		{Command: "announce", Menu: "menu.announce", Role: store.RoleStaff, Describe: "commands.announce", Handler: f.Announcements.AnnounceStart},
 		{Step: "announce", Role: store.RoleStaff, Handler: f.Announcements.AnnounceStep},
-		{Callback: "ann", Role: store.RoleStaff, Handler: f.Announcements.AnnounceButton},
+		{Callback: "ann", Role: store.RoleStaff, Handler: handlers.StaleButton},
+		{Callback: "ann:cancel", Role: store.RoleStaff, Handler: f.Announcements.AnnounceCancel},
+		{Callback: "ann:aud", Role: store.RoleStaff, Handler: f.Announcements.AnnounceAudience},
+		{Callback: "ann:floor", Role: store.RoleStaff, Handler: f.Announcements.AnnounceFloor},
+		{Callback: "ann:lang", Role: store.RoleStaff, Handler: f.Announcements.AnnounceLanguage},
+		{Callback: "ann:class", Role: store.RoleStaff, Handler: f.Announcements.AnnounceClass},
+		{Callback: "ann:tpl", Role: store.RoleStaff, Handler: f.Announcements.AnnounceTemplate},
+		{Callback: "ann:free", Role: store.RoleStaff, Handler: f.Announcements.AnnounceFree},
+		{Callback: "ann:date", Role: store.RoleStaff, Handler: f.Announcements.AnnounceDate},
+		{Callback: "ann:place", Role: store.RoleStaff, Handler: f.Announcements.AnnouncePlace},
+		{Callback: "ann:send", Role: store.RoleStaff, Handler: f.Announcements.AnnounceSend},
+		{Callback: "ann:addv", Role: store.RoleStaff, Handler: f.Announcements.AnnounceAddVersion},
+		{Callback: "ann:vlang", Role: store.RoleStaff, Handler: f.Announcements.AnnounceVersionLanguage},
 		{Command: "news", Menu: "menu.news", Role: store.RoleResident, Describe: "commands.news", Handler: f.Announcements.News},
 
 		// figures for the team (CSV and chart in the staff member's own chat)

@@ -169,106 +169,250 @@ func (h *Announcements) AnnounceStart(ctx context.Context, r *Request) error {
 	}
 	d := data["d"]
 	buttons := []models.InlineKeyboardButton{
-		{Text: r.Loc.T("announce.btn_all"), CallbackData: cb("ann", "aud", "all", d)},
-		{Text: r.Loc.T("announce.btn_floor"), CallbackData: cb("ann", "aud", "floor", d)},
-		{Text: r.Loc.T("announce.btn_language"), CallbackData: cb("ann", "aud", "language", d)},
+		{Text: r.Loc.T("announce.btn_all"), CallbackData: annAudienceAction.Data(annValue{"all", d})},
+		{Text: r.Loc.T("announce.btn_floor"), CallbackData: annAudienceAction.Data(annValue{"floor", d})},
+		{Text: r.Loc.T("announce.btn_language"), CallbackData: annAudienceAction.Data(annValue{"language", d})},
 	}
 	if len(classes) > 0 {
-		buttons = append(buttons, models.InlineKeyboardButton{Text: r.Loc.T("announce.btn_class"), CallbackData: cb("ann", "aud", "class", d)})
+		buttons = append(buttons, models.InlineKeyboardButton{Text: r.Loc.T("announce.btn_class"), CallbackData: annAudienceAction.Data(annValue{"class", d})})
 	}
-	buttons = append(buttons, models.InlineKeyboardButton{Text: r.Loc.T("announce.btn_staff"), CallbackData: cb("ann", "aud", "staff", d)})
+	buttons = append(buttons, models.InlineKeyboardButton{Text: r.Loc.T("announce.btn_staff"), CallbackData: annAudienceAction.Data(annValue{"staff", d})})
 	_, err = h.reply(ctx, r, r.Loc.T("announce.ask_audience"), inlineRows(buttons, 2))
 	return err
 }
 
-// AnnounceButton takes every button of the conversation. The data is
-// "ann:<action>[:<value>]:<draft key>"; anything that does not fit the
-// open draft and its step is a stale or forged button.
-func (h *Announcements) AnnounceButton(ctx context.Context, r *Request) error {
-	parts := strings.Split(r.CallbackData, ":")
-	if len(parts) < 3 || len(parts) > 4 || r.Conv == nil || !strings.HasPrefix(r.step(), "announce.") {
-		return ErrStaleButton
+// The buttons of the conversation: one action each, routed by its prefix
+// in bot/routes.go. Every one carries the open draft's key, so a button of
+// an earlier draft, or of another step, is stale.
+type (
+	annDraft struct{ Draft string }
+	annValue struct{ Value, Draft string }
+)
+
+var (
+	annCancelAction   = newAction("ann:cancel", encAnnDraft, decAnnDraft, annDraft{"k3y9Dr4f"})               // drop the draft
+	annAudienceAction = newAction("ann:aud", encAnnValue, decAnnValue, annValue{"floor", "k3y9Dr4f"})         // everyone, a floor, a language, a class, staff
+	annFloorAction    = newAction("ann:floor", encAnnValue, decAnnValue, annValue{"2", "k3y9Dr4f"})           // which floor
+	annLanguageAction = newAction("ann:lang", encAnnValue, decAnnValue, annValue{"fa-AF", "k3y9Dr4f"})        // which language
+	annClassAction    = newAction("ann:class", encAnnValue, decAnnValue, annValue{"12", "k3y9Dr4f"})          // which class group
+	annTemplateAction = newAction("ann:tpl", encAnnValue, decAnnValue, annValue{"water_cut", "k3y9Dr4f"})     // a template
+	annFreeAction     = newAction("ann:free", encAnnDraft, decAnnDraft, annDraft{"k3y9Dr4f"})                 // free text
+	annDateAction     = newAction("ann:date", encAnnValue, decAnnValue, annValue{"20261207", "k3y9Dr4f"})     // a template's date
+	annPlaceAction    = newAction("ann:place", encAnnValue, decAnnValue, annValue{"common_room", "k3y9Dr4f"}) // a template's place
+	annSendAction     = newAction("ann:send", encAnnDraft, decAnnDraft, annDraft{"k3y9Dr4f"})                 // send it
+	annAddAction      = newAction("ann:addv", encAnnDraft, decAnnDraft, annDraft{"k3y9Dr4f"})                 // add a language version
+	annVersionAction  = newAction("ann:vlang", encAnnValue, decAnnValue, annValue{"ar", "k3y9Dr4f"})          // the version's language
+)
+
+func encAnnDraft(v annDraft) []string { return []string{v.Draft} }
+
+func decAnnDraft(f []string) (annDraft, bool) {
+	return annDraft{firstOf(f)}, len(f) == 1 && f[0] != ""
+}
+
+func encAnnValue(v annValue) []string { return []string{v.Value, v.Draft} }
+
+func decAnnValue(f []string) (annValue, bool) {
+	if len(f) != 2 || f[1] == "" {
+		return annValue{}, false
+	}
+	return annValue{f[0], f[1]}, true
+}
+
+func firstOf(f []string) string {
+	if len(f) == 0 {
+		return ""
+	}
+	return f[0]
+}
+
+// openDraft is the conversation's data when the button belongs to the
+// open draft and its step (any step when step is "").
+func (h *Announcements) openDraft(r *Request, draft, step string) (map[string]string, error) {
+	if r.Conv == nil || !strings.HasPrefix(r.step(), "announce.") || (step != "" && r.step() != step) {
+		return nil, ErrStaleButton
 	}
 	data := copyData(r.Conv)
-	if data["d"] == "" || parts[len(parts)-1] != data["d"] {
+	if data["d"] == "" || draft != data["d"] {
+		return nil, ErrStaleButton
+	}
+	return data, nil
+}
+
+// onDraft decodes a button without value and acts on the open draft.
+func (h *Announcements) onDraft(r *Request, a CallbackAction[annDraft], step string) (map[string]string, error) {
+	v, err := a.Parse(r.CallbackData)
+	if err != nil {
+		return nil, err
+	}
+	return h.openDraft(r, v.Draft, step)
+}
+
+// onValue decodes a button with a value and acts on the open draft.
+func (h *Announcements) onValue(r *Request, a CallbackAction[annValue], step string) (map[string]string, string, error) {
+	v, err := a.Parse(r.CallbackData)
+	if err != nil {
+		return nil, "", err
+	}
+	data, err := h.openDraft(r, v.Draft, step)
+	return data, v.Value, err
+}
+
+// AnnounceCancel drops the draft, at any step.
+func (h *Announcements) AnnounceCancel(ctx context.Context, r *Request) error {
+	if _, err := h.onDraft(r, annCancelAction, ""); err != nil {
+		return err
+	}
+	return h.cancel(ctx, r)
+}
+
+// AnnounceAudience takes the first choice of audience.
+func (h *Announcements) AnnounceAudience(ctx context.Context, r *Request) error {
+	data, value, err := h.onValue(r, annAudienceAction, stepAnnAudience)
+	if err != nil {
+		return err
+	}
+	return h.audienceChosen(ctx, r, data, value)
+}
+
+// AnnounceFloor takes the floor chosen.
+func (h *Announcements) AnnounceFloor(ctx context.Context, r *Request) error {
+	data, value, err := h.onValue(r, annFloorAction, stepAnnFloor)
+	if err != nil {
+		return err
+	}
+	groups, err := h.Announcements.AudienceFloors(ctx, r.Person.CentreID, r.Person.ID)
+	if err != nil {
+		return err
+	}
+	return h.groupChosen(ctx, r, data, store.AudienceFloor, value, groups)
+}
+
+// AnnounceLanguage takes the language chosen.
+func (h *Announcements) AnnounceLanguage(ctx context.Context, r *Request) error {
+	data, value, err := h.onValue(r, annLanguageAction, stepAnnLanguage)
+	if err != nil {
+		return err
+	}
+	groups, err := h.Announcements.AudienceLanguages(ctx, r.Person.CentreID, r.Person.ID)
+	if err != nil {
+		return err
+	}
+	return h.groupChosen(ctx, r, data, store.AudienceLanguage, value, groups)
+}
+
+// AnnounceClass takes the class group chosen.
+func (h *Announcements) AnnounceClass(ctx context.Context, r *Request) error {
+	data, value, err := h.onValue(r, annClassAction, stepAnnClass)
+	if err != nil {
+		return err
+	}
+	groups, err := h.Announcements.AudienceClasses(ctx, r.Person.CentreID, r.Person.ID)
+	if err != nil {
+		return err
+	}
+	return h.groupChosen(ctx, r, data, store.AudienceClass, value, groups)
+}
+
+// AnnounceTemplate starts a template: its first parameter.
+func (h *Announcements) AnnounceTemplate(ctx context.Context, r *Request) error {
+	data, value, err := h.onValue(r, annTemplateAction, stepAnnKind)
+	if err != nil {
+		return err
+	}
+	if _, ok := templateByID(value); !ok {
 		return ErrStaleButton
 	}
-	action, value := parts[1], ""
-	if len(parts) == 4 {
-		value = parts[2]
-	}
-	step := r.step()
-	switch {
-	case action == "cancel":
-		return h.cancel(ctx, r)
-	case action == "aud" && step == stepAnnAudience:
-		return h.audienceChosen(ctx, r, data, value)
-	case action == "floor" && step == stepAnnFloor:
-		groups, err := h.Announcements.AudienceFloors(ctx, r.Person.CentreID, r.Person.ID)
-		if err != nil {
-			return err
-		}
-		return h.groupChosen(ctx, r, data, store.AudienceFloor, value, groups)
-	case action == "lang" && step == stepAnnLanguage:
-		groups, err := h.Announcements.AudienceLanguages(ctx, r.Person.CentreID, r.Person.ID)
-		if err != nil {
-			return err
-		}
-		return h.groupChosen(ctx, r, data, store.AudienceLanguage, value, groups)
-	case action == "class" && step == stepAnnClass:
-		groups, err := h.Announcements.AudienceClasses(ctx, r.Person.CentreID, r.Person.ID)
-		if err != nil {
-			return err
-		}
-		return h.groupChosen(ctx, r, data, store.AudienceClass, value, groups)
-	case action == "tpl" && step == stepAnnKind:
-		if _, ok := templateByID(value); !ok {
-			return ErrStaleButton
-		}
-		data["tpl"], data["pi"] = value, "0"
-		return h.askParam(ctx, r, data)
-	case action == "free" && step == stepAnnKind && value == "":
-		data["free"] = "1"
-		if err := h.setStep(ctx, r, stepAnnText, data); err != nil {
-			return err
-		}
-		_, err := h.reply(ctx, r, r.Loc.T("announce.ask_text"), nil)
-		return err
-	case action == "date" && step == stepAnnParam && currentParam(data) == paramDate:
-		day, err := time.ParseInLocation("20060102", value, r.Loc.F.Location())
-		if err != nil {
-			return ErrStaleButton
-		}
-		if msg := checkDay(day, r.Now, r.Loc.F.Location()); msg != "" {
-			return Fail(msg)
-		}
-		return h.paramAnswered(ctx, r, data, paramDate, day.Format("2006-01-02"))
-	case action == "place" && step == stepAnnParam && currentParam(data) == paramPlace:
-		if !slices.Contains(announcePlaces, value) {
-			return ErrStaleButton
-		}
-		return h.paramAnswered(ctx, r, data, paramPlace, value)
-	case action == "send" && step == stepAnnPreview && value == "":
-		return h.sendAnnouncement(ctx, r, data)
-	case action == "addv" && step == stepAnnPreview && value == "" && data["free"] == "1":
-		if err := h.setStep(ctx, r, stepAnnVLang, data); err != nil {
-			return err
-		}
-		_, err := h.reply(ctx, r, r.Loc.T("announce.ask_version_language"), versionButtons(data))
-		return err
-	case action == "vlang" && step == stepAnnVLang:
-		lang, ok := locales.Lookup(value)
-		if !ok {
-			return ErrStaleButton
-		}
-		data["vl"] = lang.Tag
-		if err := h.setStep(ctx, r, stepAnnVersion, data); err != nil {
-			return err
-		}
-		_, err := h.reply(ctx, r, r.Loc.T("announce.ask_version", "Language", lang.Native), nil)
+	data["tpl"], data["pi"] = value, "0"
+	return h.askParam(ctx, r, data)
+}
+
+// AnnounceFree asks for a free text.
+func (h *Announcements) AnnounceFree(ctx context.Context, r *Request) error {
+	data, err := h.onDraft(r, annFreeAction, stepAnnKind)
+	if err != nil {
 		return err
 	}
-	return ErrStaleButton
+	data["free"] = "1"
+	if err := h.setStep(ctx, r, stepAnnText, data); err != nil {
+		return err
+	}
+	_, err = h.reply(ctx, r, r.Loc.T("announce.ask_text"), nil)
+	return err
+}
+
+// AnnounceDate takes a template's date from its button.
+func (h *Announcements) AnnounceDate(ctx context.Context, r *Request) error {
+	data, value, err := h.onValue(r, annDateAction, stepAnnParam)
+	if err != nil {
+		return err
+	}
+	if currentParam(data) != paramDate {
+		return ErrStaleButton
+	}
+	day, err := time.ParseInLocation("20060102", value, r.Loc.F.Location())
+	if err != nil {
+		return ErrStaleButton
+	}
+	if msg := checkDay(day, r.Now, r.Loc.F.Location()); msg != "" {
+		return Fail(msg)
+	}
+	return h.paramAnswered(ctx, r, data, paramDate, day.Format("2006-01-02"))
+}
+
+// AnnouncePlace takes a template's place from its button.
+func (h *Announcements) AnnouncePlace(ctx context.Context, r *Request) error {
+	data, value, err := h.onValue(r, annPlaceAction, stepAnnParam)
+	if err != nil {
+		return err
+	}
+	if currentParam(data) != paramPlace || !slices.Contains(announcePlaces, value) {
+		return ErrStaleButton
+	}
+	return h.paramAnswered(ctx, r, data, paramPlace, value)
+}
+
+// AnnounceSend sends the announcement previewed.
+func (h *Announcements) AnnounceSend(ctx context.Context, r *Request) error {
+	data, err := h.onDraft(r, annSendAction, stepAnnPreview)
+	if err != nil {
+		return err
+	}
+	return h.sendAnnouncement(ctx, r, data)
+}
+
+// AnnounceAddVersion asks the language of another version of a free text.
+func (h *Announcements) AnnounceAddVersion(ctx context.Context, r *Request) error {
+	data, err := h.onDraft(r, annAddAction, stepAnnPreview)
+	if err != nil {
+		return err
+	}
+	if data["free"] != "1" {
+		return ErrStaleButton
+	}
+	if err := h.setStep(ctx, r, stepAnnVLang, data); err != nil {
+		return err
+	}
+	_, err = h.reply(ctx, r, r.Loc.T("announce.ask_version_language"), versionButtons(data))
+	return err
+}
+
+// AnnounceVersionLanguage asks the version in the language chosen.
+func (h *Announcements) AnnounceVersionLanguage(ctx context.Context, r *Request) error {
+	data, value, err := h.onValue(r, annVersionAction, stepAnnVLang)
+	if err != nil {
+		return err
+	}
+	lang, ok := locales.Lookup(value)
+	if !ok {
+		return ErrStaleButton
+	}
+	data["vl"] = lang.Tag
+	if err := h.setStep(ctx, r, stepAnnVersion, data); err != nil {
+		return err
+	}
+	_, err = h.reply(ctx, r, r.Loc.T("announce.ask_version", "Language", lang.Native), nil)
+	return err
 }
 
 // AnnounceStep takes what staff type: a parameter, the text, a version.
@@ -343,28 +487,29 @@ func (h *Announcements) audienceChosen(ctx context.Context, r *Request, data map
 	centre, me, d := r.Person.CentreID, r.Person.ID, data["d"]
 	var groups []store.AudienceGroup
 	var err error
-	var step, prompt, action string
+	var step, prompt string
+	var action CallbackAction[annValue]
 	var label func(g store.AudienceGroup) string
 	switch store.AudienceKind(kind) {
 	case store.AudienceAll, store.AudienceStaff:
 		return h.audienceSet(ctx, r, data, store.Audience{Kind: store.AudienceKind(kind)})
 	case store.AudienceFloor:
 		groups, err = h.Announcements.AudienceFloors(ctx, centre, me)
-		step, prompt, action = stepAnnFloor, "announce.ask_floor", "floor"
+		step, prompt, action = stepAnnFloor, "announce.ask_floor", annFloorAction
 		label = func(g store.AudienceGroup) string {
 			f, _ := strconv.ParseInt(g.Value, 10, 64)
 			return r.Loc.T("announce.btn_floor_n", "Floor", r.Loc.F.Number(f), "Count", r.Loc.F.Number(int64(g.Count)))
 		}
 	case store.AudienceLanguage:
 		groups, err = h.Announcements.AudienceLanguages(ctx, centre, me)
-		step, prompt, action = stepAnnLanguage, "announce.ask_language", "lang"
+		step, prompt, action = stepAnnLanguage, "announce.ask_language", annLanguageAction
 		label = func(g store.AudienceGroup) string {
 			l, _ := locales.Lookup(g.Value)
 			return "🌐 " + l.Native + " (" + r.Loc.F.Number(int64(g.Count)) + ")"
 		}
 	case store.AudienceClass:
 		groups, err = h.Announcements.AudienceClasses(ctx, centre, me)
-		step, prompt, action = stepAnnClass, "announce.ask_class", "class"
+		step, prompt, action = stepAnnClass, "announce.ask_class", annClassAction
 		label = func(g store.AudienceGroup) string {
 			return r.Loc.T("announce.btn_class_n", "Class", g.Label, "Count", r.Loc.F.Number(int64(g.Count)))
 		}
@@ -381,7 +526,7 @@ func (h *Announcements) audienceChosen(ctx context.Context, r *Request, data map
 				continue
 			}
 		}
-		buttons = append(buttons, models.InlineKeyboardButton{Text: label(g), CallbackData: cb("ann", action, g.Value, d)})
+		buttons = append(buttons, models.InlineKeyboardButton{Text: label(g), CallbackData: action.Data(annValue{g.Value, d})})
 	}
 	if len(buttons) == 0 {
 		return Fail("announce.no_recipients")
@@ -428,9 +573,9 @@ func (h *Announcements) audienceSet(ctx context.Context, r *Request, data map[st
 	d := data["d"]
 	buttons := make([]models.InlineKeyboardButton, 0, len(announceTemplates)+1)
 	for _, t := range announceTemplates {
-		buttons = append(buttons, models.InlineKeyboardButton{Text: r.Loc.T(t.Name), CallbackData: cb("ann", "tpl", t.ID, d)})
+		buttons = append(buttons, models.InlineKeyboardButton{Text: r.Loc.T(t.Name), CallbackData: annTemplateAction.Data(annValue{t.ID, d})})
 	}
-	buttons = append(buttons, models.InlineKeyboardButton{Text: r.Loc.T("announce.btn_free"), CallbackData: cb("ann", "free", d)})
+	buttons = append(buttons, models.InlineKeyboardButton{Text: r.Loc.T("announce.btn_free"), CallbackData: annFreeAction.Data(annDraft{d})})
 	_, err = h.reply(ctx, r, r.Loc.T("announce.ask_kind"), inlineRows(buttons, 2))
 	return err
 }
@@ -480,7 +625,7 @@ func (h *Announcements) askParam(ctx context.Context, r *Request, data map[strin
 			day := time.Date(now.Year(), now.Month(), now.Day()+i, 12, 0, 0, 0, loc)
 			buttons = append(buttons, models.InlineKeyboardButton{
 				Text:         r.Loc.T("announce.btn_day", "Weekday", r.Loc.F.Weekday(day), "Date", r.Loc.F.DateShort(day)),
-				CallbackData: cb("ann", "date", day.Format("20060102"), d),
+				CallbackData: annDateAction.Data(annValue{day.Format("20060102"), d}),
 			})
 		}
 		markup = inlineRows(buttons, 2)
@@ -488,7 +633,7 @@ func (h *Announcements) askParam(ctx context.Context, r *Request, data map[strin
 		var buttons []models.InlineKeyboardButton
 		for _, id := range announcePlaces {
 			buttons = append(buttons, models.InlineKeyboardButton{
-				Text: "📍 " + r.Loc.T(announcePlaceMessages[id]), CallbackData: cb("ann", "place", id, d),
+				Text: "📍 " + r.Loc.T(announcePlaceMessages[id]), CallbackData: annPlaceAction.Data(annValue{id, d}),
 			})
 		}
 		markup = inlineRows(buttons, 2)
@@ -580,11 +725,11 @@ func (h *Announcements) preview(ctx context.Context, r *Request, data map[string
 		return err
 	}
 	d := data["d"]
-	buttons := []models.InlineKeyboardButton{{Text: r.Loc.T("announce.btn_send"), CallbackData: cb("ann", "send", d)}}
+	buttons := []models.InlineKeyboardButton{{Text: r.Loc.T("announce.btn_send"), CallbackData: annSendAction.Data(annDraft{d})}}
 	if a.Template == "" {
-		buttons = append(buttons, models.InlineKeyboardButton{Text: r.Loc.T("announce.btn_add_version"), CallbackData: cb("ann", "addv", d)})
+		buttons = append(buttons, models.InlineKeyboardButton{Text: r.Loc.T("announce.btn_add_version"), CallbackData: annAddAction.Data(annDraft{d})})
 	}
-	buttons = append(buttons, models.InlineKeyboardButton{Text: r.Loc.T("button.cancel"), CallbackData: cb("ann", "cancel", d)})
+	buttons = append(buttons, models.InlineKeyboardButton{Text: r.Loc.T("button.cancel"), CallbackData: annCancelAction.Data(annDraft{d})})
 	_, err = h.reply(ctx, r, previewText(r.Loc, a, audienceLabel(r.Loc, a.Audience, data["audl"]), n), inlineRows(buttons, 1))
 	return err
 }
@@ -597,7 +742,7 @@ func versionButtons(data map[string]string) *models.InlineKeyboardMarkup {
 		if _, ok := data["v."+l.Tag]; ok {
 			label = "✅ " + l.Native
 		}
-		buttons = append(buttons, models.InlineKeyboardButton{Text: label, CallbackData: cb("ann", "vlang", l.Tag, data["d"])})
+		buttons = append(buttons, models.InlineKeyboardButton{Text: label, CallbackData: annVersionAction.Data(annValue{l.Tag, data["d"]})})
 	}
 	return inlineRows(buttons, 2)
 }

@@ -153,8 +153,8 @@ func TestDraftKeysFitButtons(t *testing.T) {
 		}
 		seen[k] = true
 		// The longest button data of the conversation.
-		_ = cb("ann", "place", "common_room", k)
-		_ = cb("ann", "lang", "fa-AF", k)
+		_ = annPlaceAction.Data(annValue{"common_room", k})
+		_ = annLanguageAction.Data(annValue{"fa-AF", k})
 	}
 }
 

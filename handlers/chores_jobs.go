@@ -221,8 +221,8 @@ func (h *Chores) renderChoreOverdue(ctx context.Context, _ store.Person, loc *lo
 		return Outgoing{}, ErrObsolete
 	}
 	return Outgoing{Text: loc.T(m.MsgID, choreVars(loc, t)...), Markup: inlineRows([]models.InlineKeyboardButton{
-		{Text: loc.T("chores.rota.button.missed"), CallbackData: cb("chr", "x", itoa(t.ID))},
-		{Text: loc.T("chores.rota.button.done"), CallbackData: cb("chr", "k", itoa(t.ID))},
+		{Text: loc.T("chores.rota.button.missed"), CallbackData: rotaMissedAction.Data(rotaTurnID{t.ID})},
+		{Text: loc.T("chores.rota.button.done"), CallbackData: rotaDoneAction.Data(rotaTurnID{t.ID})},
 	}, 2)}, nil
 }
 

@@ -25,20 +25,11 @@ type Rota struct {
 // The staff's cleaning rota (/rota): a week's turns with marks, moves and
 // regeneration, and the staff's decision on a swap residents agreed.
 //
-// Callback data (all validated against the person, his centre and the
-// current state of the turn or swap; anything else is a stale button):
+// Its buttons are the actions declared below, one route each; the swap
+// decision (all validated against the person, his centre and the current
+// state of the swap; anything else is a stale button) is:
 //
 //	cha:y|n:<swap>                staff: approve or refuse a swap
-//	chr:w:<yyyymmdd>              staff: show a week
-//	chr:d:<yyyymmdd>              staff: the turns of a day
-//	chr:t:<turn>                  staff: what to do with a turn
-//	chr:x|k:<turn>                staff: mark missed | done
-//	chr:mp|mpg:<turn>:<page>      staff: residents to move the turn to
-//	chr:mt:<turn>:<person>        staff: move the turn to this resident
-//	chr:md:<turn>                 staff: days to move the turn to
-//	chr:mdd:<turn>:<yyyymmdd>     staff: move the turn to this day
-//	chr:rg|rgok:<yyyymmdd>        staff: regenerate a week (ask, confirmed)
-//	chr:rgno                      staff: do not regenerate
 
 // ChoreSwapDecision takes a staff member's approval or refusal of an
 // accepted swap ("cha:y|n:<swap>"); the first decision counts.
@@ -106,23 +97,23 @@ func (h *Rota) rotaView(ctx context.Context, r *Request, week time.Time) (string
 	for _, d := range days {
 		dayButtons = append(dayButtons, models.InlineKeyboardButton{
 			Text:         loc.T("chores.rota.button.day", "Weekday", loc.F.Weekday(rota.At(d, 12*60, h.Zone))),
-			CallbackData: cb("chr", "d", d.Format(choreDateArg))})
+			CallbackData: rotaDayAction.Data(rotaDate{d})})
 	}
 	kb := inlineRows(dayButtons, 3)
 	current := rota.WeekStart(r.Now, h.Zone)
 	var nav []models.InlineKeyboardButton
 	if prev := week.AddDate(0, 0, -7); choreWeekInRange(prev, current) {
-		nav = append(nav, models.InlineKeyboardButton{Text: loc.T("chores.rota.button.previous_week"), CallbackData: cb("chr", "w", prev.Format(choreDateArg))})
+		nav = append(nav, models.InlineKeyboardButton{Text: loc.T("chores.rota.button.previous_week"), CallbackData: rotaWeekAction.Data(rotaDate{prev})})
 	}
 	if next := week.AddDate(0, 0, 7); choreWeekInRange(next, current) {
-		nav = append(nav, models.InlineKeyboardButton{Text: loc.T("chores.rota.button.next_week"), CallbackData: cb("chr", "w", next.Format(choreDateArg))})
+		nav = append(nav, models.InlineKeyboardButton{Text: loc.T("chores.rota.button.next_week"), CallbackData: rotaWeekAction.Data(rotaDate{next})})
 	}
 	if len(nav) > 0 {
 		kb.InlineKeyboard = append(kb.InlineKeyboard, nav)
 	}
 	if choreRegenerable(week, current) {
 		kb.InlineKeyboard = append(kb.InlineKeyboard, []models.InlineKeyboardButton{
-			{Text: loc.T("chores.rota.button.regenerate"), CallbackData: cb("chr", "rg", week.Format(choreDateArg))}})
+			{Text: loc.T("chores.rota.button.regenerate"), CallbackData: rotaRegenAskAction.Data(rotaDate{week})}})
 	}
 	return text, kb, nil
 }
@@ -137,100 +128,258 @@ func choreRegenerable(week, current time.Time) bool {
 	return week.Equal(current) || week.Equal(current.AddDate(0, 0, 7))
 }
 
-// choreDateFrom reads a date button argument.
-func choreDateFrom(s string) (time.Time, error) {
-	d, err := time.Parse(choreDateArg, s)
-	if err != nil {
-		return time.Time{}, ErrStaleButton
+// The rota's buttons: one action each, routed by its prefix in
+// bot/routes.go. A date is a week's Monday or a day (yyyymmdd); a turn,
+// a person and a swap are ids of the staff member's own centre, checked
+// against the turn as it is now.
+type (
+	rotaDate   struct{ Date time.Time }
+	rotaTurnID struct{ Turn int64 }
+	rotaPage   struct {
+		Turn int64
+		Page int
 	}
-	return d, nil
+	rotaPerson struct{ Turn, Person int64 }
+	rotaDayArg struct {
+		Turn int64
+		Day  time.Time
+	}
+	rotaNone struct{}
+)
+
+var (
+	sampleDate = time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
+
+	rotaWeekAction      = newAction("chr:w", encRotaDate, decRotaDate, rotaDate{sampleDate})       // show a week
+	rotaDayAction       = newAction("chr:d", encRotaDate, decRotaDate, rotaDate{sampleDate})       // the turns of a day
+	rotaRegenAskAction  = newAction("chr:rg", encRotaDate, decRotaDate, rotaDate{sampleDate})      // regenerate a week: ask
+	rotaRegenAction     = newAction("chr:rgok", encRotaDate, decRotaDate, rotaDate{sampleDate})    // regenerate a week: confirmed
+	rotaRegenNoAction   = newAction("chr:rgno", encRotaNone, decRotaNone, rotaNone{})              // do not regenerate
+	rotaTurnAction      = newAction("chr:t", encRotaTurn, decRotaTurn, rotaTurnID{42})             // what to do with a turn
+	rotaMissedAction    = newAction("chr:x", encRotaTurn, decRotaTurn, rotaTurnID{42})             // mark missed
+	rotaDoneAction      = newAction("chr:k", encRotaTurn, decRotaTurn, rotaTurnID{42})             // mark done
+	rotaPersonsAction   = newAction("chr:mp", encRotaPage, decRotaPage, rotaPage{42, 0})           // residents to give the turn to
+	rotaPersonsPgAction = newAction("chr:mpg", encRotaPage, decRotaPage, rotaPage{42, 3})          // another page of them
+	rotaGiveAction      = newAction("chr:mt", encRotaPerson, decRotaPerson, rotaPerson{42, 7})     // give the turn to this resident
+	rotaDaysAction      = newAction("chr:md", encRotaTurn, decRotaTurn, rotaTurnID{42})            // days to move the turn to
+	rotaMoveDayAction   = newAction("chr:mdd", encRotaDay, decRotaDay, rotaDayArg{42, sampleDate}) // move the turn to this day
+)
+
+func encRotaDate(v rotaDate) []string { return []string{v.Date.Format(choreDateArg)} }
+
+func decRotaDate(f []string) (rotaDate, bool) {
+	if len(f) != 1 {
+		return rotaDate{}, false
+	}
+	d, ok := dateField(f[0])
+	return rotaDate{d}, ok
 }
 
-// RotaButton handles the staff's rota buttons ("chr:…").
-func (h *Rota) RotaButton(ctx context.Context, r *Request) error {
-	args := choreArgs(r.CallbackData)
-	if len(args) == 0 {
-		return ErrStaleButton
+func encRotaNone(rotaNone) []string { return nil }
+
+func decRotaNone(f []string) (rotaNone, bool) { return rotaNone{}, len(f) == 0 }
+
+func encRotaTurn(v rotaTurnID) []string { return []string{itoa(v.Turn)} }
+
+func decRotaTurn(f []string) (rotaTurnID, bool) {
+	if len(f) != 1 {
+		return rotaTurnID{}, false
 	}
-	op, args := args[0], args[1:]
-	current := rota.WeekStart(r.Now, h.Zone)
-	switch {
-	case op == "w" && len(args) == 1:
-		week, err := choreDateFrom(args[0])
-		if err != nil || week.Weekday() != time.Monday || !choreWeekInRange(week, current) {
-			return ErrStaleButton
-		}
-		text, kb, err := h.rotaView(ctx, r, week)
-		if err != nil {
-			return err
-		}
-		return h.editMessage(ctx, r, text, kb)
-	case op == "d" && len(args) == 1:
-		return h.rotaDay(ctx, r, args[0], current)
-	case op == "rg" && len(args) == 1:
-		week, err := choreDateFrom(args[0])
-		if err != nil || !choreRegenerable(week, current) {
-			return ErrStaleButton
-		}
-		kb := inlineRows([]models.InlineKeyboardButton{
-			{Text: r.Loc.T("button.confirm"), CallbackData: cb("chr", "rgok", args[0])},
-			{Text: r.Loc.T("button.cancel"), CallbackData: cb("chr", "rgno")},
-		}, 2)
-		_, err = h.reply(ctx, r, r.Loc.T("chores.rota.regen_confirm", "Date", r.Loc.F.Date(rota.At(week, 12*60, h.Zone))), kb)
-		return err
-	case op == "rgok" && len(args) == 1:
-		return h.rotaRegenerate(ctx, r, args[0], current)
-	case op == "rgno" && len(args) == 0:
-		_, err := h.reply(ctx, r, r.Loc.T("cancel.done"), nil)
-		return err
+	id, ok := idField(f[0])
+	return rotaTurnID{id}, ok
+}
+
+func encRotaPage(v rotaPage) []string { return []string{itoa(v.Turn), strconv.Itoa(v.Page)} }
+
+func decRotaPage(f []string) (rotaPage, bool) {
+	if len(f) != 2 {
+		return rotaPage{}, false
 	}
-	// The rest acts on one turn of the staff member's centre.
-	if len(args) == 0 {
-		return ErrStaleButton
+	id, ok := idField(f[0])
+	n, err := strconv.Atoi(f[1])
+	return rotaPage{id, n}, ok && err == nil && n >= 0 && f[1] == strconv.Itoa(n)
+}
+
+func encRotaPerson(v rotaPerson) []string { return []string{itoa(v.Turn), itoa(v.Person)} }
+
+func decRotaPerson(f []string) (rotaPerson, bool) {
+	if len(f) != 2 {
+		return rotaPerson{}, false
 	}
-	id, err := choreID(args[0])
+	id, ok1 := idField(f[0])
+	to, ok2 := idField(f[1])
+	return rotaPerson{id, to}, ok1 && ok2
+}
+
+func encRotaDay(v rotaDayArg) []string { return []string{itoa(v.Turn), v.Day.Format(choreDateArg)} }
+
+func decRotaDay(f []string) (rotaDayArg, bool) {
+	if len(f) != 2 {
+		return rotaDayArg{}, false
+	}
+	id, ok1 := idField(f[0])
+	d, ok2 := dateField(f[1])
+	return rotaDayArg{id, d}, ok1 && ok2
+}
+
+// RotaWeek shows another week in place of the one shown.
+func (h *Rota) RotaWeek(ctx context.Context, r *Request) error {
+	v, err := rotaWeekAction.Parse(r.CallbackData)
 	if err != nil {
 		return err
 	}
+	week := v.Date
+	if week.Weekday() != time.Monday || !choreWeekInRange(week, rota.WeekStart(r.Now, h.Zone)) {
+		return ErrStaleButton
+	}
+	text, kb, err := h.rotaView(ctx, r, week)
+	if err != nil {
+		return err
+	}
+	return h.editMessage(ctx, r, text, kb)
+}
+
+// RotaDay lists a day's turns as buttons.
+func (h *Rota) RotaDay(ctx context.Context, r *Request) error {
+	v, err := rotaDayAction.Parse(r.CallbackData)
+	if err != nil {
+		return err
+	}
+	return h.rotaDay(ctx, r, v.Date, rota.WeekStart(r.Now, h.Zone))
+}
+
+// RotaRegenerateAsk asks to confirm making a week's rota again.
+func (h *Rota) RotaRegenerateAsk(ctx context.Context, r *Request) error {
+	v, err := rotaRegenAskAction.Parse(r.CallbackData)
+	if err != nil {
+		return err
+	}
+	week := v.Date
+	if !choreRegenerable(week, rota.WeekStart(r.Now, h.Zone)) {
+		return ErrStaleButton
+	}
+	kb := inlineRows([]models.InlineKeyboardButton{
+		{Text: r.Loc.T("button.confirm"), CallbackData: rotaRegenAction.Data(rotaDate{week})},
+		{Text: r.Loc.T("button.cancel"), CallbackData: rotaRegenNoAction.Data(rotaNone{})},
+	}, 2)
+	_, err = h.reply(ctx, r, r.Loc.T("chores.rota.regen_confirm", "Date", r.Loc.F.Date(rota.At(week, 12*60, h.Zone))), kb)
+	return err
+}
+
+// RotaRegenerate makes the week's rota again, once confirmed.
+func (h *Rota) RotaRegenerate(ctx context.Context, r *Request) error {
+	v, err := rotaRegenAction.Parse(r.CallbackData)
+	if err != nil {
+		return err
+	}
+	return h.rotaRegenerate(ctx, r, v.Date, rota.WeekStart(r.Now, h.Zone))
+}
+
+// RotaRegenerateNo leaves the week as it is.
+func (h *Rota) RotaRegenerateNo(ctx context.Context, r *Request) error {
+	if _, err := rotaRegenNoAction.Parse(r.CallbackData); err != nil {
+		return err
+	}
+	_, err := h.reply(ctx, r, r.Loc.T("cancel.done"), nil)
+	return err
+}
+
+// rotaTurnOf loads a turn of the staff member's centre named by a button.
+func (h *Rota) rotaTurnOf(ctx context.Context, r *Request, id int64) (store.ChoreTurn, error) {
 	t, err := h.Chores.ChoreTurn(ctx, r.Person.CentreID, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return ErrStaleButton
+		return store.ChoreTurn{}, ErrStaleButton
 	}
+	return t, err
+}
+
+// RotaTurn offers what can be done with a turn.
+func (h *Rota) RotaTurn(ctx context.Context, r *Request) error {
+	return h.onTurn(ctx, r, rotaTurnAction, h.rotaTurn)
+}
+
+// RotaMissed marks a started turn missed.
+func (h *Rota) RotaMissed(ctx context.Context, r *Request) error {
+	return h.onTurn(ctx, r, rotaMissedAction, func(ctx context.Context, r *Request, t store.ChoreTurn) error {
+		return h.rotaMark(ctx, r, t, true)
+	})
+}
+
+// RotaDone marks a started turn done.
+func (h *Rota) RotaDone(ctx context.Context, r *Request) error {
+	return h.onTurn(ctx, r, rotaDoneAction, func(ctx context.Context, r *Request, t store.ChoreTurn) error {
+		return h.rotaMark(ctx, r, t, false)
+	})
+}
+
+// RotaPickDay offers the days to move a turn to.
+func (h *Rota) RotaPickDay(ctx context.Context, r *Request) error {
+	return h.onTurn(ctx, r, rotaDaysAction, h.rotaPickDay)
+}
+
+// onTurn decodes a button naming one turn and acts on that turn.
+func (h *Rota) onTurn(ctx context.Context, r *Request, a CallbackAction[rotaTurnID], act func(context.Context, *Request, store.ChoreTurn) error) error {
+	v, err := a.Parse(r.CallbackData)
 	if err != nil {
 		return err
 	}
-	args = args[1:]
-	switch {
-	case op == "t" && len(args) == 0:
-		return h.rotaTurn(ctx, r, t)
-	case (op == "x" || op == "k") && len(args) == 0:
-		return h.rotaMark(ctx, r, t, op == "x")
-	case (op == "mp" || op == "mpg") && len(args) == 1:
-		return h.rotaPickPerson(ctx, r, t, op == "mpg", args[0])
-	case op == "mt" && len(args) == 1:
-		to, err := choreID(args[0])
-		if err != nil {
-			return err
-		}
-		return h.rotaMove(ctx, r, t, store.ChoreMove{PersonID: to})
-	case op == "md" && len(args) == 0:
-		return h.rotaPickDay(ctx, r, t)
-	case op == "mdd" && len(args) == 1:
-		day, err := choreDateFrom(args[0])
-		if err != nil {
-			return err
-		}
-		return h.rotaMove(ctx, r, t, store.ChoreMove{Day: day})
+	t, err := h.rotaTurnOf(ctx, r, v.Turn)
+	if err != nil {
+		return err
 	}
-	return ErrStaleButton
+	return act(ctx, r, t)
+}
+
+// RotaPickPerson shows the first page of residents to give a turn to.
+func (h *Rota) RotaPickPerson(ctx context.Context, r *Request) error {
+	return h.pickPersonPage(ctx, r, rotaPersonsAction, false)
+}
+
+// RotaPickPersonPage shows another page of them, in place.
+func (h *Rota) RotaPickPersonPage(ctx context.Context, r *Request) error {
+	return h.pickPersonPage(ctx, r, rotaPersonsPgAction, true)
+}
+
+func (h *Rota) pickPersonPage(ctx context.Context, r *Request, a CallbackAction[rotaPage], edit bool) error {
+	v, err := a.Parse(r.CallbackData)
+	if err != nil {
+		return err
+	}
+	t, err := h.rotaTurnOf(ctx, r, v.Turn)
+	if err != nil {
+		return err
+	}
+	return h.rotaPickPerson(ctx, r, t, edit, v.Page)
+}
+
+// RotaGive gives a turn to the resident chosen.
+func (h *Rota) RotaGive(ctx context.Context, r *Request) error {
+	v, err := rotaGiveAction.Parse(r.CallbackData)
+	if err != nil {
+		return err
+	}
+	t, err := h.rotaTurnOf(ctx, r, v.Turn)
+	if err != nil {
+		return err
+	}
+	return h.rotaMove(ctx, r, t, store.ChoreMove{PersonID: v.Person})
+}
+
+// RotaMoveToDay moves a turn to the day chosen.
+func (h *Rota) RotaMoveToDay(ctx context.Context, r *Request) error {
+	v, err := rotaMoveDayAction.Parse(r.CallbackData)
+	if err != nil {
+		return err
+	}
+	t, err := h.rotaTurnOf(ctx, r, v.Turn)
+	if err != nil {
+		return err
+	}
+	return h.rotaMove(ctx, r, t, store.ChoreMove{Day: v.Day})
 }
 
 // rotaDay lists a day's turns as buttons.
-func (h *Rota) rotaDay(ctx context.Context, r *Request, arg string, current time.Time) error {
-	day, err := choreDateFrom(arg)
-	if err != nil {
-		return err
-	}
+func (h *Rota) rotaDay(ctx context.Context, r *Request, day, current time.Time) error {
 	week := rota.WeekStart(day, time.UTC)
 	if !choreWeekInRange(week, current) {
 		return ErrStaleButton
@@ -243,7 +392,7 @@ func (h *Rota) rotaDay(ctx context.Context, r *Request, arg string, current time
 	for _, t := range turns {
 		if t.Day.Equal(day) {
 			buttons = append(buttons, models.InlineKeyboardButton{
-				Text: r.Loc.T(rotaLineMessage(t.State), choreVars(r.Loc, t)...), CallbackData: cb("chr", "t", itoa(t.ID))})
+				Text: r.Loc.T(rotaLineMessage(t.State), choreVars(r.Loc, t)...), CallbackData: rotaTurnAction.Data(rotaTurnID{t.ID})})
 		}
 	}
 	if len(buttons) == 0 {
@@ -262,13 +411,13 @@ func (h *Rota) rotaTurn(ctx context.Context, r *Request, t store.ChoreTurn) erro
 	case t.State != store.ChorePending:
 	case t.StartsAt.After(r.Now):
 		buttons = []models.InlineKeyboardButton{
-			{Text: r.Loc.T("chores.rota.button.other_person"), CallbackData: cb("chr", "mp", itoa(t.ID), "0")},
-			{Text: r.Loc.T("chores.rota.button.other_day"), CallbackData: cb("chr", "md", itoa(t.ID))},
+			{Text: r.Loc.T("chores.rota.button.other_person"), CallbackData: rotaPersonsAction.Data(rotaPage{t.ID, 0})},
+			{Text: r.Loc.T("chores.rota.button.other_day"), CallbackData: rotaDaysAction.Data(rotaTurnID{t.ID})},
 		}
 	default:
 		buttons = []models.InlineKeyboardButton{
-			{Text: r.Loc.T("chores.rota.button.missed"), CallbackData: cb("chr", "x", itoa(t.ID))},
-			{Text: r.Loc.T("chores.rota.button.done"), CallbackData: cb("chr", "k", itoa(t.ID))},
+			{Text: r.Loc.T("chores.rota.button.missed"), CallbackData: rotaMissedAction.Data(rotaTurnID{t.ID})},
+			{Text: r.Loc.T("chores.rota.button.done"), CallbackData: rotaDoneAction.Data(rotaTurnID{t.ID})},
 		}
 	}
 	if len(buttons) == 0 {
@@ -304,7 +453,7 @@ func choreMovable(t store.ChoreTurn, now time.Time) bool {
 }
 
 // rotaPickPerson shows a page of residents to give the turn to.
-func (h *Rota) rotaPickPerson(ctx context.Context, r *Request, t store.ChoreTurn, edit bool, pageArg string) error {
+func (h *Rota) rotaPickPerson(ctx context.Context, r *Request, t store.ChoreTurn, edit bool, n int) error {
 	if !choreMovable(t, r.Now) {
 		return ErrStaleButton
 	}
@@ -313,16 +462,15 @@ func (h *Rota) rotaPickPerson(ctx context.Context, r *Request, t store.ChoreTurn
 		return err
 	}
 	members = slices.DeleteFunc(members, func(p store.Person) bool { return p.ID == t.PersonID })
-	n, err := strconv.Atoi(pageArg)
-	if err != nil || n < 0 || (n > 0 && n*choresPerPage >= len(members)) {
+	if n > 0 && n*choresPerPage >= len(members) {
 		return ErrStaleButton
 	}
 	if len(members) == 0 {
 		return Fail("chores.swap.no_one")
 	}
 	text := r.Loc.T("chores.rota.pick_person", choreVars(r.Loc, t)...)
-	kb := choreMemberPage(r.Loc, members, n, func(p store.Person) string { return cb("chr", "mt", itoa(t.ID), itoa(p.ID)) },
-		func(n int) string { return cb("chr", "mpg", itoa(t.ID), strconv.Itoa(n)) })
+	kb := choreMemberPage(r.Loc, members, n, func(p store.Person) string { return rotaGiveAction.Data(rotaPerson{t.ID, p.ID}) },
+		func(n int) string { return rotaPersonsPgAction.Data(rotaPage{t.ID, n}) })
 	if edit {
 		return h.editMessage(ctx, r, text, kb)
 	}
@@ -344,7 +492,7 @@ func (h *Rota) rotaPickDay(ctx context.Context, r *Request, t store.ChoreTurn) e
 		}
 		noon := rota.At(d, 12*60, h.Zone)
 		buttons = append(buttons, models.InlineKeyboardButton{
-			Text: r.Loc.T("chores.rota.button.day", "Weekday", r.Loc.F.Weekday(noon)), CallbackData: cb("chr", "mdd", itoa(t.ID), d.Format(choreDateArg))})
+			Text: r.Loc.T("chores.rota.button.day", "Weekday", r.Loc.F.Weekday(noon)), CallbackData: rotaMoveDayAction.Data(rotaDayArg{t.ID, d})})
 	}
 	if len(buttons) == 0 {
 		return ErrStaleButton
@@ -369,9 +517,8 @@ func (h *Rota) rotaMove(ctx context.Context, r *Request, t store.ChoreTurn, mv s
 // rotaRegenerate makes a week's rota again: only its future pending turns
 // change. The week, if it had not been announced yet (a rota made for the
 // first time in mid-week), is announced to the residents.
-func (h *Rota) rotaRegenerate(ctx context.Context, r *Request, arg string, current time.Time) error {
-	week, err := choreDateFrom(arg)
-	if err != nil || !choreRegenerable(week, current) {
+func (h *Rota) rotaRegenerate(ctx context.Context, r *Request, week, current time.Time) error {
+	if !choreRegenerable(week, current) {
 		return ErrStaleButton
 	}
 	n, err := h.Chores.GenerateChoreWeek(ctx, r.Person.CentreID, week,

@@ -1,0 +1,84 @@
+package handlers
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// FuzzCallbacks feeds every action's decoder any data: decoding never
+// panics, data that decodes encodes back to data that decodes to the same
+// value, and data that does not decode is ErrStaleButton. The seeds are
+// every action's samples, so `go test` runs them all.
+func FuzzCallbacks(f *testing.F) {
+	for _, a := range callbackActions {
+		for _, s := range a.seeds() {
+			f.Add(s)
+			// and the same data garbled: cut, with a field too many
+			f.Add(s[:len(s)-1])
+			f.Add(s + ":1")
+		}
+	}
+	f.Fuzz(func(t *testing.T, data string) {
+		for _, a := range callbackActions {
+			if _, err := a.roundTrip(data); err != nil {
+				t.Errorf("%s: %v", a.prefix(), err)
+			}
+		}
+	})
+}
+
+// TestCallbackSamplesDecode: each action decodes its own samples (a seed
+// the fuzz test would otherwise only see fail), and no other action takes
+// them.
+func TestCallbackSamplesDecode(t *testing.T) {
+	for _, a := range callbackActions {
+		seeds := a.seeds()
+		if len(seeds) == 0 {
+			t.Errorf("%s: no sample", a.prefix())
+		}
+		for _, s := range seeds {
+			if ok, err := a.roundTrip(s); !ok || err != nil {
+				t.Errorf("%s: sample %q decodes %v, %v", a.prefix(), s, ok, err)
+			}
+			for _, other := range callbackActions {
+				if other == a {
+					continue
+				}
+				if ok, _ := other.roundTrip(s); ok {
+					t.Errorf("%q of %s is also taken by %s", s, a.prefix(), other.prefix())
+				}
+			}
+		}
+	}
+}
+
+func TestCallbackDataOver64BytesPanics(t *testing.T) {
+	a := CallbackAction[string]{Prefix: "test:long", encode: func(s string) []string { return []string{s} }}
+	defer func() {
+		if recover() == nil {
+			t.Error("65 bytes of callback data did not panic")
+		}
+	}()
+	a.Data(strings.Repeat("x", 64-len("test:long:")+1))
+}
+
+func TestForgedCallbackDataIsStale(t *testing.T) {
+	for _, data := range []string{"", "chr", "chr:", "chr:t", "chr:t:", "chr:t:0", "chr:t:-4", "chr:t:007", "chr:t:4:5",
+		"chr:tt:4", "chr:w:2026-12-07", "chr:w:20261341", "chr:mp:4:-1", "chr:mp:4:x", "chr:rgno:1", "chr:mdd:4:2026120",
+		"chr:t:" + strings.Repeat("9", 70)} {
+		for _, parse := range []func(string) error{parseOf(rotaTurnAction), parseOf(rotaWeekAction), parseOf(rotaPersonsAction),
+			parseOf(rotaRegenNoAction), parseOf(rotaMoveDayAction)} {
+			if err := parse(data); err != nil && !errors.Is(err, ErrStaleButton) {
+				t.Errorf("%q: %v, want ErrStaleButton", data, err)
+			}
+		}
+		if _, err := rotaTurnAction.Parse(data); err == nil {
+			t.Errorf("%q decodes as a turn", data)
+		}
+	}
+}
+
+func parseOf[T any](a CallbackAction[T]) func(string) error {
+	return func(s string) error { _, err := a.Parse(s); return err }
+}
