@@ -399,7 +399,11 @@ func (f figures) markdown(o options, ready, seeded, confirmed time.Duration, row
 	fmt.Fprintf(&s, "%s\n\n", heading)
 	fmt.Fprintf(&s, "`make bench-centres` (scripts/bench/centres), %s, %d cores, load average %s; the run took %.0f s.\n",
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.NumCPU(), loadavg(), took.Seconds())
-	fmt.Fprintf(&s, "One `cairbot run` process (webhook mode, default settings but `JOB_WORKERS=%d`), one PostgreSQL, one Redis;\n", o.jobWorkers)
+	settings := fmt.Sprintf("`JOB_WORKERS=%d`", o.jobWorkers)
+	if v := os.Getenv("DATABASE_MAX_CONNS"); v != "" {
+		settings += ", `DATABASE_MAX_CONNS=" + v + "`"
+	}
+	fmt.Fprintf(&s, "One `cairbot run` process (webhook mode, default settings but %s), one PostgreSQL, one Redis;\n", settings)
 	fmt.Fprintf(&s, "%d centres, each with its own bot (the default centre's `TELEGRAM_TOKEN` and %d bots in `centre_bots`, one webhook path\n", o.centres, o.centres-1)
 	fmt.Fprintf(&s, "and secret each), %d residents per centre linked by SQL (%d in %.1f s). The fake Telegram serves every bot at one\n", o.residents, o.centres*o.residents, seeded.Seconds())
 	s.WriteString("address and enforces Telegram's limits **per bot** (over 30 messages a second, or 3 a second to one chat: 429).\n")
