@@ -390,9 +390,15 @@ func (a *App) setCommandMenus(ctx context.Context) {
 		a.log.Warn("set chat command menus", "err", err)
 		return
 	}
+	// Each person through the bot that reaches him: his centre's, or the
+	// default bot for a centre without one.
 	byCentre := map[int64][]store.Person{}
 	for _, p := range people {
-		byCentre[p.CentreID] = append(byCentre[p.CentreID], p)
+		id := a.bots.def.centre.ID
+		if b, ok := a.bots.centre(p.CentreID); ok {
+			id = b.centre.ID
+		}
+		byCentre[id] = append(byCentre[id], p)
 	}
 	for _, b := range a.bots.all() {
 		a.setBotCommandMenus(handlers.WithCentre(ctx, b.centre.ID), b, fingerprint, byCentre[b.centre.ID])

@@ -110,17 +110,16 @@ func (a *App) botOf(ctx context.Context) *centreBot {
 	return a.bots.def
 }
 
-// ErrNoCentreBot means a message was to leave through the bot of a centre
-// that has none in this process: it is refused rather than sent through
-// another centre's bot.
-var ErrNoCentreBot = errors.New("bot: the centre has no bot")
-
 // botSet holds every bot of the process. Bots added while it runs (`cairbot
 // centre add` in webhook mode) are found on their first update.
 type botSet struct {
-	def    *centreBot
-	newBot func(store.CentreBot) (*centreBot, error)
-	lookup func(ctx context.Context, slug string) (store.CentreBot, error)
+	def      *centreBot
+	newBot   func(store.CentreBot) (*centreBot, error)
+	lookup   func(ctx context.Context, slug string) (store.CentreBot, error)
+	lookupOf func(ctx context.Context, centreID int64) (store.CentreBot, error)
+	// noBot remembers, for a minute, centres found without a bot of their
+	// own: the default bot serves them.
+	noBot map[int64]time.Time
 	// bulkRate is every bot's SEND_RATE_GLOBAL.
 	bulkRate int
 	mu       sync.RWMutex
@@ -160,6 +159,47 @@ func (s *botSet) centre(id int64) (*centreBot, bool) {
 	defer s.mu.RUnlock()
 	b, ok := s.byCentre[id]
 	return b, ok
+}
+
+// noBotFor is how long a centre found without a bot is sent to through the
+// default bot before the database is asked again (a bot added meanwhile).
+const noBotFor = time.Minute
+
+// serving is the bot that reaches centre id's people: its own, found in
+// the database when added since the start, else the default bot (a centre
+// without a bot of its own, as when one bot served every centre).
+func (s *botSet) serving(ctx context.Context, id int64) (*centreBot, error) {
+	if b, ok := s.centre(id); ok {
+		return b, nil
+	}
+	s.mu.RLock()
+	checked, known := s.noBot[id]
+	s.mu.RUnlock()
+	if known && time.Since(checked) < noBotFor {
+		return s.def, nil
+	}
+	row, err := s.lookupOf(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		s.mu.Lock()
+		s.noBot[id] = time.Now()
+		s.mu.Unlock()
+		return s.def, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if b, ok := s.byCentre[id]; ok {
+		return b, nil
+	}
+	b, err := s.newBot(row)
+	if err != nil {
+		return nil, err
+	}
+	s.byCentre[b.centre.ID] = b
+	s.bySlug[b.centre.Slug] = b
+	return b, nil
 }
 
 // slug finds a centre's bot by its slug, looking in the database for a bot
@@ -265,11 +305,7 @@ func (s Senders) pickBot(ctx context.Context) (*centreBot, error) {
 	if !ok || id == s.bots.def.centre.ID {
 		return s.bots.def, nil
 	}
-	b, ok := s.bots.centre(id)
-	if !ok {
-		return nil, fmt.Errorf("%w: centre %d", ErrNoCentreBot, id)
-	}
-	return b, nil
+	return s.bots.serving(ctx, id)
 }
 
 // SendMessage sends a text message.
@@ -358,7 +394,8 @@ func (s Senders) SendBulk(ctx context.Context, p *tgbot.SendMessageParams, claim
 // token, is left out: the default centre's bot is TELEGRAM_TOKEN's.
 func (a *App) loadBots(ctx context.Context, def *centreBot) error {
 	a.bots = &botSet{
-		def: def, newBot: a.newCentreBot, lookup: a.store.CentreBotBySlug, bulkRate: a.cfg.GlobalRate,
+		def: def, newBot: a.newCentreBot, lookup: a.store.CentreBotBySlug, lookupOf: a.store.CentreBotOf,
+		bulkRate: a.cfg.GlobalRate, noBot: map[int64]time.Time{},
 		byCentre: map[int64]*centreBot{def.centre.ID: def}, bySlug: map[string]*centreBot{},
 	}
 	a.sender = Senders{bots: a.bots}

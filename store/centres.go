@@ -199,3 +199,14 @@ func (s *Store) Centres(ctx context.Context) ([]CentreListing, error) {
 	}
 	return out, nil
 }
+
+// CentreBotOf returns the bot of centre centreID, or ErrNotFound for a
+// centre without a bot of its own.
+func (s *Store) CentreBotOf(ctx context.Context, centreID int64) (CentreBot, error) {
+	b, err := scanCentreBot(s.pool.QueryRow(ctx, `SELECT `+centreBotColumns+`
+		FROM centre_bots b JOIN centres c ON c.id = b.centre_id WHERE c.id = $1`, centreID))
+	if err != nil {
+		return CentreBot{}, fmt.Errorf("store: centre bot of %d: %w", centreID, err)
+	}
+	return b, nil
+}

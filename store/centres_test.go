@@ -14,10 +14,10 @@ import (
 	"github.com/aurore/cairbot/store/storetest"
 )
 
-// TestPeopleAreKeptPerCentre links one Telegram account in two centres:
-// each centre finds its own person, marks its own person unreachable, and
-// a code redeemed through one centre's bot never links a person of
-// another.
+// TestPeopleAreKeptPerCentre links one Telegram account in two centres,
+// one served by the default bot (no bot of its own) and one with its own
+// bot: each bot finds its own person, marks its own person unreachable, and
+// a code redeemed through one bot never links a person of the other.
 func TestPeopleAreKeptPerCentre(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -28,6 +28,9 @@ func TestPeopleAreKeptPerCentre(t *testing.T) {
 	var codes [2]string
 	for i, slug := range []string{"paris-19", "lyon"} {
 		c, err := st.EnsureCentre(ctx, slug, slug)
+		if i == 1 {
+			c, err = st.AddCentreBot(ctx, slug, slug, store.CentreBot{Token: "1001:AAA", Username: "lyon_bot", WebhookSecret: "s"})
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -39,10 +42,12 @@ func TestPeopleAreKeptPerCentre(t *testing.T) {
 		}
 	}
 	const account = 77001
-	// Paris 19's code typed to Lyon's bot: not found there, as if it never
-	// existed; Lyon's code is.
-	if _, err := st.RedeemInviteInCentre(ctx, centres[1].ID, codes[0], account, now); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("another centre's code: err = %v, want ErrNotFound", err)
+	// Each centre's code typed to the other's bot: not found there, as if
+	// it never existed.
+	for i := range 2 {
+		if _, err := st.RedeemInviteInCentre(ctx, centres[1-i].ID, codes[i], account, now); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("centre %d's code on the other bot: err = %v, want ErrNotFound", i, err)
+		}
 	}
 	for i := range 2 {
 		if _, err := st.RedeemInviteInCentre(ctx, centres[i].ID, codes[i], account, now); err != nil {

@@ -153,9 +153,9 @@ func (s *Store) redeemInvite(ctx context.Context, centreID int64, code string, t
 		var expires time.Time
 		var used *time.Time
 		err := tx.QueryRow(ctx, `SELECT i.id, i.person_id, i.expires_at, i.used_at FROM invites i
-			JOIN people p ON p.id = i.person_id
-			WHERE i.code_hash = $1 AND ($2 = 0 OR p.centre_id = $2) FOR UPDATE OF i`,
-			hashCode(code), centreID).Scan(&inviteID, &personID, &expires, &used)
+			JOIN people ON people.id = i.person_id
+			WHERE i.code_hash = $2 AND ($1 = 0 OR `+reachedBy+`) FOR UPDATE OF i`,
+			centreID, hashCode(code)).Scan(&inviteID, &personID, &expires, &used)
 		if err != nil {
 			return notFound(err)
 		}
@@ -165,11 +165,14 @@ func (s *Store) redeemInvite(ctx context.Context, centreID int64, code string, t
 		if !now.Before(expires) {
 			return ErrInviteExpired
 		}
-		var other int64
-		// Linked once per centre: the account may be someone in another
-		// centre as well.
-		err = tx.QueryRow(ctx, `SELECT id FROM people WHERE telegram_id = $1
-			AND centre_id = (SELECT centre_id FROM people WHERE id = $2)`, telegramID, personID).Scan(&other)
+		var other, centreOf int64
+		if err := tx.QueryRow(ctx, `SELECT centre_id FROM people WHERE id = $1`, personID).Scan(&centreOf); err != nil {
+			return err
+		}
+		// Linked once per bot: the account may be someone in a centre
+		// with another bot as well.
+		err = tx.QueryRow(ctx, `SELECT id FROM people WHERE telegram_id = $2 AND id <> $3 AND `+reachedBy+` LIMIT 1`,
+			centreOf, telegramID, personID).Scan(&other)
 		switch {
 		case err == nil && other != personID:
 			return ErrAlreadyLinked

@@ -82,14 +82,23 @@ type NewPerson struct {
 	ExternalID  *string
 }
 
-// PersonByTelegramID returns the person of a centre linked to a Telegram
-// account, or ErrNotFound. The centre is the one whose bot the account
-// wrote to: the same account may be linked in two centres, and one
-// centre's bot never finds another's people. People who left are not
-// returned: their link is dead.
+// reachedBy is the SQL condition "people.centre_id is reached through the
+// bot of centre $1": a centre with a bot of its own (centre_bots) only
+// through it; every centre without one through the deployment's default
+// bot (whose centre has no row there), as when one bot served them all.
+const reachedBy = `(people.centre_id = $1 OR (
+	NOT EXISTS (SELECT 1 FROM centre_bots b WHERE b.centre_id = $1) AND
+	NOT EXISTS (SELECT 1 FROM centre_bots b WHERE b.centre_id = people.centre_id)))`
+
+// PersonByTelegramID returns the person linked to a Telegram account
+// whom the bot of centre centreID reaches (reachedBy), or ErrNotFound: the
+// same account may be linked in two centres, and a centre's own bot never
+// finds another centre's people. People who left are not returned: their
+// link is dead.
 func (s *Store) PersonByTelegramID(ctx context.Context, centreID, telegramID int64) (Person, error) {
 	p, err := scanPerson(s.pool.QueryRow(ctx, `SELECT `+personColumns+` FROM people
-		WHERE centre_id = $1 AND telegram_id = $2 AND status <> 'left'`, centreID, telegramID))
+		WHERE telegram_id = $2 AND status <> 'left' AND `+reachedBy+`
+		ORDER BY people.centre_id = $1 DESC, id LIMIT 1`, centreID, telegramID))
 	if err != nil {
 		return Person{}, fmt.Errorf("store: person by telegram id: %w", err)
 	}
@@ -124,7 +133,7 @@ func (s *Store) SetLanguage(ctx context.Context, personID int64, lang string) (f
 // Blocking is per bot, so it is per centre.
 func (s *Store) SetUnreachable(ctx context.Context, centreID, telegramID int64, unreachable bool) error {
 	_, err := s.pool.Exec(ctx, `UPDATE people SET unreachable = $3, updated_at = now()
-		WHERE centre_id = $1 AND telegram_id = $2 AND unreachable <> $3`, centreID, telegramID, unreachable)
+		WHERE telegram_id = $2 AND unreachable <> $3 AND `+reachedBy, centreID, telegramID, unreachable)
 	if err != nil {
 		return fmt.Errorf("store: set unreachable: %w", err)
 	}
