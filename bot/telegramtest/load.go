@@ -49,6 +49,10 @@ type LoadSpec struct {
 	Burst bool `json:"burst,omitempty"`
 	// Duration is how long a closed or open run writes.
 	Duration time.Duration `json:"duration,omitempty"`
+	// Rounds, in a closed loop, is how many messages each writer writes
+	// at least, however long it takes (1 when zero): a test then knows
+	// its count whatever the machine's speed.
+	Rounds int `json:"rounds,omitempty"`
 	// Wait is how long answers are waited for after the last message
 	// (10 s when zero); an update not answered by then counts as lost.
 	Wait time.Duration `json:"wait,omitempty"`
@@ -177,7 +181,12 @@ func (s *Server) RunLoad(ctx context.Context, spec LoadSpec) (LoadResult, error)
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for first := true; time.Now().Before(end) && ctx.Err() == nil; first = false {
+				// Each writer sends his Rounds messages whatever the time, so
+				// a run on a starved machine still measures something and
+				// its count is known.
+				rounds := max(spec.Rounds, 1)
+				for k := 0; (k < rounds || time.Now().Before(end)) && ctx.Err() == nil; k++ {
+					first := k == 0
 					if spec.Rotate && !first {
 						u = spec.Users[int(next.Add(1))%len(spec.Users)]
 					}
@@ -247,7 +256,7 @@ func (s *Server) RunLoad(ctx context.Context, spec LoadSpec) (LoadResult, error)
 	if spec.Burst && !last.IsZero() {
 		res.Seconds = last.Sub(start).Seconds()
 	}
-	if spec.Closed > 0 || spec.Rate > 0 {
+	if (spec.Closed > 0 || spec.Rate > 0) && spec.Duration > 0 {
 		res.PerSecond = float64(res.Answered) / spec.Duration.Seconds()
 	} else if res.Seconds > 0 {
 		res.PerSecond = float64(res.Answered) / res.Seconds
