@@ -1682,7 +1682,9 @@ func TestEntityText(t *testing.T) {
 }
 
 func TestLimitsRefuseWhatTelegramRefuses(t *testing.T) {
-	s := New(t, Options{Limits: true})
+	// The limits' clock stands still: every call falls in one second.
+	at := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	s := New(t, Options{Limits: true, LimitsClock: func() time.Time { return at }})
 	s.AddChat(5)
 	var codes []int
 	for i := 0; i < ChatBurstLimit+1; i++ {
