@@ -104,7 +104,15 @@ func routes(f handlers.Features) []Route {
 		{Callback: "apc", Role: store.RoleStaff, Handler: f.Appointments.AppointmentStaffButton},
 		{Command: "interview", Menu: "menu.interview", Role: store.RoleCoordinator, Describe: "commands.interview", Handler: f.Appointments.InterviewStart},
 		{Step: "interview", Role: store.RoleCoordinator, Handler: f.Appointments.InterviewStep},
-		{Callback: "iv", Role: store.RoleCoordinator, Handler: f.Appointments.InterviewButton},
+		{Callback: "iv", Role: store.RoleCoordinator, Handler: handlers.StaleButton},
+		{Callback: "iv:p", Role: store.RoleCoordinator, Handler: f.Appointments.InterviewPickPerson},
+		{Callback: "iv:k", Role: store.RoleCoordinator, Handler: f.Appointments.InterviewKind},
+		{Callback: "iv:d", Role: store.RoleCoordinator, Handler: f.Appointments.InterviewDay},
+		{Callback: "iv:t", Role: store.RoleCoordinator, Handler: f.Appointments.InterviewTime},
+		{Callback: "iv:doc", Role: store.RoleCoordinator, Handler: f.Appointments.InterviewToggleDoc},
+		{Callback: "iv:docs", Role: store.RoleCoordinator, Handler: f.Appointments.InterviewDocsDone},
+		{Callback: "iv:send", Role: store.RoleCoordinator, Handler: f.Appointments.InterviewSend},
+		{Callback: "iv:no", Role: store.RoleCoordinator, Handler: f.Appointments.InterviewNo},
 		{Step: "apmsg", Role: store.RoleCoordinator, Handler: f.Appointments.AppointmentMessageStep},
 
 		// announcements
