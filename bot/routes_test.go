@@ -53,6 +53,14 @@ func TestCallbackRouting(t *testing.T) {
 		"nothing:at:all":   "",
 		"chrt:42":          "",
 		"chr:mp:42:0:junk": "chr:mp",
+		"iv:docs":          "iv:docs",
+		"iv:doc:permit":    "iv:doc",
+		"iv:zz":            "iv",
+		"apa:42:1:yes":     "apa", // an action with no sub-action: its own prefix
+		"apr:42":           "apr",
+		"apc:xn":           "apc:xn",
+		"apc:xy:42:2":      "apc:xy",
+		"apc:zz:42":        "apc",
 	} {
 		m := rt.Match(&handlers.Request{Callback: &models.CallbackQuery{Data: data}, CallbackData: data})
 		got := ""

@@ -169,7 +169,7 @@ func (h *Appointments) renderApptRelay(ctx context.Context, _ store.Person, loc 
 	}
 	return Outgoing{Text: loc.T(m.MsgID, "Name", author, "Kind", kind, "When", when, "Text", msg.Body),
 		Markup: inlineRows([]models.InlineKeyboardButton{
-			{Text: loc.T("appointments.button_reply"), CallbackData: cb("apr", itoa(msg.ID))},
+			{Text: loc.T("appointments.button_reply"), CallbackData: apptReplyAction.Data(apptMessageArg{msg.ID})},
 		}, 1)}, nil
 }
 
@@ -262,21 +262,109 @@ func appointmentCard(loc *locales.Localizer, a store.Appointment) string {
 	return strings.Join(lines, "\n")
 }
 
+// The appointments' buttons: one action each, routed by its prefix in
+// bot/routes.go. A resident's answer ("apa") and reply ("apr") are
+// actions of their own prefix; the staff's ("apc:…") one per sub-action.
+// Ids are looked up in the presser's own centre: another centre's id is a
+// stale button.
+type (
+	apptAnswerArg struct {
+		Appointment int64
+		Version     int
+		Answer      string
+	}
+	apptMessageArg struct{ Message int64 }
+	apptIDArg      struct{ Appointment int64 }
+	apptVersionArg struct {
+		Appointment int64
+		Version     int
+	}
+	apptNone struct{}
+)
+
+var (
+	apptAnswerAction     = newAction("apa", encApptAnswer, decApptAnswer, apptAnswerArg{42, 1, store.AnswerYes}, apptAnswerArg{42, 3, store.AnswerHelp}) // the resident's answer
+	apptReplyAction      = newAction("apr", encApptMessage, decApptMessage, apptMessageArg{42})                                                          // the resident answers a coordinator's message
+	apptDetailAction     = newAction("apc:d", encApptID, decApptID, apptIDArg{42})                                                                       // staff: an appointment's detail
+	apptMessageAction    = newAction("apc:m", encApptID, decApptID, apptIDArg{42})                                                                       // coordinator: write to the resident
+	apptRescheduleAction = newAction("apc:mv", encApptVersion, decApptVersion, apptVersionArg{42, 1})                                                    // coordinator: move it
+	apptCancelAskAction  = newAction("apc:x", encApptVersion, decApptVersion, apptVersionArg{42, 1})                                                     // coordinator: cancel it (asks)
+	apptCancelAction     = newAction("apc:xy", encApptVersion, decApptVersion, apptVersionArg{42, 2})                                                    // coordinator: cancel it, confirmed
+	apptCancelKeptAction = newAction("apc:xn", encApptNone, decApptNone, apptNone{})                                                                     // coordinator: keep it
+)
+
+// versionField reads an appointment's version (1 when it is created).
+func versionField(s string) (int, bool) {
+	n, err := strconv.Atoi(s)
+	return n, err == nil && n >= 1 && s == strconv.Itoa(n)
+}
+
+func encApptAnswer(v apptAnswerArg) []string {
+	return []string{itoa(v.Appointment), strconv.Itoa(v.Version), v.Answer}
+}
+
+func decApptAnswer(f []string) (apptAnswerArg, bool) {
+	if len(f) != 3 {
+		return apptAnswerArg{}, false
+	}
+	id, ok1 := idField(f[0])
+	v, ok2 := versionField(f[1])
+	ok3 := f[2] == store.AnswerYes || f[2] == store.AnswerHelp || f[2] == store.AnswerNo
+	return apptAnswerArg{id, v, f[2]}, ok1 && ok2 && ok3
+}
+
+func encApptMessage(v apptMessageArg) []string { return []string{itoa(v.Message)} }
+
+func decApptMessage(f []string) (apptMessageArg, bool) {
+	if len(f) != 1 {
+		return apptMessageArg{}, false
+	}
+	id, ok := idField(f[0])
+	return apptMessageArg{id}, ok
+}
+
+func encApptID(v apptIDArg) []string { return []string{itoa(v.Appointment)} }
+
+func decApptID(f []string) (apptIDArg, bool) {
+	if len(f) != 1 {
+		return apptIDArg{}, false
+	}
+	id, ok := idField(f[0])
+	return apptIDArg{id}, ok
+}
+
+func encApptVersion(v apptVersionArg) []string {
+	return []string{itoa(v.Appointment), strconv.Itoa(v.Version)}
+}
+
+func decApptVersion(f []string) (apptVersionArg, bool) {
+	if len(f) != 2 {
+		return apptVersionArg{}, false
+	}
+	id, ok1 := idField(f[0])
+	v, ok2 := versionField(f[1])
+	return apptVersionArg{id, v}, ok1 && ok2
+}
+
+func encApptNone(apptNone) []string { return nil }
+
+func decApptNone(f []string) (apptNone, bool) { return apptNone{}, len(f) == 0 }
+
 // apptAnswerButtons are the resident's three answers; they carry the version,
 // so a button of a notice sent before a reschedule does nothing.
 func apptAnswerButtons(loc *locales.Localizer, a store.Appointment) *models.InlineKeyboardMarkup {
-	id, v := itoa(a.ID), strconv.Itoa(a.Version)
+	answer := func(s string) string { return apptAnswerAction.Data(apptAnswerArg{a.ID, a.Version, s}) }
 	return inlineRows([]models.InlineKeyboardButton{
-		{Text: loc.T("appointments.answer_yes"), CallbackData: cb("apa", id, v, store.AnswerYes)},
-		{Text: loc.T("appointments.answer_help"), CallbackData: cb("apa", id, v, store.AnswerHelp)},
-		{Text: loc.T("appointments.answer_no"), CallbackData: cb("apa", id, v, store.AnswerNo)},
+		{Text: loc.T("appointments.answer_yes"), CallbackData: answer(store.AnswerYes)},
+		{Text: loc.T("appointments.answer_help"), CallbackData: answer(store.AnswerHelp)},
+		{Text: loc.T("appointments.answer_no"), CallbackData: answer(store.AnswerNo)},
 	}, 1)
 }
 
 // apptMessageButton lets a coordinator write to the resident of an appointment.
 func apptMessageButton(loc *locales.Localizer, appointmentID int64) *models.InlineKeyboardMarkup {
 	return inlineRows([]models.InlineKeyboardButton{
-		{Text: loc.T("appointments.button_message"), CallbackData: cb("apc", "m", itoa(appointmentID))},
+		{Text: loc.T("appointments.button_message"), CallbackData: apptMessageAction.Data(apptIDArg{appointmentID})},
 	}, 1)
 }
 
@@ -346,7 +434,7 @@ func (h *Appointments) centreAppointments(ctx context.Context, r *Request) error
 			"Answer", apptAnswerStatus(r.Loc, a.Answer)))
 		buttons = append(buttons, models.InlineKeyboardButton{
 			Text:         r.Loc.F.DateShort(a.At) + " " + r.Loc.F.Time(a.At) + " · " + a.PersonName,
-			CallbackData: cb("apc", "d", itoa(a.ID)),
+			CallbackData: apptDetailAction.Data(apptIDArg{a.ID}),
 		})
 	}
 	_, err = h.reply(ctx, r, strings.Join(lines, "\n"), inlineRows(buttons, 1))
@@ -363,19 +451,13 @@ func apptAnswerStatus(loc *locales.Localizer, answer string) string {
 // coordinator in the same transaction. Another resident's appointment, an
 // older version, or a cancelled one changes nothing.
 func (h *Appointments) AppointmentAnswer(ctx context.Context, r *Request) error {
-	parts := strings.Split(r.CallbackData, ":")
-	if len(parts) != 4 {
-		return ErrStaleButton
+	v, err := apptAnswerAction.Parse(r.CallbackData)
+	if err != nil {
+		return err
 	}
-	id, err1 := strconv.ParseInt(parts[1], 10, 64)
-	version, err2 := strconv.Atoi(parts[2])
-	answer := parts[3]
-	if err1 != nil || err2 != nil {
-		return ErrStaleButton
-	}
-	a, err := h.AppointmentStore.AnswerAppointment(ctx, r.Person.CentreID, r.Person.ID, id, version, answer, r.Now)
+	a, err := h.AppointmentStore.AnswerAppointment(ctx, r.Person.CentreID, r.Person.ID, v.Appointment, v.Version, v.Answer, r.Now)
 	if errors.Is(err, store.ErrConflict) {
-		return h.apptMovedSince(ctx, r, id, version)
+		return h.apptMovedSince(ctx, r, v.Appointment, v.Version)
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		return ErrStaleButton
@@ -406,68 +488,99 @@ func (h *Appointments) apptMovedSince(ctx context.Context, r *Request, id int64,
 	return err
 }
 
-// AppointmentStaffButton handles the staff buttons "apc:…": the detail of
-// an appointment (staff), and for coordinators reschedule, cancel (with a
-// confirmation) and message. Everything is looked up in the presser's own
-// centre: another centre's id is a stale button.
-func (h *Appointments) AppointmentStaffButton(ctx context.Context, r *Request) error {
-	parts := strings.Split(r.CallbackData, ":")
-	if len(parts) < 2 {
-		return ErrStaleButton
-	}
-	if parts[1] == "xn" {
-		return h.replyMenu(ctx, r, r.Loc.T("appointments.cancel_kept"))
-	}
-	if len(parts) < 3 {
-		return ErrStaleButton
-	}
-	id, err := strconv.ParseInt(parts[2], 10, 64)
-	if err != nil {
-		return ErrStaleButton
-	}
-	version := -1
-	if len(parts) == 4 {
-		if version, err = strconv.Atoi(parts[3]); err != nil {
-			return ErrStaleButton
-		}
-	}
+// The staff buttons: the detail of an appointment (staff), and for
+// coordinators message, reschedule and cancel (with a confirmation).
+
+// apptOfCentre loads an appointment of the presser's centre named by a
+// button.
+func (h *Appointments) apptOfCentre(ctx context.Context, r *Request, id int64) (store.Appointment, error) {
 	a, err := h.AppointmentStore.AppointmentByID(ctx, r.Person.CentreID, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return ErrStaleButton
+		return store.Appointment{}, ErrStaleButton
 	}
+	return a, err
+}
+
+// AppointmentDetail shows an appointment, its answer and its messages.
+func (h *Appointments) AppointmentDetail(ctx context.Context, r *Request) error {
+	v, err := apptDetailAction.Parse(r.CallbackData)
 	if err != nil {
 		return err
 	}
-	if parts[1] == "d" {
-		return h.appointmentDetail(ctx, r, a)
+	a, err := h.apptOfCentre(ctx, r, v.Appointment)
+	if err != nil {
+		return err
+	}
+	return h.appointmentDetail(ctx, r, a)
+}
+
+// AppointmentMessage lets a coordinator write to the resident. The route
+// lets staff in (the detail is theirs): the role is checked once the
+// appointment is found, as before the buttons were typed.
+func (h *Appointments) AppointmentMessage(ctx context.Context, r *Request) error {
+	v, err := apptMessageAction.Parse(r.CallbackData)
+	if err != nil {
+		return err
+	}
+	a, err := h.apptOfCentre(ctx, r, v.Appointment)
+	if err != nil {
+		return err
 	}
 	if !r.Person.Role.AtLeast(store.RoleCoordinator) {
 		return Forbidden(store.RoleCoordinator, "")
 	}
-	switch parts[1] {
-	case "m":
-		return h.apptStartMessage(ctx, r, a)
-	}
-	// The rest changes the appointment: only a scheduled one, at the
-	// version the coordinator saw.
-	if a.Status != store.AppointmentScheduled || version != a.Version {
-		return ErrStaleButton
-	}
-	switch parts[1] {
-	case "mv":
-		return h.startReschedule(ctx, r, a)
-	case "x":
+	return h.apptStartMessage(ctx, r, a)
+}
+
+// AppointmentReschedule starts moving an appointment.
+func (h *Appointments) AppointmentReschedule(ctx context.Context, r *Request) error {
+	return h.onScheduled(ctx, r, apptRescheduleAction, h.startReschedule)
+}
+
+// AppointmentCancelAsk asks to confirm cancelling an appointment.
+func (h *Appointments) AppointmentCancelAsk(ctx context.Context, r *Request) error {
+	return h.onScheduled(ctx, r, apptCancelAskAction, func(ctx context.Context, r *Request, a store.Appointment) error {
 		kb := inlineRows([]models.InlineKeyboardButton{
-			{Text: r.Loc.T("appointments.button_cancel_yes"), CallbackData: cb("apc", "xy", itoa(a.ID), strconv.Itoa(a.Version))},
-			{Text: r.Loc.T("appointments.button_cancel_no"), CallbackData: cb("apc", "xn")},
+			{Text: r.Loc.T("appointments.button_cancel_yes"), CallbackData: apptCancelAction.Data(apptVersionArg{a.ID, a.Version})},
+			{Text: r.Loc.T("appointments.button_cancel_no"), CallbackData: apptCancelKeptAction.Data(apptNone{})},
 		}, 2)
 		_, err := h.reply(ctx, r, r.Loc.T("appointments.cancel_confirm", "Name", a.PersonName,
 			"Room", apptRoom(a.PersonRoom))+"\n"+appointmentCard(r.Loc, a), kb)
 		return err
-	case "xy":
-		return h.cancelAppointment(ctx, r, a)
+	})
+}
+
+// AppointmentCancel cancels an appointment, once confirmed.
+func (h *Appointments) AppointmentCancel(ctx context.Context, r *Request) error {
+	return h.onScheduled(ctx, r, apptCancelAction, h.cancelAppointment)
+}
+
+// AppointmentCancelKept keeps the appointment.
+func (h *Appointments) AppointmentCancelKept(ctx context.Context, r *Request) error {
+	if _, err := apptCancelKeptAction.Parse(r.CallbackData); err != nil {
+		return err
 	}
-	return ErrStaleButton
+	return h.replyMenu(ctx, r, r.Loc.T("appointments.cancel_kept"))
+}
+
+// onScheduled decodes a coordinator's button that changes an appointment,
+// and acts on it only while it is scheduled, at the version he saw.
+func (h *Appointments) onScheduled(ctx context.Context, r *Request, action CallbackAction[apptVersionArg], act func(context.Context, *Request, store.Appointment) error) error {
+	v, err := action.Parse(r.CallbackData)
+	if err != nil {
+		return err
+	}
+	a, err := h.apptOfCentre(ctx, r, v.Appointment)
+	if err != nil {
+		return err
+	}
+	if !r.Person.Role.AtLeast(store.RoleCoordinator) {
+		return Forbidden(store.RoleCoordinator, "")
+	}
+	if a.Status != store.AppointmentScheduled || v.Version != a.Version {
+		return ErrStaleButton
+	}
+	return act(ctx, r, a)
 }
 
 func (h *Appointments) cancelAppointment(ctx context.Context, r *Request, a store.Appointment) error {
@@ -534,13 +647,13 @@ func (h *Appointments) appointmentDetail(ctx context.Context, r *Request, a stor
 	var kb models.ReplyMarkup
 	if r.Person.Role.AtLeast(store.RoleCoordinator) {
 		buttons := []models.InlineKeyboardButton{
-			{Text: r.Loc.T("appointments.button_message"), CallbackData: cb("apc", "m", itoa(a.ID))},
+			{Text: r.Loc.T("appointments.button_message"), CallbackData: apptMessageAction.Data(apptIDArg{a.ID})},
 		}
 		if a.Status == store.AppointmentScheduled && a.At.After(r.Now) {
-			v := strconv.Itoa(a.Version)
+			v := apptVersionArg{a.ID, a.Version}
 			buttons = append([]models.InlineKeyboardButton{
-				{Text: r.Loc.T("appointments.button_reschedule"), CallbackData: cb("apc", "mv", itoa(a.ID), v)},
-				{Text: r.Loc.T("appointments.button_cancel"), CallbackData: cb("apc", "x", itoa(a.ID), v)},
+				{Text: r.Loc.T("appointments.button_reschedule"), CallbackData: apptRescheduleAction.Data(v)},
+				{Text: r.Loc.T("appointments.button_cancel"), CallbackData: apptCancelAskAction.Data(v)},
 			}, buttons...)
 		}
 		kb = inlineRows(buttons, 2)

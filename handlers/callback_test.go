@@ -82,3 +82,42 @@ func TestForgedCallbackDataIsStale(t *testing.T) {
 func parseOf[T any](a CallbackAction[T]) func(string) error {
 	return func(s string) error { _, err := a.Parse(s); return err }
 }
+
+// TestForgedInterviewAndAppointmentDataIsStale: data the bot never writes
+// — a field too many or too few, a non-canonical number, an unknown kind,
+// document or answer, a slot off the half hours — answers stale.
+func TestForgedInterviewAndAppointmentDataIsStale(t *testing.T) {
+	for _, tc := range []struct {
+		data  string
+		parse func(string) error
+	}{
+		{"iv:p:007", parseOf(ivPersonAction)},
+		{"iv:p:0", parseOf(ivPersonAction)},
+		{"iv:p:4:5", parseOf(ivPersonAction)},
+		{"iv:k:party", parseOf(ivKindAction)},
+		{"iv:k:", parseOf(ivKindAction)},
+		{"iv:d:2026127", parseOf(ivDayAction)},
+		{"iv:d:20261341", parseOf(ivDayAction)},
+		{"iv:t:+930", parseOf(ivTimeAction)},
+		{"iv:t:0945", parseOf(ivTimeAction)},
+		{"iv:t:1830", parseOf(ivTimeAction)},
+		{"iv:doc:passport", parseOf(ivDocAction)},
+		{"iv:docs:x", parseOf(ivDocsDoneAction)},
+		{"iv:send:1", parseOf(ivSendAction)},
+		{"apa:42:1:maybe", parseOf(apptAnswerAction)},
+		{"apa:42:0:yes", parseOf(apptAnswerAction)},
+		{"apa:42:01:yes", parseOf(apptAnswerAction)},
+		{"apa:-42:1:yes", parseOf(apptAnswerAction)},
+		{"apa:42:1", parseOf(apptAnswerAction)},
+		{"apr:+42", parseOf(apptReplyAction)},
+		{"apr", parseOf(apptReplyAction)},
+		{"apc:d:42:1", parseOf(apptDetailAction)},
+		{"apc:x:42", parseOf(apptCancelAskAction)},
+		{"apc:xy:42:x", parseOf(apptCancelAction)},
+		{"apc:xn:42", parseOf(apptCancelKeptAction)},
+	} {
+		if err := tc.parse(tc.data); !errors.Is(err, ErrStaleButton) {
+			t.Errorf("%q: %v, want ErrStaleButton", tc.data, err)
+		}
+	}
+}

@@ -109,7 +109,7 @@ func (h *Appointments) interviewSearch(ctx context.Context, r *Request, query st
 	for i, p := range people {
 		ids[i] = itoa(p.ID)
 		buttons[i] = models.InlineKeyboardButton{Text: p.DisplayName + " · " + apptRoom(p.Room),
-			CallbackData: cb("iv", "p", itoa(p.ID))}
+			CallbackData: ivPersonAction.Data(ivPersonArg{p.ID})}
 	}
 	data["cands"] = strings.Join(ids, ",")
 	if err := h.setStep(ctx, r, stepIvWho, data); err != nil {
@@ -119,77 +119,217 @@ func (h *Appointments) interviewSearch(ctx context.Context, r *Request, query st
 	return err
 }
 
-// InterviewButton takes the buttons "iv:…" of the conversation. A button
-// that does not fit the current step or its data (old, forged, another
+// The interview's buttons: one action each, routed by its prefix in
+// bot/routes.go. Each is checked against the conversation's current step
+// and data; a button that does not fit (old, forged, another
 // conversation) changes nothing.
-func (h *Appointments) InterviewButton(ctx context.Context, r *Request) error {
-	parts := strings.Split(r.CallbackData, ":")
+type (
+	ivPersonArg struct{ Person int64 }
+	ivKindArg   struct{ Kind string }
+	ivDayArg    struct{ Day time.Time } // yyyymmdd, read in the coordinator's zone
+	ivSlotArg   struct{ Minutes int }   // minutes after midnight, a half hour from 08:00 to 18:00
+	ivDocArg    struct{ Doc string }
+	ivNone      struct{}
+)
+
+var (
+	ivPersonAction   = newAction("iv:p", encIvPerson, decIvPerson, ivPersonArg{42})       // the resident found
+	ivKindAction     = newAction("iv:k", encIvKind, decIvKind, ivKindArg{store.KindSIAO}) // the kind
+	ivDayAction      = newAction("iv:d", encIvDay, decIvDay, ivDayArg{sampleDate})        // the day
+	ivTimeAction     = newAction("iv:t", encIvSlot, decIvSlot, ivSlotArg{9*60 + 30})      // the time
+	ivDocAction      = newAction("iv:doc", encIvDoc, decIvDoc, ivDocArg{"permit"})        // tick or untick a document
+	ivDocsDoneAction = newAction("iv:docs", encIvNone, decIvNone, ivNone{})               // documents chosen: preview
+	ivSendAction     = newAction("iv:send", encIvNone, decIvNone, ivNone{})               // send the preview
+	ivNoAction       = newAction("iv:no", encIvNone, decIvNone, ivNone{})                 // do not
+)
+
+func encIvPerson(v ivPersonArg) []string { return []string{itoa(v.Person)} }
+
+func decIvPerson(f []string) (ivPersonArg, bool) {
+	if len(f) != 1 {
+		return ivPersonArg{}, false
+	}
+	id, ok := idField(f[0])
+	return ivPersonArg{id}, ok
+}
+
+func encIvKind(v ivKindArg) []string { return []string{v.Kind} }
+
+func decIvKind(f []string) (ivKindArg, bool) {
+	return ivKindArg{firstOf(f)}, len(f) == 1 && ivContains(store.AppointmentKinds, f[0])
+}
+
+func encIvDay(v ivDayArg) []string { return []string{v.Day.Format(ivDayLayout)} }
+
+func decIvDay(f []string) (ivDayArg, bool) {
+	if len(f) != 1 {
+		return ivDayArg{}, false
+	}
+	d, ok := dateField(f[0])
+	return ivDayArg{d}, ok
+}
+
+func encIvSlot(v ivSlotArg) []string { return []string{ivFormatSlot(v.Minutes)} }
+
+func decIvSlot(f []string) (ivSlotArg, bool) {
+	if len(f) != 1 {
+		return ivSlotArg{}, false
+	}
+	m, ok := ivParseSlot(f[0])
+	// "+930" reads as 09:30 too: only the data the bot writes is a button.
+	return ivSlotArg{m}, ok && ivFormatSlot(m) == f[0]
+}
+
+func encIvDoc(v ivDocArg) []string { return []string{v.Doc} }
+
+func decIvDoc(f []string) (ivDocArg, bool) {
+	return ivDocArg{firstOf(f)}, len(f) == 1 && ivContains(store.AppointmentDocuments, f[0])
+}
+
+func encIvNone(ivNone) []string { return nil }
+
+func decIvNone(f []string) (ivNone, bool) { return ivNone{}, len(f) == 0 }
+
+// InterviewPickPerson takes the resident picked among those found.
+func (h *Appointments) InterviewPickPerson(ctx context.Context, r *Request) error {
+	v, err := ivPersonAction.Parse(r.CallbackData)
+	if err != nil {
+		return err
+	}
 	data := copyData(r.Conv)
-	step := r.step()
-	arg := ""
-	if len(parts) == 3 {
-		arg = parts[2]
-	} else if len(parts) != 2 {
+	pid := itoa(v.Person)
+	if r.step() != stepIvWho || !ivContains(strings.Split(data["cands"], ","), pid) {
 		return ErrStaleButton
 	}
-	switch {
-	case parts[1] == "p" && step == stepIvWho && ivContains(strings.Split(data["cands"], ","), arg):
-		data["pid"] = arg
-		delete(data, "cands")
-		if err := h.setStep(ctx, r, stepIvKind, data); err != nil {
-			return err
-		}
-		buttons := make([]models.InlineKeyboardButton, len(store.AppointmentKinds))
-		for i, k := range store.AppointmentKinds {
-			buttons[i] = models.InlineKeyboardButton{Text: r.Loc.T(apptKindMessage(k)), CallbackData: cb("iv", "k", k)}
-		}
-		_, err := h.reply(ctx, r, r.Loc.T("interview.ask_kind"), inlineRows(buttons, 1))
+	data["pid"] = pid
+	delete(data, "cands")
+	if err := h.setStep(ctx, r, stepIvKind, data); err != nil {
 		return err
-	case parts[1] == "k" && step == stepIvKind && ivContains(store.AppointmentKinds, arg):
-		data["kind"] = arg
-		return h.ivAskDate(ctx, r, data, r.Loc.T("interview.ask_date"))
-	case parts[1] == "d" && (step == stepIvDate || step == stepIvTime):
-		day, ok := ivParseDay(arg, r.Loc.F.Location())
-		today := ivMidnight(r.Now, r.Loc.F.Location())
-		if !ok || day.Before(today) || !day.Before(ivAddDays(today, ivDayButtons)) {
-			return ErrStaleButton
-		}
-		data["day"] = day.Format(ivDayLayout)
-		return h.ivAskTime(ctx, r, data, day)
-	case parts[1] == "t" && step == stepIvTime:
-		day, ok := ivParseDay(data["day"], r.Loc.F.Location())
-		mins, okT := ivParseSlot(arg)
-		if !ok || !okT {
-			return ErrStaleButton
-		}
-		at := time.Date(day.Year(), day.Month(), day.Day(), mins/60, mins%60, 0, 0, r.Loc.F.Location())
-		if !at.After(r.Now) {
-			return Fail("interview.date_past")
-		}
-		return h.ivWhenChosen(ctx, r, data, at)
-	case parts[1] == "doc" && step == stepIvDocs && ivContains(store.AppointmentDocuments, arg):
-		docs := ivToggleDoc(ivSplit(data["docs"]), arg)
-		data["docs"] = strings.Join(docs, ",")
-		if err := h.setStep(ctx, r, stepIvDocs, data); err != nil {
-			return err
-		}
-		_, err := h.Send.EditMessageText(ctx, &tgbot.EditMessageTextParams{ChatID: r.ChatID, MessageID: r.MessageID,
-			Text: r.Loc.T("interview.ask_docs"), ReplyMarkup: ivDocsKeyboard(r.Loc, docs)})
-		if err != nil {
-			h.Log.WarnContext(ctx, "edit documents checklist", "err", err)
-		}
-		return nil
-	case parts[1] == "docs" && step == stepIvDocs:
-		return h.interviewPreview(ctx, r, data)
-	case parts[1] == "send" && step == stepIvConfirm:
-		if data["mode"] == ivModeMove {
-			return h.rescheduleAppointment(ctx, r, data)
-		}
-		return h.createAppointment(ctx, r, data)
-	case parts[1] == "no" && step == stepIvConfirm:
-		return h.cancel(ctx, r)
 	}
-	return ErrStaleButton
+	buttons := make([]models.InlineKeyboardButton, len(store.AppointmentKinds))
+	for i, k := range store.AppointmentKinds {
+		buttons[i] = models.InlineKeyboardButton{Text: r.Loc.T(apptKindMessage(k)), CallbackData: ivKindAction.Data(ivKindArg{k})}
+	}
+	_, err = h.reply(ctx, r, r.Loc.T("interview.ask_kind"), inlineRows(buttons, 1))
+	return err
+}
+
+// InterviewKind takes the kind of appointment, then asks the date.
+func (h *Appointments) InterviewKind(ctx context.Context, r *Request) error {
+	v, err := ivKindAction.Parse(r.CallbackData)
+	if err != nil {
+		return err
+	}
+	if r.step() != stepIvKind {
+		return ErrStaleButton
+	}
+	data := copyData(r.Conv)
+	data["kind"] = v.Kind
+	return h.ivAskDate(ctx, r, data, r.Loc.T("interview.ask_date"))
+}
+
+// InterviewDay takes one of the next 14 days, then asks the time.
+func (h *Appointments) InterviewDay(ctx context.Context, r *Request) error {
+	v, err := ivDayAction.Parse(r.CallbackData)
+	if err != nil {
+		return err
+	}
+	if step := r.step(); step != stepIvDate && step != stepIvTime {
+		return ErrStaleButton
+	}
+	loc := r.Loc.F.Location()
+	// The button names a calendar day: midnight where the coordinator is.
+	day := time.Date(v.Day.Year(), v.Day.Month(), v.Day.Day(), 0, 0, 0, 0, loc)
+	today := ivMidnight(r.Now, loc)
+	if day.Before(today) || !day.Before(ivAddDays(today, ivDayButtons)) {
+		return ErrStaleButton
+	}
+	data := copyData(r.Conv)
+	data["day"] = day.Format(ivDayLayout)
+	return h.ivAskTime(ctx, r, data, day)
+}
+
+// InterviewTime takes a half hour of the day chosen.
+func (h *Appointments) InterviewTime(ctx context.Context, r *Request) error {
+	v, err := ivTimeAction.Parse(r.CallbackData)
+	if err != nil {
+		return err
+	}
+	if r.step() != stepIvTime {
+		return ErrStaleButton
+	}
+	data := copyData(r.Conv)
+	day, ok := ivParseDay(data["day"], r.Loc.F.Location())
+	if !ok {
+		return ErrStaleButton
+	}
+	at := time.Date(day.Year(), day.Month(), day.Day(), v.Minutes/60, v.Minutes%60, 0, 0, r.Loc.F.Location())
+	if !at.After(r.Now) {
+		return Fail("interview.date_past")
+	}
+	return h.ivWhenChosen(ctx, r, data, at)
+}
+
+// InterviewToggleDoc ticks or unticks a document of the checklist, in
+// place.
+func (h *Appointments) InterviewToggleDoc(ctx context.Context, r *Request) error {
+	v, err := ivDocAction.Parse(r.CallbackData)
+	if err != nil {
+		return err
+	}
+	if r.step() != stepIvDocs {
+		return ErrStaleButton
+	}
+	data := copyData(r.Conv)
+	docs := ivToggleDoc(ivSplit(data["docs"]), v.Doc)
+	data["docs"] = strings.Join(docs, ",")
+	if err := h.setStep(ctx, r, stepIvDocs, data); err != nil {
+		return err
+	}
+	_, err = h.Send.EditMessageText(ctx, &tgbot.EditMessageTextParams{ChatID: r.ChatID, MessageID: r.MessageID,
+		Text: r.Loc.T("interview.ask_docs"), ReplyMarkup: ivDocsKeyboard(r.Loc, docs)})
+	if err != nil {
+		h.Log.WarnContext(ctx, "edit documents checklist", "err", err)
+	}
+	return nil
+}
+
+// InterviewDocsDone closes the checklist and shows the preview.
+func (h *Appointments) InterviewDocsDone(ctx context.Context, r *Request) error {
+	if _, err := ivDocsDoneAction.Parse(r.CallbackData); err != nil {
+		return err
+	}
+	if r.step() != stepIvDocs {
+		return ErrStaleButton
+	}
+	return h.interviewPreview(ctx, r, copyData(r.Conv))
+}
+
+// InterviewSend sends the appointment previewed: a new one, or the move of
+// an existing one.
+func (h *Appointments) InterviewSend(ctx context.Context, r *Request) error {
+	if _, err := ivSendAction.Parse(r.CallbackData); err != nil {
+		return err
+	}
+	if r.step() != stepIvConfirm {
+		return ErrStaleButton
+	}
+	data := copyData(r.Conv)
+	if data["mode"] == ivModeMove {
+		return h.rescheduleAppointment(ctx, r, data)
+	}
+	return h.createAppointment(ctx, r, data)
+}
+
+// InterviewNo drops the appointment previewed.
+func (h *Appointments) InterviewNo(ctx context.Context, r *Request) error {
+	if _, err := ivNoAction.Parse(r.CallbackData); err != nil {
+		return err
+	}
+	if r.step() != stepIvConfirm {
+		return ErrStaleButton
+	}
+	return h.cancel(ctx, r)
 }
 
 // ivAskDate asks for the date and time, typed or from the next 14 days.
@@ -204,7 +344,7 @@ func (h *Appointments) ivAskDate(ctx context.Context, r *Request, data map[strin
 	for i := range ivDayButtons {
 		d := ivAddDays(today, i)
 		buttons[i] = models.InlineKeyboardButton{Text: r.Loc.F.Weekday(d) + " " + r.Loc.F.DateShort(d),
-			CallbackData: cb("iv", "d", d.Format(ivDayLayout))}
+			CallbackData: ivDayAction.Data(ivDayArg{d})}
 	}
 	_, err := h.reply(ctx, r, text, inlineRows(buttons, 2))
 	return err
@@ -223,7 +363,7 @@ func (h *Appointments) ivAskTime(ctx context.Context, r *Request, data map[strin
 			continue
 		}
 		buttons = append(buttons, models.InlineKeyboardButton{Text: r.Loc.F.Time(t),
-			CallbackData: cb("iv", "t", ivFormatSlot(m))})
+			CallbackData: ivTimeAction.Data(ivSlotArg{m})})
 	}
 	var kb models.ReplyMarkup
 	if len(buttons) > 0 {
@@ -271,8 +411,8 @@ func (h *Appointments) interviewPreview(ctx context.Context, r *Request, data ma
 			appointmentCard(r.Loc, draft) + "\n\n" + r.Loc.T("interview.preview_question")
 	}
 	kb := inlineRows([]models.InlineKeyboardButton{
-		{Text: send, CallbackData: cb("iv", "send")},
-		{Text: r.Loc.T("button.cancel"), CallbackData: cb("iv", "no")},
+		{Text: send, CallbackData: ivSendAction.Data(ivNone{})},
+		{Text: r.Loc.T("button.cancel"), CallbackData: ivNoAction.Data(ivNone{})},
 	}, 2)
 	_, err = h.reply(ctx, r, text, kb)
 	return err
@@ -414,9 +554,9 @@ func ivDocsKeyboard(loc *locales.Localizer, ticked []string) *models.InlineKeybo
 			mark = "✅ "
 		}
 		buttons = append(buttons, models.InlineKeyboardButton{Text: mark + loc.T(apptDocMessage(d)),
-			CallbackData: cb("iv", "doc", d)})
+			CallbackData: ivDocAction.Data(ivDocArg{d})})
 	}
-	buttons = append(buttons, models.InlineKeyboardButton{Text: loc.T("interview.button_next"), CallbackData: cb("iv", "docs")})
+	buttons = append(buttons, models.InlineKeyboardButton{Text: loc.T("interview.button_next"), CallbackData: ivDocsDoneAction.Data(ivNone{})})
 	return inlineRows(buttons, 1)
 }
 

@@ -93,7 +93,11 @@ func (h *Appointments) AppointmentMessageStep(ctx context.Context, r *Request) e
 // AppointmentReplyButton ("apr:<message id>") lets a resident answer a
 // coordinator's message. Only a message sent to him opens it.
 func (h *Appointments) AppointmentReplyButton(ctx context.Context, r *Request) error {
-	m, err := h.messageToResident(ctx, r, strings.TrimPrefix(r.CallbackData, "apr:"))
+	v, err := apptReplyAction.Parse(r.CallbackData)
+	if err != nil {
+		return err
+	}
+	m, err := h.messageToResident(ctx, r, itoa(v.Message))
 	if err != nil {
 		return err
 	}
