@@ -76,7 +76,10 @@ func routes(f handlers.Features) []Route {
 		{Command: "balance", Menu: "menu.balance", Role: store.RoleResident, Describe: "commands.balance", Handler: f.Money.Balance},
 		{Command: "payment", Menu: "menu.payment", Role: store.RoleStaff, Describe: "commands.payment", Handler: f.Money.PaymentStart},
 		{Step: "pay", Role: store.RoleStaff, Handler: f.Money.PaymentStep},
-		{Callback: "pay", Role: store.RoleStaff, Handler: f.Money.PaymentButton},
+		{Callback: "pay", Role: store.RoleStaff, Handler: handlers.StaleButton},
+		{Callback: "pay:p", Role: store.RoleStaff, Handler: f.Money.PaymentPick},
+		{Callback: "pay:ok", Role: store.RoleStaff, Handler: f.Money.PaymentConfirm},
+		{Callback: "pay:no", Role: store.RoleStaff, Handler: f.Money.PaymentCancel},
 		{Command: "arrears", Role: store.RoleStaff, Describe: "commands.arrears", Handler: f.Money.Arrears},
 		{Command: "residents", Menu: "menu.residents", Role: store.RoleStaff, Describe: "commands.residents", Handler: f.Residents.ResidentsMenu},
 		{Command: "arrive", Role: store.RoleStaff, Handler: f.Residents.ResidentArrive},
@@ -87,6 +90,7 @@ func routes(f handlers.Features) []Route {
 		{Command: "contribution", Role: store.RoleStaff, Handler: f.Residents.ResidentAmount},
 		{Step: "resident", Role: store.RoleStaff, Handler: f.Residents.ResidentStep},
 		{Callback: "resident", Role: store.RoleStaff, Handler: f.Residents.ResidentButton},
+		{Callback: "resident:p", Role: store.RoleStaff, Handler: f.Residents.ResidentButton},
 
 		// classes and attendance
 		{Command: "classes", Menu: "menu.classes", Role: store.RoleResident, Describe: "commands.classes", Handler: f.Classes.Classes},
