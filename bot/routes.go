@@ -43,6 +43,7 @@ func routes(f handlers.Features) []Route {
 		{Command: "invite", Menu: "menu.invite", Role: store.RoleStaff, Describe: "commands.invite", Handler: f.People.InviteStart},
 		{Step: "invite", Role: store.RoleStaff, Handler: f.People.InviteStep},
 		{Callback: "inv", Role: store.RoleStaff, Handler: f.People.InviteButton},
+		{Callback: "inv:lang", Role: store.RoleStaff, Handler: f.People.InviteButton},
 
 		// my week: the resident's chores, classes and appointments together
 		{Command: "week", Menu: "menu.myweek", Role: store.RoleResident, Describe: "commands.myweek", Handler: f.Week.MyWeek},

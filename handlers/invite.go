@@ -56,13 +56,17 @@ func (h *People) InviteStep(ctx context.Context, r *Request) error {
 		if err := h.setStep(ctx, r, stepInviteLang, data); err != nil {
 			return err
 		}
-		_, err := h.reply(ctx, r, r.Loc.T("invite.ask_language"), languageButtons("inv:lang", ""))
+		_, err := h.reply(ctx, r, r.Loc.T("invite.ask_language"), languageButtons(invLangAction, ""))
 		return err
 	default:
 		// Waiting for a button: typing does not move on.
 		return Fail("error.not_understood")
 	}
 }
+
+// invLangAction is the language button of the invite conversation; it
+// is routed to InviteButton until the invite's buttons are converted.
+var invLangAction = newAction("inv:lang", encLang, decLang, langChoice{locales.Languages[0]})
 
 // InviteButton takes the language and confirm buttons of the invite
 // conversation. A button that does not match the current step (old, forged,
