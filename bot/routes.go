@@ -42,8 +42,10 @@ func routes(f handlers.Features) []Route {
 
 		{Command: "invite", Menu: "menu.invite", Role: store.RoleStaff, Describe: "commands.invite", Handler: f.People.InviteStart},
 		{Step: "invite", Role: store.RoleStaff, Handler: f.People.InviteStep},
-		{Callback: "inv", Role: store.RoleStaff, Handler: f.People.InviteButton},
-		{Callback: "inv:lang", Role: store.RoleStaff, Handler: f.People.InviteButton},
+		{Callback: "inv", Role: store.RoleStaff, Handler: handlers.StaleButton},
+		{Callback: "inv:lang", Role: store.RoleStaff, Handler: f.People.InviteLanguage},
+		{Callback: "inv:ok", Role: store.RoleStaff, Handler: f.People.InviteConfirm},
+		{Callback: "inv:no", Role: store.RoleStaff, Handler: f.People.InviteCancel},
 
 		// my week: the resident's chores, classes and appointments together
 		{Command: "week", Menu: "menu.myweek", Role: store.RoleResident, Describe: "commands.myweek", Handler: f.Week.MyWeek},
