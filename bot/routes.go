@@ -134,7 +134,9 @@ func routes(f handlers.Features) []Route {
 
 		// figures for the team (CSV and chart in the staff member's own chat)
 		{Command: "report", Menu: "menu.report", Role: store.RoleStaff, Describe: "commands.report", Handler: f.Reports.Start},
-		{Callback: "rep", Role: store.RoleStaff, Handler: f.Reports.Button},
+		{Callback: "rep", Role: store.RoleStaff, Handler: handlers.StaleButton},
+		{Callback: "rep:k", Role: store.RoleStaff, Handler: f.Reports.KindButton},
+		{Callback: "rep:p", Role: store.RoleStaff, Handler: f.Reports.PeriodButton},
 		{Step: "report", Role: store.RoleStaff, Handler: f.Reports.Step},
 	}
 }
