@@ -42,7 +42,10 @@ func routes(f handlers.Features) []Route {
 
 		{Command: "invite", Menu: "menu.invite", Role: store.RoleStaff, Describe: "commands.invite", Handler: f.People.InviteStart},
 		{Step: "invite", Role: store.RoleStaff, Handler: f.People.InviteStep},
-		{Callback: "inv", Role: store.RoleStaff, Handler: f.People.InviteButton},
+		{Callback: "inv", Role: store.RoleStaff, Handler: handlers.StaleButton},
+		{Callback: "inv:lang", Role: store.RoleStaff, Handler: f.People.InviteLanguage},
+		{Callback: "inv:ok", Role: store.RoleStaff, Handler: f.People.InviteConfirm},
+		{Callback: "inv:no", Role: store.RoleStaff, Handler: f.People.InviteCancel},
 
 		// my week: the resident's chores, classes and appointments together
 		{Command: "week", Menu: "menu.myweek", Role: store.RoleResident, Describe: "commands.myweek", Handler: f.Week.MyWeek},
@@ -76,7 +79,10 @@ func routes(f handlers.Features) []Route {
 		{Command: "balance", Menu: "menu.balance", Role: store.RoleResident, Describe: "commands.balance", Handler: f.Money.Balance},
 		{Command: "payment", Menu: "menu.payment", Role: store.RoleStaff, Describe: "commands.payment", Handler: f.Money.PaymentStart},
 		{Step: "pay", Role: store.RoleStaff, Handler: f.Money.PaymentStep},
-		{Callback: "pay", Role: store.RoleStaff, Handler: f.Money.PaymentButton},
+		{Callback: "pay", Role: store.RoleStaff, Handler: handlers.StaleButton},
+		{Callback: "pay:p", Role: store.RoleStaff, Handler: f.Money.PaymentPick},
+		{Callback: "pay:ok", Role: store.RoleStaff, Handler: f.Money.PaymentConfirm},
+		{Callback: "pay:no", Role: store.RoleStaff, Handler: f.Money.PaymentCancel},
 		{Command: "arrears", Role: store.RoleStaff, Describe: "commands.arrears", Handler: f.Money.Arrears},
 		{Command: "residents", Menu: "menu.residents", Role: store.RoleStaff, Describe: "commands.residents", Handler: f.Residents.ResidentsMenu},
 		{Command: "arrive", Role: store.RoleStaff, Handler: f.Residents.ResidentArrive},
@@ -87,6 +93,7 @@ func routes(f handlers.Features) []Route {
 		{Command: "contribution", Role: store.RoleStaff, Handler: f.Residents.ResidentAmount},
 		{Step: "resident", Role: store.RoleStaff, Handler: f.Residents.ResidentStep},
 		{Callback: "resident", Role: store.RoleStaff, Handler: f.Residents.ResidentButton},
+		{Callback: "resident:p", Role: store.RoleStaff, Handler: f.Residents.ResidentButton},
 
 		// classes and attendance
 		{Command: "classes", Menu: "menu.classes", Role: store.RoleResident, Describe: "commands.classes", Handler: f.Classes.Classes},
@@ -141,7 +148,9 @@ func routes(f handlers.Features) []Route {
 
 		// figures for the team (CSV and chart in the staff member's own chat)
 		{Command: "report", Menu: "menu.report", Role: store.RoleStaff, Describe: "commands.report", Handler: f.Reports.Start},
-		{Callback: "rep", Role: store.RoleStaff, Handler: f.Reports.Button},
+		{Callback: "rep", Role: store.RoleStaff, Handler: handlers.StaleButton},
+		{Callback: "rep:k", Role: store.RoleStaff, Handler: f.Reports.KindButton},
+		{Callback: "rep:p", Role: store.RoleStaff, Handler: f.Reports.PeriodButton},
 		{Step: "report", Role: store.RoleStaff, Handler: f.Reports.Step},
 	}
 }

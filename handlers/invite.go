@@ -56,7 +56,7 @@ func (h *People) InviteStep(ctx context.Context, r *Request) error {
 		if err := h.setStep(ctx, r, stepInviteLang, data); err != nil {
 			return err
 		}
-		_, err := h.reply(ctx, r, r.Loc.T("invite.ask_language"), languageButtons("inv:lang", ""))
+		_, err := h.reply(ctx, r, r.Loc.T("invite.ask_language"), languageButtons(invLangAction, ""))
 		return err
 	default:
 		// Waiting for a button: typing does not move on.
@@ -64,34 +64,54 @@ func (h *People) InviteStep(ctx context.Context, r *Request) error {
 	}
 }
 
-// InviteButton takes the language and confirm buttons of the invite
-// conversation. A button that does not match the current step (old, forged,
-// or from a conversation already ended) changes nothing.
-func (h *People) InviteButton(ctx context.Context, r *Request) error {
-	data := copyData(r.Conv)
-	switch {
-	case r.step() == stepInviteLang && strings.HasPrefix(r.CallbackData, "inv:lang:"):
-		lang, ok := locales.Lookup(strings.TrimPrefix(r.CallbackData, "inv:lang:"))
-		if !ok {
-			return ErrStaleButton
-		}
-		data["lang"] = lang.Tag
-		if err := h.setStep(ctx, r, stepInviteConfirm, data); err != nil {
-			return err
-		}
-		kb := inlineRows([]models.InlineKeyboardButton{
-			{Text: r.Loc.T("button.confirm"), CallbackData: cb("inv", "ok")},
-			{Text: r.Loc.T("button.cancel"), CallbackData: cb("inv", "no")},
-		}, 2)
-		_, err := h.reply(ctx, r, r.Loc.T("invite.confirm",
-			"Name", data["name"], "Room", data["room"], "Language", lang.Native), kb)
+// The buttons of the invite conversation: one action each, routed by its
+// prefix in bot/routes.go. A button that does not match the current step
+// (old, forged, or from a conversation already ended) changes nothing.
+var (
+	invLangAction = newAction("inv:lang", encLang, decLang, langChoice{locales.Languages[0]}) // the resident's language
+	invOKAction   = newAction("inv:ok", encNoFields, decNoFields, noFields{})                 // create the invite
+	invNoAction   = newAction("inv:no", encNoFields, decNoFields, noFields{})                 // cancel
+)
+
+// InviteLanguage takes the resident's language and asks to confirm.
+func (h *People) InviteLanguage(ctx context.Context, r *Request) error {
+	v, err := invLangAction.Parse(r.CallbackData)
+	if err != nil {
 		return err
-	case r.step() == stepInviteConfirm && r.CallbackData == "inv:no":
-		return h.cancel(ctx, r)
-	case r.step() == stepInviteConfirm && r.CallbackData == "inv:ok":
-		return h.createInvite(ctx, r, data)
 	}
-	return ErrStaleButton
+	if r.step() != stepInviteLang {
+		return ErrStaleButton
+	}
+	data := copyData(r.Conv)
+	data["lang"] = v.Lang.Tag
+	if err := h.setStep(ctx, r, stepInviteConfirm, data); err != nil {
+		return err
+	}
+	_, err = h.reply(ctx, r, r.Loc.T("invite.confirm",
+		"Name", data["name"], "Room", data["room"], "Language", v.Lang.Native), confirmActions(r.Loc, invOKAction, invNoAction))
+	return err
+}
+
+// InviteConfirm creates the confirmed invite.
+func (h *People) InviteConfirm(ctx context.Context, r *Request) error {
+	if _, err := invOKAction.Parse(r.CallbackData); err != nil {
+		return err
+	}
+	if r.step() != stepInviteConfirm {
+		return ErrStaleButton
+	}
+	return h.createInvite(ctx, r, copyData(r.Conv))
+}
+
+// InviteCancel drops the invite at its confirmation.
+func (h *People) InviteCancel(ctx context.Context, r *Request) error {
+	if _, err := invNoAction.Parse(r.CallbackData); err != nil {
+		return err
+	}
+	if r.step() != stepInviteConfirm {
+		return ErrStaleButton
+	}
+	return h.cancel(ctx, r)
 }
 
 func (h *People) createInvite(ctx context.Context, r *Request, data map[string]string) error {

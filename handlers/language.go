@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"strings"
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
@@ -17,18 +16,35 @@ func (h *People) Language(ctx context.Context, r *Request) error {
 }
 
 func (h *People) sendLanguagePicker(ctx context.Context, r *Request, current string) error {
-	_, err := h.reply(ctx, r, r.Loc.T("language.choose"), languageButtons("lang", current))
+	_, err := h.reply(ctx, r, r.Loc.T("language.choose"), languageButtons(langAction, current))
 	return err
 }
+
+// langChoice is a language picker's button: "<prefix>:<tag>", a tag of
+// locales.Languages.
+type langChoice struct{ Lang locales.Language }
+
+func encLang(v langChoice) []string { return []string{v.Lang.Tag} }
+
+func decLang(f []string) (langChoice, bool) {
+	if len(f) != 1 {
+		return langChoice{}, false
+	}
+	l, ok := locales.Lookup(f[0])
+	return langChoice{l}, ok
+}
+
+// langAction is the button of the person's own language picker.
+var langAction = newAction("lang", encLang, decLang, langChoice{locales.Languages[0]})
 
 // LanguagePicked saves the language chosen with a "lang:<tag>" button. The
 // first choice after sign-up is followed by the privacy notice.
 func (h *People) LanguagePicked(ctx context.Context, r *Request) error {
-	tag := strings.TrimPrefix(r.CallbackData, "lang:")
-	lang, ok := locales.Lookup(tag)
-	if !ok {
-		return ErrStaleButton
+	v, err := langAction.Parse(r.CallbackData)
+	if err != nil {
+		return err
 	}
+	lang := v.Lang
 	first, err := h.People.SetLanguage(ctx, r.Person.ID, lang.Tag)
 	if err != nil {
 		return err

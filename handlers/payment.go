@@ -41,7 +41,7 @@ func (h *Money) PaymentStep(ctx context.Context, r *Request) error {
 	data := copyData(r.Conv)
 	switch r.step() {
 	case stepPayWho, stepPayPick:
-		return h.pickResident(ctx, r, h.Residents, stepPayPick, data, paymentStatuses, "pay")
+		return h.pickResident(ctx, r, h.Residents, stepPayPick, data, paymentStatuses, payPickAction)
 	case stepPayAmount:
 		cents, err := ParseAmount(r.Text)
 		if err != nil {
@@ -56,39 +56,67 @@ func (h *Money) PaymentStep(ctx context.Context, r *Request) error {
 			return err
 		}
 		_, err = h.reply(ctx, r, r.Loc.T("payment.confirm", "Name", p.DisplayName, "Room", residentRoom(p),
-			"Amount", r.Loc.F.Money(cents)), confirmButtons(r.Loc, "pay"))
+			"Amount", r.Loc.F.Money(cents)), confirmActions(r.Loc, payOKAction, payNoAction))
 		return err
 	}
 	// Waiting for a button.
 	return Fail("error.not_understood")
 }
 
-// PaymentButton takes the resident's button and the confirmation. A
-// button that does not fit the open conversation changes nothing.
-func (h *Money) PaymentButton(ctx context.Context, r *Request) error {
-	data := copyData(r.Conv)
-	switch {
-	case r.step() == stepPayPick:
-		p, err := h.pickedResident(ctx, r, data, "pay", paymentStatuses)
-		if err != nil {
-			return err
-		}
-		data["pid"] = strconv.FormatInt(p.ID, 10)
-		delete(data, "ids")
-		if err := h.setStep(ctx, r, stepPayAmount, data); err != nil {
-			return err
-		}
-		_, err = h.reply(ctx, r, r.Loc.T("payment.ask_amount", "Name", p.DisplayName, "Room", residentRoom(p),
-			"Example", r.Loc.F.Money(1250)), nil)
-		return err
-	case r.step() == stepPayConfirm && r.CallbackData == "pay:no":
-		return h.cancel(ctx, r)
-	case r.step() == stepPayConfirm && r.CallbackData == "pay:ok":
-		return h.recordPayment(ctx, r, data)
-	case r.CallbackData == "pay:ok":
-		return h.paymentRecordedBefore(ctx, r)
+// The buttons of the conversation: one action each, routed by its prefix
+// in bot/routes.go. A button that does not fit the open conversation
+// changes nothing.
+var (
+	payPickAction = newAction("pay:p", encPicked, decPicked, pickedID{42})    // the resident paying
+	payOKAction   = newAction("pay:ok", encNoFields, decNoFields, noFields{}) // record it
+	payNoAction   = newAction("pay:no", encNoFields, decNoFields, noFields{}) // cancel
+)
+
+// PaymentPick takes the resident's button.
+func (h *Money) PaymentPick(ctx context.Context, r *Request) error {
+	if r.step() != stepPayPick {
+		return ErrStaleButton
 	}
-	return ErrStaleButton
+	data := copyData(r.Conv)
+	p, err := h.pickedResident(ctx, r, data, payPickAction, paymentStatuses)
+	if err != nil {
+		return err
+	}
+	data["pid"] = strconv.FormatInt(p.ID, 10)
+	delete(data, "ids")
+	if err := h.setStep(ctx, r, stepPayAmount, data); err != nil {
+		return err
+	}
+	_, err = h.reply(ctx, r, r.Loc.T("payment.ask_amount", "Name", p.DisplayName, "Room", residentRoom(p),
+		"Example", r.Loc.F.Money(1250)), nil)
+	return err
+}
+
+// PaymentConfirm records the confirmed payment; pressed again after it
+// was recorded, it answers with the receipt.
+func (h *Money) PaymentConfirm(ctx context.Context, r *Request) error {
+	if _, err := payOKAction.Parse(r.CallbackData); err != nil {
+		return err
+	}
+	switch r.step() {
+	case stepPayConfirm:
+		return h.recordPayment(ctx, r, copyData(r.Conv))
+	case stepPayPick:
+		// A new payment is being picked: the old confirmation is stale.
+		return ErrStaleButton
+	}
+	return h.paymentRecordedBefore(ctx, r)
+}
+
+// PaymentCancel drops the payment at its confirmation.
+func (h *Money) PaymentCancel(ctx context.Context, r *Request) error {
+	if _, err := payNoAction.Parse(r.CallbackData); err != nil {
+		return err
+	}
+	if r.step() != stepPayConfirm {
+		return ErrStaleButton
+	}
+	return h.cancel(ctx, r)
 }
 
 // recordPayment records the confirmed payment once, even when the update

@@ -26,7 +26,7 @@ const residentSearchMax = 8
 // pickResident answers a typed name or room with one button per matching
 // resident. The candidates are kept in the conversation, so that only
 // those buttons are accepted afterwards.
-func (h *Base) pickResident(ctx context.Context, r *Request, search ResidentStore, step string, data map[string]string, statuses []string, prefix string) error {
+func (h *Base) pickResident(ctx context.Context, r *Request, search ResidentStore, step string, data map[string]string, statuses []string, pick CallbackAction[pickedID]) error {
 	q := strings.Join(strings.Fields(locales.ASCIIDigits(locales.StripBidi(r.Text))), " ")
 	if q == "" || utf8.RuneCountInString(q) > 80 {
 		return Fail("residents.none_found", "Query", "…")
@@ -45,7 +45,7 @@ func (h *Base) pickResident(ctx context.Context, r *Request, search ResidentStor
 	buttons := make([]models.InlineKeyboardButton, len(found))
 	for i, p := range found {
 		ids[i] = strconv.FormatInt(p.ID, 10)
-		buttons[i] = models.InlineKeyboardButton{Text: "👤 " + p.DisplayName + " · " + residentRoom(p), CallbackData: cb(prefix, "p", ids[i])}
+		buttons[i] = models.InlineKeyboardButton{Text: "👤 " + p.DisplayName + " · " + residentRoom(p), CallbackData: pick.Data(pickedID{p.ID})}
 	}
 	data["ids"] = strings.Join(ids, ",")
 	if err := h.setStep(ctx, r, step, data); err != nil {
@@ -55,11 +55,29 @@ func (h *Base) pickResident(ctx context.Context, r *Request, search ResidentStor
 	return err
 }
 
-// pickedResident checks a "<prefix>:p:<id>" button against the candidates
-// shown, and loads the resident from the staff member's own centre.
-func (h *Base) pickedResident(ctx context.Context, r *Request, data map[string]string, prefix string, statuses []string) (store.Person, error) {
-	id, ok := strings.CutPrefix(r.CallbackData, prefix+":p:")
-	if !ok || !slices.Contains(strings.Split(data["ids"], ","), id) {
+// pickedID is a resident's button of the picker: "<feature>:p:<id>".
+type pickedID struct{ Person int64 }
+
+func encPicked(v pickedID) []string { return []string{itoa(v.Person)} }
+
+func decPicked(f []string) (pickedID, bool) {
+	if len(f) != 1 {
+		return pickedID{}, false
+	}
+	id, ok := idField(f[0])
+	return pickedID{id}, ok
+}
+
+// pickedResident checks a resident's button of pick against the
+// candidates shown, and loads the resident from the staff member's own
+// centre.
+func (h *Base) pickedResident(ctx context.Context, r *Request, data map[string]string, pick CallbackAction[pickedID], statuses []string) (store.Person, error) {
+	v, err := pick.Parse(r.CallbackData)
+	if err != nil {
+		return store.Person{}, err
+	}
+	id := itoa(v.Person)
+	if !slices.Contains(strings.Split(data["ids"], ","), id) {
 		return store.Person{}, ErrStaleButton
 	}
 	data["pid"] = id

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -76,51 +77,88 @@ func (rp *Reports) Start(ctx context.Context, r *Request) error {
 	var buttons []models.InlineKeyboardButton
 	for _, k := range report.Kinds {
 		buttons = append(buttons, models.InlineKeyboardButton{
-			Text: r.Loc.T(reportTitle[k]), CallbackData: cb(reportCallback, reportPickKind, string(k)),
+			Text: r.Loc.T(reportTitle[k]), CallbackData: reportKindAction.Data(reportKindArg{k}),
 		})
 	}
 	_, err := rp.h.reply(ctx, r, r.Loc.T("report.choose"), inlineRows(buttons, 1))
 	return err
 }
 
-// Button handles the report and period buttons.
-func (rp *Reports) Button(ctx context.Context, r *Request) error {
+// The report's buttons: one action each, routed by its prefix in
+// bot/routes.go.
+type (
+	reportKindArg   struct{ Kind report.Kind }
+	reportPeriodArg struct {
+		Kind   report.Kind
+		Period string // periodThisMonth, periodLastMonth or periodRange
+	}
+)
+
+var (
+	reportKindAction   = newAction(reportCallback+":"+reportPickKind, encReportKind, decReportKind, reportKindArg{report.Kinds[0]})                          // which report
+	reportPeriodAction = newAction(reportCallback+":"+reportPickPeriod, encReportPeriod, decReportPeriod, reportPeriodArg{report.Kinds[0], periodLastMonth}) // which period
+)
+
+func encReportKind(v reportKindArg) []string { return []string{string(v.Kind)} }
+
+func decReportKind(f []string) (reportKindArg, bool) {
+	if len(f) != 1 {
+		return reportKindArg{}, false
+	}
+	k, ok := report.ParseKind(f[0])
+	return reportKindArg{k}, ok
+}
+
+func encReportPeriod(v reportPeriodArg) []string { return []string{string(v.Kind), v.Period} }
+
+func decReportPeriod(f []string) (reportPeriodArg, bool) {
+	if len(f) != 2 || !slices.Contains([]string{periodThisMonth, periodLastMonth, periodRange}, f[1]) {
+		return reportPeriodArg{}, false
+	}
+	k, ok := report.ParseKind(f[0])
+	return reportPeriodArg{k, f[1]}, ok
+}
+
+// KindButton takes the report chosen and offers the periods.
+func (rp *Reports) KindButton(ctx context.Context, r *Request) error {
 	if err := rp.allowed(r); err != nil {
 		return err
 	}
-	parts := strings.Split(r.CallbackData, ":")
-	if len(parts) < 3 {
-		return ErrStaleButton
-	}
-	kind, ok := report.ParseKind(parts[2])
-	if !ok {
-		return ErrStaleButton
-	}
-	switch {
-	case parts[1] == reportPickKind && len(parts) == 3:
-		buttons := []models.InlineKeyboardButton{
-			{Text: r.Loc.T("report.period_this_month"), CallbackData: cb(reportCallback, reportPickPeriod, string(kind), periodThisMonth)},
-			{Text: r.Loc.T("report.period_last_month"), CallbackData: cb(reportCallback, reportPickPeriod, string(kind), periodLastMonth)},
-			{Text: r.Loc.T("report.period_range"), CallbackData: cb(reportCallback, reportPickPeriod, string(kind), periodRange)},
-		}
-		_, err := rp.h.reply(ctx, r, r.Loc.T("report.choose_period", "Report", r.Loc.T(reportTitle[kind])), inlineRows(buttons, 1))
+	v, err := reportKindAction.Parse(r.CallbackData)
+	if err != nil {
 		return err
-	case parts[1] == reportPickPeriod && len(parts) == 4:
-		now := rp.h.Clock()
-		switch parts[3] {
-		case periodThisMonth:
-			return rp.send(ctx, r, kind, report.ThisMonth(now, rp.loc()))
-		case periodLastMonth:
-			return rp.send(ctx, r, kind, report.LastMonth(now, rp.loc()))
-		case periodRange:
-			if err := rp.h.setStep(ctx, r, reportStep, map[string]string{"kind": string(kind)}); err != nil {
-				return err
-			}
-			_, err := rp.h.reply(ctx, r, r.Loc.T("report.ask_range", "Example", rp.example(r)), nil)
-			return err
-		}
 	}
-	return ErrStaleButton
+	buttons := []models.InlineKeyboardButton{
+		{Text: r.Loc.T("report.period_this_month"), CallbackData: reportPeriodAction.Data(reportPeriodArg{v.Kind, periodThisMonth})},
+		{Text: r.Loc.T("report.period_last_month"), CallbackData: reportPeriodAction.Data(reportPeriodArg{v.Kind, periodLastMonth})},
+		{Text: r.Loc.T("report.period_range"), CallbackData: reportPeriodAction.Data(reportPeriodArg{v.Kind, periodRange})},
+	}
+	_, err = rp.h.reply(ctx, r, r.Loc.T("report.choose_period", "Report", r.Loc.T(reportTitle[v.Kind])), inlineRows(buttons, 1))
+	return err
+}
+
+// PeriodButton sends the report for the period chosen, or asks for two
+// dates.
+func (rp *Reports) PeriodButton(ctx context.Context, r *Request) error {
+	if err := rp.allowed(r); err != nil {
+		return err
+	}
+	v, err := reportPeriodAction.Parse(r.CallbackData)
+	if err != nil {
+		return err
+	}
+	now := rp.h.Clock()
+	switch v.Period {
+	case periodThisMonth:
+		return rp.send(ctx, r, v.Kind, report.ThisMonth(now, rp.loc()))
+	case periodLastMonth:
+		return rp.send(ctx, r, v.Kind, report.LastMonth(now, rp.loc()))
+	}
+	if err := rp.h.setStep(ctx, r, reportStep, map[string]string{"kind": string(v.Kind)}); err != nil {
+		return err
+	}
+	_, err = rp.h.reply(ctx, r, r.Loc.T("report.ask_range", "Example", rp.example(r)), nil)
+	return err
 }
 
 // Step reads the two dates typed for a report. A wrong answer is explained

@@ -134,7 +134,7 @@ func (h *Residents) ResidentStep(ctx context.Context, r *Request) error {
 	}
 	switch r.step() {
 	case stepResidentWho, stepResidentPick:
-		return h.pickResident(ctx, r, h.Residents, stepResidentPick, data, statuses, "resident")
+		return h.pickResident(ctx, r, h.Residents, stepResidentPick, data, statuses, residentPickAction)
 	case stepResidentDate:
 		day, err := h.residentDay(r, data["act"], r.Text)
 		if err != nil {
@@ -159,6 +159,9 @@ func (h *Residents) ResidentStep(ctx context.Context, r *Request) error {
 	return Fail("error.not_understood")
 }
 
+// residentPickAction is the resident's button of the picker.
+var residentPickAction = newAction("resident:p", encPicked, decPicked, pickedID{42})
+
 // ResidentButton takes the buttons of the conversation: the change, the
 // resident, "today", the way the contribution is set, and the
 // confirmation.
@@ -176,7 +179,7 @@ func (h *Residents) ResidentButton(ctx context.Context, r *Request) error {
 	}
 	switch step := r.step(); {
 	case step == stepResidentPick:
-		p, err := h.pickedResident(ctx, r, data, "resident", statuses)
+		p, err := h.pickedResident(ctx, r, data, residentPickAction, statuses)
 		if err != nil {
 			return err
 		}

@@ -134,14 +134,14 @@ func telegramLanguage(r *Request) string {
 
 // languageButtons names each language in its own script, with a mark on
 // the current or suggested one.
-func languageButtons(prefix string, current string) *models.InlineKeyboardMarkup {
+func languageButtons(pick CallbackAction[langChoice], current string) *models.InlineKeyboardMarkup {
 	var buttons []models.InlineKeyboardButton
 	for _, l := range locales.Languages {
 		label := l.Native
 		if l.Tag == current {
 			label = "✅ " + label
 		}
-		buttons = append(buttons, models.InlineKeyboardButton{Text: label, CallbackData: cb(prefix, l.Tag)})
+		buttons = append(buttons, models.InlineKeyboardButton{Text: label, CallbackData: pick.Data(langChoice{l})})
 	}
 	return inlineRows(buttons, 2)
 }

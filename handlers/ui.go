@@ -55,6 +55,23 @@ func copyData(c *store.Conversation) map[string]string {
 	return out
 }
 
+// noFields is the value of an action whose data is its prefix alone
+// ("pay:ok").
+type noFields struct{}
+
+func encNoFields(noFields) []string { return nil }
+
+func decNoFields(f []string) (noFields, bool) { return noFields{}, len(f) == 0 }
+
+// confirmActions are the ✅/❌ buttons of a conversation's last step, for a
+// feature whose buttons are actions (handlers/callback.go).
+func confirmActions(loc *locales.Localizer, ok, no CallbackAction[noFields]) *models.InlineKeyboardMarkup {
+	return inlineRows([]models.InlineKeyboardButton{
+		{Text: loc.T("button.confirm"), CallbackData: ok.Data(noFields{})},
+		{Text: loc.T("button.cancel"), CallbackData: no.Data(noFields{})},
+	}, 2)
+}
+
 // confirmButtons are the ✅/❌ buttons of a conversation's last step.
 func confirmButtons(loc *locales.Localizer, prefix string) *models.InlineKeyboardMarkup {
 	return inlineRows([]models.InlineKeyboardButton{
