@@ -94,7 +94,12 @@ func routes(f handlers.Features) []Route {
 		{Step: "tt", Role: store.RoleStaff, Handler: f.Classes.TimetableStep},
 		{Callback: "tt", Role: store.RoleStaff, Handler: f.Classes.TimetableButton},
 		{Command: "attendance", Menu: "menu.attendance", Role: store.RoleStaff, Describe: "commands.attendance", Handler: f.Attendance.AttendanceStart},
-		{Callback: "att", Role: store.RoleStaff, Handler: f.Attendance.AttendanceButton},
+		{Callback: "att", Role: store.RoleStaff, Handler: handlers.StaleButton},
+		{Callback: "att:e", Role: store.RoleStaff, Handler: f.Attendance.AttendanceEarlier},
+		{Callback: "att:o", Role: store.RoleStaff, Handler: f.Attendance.AttendanceOpen},
+		{Callback: "att:t", Role: store.RoleStaff, Handler: f.Attendance.AttendanceTap},
+		{Callback: "att:p", Role: store.RoleStaff, Handler: f.Attendance.AttendancePage},
+		{Callback: "att:s", Role: store.RoleStaff, Handler: f.Attendance.AttendanceSave},
 
 		// appointments and interviews
 		{Command: "appointments", Menu: "menu.appointments", Role: store.RoleResident, Describe: "commands.appointments", Handler: f.Appointments.Appointments, Everyone: true},

@@ -386,18 +386,47 @@ func classOccurrenceLabel(loc *locales.Localizer, o store.ClassOccurrence) strin
 	return mark + " " + loc.F.DateShort(o.Start) + " " + loc.F.Time(o.Start) + " · " + o.Session.GroupIn(loc.Tag)
 }
 
+// classRef names one class of a button: its session and planned date,
+// written "<session in base 36>:<yyyymmdd>" (store.ClassDateKey).
+type classRef struct {
+	Session int64
+	Date    time.Time
+}
+
+func (c classRef) fields() []string {
+	return []string{classID36(c.Session), store.ClassDateKey(c.Date)}
+}
+
+func encClassRef(c classRef) []string { return c.fields() }
+
+func decClassRef(f []string) (classRef, bool) {
+	if len(f) != 2 {
+		return classRef{}, false
+	}
+	return classRefFields(f)
+}
+
+// classRefFields reads the two fields of a classRef.
+func classRefFields(f []string) (classRef, bool) {
+	id, ok := parseClassID36(f[0])
+	d, err := store.ParseClassDate(f[1])
+	return classRef{id, d}, ok && err == nil
+}
+
 // classOccurrenceButton reads "<session>:<date>" and loads that class of
 // the person's centre; anything else is a stale or forged button.
 func classOccurrenceButton(ctx context.Context, classes ClassStore, tz *time.Location, r *Request, session, date string) (store.ClassOccurrence, error) {
-	id, ok := parseClassID36(session)
+	ref, ok := classRefFields([]string{session, date})
 	if !ok {
 		return store.ClassOccurrence{}, ErrStaleButton
 	}
-	d, err := store.ParseClassDate(date)
-	if err != nil {
-		return store.ClassOccurrence{}, ErrStaleButton
-	}
-	o, err := classes.ClassOccurrenceOn(ctx, r.Person.CentreID, id, d, tz)
+	return classOccurrenceAt(ctx, classes, tz, r, ref)
+}
+
+// classOccurrenceAt loads the class a button names, of the person's
+// centre; a class that is not (any more) is a stale button.
+func classOccurrenceAt(ctx context.Context, classes ClassStore, tz *time.Location, r *Request, ref classRef) (store.ClassOccurrence, error) {
+	o, err := classes.ClassOccurrenceOn(ctx, r.Person.CentreID, ref.Session, ref.Date, tz)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.ClassOccurrence{}, ErrStaleButton
 	}
