@@ -76,7 +76,14 @@ func routes(f handlers.Features) []Route {
 		{Callback: "cha:y", Role: store.RoleStaff, Handler: f.Rota.ChoreSwapApprove},
 		{Callback: "cha:n", Role: store.RoleStaff, Handler: f.Rota.ChoreSwapRefuse},
 		{Command: "areas", Role: store.RoleStaff, Describe: "commands.areas", Handler: f.Rota.Areas},
-		{Callback: "ars", Role: store.RoleStaff, Handler: f.Rota.AreasButton},
+		{Callback: "ars", Role: store.RoleStaff, Handler: handlers.StaleButton},
+		{Callback: "ars:a", Role: store.RoleStaff, Handler: f.Rota.AreaShow},
+		{Callback: "ars:t", Role: store.RoleStaff, Handler: f.Rota.AreaToggle},
+		{Callback: "ars:n", Role: store.RoleStaff, Handler: f.Rota.AreaNew},
+		{Callback: "ars:d", Role: store.RoleStaff, Handler: f.Rota.AreaDay},
+		{Callback: "ars:dok", Role: store.RoleStaff, Handler: f.Rota.AreaDaysChosen},
+		{Callback: "ars:ok", Role: store.RoleStaff, Handler: f.Rota.AreaSave},
+		{Callback: "ars:no", Role: store.RoleStaff, Handler: f.Rota.AreaCancel},
 		{Step: "areas", Role: store.RoleStaff, Handler: f.Rota.AreasStep},
 
 		// balance and payments
