@@ -104,7 +104,7 @@ func (h *Attendance) attendanceList(ctx context.Context, r *Request, earlier boo
 		}
 		buttons = append(buttons, models.InlineKeyboardButton{
 			Text:         mark + " " + r.Loc.F.DateShort(o.Start) + " " + r.Loc.F.Time(o.Start) + " · " + o.Session.GroupName,
-			CallbackData: cb("att", "o", classID36(o.Session.ID), store.ClassDateKey(o.Date)),
+			CallbackData: attOpenAction.Data(classRef{o.Session.ID, o.Date}),
 		})
 	}
 	text := r.Loc.T(title)
@@ -112,7 +112,7 @@ func (h *Attendance) attendanceList(ctx context.Context, r *Request, earlier boo
 		text = r.Loc.T(none)
 	}
 	if !earlier {
-		buttons = append(buttons, models.InlineKeyboardButton{Text: r.Loc.T("attendance.btn_earlier"), CallbackData: cb("att", "e")})
+		buttons = append(buttons, models.InlineKeyboardButton{Text: r.Loc.T("attendance.btn_earlier"), CallbackData: attEarlierAction.Data(attNone{})})
 	}
 	_, err = h.reply(ctx, r, text, inlineRows(buttons, 1))
 	return err
@@ -125,10 +125,13 @@ type attendanceClass struct {
 	date   string // ClassDateKey of the planned date
 }
 
+// ref names the class on its buttons.
+func (c attendanceClass) ref() classRef { return classRef{c.occ.Session.ID, c.occ.Date} }
+
 // attendanceTarget loads the class named by a button: one of the centre's,
 // not cancelled, already begun today or in the last days.
-func (h *Attendance) attendanceTarget(ctx context.Context, r *Request, session, date string) (attendanceClass, error) {
-	o, err := classOccurrenceButton(ctx, h.ClassStore, h.Zone, r, session, date)
+func (h *Attendance) attendanceTarget(ctx context.Context, r *Request, ref classRef) (attendanceClass, error) {
+	o, err := classOccurrenceAt(ctx, h.ClassStore, h.Zone, r, ref)
 	if err != nil {
 		return attendanceClass{}, err
 	}
@@ -144,45 +147,137 @@ func (h *Attendance) attendanceTarget(ctx context.Context, r *Request, session, 
 	return attendanceClass{occ: o, roster: roster, date: store.ClassDateKey(o.Date)}, nil
 }
 
-// AttendanceButton handles every attendance button (see the top of this
-// file). Each is checked against the presser's centre, the class and the
-// open draft: a forged or outdated one changes nothing and says so.
-func (h *Attendance) AttendanceButton(ctx context.Context, r *Request) error {
-	p := strings.Split(r.CallbackData, ":")
-	if len(p) == 2 && p[1] == "e" {
-		return h.attendanceList(ctx, r, true)
+// The attendance buttons: one action each, routed by its prefix in
+// bot/routes.go (their data is described at the top of this file). A
+// class, a resident and a version are checked against the presser's
+// centre, the class and the open draft: a forged or outdated one changes
+// nothing and says so.
+type (
+	attNone struct{}
+	attTap  struct {
+		Class   classRef
+		Person  int64
+		Version int64
 	}
-	if len(p) < 4 {
-		return ErrStaleButton
+	attPage struct {
+		Class classRef
+		Page  int
 	}
-	c, err := h.attendanceTarget(ctx, r, p[2], p[3])
+	attSave struct {
+		Class   classRef
+		Version int64
+	}
+)
+
+var (
+	sampleClass = classRef{Session: 1234567, Date: time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)}
+
+	attEarlierAction = newAction("att:e", encAttNone, decAttNone, attNone{})                     // the last days' classes
+	attOpenAction    = newAction("att:o", encClassRef, decClassRef, sampleClass)                 // open (or re-open) a class's list
+	attTapAction     = newAction("att:t", encAttTap, decAttTap, attTap{sampleClass, 987654, 12}) // tap a resident
+	attPageAction    = newAction("att:p", encAttPage, decAttPage, attPage{sampleClass, 2})       // show another page
+	attSaveAction    = newAction("att:s", encAttSave, decAttSave, attSave{sampleClass, 12})      // save
+)
+
+func encAttNone(attNone) []string { return nil }
+
+func decAttNone(f []string) (attNone, bool) { return attNone{}, len(f) == 0 }
+
+func encAttTap(v attTap) []string {
+	return append(v.Class.fields(), classID36(v.Person), classID36(v.Version))
+}
+
+func decAttTap(f []string) (attTap, bool) {
+	if len(f) != 4 {
+		return attTap{}, false
+	}
+	c, ok1 := classRefFields(f[:2])
+	person, ok2 := parseClassID36(f[2])
+	version, ok3 := parseClassID36(f[3])
+	return attTap{c, person, version}, ok1 && ok2 && ok3
+}
+
+func encAttPage(v attPage) []string { return append(v.Class.fields(), strconv.Itoa(v.Page)) }
+
+func decAttPage(f []string) (attPage, bool) {
+	if len(f) != 3 {
+		return attPage{}, false
+	}
+	c, ok1 := classRefFields(f[:2])
+	page, err := strconv.Atoi(f[2])
+	// a page past the list is refused once the roster is known
+	return attPage{c, page}, ok1 && err == nil && page >= 0 && f[2] == strconv.Itoa(page)
+}
+
+func encAttSave(v attSave) []string { return append(v.Class.fields(), classID36(v.Version)) }
+
+func decAttSave(f []string) (attSave, bool) {
+	if len(f) != 3 {
+		return attSave{}, false
+	}
+	c, ok1 := classRefFields(f[:2])
+	version, ok2 := parseClassID36(f[2])
+	return attSave{c, version}, ok1 && ok2
+}
+
+// AttendanceEarlier lists the classes of the last days.
+func (h *Attendance) AttendanceEarlier(ctx context.Context, r *Request) error {
+	if _, err := attEarlierAction.Parse(r.CallbackData); err != nil {
+		return err
+	}
+	return h.attendanceList(ctx, r, true)
+}
+
+// AttendanceOpen shows a class's list.
+func (h *Attendance) AttendanceOpen(ctx context.Context, r *Request) error {
+	v, err := attOpenAction.Parse(r.CallbackData)
 	if err != nil {
 		return err
 	}
-	switch {
-	case p[1] == "o" && len(p) == 4:
-		return h.attendanceOpen(ctx, r, c)
-	case p[1] == "t" && len(p) == 6:
-		person, ok1 := parseClassID36(p[4])
-		version, ok2 := parseClassID36(p[5])
-		if !ok1 || !ok2 {
-			return ErrStaleButton
-		}
-		return h.attendanceTap(ctx, r, c, person, version)
-	case p[1] == "p" && len(p) == 5:
-		page, err := strconv.Atoi(p[4])
-		if err != nil {
-			return ErrStaleButton
-		}
-		return h.attendancePage(ctx, r, c, page)
-	case p[1] == "s" && len(p) == 5:
-		version, ok := parseClassID36(p[4])
-		if !ok {
-			return ErrStaleButton
-		}
-		return h.attendanceSave(ctx, r, c, version)
+	c, err := h.attendanceTarget(ctx, r, v)
+	if err != nil {
+		return err
 	}
-	return ErrStaleButton
+	return h.attendanceOpen(ctx, r, c)
+}
+
+// AttendanceTap moves a resident to his next mark.
+func (h *Attendance) AttendanceTap(ctx context.Context, r *Request) error {
+	v, err := attTapAction.Parse(r.CallbackData)
+	if err != nil {
+		return err
+	}
+	c, err := h.attendanceTarget(ctx, r, v.Class)
+	if err != nil {
+		return err
+	}
+	return h.attendanceTap(ctx, r, c, v.Person, v.Version)
+}
+
+// AttendancePage shows another page of the list.
+func (h *Attendance) AttendancePage(ctx context.Context, r *Request) error {
+	v, err := attPageAction.Parse(r.CallbackData)
+	if err != nil {
+		return err
+	}
+	c, err := h.attendanceTarget(ctx, r, v.Class)
+	if err != nil {
+		return err
+	}
+	return h.attendancePage(ctx, r, c, v.Page)
+}
+
+// AttendanceSave saves the list.
+func (h *Attendance) AttendanceSave(ctx context.Context, r *Request) error {
+	v, err := attSaveAction.Parse(r.CallbackData)
+	if err != nil {
+		return err
+	}
+	c, err := h.attendanceTarget(ctx, r, v.Class)
+	if err != nil {
+		return err
+	}
+	return h.attendanceSave(ctx, r, c, v.Version)
 }
 
 // attendanceOpen shows the class's list: the open draft if someone is
@@ -243,7 +338,7 @@ func attendanceSheet(loc *locales.Localizer, c attendanceClass, d store.Attendan
 	if pages > 1 {
 		text += "\n" + loc.T("attendance.page", "Page", loc.F.Number(int64(page+1)), "Pages", loc.F.Number(int64(pages)))
 	}
-	s, ver := classID36(o.Session.ID), classID36(d.Version)
+	ref := c.ref()
 	var rows [][]models.InlineKeyboardButton
 	for _, p := range c.roster[page*attendancePageSize : min(len(c.roster), (page+1)*attendancePageSize)] {
 		label := attendanceEmoji[attendanceMarkOf(d, p.PersonID)] + " " + p.Name
@@ -251,19 +346,19 @@ func attendanceSheet(loc *locales.Localizer, c attendanceClass, d store.Attendan
 			label += " · " + p.Room
 		}
 		rows = append(rows, []models.InlineKeyboardButton{{Text: label,
-			CallbackData: cb("att", "t", s, c.date, classID36(p.PersonID), ver)}})
+			CallbackData: attTapAction.Data(attTap{ref, p.PersonID, d.Version})}})
 	}
 	if pages > 1 {
 		var nav []models.InlineKeyboardButton
 		if page > 0 {
-			nav = append(nav, models.InlineKeyboardButton{Text: "◀", CallbackData: cb("att", "p", s, c.date, strconv.Itoa(page-1))})
+			nav = append(nav, models.InlineKeyboardButton{Text: "◀", CallbackData: attPageAction.Data(attPage{ref, page - 1})})
 		}
 		if page < pages-1 {
-			nav = append(nav, models.InlineKeyboardButton{Text: "▶", CallbackData: cb("att", "p", s, c.date, strconv.Itoa(page+1))})
+			nav = append(nav, models.InlineKeyboardButton{Text: "▶", CallbackData: attPageAction.Data(attPage{ref, page + 1})})
 		}
 		rows = append(rows, nav)
 	}
-	rows = append(rows, []models.InlineKeyboardButton{{Text: loc.T("attendance.btn_save"), CallbackData: cb("att", "s", s, c.date, ver)}})
+	rows = append(rows, []models.InlineKeyboardButton{{Text: loc.T("attendance.btn_save"), CallbackData: attSaveAction.Data(attSave{ref, d.Version})}})
 	return text, &models.InlineKeyboardMarkup{InlineKeyboard: rows}
 }
 
@@ -389,7 +484,7 @@ func (h *Attendance) attendanceSave(ctx context.Context, r *Request, c attendanc
 		"Start", r.Loc.F.Time(o.Start), "Present", r.Loc.F.Number(int64(res.Present)),
 		"Absent", r.Loc.F.Number(int64(res.Absent)), "Excused", r.Loc.F.Number(int64(res.Excused)))
 	kb := inlineRows([]models.InlineKeyboardButton{{Text: r.Loc.T("attendance.btn_correct"),
-		CallbackData: cb("att", "o", classID36(o.Session.ID), c.date)}}, 1)
+		CallbackData: attOpenAction.Data(c.ref())}}, 1)
 	return h.attendanceEdit(ctx, r, text, kb)
 }
 

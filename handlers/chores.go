@@ -130,11 +130,11 @@ func choreTurnButtons(loc *locales.Localizer, turns []store.ChoreTurn, now time.
 		}
 		if !today.Before(t.Day) {
 			buttons = append(buttons, models.InlineKeyboardButton{
-				Text: loc.T("chores.button.done", choreVars(loc, t)...), CallbackData: cb("chd", itoa(t.ID))})
+				Text: loc.T("chores.button.done", choreVars(loc, t)...), CallbackData: choreDoneAction.Data(choreTurnArg{t.ID})})
 		}
 		if t.StartsAt.After(now) {
 			buttons = append(buttons, models.InlineKeyboardButton{
-				Text: loc.T("chores.button.swap", choreVars(loc, t)...), CallbackData: cb("chs", "t", itoa(t.ID))})
+				Text: loc.T("chores.button.swap", choreVars(loc, t)...), CallbackData: choreSwapAskAction.Data(choreTurnArg{t.ID})})
 		}
 	}
 	if len(buttons) == 0 {
@@ -143,27 +143,76 @@ func choreTurnButtons(loc *locales.Localizer, turns []store.ChoreTurn, now time.
 	return inlineRows(buttons, 1)
 }
 
-// choreArgs splits callback data after its prefix.
-func choreArgs(data string) []string {
-	parts := strings.Split(data, ":")
-	return parts[1:]
+// The residents' chore buttons: one action each, routed by its prefix in
+// bot/routes.go. A turn is the resident's own, a swap one he is asked
+// about, checked as they are now; anything else is a stale button.
+type (
+	choreTurnArg  struct{ Turn int64 }
+	choreSwapPage struct {
+		Turn int64
+		Page int
+	}
+	choreSwapPick struct{ Turn, Person int64 }
+	choreSwapArg  struct{ Swap int64 }
+)
+
+var (
+	choreDoneAction     = newAction("chd", encChoreTurn, decChoreTurn, choreTurnArg{42})                // my turn is done
+	choreSwapAskAction  = newAction("chs:t", encChoreTurn, decChoreTurn, choreTurnArg{42})              // swap this turn: whom?
+	choreSwapPageAction = newAction("chs:pg", encChoreSwapPage, decChoreSwapPage, choreSwapPage{42, 2}) // another page of residents
+	choreSwapToAction   = newAction("chs:p", encChoreSwapPick, decChoreSwapPick, choreSwapPick{42, 7})  // ask this resident
+	choreAcceptAction   = newAction("chx:y", encChoreSwap, decChoreSwap, choreSwapArg{9})               // the asked resident accepts
+	choreDeclineAction  = newAction("chx:n", encChoreSwap, decChoreSwap, choreSwapArg{9})               // he declines
+	choreApproveAction  = newAction("cha:y", encChoreSwap, decChoreSwap, choreSwapArg{9})               // staff approve the swap
+	choreRefuseAction   = newAction("cha:n", encChoreSwap, decChoreSwap, choreSwapArg{9})               // staff refuse it
+)
+
+func encChoreTurn(v choreTurnArg) []string { return []string{itoa(v.Turn)} }
+
+func decChoreTurn(f []string) (choreTurnArg, bool) {
+	if len(f) != 1 {
+		return choreTurnArg{}, false
+	}
+	id, ok := idField(f[0])
+	return choreTurnArg{id}, ok
 }
 
-func choreID(s string) (int64, error) {
-	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, ErrStaleButton
+func encChoreSwapPage(v choreSwapPage) []string { return []string{itoa(v.Turn), strconv.Itoa(v.Page)} }
+
+func decChoreSwapPage(f []string) (choreSwapPage, bool) {
+	if len(f) != 2 {
+		return choreSwapPage{}, false
 	}
-	return id, nil
+	id, ok := idField(f[0])
+	n, err := strconv.Atoi(f[1])
+	// a page past the list is refused once the residents are known
+	return choreSwapPage{id, n}, ok && err == nil && n >= 0 && f[1] == strconv.Itoa(n)
+}
+
+func encChoreSwapPick(v choreSwapPick) []string { return []string{itoa(v.Turn), itoa(v.Person)} }
+
+func decChoreSwapPick(f []string) (choreSwapPick, bool) {
+	if len(f) != 2 {
+		return choreSwapPick{}, false
+	}
+	id, ok1 := idField(f[0])
+	to, ok2 := idField(f[1])
+	return choreSwapPick{id, to}, ok1 && ok2
+}
+
+func encChoreSwap(v choreSwapArg) []string { return []string{itoa(v.Swap)} }
+
+func decChoreSwap(f []string) (choreSwapArg, bool) {
+	if len(f) != 1 {
+		return choreSwapArg{}, false
+	}
+	id, ok := idField(f[0])
+	return choreSwapArg{id}, ok
 }
 
 // ownTurn returns the resident's own turn named by a button, or
 // ErrStaleButton: another's turn is never shown nor changed.
-func (h *Chores) ownTurn(ctx context.Context, r *Request, arg string) (store.ChoreTurn, error) {
-	id, err := choreID(arg)
-	if err != nil {
-		return store.ChoreTurn{}, err
-	}
+func (h *Chores) ownTurn(ctx context.Context, r *Request, id int64) (store.ChoreTurn, error) {
 	t, err := h.Chores.ChoreTurn(ctx, r.Person.CentreID, id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && t.PersonID != r.Person.ID) {
 		return store.ChoreTurn{}, ErrStaleButton
@@ -173,11 +222,11 @@ func (h *Chores) ownTurn(ctx context.Context, r *Request, arg string) (store.Cho
 
 // ChoreDone marks the resident's own turn done ("chd:<turn>").
 func (h *Chores) ChoreDone(ctx context.Context, r *Request) error {
-	args := choreArgs(r.CallbackData)
-	if len(args) != 1 {
-		return ErrStaleButton
+	v, err := choreDoneAction.Parse(r.CallbackData)
+	if err != nil {
+		return err
 	}
-	t, err := h.ownTurn(ctx, r, args[0])
+	t, err := h.ownTurn(ctx, r, v.Turn)
 	if err != nil {
 		return err
 	}
@@ -208,60 +257,92 @@ func choreStale(err error) error {
 
 // ---- Resident: swaps ----
 
-// ChoreSwapButton lets a resident pick another resident to take one of his
-// future turns, a page at a time, and sends the request.
-func (h *Chores) ChoreSwapButton(ctx context.Context, r *Request) error {
-	args := choreArgs(r.CallbackData)
-	if len(args) < 2 {
-		return ErrStaleButton
-	}
-	t, err := h.ownTurn(ctx, r, args[1])
+// ChoreSwapAsk lets a resident pick another resident to take one of his
+// future turns, a page at a time.
+func (h *Chores) ChoreSwapAsk(ctx context.Context, r *Request) error {
+	v, err := choreSwapAskAction.Parse(r.CallbackData)
 	if err != nil {
 		return err
 	}
-	if t.State != store.ChorePending || !t.StartsAt.After(r.Now) {
+	sw, err := h.swapOf(ctx, r, v.Turn)
+	if err != nil {
+		return err
+	}
+	if len(sw.members) == 0 {
+		return Fail("chores.swap.no_one")
+	}
+	_, err = h.reply(ctx, r, sw.text, sw.page(0))
+	return err
+}
+
+// ChoreSwapPage shows another page of the residents, in place.
+func (h *Chores) ChoreSwapPage(ctx context.Context, r *Request) error {
+	v, err := choreSwapPageAction.Parse(r.CallbackData)
+	if err != nil {
+		return err
+	}
+	sw, err := h.swapOf(ctx, r, v.Turn)
+	if err != nil {
+		return err
+	}
+	if v.Page*choresPerPage >= len(sw.members) {
 		return ErrStaleButton
+	}
+	return h.editMessage(ctx, r, sw.text, sw.page(v.Page))
+}
+
+// ChoreSwapTo sends the swap request to the resident picked.
+func (h *Chores) ChoreSwapTo(ctx context.Context, r *Request) error {
+	v, err := choreSwapToAction.Parse(r.CallbackData)
+	if err != nil {
+		return err
+	}
+	sw, err := h.swapOf(ctx, r, v.Turn)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(sw.members, func(p store.Person) bool { return p.ID == v.Person })
+	if i < 0 {
+		return ErrStaleButton
+	}
+	t := sw.turn
+	_, err = h.Chores.RequestChoreSwap(ctx, r.Person.CentreID, t.ID, r.Person.ID, v.Person, r.Now)
+	if err := choreStale(err); err != nil {
+		return err
+	}
+	_, err = h.reply(ctx, r, r.Loc.T("chores.swap.sent", append(choreVars(r.Loc, t), "Name", sw.members[i].DisplayName)...), nil)
+	return err
+}
+
+// choreSwapPicker is a resident's future turn being offered for a swap and
+// the residents he can offer it to.
+type choreSwapPicker struct {
+	turn    store.ChoreTurn
+	members []store.Person
+	text    string
+	page    func(n int) *models.InlineKeyboardMarkup
+}
+
+// swapOf loads the resident's own turn a swap button names, still to
+// come, and the other residents.
+func (h *Chores) swapOf(ctx context.Context, r *Request, turn int64) (choreSwapPicker, error) {
+	t, err := h.ownTurn(ctx, r, turn)
+	if err != nil {
+		return choreSwapPicker{}, err
+	}
+	if t.State != store.ChorePending || !t.StartsAt.After(r.Now) {
+		return choreSwapPicker{}, ErrStaleButton
 	}
 	members, err := h.Chores.ChoreMembers(ctx, r.Person.CentreID, true)
 	if err != nil {
-		return err
+		return choreSwapPicker{}, err
 	}
 	members = slices.DeleteFunc(members, func(p store.Person) bool { return p.ID == r.Person.ID })
-	text := r.Loc.T("chores.swap.pick_person", choreVars(r.Loc, t)...)
-	page := func(n int) *models.InlineKeyboardMarkup {
-		return choreMemberPage(r.Loc, members, n, func(p store.Person) string { return cb("chs", "p", itoa(t.ID), itoa(p.ID)) },
-			func(n int) string { return cb("chs", "pg", itoa(t.ID), strconv.Itoa(n)) })
-	}
-	switch {
-	case args[0] == "t" && len(args) == 2:
-		if len(members) == 0 {
-			return Fail("chores.swap.no_one")
-		}
-		_, err := h.reply(ctx, r, text, page(0))
-		return err
-	case args[0] == "pg" && len(args) == 3:
-		n, err := strconv.Atoi(args[2])
-		if err != nil || n < 0 || n*choresPerPage >= len(members) {
-			return ErrStaleButton
-		}
-		return h.editMessage(ctx, r, text, page(n))
-	case args[0] == "p" && len(args) == 3:
-		to, err := choreID(args[2])
-		if err != nil {
-			return err
-		}
-		i := slices.IndexFunc(members, func(p store.Person) bool { return p.ID == to })
-		if i < 0 {
-			return ErrStaleButton
-		}
-		_, err = h.Chores.RequestChoreSwap(ctx, r.Person.CentreID, t.ID, r.Person.ID, to, r.Now)
-		if err := choreStale(err); err != nil {
-			return err
-		}
-		_, err = h.reply(ctx, r, r.Loc.T("chores.swap.sent", append(choreVars(r.Loc, t), "Name", members[i].DisplayName)...), nil)
-		return err
-	}
-	return ErrStaleButton
+	return choreSwapPicker{turn: t, members: members, text: r.Loc.T("chores.swap.pick_person", choreVars(r.Loc, t)...),
+		page: func(n int) *models.InlineKeyboardMarkup {
+			return choreMemberPage(r.Loc, members, n, func(p store.Person) string { return choreSwapToAction.Data(choreSwapPick{t.ID, p.ID}) },
+				func(n int) string { return choreSwapPageAction.Data(choreSwapPage{t.ID, n}) })
+		}}, nil
 }
 
 // choreMemberPage lays out one page of residents, by name and room, with
@@ -292,14 +373,24 @@ func choreMemberPage(loc *locales.Localizer, members []store.Person, n int, pick
 	return kb
 }
 
-// ChoreSwapAnswer takes the asked resident's Yes or No ("chx:y|n:<swap>").
-// Only he can answer, once, while the turn is still the asker's.
-func (h *Chores) ChoreSwapAnswer(ctx context.Context, r *Request) error {
-	accept, id, err := choreYesNo(r.CallbackData)
+// ChoreSwapAccept and ChoreSwapDecline take the asked resident's Yes or
+// No ("chx:y|n:<swap>"). Only he can answer, once, while the turn is
+// still the asker's.
+func (h *Chores) ChoreSwapAccept(ctx context.Context, r *Request) error {
+	return h.swapAnswer(ctx, r, choreAcceptAction, true)
+}
+
+// ChoreSwapDecline: see ChoreSwapAccept.
+func (h *Chores) ChoreSwapDecline(ctx context.Context, r *Request) error {
+	return h.swapAnswer(ctx, r, choreDeclineAction, false)
+}
+
+func (h *Chores) swapAnswer(ctx context.Context, r *Request, a CallbackAction[choreSwapArg], accept bool) error {
+	v, err := a.Parse(r.CallbackData)
 	if err != nil {
 		return err
 	}
-	if _, err := h.Chores.AnswerChoreSwap(ctx, r.Person.CentreID, id, r.Person.ID, accept, r.Now); err != nil {
+	if _, err := h.Chores.AnswerChoreSwap(ctx, r.Person.CentreID, v.Swap, r.Person.ID, accept, r.Now); err != nil {
 		return choreStale(err)
 	}
 	msg := "chores.swap.declined_you"
@@ -308,14 +399,4 @@ func (h *Chores) ChoreSwapAnswer(ctx context.Context, r *Request) error {
 	}
 	_, err = h.reply(ctx, r, r.Loc.T(msg), nil)
 	return err
-}
-
-// choreYesNo reads a yes/no button about a swap ("<prefix>:y|n:<swap>").
-func choreYesNo(data string) (yes bool, id int64, err error) {
-	args := choreArgs(data)
-	if len(args) != 2 || (args[0] != "y" && args[0] != "n") {
-		return false, 0, ErrStaleButton
-	}
-	id, err = choreID(args[1])
-	return args[0] == "y", id, err
 }

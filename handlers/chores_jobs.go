@@ -205,7 +205,7 @@ func (h *Chores) renderChoreReminder(ctx context.Context, p store.Person, loc *l
 	out := Outgoing{Text: loc.T(m.MsgID, choreVars(loc, t)...)}
 	if m.Args["what"] == store.ChoreMorning {
 		out.Markup = inlineRows([]models.InlineKeyboardButton{
-			{Text: loc.T("chores.button.done", choreVars(loc, t)...), CallbackData: cb("chd", itoa(t.ID))}}, 1)
+			{Text: loc.T("chores.button.done", choreVars(loc, t)...), CallbackData: choreDoneAction.Data(choreTurnArg{t.ID})}}, 1)
 	}
 	return out, nil
 }
@@ -242,8 +242,8 @@ func (h *Chores) renderChoreSwapAsk(ctx context.Context, _ store.Person, loc *lo
 	}
 	vars := append(choreVars(loc, t), "Name", from.DisplayName, "Room", choreRoom(from.Room))
 	return Outgoing{Text: loc.T(m.MsgID, vars...), Markup: inlineRows([]models.InlineKeyboardButton{
-		{Text: loc.T("chores.button.accept"), CallbackData: cb("chx", "y", itoa(sw.ID))},
-		{Text: loc.T("chores.button.decline"), CallbackData: cb("chx", "n", itoa(sw.ID))},
+		{Text: loc.T("chores.button.accept"), CallbackData: choreAcceptAction.Data(choreSwapArg{sw.ID})},
+		{Text: loc.T("chores.button.decline"), CallbackData: choreDeclineAction.Data(choreSwapArg{sw.ID})},
 	}, 2)}, nil
 }
 
@@ -263,8 +263,8 @@ func (h *Chores) renderChoreSwapStaff(ctx context.Context, _ store.Person, loc *
 	}
 	vars := append(choreVars(loc, t), "From", from.DisplayName, "FromRoom", choreRoom(from.Room), "To", to.DisplayName, "ToRoom", choreRoom(to.Room))
 	return Outgoing{Text: loc.T(m.MsgID, vars...), Markup: inlineRows([]models.InlineKeyboardButton{
-		{Text: loc.T("chores.button.approve"), CallbackData: cb("cha", "y", itoa(sw.ID))},
-		{Text: loc.T("chores.button.refuse"), CallbackData: cb("cha", "n", itoa(sw.ID))},
+		{Text: loc.T("chores.button.approve"), CallbackData: choreApproveAction.Data(choreSwapArg{sw.ID})},
+		{Text: loc.T("chores.button.refuse"), CallbackData: choreRefuseAction.Data(choreSwapArg{sw.ID})},
 	}, 2)}, nil
 }
 

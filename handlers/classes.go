@@ -367,7 +367,7 @@ func (h *Classes) Timetable(ctx context.Context, r *Request) error {
 			break
 		}
 		buttons = append(buttons, models.InlineKeyboardButton{Text: classOccurrenceLabel(r.Loc, o),
-			CallbackData: cb("tt", "o", classID36(o.Session.ID), store.ClassDateKey(o.Date))})
+			CallbackData: ttOpenAction.Data(classRef{o.Session.ID, o.Date})})
 	}
 	_, err = h.reply(ctx, r, r.Loc.T("timetable.choose"), inlineRows(buttons, 1))
 	return err
@@ -386,92 +386,217 @@ func classOccurrenceLabel(loc *locales.Localizer, o store.ClassOccurrence) strin
 	return mark + " " + loc.F.DateShort(o.Start) + " " + loc.F.Time(o.Start) + " · " + o.Session.GroupIn(loc.Tag)
 }
 
+// classRef names one class of a button: its session and planned date,
+// written "<session in base 36>:<yyyymmdd>" (store.ClassDateKey).
+type classRef struct {
+	Session int64
+	Date    time.Time
+}
+
+func (c classRef) fields() []string {
+	return []string{classID36(c.Session), store.ClassDateKey(c.Date)}
+}
+
+func encClassRef(c classRef) []string { return c.fields() }
+
+func decClassRef(f []string) (classRef, bool) {
+	if len(f) != 2 {
+		return classRef{}, false
+	}
+	return classRefFields(f)
+}
+
+// classRefFields reads the two fields of a classRef.
+func classRefFields(f []string) (classRef, bool) {
+	id, ok := parseClassID36(f[0])
+	d, err := store.ParseClassDate(f[1])
+	return classRef{id, d}, ok && err == nil
+}
+
 // classOccurrenceButton reads "<session>:<date>" and loads that class of
 // the person's centre; anything else is a stale or forged button.
 func classOccurrenceButton(ctx context.Context, classes ClassStore, tz *time.Location, r *Request, session, date string) (store.ClassOccurrence, error) {
-	id, ok := parseClassID36(session)
+	ref, ok := classRefFields([]string{session, date})
 	if !ok {
 		return store.ClassOccurrence{}, ErrStaleButton
 	}
-	d, err := store.ParseClassDate(date)
-	if err != nil {
-		return store.ClassOccurrence{}, ErrStaleButton
-	}
-	o, err := classes.ClassOccurrenceOn(ctx, r.Person.CentreID, id, d, tz)
+	return classOccurrenceAt(ctx, classes, tz, r, ref)
+}
+
+// classOccurrenceAt loads the class a button names, of the person's
+// centre; a class that is not (any more) is a stale button.
+func classOccurrenceAt(ctx context.Context, classes ClassStore, tz *time.Location, r *Request, ref classRef) (store.ClassOccurrence, error) {
+	o, err := classes.ClassOccurrenceOn(ctx, r.Person.CentreID, ref.Session, ref.Date, tz)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.ClassOccurrence{}, ErrStaleButton
 	}
 	return o, err
 }
 
-// TimetableButton handles the buttons of /timetable:
-// tt:o|c|m|r:<session>:<date> (open, cancel, move, restore), tt:d:<date>
-// (the move's new day), tt:keep (keep the room), tt:yes and tt:no.
-func (h *Classes) TimetableButton(ctx context.Context, r *Request) error {
-	parts := strings.Split(r.CallbackData, ":")
-	if len(parts) < 2 {
+// The buttons of /timetable: one action each, routed by its prefix in
+// bot/routes.go. A class is one of the staff member's centre, checked as
+// it is now; the other buttons act only at the step of the conversation
+// that drew them.
+type (
+	ttDay  struct{ Day time.Time }
+	ttNone struct{}
+)
+
+var (
+	ttOpenAction    = newAction("tt:o", encClassRef, decClassRef, sampleClass)       // show a class and what can be done to it
+	ttCancelAction  = newAction("tt:c", encClassRef, decClassRef, sampleClass)       // cancel it
+	ttMoveAction    = newAction("tt:m", encClassRef, decClassRef, sampleClass)       // move it
+	ttRestoreAction = newAction("tt:r", encClassRef, decClassRef, sampleClass)       // restore it as planned
+	ttDayAction     = newAction("tt:d", encTTDay, decTTDay, ttDay{sampleClass.Date}) // the move's new day
+	ttKeepAction    = newAction("tt:keep", encTTNone, decTTNone, ttNone{})           // keep the room
+	ttYesAction     = newAction("tt:yes", encTTNone, decTTNone, ttNone{})            // confirm
+	ttNoAction      = newAction("tt:no", encTTNone, decTTNone, ttNone{})             // give up
+)
+
+func encTTDay(v ttDay) []string { return []string{store.ClassDateKey(v.Day)} }
+
+func decTTDay(f []string) (ttDay, bool) {
+	if len(f) != 1 {
+		return ttDay{}, false
+	}
+	d, err := store.ParseClassDate(f[0])
+	return ttDay{d}, err == nil
+}
+
+func encTTNone(ttNone) []string { return nil }
+
+func decTTNone(f []string) (ttNone, bool) { return ttNone{}, len(f) == 0 }
+
+// TimetableOpen shows a class with what can be done to it.
+func (h *Classes) TimetableOpen(ctx context.Context, r *Request) error {
+	o, _, err := h.timetableClass(ctx, r, ttOpenAction, false)
+	if err != nil {
+		return err
+	}
+	return h.timetableShow(ctx, r, o)
+}
+
+// TimetableCancel asks to confirm cancelling a class.
+func (h *Classes) TimetableCancel(ctx context.Context, r *Request) error {
+	o, data, err := h.timetableClass(ctx, r, ttCancelAction, false)
+	if err != nil {
+		return err
+	}
+	if o.Cancelled {
+		return Fail("timetable.unchanged")
+	}
+	data["do"] = store.ClassCancelled
+	return h.timetableConfirm(ctx, r, o, data)
+}
+
+// TimetableRestore asks to confirm restoring a class as planned.
+func (h *Classes) TimetableRestore(ctx context.Context, r *Request) error {
+	o, data, err := h.timetableClass(ctx, r, ttRestoreAction, true)
+	if err != nil {
+		return err
+	}
+	if !o.Cancelled && !o.Moved {
+		return Fail("timetable.unchanged")
+	}
+	data["do"] = store.ClassRestored
+	return h.timetableConfirm(ctx, r, o, data)
+}
+
+// TimetableMove asks the new day of a class.
+func (h *Classes) TimetableMove(ctx context.Context, r *Request) error {
+	o, data, err := h.timetableClass(ctx, r, ttMoveAction, false)
+	if err != nil {
+		return err
+	}
+	if err := h.setStep(ctx, r, stepTimetableDay, data); err != nil {
+		return err
+	}
+	_, err = h.reply(ctx, r, r.Loc.T("timetable.ask_day", "Group", o.Session.GroupName,
+		"Day", r.Loc.F.Date(o.Start), "Start", r.Loc.F.Time(o.Start)), h.timetableDayButtons(r))
+	return err
+}
+
+// timetableClass loads the class a button names, and starts the
+// conversation's data with it. A class over is left alone, except that a
+// moved or cancelled class may be restored while its planned time is to
+// come.
+func (h *Classes) timetableClass(ctx context.Context, r *Request, a CallbackAction[classRef], restore bool) (store.ClassOccurrence, map[string]string, error) {
+	ref, err := a.Parse(r.CallbackData)
+	if err != nil {
+		return store.ClassOccurrence{}, nil, err
+	}
+	o, err := classOccurrenceAt(ctx, h.ClassStore, h.Zone, r, ref)
+	if err != nil {
+		return store.ClassOccurrence{}, nil, err
+	}
+	if !o.End.After(r.Now) && !(restore && o.PlannedEnd.After(r.Now)) {
+		return store.ClassOccurrence{}, nil, Fail("timetable.past")
+	}
+	f := ref.fields()
+	return o, map[string]string{"s": f[0], "d": f[1]}, nil
+}
+
+// TimetableDay takes the move's new day; a day may be picked again while
+// the time is not typed yet.
+func (h *Classes) TimetableDay(ctx context.Context, r *Request) error {
+	v, err := ttDayAction.Parse(r.CallbackData)
+	if err != nil {
+		return err
+	}
+	if r.step() != stepTimetableDay && r.step() != stepTimetableTime {
+		return ErrStaleButton
+	}
+	today := store.ClassDate(r.Now, h.Zone)
+	if v.Day.Before(today) || v.Day.After(today.AddDate(0, 0, timetableDays+7)) {
 		return ErrStaleButton
 	}
 	data := copyData(r.Conv)
-	switch verb := parts[1]; {
-	case len(parts) == 4 && (verb == "o" || verb == "c" || verb == "m" || verb == "r"):
-		o, err := classOccurrenceButton(ctx, h.ClassStore, h.Zone, r, parts[2], parts[3])
-		if err != nil {
-			return err
-		}
-		if !o.End.After(r.Now) && !(verb == "r" && o.PlannedEnd.After(r.Now)) {
-			return Fail("timetable.past")
-		}
-		data = map[string]string{"s": parts[2], "d": parts[3]}
-		switch verb {
-		case "o":
-			return h.timetableShow(ctx, r, o)
-		case "c":
-			if o.Cancelled {
-				return Fail("timetable.unchanged")
-			}
-			data["do"] = store.ClassCancelled
-			return h.timetableConfirm(ctx, r, o, data)
-		case "r":
-			if !o.Cancelled && !o.Moved {
-				return Fail("timetable.unchanged")
-			}
-			data["do"] = store.ClassRestored
-			return h.timetableConfirm(ctx, r, o, data)
-		}
-		if err := h.setStep(ctx, r, stepTimetableDay, data); err != nil {
-			return err
-		}
-		_, err = h.reply(ctx, r, r.Loc.T("timetable.ask_day", "Group", o.Session.GroupName,
-			"Day", r.Loc.F.Date(o.Start), "Start", r.Loc.F.Time(o.Start)), h.timetableDayButtons(r))
+	data["nd"] = store.ClassDateKey(v.Day)
+	if err := h.setStep(ctx, r, stepTimetableTime, data); err != nil {
 		return err
-	case verb == "d" && len(parts) == 3 && (r.step() == stepTimetableDay || r.step() == stepTimetableTime):
-		// A day may be picked again while the time is not typed yet.
-		day, err := store.ParseClassDate(parts[2])
-		today := store.ClassDate(r.Now, h.Zone)
-		if err != nil || day.Before(today) || day.After(today.AddDate(0, 0, timetableDays+7)) {
-			return ErrStaleButton
-		}
-		data["nd"] = parts[2]
-		if err := h.setStep(ctx, r, stepTimetableTime, data); err != nil {
-			return err
-		}
-		_, err = h.reply(ctx, r, r.Loc.T("timetable.ask_time", "Day", r.Loc.F.Date(day.Add(12*time.Hour))), nil)
-		return err
-	case verb == "keep" && len(parts) == 2 && r.step() == stepTimetableRoom:
-		o, err := h.timetableOccurrence(ctx, r, data)
-		if err != nil {
-			return err
-		}
-		data["room"] = o.Room
-		data["do"] = store.ClassMoved
-		return h.timetableConfirm(ctx, r, o, data)
-	case verb == "yes" && len(parts) == 2 && r.step() == stepTimetableConfirm:
-		return h.timetableApply(ctx, r, data)
-	case verb == "no" && len(parts) == 2 && strings.HasPrefix(r.step(), "tt."):
-		return h.cancel(ctx, r)
 	}
-	return ErrStaleButton
+	_, err = h.reply(ctx, r, r.Loc.T("timetable.ask_time", "Day", r.Loc.F.Date(v.Day.Add(12*time.Hour))), nil)
+	return err
+}
+
+// TimetableKeep moves the class without changing its room.
+func (h *Classes) TimetableKeep(ctx context.Context, r *Request) error {
+	if _, err := ttKeepAction.Parse(r.CallbackData); err != nil {
+		return err
+	}
+	if r.step() != stepTimetableRoom {
+		return ErrStaleButton
+	}
+	data := copyData(r.Conv)
+	o, err := h.timetableOccurrence(ctx, r, data)
+	if err != nil {
+		return err
+	}
+	data["room"] = o.Room
+	data["do"] = store.ClassMoved
+	return h.timetableConfirm(ctx, r, o, data)
+}
+
+// TimetableYes applies the change confirmed.
+func (h *Classes) TimetableYes(ctx context.Context, r *Request) error {
+	if _, err := ttYesAction.Parse(r.CallbackData); err != nil {
+		return err
+	}
+	if r.step() != stepTimetableConfirm {
+		return ErrStaleButton
+	}
+	return h.timetableApply(ctx, r, copyData(r.Conv))
+}
+
+// TimetableNo gives up the change being made.
+func (h *Classes) TimetableNo(ctx context.Context, r *Request) error {
+	if _, err := ttNoAction.Parse(r.CallbackData); err != nil {
+		return err
+	}
+	if !strings.HasPrefix(r.step(), "tt.") {
+		return ErrStaleButton
+	}
+	return h.cancel(ctx, r)
 }
 
 // timetableDayButtons offers the next two weeks' days for a move.
@@ -483,12 +608,12 @@ func (h *Classes) timetableDayButtons(r *Request) *models.InlineKeyboardMarkup {
 		noon := time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, h.Zone)
 		buttons = append(buttons, models.InlineKeyboardButton{
 			Text:         "📅 " + r.Loc.F.Weekday(noon) + " " + r.Loc.F.DateShort(noon),
-			CallbackData: cb("tt", "d", store.ClassDateKey(d)),
+			CallbackData: ttDayAction.Data(ttDay{d}),
 		})
 	}
 	kb := inlineRows(buttons, 2)
 	kb.InlineKeyboard = append(kb.InlineKeyboard, []models.InlineKeyboardButton{
-		{Text: r.Loc.T("button.cancel"), CallbackData: cb("tt", "no")}})
+		{Text: r.Loc.T("button.cancel"), CallbackData: ttNoAction.Data(ttNone{})}})
 	return kb
 }
 
@@ -526,8 +651,8 @@ func (h *Classes) TimetableStep(ctx context.Context, r *Request) error {
 			return err
 		}
 		kb := inlineRows([]models.InlineKeyboardButton{
-			{Text: r.Loc.T("timetable.keep_room", "Room", o.Room), CallbackData: cb("tt", "keep")},
-			{Text: r.Loc.T("button.cancel"), CallbackData: cb("tt", "no")},
+			{Text: r.Loc.T("timetable.keep_room", "Room", o.Room), CallbackData: ttKeepAction.Data(ttNone{})},
+			{Text: r.Loc.T("button.cancel"), CallbackData: ttNoAction.Data(ttNone{})},
 		}, 1)
 		_, err = h.reply(ctx, r, r.Loc.T("timetable.ask_room", "Room", o.Room), kb)
 		return err
@@ -554,7 +679,7 @@ func (h *Classes) TimetableStep(ctx context.Context, r *Request) error {
 
 // timetableShow shows one class with what can be done to it.
 func (h *Classes) timetableShow(ctx context.Context, r *Request, o store.ClassOccurrence) error {
-	s, d := classID36(o.Session.ID), store.ClassDateKey(o.Date)
+	ref := classRef{o.Session.ID, o.Date}
 	vars := []any{"Group", o.Session.GroupName, "Day", r.Loc.F.Date(o.PlannedStart),
 		"Start", r.Loc.F.Time(o.PlannedStart), "End", r.Loc.F.Time(o.PlannedEnd),
 		"Room", o.Session.Room, "Teacher", o.Session.Teacher}
@@ -570,13 +695,13 @@ func (h *Classes) timetableShow(ctx context.Context, r *Request, o store.ClassOc
 		text = r.Loc.T("timetable.session", vars...)
 	}
 	if !o.Cancelled && o.End.After(r.Now) {
-		buttons = append(buttons, models.InlineKeyboardButton{Text: r.Loc.T("timetable.btn_cancel"), CallbackData: cb("tt", "c", s, d)})
+		buttons = append(buttons, models.InlineKeyboardButton{Text: r.Loc.T("timetable.btn_cancel"), CallbackData: ttCancelAction.Data(ref)})
 	}
 	if o.End.After(r.Now) || o.Cancelled {
-		buttons = append(buttons, models.InlineKeyboardButton{Text: r.Loc.T("timetable.btn_move"), CallbackData: cb("tt", "m", s, d)})
+		buttons = append(buttons, models.InlineKeyboardButton{Text: r.Loc.T("timetable.btn_move"), CallbackData: ttMoveAction.Data(ref)})
 	}
 	if (o.Cancelled || o.Moved) && o.PlannedEnd.After(r.Now) {
-		buttons = append(buttons, models.InlineKeyboardButton{Text: r.Loc.T("timetable.btn_restore"), CallbackData: cb("tt", "r", s, d)})
+		buttons = append(buttons, models.InlineKeyboardButton{Text: r.Loc.T("timetable.btn_restore"), CallbackData: ttRestoreAction.Data(ref)})
 	}
 	_, err := h.reply(ctx, r, text, inlineRows(buttons, 1))
 	return err
@@ -624,8 +749,8 @@ func (h *Classes) timetableConfirm(ctx context.Context, r *Request, o store.Clas
 			"NewStart", r.Loc.F.Time(start), "NewEnd", r.Loc.F.Time(end), "Room", data["room"])...)
 	}
 	kb := inlineRows([]models.InlineKeyboardButton{
-		{Text: r.Loc.T("button.confirm"), CallbackData: cb("tt", "yes")},
-		{Text: r.Loc.T("button.cancel"), CallbackData: cb("tt", "no")},
+		{Text: r.Loc.T("button.confirm"), CallbackData: ttYesAction.Data(ttNone{})},
+		{Text: r.Loc.T("button.cancel"), CallbackData: ttNoAction.Data(ttNone{})},
 	}, 2)
 	_, err = h.reply(ctx, r, text, kb)
 	return err

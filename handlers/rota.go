@@ -25,20 +25,28 @@ type Rota struct {
 // The staff's cleaning rota (/rota): a week's turns with marks, moves and
 // regeneration, and the staff's decision on a swap residents agreed.
 //
-// Its buttons are the actions declared below, one route each; the swap
-// decision (all validated against the person, his centre and the current
-// state of the swap; anything else is a stale button) is:
-//
-//	cha:y|n:<swap>                staff: approve or refuse a swap
+// Its buttons are the actions declared below, one route each, and the
+// swap decision (choreApproveAction, choreRefuseAction: checked against
+// the staff member's centre and the swap as it is now).
 
-// ChoreSwapDecision takes a staff member's approval or refusal of an
-// accepted swap ("cha:y|n:<swap>"); the first decision counts.
-func (h *Rota) ChoreSwapDecision(ctx context.Context, r *Request) error {
-	approve, id, err := choreYesNo(r.CallbackData)
+// ChoreSwapApprove and ChoreSwapRefuse take a staff member's approval or
+// refusal of an accepted swap ("cha:y|n:<swap>"); the first decision
+// counts.
+func (h *Rota) ChoreSwapApprove(ctx context.Context, r *Request) error {
+	return h.swapDecision(ctx, r, choreApproveAction, true)
+}
+
+// ChoreSwapRefuse: see ChoreSwapApprove.
+func (h *Rota) ChoreSwapRefuse(ctx context.Context, r *Request) error {
+	return h.swapDecision(ctx, r, choreRefuseAction, false)
+}
+
+func (h *Rota) swapDecision(ctx context.Context, r *Request, a CallbackAction[choreSwapArg], approve bool) error {
+	v, err := a.Parse(r.CallbackData)
 	if err != nil {
 		return err
 	}
-	if _, err := h.Chores.DecideChoreSwap(ctx, r.Person.CentreID, id, r.Person.ID, approve, r.Now, h.Zone); err != nil {
+	if _, err := h.Chores.DecideChoreSwap(ctx, r.Person.CentreID, v.Swap, r.Person.ID, approve, r.Now, h.Zone); err != nil {
 		return choreStale(err)
 	}
 	msg := "chores.swap.refused_staff"

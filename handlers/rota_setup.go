@@ -194,7 +194,7 @@ func (h *Rota) Areas(ctx context.Context, r *Request) error {
 		lines = append(lines, h.areaLine(r.Loc, a))
 		if len(buttons) < 90 {
 			buttons = append(buttons, models.InlineKeyboardButton{Text: "🧹 " + areaName(a, r.Loc.Tag),
-				CallbackData: cb("ars", "a", strconv.FormatInt(a.ID, 36))})
+				CallbackData: areaShowAction.Data(areaRef{a.ID})})
 		}
 	}
 	if len(areas) == 0 {
@@ -204,105 +204,210 @@ func (h *Rota) Areas(ctx context.Context, r *Request) error {
 	}
 	kb := inlineRows(buttons, 2)
 	kb.InlineKeyboard = append(kb.InlineKeyboard, []models.InlineKeyboardButton{
-		{Text: r.Loc.T("rotasetup.button_new"), CallbackData: cb("ars", "n")}})
+		{Text: r.Loc.T("rotasetup.button_new"), CallbackData: areaNewAction.Data(areaNone{})}})
 	_, err = h.reply(ctx, r, strings.Join(lines, "\n"), kb)
 	return err
 }
 
-// AreasButton takes the buttons of /areas and of a new area.
-func (h *Rota) AreasButton(ctx context.Context, r *Request) error {
-	parts := strings.Split(r.CallbackData, ":")
-	step := r.step()
-	switch {
-	case len(parts) == 3 && parts[1] == "a":
-		a, err := h.ownArea(ctx, r, parts[2])
-		if err != nil {
-			return err
-		}
-		button := models.InlineKeyboardButton{Text: r.Loc.T("rotasetup.button_stop"), CallbackData: cb("ars", "t", parts[2], "0")}
-		if !a.Active {
-			button = models.InlineKeyboardButton{Text: r.Loc.T("rotasetup.button_use"), CallbackData: cb("ars", "t", parts[2], "1")}
-		}
-		_, err = h.reply(ctx, r, h.areaLine(r.Loc, a), inlineRows([]models.InlineKeyboardButton{button}, 1))
-		return err
-	case len(parts) == 4 && parts[1] == "t" && (parts[3] == "0" || parts[3] == "1"):
-		a, err := h.ownArea(ctx, r, parts[2])
-		if err != nil {
-			return err
-		}
-		on := parts[3] == "1"
-		a, err = h.RotaSetup.SetChoreAreaActive(ctx, r.Person.CentreID, r.Person.ID, a.ID, on)
-		if errors.Is(err, store.ErrChoreUnchanged) || errors.Is(err, store.ErrNotFound) {
-			return ErrStaleButton
-		}
-		if err != nil {
-			return err
-		}
-		msg := "rotasetup.area_stopped"
-		if on {
-			msg = "rotasetup.area_used"
-		}
-		_, err = h.reply(ctx, r, r.Loc.T(msg, "Name", areaName(a, r.Loc.Tag)), nil)
-		return err
-	case r.CallbackData == "ars:n":
-		if err := h.setStep(ctx, r, stepAreaName, map[string]string{}); err != nil {
-			return err
-		}
-		_, err := h.reply(ctx, r, r.Loc.T("rotasetup.ask_name"), nil)
-		return err
-	case step == stepAreaDays && len(parts) == 3 && parts[1] == "d":
-		d, err := strconv.Atoi(parts[2])
-		if err != nil || d < 1 || d > 7 || strconv.Itoa(d) != parts[2] {
-			return ErrStaleButton
-		}
-		data := copyData(r.Conv)
-		days := areaDayList(data["days"])
-		if i := slices.Index(days, d); i >= 0 {
-			days = slices.Delete(days, i, i+1)
-		} else {
-			days = append(days, d)
-			slices.Sort(days)
-		}
-		data["days"] = areaDayString(days)
-		if err := h.setStep(ctx, r, stepAreaDays, data); err != nil {
-			return err
-		}
-		return h.editMessage(ctx, r, r.Loc.T("rotasetup.ask_days", "Name", data["name"]), h.areaDayButtons(r.Loc, days))
-	case step == stepAreaDays && r.CallbackData == "ars:dok":
-		data := copyData(r.Conv)
-		if len(areaDayList(data["days"])) == 0 {
-			return Fail("rotasetup.no_days")
-		}
-		if err := h.setStep(ctx, r, stepAreaStart, data); err != nil {
-			return err
-		}
-		_, err := h.reply(ctx, r, r.Loc.T("rotasetup.ask_start", "Example", h.areaClock(r.Loc, 18*60)), nil)
-		return err
-	case step == stepAreaConfirm && r.CallbackData == "ars:no":
-		return h.cancel(ctx, r)
-	case step == stepAreaConfirm && r.CallbackData == "ars:ok":
-		a, err := areaDraft(copyData(r.Conv))
-		if err != nil {
-			return err
-		}
-		a, err = h.RotaSetup.CreateChoreArea(ctx, r.Person.CentreID, r.Person.ID, a)
-		if err != nil {
-			return err
-		}
-		if err := h.endConversation(ctx, r); err != nil {
-			return err
-		}
-		return h.replyMenu(ctx, r, r.Loc.T("rotasetup.area_created", "Name", a.Name))
+// The buttons of /areas and of a new area: one action each, routed by its
+// prefix in bot/routes.go (their data is described at the top of this
+// file). An area is one of the staff member's centre; the new area's
+// buttons act only at the step of the conversation that drew them.
+type (
+	areaRef    struct{ Area int64 }
+	areaToggle struct {
+		Area int64
+		On   bool
 	}
-	return ErrStaleButton
+	areaDay  struct{ Day int }
+	areaNone struct{}
+)
+
+var (
+	areaShowAction   = newAction("ars:a", encAreaRef, decAreaRef, areaRef{1234})                // show an area
+	areaToggleAction = newAction("ars:t", encAreaToggle, decAreaToggle, areaToggle{1234, true}) // stop using | use again
+	areaNewAction    = newAction("ars:n", encAreaNone, decAreaNone, areaNone{})                 // new area: ask its name
+	areaDayAction    = newAction("ars:d", encAreaDay, decAreaDay, areaDay{3})                   // new area: toggle a weekday
+	areaDaysOKAction = newAction("ars:dok", encAreaNone, decAreaNone, areaNone{})               // new area: days chosen
+	areaSaveAction   = newAction("ars:ok", encAreaNone, decAreaNone, areaNone{})                // new area: save
+	areaCancelAction = newAction("ars:no", encAreaNone, decAreaNone, areaNone{})                // new area: cancel
+)
+
+func encAreaRef(v areaRef) []string { return []string{strconv.FormatInt(v.Area, 36)} }
+
+func decAreaRef(f []string) (areaRef, bool) {
+	if len(f) != 1 {
+		return areaRef{}, false
+	}
+	id, ok := parseClassID36(f[0])
+	return areaRef{id}, ok
+}
+
+func encAreaToggle(v areaToggle) []string {
+	on := "0"
+	if v.On {
+		on = "1"
+	}
+	return []string{strconv.FormatInt(v.Area, 36), on}
+}
+
+func decAreaToggle(f []string) (areaToggle, bool) {
+	if len(f) != 2 || (f[1] != "0" && f[1] != "1") {
+		return areaToggle{}, false
+	}
+	id, ok := parseClassID36(f[0])
+	return areaToggle{id, f[1] == "1"}, ok
+}
+
+func encAreaDay(v areaDay) []string { return []string{strconv.Itoa(v.Day)} }
+
+func decAreaDay(f []string) (areaDay, bool) {
+	if len(f) != 1 {
+		return areaDay{}, false
+	}
+	d, err := strconv.Atoi(f[0])
+	return areaDay{d}, err == nil && d >= 1 && d <= 7 && strconv.Itoa(d) == f[0]
+}
+
+func encAreaNone(areaNone) []string { return nil }
+
+func decAreaNone(f []string) (areaNone, bool) { return areaNone{}, len(f) == 0 }
+
+// AreaShow shows an area with a button to stop or restart it.
+func (h *Rota) AreaShow(ctx context.Context, r *Request) error {
+	v, err := areaShowAction.Parse(r.CallbackData)
+	if err != nil {
+		return err
+	}
+	a, err := h.ownArea(ctx, r, v.Area)
+	if err != nil {
+		return err
+	}
+	button := models.InlineKeyboardButton{Text: r.Loc.T("rotasetup.button_stop"), CallbackData: areaToggleAction.Data(areaToggle{a.ID, false})}
+	if !a.Active {
+		button = models.InlineKeyboardButton{Text: r.Loc.T("rotasetup.button_use"), CallbackData: areaToggleAction.Data(areaToggle{a.ID, true})}
+	}
+	_, err = h.reply(ctx, r, h.areaLine(r.Loc, a), inlineRows([]models.InlineKeyboardButton{button}, 1))
+	return err
+}
+
+// AreaToggle stops using an area, or uses it again.
+func (h *Rota) AreaToggle(ctx context.Context, r *Request) error {
+	v, err := areaToggleAction.Parse(r.CallbackData)
+	if err != nil {
+		return err
+	}
+	a, err := h.ownArea(ctx, r, v.Area)
+	if err != nil {
+		return err
+	}
+	on := v.On
+	a, err = h.RotaSetup.SetChoreAreaActive(ctx, r.Person.CentreID, r.Person.ID, a.ID, on)
+	if errors.Is(err, store.ErrChoreUnchanged) || errors.Is(err, store.ErrNotFound) {
+		return ErrStaleButton
+	}
+	if err != nil {
+		return err
+	}
+	msg := "rotasetup.area_stopped"
+	if on {
+		msg = "rotasetup.area_used"
+	}
+	_, err = h.reply(ctx, r, r.Loc.T(msg, "Name", areaName(a, r.Loc.Tag)), nil)
+	return err
+}
+
+// AreaNew asks the new area's name.
+func (h *Rota) AreaNew(ctx context.Context, r *Request) error {
+	if _, err := areaNewAction.Parse(r.CallbackData); err != nil {
+		return err
+	}
+	if err := h.setStep(ctx, r, stepAreaName, map[string]string{}); err != nil {
+		return err
+	}
+	_, err := h.reply(ctx, r, r.Loc.T("rotasetup.ask_name"), nil)
+	return err
+}
+
+// AreaDay chooses a weekday of the new area, or unchooses it.
+func (h *Rota) AreaDay(ctx context.Context, r *Request) error {
+	v, err := areaDayAction.Parse(r.CallbackData)
+	if err != nil {
+		return err
+	}
+	if r.step() != stepAreaDays {
+		return ErrStaleButton
+	}
+	d := v.Day
+	data := copyData(r.Conv)
+	days := areaDayList(data["days"])
+	if i := slices.Index(days, d); i >= 0 {
+		days = slices.Delete(days, i, i+1)
+	} else {
+		days = append(days, d)
+		slices.Sort(days)
+	}
+	data["days"] = areaDayString(days)
+	if err := h.setStep(ctx, r, stepAreaDays, data); err != nil {
+		return err
+	}
+	return h.editMessage(ctx, r, r.Loc.T("rotasetup.ask_days", "Name", data["name"]), h.areaDayButtons(r.Loc, days))
+}
+
+// AreaDaysChosen asks the new area's start once its days are chosen.
+func (h *Rota) AreaDaysChosen(ctx context.Context, r *Request) error {
+	if _, err := areaDaysOKAction.Parse(r.CallbackData); err != nil {
+		return err
+	}
+	if r.step() != stepAreaDays {
+		return ErrStaleButton
+	}
+	data := copyData(r.Conv)
+	if len(areaDayList(data["days"])) == 0 {
+		return Fail("rotasetup.no_days")
+	}
+	if err := h.setStep(ctx, r, stepAreaStart, data); err != nil {
+		return err
+	}
+	_, err := h.reply(ctx, r, r.Loc.T("rotasetup.ask_start", "Example", h.areaClock(r.Loc, 18*60)), nil)
+	return err
+}
+
+// AreaCancel gives up the new area.
+func (h *Rota) AreaCancel(ctx context.Context, r *Request) error {
+	if _, err := areaCancelAction.Parse(r.CallbackData); err != nil {
+		return err
+	}
+	if r.step() != stepAreaConfirm {
+		return ErrStaleButton
+	}
+	return h.cancel(ctx, r)
+}
+
+// AreaSave creates the new area.
+func (h *Rota) AreaSave(ctx context.Context, r *Request) error {
+	if _, err := areaSaveAction.Parse(r.CallbackData); err != nil {
+		return err
+	}
+	if r.step() != stepAreaConfirm {
+		return ErrStaleButton
+	}
+	a, err := areaDraft(copyData(r.Conv))
+	if err != nil {
+		return err
+	}
+	a, err = h.RotaSetup.CreateChoreArea(ctx, r.Person.CentreID, r.Person.ID, a)
+	if err != nil {
+		return err
+	}
+	if err := h.endConversation(ctx, r); err != nil {
+		return err
+	}
+	return h.replyMenu(ctx, r, r.Loc.T("rotasetup.area_created", "Name", a.Name))
 }
 
 // ownArea loads an area of the staff member's centre named by a button.
-func (h *Rota) ownArea(ctx context.Context, r *Request, arg string) (store.ChoreArea, error) {
-	id, err := strconv.ParseInt(arg, 36, 64)
-	if err != nil || id <= 0 || strconv.FormatInt(id, 36) != arg {
-		return store.ChoreArea{}, ErrStaleButton
-	}
+func (h *Rota) ownArea(ctx context.Context, r *Request, id int64) (store.ChoreArea, error) {
 	a, err := h.RotaSetup.ChoreArea(ctx, r.Person.CentreID, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.ChoreArea{}, ErrStaleButton
@@ -357,7 +462,10 @@ func (h *Rota) AreasStep(ctx context.Context, r *Request) error {
 		if err := h.setStep(ctx, r, stepAreaConfirm, data); err != nil {
 			return err
 		}
-		_, err = h.reply(ctx, r, r.Loc.T("rotasetup.confirm_area", h.areaVars(r.Loc, a)...), confirmButtons(r.Loc, "ars"))
+		_, err = h.reply(ctx, r, r.Loc.T("rotasetup.confirm_area", h.areaVars(r.Loc, a)...), inlineRows([]models.InlineKeyboardButton{
+			{Text: r.Loc.T("button.confirm"), CallbackData: areaSaveAction.Data(areaNone{})},
+			{Text: r.Loc.T("button.cancel"), CallbackData: areaCancelAction.Data(areaNone{})},
+		}, 2))
 		return err
 	}
 	return Fail("error.not_understood")
@@ -385,11 +493,11 @@ func (h *Rota) areaDayButtons(loc *locales.Localizer, days []int) *models.Inline
 		}
 		buttons[d-1] = models.InlineKeyboardButton{
 			Text:         mark + loc.F.Weekday(rota.At(areaRefMonday.AddDate(0, 0, d-1), 12*60, h.Zone)),
-			CallbackData: cb("ars", "d", strconv.Itoa(d))}
+			CallbackData: areaDayAction.Data(areaDay{d})}
 	}
 	kb := inlineRows(buttons, 2)
 	kb.InlineKeyboard = append(kb.InlineKeyboard, []models.InlineKeyboardButton{
-		{Text: loc.T("rotasetup.button_days_done"), CallbackData: cb("ars", "dok")}})
+		{Text: loc.T("rotasetup.button_days_done"), CallbackData: areaDaysOKAction.Data(areaNone{})}})
 	return kb
 }
 
