@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/aurore/cairbot/store"
 )
 
 // FuzzCallbacks feeds every action's decoder any data: decoding never
@@ -115,6 +117,51 @@ func TestForgedInterviewAndAppointmentDataIsStale(t *testing.T) {
 		{"apc:x:42", parseOf(apptCancelAskAction)},
 		{"apc:xy:42:x", parseOf(apptCancelAction)},
 		{"apc:xn:42", parseOf(apptCancelKeptAction)},
+	} {
+		if err := tc.parse(tc.data); !errors.Is(err, ErrStaleButton) {
+			t.Errorf("%q: %v, want ErrStaleButton", tc.data, err)
+		}
+	}
+}
+
+// TestResidentButtonData: the resident buttons write the data they wrote
+// before they were actions (buttons already in chats keep working), and
+// data the bot never writes answers stale.
+func TestResidentButtonData(t *testing.T) {
+	for _, tc := range []struct{ got, want string }{
+		{residentActAction.Data(residentActArg{store.ChangeArrive}), "resident:a:" + store.ChangeArrive},
+		{residentTodayAction.Data(noFields{}), "resident:today"},
+		{residentBasisAction.Data(residentBasisArg{residentBasisNone}), "resident:b:none"},
+		{residentBasisAction.Data(residentBasisArg{store.BasisFixed}), "resident:b:fixed"},
+		{enrolGroupAction.Data(enrolGroupArg{42, 7}), "resident:g:16:7"},
+		{enrolLeaveAction.Data(enrolGroupArg{42, 7}), "resident:x:16:7"},
+		{enrolHoursAction.Data(enrolHoursArg{42, 7, 200}), "resident:h:16:7:200"},
+		{rotaMemberAction.Data(rotaMemberArg{42, true}), "resident:rm:16:1"},
+		{rotaMemberAction.Data(rotaMemberArg{42, false}), "resident:rm:16:0"},
+		{residentOKAction.Data(noFields{}), "resident:ok"},
+		{residentNoAction.Data(noFields{}), "resident:no"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("data %q, want %q", tc.got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		data  string
+		parse func(string) error
+	}{
+		{"resident:a:fly", parseOf(residentActAction)},
+		{"resident:a", parseOf(residentActAction)},
+		{"resident:today:1", parseOf(residentTodayAction)},
+		{"resident:b:half", parseOf(residentBasisAction)},
+		{"resident:g:16", parseOf(enrolGroupAction)},
+		{"resident:g:016:7", parseOf(enrolGroupAction)},
+		{"resident:x:16:0", parseOf(enrolLeaveAction)},
+		{"resident:h:16:7:150", parseOf(enrolHoursAction)},
+		{"resident:h:16:7:0200", parseOf(enrolHoursAction)},
+		{"resident:rm:16:2", parseOf(rotaMemberAction)},
+		{"resident:rm:-16:1", parseOf(rotaMemberAction)},
+		{"resident:ok:x", parseOf(residentOKAction)},
+		{"resident:no:", parseOf(residentNoAction)},
 	} {
 		if err := tc.parse(tc.data); !errors.Is(err, ErrStaleButton) {
 			t.Errorf("%q: %v, want ErrStaleButton", tc.data, err)

@@ -82,7 +82,6 @@ func (h *Classes) enrolGroups(ctx context.Context, r *Request, data map[string]s
 	}
 	lines = append(lines, "", r.Loc.T("enrol.ask_group"))
 
-	pid := classID36(p.ID)
 	var rows [][]models.InlineKeyboardButton
 	var shown, left []string
 	for _, g := range groups[:min(len(groups), enrolMaxGroups)] {
@@ -92,14 +91,14 @@ func (h *Classes) enrolGroups(ctx context.Context, r *Request, data map[string]s
 		}
 		shown = append(shown, classID36(g.ID))
 		rows = append(rows, []models.InlineKeyboardButton{{Text: mark + enrolGroupLabel(g),
-			CallbackData: cb("resident", "g", pid, classID36(g.ID))}})
+			CallbackData: enrolGroupAction.Data(enrolGroupArg{p.ID, g.ID})}})
 	}
 	for _, e := range mine {
 		left = append(left, classID36(e.Group.ID))
 		rows = append(rows, []models.InlineKeyboardButton{{Text: "➖ " + enrolGroupLabel(e.Group),
-			CallbackData: cb("resident", "x", pid, classID36(e.Group.ID))}})
+			CallbackData: enrolLeaveAction.Data(enrolGroupArg{p.ID, e.Group.ID})}})
 	}
-	rows = append(rows, []models.InlineKeyboardButton{{Text: r.Loc.T("button.cancel"), CallbackData: cb("resident", "no")}})
+	rows = append(rows, []models.InlineKeyboardButton{{Text: r.Loc.T("button.cancel"), CallbackData: residentNoAction.Data(noFields{})}})
 	data["gids"], data["mine"] = strings.Join(shown, ","), strings.Join(left, ",")
 	delete(data, "g")
 	delete(data, "hours")
@@ -115,39 +114,121 @@ func (h *Classes) enrolGroups(ctx context.Context, r *Request, data map[string]s
 // nothing to translate.
 func enrolGroupLabel(g store.ClassGroup) string { return g.Level + " · " + g.Name }
 
-// enrolButton takes the buttons of the class-group steps:
-// resident:g|x:<resident>:<group> (join or change hours, leave) and
-// resident:h:<resident>:<group>:<hours>.
-func (h *Classes) enrolButton(ctx context.Context, r *Request, data map[string]string, statuses []string) error {
-	if r.CallbackData == "resident:no" {
-		return h.cancel(ctx, r)
+// The buttons of the class-group steps, routed by their prefix in
+// bot/routes.go; "resident:no" (residents.go) cancels.
+var (
+	enrolGroupAction = newAction("resident:g", encEnrolGroup, decEnrolGroup, enrolGroupArg{42, 7})      // join a group, or change the hours in it
+	enrolLeaveAction = newAction("resident:x", encEnrolGroup, decEnrolGroup, enrolGroupArg{42, 7})      // leave a group
+	enrolHoursAction = newAction("resident:h", encEnrolHours, decEnrolHours, enrolHoursArg{42, 7, 200}) // the prescribed hours
+)
+
+// enrolGroupArg is a resident and a group, both written base 36:
+// "resident:g|x:<resident>:<group>".
+type enrolGroupArg struct{ Person, Group int64 }
+
+func encEnrolGroup(v enrolGroupArg) []string {
+	return []string{classID36(v.Person), classID36(v.Group)}
+}
+
+func decEnrolGroup(f []string) (enrolGroupArg, bool) {
+	if len(f) != 2 {
+		return enrolGroupArg{}, false
 	}
-	parts := strings.Split(r.CallbackData, ":")
+	person, ok1 := parseClassID36(f[0])
+	group, ok2 := parseClassID36(f[1])
+	return enrolGroupArg{person, group}, ok1 && ok2
+}
+
+// enrolHoursArg is "resident:h:<resident>:<group>:<hours>", the hours one
+// of those OFII prescribes.
+type enrolHoursArg struct {
+	Person, Group int64
+	Hours         int
+}
+
+func encEnrolHours(v enrolHoursArg) []string {
+	return []string{classID36(v.Person), classID36(v.Group), strconv.Itoa(v.Hours)}
+}
+
+func decEnrolHours(f []string) (enrolHoursArg, bool) {
+	if len(f) != 3 {
+		return enrolHoursArg{}, false
+	}
+	g, ok := decEnrolGroup(f[:2])
+	hours, err := strconv.Atoi(f[2])
+	ok = ok && err == nil && slices.Contains(store.PrescribedHours, hours) && strconv.Itoa(hours) == f[2]
+	return enrolHoursArg{g.Person, g.Group, hours}, ok
+}
+
+// enrolConversation is the open class-group change at step, for the
+// resident a button names.
+func enrolConversation(r *Request, step string, person int64) (map[string]string, []string, error) {
+	data, statuses, err := residentConversation(r)
+	if err != nil {
+		return nil, nil, err
+	}
 	pid, err := strconv.ParseInt(data["pid"], 10, 64)
-	if err != nil || pid <= 0 || len(parts) < 4 || parts[2] != classID36(pid) {
+	if data["act"] != residentActClass || r.step() != step || err != nil || pid <= 0 || pid != person {
+		return nil, nil, ErrStaleButton
+	}
+	return data, statuses, nil
+}
+
+// ResidentGroup takes a group to join, or to change the hours in.
+func (h *Residents) ResidentGroup(ctx context.Context, r *Request) error {
+	v, err := enrolGroupAction.Parse(r.CallbackData)
+	if err != nil {
+		return err
+	}
+	data, statuses, err := enrolConversation(r, stepEnrolGroup, v.Person)
+	if err != nil {
+		return err
+	}
+	group := classID36(v.Group)
+	if !enrolListed(data["gids"], group) {
 		return ErrStaleButton
 	}
-	verb, group := parts[1], parts[3]
-	switch {
-	case r.step() == stepEnrolGroup && len(parts) == 4 && verb == "g" && enrolListed(data["gids"], group):
-		p, g, hours, err := h.enrolTarget(ctx, r, data, statuses, group)
-		if err != nil {
-			return err
-		}
-		data["g"] = group
-		return h.enrolAskHours(ctx, r, data, p, g, hours)
-	case r.step() == stepEnrolGroup && len(parts) == 4 && verb == "x" && enrolListed(data["mine"], group):
-		data["g"], data["do"] = group, enrolOut
-		return h.enrolConfirm(ctx, r, data, statuses)
-	case r.step() == stepEnrolHours && len(parts) == 5 && verb == "h" && group == data["g"]:
-		hours, err := strconv.Atoi(parts[4])
-		if err != nil || !slices.Contains(store.PrescribedHours, hours) || strconv.Itoa(hours) != parts[4] {
-			return ErrStaleButton
-		}
-		data["hours"], data["do"] = parts[4], enrolIn
-		return h.enrolConfirm(ctx, r, data, statuses)
+	p, g, hours, err := h.Groups.enrolTarget(ctx, r, data, statuses, group)
+	if err != nil {
+		return err
 	}
-	return ErrStaleButton
+	data["g"] = group
+	return h.Groups.enrolAskHours(ctx, r, data, p, g, hours)
+}
+
+// ResidentLeaveGroup takes a group to leave.
+func (h *Residents) ResidentLeaveGroup(ctx context.Context, r *Request) error {
+	v, err := enrolLeaveAction.Parse(r.CallbackData)
+	if err != nil {
+		return err
+	}
+	data, statuses, err := enrolConversation(r, stepEnrolGroup, v.Person)
+	if err != nil {
+		return err
+	}
+	group := classID36(v.Group)
+	if !enrolListed(data["mine"], group) {
+		return ErrStaleButton
+	}
+	data["g"], data["do"] = group, enrolOut
+	return h.Groups.enrolConfirm(ctx, r, data, statuses)
+}
+
+// ResidentHours takes the hours in the group chosen.
+func (h *Residents) ResidentHours(ctx context.Context, r *Request) error {
+	v, err := enrolHoursAction.Parse(r.CallbackData)
+	if err != nil {
+		return err
+	}
+	data, statuses, err := enrolConversation(r, stepEnrolHours, v.Person)
+	if err != nil {
+		return err
+	}
+	if classID36(v.Group) != data["g"] {
+		return ErrStaleButton
+	}
+	data["hours"], data["do"] = strconv.Itoa(v.Hours), enrolIn
+	return h.Groups.enrolConfirm(ctx, r, data, statuses)
 }
 
 // enrolListed reports whether a group id (base 36) is in a list kept in
@@ -192,7 +273,6 @@ func (h *Classes) enrolTarget(ctx context.Context, r *Request, data map[string]s
 // enrolAskHours offers the hours OFII prescribes, those he has already
 // left out.
 func (h *Classes) enrolAskHours(ctx context.Context, r *Request, data map[string]string, p store.Person, g store.ClassGroup, current int) error {
-	pid, gid := classID36(p.ID), classID36(g.ID)
 	var buttons []models.InlineKeyboardButton
 	for _, n := range store.PrescribedHours {
 		if n == current {
@@ -200,12 +280,12 @@ func (h *Classes) enrolAskHours(ctx context.Context, r *Request, data map[string
 		}
 		buttons = append(buttons, models.InlineKeyboardButton{
 			Text:         r.Loc.T("enrol.hours_button", "Hours", r.Loc.F.Number(int64(n))),
-			CallbackData: cb("resident", "h", pid, gid, strconv.Itoa(n)),
+			CallbackData: enrolHoursAction.Data(enrolHoursArg{p.ID, g.ID, n}),
 		})
 	}
 	kb := inlineRows(buttons, 2)
 	kb.InlineKeyboard = append(kb.InlineKeyboard, []models.InlineKeyboardButton{
-		{Text: r.Loc.T("button.cancel"), CallbackData: cb("resident", "no")}})
+		{Text: r.Loc.T("button.cancel"), CallbackData: residentNoAction.Data(noFields{})}})
 	text := r.Loc.T("enrol.ask_hours", "Name", p.DisplayName, "Group", g.Name, "Level", g.Level)
 	if current != 0 {
 		text = r.Loc.T("enrol.ask_hours_change", "Name", p.DisplayName, "Group", g.Name,
@@ -252,7 +332,7 @@ func (h *Classes) enrolConfirm(ctx context.Context, r *Request, data map[string]
 	if err := h.setStep(ctx, r, stepResidentConfirm, data); err != nil {
 		return err
 	}
-	_, err = h.reply(ctx, r, r.Loc.T(id, kv...), confirmButtons(r.Loc, "resident"))
+	_, err = h.reply(ctx, r, r.Loc.T(id, kv...), confirmActions(r.Loc, residentOKAction, residentNoAction))
 	return err
 }
 

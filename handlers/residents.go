@@ -79,7 +79,7 @@ func residentActStatuses(act string) ([]string, bool) {
 func (h *Residents) ResidentsMenu(ctx context.Context, r *Request) error {
 	buttons := make([]models.InlineKeyboardButton, len(residentActs))
 	for i, a := range residentActs {
-		buttons[i] = models.InlineKeyboardButton{Text: r.Loc.T(a.label), CallbackData: cb("resident", "a", a.act)}
+		buttons[i] = models.InlineKeyboardButton{Text: r.Loc.T(a.label), CallbackData: residentActAction.Data(residentActArg{a.act})}
 	}
 	_, err := h.reply(ctx, r, r.Loc.T("residents.menu"), inlineRows(buttons, 2))
 	return err
@@ -159,44 +159,150 @@ func (h *Residents) ResidentStep(ctx context.Context, r *Request) error {
 	return Fail("error.not_understood")
 }
 
-// residentPickAction is the resident's button of the picker.
-var residentPickAction = newAction("resident:p", encPicked, decPicked, pickedID{42})
+// The buttons of the conversation: one action each, routed by its prefix
+// in bot/routes.go. A button that does not fit the open conversation
+// changes nothing. The class-group (enrol.go) and rota (rota_setup.go)
+// steps have their own actions; "resident:no" cancels at any of them.
+var (
+	residentActAction   = newAction("resident:a", encResidentAct, decResidentAct, residentActArg{store.ChangeArrive}, residentActArg{residentActRota}) // the change
+	residentPickAction  = newAction("resident:p", encPicked, decPicked, pickedID{42})                                                                  // the resident
+	residentTodayAction = newAction("resident:today", encNoFields, decNoFields, noFields{})                                                            // the date is today
+	residentBasisAction = newAction("resident:b", encResidentBasis, decResidentBasis, residentBasisArg{store.BasisFixed}, residentBasisArg{residentBasisNone})
+	residentOKAction    = newAction("resident:ok", encNoFields, decNoFields, noFields{}) // save the change
+	residentNoAction    = newAction("resident:no", encNoFields, decNoFields, noFields{}) // cancel
+)
 
-// ResidentButton takes the buttons of the conversation: the change, the
-// resident, "today", the way the contribution is set, and the
-// confirmation.
-func (h *Residents) ResidentButton(ctx context.Context, r *Request) error {
-	data := copyData(r.Conv)
-	if act, ok := strings.CutPrefix(r.CallbackData, "resident:a:"); ok {
-		if _, ok := residentActStatuses(act); !ok {
-			return ErrStaleButton
-		}
-		return h.residentAct(ctx, r, act)
+// residentActArg is a change of the menu: "resident:a:<act>", one of
+// residentActs.
+type residentActArg struct{ Act string }
+
+func encResidentAct(v residentActArg) []string { return []string{v.Act} }
+
+func decResidentAct(f []string) (residentActArg, bool) {
+	if len(f) != 1 {
+		return residentActArg{}, false
 	}
+	_, ok := residentActStatuses(f[0])
+	return residentActArg{f[0]}, ok
+}
+
+// residentBasisNone is the basis button of "no contribution".
+const residentBasisNone = "none"
+
+// residentBasisArg is how the contribution is set: "resident:b:<basis>".
+type residentBasisArg struct{ Basis string }
+
+func encResidentBasis(v residentBasisArg) []string { return []string{v.Basis} }
+
+func decResidentBasis(f []string) (residentBasisArg, bool) {
+	if len(f) != 1 {
+		return residentBasisArg{}, false
+	}
+	switch f[0] {
+	case store.BasisFixed, store.BasisResources, residentBasisNone:
+		return residentBasisArg{f[0]}, true
+	}
+	return residentBasisArg{}, false
+}
+
+// residentConversation is the open change's data and the statuses its
+// resident may have; without a change open, any button is stale.
+func residentConversation(r *Request) (map[string]string, []string, error) {
+	data := copyData(r.Conv)
 	statuses, ok := residentActStatuses(data["act"])
 	if !ok {
+		return nil, nil, ErrStaleButton
+	}
+	return data, statuses, nil
+}
+
+// ResidentActButton starts the change chosen in the menu.
+func (h *Residents) ResidentActButton(ctx context.Context, r *Request) error {
+	v, err := residentActAction.Parse(r.CallbackData)
+	if err != nil {
+		return err
+	}
+	return h.residentAct(ctx, r, v.Act)
+}
+
+// ResidentPick takes the resident's button of the picker.
+func (h *Residents) ResidentPick(ctx context.Context, r *Request) error {
+	data, statuses, err := residentConversation(r)
+	if err != nil {
+		return err
+	}
+	if r.step() != stepResidentPick {
 		return ErrStaleButton
 	}
+	p, err := h.pickedResident(ctx, r, data, residentPickAction, statuses)
+	if err != nil {
+		return err
+	}
+	delete(data, "ids")
+	return h.residentNext(ctx, r, data, p)
+}
+
+// ResidentToday takes "today" as the date of an arrival or a departure.
+func (h *Residents) ResidentToday(ctx context.Context, r *Request) error {
+	if _, err := residentTodayAction.Parse(r.CallbackData); err != nil {
+		return err
+	}
+	data, _, err := residentConversation(r)
+	if err != nil {
+		return err
+	}
+	if r.step() != stepResidentDate {
+		return ErrStaleButton
+	}
+	return h.residentConfirm(ctx, r, data, r.Now.In(h.zoneOrUTC()).Format(time.DateOnly))
+}
+
+// ResidentBasisButton takes how the contribution is set.
+func (h *Residents) ResidentBasisButton(ctx context.Context, r *Request) error {
+	v, err := residentBasisAction.Parse(r.CallbackData)
+	if err != nil {
+		return err
+	}
+	data, _, err := residentConversation(r)
+	if err != nil {
+		return err
+	}
+	if r.step() != stepResidentBasis {
+		return ErrStaleButton
+	}
+	return h.residentBasis(ctx, r, data, v.Basis)
+}
+
+// ResidentSave saves the confirmed change.
+func (h *Residents) ResidentSave(ctx context.Context, r *Request) error {
+	if _, err := residentOKAction.Parse(r.CallbackData); err != nil {
+		return err
+	}
+	data, statuses, err := residentConversation(r)
+	if err != nil {
+		return err
+	}
+	if r.step() != stepResidentConfirm {
+		return ErrStaleButton
+	}
+	return h.residentSave(ctx, r, data, statuses)
+}
+
+// ResidentCancel drops the change at its confirmation, or at the
+// class-group and rota steps, which have a cancel button of their own.
+func (h *Residents) ResidentCancel(ctx context.Context, r *Request) error {
+	if _, err := residentNoAction.Parse(r.CallbackData); err != nil {
+		return err
+	}
+	data, _, err := residentConversation(r)
+	if err != nil {
+		return err
+	}
 	switch step := r.step(); {
-	case step == stepResidentPick:
-		p, err := h.pickedResident(ctx, r, data, residentPickAction, statuses)
-		if err != nil {
-			return err
-		}
-		delete(data, "ids")
-		return h.residentNext(ctx, r, data, p)
-	case step == stepResidentDate && r.CallbackData == "resident:today":
-		return h.residentConfirm(ctx, r, data, r.Now.In(h.zoneOrUTC()).Format(time.DateOnly))
-	case step == stepResidentBasis && strings.HasPrefix(r.CallbackData, "resident:b:"):
-		return h.residentBasis(ctx, r, data, strings.TrimPrefix(r.CallbackData, "resident:b:"))
-	case data["act"] == residentActClass && (step == stepEnrolGroup || step == stepEnrolHours):
-		return h.Groups.enrolButton(ctx, r, data, statuses)
-	case data["act"] == residentActRota && step == stepRotaMember:
-		return h.RotaMembers.rotaMemberButton(ctx, r, data, statuses)
-	case step == stepResidentConfirm && r.CallbackData == "resident:no":
+	case data["act"] == residentActClass && (step == stepEnrolGroup || step == stepEnrolHours),
+		data["act"] == residentActRota && step == stepRotaMember,
+		step == stepResidentConfirm:
 		return h.cancel(ctx, r)
-	case step == stepResidentConfirm && r.CallbackData == "resident:ok":
-		return h.residentSave(ctx, r, data, statuses)
 	}
 	return ErrStaleButton
 }
@@ -210,7 +316,7 @@ func (h *Residents) residentNext(ctx context.Context, r *Request, data map[strin
 			return err
 		}
 		kb := inlineRows([]models.InlineKeyboardButton{
-			{Text: r.Loc.T("residents.today"), CallbackData: cb("resident", "today")},
+			{Text: r.Loc.T("residents.today"), CallbackData: residentTodayAction.Data(noFields{})},
 		}, 1)
 		_, err := h.reply(ctx, r, r.Loc.T(residentAskDateMessage(data["act"]), "Name", name, "Room", room,
 			"Example", r.Loc.F.DateShort(r.Now)), kb)
@@ -226,9 +332,9 @@ func (h *Residents) residentNext(ctx context.Context, r *Request, data map[strin
 			return err
 		}
 		kb := inlineRows([]models.InlineKeyboardButton{
-			{Text: r.Loc.T("residents.basis_fixed"), CallbackData: cb("resident", "b", store.BasisFixed)},
-			{Text: r.Loc.T("residents.basis_resources"), CallbackData: cb("resident", "b", store.BasisResources)},
-			{Text: r.Loc.T("residents.basis_none"), CallbackData: cb("resident", "b", "none")},
+			{Text: r.Loc.T("residents.basis_fixed"), CallbackData: residentBasisAction.Data(residentBasisArg{store.BasisFixed})},
+			{Text: r.Loc.T("residents.basis_resources"), CallbackData: residentBasisAction.Data(residentBasisArg{store.BasisResources})},
+			{Text: r.Loc.T("residents.basis_none"), CallbackData: residentBasisAction.Data(residentBasisArg{residentBasisNone})},
 		}, 1)
 		_, err := h.reply(ctx, r, r.Loc.T("residents.ask_basis", "Name", name, "Room", room), kb)
 		return err
@@ -243,7 +349,7 @@ func (h *Residents) residentNext(ctx context.Context, r *Request, data map[strin
 // residentBasis takes how the contribution is set.
 func (h *Residents) residentBasis(ctx context.Context, r *Request, data map[string]string, basis string) error {
 	switch basis {
-	case "none":
+	case residentBasisNone:
 		data["basis"], data["cents"] = store.BasisResources, "0"
 		return h.residentConfirm(ctx, r, data, "")
 	case store.BasisFixed, store.BasisResources:
@@ -307,7 +413,7 @@ func (h *Residents) residentConfirm(ctx context.Context, r *Request, data map[st
 	if err := h.setStep(ctx, r, stepResidentConfirm, data); err != nil {
 		return err
 	}
-	_, err = h.reply(ctx, r, r.Loc.T(id, kv...), confirmButtons(r.Loc, "resident"))
+	_, err = h.reply(ctx, r, r.Loc.T(id, kv...), confirmActions(r.Loc, residentOKAction, residentNoAction))
 	return err
 }
 

@@ -62,48 +62,85 @@ func (h *Rota) rotaMemberShow(ctx context.Context, r *Request, data map[string]s
 	if err != nil {
 		return err
 	}
-	pid := strconv.FormatInt(p.ID, 36)
 	text, button := "rotasetup.member_off", models.InlineKeyboardButton{
-		Text: r.Loc.T("rotasetup.button_put_on"), CallbackData: cb("resident", "rm", pid, "1")}
+		Text: r.Loc.T("rotasetup.button_put_on"), CallbackData: rotaMemberAction.Data(rotaMemberArg{p.ID, true})}
 	data["on"] = "0"
 	if on {
 		text, button = "rotasetup.member_on", models.InlineKeyboardButton{
-			Text: r.Loc.T("rotasetup.button_take_off"), CallbackData: cb("resident", "rm", pid, "0")}
+			Text: r.Loc.T("rotasetup.button_take_off"), CallbackData: rotaMemberAction.Data(rotaMemberArg{p.ID, false})}
 		data["on"] = "1"
 	}
 	if err := h.setStep(ctx, r, stepRotaMember, data); err != nil {
 		return err
 	}
 	kb := inlineRows([]models.InlineKeyboardButton{button,
-		{Text: r.Loc.T("button.cancel"), CallbackData: cb("resident", "no")}}, 1)
+		{Text: r.Loc.T("button.cancel"), CallbackData: residentNoAction.Data(noFields{})}}, 1)
 	_, err = h.reply(ctx, r, r.Loc.T(text, "Name", p.DisplayName, "Room", residentRoom(p)), kb)
 	return err
 }
 
-// rotaMemberButton takes "resident:rm:<resident>:1|0" and asks to confirm.
-func (h *Rota) rotaMemberButton(ctx context.Context, r *Request, data map[string]string, statuses []string) error {
-	if r.CallbackData == "resident:no" {
-		return h.cancel(ctx, r)
+// rotaMemberAction puts the resident on the rota or takes him off it:
+// "resident:rm:<resident base 36>:1|0"; "resident:no" (residents.go)
+// cancels.
+var rotaMemberAction = newAction("resident:rm", encRotaMember, decRotaMember, rotaMemberArg{42, true}, rotaMemberArg{42, false})
+
+type rotaMemberArg struct {
+	Person int64
+	On     bool
+}
+
+func encRotaMember(v rotaMemberArg) []string {
+	on := "0"
+	if v.On {
+		on = "1"
 	}
-	parts := strings.Split(r.CallbackData, ":")
+	return []string{strconv.FormatInt(v.Person, 36), on}
+}
+
+func decRotaMember(f []string) (rotaMemberArg, bool) {
+	if len(f) != 2 || (f[1] != "0" && f[1] != "1") {
+		return rotaMemberArg{}, false
+	}
+	person, ok := parseClassID36(f[0])
+	return rotaMemberArg{person, f[1] == "1"}, ok
+}
+
+// ResidentRotaMember takes the rota button and asks to confirm.
+func (h *Residents) ResidentRotaMember(ctx context.Context, r *Request) error {
+	v, err := rotaMemberAction.Parse(r.CallbackData)
+	if err != nil {
+		return err
+	}
+	data, statuses, err := residentConversation(r)
+	if err != nil {
+		return err
+	}
+	if data["act"] != residentActRota || r.step() != stepRotaMember {
+		return ErrStaleButton
+	}
+	return h.RotaMembers.rotaMemberButton(ctx, r, data, statuses, v)
+}
+
+// rotaMemberButton asks to confirm the change a rota button asks for.
+func (h *Rota) rotaMemberButton(ctx context.Context, r *Request, data map[string]string, statuses []string, v rotaMemberArg) error {
+	do := encRotaMember(v)[1]
 	pid, err := strconv.ParseInt(data["pid"], 10, 64)
-	if err != nil || len(parts) != 4 || parts[1] != "rm" || parts[2] != strconv.FormatInt(pid, 36) ||
-		(parts[3] != "0" && parts[3] != "1") || parts[3] == data["on"] {
+	if err != nil || v.Person != pid || do == data["on"] {
 		return ErrStaleButton
 	}
 	p, err := h.conversationResident(ctx, r, data, statuses)
 	if err != nil {
 		return err
 	}
-	data["do"] = parts[3]
+	data["do"] = do
 	if err := h.setStep(ctx, r, stepResidentConfirm, data); err != nil {
 		return err
 	}
 	text := "rotasetup.confirm_off"
-	if parts[3] == "1" {
+	if v.On {
 		text = "rotasetup.confirm_on"
 	}
-	_, err = h.reply(ctx, r, r.Loc.T(text, "Name", p.DisplayName, "Room", residentRoom(p)), confirmButtons(r.Loc, "resident"))
+	_, err = h.reply(ctx, r, r.Loc.T(text, "Name", p.DisplayName, "Room", residentRoom(p)), confirmActions(r.Loc, residentOKAction, residentNoAction))
 	return err
 }
 
