@@ -71,11 +71,3 @@ func confirmActions(loc *locales.Localizer, ok, no CallbackAction[noFields]) *mo
 		{Text: loc.T("button.cancel"), CallbackData: no.Data(noFields{})},
 	}, 2)
 }
-
-// confirmButtons are the ✅/❌ buttons of a conversation's last step.
-func confirmButtons(loc *locales.Localizer, prefix string) *models.InlineKeyboardMarkup {
-	return inlineRows([]models.InlineKeyboardButton{
-		{Text: loc.T("button.confirm"), CallbackData: cb(prefix, "ok")},
-		{Text: loc.T("button.cancel"), CallbackData: cb(prefix, "no")},
-	}, 2)
-}
