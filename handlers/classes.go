@@ -46,10 +46,11 @@ type ClassStore interface {
 	Enqueue(ctx context.Context, now time.Time, msgs ...store.OutboxMessage) (int, error)
 }
 
-// classPlanHorizon is how far ahead the planner queues reminders; it runs
-// every hour, so each class is planned many times over (the outbox keys
-// are unique) and a class added or re-timed today still gets its reminder.
-const classPlanHorizon = 48 * time.Hour
+// ClassPlanHorizon is how far ahead the planner queues reminders (the
+// sandbox's clock plans with it too); it runs every hour, so each class is
+// planned many times over (the outbox keys are unique) and a class added or
+// re-timed today still gets its reminder.
+const ClassPlanHorizon = 48 * time.Hour
 
 // classID36 writes an id in base 36 for button data: any int64 then fits
 // Telegram's 64 bytes, however many ids a button carries.
@@ -172,7 +173,7 @@ type ClassPlanWorker struct {
 // the horizon and are not cancelled.
 func (w *ClassPlanWorker) Work(ctx context.Context, _ *river.Job[ClassPlanArgs]) error {
 	now := w.h.Clock()
-	_, err := w.h.ClassStore.PlanClassReminders(ctx, store.ClassQuery{From: now, To: now.Add(classPlanHorizon)},
+	_, err := w.h.ClassStore.PlanClassReminders(ctx, store.ClassQuery{From: now, To: now.Add(ClassPlanHorizon)},
 		w.h.ClassReminderBefore, now, w.h.Zone)
 	return err
 }

@@ -173,7 +173,7 @@ func (s *Sandbox) queuePeriodic(ctx context.Context, from, to time.Time) {
 // planClasses does the hourly class planner's work at now: the reminders
 // of the classes of the next two days, queued once each.
 func (s *Sandbox) planClasses(ctx context.Context, now time.Time) {
-	if _, err := s.st.PlanClassReminders(ctx, store.ClassQuery{From: now, To: now.Add(48 * time.Hour)}, s.cfg.ClassReminderBefore, now, s.cfg.Location); err != nil {
+	if _, err := s.st.PlanClassReminders(ctx, store.ClassQuery{From: now, To: now.Add(handlers.ClassPlanHorizon)}, s.cfg.ClassReminderBefore, now, s.cfg.Location); err != nil {
 		s.log.Warn("sandbox: plan class reminders", "err", err)
 	}
 }
