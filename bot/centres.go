@@ -261,7 +261,7 @@ func (a *App) newTelegramClient(token string) (*tgbot.Bot, error) {
 	return tgbot.New(token,
 		tgbot.WithServerURL(strings.TrimRight(a.cfg.TelegramAPIURL, "/")),
 		tgbot.WithSkipGetMe(),
-		tgbot.WithHTTPClient(pollTimeout, a.httpClient),
+		tgbot.WithHTTPClient(pollTimeout, wholeBodyClient{a.httpClient}),
 		tgbot.WithErrorsHandler(func(err error) { a.log.Warn("telegram client", "err", err) }),
 	)
 }

@@ -398,3 +398,33 @@ func post(addr, secret, body string) (*http.Response, error) {
 	req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
 	return http.DefaultClient.Do(req)
 }
+
+// TestTelegramRequestsCarryTheirLength: every call to Telegram leaves with
+// its body whole and a Content-Length, not streamed chunk by chunk (one
+// write per form part: the largest CPU cost of a reply, issue 13), and the
+// form still arrives intact — text, keyboard and command menus alike.
+func TestTelegramRequestsCarryTheirLength(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, webhookMode)
+	u := telegramtest.User{ID: 40101, LanguageCode: "en"}
+	_, n := h.signUp(u, store.RoleResident, "Sami", "en")
+	if menu := h.waitText(u, n); len(menu.ReplyKeyboard) == 0 {
+		t.Fatalf("the menu %q came without its keyboard", menu.Text)
+	}
+	h.tg.SendText(u, "/balance")
+	if got := h.waitText(u, n+1); !strings.Contains(got.Text, "€") {
+		t.Fatalf("/balance answered %q, want the balance", got.Text)
+	}
+	calls := 0
+	for _, m := range []string{"sendMessage", "setMyCommands", "setWebhook"} {
+		for _, c := range h.tg.CallsTo(m) {
+			calls++
+			if c.Chunked {
+				t.Errorf("%s was sent chunked (params %v)", m, c.Params)
+			}
+		}
+	}
+	if calls < 3 {
+		t.Fatalf("%d calls to look at, want the reply, the menus and the webhook", calls)
+	}
+}

@@ -47,7 +47,7 @@ type Attendance struct {
 // AttendanceStore is what the attendance handlers need from PostgreSQL.
 type AttendanceStore interface {
 	AttendanceRegister(ctx context.Context, centreID, sessionID int64, date time.Time) (store.ClassRegister, error)
-	SavedClassRegisters(ctx context.Context, centreID int64, from, to time.Time) (map[string]bool, error)
+	SavedClassRegisters(ctx context.Context, centreID int64, occ []store.ClassOccurrence) (map[string]bool, error)
 	SaveAttendance(ctx context.Context, a store.AttendanceSave) (store.AttendanceSaved, error)
 }
 
@@ -73,6 +73,10 @@ func (h *Attendance) AttendanceStart(ctx context.Context, r *Request) error {
 	return h.attendanceList(ctx, r, false)
 }
 
+// attendanceListMax is how many classes the list shows: the first of the
+// day (or days) in time order, within Telegram's keyboard.
+const attendanceListMax = 40
+
 // attendanceList sends today's classes, or those of the last days.
 func (h *Attendance) attendanceList(ctx context.Context, r *Request, earlier bool) error {
 	today := store.ClassDate(r.Now, h.Zone)
@@ -87,17 +91,18 @@ func (h *Attendance) attendanceList(ctx context.Context, r *Request, earlier boo
 	if err != nil {
 		return err
 	}
-	// A moved class keeps its planned date as its key, which may lie
-	// before the window.
-	saved, err := h.AttendanceStore.SavedClassRegisters(ctx, r.Person.CentreID, today.AddDate(0, 0, -60), today.AddDate(0, 0, 30))
+	var shown []store.ClassOccurrence
+	for _, o := range occ {
+		if !o.Cancelled && len(shown) < attendanceListMax {
+			shown = append(shown, o)
+		}
+	}
+	saved, err := h.AttendanceStore.SavedClassRegisters(ctx, r.Person.CentreID, shown)
 	if err != nil {
 		return err
 	}
 	var buttons []models.InlineKeyboardButton
-	for _, o := range occ {
-		if o.Cancelled || len(buttons) == 40 {
-			continue
-		}
+	for _, o := range shown {
 		mark := "📚"
 		if saved[store.ClassRegisterKey(o.Session.ID, o.Date)] {
 			mark = "✅"

@@ -74,16 +74,26 @@ func (s *Store) AttendanceRegister(ctx context.Context, centreID, sessionID int6
 	return r, rows.Err()
 }
 
-// SavedClassRegisters tells which of a centre's occurrences planned between two
-// dates (inclusive) have a saved register, keyed "sessionID:ClassDateKey".
-func (s *Store) SavedClassRegisters(ctx context.Context, centreID int64, from, to time.Time) (map[string]bool, error) {
-	rows, err := s.pool.Query(ctx, `SELECT session_id, on_date FROM class_registers
-		WHERE centre_id = $1 AND on_date BETWEEN $2 AND $3`, centreID, from, to)
+// SavedClassRegisters tells which of these occurrences of a centre have a
+// saved register, by ClassRegisterKey. It reads only the occurrences
+// asked about (a staff member's list shows at most a few dozen), never
+// the centre's history.
+func (s *Store) SavedClassRegisters(ctx context.Context, centreID int64, occ []ClassOccurrence) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(occ) == 0 {
+		return out, nil
+	}
+	ids, dates := make([]int64, len(occ)), make([]time.Time, len(occ))
+	for i, o := range occ {
+		ids[i], dates[i] = o.Session.ID, o.Date
+	}
+	rows, err := s.pool.Query(ctx, `SELECT r.session_id, r.on_date FROM class_registers r
+		JOIN unnest($2::bigint[], $3::date[]) AS w(session_id, on_date) ON w.session_id = r.session_id AND w.on_date = r.on_date
+		WHERE r.centre_id = $1`, centreID, ids, dates)
 	if err != nil {
 		return nil, fmt.Errorf("store: saved registers: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]bool{}
 	for rows.Next() {
 		var id int64
 		var d time.Time

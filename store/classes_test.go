@@ -307,6 +307,27 @@ func TestChangeClassOccurrence(t *testing.T) {
 		!occ[1].Date.Equal(mon.Date) {
 		t.Fatalf("after move: %+v", occ)
 	}
+	// Thursday alone, the window of a staff member's list of the day:
+	// only sessions held on its weekdays are read, and the Monday class
+	// moved into it is found all the same; Monday alone no longer has it.
+	for _, day := range []struct {
+		name   string
+		offset int
+		want   bool
+	}{{"Thursday", 3, true}, {"Monday", 0, false}} {
+		dayFrom := storetest.Day(from, day.offset, 0, 0)
+		got, err := f.st.ClassOccurrences(ctx, store.ClassQuery{CentreID: f.centre.ID, From: dayFrom, To: dayFrom.AddDate(0, 0, 1)}, paris)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, o := range got {
+			found = found || o.Session.ID == mon.Session.ID && o.Moved && o.Start.Equal(newStart)
+		}
+		if found != day.want {
+			t.Fatalf("%s alone: moved class found %v, want %v (%+v)", day.name, found, day.want, got)
+		}
+	}
 	// A move out of the window from a date inside it.
 	far := storetest.Day(from, 20, 10, 0)
 	if _, err := f.st.ChangeClassOccurrence(ctx, store.ClassChange{CentreID: f.centre.ID, SessionID: mon.Session.ID, Date: mon.Date,

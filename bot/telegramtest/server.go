@@ -110,6 +110,9 @@ type Call struct {
 	At time.Time
 	// Status is the HTTP status the server answered with.
 	Status int
+	// Chunked is set when the body came with chunked transfer encoding
+	// rather than a Content-Length (a streamed body: a write per part).
+	Chunked bool
 }
 
 // Server is a fake Telegram Bot API server. Create it with New.
@@ -641,7 +644,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, hr *http.Request) {
 	if known {
 		methodName = spec.name
 	}
-	s.dispatch(w, hr, token, Call{Method: methodName, Params: req.params, Files: req.files, At: at}, spec, known, req, perr)
+	s.dispatch(w, hr, token, Call{Method: methodName, Params: req.params, Files: req.files, At: at, Chunked: len(hr.TransferEncoding) > 0}, spec, known, req, perr)
 }
 
 // dispatch answers the call and records it. A method that changes the

@@ -57,6 +57,7 @@ type opts struct {
 	reminders, floors      int // reminders due at once; floors of the data sets
 	closedWriters          int
 	rates                  []float64
+	profile                string // a directory for pprof profiles of each update-path scenario ("": none)
 }
 
 func main() {
@@ -77,6 +78,7 @@ func main() {
 	flag.IntVar(&o.floors, "floors", 20, "floors of the data sets: the announcement goes to one, residents/floors people (the issue's 2,000: 10)")
 	flag.IntVar(&o.closedWriters, "writers", 200, "writers of the closed loop")
 	rates := flag.String("rates", "100,300,1000", "rates of the open runs, updates a second")
+	flag.StringVar(&o.profile, "profile", "", "write a CPU profile of each update-path scenario and heap profiles of cairbot into this directory (cairbot runs with PPROF_ADDR)")
 	flag.Parse()
 	for _, r := range strings.Split(*rates, ",") {
 		v, err := strconv.ParseFloat(r, 64)
@@ -168,6 +170,7 @@ type botProc struct {
 	addr  string
 	hook  string
 	ready time.Duration // process start to its first 200 on the ready path
+	pprof string        // its PPROF_ADDR, when profiled
 }
 
 // startBot starts a bot listening on a fresh address and waits until it is
@@ -196,6 +199,11 @@ func startProc(name, bin string, args []string, env []string, readyPath string, 
 		return nil, err
 	}
 	b := &botProc{name: name, cmd: cmd, addr: addr, hook: hook}
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "PPROF_ADDR="); ok {
+			b.pprof = v
+		}
+	}
 	client := &http.Client{Timeout: time.Second}
 	for {
 		if time.Since(start) > 30*time.Second {
@@ -324,6 +332,13 @@ func measure(f *fake, b *botProc, pop population, scenarios []scenario, o opts, 
 			return telegramtest.LoadSpec{Users: users, Text: sc.text, Press: sc.tap, Duration: o.dur}
 		}
 		r := &runs{open: map[float64]telegramtest.LoadResult{}}
+		n := len(rates)
+		if closed {
+			n++
+		}
+		stopProfile := startProfile(o, b, sc.label, time.Duration(n)*(o.dur+500*time.Millisecond))
+		cpuBefore := servicesCPU()
+		_, botBefore := b.usage()
 		if closed {
 			fmt.Fprintf(os.Stderr, "  %s %s: closed loop, %d writers over %d chats\n", b.name, sc.label, o.closedWriters, len(users))
 			s := spec()
@@ -349,6 +364,16 @@ func measure(f *fake, b *botProc, pop population, scenarios []scenario, o opts, 
 			r.open[rate] = res
 			fig.add(res)
 		}
+		stopProfile()
+		if o.profile != "" {
+			after := servicesCPU()
+			_, botAfter := b.usage()
+			fmt.Fprintf(os.Stderr, "  %s %s: CPU s: bot %.2f", b.name, sc.label, botAfter-botBefore)
+			for _, k := range []string{"postgres", "redis-server", "faketelegram", "cairbench"} {
+				fmt.Fprintf(os.Stderr, ", %s %.2f", k, after[k]-cpuBefore[k])
+			}
+			fmt.Fprintln(os.Stderr)
+		}
 		r.sample = f.get("/last?chat=" + strconv.FormatInt(users[0].ID, 10))
 		fig.perText[sc.label] = r
 	}
@@ -364,6 +389,75 @@ func measure(f *fake, b *botProc, pop population, scenarios []scenario, o opts, 
 	}
 	fig.peakMB, fig.cpu = b.usage()
 	return fig, nil
+}
+
+// startProfile takes a CPU profile of a profiled bot for d (a scenario's
+// runs) in the background; the returned func waits for it and writes it to
+// o.profile with a heap and an allocation profile taken then, named after
+// the bot and the scenario. It does nothing for a bot without PPROF_ADDR.
+func startProfile(o opts, b *botProc, label string, d time.Duration) (wait func()) {
+	if o.profile == "" || b.pprof == "" {
+		return func() {}
+	}
+	name := b.name + "-" + strings.Trim(strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '-'
+	}, strings.ToLower(label)), "-")
+	fetch := func(path, file string) {
+		resp, err := http.Get("http://" + b.pprof + path)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "  profile %s: %v\n", file, err)
+			return
+		}
+		defer resp.Body.Close()
+		out, err := os.Create(filepath.Join(o.profile, file))
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "  profile %s: %v\n", file, err)
+			return
+		}
+		defer out.Close()
+		_, _ = io.Copy(out, resp.Body)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fetch(fmt.Sprintf("/debug/pprof/profile?seconds=%d", int(d.Seconds()+0.999)), name+".cpu.pb.gz")
+	}()
+	return func() {
+		fetch("/debug/pprof/heap", name+".heap.pb.gz")
+		fetch("/debug/pprof/allocs", name+".allocs.pb.gz")
+		<-done
+	}
+}
+
+// servicesCPU is the CPU time, in seconds, of every process by name
+// (PostgreSQL's backends summed), read from /proc: where an update's cost
+// lies besides the bot, printed with -profile.
+func servicesCPU() map[string]float64 {
+	out := map[string]float64{}
+	dirs, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, p := range dirs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
+		if open < 0 || end < open {
+			continue
+		}
+		name := s[open+1 : end]
+		f := strings.Fields(s[end+1:])
+		if len(f) < 13 {
+			continue
+		}
+		ut, _ := strconv.ParseFloat(f[11], 64)
+		st, _ := strconv.ParseFloat(f[12], 64)
+		out[name] += (ut + st) / 100
+	}
+	return out
 }
 
 // dbSet is one generated data set in a database of its own.
@@ -645,7 +739,14 @@ func run(ctx context.Context, o opts) error {
 				return err
 			}
 		}
-		cb, err := startBot("cairbot-"+d.name, o.cairbot, []string{"run"}, env(f, d, d.name), "/readyz", f, dir)
+		benv := env(f, d, d.name)
+		if o.profile != "" {
+			if err := os.MkdirAll(o.profile, 0o755); err != nil {
+				return err
+			}
+			benv = append(benv, "PPROF_ADDR="+freeAddr())
+		}
+		cb, err := startBot("cairbot-"+d.name, o.cairbot, []string{"run"}, benv, "/readyz", f, dir)
 		if err != nil {
 			return err
 		}
