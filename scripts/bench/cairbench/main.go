@@ -368,9 +368,13 @@ func measure(f *fake, b *botProc, pop population, scenarios []scenario, o opts, 
 		if o.profile != "" {
 			after := servicesCPU()
 			_, botAfter := b.usage()
-			fmt.Fprintf(os.Stderr, "  %s %s: CPU s: bot %.2f", b.name, sc.label, botAfter-botBefore)
+			answered := r.closed.Answered
+			for _, res := range r.open {
+				answered += res.Answered
+			}
+			fmt.Fprintf(os.Stderr, "  %s %s: %d answered; CPU ms per update: bot %.2f", b.name, sc.label, answered, 1000*(botAfter-botBefore)/float64(max(answered, 1)))
 			for _, k := range []string{"postgres", "redis-server", "faketelegram", "cairbench"} {
-				fmt.Fprintf(os.Stderr, ", %s %.2f", k, after[k]-cpuBefore[k])
+				fmt.Fprintf(os.Stderr, ", %s %.2f", k, 1000*(after[k]-cpuBefore[k])/float64(max(answered, 1)))
 			}
 			fmt.Fprintln(os.Stderr)
 		}
