@@ -160,8 +160,8 @@ func choreID(id int64) string { return strconv.FormatInt(id, 10) }
 
 // choreReminderPrefix starts the keys of every reminder of a turn, whatever
 // its plan: what a change of the turn cancels. The report to staff, shared
-// by the turns ending at the same time, is not among them (and its old
-// per-turn rows, which are, find their turn changed and are dropped anyway).
+// by the turns ending at the same time, is not among them; its rows of the
+// old per-turn format are, and go with the turn's reminders.
 func choreReminderPrefix(turnID int64) string { return "chores:turn:" + choreID(turnID) + ":" }
 
 // choreReminderRow is the outbox row of a resident's reminder of a
@@ -213,7 +213,8 @@ func choreOldOverdueQueued(ctx context.Context, tx pgx.Tx, t ChoreTurn, end time
 
 // planChoreReminders queues in tx the reminders of a turn still to come.
 // An evening or morning reminder whose time has passed is left out (it
-// would come at a strange hour); the report to staff always comes.
+// would come at a strange hour); the report to staff always comes, to each
+// of staff (nil when the caller queues it, once per end time, itself).
 func (s *Store) planChoreReminders(ctx context.Context, tx pgx.Tx, t ChoreTurn, staff []int64, now time.Time, tz *time.Location) error {
 	eve, morning, overdue := ChoreReminderTimes(t, tz)
 	var msgs []OutboxMessage
@@ -971,6 +972,10 @@ func (s *Store) generateChoreWeek(ctx context.Context, tx pgx.Tx, centreID int64
 		return 0, err
 	}
 
+	// The report to staff is queued once per end time after the loop, not
+	// once per turn: at 1,000 staff each turn's 1,000 inserts would mostly
+	// find their key taken by the turn before.
+	ends := map[int64]time.Time{}
 	changed := 0
 	for i, sl := range slots {
 		e := byKey[choreKey(sl.AreaID, sl.Day)]
@@ -993,9 +998,10 @@ func (s *Store) generateChoreWeek(ctx context.Context, tx pgx.Tx, centreID int64
 			}
 			t := ChoreTurn{ID: id, CentreID: centreID, AreaID: sl.AreaID, PersonID: who[i], Day: sl.Day, Week: week,
 				StartsAt: sl.Start, EndsAt: sl.end, State: ChorePending}
-			if err := s.planChoreReminders(ctx, tx, t, staff, g.Now, g.Loc); err != nil {
+			if err := s.planChoreReminders(ctx, tx, t, nil, g.Now, g.Loc); err != nil {
 				return 0, err
 			}
+			ends[t.EndsAt.Unix()] = t.EndsAt
 			changed++
 		default:
 			moved := !e.starts.Equal(sl.Start) || !e.ends.Equal(sl.end)
@@ -1011,11 +1017,19 @@ func (s *Store) generateChoreWeek(ctx context.Context, tx pgx.Tx, centreID int64
 			}
 			t := ChoreTurn{ID: e.id, CentreID: centreID, AreaID: sl.AreaID, PersonID: who[i], Day: sl.Day, Week: week,
 				StartsAt: sl.Start, EndsAt: sl.end, State: ChorePending}
-			if err := s.replanChoreTurn(ctx, tx, &t, staff, g.Now, g.Loc); err != nil {
+			if err := s.replanChoreTurn(ctx, tx, &t, nil, g.Now, g.Loc); err != nil {
 				return 0, err
 			}
+			ends[t.EndsAt.Unix()] = t.EndsAt
 			changed++
 		}
+	}
+	var reports []OutboxMessage
+	for _, at := range slices.Sorted(maps.Keys(ends)) {
+		reports = append(reports, choreOverdueMessages(centreID, ends[at], staff)...)
+	}
+	if _, err := s.enqueue(ctx, tx, g.Now, reports...); err != nil {
+		return 0, err
 	}
 	// Future pending turns with no slot left (area closed, day dropped,
 	// nobody eligible) go; turns kept are never touched.
