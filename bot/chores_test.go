@@ -111,6 +111,17 @@ func choreVars(loc *locales.Localizer, t store.ChoreTurn, extra ...any) []any {
 		"Start", loc.F.Time(t.StartsAt), "End", loc.F.Time(t.EndsAt)}, extra...)
 }
 
+// choreOverdue is the report to staff of turns not marked done, one
+// numbered line per turn (its choreVars with Name and Room), as the bot
+// writes it; TestChoreOverdueDigest writes it out by hand.
+func choreOverdue(loc *locales.Localizer, turns ...[]any) string {
+	text := loc.T("chores.overdue.title")
+	for i, vars := range turns {
+		text += "\n" + loc.T("chores.overdue.line", append(vars, "N", loc.F.Number(int64(i+1)))...)
+	}
+	return text
+}
+
 func choreButtons(m telegramtest.SentMessage) []models.InlineKeyboardButton {
 	var out []models.InlineKeyboardButton
 	for _, row := range m.InlineKeyboard {
@@ -512,8 +523,8 @@ func TestRotaStaffMarksMovesAndRegenerates(t *testing.T) {
 	h.settle()
 	reports := texts(h.tg.WaitMessages(t, staffU.ID, ns+2, 10*time.Second)[ns:])
 	slices.Sort(reports)
-	wantReports := []string{en.T("chores.overdue_staff", choreVars(en, mon, "Name", "Ahmad K.", "Room", "214")...),
-		en.T("chores.overdue_staff", choreVars(en, wed, "Name", "Jean B.", "Room", "214")...)}
+	wantReports := []string{choreOverdue(en, choreVars(en, mon, "Name", "Ahmad K.", "Room", "214")),
+		choreOverdue(en, choreVars(en, wed, "Name", "Jean B.", "Room", "214"))}
 	slices.Sort(wantReports)
 	if !slices.Equal(reports, wantReports) {
 		t.Fatalf("staff reports %q, want %q", reports, wantReports)
@@ -763,12 +774,12 @@ func TestChoreRemindersSentOnceWithTwoProcesses(t *testing.T) {
 	choreTick(h, choreDay(mon, 3, 16, 0))
 	report := h.waitText(staffU, ns+1)
 	en := h.loc("en")
-	if report.Text != en.T("chores.overdue_staff", choreVars(en, turn, "Name", "Yonas T.", "Room", "214")...) ||
+	if report.Text != choreOverdue(en, choreVars(en, turn, "Name", "Yonas T.", "Room", "214")) ||
 		strings.Join(choreCallbacks(report), " ") != fmt.Sprintf("chr:x:%d chr:k:%d", turn.ID, turn.ID) {
 		t.Fatalf("staff report = %q %v", report.Text, choreCallbacks(report))
 	}
 	fr := h.loc("fr")
-	if got := h.waitText(staff2U, ns2+1).Text; got != fr.T("chores.overdue_staff", choreVars(fr, turn, "Name", "Yonas T.", "Room", "214")...) {
+	if got := h.waitText(staff2U, ns2+1).Text; got != choreOverdue(fr, choreVars(fr, turn, "Name", "Yonas T.", "Room", "214")) {
 		t.Fatalf("coordinator report = %q", got)
 	}
 	// A restart finds everything sent.
@@ -778,8 +789,12 @@ func TestChoreRemindersSentOnceWithTwoProcesses(t *testing.T) {
 	h.quiet(staffU, ns+1)
 	h.quiet(staff2U, ns2+1)
 	if n := h.count(`SELECT count(*) FROM outbox WHERE starts_with(dedupe_key, $1) AND state = 'sent'`,
-		fmt.Sprintf("chores:turn:%d:", turn.ID)); n != 4 {
-		t.Fatalf("%d sends recorded for the turn, want 4 (evening, morning, two staff)", n)
+		fmt.Sprintf("chores:turn:%d:", turn.ID)); n != 2 {
+		t.Fatalf("%d reminders sent for the turn, want 2 (evening, morning)", n)
+	}
+	if n := h.count(`SELECT count(*) FROM outbox WHERE kind = 'chores.overdue' AND args->>'end' = $1 AND state = 'sent'`,
+		fmt.Sprint(turn.EndsAt.Unix())); n != 2 {
+		t.Fatalf("%d reports sent for the turn's end, want 2 (two staff)", n)
 	}
 	// The report's button marks it missed.
 	h.tg.PressButton(staffU, report.ID, fmt.Sprintf("chr:x:%d", turn.ID))
@@ -797,9 +812,13 @@ func TestChoreRemindersAcrossClockChanges(t *testing.T) {
 	h.signUp(telegramtest.User{ID: 34002, LanguageCode: "fr"}, store.RoleStaff, "Claire D.", "fr")
 	ar := h.loc("ar")
 
-	reminders := func(turnID int64) map[string]time.Time {
+	// The resident's reminders carry the turn; the report to staff, shared
+	// by the turns ending together, carries its end.
+	reminders := func(turn store.ChoreTurn) map[string]time.Time {
 		rows, err := h.pool.Query(context.Background(), `SELECT args->>'what', not_before FROM outbox
-			WHERE kind IN ('chores.reminder', 'chores.overdue') AND args->>'turn' = $1`, fmt.Sprint(turnID))
+			WHERE kind = 'chores.reminder' AND args->>'turn' = $1
+			UNION ALL SELECT 'overdue', not_before FROM outbox WHERE kind = 'chores.overdue' AND args->>'end' = $2`,
+			fmt.Sprint(turn.ID), fmt.Sprint(turn.EndsAt.Unix()))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -847,7 +866,7 @@ func TestChoreRemindersAcrossClockChanges(t *testing.T) {
 		if !turn.StartsAt.Equal(choreDay(c.sunday, 0, 10, 0)) {
 			t.Fatalf("%s: turn starts at %v, want 10:00 in Paris", c.name, turn.StartsAt)
 		}
-		got := reminders(turnID)
+		got := reminders(turn)
 		if !got["eve"].Equal(eve) || !got["morning"].Equal(morning) || !got["overdue"].Equal(overdue) {
 			t.Fatalf("%s: reminders %v, want eve %v, morning %v, overdue %v", c.name, got, eve, morning, overdue)
 		}

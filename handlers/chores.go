@@ -51,6 +51,7 @@ const (
 // transaction; the outbox kinds below render them when they leave.
 type ChoreStore interface {
 	ChoreTurn(ctx context.Context, centreID, turnID int64) (store.ChoreTurn, error)
+	ChoreTurnsEndingAt(ctx context.Context, centreID int64, end time.Time, limit int) ([]store.ChoreTurn, int, error)
 	PersonChoreTurns(ctx context.Context, centreID, personID int64, from, to time.Time) ([]store.ChoreTurn, error)
 	ChoreWeekTurns(ctx context.Context, centreID int64, week time.Time) ([]store.ChoreTurn, error)
 	ChoreCentres(ctx context.Context) ([]int64, error)

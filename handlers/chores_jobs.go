@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"time"
+	"unicode/utf16"
 
 	"github.com/go-telegram/bot/models"
 	"github.com/riverqueue/river"
@@ -210,20 +211,72 @@ func (h *Chores) renderChoreReminder(ctx context.Context, p store.Person, loc *l
 	return out, nil
 }
 
-// renderChoreOverdue tells staff of a turn not marked done by its end,
-// with the buttons to mark it.
+// The report to staff lists at most choreOverdueListed turns, each with its
+// row of buttons, in at most choreOverdueTextLimit UTF-16 code units (how
+// Telegram counts its 4096 characters, less room for the last line); the
+// rest are counted, to be found in /rota.
+const (
+	choreOverdueListed    = 20
+	choreOverdueTextLimit = 3900
+)
+
+// renderChoreOverdue tells a staff member of the turns not marked done by
+// their end: every turn of the centre still pending that ends at the row's
+// end time, as they are when it leaves (each with Not done / Done), or
+// nothing (ErrObsolete) once all are marked, moved or removed. A row has
+// no turn of its own, so a turn ending at another time has its own report:
+// each turn is listed once, in the report of its end. A row queued before
+// the digest (args "turn" and "plan") reports its one turn the same way.
 func (h *Chores) renderChoreOverdue(ctx context.Context, _ store.Person, loc *locales.Localizer, m store.OutboxRow) (Outgoing, error) {
-	t, err := h.choreRowTurn(ctx, m)
-	if err != nil {
-		return Outgoing{}, err
+	var turns []store.ChoreTurn
+	total := 0
+	if m.Args["turn"] != "" {
+		t, err := h.choreRowTurn(ctx, m)
+		if err != nil {
+			return Outgoing{}, err
+		}
+		if t.State == store.ChorePending && strconv.Itoa(t.Plan) == m.Args["plan"] {
+			turns, total = []store.ChoreTurn{t}, 1
+		}
+	} else {
+		end, err := strconv.ParseInt(m.Args["end"], 10, 64)
+		if err != nil {
+			return Outgoing{}, fmt.Errorf("handlers: chores report %d: end %q: %w", m.ID, m.Args["end"], err)
+		}
+		if turns, total, err = h.Chores.ChoreTurnsEndingAt(ctx, m.CentreID, time.Unix(end, 0), choreOverdueListed); err != nil {
+			return Outgoing{}, err
+		}
 	}
-	if t.State != store.ChorePending || strconv.Itoa(t.Plan) != m.Args["plan"] {
+	if len(turns) == 0 {
 		return Outgoing{}, ErrObsolete
 	}
-	return Outgoing{Text: loc.T(m.MsgID, choreVars(loc, t)...), Markup: inlineRows([]models.InlineKeyboardButton{
-		{Text: loc.T("chores.rota.button.missed"), CallbackData: rotaMissedAction.Data(rotaTurnID{t.ID})},
-		{Text: loc.T("chores.rota.button.done"), CallbackData: rotaDoneAction.Data(rotaTurnID{t.ID})},
-	}, 2)}, nil
+	text := loc.T(store.ChoreOverdueDigest)
+	var rows [][]models.InlineKeyboardButton
+	for i, t := range turns {
+		n := loc.F.Number(int64(i + 1))
+		line := loc.T("chores.overdue.line", append(choreVars(loc, t), "N", n)...)
+		if utf16Len(text)+1+utf16Len(line) > choreOverdueTextLimit {
+			break
+		}
+		text += "\n" + line
+		rows = append(rows, []models.InlineKeyboardButton{
+			{Text: loc.T("chores.overdue.button.missed", "N", n), CallbackData: rotaMissedAction.Data(rotaTurnID{t.ID})},
+			{Text: loc.T("chores.overdue.button.done", "N", n), CallbackData: rotaDoneAction.Data(rotaTurnID{t.ID})},
+		})
+	}
+	if more := total - len(rows); more > 0 {
+		text += "\n" + loc.N("chores.overdue.more", more)
+	}
+	return Outgoing{Text: text, Markup: &models.InlineKeyboardMarkup{InlineKeyboard: rows}}, nil
+}
+
+// utf16Len is the length of s as Telegram counts it.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
 }
 
 // renderChoreSwapAsk asks a resident to take another's turn, with Yes and

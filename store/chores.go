@@ -159,42 +159,72 @@ func ChoreReminderAt(t ChoreTurn, what string, tz *time.Location) (at time.Time,
 func choreID(id int64) string { return strconv.FormatInt(id, 10) }
 
 // choreReminderPrefix starts the keys of every reminder of a turn, whatever
-// its plan: what a change of the turn cancels.
+// its plan: what a change of the turn cancels. The report to staff, shared
+// by the turns ending at the same time, is not among them; its rows of the
+// old per-turn format are, and go with the turn's reminders.
 func choreReminderPrefix(turnID int64) string { return "chores:turn:" + choreID(turnID) + ":" }
 
-// choreReminderMessages are the outbox rows of one reminder of a turn, due
-// at `at`: one to the resident, or, for the report, one to each staff
-// member. The key carries the plan and the time, so a turn planned again
-// gets rows of its own ("chores:turn:42:p1:eve:1764698400",
-// "chores:turn:42:p1:overdue:1764774000:7").
-func choreReminderMessages(t ChoreTurn, what string, at time.Time, staff []int64) []OutboxMessage {
-	key := fmt.Sprintf("%sp%d:%s:%d", choreReminderPrefix(t.ID), t.Plan, what, at.Unix())
-	args := map[string]string{"turn": choreID(t.ID), "plan": strconv.Itoa(t.Plan), "what": what}
-	if what != ChoreOverdue {
-		return []OutboxMessage{{CentreID: t.CentreID, PersonID: t.PersonID, Kind: KindChoreReminder, Key: key,
-			MsgID: choreReminderMessage(what), Args: args, NotBefore: at}}
-	}
+// choreReminderRow is the outbox row of a resident's reminder of a
+// turn (eve or morning), due at `at`. The key carries the plan and the
+// time, so a turn planned again gets a row of its own
+// ("chores:turn:42:p1:eve:1764698400").
+func choreReminderRow(t ChoreTurn, what string, at time.Time) OutboxMessage {
+	return OutboxMessage{CentreID: t.CentreID, PersonID: t.PersonID, Kind: KindChoreReminder,
+		Key:   fmt.Sprintf("%sp%d:%s:%d", choreReminderPrefix(t.ID), t.Plan, what, at.Unix()),
+		MsgID: choreReminderMessage(what), Args: map[string]string{"turn": choreID(t.ID), "plan": strconv.Itoa(t.Plan), "what": what},
+		NotBefore: at}
+}
+
+// ChoreOverdueDigest is the message id of the report to staff of the turns
+// not marked done by their end.
+const ChoreOverdueDigest = "chores.overdue.title"
+
+// choreOverdueMessages are the reports to staff of the turns of a centre
+// ending at `end`: one row per staff member and end time, whatever the
+// number of turns ending then ("chores:overdue:3:1764774000:7"). Every turn
+// planned to end then queues the same keys, so the first writes the rows
+// and the others find them (enqueue skips a key queued before). The rows
+// carry no turn: their renderer lists the turns still pending that end at
+// `end` when they leave, so a turn moved, marked or removed meanwhile
+// changes the list, and never cancels the row, which the other turns share.
+func choreOverdueMessages(centreID int64, end time.Time, staff []int64) []OutboxMessage {
+	at := strconv.FormatInt(end.Unix(), 10)
 	out := make([]OutboxMessage, 0, len(staff))
 	for _, p := range staff {
-		out = append(out, OutboxMessage{CentreID: t.CentreID, PersonID: p, Kind: KindChoreOverdue, Key: key + ":" + choreID(p),
-			MsgID: "chores.overdue_staff", Args: args, NotBefore: at})
+		out = append(out, OutboxMessage{CentreID: centreID, PersonID: p, Kind: KindChoreOverdue,
+			Key:   "chores:overdue:" + choreID(centreID) + ":" + at + ":" + choreID(p),
+			MsgID: ChoreOverdueDigest, Args: map[string]string{"end": at}, NotBefore: end})
 	}
 	return out
 }
 
+// choreOldOverdueQueued reports whether the report of a turn's end was
+// queued (or sent) under the key of one row per turn and staff member
+// ("chores:turn:42:p0:overdue:1764774000:7", before the digest, and
+// carried over from chore_sends by migration 00009): that turn is reported
+// already.
+func choreOldOverdueQueued(ctx context.Context, tx pgx.Tx, t ChoreTurn, end time.Time) (bool, error) {
+	prefix := fmt.Sprintf("%sp%d:%s:%d:", choreReminderPrefix(t.ID), t.Plan, ChoreOverdue, end.Unix())
+	var queued bool
+	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM outbox WHERE centre_id = $1 AND dedupe_key LIKE $2)`,
+		t.CentreID, keyPrefixPattern(prefix)).Scan(&queued)
+	return queued, err
+}
+
 // planChoreReminders queues in tx the reminders of a turn still to come.
 // An evening or morning reminder whose time has passed is left out (it
-// would come at a strange hour); the report to staff always comes.
+// would come at a strange hour); the report to staff always comes, to each
+// of staff (nil when the caller queues it, once per end time, itself).
 func (s *Store) planChoreReminders(ctx context.Context, tx pgx.Tx, t ChoreTurn, staff []int64, now time.Time, tz *time.Location) error {
 	eve, morning, overdue := ChoreReminderTimes(t, tz)
 	var msgs []OutboxMessage
 	if eve.After(now) {
-		msgs = append(msgs, choreReminderMessages(t, ChoreEve, eve, nil)...)
+		msgs = append(msgs, choreReminderRow(t, ChoreEve, eve))
 	}
 	if morning.After(now) {
-		msgs = append(msgs, choreReminderMessages(t, ChoreMorning, morning, nil)...)
+		msgs = append(msgs, choreReminderRow(t, ChoreMorning, morning))
 	}
-	msgs = append(msgs, choreReminderMessages(t, ChoreOverdue, overdue, staff)...)
+	msgs = append(msgs, choreOverdueMessages(t.CentreID, overdue, staff)...)
 	_, err := s.enqueue(ctx, tx, now, msgs...)
 	return err
 }
@@ -257,13 +287,18 @@ func (s *Store) QueueChoreReminder(ctx context.Context, centreID, turnID int64, 
 		if !ok || due.Unix() != at || t.State != ChorePending {
 			return nil // moved since (its own rows remind), or no longer to do
 		}
-		var staff []int64
-		if what == ChoreOverdue {
-			if staff, err = choreStaffIDs(ctx, tx, centreID); err != nil {
-				return err
-			}
+		if what != ChoreOverdue {
+			n, err = s.enqueue(ctx, tx, now, choreReminderRow(t, what, due))
+			return err
 		}
-		n, err = s.enqueue(ctx, tx, now, choreReminderMessages(t, what, due, staff)...)
+		if old, err := choreOldOverdueQueued(ctx, tx, t, due); err != nil || old {
+			return err
+		}
+		staff, err := choreStaffIDs(ctx, tx, centreID)
+		if err != nil {
+			return err
+		}
+		n, err = s.enqueue(ctx, tx, now, choreOverdueMessages(centreID, due, staff)...)
 		return err
 	})
 	if err != nil {
@@ -313,6 +348,37 @@ func (s *Store) ChoreTurn(ctx context.Context, centreID, turnID int64) (ChoreTur
 		return ChoreTurn{}, fmt.Errorf("store: chore turn %d: %w", turnID, err)
 	}
 	return t, nil
+}
+
+// ChoreTurnsEndingAt returns up to limit turns of a centre still pending
+// that end at `end`, in time order, and how many there are in all: what
+// the report to staff of that end time lists when it leaves.
+func (s *Store) ChoreTurnsEndingAt(ctx context.Context, centreID int64, end time.Time, limit int) ([]ChoreTurn, int, error) {
+	// The count comes with the rows (count(*) OVER ()), so a long list
+	// costs one query and only its first rows.
+	rows, err := s.pool.Query(ctx, `SELECT t.id, t.centre_id, t.area_id, t.person_id, t.on_date, t.week_start,
+		t.starts_at, t.ends_at, t.state, t.plan, a.name, a.labels, p.display_name, p.room, count(*) OVER ()
+		FROM chore_turns t JOIN chore_areas a ON a.id = t.area_id JOIN people p ON p.id = t.person_id
+		WHERE t.centre_id = $1 AND t.ends_at = $2 AND t.state = 'pending'
+		ORDER BY t.starts_at, t.area_id, t.id LIMIT $3`, centreID, end, limit)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: chore turns ending at %s: %w", end.Format(time.RFC3339), err)
+	}
+	defer rows.Close()
+	var out []ChoreTurn
+	total := 0
+	for rows.Next() {
+		var t ChoreTurn
+		if err := rows.Scan(&t.ID, &t.CentreID, &t.AreaID, &t.PersonID, &t.Day, &t.Week, &t.StartsAt, &t.EndsAt,
+			&t.State, &t.Plan, &t.AreaName, &t.AreaLabels, &t.PersonName, &t.PersonRoom, &total); err != nil {
+			return nil, 0, fmt.Errorf("store: chore turns ending at: %w", err)
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("store: chore turns ending at: %w", err)
+	}
+	return out, total, nil
 }
 
 // PersonChoreTurns returns a resident's turns starting in [from, to), in
@@ -906,6 +972,10 @@ func (s *Store) generateChoreWeek(ctx context.Context, tx pgx.Tx, centreID int64
 		return 0, err
 	}
 
+	// The report to staff is queued once per end time after the loop, not
+	// once per turn: at 1,000 staff each turn's 1,000 inserts would mostly
+	// find their key taken by the turn before.
+	ends := map[int64]time.Time{}
 	changed := 0
 	for i, sl := range slots {
 		e := byKey[choreKey(sl.AreaID, sl.Day)]
@@ -928,9 +998,10 @@ func (s *Store) generateChoreWeek(ctx context.Context, tx pgx.Tx, centreID int64
 			}
 			t := ChoreTurn{ID: id, CentreID: centreID, AreaID: sl.AreaID, PersonID: who[i], Day: sl.Day, Week: week,
 				StartsAt: sl.Start, EndsAt: sl.end, State: ChorePending}
-			if err := s.planChoreReminders(ctx, tx, t, staff, g.Now, g.Loc); err != nil {
+			if err := s.planChoreReminders(ctx, tx, t, nil, g.Now, g.Loc); err != nil {
 				return 0, err
 			}
+			ends[t.EndsAt.Unix()] = t.EndsAt
 			changed++
 		default:
 			moved := !e.starts.Equal(sl.Start) || !e.ends.Equal(sl.end)
@@ -946,11 +1017,19 @@ func (s *Store) generateChoreWeek(ctx context.Context, tx pgx.Tx, centreID int64
 			}
 			t := ChoreTurn{ID: e.id, CentreID: centreID, AreaID: sl.AreaID, PersonID: who[i], Day: sl.Day, Week: week,
 				StartsAt: sl.Start, EndsAt: sl.end, State: ChorePending}
-			if err := s.replanChoreTurn(ctx, tx, &t, staff, g.Now, g.Loc); err != nil {
+			if err := s.replanChoreTurn(ctx, tx, &t, nil, g.Now, g.Loc); err != nil {
 				return 0, err
 			}
+			ends[t.EndsAt.Unix()] = t.EndsAt
 			changed++
 		}
+	}
+	var reports []OutboxMessage
+	for _, at := range slices.Sorted(maps.Keys(ends)) {
+		reports = append(reports, choreOverdueMessages(centreID, ends[at], staff)...)
+	}
+	if _, err := s.enqueue(ctx, tx, g.Now, reports...); err != nil {
+		return 0, err
 	}
 	// Future pending turns with no slot left (area closed, day dropped,
 	// nobody eligible) go; turns kept are never touched.

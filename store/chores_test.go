@@ -531,7 +531,6 @@ func TestChoreMessagesAreQueuedOnce(t *testing.T) {
 	want := []string{
 		fmt.Sprintf("chores:turn:%d:p2:eve:%d", thu.ID, eve.Unix()),
 		fmt.Sprintf("chores:turn:%d:p2:morning:%d", thu.ID, morning.Unix()),
-		fmt.Sprintf("chores:turn:%d:p2:overdue:%d:%d", thu.ID, overdue.Unix(), f.staff.ID),
 	}
 	var got []string
 	for _, o := range f.outbox(t) {
@@ -541,6 +540,33 @@ func TestChoreMessagesAreQueuedOnce(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("pending reminders of the turn moved back = %v, want %v", got, want)
+	}
+	for key, at := range map[string]time.Time{want[0]: eve, want[1]: morning} {
+		if n := f.count(t, `SELECT count(*) FROM outbox WHERE dedupe_key = $1 AND not_before = $2`, key, at); n != 1 {
+			t.Fatalf("%s is not due at %v", key, at)
+		}
+	}
+	// The report to staff is one row per end time, shared by the turns
+	// ending then (Monday's, Thursday's): the moves neither cancel
+	// Thursday's nor queue it twice, and Friday's stays, to find no turn
+	// when it leaves.
+	friday := overdue.AddDate(0, 0, 1)
+	rs, err := f.st.Pool().Query(ctx, `SELECT format('%s %s %s %s', dedupe_key, state, person_id, extract(epoch FROM not_before)::bigint)
+		FROM outbox WHERE kind = $1 AND args->>'end' = extract(epoch FROM not_before)::bigint::text ORDER BY 1`, store.KindChoreOverdue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err = pgx.CollectRows(rs, pgx.RowTo[string]); err != nil {
+		t.Fatal(err)
+	}
+	want = []string{
+		fmt.Sprintf("chores:overdue:%d:%d:%d pending %d %d", f.centre.ID, turns[0].EndsAt.Unix(), f.staff.ID, f.staff.ID, turns[0].EndsAt.Unix()),
+		fmt.Sprintf("chores:overdue:%d:%d:%d pending %d %d", f.centre.ID, overdue.Unix(), f.staff.ID, f.staff.ID, overdue.Unix()),
+		fmt.Sprintf("chores:overdue:%d:%d:%d pending %d %d", f.centre.ID, friday.Unix(), f.staff.ID, f.staff.ID, friday.Unix()),
+	}
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("reports to staff = %v, want %v", got, want)
 	}
 	if n := f.count(t, `SELECT count(*) FROM outbox WHERE starts_with(dedupe_key, $1) AND person_id = $2`,
 		fmt.Sprintf("chores:move:%d:", thu.ID), thu.PersonID); n != 2 {
