@@ -60,6 +60,9 @@ func report(w io.Writer, o opts, res *results) {
 	e := res.echo.perText["plain text"]
 	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
 
+	if len(o.botEnv) > 0 {
+		p("**Not the defaults:** every cairbot process of this run had `%s` (cairbench `-botenv`).\n\n", strings.Join(o.botEnv, " "))
+	}
 	p("## The data sets\n\n")
 	p("Generated in SQL inside PostgreSQL (`scripts/bench/cairbench/dataset.go`: `INSERT … SELECT … generate_series`: the people, then one transaction per topic in parallel, foreign-key triggers off and secondary indexes built once at the end), not through the bot. Every resident is linked to Telegram and reads English; in groups of 20 they share a French class (two sessions a week, one of them today, taught by a staff member linked to Telegram) and a cleaning area (two days a week); each has a fixed contribution and, over two years, a charge and a payment every month, the attendance of one weekly session of his class (the history of the second would double the generation time), a cleaning turn every ten weeks or so, and four housing appointments.\n\n")
 	p("| | residents | staff | ledger entries | attendance marks | cleaning turns | appointments | generated in | first start: every command menu set |\n|---|---|---|---|---|---|---|---|---|\n")
@@ -181,7 +184,6 @@ func report(w io.Writer, o opts, res *results) {
 
 	b, r := res.broadcast, res.reminders
 	p("## An announcement to %d residents\n\n", b.recipients)
-	p("The issue asks for 2,000 recipients and 1,000 reminders; at the default 25 messages a second they alone would take two of the five minutes `make bench` may last, so it sends to one floor of %d and %d reminders: the rate, the 429s, the duplicates, the progress and the first send do not depend on the count (`BENCH_ARGS='-floors 10 -reminders 1000' make bench` runs the issue's sizes).\n\n", b.recipients, r.count)
 	p("A staff member of the %d-resident centre writes `/announce` to the bot through the fake Telegram, picks \"a floor\", floor 0 (%d residents), \"own text\", types it and presses \"Send\", as on his phone. One `cairbot run` process with its default settings (`SEND_RATE_GLOBAL=%d`); this fake Telegram refuses with 429 what Telegram refuses (more than 3 messages a second in a chat, more than 30 a second in all). Counted from the fake's record of every call.\n\n", large.data.residents, b.recipients, b.configured)
 	p("| | |\n|---|---|\n")
 	p("| delivered | %d of %d |\n", b.delivered, b.recipients)
