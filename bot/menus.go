@@ -94,6 +94,8 @@ func (a *App) setCommandMenus(ctx context.Context, bots []*centreBot) {
 				mu.Unlock()
 			case errors.Is(err, ErrUnreachable):
 				// He blocked the bot: there is no menu of his to set.
+			case ctx.Err() != nil:
+				// Stopping: said once, at the end.
 			default:
 				r.failed.Store(true)
 				a.log.Warn("set chat command menu", "person", p.ID, "err", err)
@@ -105,6 +107,9 @@ func (a *App) setCommandMenus(ctx context.Context, bots []*centreBot) {
 		a.setLanguageMenus(ctx, g, r)
 	}
 	for _, p := range people {
+		if ctx.Err() != nil {
+			break // the process stops: the rest waits for the next start
+		}
 		if r := runOf(p); r != nil {
 			setPerson(r, p)
 		}
@@ -122,7 +127,7 @@ func (a *App) setCommandMenus(ctx context.Context, bots []*centreBot) {
 	// each person again just before his call would still leave the moment
 	// between the read and the call; skipping people changed since the
 	// start would not undo a call already made.)
-	for round := 0; len(sent) > 0; round++ {
+	for round := 0; len(sent) > 0 && ctx.Err() == nil; round++ {
 		now, err := a.store.LinkedPeople(ctx)
 		if err != nil {
 			a.log.Warn("check chat command menus", "err", err)
@@ -190,7 +195,9 @@ func (a *App) setLanguageMenus(ctx context.Context, g *errgroup.Group, r *menuRu
 			})
 			if err != nil {
 				r.failed.Store(true)
-				a.log.Warn("set command menu", "centre", r.bot.centre.Slug, "lang", code, "err", err)
+				if ctx.Err() == nil {
+					a.log.Warn("set command menu", "centre", r.bot.centre.Slug, "lang", code, "err", err)
+				}
 			}
 			return nil
 		})

@@ -193,3 +193,41 @@ func TestCommandMenusRememberedOnlyWhenEveryCallSucceeded(t *testing.T) {
 		t.Fatalf("marker after the complete run: %q, %v", v, err)
 	}
 }
+
+// TestCommandMenusStopWithTheBot: a stop in the middle of setting the
+// menus ends the run at once — no call after the ones in flight, no
+// fingerprint — and the bot stops as it always does.
+func TestCommandMenusStopWithTheBot(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.waitLogCount("command menus set", 1)
+	h.linkPeople(75000, []struct {
+		role store.Role
+		lang string
+	}{{store.RoleResident, "fr"}, {store.RoleResident, "ar"}, {store.RoleStaff, "fr"}, {store.RoleResident, "ti"}})
+	h.stop()
+	if err := h.rdb.Del(context.Background(), h.menusMarker()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	before := len(h.tg.CallsTo("setMyCommands"))
+	held := h.tg.Hold("setMyCommands", bot.MenuCalls)
+	defer held.Release()
+	h.start()
+	select {
+	case <-held.Arrived():
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the menus never started (%d calls waiting)", held.Most())
+	}
+	h.stop() // fails the test if Run does not return
+	held.Release()
+	h.waitLog("command menus not all set: set again at the next start")
+	h.tg.WaitFor(t, 10*time.Second, "the held calls answered", func() bool {
+		return len(h.tg.CallsTo("setMyCommands")) >= before+bot.MenuCalls
+	})
+	if got := len(h.tg.CallsTo("setMyCommands")) - before; got != bot.MenuCalls {
+		t.Errorf("%d setMyCommands reached Telegram after the stop began, want only the %d in flight", got, bot.MenuCalls)
+	}
+	if _, err := h.rdb.Get(context.Background(), h.menusMarker()).Result(); !errors.Is(err, redis.Nil) {
+		t.Fatalf("marker after a run cut by the stop: err %v, want none", err)
+	}
+}
