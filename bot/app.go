@@ -7,9 +7,7 @@ package bot
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -77,6 +75,10 @@ type App struct {
 	// serving is true while the job queue runs and updates are taken:
 	// /readyz answers 503 before and after.
 	serving atomic.Bool
+	// background is the work beside the updates, started once they are
+	// served (the command menus, the reload of centre_bots); it ends with
+	// Run's context, and Run waits for it.
+	background sync.WaitGroup
 }
 
 // New assembles the bot: Telegram client, sender, handlers, route table,
@@ -235,7 +237,8 @@ func (a *App) Run(ctx context.Context) error {
 	defer a.stopJobs()
 	a.serving.Store(true)
 	defer a.serving.Store(false)
-	go a.setCommandMenus(context.WithoutCancel(ctx))
+	// Before the job queue stops and the caller closes the connections.
+	defer a.background.Wait()
 	if a.cfg.WebhookURL != "" {
 		return a.runWebhook(ctx)
 	}
@@ -256,8 +259,13 @@ func (a *App) RunWorkers(ctx context.Context) error {
 		a.log.Error("http server", "addr", a.cfg.ListenAddr, "err", err)
 	}
 	a.serving.Store(true)
+	// Its sends go through the centres' bots: it follows centre_bots too.
+	watch := a.newBotWatch(nil)
+	watch.serveAll(ctx, a.bots.all()[1:])
+	a.background.Go(func() { watch.run(ctx) })
 	<-ctx.Done()
 	a.serving.Store(false)
+	a.background.Wait()
 	shutdown(srv)
 	a.stopJobs()
 	return nil
@@ -267,33 +275,27 @@ func (a *App) runPolling(ctx context.Context) error {
 	// getUpdates is refused while a webhook is set; keep pending updates.
 	// The default centre's bot must work; another centre's bot that
 	// Telegram refuses (a revoked token) is left out, not the whole
-	// deployment.
+	// deployment, and tried again at each reload.
 	if err := a.bots.def.deleteWebhook(ctx); err != nil {
 		return err
 	}
-	bots := []*centreBot{a.bots.def}
-	ok := forEachBot(ctx, a.bots.all()[1:], func(ctx context.Context, b *centreBot) error { return b.deleteWebhook(ctx) },
-		func(b *centreBot, err error) {
-			a.log.Error("centre bot not polled", "centre", b.centre.Slug, "err", err)
-		})
-	bots = append(bots, ok...)
+	// One poller per bot: each bot confirms its own updates.
+	watch := a.newBotWatch(a.pollBot)
+	watch.serveAll(ctx, a.bots.all()[1:])
 	srv, err := a.healthServer(nil)
 	if err != nil {
 		// Polling works without it; only /healthz is missing.
 		a.log.Error("http server", "addr", a.cfg.ListenAddr, "err", err)
 	}
 	defer shutdown(srv)
-	a.log.Info("polling for updates", "bot", a.botUsername, "bots", len(bots))
-	// One poller per bot: each bot confirms its own updates.
-	var wg sync.WaitGroup
-	for _, b := range bots {
-		p := &Poller{
-			app: a, bot: b, client: a.httpClient, timeout: pollTimeout, retryPause: a.cfg.RetryPause,
-			url: strings.TrimRight(a.cfg.TelegramAPIURL, "/") + "/bot" + b.token.Reveal() + "/getUpdates",
-		}
-		wg.Go(func() { _ = p.Run(ctx) })
-	}
-	wg.Wait()
+	a.log.Info("polling for updates", "bot", a.botUsername, "bots", 1+len(watch.served))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = a.newPoller(a.bots.def).Run(ctx)
+	}()
+	a.startBackground(ctx, watch)
+	<-done
 	return nil
 }
 
@@ -311,13 +313,10 @@ func (a *App) runWebhook(ctx context.Context) error {
 		shutdown(srv)
 		return err
 	}
-	others := a.bots.all()[1:]
-	forEachBot(ctx, others, func(ctx context.Context, b *centreBot) error {
-		return b.setWebhook(ctx, CentreWebhookURL(a.cfg.WebhookURL, b.centre.Slug))
-	}, func(b *centreBot, err error) {
-		a.log.Error("centre bot webhook not set", "centre", b.centre.Slug, "err", err)
-	})
-	a.log.Info("webhook mode", "bot", a.botUsername, "path", u.Path, "bots", len(others)+1)
+	watch := a.newBotWatch(a.hookBot)
+	watch.serveAll(ctx, a.bots.all()[1:])
+	a.log.Info("webhook mode", "bot", a.botUsername, "path", u.Path, "bots", 1+len(watch.served))
+	a.startBackground(ctx, watch)
 	<-ctx.Done()
 	// Not ready any more: a load balancer stops sending here at once.
 	a.serving.Store(false)
@@ -325,6 +324,15 @@ func (a *App) runWebhook(ctx context.Context) error {
 	// updates: nothing taken is lost.
 	shutdown(srv)
 	return nil
+}
+
+// startBackground starts, once updates are served, what runs beside them:
+// the command menus (up to 21,000 calls on a centre of 20,000 residents,
+// which must not hold up the first reply nor /readyz) and the reload of
+// centre_bots. Both end with ctx; Run waits for them.
+func (a *App) startBackground(ctx context.Context, watch *botWatch) {
+	a.background.Go(func() { a.setCommandMenus(ctx, a.bots.all()) })
+	a.background.Go(func() { watch.run(ctx) })
 }
 
 // Timeouts of the webhook and health server. Telegram waits up to 60 s for
@@ -374,89 +382,6 @@ func shutdown(srv *http.Server) {
 	ctx, cancel := context.WithTimeout(context.Background(), 70*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(ctx)
-}
-
-// setCommandMenus gives Telegram the command menu of each language (for
-// people not signed up and residents, by their app's language) and each
-// signed-up person's menu of his role in his chosen language.
-//
-// Telegram keeps these menus, so they are sent again only when the route
-// table or a translation changed them: a fingerprint of every menu is kept
-// in Redis. Otherwise each restart would send a call per resident.
-func (a *App) setCommandMenus(ctx context.Context) {
-	fingerprint := a.menusFingerprint()
-	people, err := a.store.LinkedPeople(ctx)
-	if err != nil {
-		a.log.Warn("set chat command menus", "err", err)
-		return
-	}
-	// Each person through the bot that reaches him: his centre's, or the
-	// default bot for a centre without one.
-	byCentre := map[int64][]store.Person{}
-	for _, p := range people {
-		id := a.bots.def.centre.ID
-		if b, ok := a.bots.centre(p.CentreID); ok {
-			id = b.centre.ID
-		}
-		byCentre[id] = append(byCentre[id], p)
-	}
-	for _, b := range a.bots.all() {
-		a.setBotCommandMenus(handlers.WithCentre(ctx, b.centre.ID), b, fingerprint, byCentre[b.centre.ID])
-	}
-}
-
-// setBotCommandMenus sets one bot's menus, those of its centre's people
-// included, unless they are the ones it already has.
-func (a *App) setBotCommandMenus(ctx context.Context, b *centreBot, fingerprint string, people []store.Person) {
-	if done, err := a.state.Marker(ctx, b.menuMarker); err == nil && done == fingerprint {
-		a.log.Info("command menus unchanged", "centre", b.centre.Slug)
-		return
-	}
-	failed := false
-	for _, l := range locales.Languages {
-		base, _, _ := strings.Cut(l.Tag, "-")
-		err := b.sender.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{
-			Commands:     a.router.Commands(store.RoleResident, a.catalog.Localizer(l.Tag)),
-			Scope:        &models.BotCommandScopeAllPrivateChats{},
-			LanguageCode: base,
-		})
-		if err != nil {
-			failed = true
-			a.log.Warn("set command menu", "lang", l.Tag, "err", err)
-		}
-	}
-	if err := b.sender.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{
-		Commands: a.router.Commands(store.RoleResident, a.catalog.Localizer(a.cfg.DefaultLanguage)),
-		Scope:    &models.BotCommandScopeAllPrivateChats{},
-	}); err != nil {
-		failed = true
-		a.log.Warn("set default command menu", "err", err)
-	}
-	for _, p := range people {
-		if err := a.features.People.SetChatCommands(ctx, p); err != nil && !errors.Is(err, ErrUnreachable) {
-			failed = true
-			a.log.Warn("set chat command menu", "person", p.ID, "err", err)
-		}
-	}
-	if !failed {
-		if err := a.state.SetMarker(ctx, b.menuMarker, fingerprint); err != nil {
-			a.log.Warn("remember command menus", "err", err)
-		}
-	}
-}
-
-// menusFingerprint sums up every role's menu in every language.
-func (a *App) menusFingerprint() string {
-	h := sha256.New()
-	for _, l := range locales.Languages {
-		loc := a.catalog.Localizer(l.Tag)
-		for _, role := range []store.Role{store.RoleResident, store.RoleStaff, store.RoleCoordinator, store.RoleAdmin} {
-			b, _ := json.Marshal(a.router.Commands(role, loc))
-			h.Write(b)
-		}
-	}
-	h.Write([]byte(a.cfg.DefaultLanguage))
-	return hex.EncodeToString(h.Sum(nil))
 }
 
 // Jobs is the durable job queue client, for inserting jobs from tools.

@@ -111,7 +111,8 @@ func (a *App) botOf(ctx context.Context) *centreBot {
 }
 
 // botSet holds every bot of the process. Bots added while it runs (`cairbot
-// centre add` in webhook mode) are found on their first update.
+// centre add`) are found on their first update in webhook mode or first
+// send, and by the reload of centre_bots (centres_reload.go) in any mode.
 type botSet struct {
 	def      *centreBot
 	newBot   func(store.CentreBot) (*centreBot, error)
@@ -139,6 +140,33 @@ func (s *botSet) add(b *centreBot) {
 	defer s.mu.Unlock()
 	s.byCentre[b.centre.ID] = b
 	s.bySlug[b.centre.Slug] = b
+}
+
+// put serves b for its centre from now on, in place of the bot the centre
+// had (a new token: centre_bots changed while the process runs).
+func (s *botSet) put(b *centreBot) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old, ok := s.byCentre[b.centre.ID]; ok {
+		delete(s.bySlug, old.centre.Slug)
+	}
+	s.byCentre[b.centre.ID] = b
+	s.bySlug[b.centre.Slug] = b
+	delete(s.noBot, b.centre.ID)
+}
+
+// keepOnly forgets every centre bot but those of the centres listed: a bot
+// removed from centre_bots is no longer its centre's, whose people the
+// default bot reaches again.
+func (s *botSet) keepOnly(listed map[int64]bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, b := range s.byCentre {
+		if b != s.def && !listed[id] {
+			delete(s.byCentre, id)
+			delete(s.bySlug, b.centre.Slug)
+		}
+	}
 }
 
 // all lists every bot, the default centre's first.
@@ -239,11 +267,19 @@ var slugRe = regexp.MustCompile(`^[a-z0-9-]{1,40}$`)
 // budget (30/s overall, about 1/s per chat) to itself.
 func (a *App) newCentreBot(row store.CentreBot) (*centreBot, error) {
 	id := strconv.FormatInt(row.Centre.ID, 10)
+	// Update ids and menus belong to the bot at Telegram, not to the
+	// centre: another bot given to the centre (centre_bots changed while
+	// the process runs) numbers its updates from the start again and has
+	// none of the menus yet, while a token renewed for the same bot keeps
+	// both. So the dedupe keys and the menus' marker name the bot: the
+	// token's part before the colon is its id, as public as its @name.
+	botID, _, _ := strings.Cut(row.Token.Reveal(), ":")
+	scope := "c" + id + ":b" + botID
 	b := &centreBot{
 		centre: row.Centre, username: row.Username, token: row.Token, webhookSecret: row.WebhookSecret,
 		state: store.NewState(a.redis, a.cfg.RedisPrefix, a.cfg.ConversationTTL,
-			a.cfg.UpdateLease, store.WithUpdateScope("c"+id)),
-		menuMarker: "command-menus:c" + id,
+			a.cfg.UpdateLease, store.WithUpdateScope(scope)),
+		menuMarker: "command-menus:" + scope,
 	}
 	tg, err := a.newTelegramClient(row.Token.Reveal())
 	if err != nil {

@@ -27,6 +27,8 @@ type testCentre struct {
 // withCentres gives the deployment more centres, each with a bot of its
 // own added as `cairbot centre add` adds it; every bot is served by one
 // fake Telegram hub, at one address, as api.telegram.org serves them.
+// Without slugs the default centre's bot is the hub's only one, until a
+// test adds a centre (addCentre).
 func withCentres(slugs ...string) harnessOption {
 	return func(h *harness) {
 		h.centres = map[string]*testCentre{}
@@ -55,7 +57,8 @@ func (h *harness) setUpCentres() {
 			bots = append(bots, c.tg)
 		}
 	}
-	h.cfg.TelegramAPIURL = telegramtest.NewHub(h.t, bots...).URL()
+	h.hub = telegramtest.NewHub(h.t, bots...)
+	h.cfg.TelegramAPIURL = h.hub.URL()
 }
 
 // centre is a centre by slug; the default centre (CENTRE) too.

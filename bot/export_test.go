@@ -20,3 +20,9 @@ func (a *App) OpsHandler() http.Handler {
 // OnUpdateCost tells f what each update handled with these metrics cost
 // in round trips. Set it before the metrics are handed to New.
 func (m *Metrics) OnUpdateCost(f func(UpdateCost)) { m.onUpdateCost = f }
+
+// MenuCalls is the bound on the setMyCommands calls in flight at once.
+const MenuCalls = menuCalls
+
+// CentreBotsReload is how often a running process reads centre_bots again.
+const CentreBotsReload = centreBotsReload

@@ -88,6 +88,9 @@ type harness struct {
 	deps bot.Deps
 	// centres are the centres with a bot of their own (withCentres).
 	centres map[string]*testCentre
+	// hub serves every bot at one address (withCentres); a test adds a
+	// bot to it as @BotFather would make one.
+	hub *telegramtest.Hub
 }
 
 type harnessOption func(*harness)

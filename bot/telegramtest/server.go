@@ -131,6 +131,7 @@ type Server struct {
 	calls  []Call
 	faults []*fault
 	slow   []*slowCall
+	holds  []*Held
 	// recent holds the send times within the last second, for Limits.
 	recent       []time.Time
 	recentByChat map[int64][]time.Time
@@ -667,6 +668,7 @@ func (s *Server) dispatch(w http.ResponseWriter, hr *http.Request, token string,
 		record(writeError(w, badRequest("can't parse request: "+perr.Error())))
 		return
 	}
+	s.waitIfHeld(call.Method)
 	s.mu.Lock()
 	if f := s.takeFaultLocked(call.Method, req); f != nil {
 		s.recordLocked(call, f.Code)

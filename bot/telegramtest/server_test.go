@@ -1702,3 +1702,45 @@ func TestLimitsRefuseWhatTelegramRefuses(t *testing.T) {
 		t.Fatalf("limited %d calls; the global limit refused none", s.Limited())
 	}
 }
+
+// TestHoldKeepsCallsUntilReleased: held calls take no effect until
+// Release; Arrived closes once n wait at once; Most counts them; other
+// methods and calls after Release go through.
+func TestHoldKeepsCallsUntilReleased(t *testing.T) {
+	s := New(t, Options{})
+	held := s.Hold("setMyCommands", 3)
+	defer held.Release()
+	cmds := `[{"command":"help","description":"Help"}]`
+	var wg sync.WaitGroup
+	for _, lang := range []string{"en", "fr", "ar"} {
+		wg.Go(func() {
+			if code, r := call(t, s, "setMyCommands", map[string]string{"commands": cmds, "language_code": lang}); code != http.StatusOK {
+				t.Errorf("held call %s: %d %s", lang, code, r.Description)
+			}
+		})
+	}
+	select {
+	case <-held.Arrived():
+	case <-time.After(10 * time.Second):
+		t.Fatalf("3 calls never waited at once (at most %d)", held.Most())
+	}
+	if got := s.Commands("default", 0, "en"); got != nil {
+		t.Fatalf("a held call took effect: %v", got)
+	}
+	if code, _ := call(t, s, "getMe", nil); code != http.StatusOK {
+		t.Fatalf("another method was held: %d", code)
+	}
+	if got := held.Most(); got != 3 {
+		t.Fatalf("Most = %d, want 3", got)
+	}
+	held.Release()
+	wg.Wait()
+	for _, lang := range []string{"en", "fr", "ar"} {
+		if got := s.Commands("default", 0, lang); len(got) != 1 {
+			t.Errorf("%s menu after release: %v", lang, got)
+		}
+	}
+	if code, _ := call(t, s, "setMyCommands", map[string]string{"commands": cmds}); code != http.StatusOK {
+		t.Fatalf("a call after release: %d", code)
+	}
+}

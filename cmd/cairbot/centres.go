@@ -90,12 +90,13 @@ func centreAdd(ctx context.Context, cfg bot.Config, st *store.Store, slug, name,
 	cb.Centre = c
 	fmt.Fprintf(out, "centre %s (%s) added with its bot @%s\n", c.Slug, c.Name, username)
 	if cfg.WebhookURL == "" {
-		fmt.Fprintln(out, "polling mode: restart the bot to poll this centre's bot too")
+		fmt.Fprintln(out, "polling mode: the running bot polls this centre's bot within 30 s")
 		return nil
 	}
 	if err := bot.SetCentreWebhook(cctx, cfg, cb); err != nil {
-		// The centre is added; the bot sets every webhook at its start.
-		fmt.Fprintf(out, "webhook not set now (%v): it is set at the bot's next start\n", err)
+		// The centre is added; the running bot sets the webhook of a bot
+		// it finds in centre_bots, and every start sets every webhook.
+		fmt.Fprintf(out, "webhook not set now (%v): the running bot sets it within 30 s\n", err)
 		return nil
 	}
 	fmt.Fprintf(out, "webhook: %s\n", bot.CentreWebhookURL(cfg.WebhookURL, c.Slug))

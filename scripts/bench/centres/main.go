@@ -176,7 +176,7 @@ func run(ctx context.Context, o options) (string, error) {
 		return "", fmt.Errorf("%w (log: %s)", err, logPath)
 	}
 	ready := time.Since(started)
-	// Its command menus (one bot after the other, in the background) are
+	// Its command menus (8 calls at once over every bot, in the background) are
 	// left to finish, so that they do not share the measure.
 	menus := 14 * len(centres) // 13 languages' menus and the staff member's own, per bot
 	_ = waitFor(ctx, 120*time.Second, "command menus set", func() bool {
