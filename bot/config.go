@@ -78,6 +78,10 @@ type Config struct {
 	// PprofAddr serves net/http/pprof when set (PPROF_ADDR), on a
 	// loopback address only (pprof.go).
 	PprofAddr string
+	// MemoryLimitMiB is the Go runtime's soft memory limit of `run` and
+	// `worker` (MEMORY_LIMIT_MIB; 0: none; GOMEMLIMIT, when set, wins):
+	// memory.go.
+	MemoryLimitMiB int
 }
 
 // Defaults are the local values that let `make run` work with nothing but
@@ -121,6 +125,7 @@ func Defaults() Config {
 		// a dead process's update is taken over within 10 s.
 		UpdateLease:        10 * time.Second,
 		WebhookReadTimeout: 15 * time.Second,
+		MemoryLimitMiB:     DefaultMemoryLimitMiB,
 	}
 }
 
@@ -223,6 +228,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	dur("CONVERSATION_TTL", &c.ConversationTTL)
 	dur("RETENTION_AFTER_LEAVING", &c.RetainAfterLeaving)
 	num("WORKERS", &c.Workers, 1, 1024)
+	num("MEMORY_LIMIT_MIB", &c.MemoryLimitMiB, 0, 1<<20)
 	num("JOB_WORKERS", &c.JobWorkers, 1, 100)
 	num("DATABASE_MAX_CONNS", &c.DatabaseMaxConns, MinDatabaseConns, 1000)
 	dur("JOB_RESCUE_AFTER", &c.JobRescueAfter)

@@ -1,7 +1,10 @@
 package bot
 
 import (
+	"log/slog"
+	"math"
 	"reflect"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
@@ -30,6 +33,9 @@ func TestFromEnv(t *testing.T) {
 		{"bad bool", map[string]string{"MIGRATE_ON_START": "maybe"}, "MIGRATE_ON_START"},
 		{"json logs", map[string]string{"LOG_FORMAT": "json"}, ""},
 		{"unknown log format", map[string]string{"LOG_FORMAT": "xml"}, "LOG_FORMAT"},
+		{"memory limit off", map[string]string{"MEMORY_LIMIT_MIB": "0"}, ""},
+		{"memory limit negative", map[string]string{"MEMORY_LIMIT_MIB": "-5"}, "MEMORY_LIMIT_MIB"},
+		{"memory limit with a unit", map[string]string{"MEMORY_LIMIT_MIB": "32MiB"}, "MEMORY_LIMIT_MIB"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -126,5 +132,31 @@ func TestParseReminderOffsets(t *testing.T) {
 		if err != nil || !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("parseReminderOffsets(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
 		}
+	}
+}
+
+// TestApplyMemoryLimit: the configured limit reaches the runtime, 0 leaves
+// it unlimited, and GOMEMLIMIT (the operator's own) is left alone.
+func TestApplyMemoryLimit(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(before) })
+	log := slog.New(slog.DiscardHandler)
+	cfg := Defaults()
+	t.Setenv("GOMEMLIMIT", "")
+	ApplyMemoryLimit(cfg, log)
+	if got := debug.SetMemoryLimit(-1); got != int64(DefaultMemoryLimitMiB)<<20 {
+		t.Fatalf("limit %d, want %d MiB", got, DefaultMemoryLimitMiB)
+	}
+	debug.SetMemoryLimit(math.MaxInt64)
+	cfg.MemoryLimitMiB = 0
+	ApplyMemoryLimit(cfg, log)
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+		t.Fatalf("MEMORY_LIMIT_MIB=0 set the limit to %d", got)
+	}
+	t.Setenv("GOMEMLIMIT", "100MiB")
+	cfg.MemoryLimitMiB = 16
+	ApplyMemoryLimit(cfg, log)
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+		t.Fatalf("with GOMEMLIMIT set, the limit became %d", got)
 	}
 }

@@ -120,6 +120,7 @@ func command(ctx context.Context, cfg bot.Config, cmd string, args []string, out
 		if err := cfg.RequireToken(); err != nil {
 			return err
 		}
+		bot.ApplyMemoryLimit(cfg, log)
 		metrics := bot.NewMetrics()
 		pool, rdb, err := connect(ctx, cfg, log, cfg.MigrateOnStart && cmd == "run", metrics)
 		if err != nil {
