@@ -22,7 +22,6 @@ func (a *App) OpsHandler() http.Handler {
 func (m *Metrics) OnUpdateCost(f func(UpdateCost)) { m.onUpdateCost = f }
 
 // MenuCalls is the bound on the setMyCommands calls in flight at once.
-const MenuCalls = menuCalls
 
 // CentreBotsReload is how often a running process reads centre_bots again.
 const CentreBotsReload = centreBotsReload

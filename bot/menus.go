@@ -19,13 +19,13 @@ import (
 	"github.com/aurore/cairbot/store"
 )
 
-// menuCalls bounds the setMyCommands calls in flight at once while the
+// MenuCalls bounds the setMyCommands calls in flight at once while the
 // menus are set. One after another, a centre of 20,000 residents took
 // 21,000 round trips end to end; eight at once cut that eightfold while
 // leaving the process's connections, and Telegram's patience with one bot,
 // to the replies served meanwhile. Each call still goes through its bot's
 // Sender, which waits out a 429's retry_after or a 5xx as for any call.
-const menuCalls = 8
+const MenuCalls = 8
 
 // menuRechecks bounds the rounds that set again the menus of people whose
 // role or language changed while the run was setting them (setCommandMenus).
@@ -78,7 +78,7 @@ func (a *App) setCommandMenus(ctx context.Context, bots []*centreBot) {
 	}
 
 	g := new(errgroup.Group)
-	g.SetLimit(menuCalls)
+	g.SetLimit(MenuCalls)
 	var (
 		mu   sync.Mutex
 		sent = map[int64]store.Person{} // the people whose menu was set, as it was set

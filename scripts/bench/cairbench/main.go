@@ -735,18 +735,6 @@ func run(ctx context.Context, o opts) error {
 	}
 	for _, d := range []*dbSet{small, large} {
 		phase("cairbot, %d residents", d.data.residents)
-		if d == large {
-			// At its first start on a Redis, cairbot gives Telegram the
-			// command menu of every signed-up person, one call after the
-			// other; later starts find a fingerprint of the menus (which
-			// depends on the routes and translations only) and skip it.
-			// The small centre's first start is timed; the large one
-			// starts as a restart does, or 21,000 calls would take most
-			// of the 5 minutes.
-			if err := copyMarker(ctx, o, o.prefix+"-small", o.prefix+"-large"); err != nil {
-				return err
-			}
-		}
 		benv := env(f, d, d.name)
 		if o.profile != "" {
 			if err := os.MkdirAll(o.profile, 0o755); err != nil {
@@ -763,10 +751,8 @@ func run(ctx context.Context, o opts) error {
 			cb.stop()
 			return err
 		}
-		if d == small {
-			d.menus = menus + cb.ready
-			fmt.Fprintf(os.Stderr, "  command menus of %d people set %.1f s after the start\n", d.data.residents+d.data.staff, d.menus.Seconds())
-		}
+		d.menus = menus + cb.ready
+		fmt.Fprintf(os.Stderr, "  command menus of %d people set %.1f s after the start\n", d.data.residents+d.data.staff, d.menus.Seconds())
 		if err := openSheets(ctx, f, d, today); err != nil {
 			cb.stop()
 			return fmt.Errorf("attendance sheets: %w (log: %s)", err, filepath.Join(dir, cb.name+".log"))

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/aurore/cairbot/bot"
 	"github.com/aurore/cairbot/bot/telegramtest"
 )
 
@@ -73,7 +74,7 @@ func report(w io.Writer, o opts, res *results) {
 		}
 		p("| %s | %d | %d | %d | %d | %d | %d | %.1f s | %s |\n", d.name, d.data.residents, d.data.staff, d.rows["ledger_entries"], d.rows["class_attendance"], d.rows["chore_turns"], d.rows["appointments"], d.gen.Seconds(), menus)
 	}
-	p("\nAt its first start on a Redis, cairbot gives Telegram each signed-up person's command menu, one `setMyCommands` call after the other (later starts find a fingerprint of the menus in Redis and skip it): the last column is from the process start until that was done, and the runs begin after it. The large centre's cairbot starts as a restart does (the fingerprint copied from the small one's Redis keys: it depends only on the routes and translations); its first start would make %d calls.\n\n", large.data.residents+large.data.staff)
+	p("\nAt its first start on a Redis, cairbot gives Telegram each signed-up person's command menu in the background once it serves updates, %d `setMyCommands` calls at once (`bot.MenuCalls`; later starts find a fingerprint of the menus in Redis and skip it): the last column is from the process start until every menu was set, and the runs begin after it.\n\n", bot.MenuCalls)
 
 	p("## The update path (%d residents)\n\n", large.data.residents)
 	p("Each run lasts %s. The closed loop is %d writers, each writing again as soon as his answer arrived, every message from the next resident in turn; the open runs send at a fixed rate whatever the answers. Both spread the load over the %d residents' chats (over the %d staff members' chats for the tap), so that no chat writes more than once a second — Telegram's rule, which cairbot keeps to with its per-chat pacing (`SEND_RATE_CHAT=1`, burst 3): these figures are the bot's, not its pacing's. The attendance tap is a staff member pressing the first resident's button on today's attendance sheet of his class (a new mark, the sheet edited in place); its answer is the edit. Latency is measured by the fake Telegram, from the moment the update was due to be POSTed to the bot's webhook until the bot's answer in that chat reached it: p50 / p99 / max.\n\n",
