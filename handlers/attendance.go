@@ -46,6 +46,7 @@ type Attendance struct {
 
 // AttendanceStore is what the attendance handlers need from PostgreSQL.
 type AttendanceStore interface {
+	ClassOccurrenceWithRoster(ctx context.Context, centreID, sessionID int64, date time.Time, loc *time.Location) (store.ClassOccurrence, []store.ClassRosterEntry, error)
 	AttendanceRegister(ctx context.Context, centreID, sessionID int64, date time.Time) (store.ClassRegister, error)
 	SavedClassRegisters(ctx context.Context, centreID int64, occ []store.ClassOccurrence) (map[string]bool, error)
 	SaveAttendance(ctx context.Context, a store.AttendanceSave) (store.AttendanceSaved, error)
@@ -134,9 +135,13 @@ type attendanceClass struct {
 func (c attendanceClass) ref() classRef { return classRef{c.occ.Session.ID, c.occ.Date} }
 
 // attendanceTarget loads the class named by a button: one of the centre's,
-// not cancelled, already begun today or in the last days.
+// not cancelled, already begun today or in the last days. The class and
+// its roster are one round trip, since every tap needs both.
 func (h *Attendance) attendanceTarget(ctx context.Context, r *Request, ref classRef) (attendanceClass, error) {
-	o, err := classOccurrenceAt(ctx, h.ClassStore, h.Zone, r, ref)
+	o, roster, err := h.AttendanceStore.ClassOccurrenceWithRoster(ctx, r.Person.CentreID, ref.Session, ref.Date, h.Zone)
+	if errors.Is(err, store.ErrNotFound) {
+		return attendanceClass{}, ErrStaleButton
+	}
 	if err != nil {
 		return attendanceClass{}, err
 	}
@@ -144,10 +149,6 @@ func (h *Attendance) attendanceTarget(ctx context.Context, r *Request, ref class
 	day := store.ClassDate(o.Start, h.Zone)
 	if o.Cancelled || day.After(today) || day.Before(today.AddDate(0, 0, -attendanceEarlierDays)) {
 		return attendanceClass{}, ErrStaleButton
-	}
-	roster, err := h.ClassStore.ClassRoster(ctx, r.Person.CentreID, o.Session.GroupID)
-	if err != nil {
-		return attendanceClass{}, err
 	}
 	return attendanceClass{occ: o, roster: roster, date: store.ClassDateKey(o.Date)}, nil
 }
