@@ -56,7 +56,7 @@ type AttendanceStore interface {
 type AttendanceDrafts interface {
 	AttendanceDraft(ctx context.Context, centreID, sessionID int64, date string) (store.AttendanceDraft, error)
 	OpenAttendanceDraft(ctx context.Context, d store.AttendanceDraft) (store.AttendanceDraft, error)
-	SaveAttendanceDraft(ctx context.Context, d store.AttendanceDraft) (store.AttendanceDraft, error)
+	TapAttendanceDraft(ctx context.Context, centreID, sessionID int64, date string, personID, version int64) (store.AttendanceDraft, error)
 	DeleteAttendanceDraft(ctx context.Context, centreID, sessionID int64, date string, version int64) error
 }
 
@@ -316,15 +316,6 @@ func (h *Attendance) attendanceOpen(ctx context.Context, r *Request, c attendanc
 	return err
 }
 
-// attendanceMarkOf is a resident's mark in the draft; everyone starts present, so
-// only absences need a tap.
-func attendanceMarkOf(d store.AttendanceDraft, personID int64) store.AttendanceMark {
-	if m, ok := d.Marks[personID]; ok && m.Valid() {
-		return m
-	}
-	return store.MarkPresent
-}
-
 var attendanceEmoji = map[store.AttendanceMark]string{store.MarkPresent: "✅", store.MarkAbsent: "❌", store.MarkExcused: "📝"}
 
 // attendanceSheet renders one page of the list: the class, the counts, one
@@ -333,7 +324,7 @@ func attendanceSheet(loc *locales.Localizer, c attendanceClass, d store.Attendan
 	o := c.occ
 	var counts = map[store.AttendanceMark]int64{}
 	for _, p := range c.roster {
-		counts[attendanceMarkOf(d, p.PersonID)]++
+		counts[d.Mark(p.PersonID)]++
 	}
 	pages := (len(c.roster) + attendancePageSize - 1) / attendancePageSize
 	page = min(max(page, 0), pages-1)
@@ -347,7 +338,7 @@ func attendanceSheet(loc *locales.Localizer, c attendanceClass, d store.Attendan
 	ref := c.ref()
 	var rows [][]models.InlineKeyboardButton
 	for _, p := range c.roster[page*attendancePageSize : min(len(c.roster), (page+1)*attendancePageSize)] {
-		label := attendanceEmoji[attendanceMarkOf(d, p.PersonID)] + " " + p.Name
+		label := attendanceEmoji[d.Mark(p.PersonID)] + " " + p.Name
 		if p.Room != "" {
 			label += " · " + p.Room
 		}
@@ -395,13 +386,9 @@ func (h *Attendance) attendanceDraft(ctx context.Context, r *Request, c attendan
 	return h.AttendanceDrafts.AttendanceDraft(ctx, r.Person.CentreID, c.occ.Session.ID, c.date)
 }
 
-// attendanceConflict shows the latest marks on the pressed message and says
-// why the tap did nothing.
-func (h *Attendance) attendanceConflict(ctx context.Context, r *Request, c attendanceClass, page int) error {
-	d, err := h.attendanceDraft(ctx, r, c)
-	if err != nil {
-		return err
-	}
+// attendanceConflict shows the latest marks (d, already read) on the
+// pressed message and says why the tap did nothing.
+func (h *Attendance) attendanceConflict(ctx context.Context, r *Request, c attendanceClass, d store.AttendanceDraft, page int) error {
 	text, kb := attendanceSheet(r.Loc, c, d, page)
 	if err := h.attendanceEdit(ctx, r, text, kb); err != nil {
 		return err
@@ -409,28 +396,19 @@ func (h *Attendance) attendanceConflict(ctx context.Context, r *Request, c atten
 	return Fail("attendance.conflict")
 }
 
-// attendanceTap moves one resident to his next mark.
+// attendanceTap moves one resident to his next mark: one Redis round trip
+// that checks the button's version, changes the mark and returns the
+// draft, or the current draft when the button is outdated.
 func (h *Attendance) attendanceTap(ctx context.Context, r *Request, c attendanceClass, personID, version int64) error {
 	i := attendanceRosterIndex(c.roster, personID)
 	if i < 0 {
 		return ErrStaleButton
 	}
 	page := i / attendancePageSize
-	d, err := h.attendanceDraft(ctx, r, c)
-	if err != nil {
-		return err
-	}
-	if d.Version != version {
-		return h.attendanceConflict(ctx, r, c, page)
-	}
-	if d.Marks == nil {
-		d.Marks = map[int64]store.AttendanceMark{}
-	}
-	d.Marks[personID] = attendanceMarkOf(d, personID).Next()
-	d, err = h.AttendanceDrafts.SaveAttendanceDraft(ctx, d)
+	d, err := h.AttendanceDrafts.TapAttendanceDraft(ctx, r.Person.CentreID, c.occ.Session.ID, c.date, personID, version)
 	switch {
 	case errors.Is(err, store.ErrConflict):
-		return h.attendanceConflict(ctx, r, c, page)
+		return h.attendanceConflict(ctx, r, c, d, page)
 	case err != nil: // store.ErrNoDraft: see errorMessages
 		return err
 	}
@@ -461,11 +439,11 @@ func (h *Attendance) attendanceSave(ctx context.Context, r *Request, c attendanc
 		return err
 	}
 	if d.Version != version {
-		return h.attendanceConflict(ctx, r, c, 0)
+		return h.attendanceConflict(ctx, r, c, d, 0)
 	}
 	marks := make(map[int64]store.AttendanceMark, len(c.roster))
 	for _, p := range c.roster {
-		marks[p.PersonID] = attendanceMarkOf(d, p.PersonID)
+		marks[p.PersonID] = d.Mark(p.PersonID)
 	}
 	res, err := h.AttendanceStore.SaveAttendance(ctx, store.AttendanceSave{
 		CentreID: r.Person.CentreID, ActorID: r.Person.ID, Occurrence: c.occ, BaseRevision: d.BaseRevision,
