@@ -152,7 +152,7 @@ func (s *State) TapAttendanceDraft(ctx context.Context, centreID, sessionID int6
 		return AttendanceDraft{}, fmt.Errorf("store: tap attendance draft: %w", err)
 	}
 	if len(vals) != 3 {
-		return AttendanceDraft{}, fmt.Errorf("store: tap attendance draft: unexpected reply %v", vals)
+		return AttendanceDraft{}, fmt.Errorf("store: tap attendance draft: unexpected reply of %d values", len(vals))
 	}
 	d, err := decodeDraft(centreID, sessionID, date, vals[1], vals[2])
 	if err != nil {
