@@ -63,6 +63,8 @@ func countRoundTrips(rec *costRecorder) harnessOption {
 // in between, and at most two PostgreSQL queries (the person with his
 // centre's settings; the feature's own) — with chores, a class and an
 // appointment in the resident's week, so that a query per item would show.
+// An attendance tap, which must also change the list, costs exactly one
+// Redis round trip more (issue 13: it was 4 PostgreSQL and 4 Redis).
 func TestRoundTripsOfOrdinaryCommands(t *testing.T) {
 	t.Parallel()
 	rec := &costRecorder{costs: map[int64]bot.UpdateCost{}}
@@ -121,4 +123,41 @@ enrolment,,G1,,,,,,,,R-13,200
 			}
 		})
 	}
+
+	// An attendance tap (staff), the costliest update of the bench: the
+	// person, then one PostgreSQL batch for the class and its roster, and
+	// on Redis the intake, one script for the tap (read, check the
+	// version, move the mark, write) and the finish. Its own centre and
+	// clock: the class is on a Friday, before the Monday above.
+	t.Run("attendance tap", func(t *testing.T) {
+		rec := &costRecorder{costs: map[int64]bot.UpdateCost{}}
+		// The chat's pacing is not what is measured: a burst that lets each
+		// of the test's quick messages go out at once, as a staff member's
+		// taps a second apart do (a reply refused its pace at intake asks
+		// the limiter itself, until allowed).
+		roomyChat := func(h *harness) { h.cfg.ChatRate = 20 }
+		h := newHarness(t, countRoundTrips(rec), roomyChat)
+		staff := telegramtest.User{ID: 13002, LanguageCode: "fr"}
+		_, n := h.signUp(staff, store.RoleStaff, "Claire D.", "fr")
+		attSetup(h)
+		h.tg.SendText(staff, "/attendance")
+		clsPress(h, staff, h.waitText(staff, n+1).ID, "09:30 · A1 matin")
+		sheet := h.waitText(staff, n+2)
+
+		upd := h.tg.PressButton(staff, sheet.ID, clsButton(t, sheet, "Ahmad K.").CallbackData)
+		if m := clsWaitEdits(h, staff, sheet.ID, 1); !attHasButton(m, "❌ Ahmad K. · 102") {
+			t.Fatalf("after the tap Ahmad is not absent: %v", m.InlineKeyboard)
+		}
+		var cost bot.UpdateCost
+		h.tg.WaitFor(t, 10*time.Second, "the tap finished", func() (ok bool) {
+			cost, ok = rec.get(upd)
+			return ok
+		})
+		t.Logf("attendance tap: %+v", cost)
+		want := bot.UpdateCost{UpdateID: cost.UpdateID, Kind: cost.Kind,
+			Intake: bot.Trips{Postgres: 1, Redis: 1}, Handle: bot.Trips{Postgres: 1, Redis: 1}, Finish: bot.Trips{Redis: 1}}
+		if cost != want {
+			t.Errorf("cost %+v, want %+v: PostgreSQL the person and one batch, Redis the intake, the tap script and the finish", cost, want)
+		}
+	})
 }

@@ -46,6 +46,7 @@ type Attendance struct {
 
 // AttendanceStore is what the attendance handlers need from PostgreSQL.
 type AttendanceStore interface {
+	ClassOccurrenceWithRoster(ctx context.Context, centreID, sessionID int64, date time.Time, loc *time.Location) (store.ClassOccurrence, []store.ClassRosterEntry, error)
 	AttendanceRegister(ctx context.Context, centreID, sessionID int64, date time.Time) (store.ClassRegister, error)
 	SavedClassRegisters(ctx context.Context, centreID int64, occ []store.ClassOccurrence) (map[string]bool, error)
 	SaveAttendance(ctx context.Context, a store.AttendanceSave) (store.AttendanceSaved, error)
@@ -55,7 +56,7 @@ type AttendanceStore interface {
 type AttendanceDrafts interface {
 	AttendanceDraft(ctx context.Context, centreID, sessionID int64, date string) (store.AttendanceDraft, error)
 	OpenAttendanceDraft(ctx context.Context, d store.AttendanceDraft) (store.AttendanceDraft, error)
-	SaveAttendanceDraft(ctx context.Context, d store.AttendanceDraft) (store.AttendanceDraft, error)
+	TapAttendanceDraft(ctx context.Context, centreID, sessionID int64, date string, personID, version int64) (store.AttendanceDraft, error)
 	DeleteAttendanceDraft(ctx context.Context, centreID, sessionID int64, date string, version int64) error
 }
 
@@ -134,9 +135,13 @@ type attendanceClass struct {
 func (c attendanceClass) ref() classRef { return classRef{c.occ.Session.ID, c.occ.Date} }
 
 // attendanceTarget loads the class named by a button: one of the centre's,
-// not cancelled, already begun today or in the last days.
+// not cancelled, already begun today or in the last days. The class and
+// its roster are one round trip, since every tap needs both.
 func (h *Attendance) attendanceTarget(ctx context.Context, r *Request, ref classRef) (attendanceClass, error) {
-	o, err := classOccurrenceAt(ctx, h.ClassStore, h.Zone, r, ref)
+	o, roster, err := h.AttendanceStore.ClassOccurrenceWithRoster(ctx, r.Person.CentreID, ref.Session, ref.Date, h.Zone)
+	if errors.Is(err, store.ErrNotFound) {
+		return attendanceClass{}, ErrStaleButton
+	}
 	if err != nil {
 		return attendanceClass{}, err
 	}
@@ -144,10 +149,6 @@ func (h *Attendance) attendanceTarget(ctx context.Context, r *Request, ref class
 	day := store.ClassDate(o.Start, h.Zone)
 	if o.Cancelled || day.After(today) || day.Before(today.AddDate(0, 0, -attendanceEarlierDays)) {
 		return attendanceClass{}, ErrStaleButton
-	}
-	roster, err := h.ClassStore.ClassRoster(ctx, r.Person.CentreID, o.Session.GroupID)
-	if err != nil {
-		return attendanceClass{}, err
 	}
 	return attendanceClass{occ: o, roster: roster, date: store.ClassDateKey(o.Date)}, nil
 }
@@ -315,15 +316,6 @@ func (h *Attendance) attendanceOpen(ctx context.Context, r *Request, c attendanc
 	return err
 }
 
-// attendanceMarkOf is a resident's mark in the draft; everyone starts present, so
-// only absences need a tap.
-func attendanceMarkOf(d store.AttendanceDraft, personID int64) store.AttendanceMark {
-	if m, ok := d.Marks[personID]; ok && m.Valid() {
-		return m
-	}
-	return store.MarkPresent
-}
-
 var attendanceEmoji = map[store.AttendanceMark]string{store.MarkPresent: "✅", store.MarkAbsent: "❌", store.MarkExcused: "📝"}
 
 // attendanceSheet renders one page of the list: the class, the counts, one
@@ -332,7 +324,7 @@ func attendanceSheet(loc *locales.Localizer, c attendanceClass, d store.Attendan
 	o := c.occ
 	var counts = map[store.AttendanceMark]int64{}
 	for _, p := range c.roster {
-		counts[attendanceMarkOf(d, p.PersonID)]++
+		counts[d.Mark(p.PersonID)]++
 	}
 	pages := (len(c.roster) + attendancePageSize - 1) / attendancePageSize
 	page = min(max(page, 0), pages-1)
@@ -346,7 +338,7 @@ func attendanceSheet(loc *locales.Localizer, c attendanceClass, d store.Attendan
 	ref := c.ref()
 	var rows [][]models.InlineKeyboardButton
 	for _, p := range c.roster[page*attendancePageSize : min(len(c.roster), (page+1)*attendancePageSize)] {
-		label := attendanceEmoji[attendanceMarkOf(d, p.PersonID)] + " " + p.Name
+		label := attendanceEmoji[d.Mark(p.PersonID)] + " " + p.Name
 		if p.Room != "" {
 			label += " · " + p.Room
 		}
@@ -394,13 +386,9 @@ func (h *Attendance) attendanceDraft(ctx context.Context, r *Request, c attendan
 	return h.AttendanceDrafts.AttendanceDraft(ctx, r.Person.CentreID, c.occ.Session.ID, c.date)
 }
 
-// attendanceConflict shows the latest marks on the pressed message and says
-// why the tap did nothing.
-func (h *Attendance) attendanceConflict(ctx context.Context, r *Request, c attendanceClass, page int) error {
-	d, err := h.attendanceDraft(ctx, r, c)
-	if err != nil {
-		return err
-	}
+// attendanceConflict shows the latest marks (d, already read) on the
+// pressed message and says why the tap did nothing.
+func (h *Attendance) attendanceConflict(ctx context.Context, r *Request, c attendanceClass, d store.AttendanceDraft, page int) error {
 	text, kb := attendanceSheet(r.Loc, c, d, page)
 	if err := h.attendanceEdit(ctx, r, text, kb); err != nil {
 		return err
@@ -408,28 +396,19 @@ func (h *Attendance) attendanceConflict(ctx context.Context, r *Request, c atten
 	return Fail("attendance.conflict")
 }
 
-// attendanceTap moves one resident to his next mark.
+// attendanceTap moves one resident to his next mark: one Redis round trip
+// that checks the button's version, changes the mark and returns the
+// draft, or the current draft when the button is outdated.
 func (h *Attendance) attendanceTap(ctx context.Context, r *Request, c attendanceClass, personID, version int64) error {
 	i := attendanceRosterIndex(c.roster, personID)
 	if i < 0 {
 		return ErrStaleButton
 	}
 	page := i / attendancePageSize
-	d, err := h.attendanceDraft(ctx, r, c)
-	if err != nil {
-		return err
-	}
-	if d.Version != version {
-		return h.attendanceConflict(ctx, r, c, page)
-	}
-	if d.Marks == nil {
-		d.Marks = map[int64]store.AttendanceMark{}
-	}
-	d.Marks[personID] = attendanceMarkOf(d, personID).Next()
-	d, err = h.AttendanceDrafts.SaveAttendanceDraft(ctx, d)
+	d, err := h.AttendanceDrafts.TapAttendanceDraft(ctx, r.Person.CentreID, c.occ.Session.ID, c.date, personID, version)
 	switch {
 	case errors.Is(err, store.ErrConflict):
-		return h.attendanceConflict(ctx, r, c, page)
+		return h.attendanceConflict(ctx, r, c, d, page)
 	case err != nil: // store.ErrNoDraft: see errorMessages
 		return err
 	}
@@ -460,11 +439,11 @@ func (h *Attendance) attendanceSave(ctx context.Context, r *Request, c attendanc
 		return err
 	}
 	if d.Version != version {
-		return h.attendanceConflict(ctx, r, c, 0)
+		return h.attendanceConflict(ctx, r, c, d, 0)
 	}
 	marks := make(map[int64]store.AttendanceMark, len(c.roster))
 	for _, p := range c.roster {
-		marks[p.PersonID] = attendanceMarkOf(d, p.PersonID)
+		marks[p.PersonID] = d.Mark(p.PersonID)
 	}
 	res, err := h.AttendanceStore.SaveAttendance(ctx, store.AttendanceSave{
 		CentreID: r.Person.CentreID, ActorID: r.Person.ID, Occurrence: c.occ, BaseRevision: d.BaseRevision,

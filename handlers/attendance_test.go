@@ -96,7 +96,7 @@ func TestMarkCycle(t *testing.T) {
 	if strings.Join(seen, ",") != "absent,excused,present,absent" {
 		t.Fatalf("cycle = %v", seen)
 	}
-	if store.AttendanceMark("late").Valid() || attendanceMarkOf(store.AttendanceDraft{}, 5) != store.MarkPresent {
+	if store.AttendanceMark("late").Valid() || (store.AttendanceDraft{}).Mark(5) != store.MarkPresent {
 		t.Fatal("unknown marks must not count; everyone starts present")
 	}
 }

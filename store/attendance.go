@@ -26,7 +26,8 @@ const (
 )
 
 // Next is the mark a tap turns m into: present → absent → excused →
-// present.
+// present. The tap itself runs in Redis (tapDraft, attendance_draft.go),
+// which has the same cycle in Lua: change both.
 func (m AttendanceMark) Next() AttendanceMark {
 	switch m {
 	case MarkPresent:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -183,14 +184,15 @@ func mustSession(t *testing.T, f *classFixture, ext string) int64 {
 	return id
 }
 
-// The Redis draft is shared and versioned: a change from an outdated
-// version is refused, and a saved (deleted) draft is reported as gone.
+// The Redis draft is shared and versioned: a tap from an outdated version
+// is refused and answered with the current draft, and a saved (deleted)
+// draft is reported as gone.
 func TestAttendanceDraftCompareAndSet(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	rdb, prefix := storetest.NewRedis(t)
 	st := store.NewState(rdb, prefix, time.Hour, 10*time.Second)
-	open := store.AttendanceDraft{CentreID: 1, SessionID: 2, Date: "20261127", BaseRevision: 0,
+	open := store.AttendanceDraft{CentreID: 1, SessionID: 2, Date: "20261127", BaseRevision: 3,
 		Marks: map[int64]store.AttendanceMark{10: store.MarkPresent}}
 	a, err := st.OpenAttendanceDraft(ctx, open)
 	if err != nil || a.Version != 1 {
@@ -203,16 +205,26 @@ func TestAttendanceDraftCompareAndSet(t *testing.T) {
 	if err != nil || b.Version != 1 || b.Marks[10] != store.MarkPresent {
 		t.Fatalf("second open: %+v, %v", b, err)
 	}
-	a.Marks[10] = store.MarkAbsent
-	if a, err = st.SaveAttendanceDraft(ctx, a); err != nil || a.Version != 2 {
-		t.Fatalf("save: %+v, %v", a, err)
+	// The list lives a day from its last tap.
+	key := prefix + ":attdraft:1:2:20261127"
+	if err := rdb.PExpire(ctx, key, time.Minute).Err(); err != nil {
+		t.Fatal(err)
 	}
-	b.Marks[10] = store.MarkExcused
-	if _, err := st.SaveAttendanceDraft(ctx, b); !errors.Is(err, store.ErrConflict) {
-		t.Fatalf("outdated save: %v", err)
+	if a, err = st.TapAttendanceDraft(ctx, 1, 2, "20261127", 10, a.Version); err != nil || a.Version != 2 ||
+		a.Marks[10] != store.MarkAbsent || a.BaseRevision != 3 || a.CentreID != 1 || a.SessionID != 2 || a.Date != "20261127" {
+		t.Fatalf("tap: %+v, %v", a, err)
+	}
+	if ttl := rdb.PTTL(ctx, key).Val(); ttl < 23*time.Hour || ttl > 24*time.Hour {
+		t.Fatalf("after a tap the draft expires in %v, want a day", ttl)
+	}
+	// The second opener's buttons carry version 1: his tap changes
+	// nothing and brings back the current draft.
+	c, err := st.TapAttendanceDraft(ctx, 1, 2, "20261127", 10, b.Version)
+	if !errors.Is(err, store.ErrConflict) || c.Version != 2 || c.Marks[10] != store.MarkAbsent {
+		t.Fatalf("outdated tap: %+v, %v", c, err)
 	}
 	got, err := st.AttendanceDraft(ctx, 1, 2, "20261127")
-	if err != nil || got.Marks[10] != store.MarkAbsent || got.Version != 2 {
+	if err != nil || got.Marks[10] != store.MarkAbsent || got.Version != 2 || got.BaseRevision != 3 {
 		t.Fatalf("draft = %+v, %v", got, err)
 	}
 	// Deleting an older version keeps the draft; the current one removes it.
@@ -228,7 +240,66 @@ func TestAttendanceDraftCompareAndSet(t *testing.T) {
 	if _, err := st.AttendanceDraft(ctx, 1, 2, "20261127"); !errors.Is(err, store.ErrNoDraft) {
 		t.Fatalf("after delete: %v", err)
 	}
-	if _, err := st.SaveAttendanceDraft(ctx, got); !errors.Is(err, store.ErrNoDraft) {
-		t.Fatalf("save after delete: %v", err)
+	if _, err := st.TapAttendanceDraft(ctx, 1, 2, "20261127", 10, got.Version); !errors.Is(err, store.ErrNoDraft) {
+		t.Fatalf("tap after delete: %v", err)
+	}
+	if n := rdb.Exists(ctx, key).Val(); n != 0 {
+		t.Fatalf("a tap on no draft made one")
+	}
+}
+
+// The tap's cycle runs in Lua (tapDraft): for every mark a resident can
+// have in the draft, and for none or an unknown one, a tap gives
+// AttendanceDraft.Mark's Next, and leaves the other residents' marks as
+// they were. The ids are the largest, as button data can carry them.
+func TestTapAttendanceDraftCyclesAsNext(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rdb, prefix := storetest.NewRedis(t)
+	st := store.NewState(rdb, prefix, time.Hour, 10*time.Second)
+	const centre, session, date = math.MaxInt64, math.MaxInt64 - 1, "20261127"
+	const tapped, neighbour = math.MaxInt64 - 2, 7
+	tests := []struct {
+		name string
+		mark store.AttendanceMark // "": unmarked
+		want store.AttendanceMark
+	}{
+		{"present", store.MarkPresent, store.MarkAbsent},
+		{"absent", store.MarkAbsent, store.MarkExcused},
+		{"excused", store.MarkExcused, store.MarkPresent},
+		{"unmarked", "", store.MarkAbsent},
+		{"unknown", "late", store.MarkAbsent},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := st.DeleteAttendanceDraft(ctx, centre, session, date, 0); err != nil {
+				t.Fatal(err)
+			}
+			marks := map[int64]store.AttendanceMark{neighbour: store.MarkExcused}
+			if tt.mark != "" {
+				marks[tapped] = tt.mark
+			}
+			d, err := st.OpenAttendanceDraft(ctx, store.AttendanceDraft{CentreID: centre, SessionID: session, Date: date, Marks: marks})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := d.Mark(tapped).Next(); want != tt.want {
+				t.Fatalf("Go: %q → %q, the table says %q", tt.mark, want, tt.want)
+			}
+			got, err := st.TapAttendanceDraft(ctx, centre, session, date, tapped, d.Version)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Marks[tapped] != tt.want || got.Mark(neighbour) != store.MarkExcused || len(got.Marks) != 2 {
+				t.Fatalf("Lua: %q → %+v, want %q", tt.mark, got.Marks, tt.want)
+			}
+			if got.CentreID != centre || got.SessionID != session || got.Date != date || got.Version != d.Version+1 {
+				t.Fatalf("tapped draft %+v", got)
+			}
+			read, err := st.AttendanceDraft(ctx, centre, session, date)
+			if err != nil || read.Marks[tapped] != tt.want || read.Version != got.Version {
+				t.Fatalf("read back %+v, %v", read, err)
+			}
+		})
 	}
 }

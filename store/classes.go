@@ -410,23 +410,80 @@ func (s *Store) ClassRoster(ctx context.Context, centreID, groupID int64) ([]Cla
 	return classRosterOf(ctx, s.pool, centreID, groupID)
 }
 
-func classRosterOf(ctx context.Context, q classQuerier, centreID, groupID int64) ([]ClassRosterEntry, error) {
-	rows, err := q.Query(ctx, `SELECT p.id, p.display_name, p.room, p.language, p.telegram_id, p.status, e.prescribed_hours
+// classRosterSQL selects a group's roster; the group is the one %s names
+// ($1 is the centre).
+const classRosterSQL = `SELECT p.id, p.display_name, p.room, p.language, p.telegram_id, p.status, e.prescribed_hours
 		FROM class_enrolments e JOIN people p ON p.id = e.person_id
-		WHERE e.centre_id = $1 AND e.group_id = $2 AND p.centre_id = $1 AND p.status <> 'left'
-		ORDER BY lower(p.display_name), p.id`, centreID, groupID)
+		WHERE e.centre_id = $1 AND e.group_id = %s AND p.centre_id = $1 AND p.status <> 'left'
+		ORDER BY lower(p.display_name), p.id`
+
+func scanClassRosterEntry(r pgx.CollectableRow) (ClassRosterEntry, error) {
+	var e ClassRosterEntry
+	err := r.Scan(&e.PersonID, &e.Name, &e.Room, &e.Language, &e.TelegramID, &e.Status, &e.PrescribedHours)
+	return e, err
+}
+
+func classRosterOf(ctx context.Context, q classQuerier, centreID, groupID int64) ([]ClassRosterEntry, error) {
+	rows, err := q.Query(ctx, fmt.Sprintf(classRosterSQL, "$2"), centreID, groupID)
 	if err != nil {
 		return nil, fmt.Errorf("store: class roster: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ClassRosterEntry, error) {
-		var e ClassRosterEntry
-		err := r.Scan(&e.PersonID, &e.Name, &e.Room, &e.Language, &e.TelegramID, &e.Status, &e.PrescribedHours)
-		return e, err
-	})
+	out, err := pgx.CollectRows(rows, scanClassRosterEntry)
 	if err != nil {
 		return nil, fmt.Errorf("store: class roster: %w", err)
 	}
 	return out, nil
+}
+
+// ClassOccurrenceWithRoster is ClassOccurrenceOn and the ClassRoster of the
+// session's group in one round trip (one batch): an attendance button
+// needs both, and a staff member taps one for each resident (issue 13).
+// It returns ErrNotFound as ClassOccurrenceOn does.
+func (s *Store) ClassOccurrenceWithRoster(ctx context.Context, centreID, sessionID int64, date time.Time, loc *time.Location) (ClassOccurrence, []ClassRosterEntry, error) {
+	date = time.Date(date.Year(), date.Month(), date.Day(), 0, 0, 0, 0, time.UTC)
+	var se ClassSession
+	var found bool
+	var changes []classChangeRow
+	var roster []ClassRosterEntry
+	b := &pgx.Batch{}
+	b.Queue(`SELECT `+classSessionColumns+` FROM class_sessions s JOIN class_groups g ON g.id = s.group_id
+		WHERE s.centre_id = $1 AND s.id = $2`, centreID, sessionID).QueryRow(func(row pgx.Row) (err error) {
+		se, err = scanClassSession(row)
+		// A missing session is an answer, said after the batch: an error
+		// returned here would also evict the batch's prepared statements.
+		found = err == nil
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		return err
+	})
+	// The change and the roster are asked for before the session is
+	// checked: they are used only when it is the centre's (the roster
+	// names its group through it).
+	b.Queue(classChangeSelect+` WHERE session_id = $1 AND on_date = $2`, sessionID, date).
+		Query(func(rows pgx.Rows) (err error) {
+			changes, err = pgx.CollectRows(rows, scanClassChange)
+			return err
+		})
+	b.Queue(fmt.Sprintf(classRosterSQL, `(SELECT s.group_id FROM class_sessions s WHERE s.centre_id = $1 AND s.id = $2)`),
+		centreID, sessionID).Query(func(rows pgx.Rows) (err error) {
+		roster, err = pgx.CollectRows(rows, scanClassRosterEntry)
+		return err
+	})
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+		return ClassOccurrence{}, nil, fmt.Errorf("store: class session %d and roster: %w", sessionID, err)
+	}
+	if !found {
+		return ClassOccurrence{}, nil, fmt.Errorf("store: class session %d: %w", sessionID, ErrNotFound)
+	}
+	if date.Weekday() != se.Weekday {
+		return ClassOccurrence{}, nil, fmt.Errorf("store: class session %d on %s: %w", sessionID, ClassDateKey(date), ErrNotFound)
+	}
+	var c classChangeRow
+	if len(changes) > 0 {
+		c = changes[0]
+	}
+	return buildClassOccurrence(se, date, c, loc), roster, nil
 }
 
 // ClassProgress is a resident's hours of French: attended against

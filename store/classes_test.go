@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -407,6 +408,85 @@ func sorted(s []string) []string {
 	out := append([]string(nil), s...)
 	sort.Strings(out)
 	return out
+}
+
+// An attendance button's class and roster come in one batch, and read as
+// ClassOccurrenceOn and ClassRoster read them: a moved class at its new
+// time, the residents who left out, another centre's session or a date it
+// does not meet not found.
+func TestClassOccurrenceWithRoster(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newClassFixture(t, "R-01", "R-02", "R-03", "S-09")
+	if _, err := f.st.ImportClassesCSV(ctx, f.centre.ID, strings.NewReader(classesCSV+"enrolment,,G-A1M,,,,,,,,R-03,200\n"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.Pool().Exec(ctx, `UPDATE people SET status = 'left' WHERE id = $1`, f.people["R-03"].ID); err != nil {
+		t.Fatal(err)
+	}
+	mon, sun, wed := mustSession(t, f, "S-A1M-MON"), mustSession(t, f, "S-A1M-SUN"), mustSession(t, f, "S-ALPHA-WED")
+	monday := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	moved := time.Date(2026, 12, 3, 15, 0, 0, 0, paris)
+	if _, err := f.st.ChangeClassOccurrence(ctx, store.ClassChange{CentreID: f.centre.ID, SessionID: mon, Date: monday,
+		ActorID: f.people["S-09"].ID, Now: clsNow, ReminderBefore: time.Hour, Kind: store.ClassMoved,
+		NewStart: moved, NewEnd: moved.Add(time.Hour), NewRoom: "B12"}, paris); err != nil {
+		t.Fatal(err)
+	}
+	other, err := f.st.EnsureCentre(ctx, "other-centre", "Other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		centre    int64
+		session   int64
+		date      time.Time
+		start     time.Time // zero: not found
+		room      string
+		residents string
+	}{
+		{"planned", f.centre.ID, sun, time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC),
+			time.Date(2026, 11, 29, 9, 30, 0, 0, paris), "2", "Person R-01"},
+		{"moved", f.centre.ID, mon, monday, moved, "B12", "Person R-01"},
+		{"another group", f.centre.ID, wed, time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC),
+			time.Date(2026, 12, 2, 18, 0, 0, 0, paris), "3", "Person R-02"},
+		{"a day it does not meet", f.centre.ID, mon, monday.AddDate(0, 0, 1), time.Time{}, "", ""},
+		{"another centre's", other.ID, mon, monday, time.Time{}, "", ""},
+		{"no such session", f.centre.ID, wed + 1000, monday, time.Time{}, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o, roster, err := f.st.ClassOccurrenceWithRoster(ctx, tt.centre, tt.session, tt.date, paris)
+			if tt.start.IsZero() {
+				if !errors.Is(err, store.ErrNotFound) {
+					t.Fatalf("got %+v, %v; want ErrNotFound", o, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, r := range roster {
+				names = append(names, r.Name)
+			}
+			if !o.Start.Equal(tt.start) || o.Room != tt.room || strings.Join(names, ",") != tt.residents {
+				t.Fatalf("got %v in %q with %v; want %v in %q with %s", o.Start, o.Room, names, tt.start, tt.room, tt.residents)
+			}
+			// The same as the two reads it replaces.
+			one, err := f.st.ClassOccurrenceOn(ctx, tt.centre, tt.session, tt.date, paris)
+			if err != nil {
+				t.Fatal(err)
+			}
+			two, err := f.st.ClassRoster(ctx, tt.centre, o.Session.GroupID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(o, one) || !reflect.DeepEqual(roster, two) {
+				t.Fatalf("batch %+v %+v\nwhile alone %+v %+v", o, roster, one, two)
+			}
+		})
+	}
 }
 
 // A change whose messages cannot be queued is not made: the change, its
