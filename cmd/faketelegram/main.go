@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strconv"
@@ -98,6 +99,10 @@ type Call struct {
 func controlMux(s *telegramtest.Server) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/", s.ControlHandler())
+	// The fake's own profiles, on its control address (loopback in the
+	// bench): what a run costs on Telegram's side of the machine.
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("POST /chats", func(w http.ResponseWriter, r *http.Request) {
 		first, err1 := strconv.ParseInt(r.URL.Query().Get("first"), 10, 64)
 		count, err2 := strconv.Atoi(r.URL.Query().Get("count"))

@@ -342,7 +342,7 @@ func measure(f *fake, b *botProc, pop population, scenarios []scenario, o opts, 
 		if closed {
 			n++
 		}
-		stopProfile := startProfile(o, b, sc.label, time.Duration(n)*(o.dur+500*time.Millisecond))
+		stopProfile := startProfile(o, f, b, sc.label, time.Duration(n)*(o.dur+500*time.Millisecond))
 		cpuBefore := servicesCPU()
 		_, botBefore := b.usage()
 		if closed {
@@ -411,7 +411,7 @@ func measure(f *fake, b *botProc, pop population, scenarios []scenario, o opts, 
 // runs) in the background; the returned func waits for it and writes it to
 // o.profile with a heap and an allocation profile taken then, named after
 // the bot and the scenario. It does nothing for a bot without PPROF_ADDR.
-func startProfile(o opts, b *botProc, label string, d time.Duration) (wait func()) {
+func startProfile(o opts, fk *fake, b *botProc, label string, d time.Duration) (wait func()) {
 	if o.profile == "" || b.pprof == "" {
 		return func() {}
 	}
@@ -437,9 +437,25 @@ func startProfile(o opts, b *botProc, label string, d time.Duration) (wait func(
 		_, _ = io.Copy(out, resp.Body)
 	}
 	done := make(chan struct{})
+	secs := int(d.Seconds() + 0.999)
 	go func() {
 		defer close(done)
-		fetch(fmt.Sprintf("/debug/pprof/profile?seconds=%d", int(d.Seconds()+0.999)), name+".cpu.pb.gz")
+		fetch(fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), name+".cpu.pb.gz")
+	}()
+	// The fake Telegram's profile over the same runs: Telegram's side of
+	// the machine's CPU.
+	fakeDone := make(chan struct{})
+	go func() {
+		defer close(fakeDone)
+		resp, err := http.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", fk.ctl, secs))
+		if err != nil {
+			return
+		}
+		defer resp.Body.Close()
+		if out, err := os.Create(filepath.Join(o.profile, name+".fake.cpu.pb.gz")); err == nil {
+			_, _ = io.Copy(out, resp.Body)
+			out.Close()
+		}
 	}()
 	return func() {
 		if resp, err := http.Get("http://" + b.addr + "/metrics"); err == nil {
@@ -452,6 +468,7 @@ func startProfile(o opts, b *botProc, label string, d time.Duration) (wait func(
 		fetch("/debug/pprof/heap", name+".heap.pb.gz")
 		fetch("/debug/pprof/allocs", name+".allocs.pb.gz")
 		<-done
+		<-fakeDone
 	}
 }
 
