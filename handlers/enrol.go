@@ -174,19 +174,31 @@ func enrolConversation(r *Request, step string, person int64) (map[string]string
 	return data, statuses, nil
 }
 
+// enrolPick reads a group button of the enrolment step: its data, the
+// conversation at that step for the same resident, and a group from the
+// list the step showed (listKey: "gids" to join, "mine" to leave). Anything
+// else is a stale button.
+func enrolPick(r *Request, action CallbackAction[enrolGroupArg], listKey string) (data map[string]string, statuses []string, group string, err error) {
+	v, err := action.Parse(r.CallbackData)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	data, statuses, err = enrolConversation(r, stepEnrolGroup, v.Person)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	group = classID36(v.Group)
+	if !enrolListed(data[listKey], group) {
+		return nil, nil, "", ErrStaleButton
+	}
+	return data, statuses, group, nil
+}
+
 // ResidentGroup takes a group to join, or to change the hours in.
 func (h *Residents) ResidentGroup(ctx context.Context, r *Request) error {
-	v, err := enrolGroupAction.Parse(r.CallbackData)
+	data, statuses, group, err := enrolPick(r, enrolGroupAction, "gids")
 	if err != nil {
 		return err
-	}
-	data, statuses, err := enrolConversation(r, stepEnrolGroup, v.Person)
-	if err != nil {
-		return err
-	}
-	group := classID36(v.Group)
-	if !enrolListed(data["gids"], group) {
-		return ErrStaleButton
 	}
 	p, g, hours, err := h.Groups.enrolTarget(ctx, r, data, statuses, group)
 	if err != nil {
@@ -198,17 +210,9 @@ func (h *Residents) ResidentGroup(ctx context.Context, r *Request) error {
 
 // ResidentLeaveGroup takes a group to leave.
 func (h *Residents) ResidentLeaveGroup(ctx context.Context, r *Request) error {
-	v, err := enrolLeaveAction.Parse(r.CallbackData)
+	data, statuses, group, err := enrolPick(r, enrolLeaveAction, "mine")
 	if err != nil {
 		return err
-	}
-	data, statuses, err := enrolConversation(r, stepEnrolGroup, v.Person)
-	if err != nil {
-		return err
-	}
-	group := classID36(v.Group)
-	if !enrolListed(data["mine"], group) {
-		return ErrStaleButton
 	}
 	data["g"], data["do"] = group, enrolOut
 	return h.Groups.enrolConfirm(ctx, r, data, statuses)
