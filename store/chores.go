@@ -313,14 +313,21 @@ type choreDB interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-const choreTurnSelect = `SELECT t.id, t.centre_id, t.area_id, t.person_id, t.on_date, t.week_start,
-	t.starts_at, t.ends_at, t.state, t.plan, a.name, a.labels, p.display_name, p.room
-	FROM chore_turns t JOIN chore_areas a ON a.id = t.area_id JOIN people p ON p.id = t.person_id`
+// choreTurnColumns and choreTurnFrom read a turn as scanChoreTurn scans it;
+// choreTurnSelect is the two together.
+const (
+	choreTurnColumns = `t.id, t.centre_id, t.area_id, t.person_id, t.on_date, t.week_start,
+	t.starts_at, t.ends_at, t.state, t.plan, a.name, a.labels, p.display_name, p.room`
+	choreTurnFrom   = `FROM chore_turns t JOIN chore_areas a ON a.id = t.area_id JOIN people p ON p.id = t.person_id`
+	choreTurnSelect = `SELECT ` + choreTurnColumns + ` ` + choreTurnFrom
+)
 
-func scanChoreTurn(row pgx.Row) (ChoreTurn, error) {
+// scanChoreTurn scans choreTurnColumns, then any columns selected after
+// them into extra.
+func scanChoreTurn(row pgx.Row, extra ...any) (ChoreTurn, error) {
 	var t ChoreTurn
-	err := row.Scan(&t.ID, &t.CentreID, &t.AreaID, &t.PersonID, &t.Day, &t.Week, &t.StartsAt, &t.EndsAt,
-		&t.State, &t.Plan, &t.AreaName, &t.AreaLabels, &t.PersonName, &t.PersonRoom)
+	err := row.Scan(append([]any{&t.ID, &t.CentreID, &t.AreaID, &t.PersonID, &t.Day, &t.Week, &t.StartsAt, &t.EndsAt,
+		&t.State, &t.Plan, &t.AreaName, &t.AreaLabels, &t.PersonName, &t.PersonRoom}, extra...)...)
 	return t, notFound(err)
 }
 
@@ -356,9 +363,7 @@ func (s *Store) ChoreTurn(ctx context.Context, centreID, turnID int64) (ChoreTur
 func (s *Store) ChoreTurnsEndingAt(ctx context.Context, centreID int64, end time.Time, limit int) ([]ChoreTurn, int, error) {
 	// The count comes with the rows (count(*) OVER ()), so a long list
 	// costs one query and only its first rows.
-	rows, err := s.pool.Query(ctx, `SELECT t.id, t.centre_id, t.area_id, t.person_id, t.on_date, t.week_start,
-		t.starts_at, t.ends_at, t.state, t.plan, a.name, a.labels, p.display_name, p.room, count(*) OVER ()
-		FROM chore_turns t JOIN chore_areas a ON a.id = t.area_id JOIN people p ON p.id = t.person_id
+	rows, err := s.pool.Query(ctx, `SELECT `+choreTurnColumns+`, count(*) OVER () `+choreTurnFrom+`
 		WHERE t.centre_id = $1 AND t.ends_at = $2 AND t.state = 'pending'
 		ORDER BY t.starts_at, t.area_id, t.id LIMIT $3`, centreID, end, limit)
 	if err != nil {
@@ -368,9 +373,8 @@ func (s *Store) ChoreTurnsEndingAt(ctx context.Context, centreID int64, end time
 	var out []ChoreTurn
 	total := 0
 	for rows.Next() {
-		var t ChoreTurn
-		if err := rows.Scan(&t.ID, &t.CentreID, &t.AreaID, &t.PersonID, &t.Day, &t.Week, &t.StartsAt, &t.EndsAt,
-			&t.State, &t.Plan, &t.AreaName, &t.AreaLabels, &t.PersonName, &t.PersonRoom, &total); err != nil {
+		t, err := scanChoreTurn(rows, &total)
+		if err != nil {
 			return nil, 0, fmt.Errorf("store: chore turns ending at: %w", err)
 		}
 		out = append(out, t)

@@ -380,11 +380,22 @@ func (s *Store) classOccurrenceOn(ctx context.Context, q classQuerier, centreID,
 	}
 	date = time.Date(date.Year(), date.Month(), date.Day(), 0, 0, 0, 0, time.UTC)
 	if date.Weekday() != se.Weekday {
-		return ClassOccurrence{}, fmt.Errorf("store: class session %d on %s: %w", sessionID, ClassDateKey(date), ErrNotFound)
+		// Said before the changes are read: a forged date costs no query.
+		return occurrenceOn(se, date, nil, loc)
 	}
 	changes, err := s.classChanges(ctx, q, `session_id = $1 AND on_date = $2`, sessionID, date)
 	if err != nil {
 		return ClassOccurrence{}, err
+	}
+	return occurrenceOn(se, date, changes, loc)
+}
+
+// occurrenceOn is the occurrence of a session planned on date (a UTC
+// midnight, as ClassDate gives) with the change made to it, if any, among
+// changes; ErrNotFound when the session is not held on that weekday.
+func occurrenceOn(se ClassSession, date time.Time, changes []classChangeRow, loc *time.Location) (ClassOccurrence, error) {
+	if date.Weekday() != se.Weekday {
+		return ClassOccurrence{}, fmt.Errorf("store: class session %d on %s: %w", se.ID, ClassDateKey(date), ErrNotFound)
 	}
 	var c classChangeRow
 	if len(changes) > 0 {
@@ -476,14 +487,11 @@ func (s *Store) ClassOccurrenceWithRoster(ctx context.Context, centreID, session
 	if !found {
 		return ClassOccurrence{}, nil, fmt.Errorf("store: class session %d: %w", sessionID, ErrNotFound)
 	}
-	if date.Weekday() != se.Weekday {
-		return ClassOccurrence{}, nil, fmt.Errorf("store: class session %d on %s: %w", sessionID, ClassDateKey(date), ErrNotFound)
+	o, err := occurrenceOn(se, date, changes, loc)
+	if err != nil {
+		return ClassOccurrence{}, nil, err
 	}
-	var c classChangeRow
-	if len(changes) > 0 {
-		c = changes[0]
-	}
-	return buildClassOccurrence(se, date, c, loc), roster, nil
+	return o, roster, nil
 }
 
 // ClassProgress is a resident's hours of French: attended against

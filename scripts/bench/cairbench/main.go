@@ -32,6 +32,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -407,68 +408,67 @@ func measure(f *fake, b *botProc, pop population, scenarios []scenario, o opts, 
 	return fig, nil
 }
 
-// startProfile takes a CPU profile of a profiled bot for d (a scenario's
-// runs) in the background; the returned func waits for it and writes it to
-// o.profile with a heap and an allocation profile taken then, named after
-// the bot and the scenario. It does nothing for a bot without PPROF_ADDR.
-func startProfile(o opts, fk *fake, b *botProc, label string, d time.Duration) (wait func()) {
-	if o.profile == "" || b.pprof == "" {
-		return func() {}
-	}
-	name := b.name + "-" + strings.Trim(strings.Map(func(r rune) rune {
+// profileName names the files of one bot's scenario in o.profile
+// ("cairbot-large-my-week-menu-button").
+func profileName(b *botProc, label string) string {
+	return b.name + "-" + strings.Trim(strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
 			return r
 		}
 		return '-'
 	}, strings.ToLower(label)), "-")
-	fetch := func(path, file string) {
-		resp, err := http.Get("http://" + b.pprof + path)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "  profile %s: %v\n", file, err)
-			return
-		}
-		defer resp.Body.Close()
-		out, err := os.Create(filepath.Join(o.profile, file))
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "  profile %s: %v\n", file, err)
-			return
-		}
-		defer out.Close()
-		_, _ = io.Copy(out, resp.Body)
+}
+
+// download writes what url answers to file in o.profile; a failure is
+// said on stderr and costs only that file.
+func download(o opts, url, file string) {
+	resp, err := http.Get(url)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "  profile %s: %v\n", file, err)
+		return
 	}
-	done := make(chan struct{})
-	secs := int(d.Seconds() + 0.999)
-	go func() {
-		defer close(done)
-		fetch(fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), name+".cpu.pb.gz")
-	}()
-	// The fake Telegram's profile over the same runs: Telegram's side of
-	// the machine's CPU.
-	fakeDone := make(chan struct{})
-	go func() {
-		defer close(fakeDone)
-		resp, err := http.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", fk.ctl, secs))
-		if err != nil {
-			return
-		}
-		defer resp.Body.Close()
-		if out, err := os.Create(filepath.Join(o.profile, name+".fake.cpu.pb.gz")); err == nil {
-			_, _ = io.Copy(out, resp.Body)
-			out.Close()
-		}
-	}()
+	defer resp.Body.Close()
+	out, err := os.Create(filepath.Join(o.profile, file))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "  profile %s: %v\n", file, err)
+		return
+	}
+	defer out.Close()
+	_, _ = io.Copy(out, resp.Body)
+}
+
+// inBackground runs each of fs at once; the returned func waits for them.
+func inBackground(fs ...func()) (wait func()) {
+	var wg sync.WaitGroup
+	for _, f := range fs {
+		wg.Go(f)
+	}
+	return wg.Wait
+}
+
+// startProfile takes CPU profiles of a profiled bot and of the fake
+// Telegram (Telegram's side of the machine) for d, a scenario's runs, in
+// the background; the returned func waits for them and adds cairbot's
+// /metrics and heap and allocation profiles taken then. It does nothing
+// for a bot without PPROF_ADDR.
+func startProfile(o opts, fk *fake, b *botProc, label string, d time.Duration) (wait func()) {
+	if o.profile == "" || b.pprof == "" {
+		return func() {}
+	}
+	name, secs := profileName(b, label), int(d.Seconds()+0.999)
+	cpu := inBackground(
+		func() {
+			download(o, fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", b.pprof, secs), name+".cpu.pb.gz")
+		},
+		func() {
+			download(o, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", fk.ctl, secs), name+".fake.cpu.pb.gz")
+		},
+	)
 	return func() {
-		if resp, err := http.Get("http://" + b.addr + "/metrics"); err == nil {
-			if out, err := os.Create(filepath.Join(o.profile, name+".metrics")); err == nil {
-				_, _ = io.Copy(out, resp.Body)
-				out.Close()
-			}
-			resp.Body.Close()
-		}
-		fetch("/debug/pprof/heap", name+".heap.pb.gz")
-		fetch("/debug/pprof/allocs", name+".allocs.pb.gz")
-		<-done
-		<-fakeDone
+		download(o, "http://"+b.addr+"/metrics", name+".metrics")
+		download(o, "http://"+b.pprof+"/debug/pprof/heap", name+".heap.pb.gz")
+		download(o, "http://"+b.pprof+"/debug/pprof/allocs", name+".allocs.pb.gz")
+		cpu()
 	}
 }
 
@@ -479,28 +479,9 @@ func startTrace(o opts, b *botProc, label string, rate float64, d time.Duration)
 	if o.profile == "" || b.pprof == "" || rate != 300 {
 		return func() {}
 	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/trace?seconds=%d", b.pprof, int(d.Seconds()+0.999)))
-		if err != nil {
-			return
-		}
-		defer resp.Body.Close()
-		name := strings.Map(func(r rune) rune {
-			if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
-				return r
-			}
-			return '-'
-		}, strings.ToLower(b.name+"-"+label))
-		out, err := os.Create(filepath.Join(o.profile, name+".trace"))
-		if err != nil {
-			return
-		}
-		defer out.Close()
-		_, _ = io.Copy(out, resp.Body)
-	}()
-	return func() { <-done }
+	return inBackground(func() {
+		download(o, fmt.Sprintf("http://%s/debug/pprof/trace?seconds=%d", b.pprof, int(d.Seconds()+0.999)), profileName(b, label)+".trace")
+	})
 }
 
 // servicesCPU is the CPU time, in seconds, of every process by name
