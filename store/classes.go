@@ -263,11 +263,7 @@ func windowWeekdays(from, to time.Time, loc *time.Location) []int16 {
 	first, last := ClassDate(from, loc).AddDate(0, 0, -1), ClassDate(to, loc).AddDate(0, 0, 1)
 	var out []int16
 	for d := first; !d.After(last) && len(out) < 7; d = d.AddDate(0, 0, 1) {
-		wd := int16(d.Weekday())
-		if wd == 0 {
-			wd = 7
-		}
-		out = append(out, wd)
+		out = append(out, int16(classISOWeekday(d.Weekday())))
 	}
 	return out
 }
