@@ -204,7 +204,8 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 	a.store.UseOutboxScheduler(NewOutboxScheduler(a.jobs))
 	a.store.UseBroadcastWatcher(broadcastWatcher{a.jobs})
 	a.router = NewRouter(routes(a.features), catalog, a.features.People.NotUnderstood, a.features.People.TextFromStranger)
-	a.metrics.reg.MustRegister(newQueueCollector(a.store, deps.Clock, a.metrics.collectorErrors))
+	a.metrics.reg.MustRegister(newQueueCollector(a.store, deps.Clock, a.metrics.collectorErrors),
+		newPeopleCacheCollector(a.store))
 	a.pipeline = chain(a.route, a.recoverMW, a.logMW, a.identifyMW, a.errorsMW)
 	a.dispatcher = NewDispatcher(cfg.Workers, func(ctx context.Context, upd *models.Update) error {
 		return inChatOrder(ctx, upd, func() error { return a.handleUpdate(ctx, upd, a.takeOver) })

@@ -11,10 +11,10 @@ import (
 
 // centreBotsReload is how often a running process reads centre_bots again,
 // so that a centre added with `cairbot centre add` (or a bot whose token
-// was changed or removed there) is served without a restart: within this
-// long in polling mode, where nothing else would ever poll the new bot. It
-// is one small query per process; an administrator adding a centre waits
-// half a minute at most.
+// was changed or removed there) is served without a restart. A process
+// that listens to the database's notifications (listenChanges) reads it
+// again as soon as it changes; this is for when it does not (its listening
+// connection broke): one small query per process, half a minute at most.
 const centreBotsReload = 30 * time.Second
 
 // reloadTick is how often the reload loop looks at the App's clock. The
@@ -38,6 +38,9 @@ type botWatch struct {
 	// served are the bots served by centre id; only the loop's goroutine
 	// touches it once run started.
 	served map[int64]servedBot
+	// changed is signalled when centre_bots changed (a notification of
+	// the database): the loop reads it again at once.
+	changed chan struct{}
 }
 
 type servedBot struct {
@@ -46,7 +49,7 @@ type servedBot struct {
 }
 
 func (a *App) newBotWatch(serve func(context.Context, *centreBot) (func(), error)) *botWatch {
-	return &botWatch{a: a, serve: serve, served: map[int64]servedBot{}}
+	return &botWatch{a: a, serve: serve, served: map[int64]servedBot{}, changed: make(chan struct{}, 1)}
 }
 
 // start serves b, or only records it where the process takes no updates.
@@ -76,10 +79,23 @@ func (w *botWatch) serveAll(ctx context.Context, bots []*centreBot) {
 	})
 }
 
-// run reloads centre_bots every centreBotsReload until ctx ends, then
-// stops serving every bot it serves (a poller finishes its batch).
+// centreBotsChanged tells the loop to read centre_bots again; it never
+// blocks (one signal pending is enough).
+func (w *botWatch) centreBotsChanged() {
+	select {
+	case w.changed <- struct{}{}:
+	default:
+	}
+}
+
+// run listens to the database's changes (listenChanges) and reloads
+// centre_bots when it changed, and every centreBotsReload, until ctx ends;
+// then it stops serving every bot it serves (a poller finishes its batch).
 func (w *botWatch) run(ctx context.Context) {
 	defer w.stopAll()
+	var listener sync.WaitGroup
+	defer listener.Wait()
+	listener.Go(func() { w.a.listenChanges(ctx, w.centreBotsChanged) })
 	tick := time.NewTicker(reloadTick)
 	defer tick.Stop()
 	next := w.a.clock().Add(centreBotsReload)
@@ -87,10 +103,11 @@ func (w *botWatch) run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-w.changed:
 		case <-tick.C:
-		}
-		if w.a.clock().Before(next) {
-			continue
+			if w.a.clock().Before(next) {
+				continue
+			}
 		}
 		if err := w.reload(ctx); err != nil && ctx.Err() == nil {
 			w.a.log.Warn("reload centre bots", "err", err)
@@ -200,3 +217,40 @@ func (a *App) newPoller(b *centreBot) *Poller {
 		url: strings.TrimRight(a.cfg.TelegramAPIURL, "/") + "/bot" + b.token.Reveal() + "/getUpdates",
 	}
 }
+
+// listenChanges keeps the store listening to the database's notifications
+// of changes to people and centre_bots (store.ListenChanges: the person of
+// each update is then read from memory) until ctx ends. When the
+// connection breaks it connects again at once (after 100 ms), and when
+// connecting fails it tries again after 1 s, doubling up to 30 s; in
+// between, every person is read from PostgreSQL, as without it.
+func (a *App) listenChanges(ctx context.Context, centreBotsChanged func()) {
+	wait := time.Second
+	for {
+		listened := false
+		err := a.store.ListenChanges(ctx, func() {
+			listened = true
+			centreBotsChanged()
+		})
+		if ctx.Err() != nil {
+			return
+		}
+		pause := wait
+		if listened {
+			pause, wait = 100*time.Millisecond, time.Second
+		} else {
+			wait = min(2*wait, 30*time.Second)
+		}
+		a.log.Warn("not listening to database changes: people are read from the database until it listens again",
+			"err", err, "retry_in", pause)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(pause):
+		}
+	}
+}
+
+// AwaitPeopleChanges returns once the process has heard of every change to
+// people committed before the call (store.AwaitPeopleChanges).
+func (a *App) AwaitPeopleChanges(ctx context.Context) error { return a.store.AwaitPeopleChanges(ctx) }

@@ -159,6 +159,7 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 		begin: storetest.Now(t), logs: &logRecorder{},
 	}
 	h.clock = newClock(h.begin)
+	h.tgOpts.BeforeUpdate = h.awaitPeopleChanges
 	for _, o := range opts {
 		o(h)
 	}
@@ -225,6 +226,26 @@ func (h *harness) start() {
 	h.hookApp = app
 	h.hookMu.Unlock()
 	go func() { h.done <- app.Run(ctx) }()
+}
+
+// awaitPeopleChanges waits, before each update a test makes, until the bot
+// has heard of every change to people committed so far (the tests write
+// them behind its back, through their own connections, as another process
+// or an administrator in psql would): the bot keeps people in memory, and
+// forgets them when PostgreSQL's notification arrives, a few milliseconds
+// later — a person's next update could otherwise come first.
+func (h *harness) awaitPeopleChanges() {
+	h.hookMu.Lock()
+	app := h.hookApp
+	h.hookMu.Unlock()
+	if app == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := app.AwaitPeopleChanges(ctx); err != nil {
+		h.t.Errorf("the bot did not hear of the changes to people: %v", err)
+	}
 }
 
 // stop shuts the bot down as SIGTERM would and waits for it.

@@ -306,3 +306,46 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(c.jobsFailed, prometheus.GaugeValue, float64(jobs["discarded"]))
 }
+
+// peopleCacheCollector reports the person cache of this process
+// (store/people_cache.go): how often an update's person was found in
+// memory, read from PostgreSQL, or forgotten on a change, and whether the
+// process listens to changes (without which it keeps nothing).
+type peopleCacheCollector struct {
+	store                   *store.Store
+	hits, misses, forgotten *prometheus.Desc
+	listening               *prometheus.Desc
+}
+
+func newPeopleCacheCollector(st *store.Store) *peopleCacheCollector {
+	return &peopleCacheCollector{
+		store: st,
+		hits: prometheus.NewDesc("cairbot_people_cache_hits_total",
+			"Updates whose person (or the knowledge that the account is nobody's) was found in memory.", nil, nil),
+		misses: prometheus.NewDesc("cairbot_people_cache_misses_total",
+			"Updates whose person was read from PostgreSQL.", nil, nil),
+		forgotten: prometheus.NewDesc("cairbot_people_cache_forgotten_total",
+			"Changes to people (or to centre_bots) that made the process forget what it kept.", nil, nil),
+		listening: prometheus.NewDesc("cairbot_people_cache_listening",
+			"1 while the process listens to PostgreSQL's notifications of changes (and so keeps people in memory), 0 otherwise.", nil, nil),
+	}
+}
+
+func (c *peopleCacheCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.hits
+	ch <- c.misses
+	ch <- c.forgotten
+	ch <- c.listening
+}
+
+func (c *peopleCacheCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.store.PeopleCache()
+	ch <- prometheus.MustNewConstMetric(c.hits, prometheus.CounterValue, float64(s.Hits))
+	ch <- prometheus.MustNewConstMetric(c.misses, prometheus.CounterValue, float64(s.Misses))
+	ch <- prometheus.MustNewConstMetric(c.forgotten, prometheus.CounterValue, float64(s.Forgotten))
+	listening := 0.0
+	if s.Listening {
+		listening = 1
+	}
+	ch <- prometheus.MustNewConstMetric(c.listening, prometheus.GaugeValue, listening)
+}

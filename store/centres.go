@@ -86,6 +86,8 @@ type CentreBot struct {
 // returns ErrCentreHasBot or ErrBotTaken, changing nothing.
 func (s *Store) AddCentreBot(ctx context.Context, slug, name string, b CentreBot) (Centre, error) {
 	var c Centre
+	// Who a bot reaches changes with the centres that have one (reachedBy).
+	defer s.peopleChanged()
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `INSERT INTO centres (slug, name) VALUES ($1, $2)
 			ON CONFLICT (slug) DO UPDATE SET slug = EXCLUDED.slug

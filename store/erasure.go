@@ -24,6 +24,7 @@ var (
 // accounts and statistics keep their totals. It is one transaction with an
 // audit entry; erasing someone already erased does nothing.
 func (s *Store) ErasePerson(ctx context.Context, centreID, personID int64, actorID *int64, now time.Time) error {
+	defer s.peopleChanged()
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var status string
 		var erased *time.Time

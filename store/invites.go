@@ -147,6 +147,7 @@ func (s *Store) RedeemInviteInCentre(ctx context.Context, centreID int64, code s
 
 // redeemInvite redeems a code of centre centreID, or of any centre when 0.
 func (s *Store) redeemInvite(ctx context.Context, centreID int64, code string, telegramID int64, now time.Time) (Person, error) {
+	defer s.peopleChanged() // after the commit: his next update reads it
 	var p Person
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var inviteID, personID int64

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -96,13 +97,44 @@ const reachedBy = `(people.centre_id = $1 OR (
 // finds another centre's people. People who left are not returned: their
 // link is dead.
 func (s *Store) PersonByTelegramID(ctx context.Context, centreID, telegramID int64) (Person, error) {
-	p, err := scanPerson(s.pool.QueryRow(ctx, `SELECT `+personColumns+` FROM people
-		WHERE telegram_id = $2 AND status <> 'left' AND `+reachedBy+`
-		ORDER BY people.centre_id = $1 DESC, id LIMIT 1`, centreID, telegramID))
-	if err != nil {
-		return Person{}, fmt.Errorf("store: person by telegram id: %w", err)
+	e, gen, ok := s.people.get(centreID, telegramID)
+	if !ok {
+		p, err := scanPerson(s.pool.QueryRow(ctx, `SELECT `+personColumns+` FROM people
+			WHERE telegram_id = $2 AND status <> 'left' AND `+reachedBy+`
+			ORDER BY people.centre_id = $1 DESC, id LIMIT 1`, centreID, telegramID))
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return Person{}, fmt.Errorf("store: person by telegram id: %w", err)
+		}
+		e = cachedPerson{centreID: centreID, found: err == nil, person: p}
+		s.people.put(gen, telegramID, e)
 	}
-	return p, nil
+	if !e.found {
+		return Person{}, fmt.Errorf("store: person by telegram id: %w", ErrNotFound)
+	}
+	return e.person.clone(), nil
+}
+
+// clone copies what the pointers of p point to, so that an answer kept in
+// memory is never changed through a copy handed out.
+func (p Person) clone() Person {
+	c := p
+	if p.Floor != nil {
+		f := *p.Floor
+		c.Floor = &f
+	}
+	if p.TelegramID != nil {
+		t := *p.TelegramID
+		c.TelegramID = &t
+	}
+	if p.OnboardedAt != nil {
+		o := *p.OnboardedAt
+		c.OnboardedAt = &o
+	}
+	if p.ExternalID != nil {
+		x := *p.ExternalID
+		c.ExternalID = &x
+	}
+	return c
 }
 
 // PersonByID returns one person of a centre, or ErrNotFound. The centre is
@@ -118,6 +150,7 @@ func (s *Store) PersonByID(ctx context.Context, centreID, id int64) (Person, err
 
 // SetLanguage saves a person's language choice and marks him onboarded.
 func (s *Store) SetLanguage(ctx context.Context, personID int64, lang string) (firstTime bool, err error) {
+	defer s.peopleChanged() // after the commit: his next update reads it
 	err = s.pool.QueryRow(ctx, `UPDATE people SET language = $2, updated_at = now(),
 			onboarded_at = COALESCE(onboarded_at, now())
 		WHERE id = $1
@@ -132,6 +165,7 @@ func (s *Store) SetLanguage(ctx context.Context, personID int64, lang string) (f
 // account (403: the user blocked the bot). It is cleared when he writes again.
 // Blocking is per bot, so it is per centre.
 func (s *Store) SetUnreachable(ctx context.Context, centreID, telegramID int64, unreachable bool) error {
+	defer s.people.forget(telegramID)
 	_, err := s.pool.Exec(ctx, `UPDATE people SET unreachable = $3, updated_at = now()
 		WHERE telegram_id = $2 AND unreachable <> $3 AND `+reachedBy, centreID, telegramID, unreachable)
 	if err != nil {

@@ -93,6 +93,7 @@ func (s *Store) ChangeResident(ctx context.Context, c ResidentChange) (Person, e
 		return Person{}, fmt.Errorf("store: unknown change %q", c.Kind)
 	}
 	day := time.Date(c.Date.Year(), c.Date.Month(), c.Date.Day(), 0, 0, 0, 0, time.UTC)
+	defer s.peopleChanged()
 	var p Person
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var status, oldRoom string
@@ -193,6 +194,7 @@ type ImportResult struct {
 // Status (left, away) is never changed by an import.
 func (s *Store) ImportResidents(ctx context.Context, centreID int64, rows []ResidentRow, actorID *int64, expires time.Time) (ImportResult, error) {
 	var res ImportResult
+	defer s.peopleChanged()
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		for _, r := range rows {
 			if err := importResidentRow(ctx, tx, centreID, r, actorID, expires, &res); err != nil {

@@ -29,10 +29,13 @@ type Store struct {
 	outboxJobs OutboxScheduler
 	// broadcasts follows announcements (progress, report; announcements.go).
 	broadcasts BroadcastWatcher
+	// people keeps PersonByTelegramID's answers while ListenChanges runs
+	// (people_cache.go).
+	people *peopleCache
 }
 
 // New wraps an open pool.
-func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool, people: newPeopleCache()} }
 
 // Pool exposes the pool to the composition root (job queue, migrations).
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }

@@ -76,6 +76,11 @@ type Options struct {
 	// anything visible changed in a chat: a message of the bot sent,
 	// edited or deleted, or a user's message. The sandbox's page listens.
 	OnChange func(chatID int64)
+	// BeforeUpdate, when set, is called before each update a user makes
+	// (SendText, PressButton, Deliver…) is handed to the bot, outside the
+	// server's lock. The bot's tests wait there until the bot has heard of
+	// what they changed in its database behind its back.
+	BeforeUpdate func()
 	// KeepFiles keeps the bytes of uploaded photos and documents, for File.
 	KeepFiles bool
 	// MaxCalls, when positive, keeps only the last MaxCalls recorded calls

@@ -94,6 +94,7 @@ func (s *Server) wakeWebhookLocked() {
 // becomes known to the server (so the bot may answer) and its message id is
 // reserved in that chat. Deliver returns the update id.
 func (s *Server) Deliver(upd models.Update) int64 {
+	s.beforeUpdate()
 	s.mu.Lock()
 	if upd.ID == 0 {
 		upd.ID = s.nextUpdateID
@@ -122,6 +123,12 @@ func (s *Server) Deliver(upd models.Update) int64 {
 	s.mu.Unlock()
 	s.waitFirst(wait)
 	return upd.ID
+}
+
+func (s *Server) beforeUpdate() {
+	if s.opts.BeforeUpdate != nil {
+		s.opts.BeforeUpdate()
+	}
 }
 
 // Redeliver delivers an already delivered update again with the same

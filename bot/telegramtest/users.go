@@ -131,6 +131,7 @@ func (s *Server) SendTextInGroup(chatID int64, u User, text string) int64 {
 
 func (s *Server) sendUserText(cm models.Chat, u User, text string) int64 {
 	from := u.Model()
+	s.beforeUpdate()
 	s.mu.Lock()
 	c := s.ensureChatLocked(cm)
 	msg := &models.Message{
@@ -159,6 +160,7 @@ func (s *Server) sendUserText(cm models.Chat, u User, text string) int64 {
 // stale or forged presses can be simulated.
 func (s *Server) PressButton(u User, messageID int, data string) int64 {
 	from := u.Model()
+	s.beforeUpdate()
 	s.mu.Lock()
 	c := s.chats[u.ID]
 	var m *message

@@ -1,0 +1,97 @@
+package store
+
+import "testing"
+
+// TestPeopleCacheKeepsOnlyWhatNoChangeOutran: an answer is kept only while
+// the process listens, and only when no change was heard between the
+// beginning of its read and its end — else a slow read of the old row
+// would put back what the notification of its change just removed.
+func TestPeopleCacheKeepsOnlyWhatNoChangeOutran(t *testing.T) {
+	const centre, tg, other = 1, 555, 777
+	amina := cachedPerson{centreID: centre, found: true, person: Person{ID: 9, Role: RoleResident}}
+	cases := []struct {
+		name string
+		// between runs after the read began (get) and before it ends (put).
+		between func(c *peopleCache)
+		kept    bool
+	}{
+		{"nothing heard", func(*peopleCache) {}, true},
+		{"his row changed", func(c *peopleCache) { c.heard(peopleChannel, "555") }, false},
+		{"someone else's row changed", func(c *peopleCache) { c.heard(peopleChannel, "777") }, false},
+		{"people truncated", func(c *peopleCache) { c.heard(peopleChannel, "*") }, false},
+		{"centre_bots changed", func(c *peopleCache) { c.heard(centreBotsChannel, "") }, false},
+		{"the process changed people itself", func(c *peopleCache) { c.forgetAll(true) }, false},
+		{"the connection broke", func(c *peopleCache) { c.forgetAll(false) }, false},
+		{"the connection broke and came back", func(c *peopleCache) { c.forgetAll(false); c.forgetAll(true) }, false},
+		{"an AwaitPeopleChanges of nobody", func(c *peopleCache) { c.heard(peopleChannel, syncPrefix+"00") }, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newPeopleCache()
+			c.forgetAll(true) // listening
+			_, gen, ok := c.get(centre, tg)
+			if ok {
+				t.Fatal("an empty cache answered")
+			}
+			tc.between(c)
+			c.put(gen, tg, amina)
+			got, _, ok := c.get(centre, tg)
+			if ok != tc.kept {
+				t.Fatalf("kept = %v, want %v", ok, tc.kept)
+			}
+			if ok && got.person.ID != amina.person.ID {
+				t.Fatalf("kept %+v, want %+v", got, amina)
+			}
+		})
+	}
+}
+
+// TestPeopleCacheAnswersPerBot: the same account written to two centres'
+// bots may be two people (or nobody for one of them); a change to the
+// account forgets both, a change to another account neither.
+func TestPeopleCacheAnswersPerBot(t *testing.T) {
+	c := newPeopleCache()
+	c.forgetAll(true)
+	put := func(centre int64, e cachedPerson) {
+		_, gen, _ := c.get(centre, 555)
+		c.put(gen, 555, e)
+	}
+	put(1, cachedPerson{centreID: 1, found: true, person: Person{ID: 9}})
+	put(2, cachedPerson{centreID: 2, found: false})
+	if e, _, ok := c.get(1, 555); !ok || !e.found || e.person.ID != 9 {
+		t.Fatalf("centre 1: %+v %v", e, ok)
+	}
+	if e, _, ok := c.get(2, 555); !ok || e.found {
+		t.Fatalf("centre 2 (nobody): %+v %v", e, ok)
+	}
+	if _, _, ok := c.get(3, 555); ok {
+		t.Fatal("centre 3 answered from memory")
+	}
+	c.heard(peopleChannel, "777")
+	if _, _, ok := c.get(1, 555); !ok {
+		t.Fatal("another account's change forgot this one")
+	}
+	c.heard(peopleChannel, "555")
+	for _, centre := range []int64{1, 2} {
+		if _, _, ok := c.get(centre, 555); ok {
+			t.Fatalf("centre %d still answered after the account changed", centre)
+		}
+	}
+	if c.size != 0 {
+		t.Fatalf("size %d after forgetting everything", c.size)
+	}
+}
+
+// TestPeopleCacheIsBounded: beyond peopleCacheSize, an answer is dropped
+// for each new one.
+func TestPeopleCacheIsBounded(t *testing.T) {
+	c := newPeopleCache()
+	c.forgetAll(true)
+	for tg := range int64(peopleCacheSize + 100) {
+		_, gen, _ := c.get(1, tg)
+		c.put(gen, tg, cachedPerson{centreID: 1})
+	}
+	if c.size != peopleCacheSize || len(c.byTG) != peopleCacheSize {
+		t.Fatalf("size %d, %d accounts; want %d", c.size, len(c.byTG), peopleCacheSize)
+	}
+}
