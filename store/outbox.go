@@ -123,34 +123,67 @@ func (s *Store) enqueue(ctx context.Context, tx pgx.Tx, now time.Time, msgs ...O
 	if s.outboxJobs == nil {
 		return 0, ErrNoOutboxScheduler
 	}
-	jobs := make([]OutboxJob, 0, len(msgs))
-	for _, m := range msgs {
-		args, err := json.Marshal(m.Args)
+	// One statement for every row (a week of cleaning turns queues the
+	// overdue report of each end time for each staff member: thousands of
+	// rows), in the order given, so ids — the order rows leave in — follow it.
+	n := len(msgs)
+	centres, people, announcements := make([]int64, n), make([]int64, n), make([]int64, n)
+	kinds, keys, msgIDs, args := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	notBefore := make([]time.Time, n)
+	for i, m := range msgs {
+		a, err := json.Marshal(m.Args)
 		if err != nil {
 			return 0, fmt.Errorf("store: enqueue: %w", err)
 		}
 		if m.Args == nil {
-			args = []byte("{}")
+			a = []byte("{}")
 		}
-		notBefore := m.NotBefore
-		if notBefore.IsZero() {
-			notBefore = now
+		centres[i], people[i], announcements[i] = m.CentreID, m.PersonID, m.AnnouncementID
+		kinds[i], keys[i], msgIDs[i], args[i] = m.Kind, m.Key, m.MsgID, string(a)
+		notBefore[i] = m.NotBefore
+		if notBefore[i].IsZero() {
+			notBefore[i] = now
 		}
+	}
+	rows, err := tx.Query(ctx, `INSERT INTO outbox (centre_id, person_id, kind, dedupe_key, msg_id, args,
+			announcement_id, not_before, created_at, updated_at)
+		SELECT c, p, k, d, m, a::jsonb, NULLIF(an, 0), nb, $9, $9
+		FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[],
+			$8::timestamptz[]) WITH ORDINALITY AS u(c, p, k, d, m, a, an, nb, i)
+		ORDER BY i
+		ON CONFLICT (centre_id, dedupe_key) DO NOTHING
+		RETURNING id, centre_id, dedupe_key`,
+		centres, people, kinds, keys, msgIDs, args, announcements, notBefore, now)
+	if err != nil {
+		return 0, fmt.Errorf("store: enqueue %s: %w", msgs[0].Kind, err)
+	}
+	type rowKey struct {
+		centre int64
+		key    string
+	}
+	ids := make(map[rowKey]int64, n)
+	for rows.Next() {
 		var id int64
-		err = tx.QueryRow(ctx, `INSERT INTO outbox (centre_id, person_id, kind, dedupe_key, msg_id, args,
-				announcement_id, not_before, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, 0), $8, $9, $9)
-			ON CONFLICT (centre_id, dedupe_key) DO NOTHING
-			RETURNING id`,
-			m.CentreID, m.PersonID, m.Kind, m.Key, m.MsgID, args, m.AnnouncementID, notBefore, now).Scan(&id)
-		if errors.Is(err, pgx.ErrNoRows) {
+		var k rowKey
+		if err := rows.Scan(&id, &k.centre, &k.key); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("store: enqueue %s: %w", msgs[0].Kind, err)
+		}
+		ids[k] = id
+	}
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("store: enqueue %s: %w", msgs[0].Kind, err)
+	}
+	jobs := make([]OutboxJob, 0, len(ids))
+	for i, m := range msgs {
+		k := rowKey{m.CentreID, m.Key}
+		id, ok := ids[k]
+		if !ok {
 			continue // queued before: never twice
 		}
-		if err != nil {
-			return 0, fmt.Errorf("store: enqueue %s: %w", m.Kind, err)
-		}
-		job := OutboxJob{ID: id, NotBefore: notBefore, Priority: max(m.Priority, 1)}
-		if !notBefore.After(now) {
+		delete(ids, k) // a key given twice is one row, and one job
+		job := OutboxJob{ID: id, NotBefore: notBefore[i], Priority: max(m.Priority, 1)}
+		if !notBefore[i].After(now) {
 			// Due now: the job is available at once, without waiting for
 			// River's leader to release scheduled jobs.
 			job.NotBefore = time.Time{}

@@ -1,0 +1,83 @@
+package store_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/aurore/cairbot/store"
+)
+
+// TestEnqueueWritesEveryRowInOneGo: many messages are one statement, in
+// the order given (ids, the order they leave in, follow it); a key queued
+// before, or given twice in the same call, is one row and one send job;
+// a message due now gets a job available at once, a later one a job due
+// at its time.
+func TestEnqueueWritesEveryRowInOneGo(t *testing.T) {
+	t.Parallel()
+	f := newAnnFixture(t)
+	a := f.person(f.centre, store.RoleResident, "fa", nil, true, "active")
+	b := f.person(f.centre, store.RoleResident, "ar", nil, true, "active")
+	msg := func(p int64, key string, at time.Time) store.OutboxMessage {
+		return store.OutboxMessage{CentreID: f.centre, PersonID: p, Kind: "notify", Key: key,
+			MsgID: "start.welcome", Args: map[string]string{"k": key}, NotBefore: at}
+	}
+	if n, err := f.st.Enqueue(f.ctx, f.now, msg(a, "k:before", time.Time{})); err != nil || n != 1 {
+		t.Fatalf("first key: %d new, %v", n, err)
+	}
+	later := f.now.Add(2 * time.Hour)
+	n, err := f.st.Enqueue(f.ctx, f.now,
+		msg(b, "k:3", time.Time{}),
+		msg(a, "k:before", time.Time{}), // queued before
+		msg(a, "k:1", later),
+		msg(b, "k:3", time.Time{}), // twice in this call
+		msg(b, "k:2", time.Time{}),
+	)
+	if err != nil || n != 3 {
+		t.Fatalf("batch: %d new, %v; want 3", n, err)
+	}
+	rows, err := f.pool.Query(f.ctx, `SELECT id, dedupe_key, person_id, args->>'k', not_before FROM outbox ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var keys []string
+	ids := map[string]int64{}
+	for rows.Next() {
+		var id, person int64
+		var key, arg string
+		var at time.Time
+		if err := rows.Scan(&id, &key, &person, &arg, &at); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, key)
+		ids[key] = id
+		if arg != key {
+			t.Errorf("row %s carries args k=%q", key, arg)
+		}
+		if want := map[string]time.Time{"k:1": later}[key]; !want.IsZero() && !at.Equal(want) {
+			t.Errorf("row %s due at %v, want %v", key, at, want)
+		}
+	}
+	if want := []string{"k:before", "k:3", "k:1", "k:2"}; !slices.Equal(keys, want) {
+		t.Fatalf("rows in id order %v, want %v", keys, want)
+	}
+	sends := f.jobs.sends[1:]
+	if len(sends) != 3 {
+		t.Fatalf("%d send jobs for the batch, want 3: %+v", len(sends), sends)
+	}
+	for _, j := range sends {
+		switch j.ID {
+		case ids["k:1"]:
+			if !j.NotBefore.Equal(later) {
+				t.Errorf("the later message's job is due at %v, want %v", j.NotBefore, later)
+			}
+		case ids["k:2"], ids["k:3"]:
+			if !j.NotBefore.IsZero() {
+				t.Errorf("a message due now has a job due at %v, want at once", j.NotBefore)
+			}
+		default:
+			t.Errorf("a send job for row %d, which this batch did not write", j.ID)
+		}
+	}
+}
