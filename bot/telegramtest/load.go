@@ -282,12 +282,22 @@ func (s *Server) RunLoad(ctx context.Context, spec LoadSpec) (LoadResult, error)
 // hide the sheet above it), with the data it carries now; nothing when
 // there is no such button (the run then counts the update as unanswered).
 func (s *Server) pressLast(u User, row int) {
-	msgs := s.Messages(u.ID)
-	for i := len(msgs) - 1; i >= 0; i-- {
-		if m := msgs[i]; !m.Deleted && row < len(m.InlineKeyboard) && len(m.InlineKeyboard[row]) > 0 {
-			s.PressButton(u, m.ID, m.InlineKeyboard[row][0].CallbackData)
-			return
+	// Looked for under the lock, newest first, without copying the chat:
+	// a staff member's chat grows by a message a tap over a run.
+	var id int
+	var data string
+	s.mu.Lock()
+	if c := s.chats[u.ID]; c != nil {
+		for i := len(c.msgs) - 1; i >= 0; i-- {
+			if m := c.msgs[i]; !m.Deleted && row < len(m.InlineKeyboard) && len(m.InlineKeyboard[row]) > 0 {
+				id, data = m.ID, m.InlineKeyboard[row][0].CallbackData
+				break
+			}
 		}
+	}
+	s.mu.Unlock()
+	if id != 0 {
+		s.PressButton(u, id, data)
 	}
 }
 

@@ -394,6 +394,23 @@ func TestSendMessageValidation(t *testing.T) {
 	if status != 400 || r.Description != "Bad Request: BUTTON_DATA_INVALID" {
 		t.Fatalf("explicit empty callback_data: %d %s", status, r.Description)
 	}
+	// Raw markups go-telegram would never send, each refused as Telegram does.
+	for _, raw := range []struct{ markup, want string }{
+		{`{"inline_keyboard":[["a"]]}`, "InlineKeyboardButton must be an Object"},
+		{`{"inline_keyboard":[[{"text":"a","callback_data":null}]]}`, "BUTTON_DATA_INVALID"},
+		{`{"inline_keyboard":[[{"text":"a"}]]}`, "BUTTON_DATA_INVALID"},
+		{`{"inline_keyboard":[[{"text":"a","url":"not a url"}]]}`, "BUTTON_URL_INVALID"},
+	} {
+		status, r = call(t, s, "sendMessage", map[string]string{"chat_id": "1001", "text": "x", "reply_markup": raw.markup})
+		if status != 400 || !strings.Contains(r.Description, raw.want) {
+			t.Errorf("%s: %d %s, want 400 with %q", raw.markup, status, r.Description, raw.want)
+		}
+	}
+	// A button with a game or a web app has an action.
+	status, r = call(t, s, "sendMessage", map[string]string{"chat_id": "1001", "text": "x", "reply_markup": `{"inline_keyboard":[[{"text":"a","web_app":{"url":"https://example.org"}}]]}`})
+	if status != 200 {
+		t.Errorf("web_app button: %d %s", status, r.Description)
+	}
 }
 
 func TestSendTextCommandEntitiesUTF16(t *testing.T) {
