@@ -405,6 +405,7 @@ func measure(f *fake, b *botProc, pop population, scenarios []scenario, o opts, 
 		fig.add(fig.burst)
 	}
 	fig.peakMB, fig.cpu = b.usage()
+	fmt.Fprintf(os.Stderr, "  %s: peak RSS %.1f MB, CPU %.1f s\n", b.name, fig.peakMB, fig.cpu)
 	return fig, nil
 }
 
