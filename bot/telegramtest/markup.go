@@ -29,22 +29,29 @@ func parseReplyMarkup(raw string) (*replyMarkup, *apiError) {
 	if strings.TrimSpace(raw) == "" {
 		return nil, nil
 	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(raw), &obj); err != nil || obj == nil {
+	// A struct, not a map: the markup is parsed for every message a bot
+	// sends, and a staff member's attendance list has a button a resident.
+	var obj struct {
+		InlineKeyboard json.RawMessage `json:"inline_keyboard"`
+		Keyboard       json.RawMessage `json:"keyboard"`
+		RemoveKeyboard json.RawMessage `json:"remove_keyboard"`
+		ForceReply     json.RawMessage `json:"force_reply"`
+	}
+	if err := json.Unmarshal([]byte(raw), &obj); err != nil {
 		return nil, badRequest("can't parse reply keyboard markup JSON object")
 	}
 	m := &replyMarkup{}
 	switch {
-	case obj["inline_keyboard"] != nil:
-		var rows [][]json.RawMessage
-		if err := json.Unmarshal(obj["inline_keyboard"], &rows); err != nil {
+	case obj.InlineKeyboard != nil:
+		var rows [][]wireButton
+		if err := json.Unmarshal(obj.InlineKeyboard, &rows); err != nil {
 			return nil, badRequest("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
 		}
 		m.inline = make([][]models.InlineKeyboardButton, 0, len(rows))
 		for _, row := range rows {
 			out := make([]models.InlineKeyboardButton, 0, len(row))
-			for _, raw := range row {
-				b, aerr := parseInlineButton(raw)
+			for _, w := range row {
+				b, aerr := w.button()
 				if aerr != nil {
 					return nil, aerr
 				}
@@ -56,13 +63,13 @@ func parseReplyMarkup(raw string) (*replyMarkup, *apiError) {
 		// a bot's one encoder writes equal keyboards alike (marshalling
 		// the parsed buttons again cost the fake 9 % of its CPU under load).
 		var key bytes.Buffer
-		if err := json.Compact(&key, obj["inline_keyboard"]); err != nil {
+		if err := json.Compact(&key, obj.InlineKeyboard); err != nil {
 			return nil, badRequest("can't parse reply keyboard markup JSON object")
 		}
 		m.inlineKey = key.String()
-	case obj["keyboard"] != nil:
+	case obj.Keyboard != nil:
 		var rows [][]json.RawMessage
-		if err := json.Unmarshal(obj["keyboard"], &rows); err != nil {
+		if err := json.Unmarshal(obj.Keyboard, &rows); err != nil {
 			return nil, badRequest("can't parse keyboard button: KeyboardButton must be a String or an Object")
 		}
 		for _, row := range rows {
@@ -86,68 +93,70 @@ func parseReplyMarkup(raw string) (*replyMarkup, *apiError) {
 		if m.keyboard == nil {
 			m.keyboard = [][]string{}
 		}
-	case obj["remove_keyboard"] != nil:
-		m.remove = string(obj["remove_keyboard"]) == "true"
-	case obj["force_reply"] != nil:
-		m.forceReply = string(obj["force_reply"]) == "true"
+	case obj.RemoveKeyboard != nil:
+		m.remove = string(obj.RemoveKeyboard) == "true"
+	case obj.ForceReply != nil:
+		m.forceReply = string(obj.ForceReply) == "true"
 	default:
 		return nil, badRequest("can't parse reply keyboard markup JSON object")
 	}
 	return m, nil
 }
 
-// buttonActions is which of a button's actions were present at all
-// (go-telegram omits empty ones): decoded as raw values, they cost no map.
-type buttonActions struct {
-	CallbackData                 json.RawMessage `json:"callback_data"`
-	URL                          json.RawMessage `json:"url"`
-	WebApp                       json.RawMessage `json:"web_app"`
-	LoginURL                     json.RawMessage `json:"login_url"`
-	SwitchInlineQuery            json.RawMessage `json:"switch_inline_query"`
-	SwitchInlineQueryCurrentChat json.RawMessage `json:"switch_inline_query_current_chat"`
-	SwitchInlineQueryChosenChat  json.RawMessage `json:"switch_inline_query_chosen_chat"`
-	CallbackGame                 json.RawMessage `json:"callback_game"`
+// wireButton is an inline button as sent: an action given at all is a
+// pointer that is set (go-telegram omits empty ones), so a whole keyboard
+// is one decoding.
+type wireButton struct {
+	Text                         string                              `json:"text"`
+	IconCustomEmojiID            string                              `json:"icon_custom_emoji_id"`
+	Style                        string                              `json:"style"`
+	URL                          *string                             `json:"url"`
+	CallbackData                 *string                             `json:"callback_data"`
+	WebApp                       *models.WebAppInfo                  `json:"web_app"`
+	LoginURL                     *models.LoginURL                    `json:"login_url"`
+	SwitchInlineQuery            *string                             `json:"switch_inline_query"`
+	SwitchInlineQueryCurrentChat *string                             `json:"switch_inline_query_current_chat"`
+	SwitchInlineQueryChosenChat  *models.SwitchInlineQueryChosenChat `json:"switch_inline_query_chosen_chat"`
+	CopyText                     models.CopyTextButton               `json:"copy_text"`
+	CallbackGame                 *models.CallbackGame                `json:"callback_game"`
+	Pay                          bool                                `json:"pay"`
 }
 
-func parseInlineButton(raw json.RawMessage) (models.InlineKeyboardButton, *apiError) {
-	var b models.InlineKeyboardButton
-	var has buttonActions
-	if len(raw) == 0 || raw[0] != '{' {
-		return b, badRequest("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
-	}
-	if err := json.Unmarshal(raw, &b); err != nil {
-		return b, badRequest("can't parse inline keyboard button: " + err.Error())
-	}
-	if err := json.Unmarshal(raw, &has); err != nil {
-		return b, badRequest("can't parse inline keyboard button: " + err.Error())
-	}
+func (w wireButton) button() (models.InlineKeyboardButton, *apiError) {
+	b := models.InlineKeyboardButton{Text: w.Text, IconCustomEmojiID: w.IconCustomEmojiID, Style: w.Style,
+		WebApp: w.WebApp, LoginURL: w.LoginURL, SwitchInlineQueryChosenChat: w.SwitchInlineQueryChosenChat,
+		CopyText: w.CopyText, CallbackGame: w.CallbackGame, Pay: w.Pay}
 	if b.Text == "" {
 		return b, badRequest("can't parse inline keyboard button: Text must be non-empty")
 	}
 	actions := 0
-	if has.CallbackData != nil {
+	if w.CallbackData != nil {
+		b.CallbackData = *w.CallbackData
 		if b.CallbackData == "" || len(b.CallbackData) > maxCallbackData {
 			return b, badRequest("BUTTON_DATA_INVALID")
 		}
 		actions++
 	}
-	if has.URL != nil {
+	if w.URL != nil {
+		b.URL = *w.URL
 		if strings.TrimSpace(b.URL) == "" || strings.ContainsAny(b.URL, " \n\t") {
 			return b, badRequest("BUTTON_URL_INVALID")
 		}
 		actions++
 	}
-	for _, v := range []json.RawMessage{has.WebApp, has.LoginURL, has.SwitchInlineQuery,
-		has.SwitchInlineQueryCurrentChat, has.SwitchInlineQueryChosenChat, has.CallbackGame} {
-		if v != nil {
+	if w.SwitchInlineQuery != nil {
+		b.SwitchInlineQuery = *w.SwitchInlineQuery
+		actions++
+	}
+	if w.SwitchInlineQueryCurrentChat != nil {
+		b.SwitchInlineQueryCurrentChat = *w.SwitchInlineQueryCurrentChat
+		actions++
+	}
+	for _, set := range []bool{w.WebApp != nil, w.LoginURL != nil, w.SwitchInlineQueryChosenChat != nil,
+		w.CallbackGame != nil, b.CopyText.Text != "", b.Pay} {
+		if set {
 			actions++
 		}
-	}
-	if b.CopyText.Text != "" {
-		actions++
-	}
-	if b.Pay {
-		actions++
 	}
 	if actions == 0 {
 		return b, badRequest("BUTTON_DATA_INVALID")

@@ -108,7 +108,7 @@ type fake struct {
 }
 
 func startFake(o opts, args ...string) (*fake, error) {
-	cmd := exec.Command(o.fake, args...)
+	cmd := diesWithUs(exec.Command(o.fake, args...))
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -191,7 +191,7 @@ func startBot(name, bin string, args []string, env []string, readyPath string, f
 func startProc(name, bin string, args []string, env []string, readyPath string, f *fake, logDir string, hookWait bool) (*botProc, error) {
 	addr := freeAddr()
 	hook := "http://" + addr + "/telegram/webhook"
-	cmd := exec.Command(bin, args...)
+	cmd := diesWithUs(exec.Command(bin, args...))
 	if hookWait {
 		env = append(env, "WEBHOOK_URL="+hook, "WEBHOOK_SECRET="+secret)
 	}
@@ -883,7 +883,7 @@ func clearRedis(ctx context.Context, o opts) error {
 
 // cli runs one of cairbot's administration commands.
 func cli(o opts, env []string, args ...string) error {
-	cmd := exec.Command(o.cairbot, args...)
+	cmd := diesWithUs(exec.Command(o.cairbot, args...))
 	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
