@@ -2,6 +2,7 @@ package bot
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/go-telegram/bot/models"
 
@@ -21,6 +22,9 @@ type Router struct {
 	// keyboard.
 	menuText map[string]Route
 	catalog  *locales.Catalog
+	// menus holds each role's main menu in each language, built when first
+	// shown: it is sent with most replies and depends on nothing else.
+	menus sync.Map // menuKey → *models.ReplyKeyboardMarkup
 	// fallback handles text that matches nothing; stranger handles text
 	// from someone not signed up.
 	fallback, stranger handlers.Handler
@@ -116,7 +120,24 @@ func (rt *Router) Match(r *handlers.Request) match {
 // then the ones everybody has (help, language), two a row, each with its
 // emoji. Staff do not get a resident's personal buttons (his chores, his
 // balance), which would show them nothing.
+// The keyboard returned is shared: nothing may change it.
 func (rt *Router) MainMenu(role store.Role, loc *locales.Localizer) *models.ReplyKeyboardMarkup {
+	// Keyed by the Localizer itself, which the catalog makes once a
+	// language: a Localizer of another catalog (a test's) is its own key.
+	key := menuKey{role, loc}
+	if m, ok := rt.menus.Load(key); ok {
+		return m.(*models.ReplyKeyboardMarkup)
+	}
+	m, _ := rt.menus.LoadOrStore(key, rt.mainMenu(role, loc))
+	return m.(*models.ReplyKeyboardMarkup)
+}
+
+type menuKey struct {
+	role store.Role
+	loc  *locales.Localizer
+}
+
+func (rt *Router) mainMenu(role store.Role, loc *locales.Localizer) *models.ReplyKeyboardMarkup {
 	var buttons []models.KeyboardButton
 	for _, last := range []bool{false, true} {
 		for _, r := range rt.routes {

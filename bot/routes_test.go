@@ -1,12 +1,14 @@
 package bot
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/go-telegram/bot/models"
 
 	"github.com/aurore/cairbot/handlers"
 	"github.com/aurore/cairbot/locales"
+	"github.com/aurore/cairbot/store"
 )
 
 // TestEveryCallbackActionHasItsRoute: a button declared as an action
@@ -70,5 +72,39 @@ func TestCallbackRouting(t *testing.T) {
 		if got != want {
 			t.Errorf("%q routed to %q, want %q", data, got, want)
 		}
+	}
+}
+
+// TestMainMenuIsBuiltOncePerRoleAndLanguage: the menu sent with most
+// replies is kept, one per role and language, and is the menu a fresh
+// build gives; the catalog gives one Localizer per language.
+func TestMainMenuIsBuiltOncePerRoleAndLanguage(t *testing.T) {
+	t.Parallel()
+	cat, err := locales.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr, fa := cat.Localizer("fr"), cat.Localizer("fa-AF")
+	if cat.Localizer("fr") != fr || cat.Localizer("xx") != cat.Localizer(locales.DefaultTag) {
+		t.Fatal("the catalog made a second Localizer for one language")
+	}
+	rt := NewRouter(routes(handlers.Features{}), cat, nil, nil)
+	for _, tc := range []struct {
+		role store.Role
+		loc  *locales.Localizer
+	}{{store.RoleResident, fr}, {store.RoleResident, fa}, {store.RoleStaff, fr}, {store.RoleAdmin, fa}} {
+		got := rt.MainMenu(tc.role, tc.loc)
+		if again := rt.MainMenu(tc.role, tc.loc); again != got {
+			t.Errorf("%s/%s: built again", tc.role, tc.loc.Tag)
+		}
+		if fresh := rt.mainMenu(tc.role, tc.loc); !reflect.DeepEqual(fresh, got) {
+			t.Errorf("%s/%s: kept %+v, a fresh build gives %+v", tc.role, tc.loc.Tag, got, fresh)
+		}
+	}
+	if a, b := rt.MainMenu(store.RoleResident, fr), rt.MainMenu(store.RoleResident, fa); reflect.DeepEqual(a, b) {
+		t.Error("French and Dari menus are the same")
+	}
+	if a, b := rt.MainMenu(store.RoleResident, fr), rt.MainMenu(store.RoleStaff, fr); reflect.DeepEqual(a, b) {
+		t.Error("a resident's and a staff member's menus are the same")
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/BurntSushi/toml"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -25,6 +26,9 @@ type Catalog struct {
 	// ids lists every message id of the reference language (English), for
 	// building menus and for the completeness test.
 	ids []string
+	// localizers holds one Localizer per supported tag, made when first
+	// asked for: every update needs one, and they never change.
+	localizers sync.Map // tag → *Localizer
 }
 
 // Load reads the embedded message files. A file that does not parse is a
@@ -67,17 +71,23 @@ type Localizer struct {
 }
 
 // Localizer returns the localizer for a supported tag; anything else gets
-// the default language (never a "close" neighbour: see Match).
+// the default language (never a "close" neighbour: see Match). It is the
+// same value for every call with a tag, shared by every goroutine: nothing
+// may change it.
 func (c *Catalog) Localizer(tag string) *Localizer {
 	if _, ok := Lookup(tag); !ok {
 		tag = DefaultTag
 	}
-	return &Localizer{
+	if l, ok := c.localizers.Load(tag); ok {
+		return l.(*Localizer)
+	}
+	l, _ := c.localizers.LoadOrStore(tag, &Localizer{
 		Tag:      tag,
 		F:        NewFormatter(tag, nil),
 		l:        i18n.NewLocalizer(c.bundle, tag),
 		fallback: i18n.NewLocalizer(c.bundle, DefaultTag),
-	}
+	})
+	return l.(*Localizer)
 }
 
 // RTL reports whether the language is written right to left.
