@@ -1,13 +1,14 @@
 package bot
 
 import (
+	"bytes"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-telegram/bot/models"
@@ -20,6 +21,9 @@ import (
 const maxUpdateBody = 1 << 20
 
 const secretHeader = "X-Telegram-Bot-Api-Secret-Token"
+
+// updateBodies are the buffers webhook requests are read into.
+var updateBodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // WebhookHandler takes updates from Telegram in webhook mode. Unlike
 // go-telegram/bot's own handler it checks the secret in constant time (401
@@ -57,7 +61,10 @@ func (a *App) WebhookHandler() http.Handler {
 			httpError(w, http.StatusUnauthorized, "wrong secret token")
 			return
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, maxUpdateBody))
+		buf := updateBodies.Get().(*bytes.Buffer)
+		buf.Reset()
+		_, err = buf.ReadFrom(http.MaxBytesReader(w, req.Body, maxUpdateBody))
+		body := buf.Bytes()
 		if err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
@@ -74,7 +81,14 @@ func (a *App) WebhookHandler() http.Handler {
 		// lift.
 		_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
 		var upd models.Update
-		if err := json.Unmarshal(body, &upd); err != nil || upd.ID <= 0 {
+		err = json.Unmarshal(body, &upd)
+		// The update holds copies of what it read: the buffer serves the
+		// next request (a usual update is 1–4 KB; a rare large one is
+		// left to the collector rather than kept).
+		if buf.Cap() <= 64<<10 {
+			updateBodies.Put(buf)
+		}
+		if err != nil || upd.ID <= 0 {
 			httpError(w, http.StatusBadRequest, "not a Telegram update")
 			return
 		}
