@@ -201,12 +201,19 @@ func Start(opts Options) *Server {
 		commands:      map[commandKey][]models.BotCommand{},
 	}
 	s.updates.init()
-	s.client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{}}
+	// Telegram keeps its webhook connections open, up to the webhook's
+	// max_connections (at most 100); net/http's default of two idle
+	// connections a host had the fake dial afresh for most updates under
+	// load, a cost on both sides that Telegram does not impose.
+	s.client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: maxWebhookConnections}}
 	s.ts = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	s.workers.Add(1)
 	go s.webhookWorker()
 	return s
 }
+
+// maxWebhookConnections is the largest max_connections setWebhook takes.
+const maxWebhookConnections = 100
 
 // errorf fails the test the server belongs to, if any.
 func (s *Server) errorf(format string, args ...any) {

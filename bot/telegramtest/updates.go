@@ -383,7 +383,7 @@ func (s *Server) setWebhook(r *request) (any, *apiError) {
 		}
 	}
 	maxConn, ok := r.integer("max_connections")
-	if !ok || maxConn < 0 || maxConn > 100 {
+	if !ok || maxConn < 0 || maxConn > maxWebhookConnections {
 		return nil, badRequest("bad webhook: max_connections must be between 1 and 100")
 	}
 	if maxConn == 0 {
