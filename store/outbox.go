@@ -131,12 +131,12 @@ func (s *Store) enqueue(ctx context.Context, tx pgx.Tx, now time.Time, msgs ...O
 	kinds, keys, msgIDs, args := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	notBefore := make([]time.Time, n)
 	for i, m := range msgs {
-		a, err := json.Marshal(m.Args)
-		if err != nil {
-			return 0, fmt.Errorf("store: enqueue: %w", err)
-		}
-		if m.Args == nil {
-			a = []byte("{}")
+		a := []byte("{}")
+		if m.Args != nil {
+			var err error
+			if a, err = json.Marshal(m.Args); err != nil {
+				return 0, fmt.Errorf("store: enqueue: %w", err)
+			}
 		}
 		centres[i], people[i], announcements[i] = m.CentreID, m.PersonID, m.AnnouncementID
 		kinds[i], keys[i], msgIDs[i], args[i] = m.Kind, m.Key, m.MsgID, string(a)
@@ -162,16 +162,12 @@ func (s *Store) enqueue(ctx context.Context, tx pgx.Tx, now time.Time, msgs ...O
 		key    string
 	}
 	ids := make(map[rowKey]int64, n)
-	for rows.Next() {
-		var id int64
-		var k rowKey
-		if err := rows.Scan(&id, &k.centre, &k.key); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("store: enqueue %s: %w", msgs[0].Kind, err)
-		}
-		ids[k] = id
-	}
-	if err := rows.Err(); err != nil {
+	var rowID int64
+	var written rowKey
+	if _, err := pgx.ForEachRow(rows, []any{&rowID, &written.centre, &written.key}, func() error {
+		ids[written] = rowID
+		return nil
+	}); err != nil {
 		return 0, fmt.Errorf("store: enqueue %s: %w", msgs[0].Kind, err)
 	}
 	jobs := make([]OutboxJob, 0, len(ids))

@@ -40,6 +40,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/aurore/cairbot/bot/telegramtest"
+	"github.com/aurore/cairbot/scripts/bench/benchproc"
 	"github.com/aurore/cairbot/store"
 )
 
@@ -108,7 +109,7 @@ type fake struct {
 }
 
 func startFake(o opts, args ...string) (*fake, error) {
-	cmd := diesWithUs(exec.Command(o.fake, args...))
+	cmd := benchproc.DiesWithUs(exec.Command(o.fake, args...))
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -191,7 +192,7 @@ func startBot(name, bin string, args []string, env []string, readyPath string, f
 func startProc(name, bin string, args []string, env []string, readyPath string, f *fake, logDir string, hookWait bool) (*botProc, error) {
 	addr := freeAddr()
 	hook := "http://" + addr + "/telegram/webhook"
-	cmd := diesWithUs(exec.Command(bin, args...))
+	cmd := benchproc.DiesWithUs(exec.Command(bin, args...))
 	if hookWait {
 		env = append(env, "WEBHOOK_URL="+hook, "WEBHOOK_SECRET="+secret)
 	}
@@ -883,7 +884,7 @@ func clearRedis(ctx context.Context, o opts) error {
 
 // cli runs one of cairbot's administration commands.
 func cli(o opts, env []string, args ...string) error {
-	cmd := diesWithUs(exec.Command(o.cairbot, args...))
+	cmd := benchproc.DiesWithUs(exec.Command(o.cairbot, args...))
 	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {

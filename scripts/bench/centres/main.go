@@ -41,6 +41,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/aurore/cairbot/bot/telegramtest"
+	"github.com/aurore/cairbot/scripts/bench/benchproc"
 	"github.com/aurore/cairbot/store"
 )
 
@@ -151,7 +152,7 @@ func run(ctx context.Context, o options) (string, error) {
 		return "", err
 	}
 	defer logFile.Close()
-	cmd := exec.CommandContext(ctx, o.cairbot, "run")
+	cmd := benchproc.DiesWithUs(exec.CommandContext(ctx, o.cairbot, "run"))
 	cmd.Env, cmd.Stdout, cmd.Stderr = env, logFile, logFile
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 30 * time.Second
