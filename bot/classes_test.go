@@ -422,14 +422,17 @@ enrolment,,G-A1M,,,,,,,,R-1,200
 			}
 			clsWaitOutbox(h, store.KindClassReminder, clsRow(p.ID, "pending", ""))
 			var id int64
-			var due time.Time
-			var start string
-			if err := h.pool.QueryRow(ctx, `SELECT id, not_before, args->>'start' FROM outbox WHERE kind = 'class_reminder'`).
-				Scan(&id, &due, &start); err != nil {
+			var due, queued time.Time
+			var start, key, db string
+			if err := h.pool.QueryRow(ctx, `SELECT id, not_before, args->>'start', created_at, dedupe_key, current_database()
+				FROM outbox WHERE kind = 'class_reminder'`).Scan(&id, &due, &start, &queued, &key, &db); err != nil {
 				t.Fatal(err)
 			}
 			if !due.Equal(tt.wantAt) {
-				t.Fatalf("reminder due %v, want %v", due.UTC(), tt.wantAt.UTC())
+				// When it was queued (the planner's clock) and where: a
+				// full CI run once saw another subtest's date here.
+				t.Fatalf("reminder due %v, want %v (queued at %v, key %s, database %s; the clock now %v)",
+					due.UTC(), tt.wantAt.UTC(), queued.UTC(), key, db, h.clock.Now().UTC())
 			}
 			if start != fmt.Sprint(tt.class.Unix()) {
 				t.Fatalf("class starts %s, want %v", start, tt.class.UTC())
