@@ -234,6 +234,39 @@ func TestAttendanceSessionPagingTwoStaffAndCorrection(t *testing.T) {
 }
 
 // Forged and stale attendance buttons change nothing and say so.
+// TestTapIsNotHeldBehindTheSpinnersAnswer: the answer that stops a
+// button's spinner goes out beside the handler, so the sheet's edit — what
+// the staff member waits for — does not wait a round trip behind it. Here
+// Telegram holds that answer until the edit has arrived: were the two in
+// a row, the edit would never come.
+func TestTapIsNotHeldBehindTheSpinnersAnswer(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	staff := telegramtest.User{ID: 35001, LanguageCode: "en"}
+	_, ns := h.signUp(staff, store.RoleStaff, "Tom B.", "en")
+	_, class := attSetup(h)
+
+	h.tg.SendText(staff, "📋 Attendance")
+	list := h.waitText(staff, ns+1)
+	clsPress(h, staff, list.ID, "📚 "+numDate(class)+" 09:30 · A1 matin")
+	sheet := h.waitText(staff, ns+2)
+	answers := len(h.tg.CallsTo("answerCallbackQuery"))
+
+	release := h.tg.HoldNext("answerCallbackQuery", 0)
+	t.Cleanup(release)
+	clsPress(h, staff, sheet.ID, "Ahmad K.")
+	m := clsWaitEdits(h, staff, sheet.ID, 1)
+	if !attHasButton(m, "❌ Ahmad K. · 102") {
+		t.Fatalf("after the tap: %v", m.InlineKeyboard)
+	}
+	calls := h.tg.CallsTo("answerCallbackQuery")
+	if len(calls) != answers+1 || calls[len(calls)-1].Params["text"] != "" {
+		t.Fatalf("the tap's spinner: %d answers before, now %+v", answers, calls)
+	}
+	release()
+	h.settle()
+}
+
 func TestAttendanceRefusesForgedButtons(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)

@@ -299,10 +299,18 @@ func (a *App) route(ctx context.Context, r *handlers.Request) error {
 			a.log.WarnContext(ctx, "forbidden button", "person", r.Person.ID, "prefix", m.route.Callback)
 			return a.answerCallback(ctx, r, handlers.RefusalText(r.Loc, m.route.Role, m.route.Describe))
 		}
-		if err := a.answerCallback(ctx, r, ""); err != nil {
-			return err
-		}
-		return m.route.Handler(ctx, r)
+		// The spinner's answer and the handler go side by side: the
+		// handler's own call to Telegram (the edit a staff member waits
+		// for) need not wait a round trip behind it. The update is done
+		// only once both are, so nothing outlives it.
+		answered := make(chan struct{})
+		go func() {
+			defer close(answered)
+			_ = a.answerCallback(ctx, r, "")
+		}()
+		err := m.route.Handler(ctx, r)
+		<-answered
+		return err
 	}
 	if !m.found {
 		m = match{route: Route{Role: public, Handler: a.fallbackFor(r)}, found: true}

@@ -136,6 +136,7 @@ type Server struct {
 	calls  []Call
 	faults []*fault
 	slow   []*slowCall
+	held   []func() // HoldNext's releases, all called by Close
 	holds  []*Held
 	// recent holds the send times within the last second, for Limits.
 	recent       []time.Time
@@ -228,6 +229,12 @@ func (s *Server) errorf(format string, args ...any) {
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		close(s.closed)
+		s.mu.Lock()
+		held := s.held
+		s.mu.Unlock()
+		for _, release := range held {
+			release() // ts.Close waits for the requests in flight
+		}
 		s.workers.Wait()
 		s.ts.Close()
 		s.client.CloseIdleConnections()
@@ -399,14 +406,30 @@ func (s *Server) SlowNext(method string, chatID int64, d time.Duration, times in
 	s.slow = append(s.slow, &slowCall{method: method, chatID: chatID, delay: d, remaining: max(times, 1)})
 }
 
+// HoldNext makes the next call to method for chatID (0 = any chat) take
+// effect at once but answer only once release is called (or the server
+// closes): a test sees what the bot does while one call is in flight,
+// without a clock.
+func (s *Server) HoldNext(method string, chatID int64) (release func()) {
+	gate := make(chan struct{})
+	var once sync.Once
+	release = func() { once.Do(func() { close(gate) }) }
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.slow = append(s.slow, &slowCall{method: method, chatID: chatID, gate: gate, remaining: 1})
+	s.held = append(s.held, release)
+	return release
+}
+
 type slowCall struct {
 	method    string
 	chatID    int64
 	delay     time.Duration
+	gate      <-chan struct{} // HoldNext's: the answer waits for it
 	remaining int
 }
 
-func (s *Server) takeSlowLocked(method string, r *request) time.Duration {
+func (s *Server) takeSlowLocked(method string, r *request) *slowCall {
 	chatID, _ := strconv.ParseInt(r.params["chat_id"], 10, 64)
 	for i, c := range s.slow {
 		if (c.method != "" && !strings.EqualFold(c.method, method)) || (c.chatID != 0 && c.chatID != chatID) {
@@ -416,9 +439,9 @@ func (s *Server) takeSlowLocked(method string, r *request) time.Duration {
 		if c.remaining <= 0 {
 			s.slow = append(s.slow[:i], s.slow[i+1:]...)
 		}
-		return c.delay
+		return c
 	}
-	return 0
+	return nil
 }
 
 // Limited is how many calls Options.Limits refused with 429.
@@ -727,7 +750,12 @@ func (s *Server) dispatch(w http.ResponseWriter, hr *http.Request, token string,
 		s.recordLocked(call, status)
 		s.mu.Unlock()
 	}
-	time.Sleep(slow)
+	if slow != nil {
+		time.Sleep(slow.delay)
+		if slow.gate != nil {
+			<-slow.gate
+		}
+	}
 	if aerr != nil {
 		writeError(w, aerr)
 		return
