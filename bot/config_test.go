@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"math"
 	"reflect"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -158,5 +159,32 @@ func TestApplyMemoryLimit(t *testing.T) {
 	ApplyMemoryLimit(cfg, log)
 	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
 		t.Fatalf("with GOMEMLIMIT set, the limit became %d", got)
+	}
+}
+
+// TestHeapProfileOnlyWithPprof: without PPROF_ADDR the runtime stops
+// recording allocations for a heap profile nobody can read; with it, the
+// profile is kept.
+func TestHeapProfileOnlyWithPprof(t *testing.T) {
+	before := runtime.MemProfileRate
+	t.Cleanup(func() { runtime.MemProfileRate = before })
+	limit := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(limit) })
+	log := slog.New(slog.DiscardHandler)
+	tests := []struct {
+		pprof string
+		want  int
+	}{
+		{pprof: "127.0.0.1:6060", want: 512 * 1024},
+		{pprof: "", want: 0},
+	}
+	for _, tt := range tests {
+		runtime.MemProfileRate = 512 * 1024
+		cfg := Defaults()
+		cfg.PprofAddr = tt.pprof
+		ApplyMemoryLimit(cfg, log)
+		if runtime.MemProfileRate != tt.want {
+			t.Errorf("PPROF_ADDR %q: MemProfileRate %d, want %d", tt.pprof, runtime.MemProfileRate, tt.want)
+		}
 	}
 }
