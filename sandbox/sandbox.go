@@ -118,7 +118,7 @@ func Run(ctx context.Context, opts Options) error {
 	cfg.TelegramToken, cfg.TelegramAPIURL = s.tg.Token(), s.tg.URL()
 	s.cfg = cfg
 
-	ropts, err := redis.ParseURL(cfg.RedisURL)
+	ropts, err := store.RedisOptions(cfg.RedisURL)
 	if err != nil {
 		return fmt.Errorf("sandbox: REDIS_URL: %w", err)
 	}

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -228,5 +229,48 @@ func TestUpdateLease(t *testing.T) {
 	}
 	if err := st.ClaimUpdate(ctx, 9, "b", false); !errors.Is(err, store.ErrUpdateInProgress) {
 		t.Fatalf("after renewal: %v", err)
+	}
+}
+
+// TestRedisOptions: the URL's own settings are kept, the buffers are the
+// bot's small ones, and a value many times their size (a long draft in a
+// conversation) is written and read back whole through them.
+func TestRedisOptions(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		url     string
+		addr    string
+		db      int
+		wantErr bool
+	}{
+		{url: "redis://127.0.0.1:6379/0", addr: "127.0.0.1:6379"},
+		{url: "redis://:secret@redis.internal:6380/3", addr: "redis.internal:6380", db: 3},
+		{url: "http://127.0.0.1:6379", wantErr: true},
+		{url: "redis://127.0.0.1:6379/notanumber", wantErr: true},
+	}
+	for _, tt := range tests {
+		o, err := store.RedisOptions(tt.url)
+		if tt.wantErr {
+			if err == nil {
+				t.Errorf("%s: accepted", tt.url)
+			}
+			continue
+		}
+		if err != nil || o.Addr != tt.addr || o.DB != tt.db || o.ReadBufferSize != 4096 || o.WriteBufferSize != 4096 {
+			t.Errorf("%s: %+v %v", tt.url, o, err)
+		}
+	}
+
+	ctx := context.Background()
+	rdb, prefix := storetest.NewRedis(t) // made with store.RedisOptions
+	st := store.NewState(rdb, prefix, time.Minute, 10*time.Second)
+	long := strings.Repeat("é", 50_000) // 100 KB, 25 times the buffer
+	saved, err := st.SaveConversation(ctx, 1, 2, 3, store.Conversation{Step: "import", Data: map[string]string{"csv": long}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Conversation(ctx, 1, 2, 3)
+	if err != nil || got.Data["csv"] != long || got.Version != saved.Version {
+		t.Fatalf("read back %d bytes, version %d, %v; want %d bytes, version %d", len(got.Data["csv"]), got.Version, err, len(long), saved.Version)
 	}
 }

@@ -55,6 +55,24 @@ func WithUpdateScope(scope string) StateOption {
 	return func(s *State) { s.updScope = scope }
 }
 
+// redisBufferSize is each Redis connection's read and write buffer. What
+// the bot sends and reads back is small: a claim, a conversation, an
+// attendance draft, a pacing decision. go-redis gives every connection
+// 32 KiB each way, 1.3 MB for a pool of twenty that sits in the heap the
+// memory limit leaves room for (bot/memory.go); a larger reply is still
+// read whole, in more than one read.
+const redisBufferSize = 4 << 10
+
+// RedisOptions reads a REDIS_URL into the options of the bot's client.
+func RedisOptions(url string) (*redis.Options, error) {
+	o, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("store: redis url: %w", err)
+	}
+	o.ReadBufferSize, o.WriteBufferSize = redisBufferSize, redisBufferSize
+	return o, nil
+}
+
 // NewState uses keys under prefix (so tests and deployments can share one
 // Redis); conversations expire after ttl of silence, and a claimed update
 // stays claimed for lease when its holder stops renewing it

@@ -211,7 +211,7 @@ func connect(ctx context.Context, cfg bot.Config, log *slog.Logger, migrate bool
 			return nil, nil, err
 		}
 	}
-	ropts, err := redis.ParseURL(cfg.RedisURL)
+	ropts, err := store.RedisOptions(cfg.RedisURL)
 	if err != nil {
 		pool.Close()
 		return nil, nil, fmt.Errorf("REDIS_URL: %w", err)

@@ -142,7 +142,7 @@ func NewPool(tb testing.TB) *pgxpool.Pool {
 // are deleted when the test ends.
 func NewRedis(tb testing.TB) (*redis.Client, string) {
 	tb.Helper()
-	opts, err := redis.ParseURL(RedisURL())
+	opts, err := store.RedisOptions(RedisURL())
 	if err != nil {
 		tb.Fatalf("storetest: %v", err)
 	}
