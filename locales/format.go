@@ -330,8 +330,10 @@ func (f *Formatter) TimeRange(from, to time.Time) string {
 // DateTime writes the long date and the time joined the locale's way,
 // e.g. "vendredi 27 novembre 2026 à 14:05", for appointments.
 func (f *Formatter) DateTime(t time.Time) string {
-	r := strings.NewReplacer("{1}", f.Date(t), "{0}", f.Time(t))
-	return r.Replace(f.spec.dateTime)
+	// Two plain replacements, not a strings.Replacer: one built per call
+	// (its tables) cost more than the date itself. Neither part can hold
+	// the other's placeholder.
+	return strings.ReplaceAll(strings.ReplaceAll(f.spec.dateTime, "{1}", f.Date(t)), "{0}", f.Time(t))
 }
 
 // Money writes an amount of euros given in integer cents (how cairbot counts
@@ -340,7 +342,8 @@ func (f *Formatter) DateTime(t time.Time) string {
 func (f *Formatter) Money(cents int64) string {
 	neg, u := splitSign(cents)
 	num := f.group(strconv.FormatUint(u/100, 10)) + f.spec.decimal + pad(int(u%100), 2)
-	s := strings.NewReplacer("#", num, "¤", euro).Replace(f.spec.money)
+	// As in DateTime: the number holds no "¤", the euro sign no "#".
+	s := strings.ReplaceAll(strings.ReplaceAll(f.spec.money, "#", num), "¤", euro)
 	if neg {
 		s = f.spec.minus + s
 	}

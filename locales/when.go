@@ -76,6 +76,10 @@ func ParseNextDate(s string, today time.Time) (time.Time, bool) {
 	return day, ok
 }
 
+// whenSeparators turns the marks that may part a date from a time into
+// spaces (built once: a Replacer is safe for concurrent use).
+var whenSeparators = strings.NewReplacer(",", " ", ";", " ", "\u00a0", " ", "\u202f", " ")
+
 // ParseWhen reads a day and a time typed together, in any order, in one
 // message: "3/12 14h30", "03/12/2026 14:30", "3.12.26 9h", "2026-12-03
 // 14:30", "demain 10h", "lundi 9h", "tomorrow 2pm", "le 3/12 à 14 h 30",
@@ -88,7 +92,7 @@ func ParseNextDate(s string, today time.Time) (time.Time, bool) {
 // refused. The caller decides what is too early or too late.
 func ParseWhen(text string, today time.Time) (When, bool) {
 	s := strings.ToLower(ASCIIDigits(StripBidi(text)))
-	s = strings.NewReplacer(",", " ", ";", " ", "\u00a0", " ", "\u202f", " ").Replace(s)
+	s = whenSeparators.Replace(s)
 	s = whenGlueClockRe.ReplaceAllString(s, "$1$2$3")
 	s = whenGlueSuffix.ReplaceAllString(s, "$1$2")
 	words := strings.Fields(s)
