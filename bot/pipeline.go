@@ -388,6 +388,7 @@ func (a *App) handleUpdate(ctx context.Context, upd *models.Update, takeOver boo
 		in.Conversation = &store.ConversationRef{CentreID: r.CentreID(), ChatID: r.ChatID, UserID: r.UserID}
 		in.Pace = b.sender.chatPace(r.ChatID)
 	}
+	intakeAt := time.Now() // no later than the reservation, if any
 	taken, err := b.state.TakeUpdate(ctx, in)
 	switch {
 	case errors.Is(err, store.ErrDuplicateUpdate):
@@ -400,8 +401,8 @@ func (a *App) handleUpdate(ctx context.Context, upd *models.Update, takeOver boo
 		return fmt.Errorf("%w: %w", ErrRetry, err)
 	}
 	var reserved *reservedPace
-	if taken.Paced {
-		reserved = &reservedPace{chatID: r.ChatID}
+	if in.Pace != nil {
+		reserved = &reservedPace{chatID: r.ChatID, reserved: taken.Paced, at: intakeAt}
 		ctx = withReservedPace(ctx, reserved)
 	}
 	if r != nil {
@@ -412,22 +413,23 @@ func (a *App) handleUpdate(ctx context.Context, upd *models.Update, takeOver boo
 	}
 	setTripPhase(ctx, phaseFinish)
 	// A reply that never came (a button answered with a notice only)
-	// gives its reservation back, in the same round trip.
-	var unused *store.Pace
-	if reserved != nil && !reserved.used.Load() {
-		unused = in.Pace
+	// gives its reservation back, and a slow message has the chat's pace
+	// counted from now, in the same round trip.
+	var pace store.PaceAtEnd
+	if reserved != nil {
+		pace = store.PaceAtEnd{Pace: in.Pace, GiveBack: reserved.reserved && !reserved.used.Load(), Late: reserved.late.Load()}
 	}
 	if err != nil {
 		if !errors.Is(err, ErrRetry) {
 			// identifyMW or the errors stage failed on the infrastructure.
 			err = fmt.Errorf("%w: %w", ErrRetry, err)
 		}
-		if rerr := b.state.EndUpdate(ctx, upd.ID, a.instance, false, unused); rerr != nil {
+		if rerr := b.state.EndUpdate(ctx, upd.ID, a.instance, false, pace); rerr != nil {
 			a.log.WarnContext(ctx, "release update", "err", rerr)
 		}
 		return err
 	}
-	return b.state.EndUpdate(ctx, upd.ID, a.instance, true, unused)
+	return b.state.EndUpdate(ctx, upd.ID, a.instance, true, pace)
 }
 
 // outcomeKey carries, in an update's context, where the middlewares write

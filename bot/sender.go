@@ -57,6 +57,7 @@ type RetryAfterError = handlers.RetryAfterError
 // person unreachable.
 type Sender struct {
 	tg          *tgbot.Bot
+	rdb         redis.UniversalClient
 	limiter     *redis_rate.Limiter
 	prefix      string
 	global      redis_rate.Limit
@@ -97,6 +98,42 @@ type SenderOptions struct {
 // chatPaceMargin is added to each chat's pacing period (see NewSender).
 const chatPaceMargin = 100 * time.Millisecond
 
+// lateCharge: a message that reached Telegram more than this after the
+// pacing counted it (the end of its call against when its update's intake
+// reserved it, or the limiter let it go) may have arrived later than
+// chatPaceMargin allows for: a slow handler (the first update after a
+// start), a new connection, a loaded machine. The next two of a burst then
+// leave on its heels, and the pace's fourth, counted from the first's
+// reservation, arrived within a second of it (a 429 in staff chats of make
+// bench-centres: the conversation's first reply reached Telegram 0.3–0.8 s
+// after its update's intake). Such a message is counted again from its
+// end (paceLate).
+const lateCharge = chatPaceMargin / 2
+
+// chargeAtEnd moves a chat's pace (redis_rate's GCRA key: the theoretical
+// arrival time, seconds since 2017-01-01) to at least one interval after
+// now, as if the message just sent had left now. Only a chat whose pace
+// was not already further on (a backlog) changes.
+var chargeAtEnd = redis.NewScript(`
+local t = redis.call('TIME')
+local now = (t[1] - 1483228800) + (t[2] / 1000000)
+local want = now + tonumber(ARGV[1])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if want > tat then
+  redis.call('SET', KEYS[1], want, 'EX', math.ceil(want - now))
+end
+return 1`)
+
+func (s *Sender) chargeAtEnd(ctx context.Context, chatID int64) {
+	interval := s.perChat.Period.Seconds() / float64(s.perChat.Rate)
+	key := limiterKeyPrefix + s.chatRateKey(chatID)
+	if err := chargeAtEnd.Run(ctx, s.rdb, []string{key}, interval).Err(); err != nil {
+		// The message is sent; at worst the next ones may meet a 429,
+		// which is waited out.
+		s.log.WarnContext(ctx, "pacing: count a slow message from its end", "err", err)
+	}
+}
+
 // NewSender builds the sender over a Telegram client and Redis.
 func NewSender(tg *tgbot.Bot, rdb redis.UniversalClient, log *slog.Logger, o SenderOptions) *Sender {
 	if o.BaseBackoff == 0 {
@@ -113,6 +150,7 @@ func NewSender(tg *tgbot.Bot, rdb redis.UniversalClient, log *slog.Logger, o Sen
 	}
 	return &Sender{
 		tg:      tg,
+		rdb:     rdb,
 		limiter: redis_rate.NewLimiter(rdb),
 		prefix:  o.Prefix,
 		// No burst overall: messages are paced evenly, so no one-second
@@ -264,9 +302,13 @@ func (s *Sender) SendBulk(ctx context.Context, p *tgbot.SendMessageParams, claim
 	if err := claim(ctx); err != nil {
 		return nil, err
 	}
+	began := time.Now()
 	m, err := s.tg.SendMessage(ctx, p)
 	s.observe("outbox", sendOutcome(err))
 	if err == nil {
+		if time.Since(began) > lateCharge {
+			s.chargeAtEnd(ctx, chatID)
+		}
 		return m, nil
 	}
 	switch f, after := classify(err); f {
@@ -289,9 +331,17 @@ func (s *Sender) SendBulk(ctx context.Context, p *tgbot.SendMessageParams, claim
 func (s *Sender) do(ctx context.Context, method string, chatID int64, paced bool, call func(context.Context) error) error {
 	failures, waits := 0, 0
 	for {
-		if paced && chatID != 0 && !useReservedPace(ctx, chatID) {
-			if err := s.take(ctx, s.chatRateKey(chatID), s.perChat); err != nil {
-				return err
+		// When the pace counted this message: at the update's intake for
+		// a reserved one, else now.
+		counted := time.Now()
+		if paced && chatID != 0 {
+			if r := useReservedPace(ctx, chatID); r != nil {
+				counted = r.at
+			} else {
+				if err := s.take(ctx, s.chatRateKey(chatID), s.perChat); err != nil {
+					return err
+				}
+				counted = time.Now()
 			}
 		}
 		err := call(ctx)
@@ -300,6 +350,9 @@ func (s *Sender) do(ctx context.Context, method string, chatID int64, paced bool
 			s.observe("reply", sendOutcome(err))
 		}
 		if err == nil {
+			if message && time.Since(counted) > lateCharge {
+				s.paceLate(ctx, chatID)
+			}
 			return nil
 		}
 		if ctx.Err() != nil {
@@ -409,12 +462,17 @@ func (s *Sender) chatPace(chatID int64) *store.Pace {
 		Rate: s.perChat.Rate, Burst: s.perChat.Burst, Period: s.perChat.Period}
 }
 
-// reservedPace is the message an update reserved on its chat's pacing
-// when it was taken in; the first message sent to that chat while the
-// update is handled uses it instead of asking the limiter.
+// reservedPace is an update's hold on its chat's pacing: whether it
+// reserved a message when it was taken in (the first message sent to that
+// chat while the update is handled uses it instead of asking the limiter),
+// and whether one of its messages to the chat was slow on its way (the
+// update's end then counts the chat's pace from there: PaceAtEnd.Late).
 type reservedPace struct {
-	chatID int64
-	used   atomic.Bool
+	chatID   int64
+	reserved bool
+	at       time.Time // when the intake counted the reserved message
+	used     atomic.Bool
+	late     atomic.Bool
 }
 
 type reservedPaceKey struct{}
@@ -423,11 +481,25 @@ func withReservedPace(ctx context.Context, r *reservedPace) context.Context {
 	return context.WithValue(ctx, reservedPaceKey{}, r)
 }
 
-// useReservedPace reports whether ctx held an unused reservation for
-// chatID, and uses it.
-func useReservedPace(ctx context.Context, chatID int64) bool {
+// useReservedPace returns ctx's unused reservation for chatID, now used,
+// or nil.
+func useReservedPace(ctx context.Context, chatID int64) *reservedPace {
 	r, ok := ctx.Value(reservedPaceKey{}).(*reservedPace)
-	return ok && r.chatID == chatID && r.used.CompareAndSwap(false, true)
+	if ok && r.reserved && r.chatID == chatID && r.used.CompareAndSwap(false, true) {
+		return r
+	}
+	return nil
+}
+
+// paceLate notes that a message to chatID was slow on its way. Within an
+// update to that chat the update's end counts the pace again, in the round
+// trip it makes anyway; otherwise (a job's message) it is done now.
+func (s *Sender) paceLate(ctx context.Context, chatID int64) {
+	if r, ok := ctx.Value(reservedPaceKey{}).(*reservedPace); ok && r.chatID == chatID {
+		r.late.Store(true)
+		return
+	}
+	s.chargeAtEnd(ctx, chatID)
 }
 
 func (s *Sender) take(ctx context.Context, key string, limit redis_rate.Limit) error {

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -65,7 +66,7 @@ func TestTakeUpdateReadsConversationAndReservesPace(t *testing.T) {
 	}
 
 	// No reply used the reservation: it is given back as the update ends.
-	if err := st.EndUpdate(ctx, 1, "a", true, pace); err != nil {
+	if err := st.EndUpdate(ctx, 1, "a", true, store.PaceAtEnd{Pace: pace, GiveBack: true}); err != nil {
 		t.Fatal(err)
 	}
 	if !allowed() {
@@ -77,12 +78,60 @@ func TestTakeUpdateReadsConversationAndReservesPace(t *testing.T) {
 
 	// A release (retry later) ends only the owner's lease; the update can
 	// be taken at once, and a user without conversation reads none.
-	if err := st.EndUpdate(ctx, 2, "a", false, nil); err != nil {
+	if err := st.EndUpdate(ctx, 2, "a", false, store.PaceAtEnd{}); err != nil {
 		t.Fatal(err)
 	}
 	again, err := st.TakeUpdate(ctx, store.UpdateIntake{UpdateID: 2, Owner: "b",
 		Conversation: &store.ConversationRef{CentreID: 1, ChatID: 43, UserID: 43}})
 	if err != nil || again.Conv != nil {
 		t.Fatalf("after release = %+v, %v; want taken without conversation", again, err)
+	}
+}
+
+// TestEndUpdateCountsALateMessageFromNow: an update whose message was
+// slow on its way ends with the chat's pace counted from now, as if that
+// message left now (a burst of three then has two left, not three); a
+// pace already further on (a backlog) is left as it is.
+func TestEndUpdateCountsALateMessageFromNow(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rdb, prefix := storetest.NewRedis(t)
+	st := store.NewState(rdb, prefix, time.Minute, 10*time.Second)
+	limiter := redis_rate.NewLimiter(rdb)
+	limit := redis_rate.Limit{Rate: 1, Burst: 3, Period: time.Minute}
+	tests := []struct {
+		name         string
+		sentBefore   int // messages the chat's pace counted before the update ended
+		allowedAfter int
+	}{
+		{"a quiet chat", 0, 2},
+		{"one message", 1, 2},
+		{"a backlog", 3, 0},
+	}
+	for i, tt := range tests {
+		key := fmt.Sprintf("%s:pace:%d", prefix, i)
+		for range tt.sentBefore {
+			if res, err := limiter.Allow(ctx, key, limit); err != nil || res.Allowed == 0 {
+				t.Fatalf("%s: message before: %+v %v", tt.name, res, err)
+			}
+		}
+		pace := &store.Pace{Key: "rate:" + key, Rate: 1, Burst: 3, Period: time.Minute}
+		if _, err := st.TakeUpdate(ctx, store.UpdateIntake{UpdateID: int64(i + 1), Owner: "a"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.EndUpdate(ctx, int64(i+1), "a", true, store.PaceAtEnd{Pace: pace, Late: true}); err != nil {
+			t.Fatal(err)
+		}
+		allowed := 0
+		for range 4 {
+			res, err := limiter.Allow(ctx, key, limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			allowed += res.Allowed
+		}
+		if allowed != tt.allowedAfter {
+			t.Errorf("%s: %d messages allowed after the late update, want %d", tt.name, allowed, tt.allowedAfter)
+		}
 	}
 }

@@ -186,6 +186,19 @@ type Pace struct {
 	Period time.Duration
 }
 
+// PaceAtEnd is what ending an update does to its chat's pace.
+type PaceAtEnd struct {
+	Pace *Pace
+	// GiveBack returns the message TakeUpdate reserved that no message
+	// used.
+	GiveBack bool
+	// Late counts the chat's pace again from now, as if the update's last
+	// message left now: one of its messages took long enough on its way to
+	// reach Telegram later than the pace counted it, and the chat's next
+	// messages must not arrive on its heels.
+	Late bool
+}
+
 // UpdateIntake is what taking an update in asks Redis for.
 type UpdateIntake struct {
 	UpdateID int64
@@ -326,21 +339,26 @@ func (s *State) RenewUpdate(ctx context.Context, updateID int64, owner string) e
 // stay); and, when ARGV[4] is 1, gives back the message reserved on the
 // chat's pacing KEYS[2] (one interval of ARGV[6] seconds / ARGV[5]) that
 // no message used. Giving back one interval leaves the messages sent
-// since, by any process, counted.
+// since, by any process, counted. When ARGV[7] is 1 the chat's pace then
+// counts from now (PaceAtEnd.Late), unless it already reaches further.
 var endUpdate = redis.NewScript(`
 if ARGV[1] == 'done' then
   redis.call('SET', KEYS[1], 'done', 'EX', ARGV[2])
 elseif redis.call('GET', KEYS[1]) == ARGV[3] then
   redis.call('DEL', KEYS[1])
 end
-if ARGV[4] == '1' then
+if ARGV[4] == '1' or ARGV[7] == '1' then
+  local t = redis.call('TIME')
+  local now = (t[1] - 1483228800) + (t[2] / 1000000)
+  local interval = tonumber(ARGV[6]) / tonumber(ARGV[5])
   local tat = redis.call('GET', KEYS[2])
-  if tat then
-    local t = redis.call('TIME')
-    local now = (t[1] - 1483228800) + (t[2] / 1000000)
-    local back = tonumber(tat) - tonumber(ARGV[6]) / tonumber(ARGV[5])
-    if back <= now then redis.call('DEL', KEYS[2])
-    else redis.call('SET', KEYS[2], back, 'EX', math.ceil(back - now)) end
+  if ARGV[4] == '1' and tat then
+    local back = tonumber(tat) - interval
+    if back <= now then redis.call('DEL', KEYS[2]); tat = false
+    else redis.call('SET', KEYS[2], back, 'EX', math.ceil(back - now)); tat = back end
+  end
+  if ARGV[7] == '1' and now + interval > tonumber(tat or '0') then
+    redis.call('SET', KEYS[2], now + interval, 'EX', math.ceil(interval))
   end
 end
 return 1`)
@@ -350,14 +368,20 @@ return 1`)
 // owner's lease is ended, so the re-delivery is handled at once instead of
 // refused until the lease lapses. unused, when set, is the reservation of
 // TakeUpdate that no message used, given back to the chat's pacing.
-func (s *State) EndUpdate(ctx context.Context, updateID int64, owner string, done bool, unused *Pace) error {
+func (s *State) EndUpdate(ctx context.Context, updateID int64, owner string, done bool, pace PaceAtEnd) error {
 	keys := []string{s.updateKey(updateID), ""}
-	args := []any{"release", int64(dedupeDoneTTL / time.Second), owner, "0", 0, 0}
+	args := []any{"release", int64(dedupeDoneTTL / time.Second), owner, "0", 0, 0, "0"}
 	if done {
 		args[0] = "done"
 	}
-	if unused != nil {
-		keys[1], args[3], args[4], args[5] = unused.Key, "1", unused.Rate, unused.Period.Seconds()
+	if p := pace.Pace; p != nil && (pace.GiveBack || pace.Late) {
+		keys[1], args[4], args[5] = p.Key, p.Rate, p.Period.Seconds()
+		if pace.GiveBack {
+			args[3] = "1"
+		}
+		if pace.Late {
+			args[6] = "1"
+		}
 	}
 	if err := endUpdate.Run(ctx, s.rdb, keys, args...).Err(); err != nil {
 		return fmt.Errorf("store: end update: %w", err)
@@ -367,12 +391,12 @@ func (s *State) EndUpdate(ctx context.Context, updateID int64, owner string, don
 
 // FinishUpdate marks an update handled for 24 h.
 func (s *State) FinishUpdate(ctx context.Context, updateID int64) error {
-	return s.EndUpdate(ctx, updateID, "", true, nil)
+	return s.EndUpdate(ctx, updateID, "", true, PaceAtEnd{})
 }
 
 // ReleaseUpdate ends owner's lease after a failure that should be retried.
 func (s *State) ReleaseUpdate(ctx context.Context, updateID int64, owner string) error {
-	return s.EndUpdate(ctx, updateID, owner, false, nil)
+	return s.EndUpdate(ctx, updateID, owner, false, PaceAtEnd{})
 }
 
 // outcomeTTL is as long as Telegram may deliver an update again.
