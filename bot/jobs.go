@@ -67,6 +67,10 @@ func NewOutboxScheduler(jobs *river.Client[pgx.Tx]) store.OutboxScheduler {
 
 type outboxScheduler struct{ jobs *river.Client[pgx.Tx] }
 
+// turnsBack is how far back an announcement job's turn is written as its
+// scheduled_at (see ScheduleOutboxTx).
+const turnsBack = 24 * time.Hour
+
 func (o outboxScheduler) ScheduleOutboxTx(ctx context.Context, tx pgx.Tx, rows []store.OutboxJob) error {
 	params := make([]river.InsertManyParams, len(rows))
 	for i, r := range rows {
@@ -75,8 +79,31 @@ func (o outboxScheduler) ScheduleOutboxTx(ctx context.Context, tx pgx.Tx, rows [
 			InsertOpts: &river.InsertOpts{ScheduledAt: r.NotBefore, Priority: r.Priority, MaxAttempts: handlers.OutboxMaxAttempts},
 		}
 	}
-	if _, err := o.jobs.InsertManyTx(ctx, tx, params); err != nil {
+	res, err := o.jobs.InsertManyTx(ctx, tx, params)
+	if err != nil {
 		return fmt.Errorf("bot: schedule outbox: %w", err)
+	}
+	// An announcement's jobs take their place by their turns: River hands
+	// out available jobs by priority, then scheduled_at, and a job given a
+	// ScheduledAt is inserted 'scheduled', released by River's leader up to
+	// five seconds later. So the jobs are inserted available, and their
+	// scheduled_at is then set to the turn moved back by turnsBack, in the
+	// past (still available) with the turns' order kept.
+	var ids []int64
+	var at []time.Time
+	for i, r := range rows {
+		if !r.Turn.IsZero() && i < len(res) && res[i].Job != nil {
+			ids = append(ids, res[i].Job.ID)
+			at = append(at, r.Turn.Add(-turnsBack))
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `UPDATE river_job j SET scheduled_at = u.at
+		FROM unnest($1::bigint[], $2::timestamptz[]) AS u(id, at)
+		WHERE j.id = u.id AND j.state = 'available'`, ids, at); err != nil {
+		return fmt.Errorf("bot: schedule outbox: announcement turns: %w", err)
 	}
 	return nil
 }

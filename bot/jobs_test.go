@@ -1,8 +1,15 @@
 package bot
 
 import (
+	"context"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/aurore/cairbot/handlers"
+	"github.com/aurore/cairbot/store"
+	"github.com/aurore/cairbot/store/storetest"
 )
 
 // River keeps the database's clock unless the bot runs on another one.
@@ -20,5 +27,73 @@ func TestRiverClockOnlyForAnotherClock(t *testing.T) {
 	rc := riverClock(fixed)
 	if got := rc.NowOrNil(); got == nil || !got.Equal(at) || !rc.Now().Equal(at) {
 		t.Fatalf("River's time = %v, %v; want %v", rc.Now(), got, at)
+	}
+}
+
+// TestAnnouncementsOfCentresQueuedTogetherAreWorkedSideBySide: River hands
+// out available jobs by priority, then scheduled_at. Two centres announce
+// one after the other; their messages' jobs come out one of each in turn,
+// all available at once, instead of the first centre's all before the
+// second's (a worker waits for its bot's pace with its job in hand, so
+// that order sent the centres one after the other).
+func TestAnnouncementsOfCentresQueuedTogetherAreWorkedSideBySide(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := storetest.NewPool(t)
+	now := storetest.Now(t)
+	clock := func() time.Time { return now }
+	jobs, err := NewInsertOnlyJobs(pool, clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := store.New(pool)
+	st.UseOutboxScheduler(NewOutboxScheduler(jobs))
+	st.PaceAnnouncements(25)
+	var centres []int64
+	for _, slug := range []string{"first", "second"} {
+		c, err := st.EnsureCentre(ctx, slug, slug)
+		if err != nil {
+			t.Fatal(err)
+		}
+		centres = append(centres, c.ID)
+		var msgs []store.OutboxMessage
+		for i := range 4 {
+			p, _, err := st.CreatePersonWithInvite(ctx, store.NewPerson{CentreID: c.ID, Role: store.RoleResident,
+				DisplayName: "P", Language: "fr"}, nil, now.Add(time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			msgs = append(msgs, store.OutboxMessage{CentreID: c.ID, PersonID: p.ID, Kind: "notify",
+				Key: fmt.Sprintf("ann:%d", i), MsgID: "start.welcome", Priority: store.AnnouncementPriority})
+		}
+		if _, err := st.Enqueue(ctx, now, msgs...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, err := pool.Query(ctx, `SELECT o.centre_id, j.state::text, j.scheduled_at <= $2
+		FROM river_job j JOIN outbox o ON o.id = (j.args->>'id')::bigint
+		WHERE j.kind = $1 ORDER BY j.priority, j.scheduled_at, j.id`, handlers.OutboxSendArgs{}.Kind(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []int64
+	for rows.Next() {
+		var centre int64
+		var state string
+		var due bool
+		if err := rows.Scan(&centre, &state, &due); err != nil {
+			t.Fatal(err)
+		}
+		if state != "available" || !due {
+			t.Errorf("a job of centre %d is %s, due now %v: want available now", centre, state, due)
+		}
+		order = append(order, centre)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	a, b := centres[0], centres[1]
+	if want := []int64{a, b, a, b, a, b, a, b}; !slices.Equal(order, want) {
+		t.Fatalf("jobs handed out by centre %v, want %v", order, want)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -87,6 +88,11 @@ type OutboxJob struct {
 	// NotBefore is when the row may leave; zero means now.
 	NotBefore time.Time
 	Priority  int
+	// Turn, set on an announcement's messages once PaceAnnouncements was
+	// called, is when the message would leave at its bot's pace, counting
+	// what the centre queued before: the scheduler orders announcement
+	// jobs by it rather than by when they were queued.
+	Turn time.Time
 }
 
 // OutboxScheduler queues the sending of outbox rows in the caller's
@@ -99,6 +105,65 @@ type OutboxScheduler interface {
 // UseOutboxScheduler sets the job queue that sends outbox rows. The bot
 // calls it once, while wiring, before any message is queued.
 func (s *Store) UseOutboxScheduler(o OutboxScheduler) { s.outboxJobs = o }
+
+// PaceAnnouncements gives each announcement message its turn (OutboxJob
+// Turn) at perSecond messages a second per centre, SEND_RATE_GLOBAL: a
+// worker holds its job while it waits for its bot's pace, so jobs handed
+// out in the order queued kept every worker on the first centre's
+// announcement while the others waited (100 centres announcing at once
+// went out one centre after another). Called once, while wiring; without
+// it announcements keep the order they were queued in.
+func (s *Store) PaceAnnouncements(perSecond int) {
+	if perSecond > 0 {
+		s.announcementEvery = time.Second / time.Duration(perSecond)
+	}
+}
+
+// announcementTurns gives the announcement jobs among jobs their turns:
+// per centre, the next after what that centre queued before (or now),
+// one every s.announcementEvery, in the order given. The centre's row in
+// announcement_turns is locked until tx ends, so two announcements of one
+// centre queued at once take turns one after the other, in the order they
+// commit, and a resident gets them in that order.
+func (s *Store) announcementTurns(ctx context.Context, tx pgx.Tx, now time.Time, centreOf map[int64]int64, jobs []OutboxJob) error {
+	counts := map[int64]int{}
+	var centres []int64
+	for _, j := range jobs {
+		if j.Priority != AnnouncementPriority || !j.NotBefore.IsZero() {
+			continue
+		}
+		c := centreOf[j.ID]
+		if counts[c] == 0 {
+			centres = append(centres, c)
+		}
+		counts[c]++
+	}
+	// In one order whatever the caller's: two transactions locking two
+	// centres' rows cannot wait for each other.
+	slices.Sort(centres)
+	first := make(map[int64]time.Time, len(centres))
+	for _, c := range centres {
+		span := time.Duration(counts[c]) * s.announcementEvery
+		var t time.Time
+		if err := tx.QueryRow(ctx, `INSERT INTO announcement_turns AS t (centre_id, next_turn)
+			VALUES ($1, $2::timestamptz + $3::interval)
+			ON CONFLICT (centre_id) DO UPDATE SET next_turn = GREATEST(t.next_turn, $2::timestamptz) + $3::interval
+			RETURNING next_turn - $3::interval`, c, now, span).Scan(&t); err != nil {
+			return fmt.Errorf("store: announcement turns: %w", err)
+		}
+		first[c] = t
+	}
+	seen := map[int64]int{}
+	for i, j := range jobs {
+		if j.Priority != AnnouncementPriority || !j.NotBefore.IsZero() {
+			continue
+		}
+		c := centreOf[j.ID]
+		jobs[i].Turn = first[c].Add(time.Duration(seen[c]) * s.announcementEvery)
+		seen[c]++
+	}
+	return nil
+}
 
 // Enqueue queues messages in a transaction of their own. It returns how
 // many were new (a key queued before is skipped).
@@ -171,6 +236,7 @@ func (s *Store) enqueue(ctx context.Context, tx pgx.Tx, now time.Time, msgs ...O
 		return 0, fmt.Errorf("store: enqueue %s: %w", msgs[0].Kind, err)
 	}
 	jobs := make([]OutboxJob, 0, len(ids))
+	centreOf := make(map[int64]int64, len(ids))
 	for i, m := range msgs {
 		k := rowKey{m.CentreID, m.Key}
 		id, ok := ids[k]
@@ -178,6 +244,7 @@ func (s *Store) enqueue(ctx context.Context, tx pgx.Tx, now time.Time, msgs ...O
 			continue // queued before: never twice
 		}
 		delete(ids, k) // a key given twice is one row, and one job
+		centreOf[id] = m.CentreID
 		job := OutboxJob{ID: id, NotBefore: notBefore[i], Priority: max(m.Priority, 1)}
 		if !notBefore[i].After(now) {
 			// Due now: the job is available at once, without waiting for
@@ -188,6 +255,11 @@ func (s *Store) enqueue(ctx context.Context, tx pgx.Tx, now time.Time, msgs ...O
 	}
 	if len(jobs) == 0 {
 		return 0, nil
+	}
+	if s.announcementEvery > 0 {
+		if err := s.announcementTurns(ctx, tx, now, centreOf, jobs); err != nil {
+			return 0, err
+		}
 	}
 	if err := s.outboxJobs.ScheduleOutboxTx(ctx, tx, jobs); err != nil {
 		return 0, fmt.Errorf("store: schedule outbox: %w", err)

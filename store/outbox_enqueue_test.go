@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -78,6 +79,64 @@ func TestEnqueueWritesEveryRowInOneGo(t *testing.T) {
 			}
 		default:
 			t.Errorf("a send job for row %d, which this batch did not write", j.ID)
+		}
+	}
+}
+
+// TestAnnouncementTurns: with PaceAnnouncements, each announcement message
+// due now gets its turn at its centre's pace: centres side by side from
+// now, a centre's next announcement after what it queued before, from now
+// again once that is past; other messages, and those due later, get none.
+func TestAnnouncementTurns(t *testing.T) {
+	t.Parallel()
+	f := newAnnFixture(t)
+	f.st.PaceAnnouncements(10) // a turn every 100 ms
+	other, err := f.st.EnsureCentre(f.ctx, "ann-other", "Other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seq int
+	msg := func(centre int64, priority int, at time.Time) store.OutboxMessage {
+		seq++
+		p := f.person(centre, store.RoleResident, "fr", nil, true, "active")
+		return store.OutboxMessage{CentreID: centre, PersonID: p, Kind: "notify", Key: fmt.Sprintf("k:%d", seq),
+			MsgID: "start.welcome", NotBefore: at, Priority: priority}
+	}
+	const ann = store.AnnouncementPriority
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	steps := []struct {
+		name  string
+		now   time.Time
+		msgs  []store.OutboxMessage
+		turns []time.Duration // after f.now; -1: no turn
+	}{
+		{"first centre", f.now, []store.OutboxMessage{msg(f.centre, ann, time.Time{}), msg(f.centre, ann, time.Time{}),
+			msg(f.centre, 1, time.Time{}), msg(f.centre, ann, time.Time{}), msg(f.centre, ann, f.now.Add(time.Hour))},
+			[]time.Duration{0, ms(100), -1, ms(200), -1}},
+		{"the other centre, beside it", f.now, []store.OutboxMessage{msg(other.ID, ann, time.Time{}), msg(other.ID, ann, time.Time{})},
+			[]time.Duration{0, ms(100)}},
+		{"the first centre again, after its first", f.now.Add(ms(50)), []store.OutboxMessage{msg(f.centre, ann, time.Time{})},
+			[]time.Duration{ms(300)}},
+		{"the other centre, once its turns are past", f.now.Add(10 * time.Second), []store.OutboxMessage{msg(other.ID, ann, time.Time{})},
+			[]time.Duration{10 * time.Second}},
+	}
+	for _, s := range steps {
+		before := len(f.jobs.sends)
+		if _, err := f.st.Enqueue(f.ctx, s.now, s.msgs...); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		jobs := f.jobs.sends[before:]
+		if len(jobs) != len(s.turns) {
+			t.Fatalf("%s: %d jobs, want %d", s.name, len(jobs), len(s.turns))
+		}
+		for i, j := range jobs {
+			want := time.Time{}
+			if s.turns[i] >= 0 {
+				want = f.now.Add(s.turns[i])
+			}
+			if !j.Turn.Equal(want) {
+				t.Errorf("%s: message %d's turn %v, want %v", s.name, i, j.Turn, want)
+			}
 		}
 	}
 }

@@ -4,6 +4,8 @@
 package store
 
 import (
+	"time"
+
 	"context"
 	"errors"
 	"fmt"
@@ -27,6 +29,9 @@ type Store struct {
 	pool *pgxpool.Pool
 	// outboxJobs sends the outbox rows the store writes (see outbox.go).
 	outboxJobs OutboxScheduler
+	// announcementEvery spaces a centre's announcement messages' turns
+	// (PaceAnnouncements); zero: no turns.
+	announcementEvery time.Duration
 	// broadcasts follows announcements (progress, report; announcements.go).
 	broadcasts BroadcastWatcher
 	// people keeps PersonByTelegramID's answers while ListenChanges runs
