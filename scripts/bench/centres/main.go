@@ -415,7 +415,7 @@ func (f figures) markdown(o options, ready, seeded, confirmed time.Duration, row
 	fmt.Fprintf(&s, "| %d announcements confirmed (all conversations at once) | %.1f s |\n", o.centres, confirmed.Seconds())
 	fmt.Fprintf(&s, "| messages delivered / expected | %d / %d (outbox rows sent: %d) |\n", sent, o.centres*o.residents, rows)
 	fmt.Fprintf(&s, "| all delivered in | %.1f s, %.0f messages/s over all bots |\n", span, float64(sent)/max(span, 0.001))
-	fmt.Fprintf(&s, "| a bot's messages over its first to last (min / median / max) | %.1f / %.1f / %.1f messages/s (the workers serve every bot in turn) |\n",
+	fmt.Fprintf(&s, "| a bot's messages over its first to last (min / median / max) | %.1f / %.1f / %.1f messages/s (each bot's turns, its jobs among the other bots' for the workers) |\n",
 		rates[0], rates[len(rates)/2], rates[len(rates)-1])
 	fmt.Fprintf(&s, "| busiest second of a bot (min / median / max) | %d / %d / %d messages (configured `SEND_RATE_GLOBAL` 25, Telegram 30) |\n", peaks[0], peaks[len(peaks)/2], peaks[len(peaks)-1])
 	fmt.Fprintf(&s, "| crossings (a bot's call to a chat of another centre; outbox rows to another centre's person) | %d; %d |\n", f.crossings, crossRows)
@@ -424,11 +424,13 @@ func (f figures) markdown(o options, ready, seeded, confirmed time.Duration, row
 		f.tooMany, f.tooManyResidents, f.tooMany-f.tooManyResidents)
 	fmt.Fprintf(&s, "| other refusals | %d |\n", f.refused)
 	fmt.Fprintf(&s, "| cairbot peak RSS | %s |\n\n", mib(rss))
-	s.WriteString("Each bot is paced on its own budget: its busiest second stays under its configured rate and Telegram's 30,\n")
-	s.WriteString("whatever the other 99 do, and no bot waits for another's budget. How many messages leave a second in all\n")
-	s.WriteString("is what the machine gives one process (each message: a River job, the outbox row, the pacing in Redis,\n")
-	s.WriteString("the HTTP call, with `JOB_WORKERS` sends at once); on this shared machine it is CPU-bound (see the load\n")
-	s.WriteString("average) and not comparable with a quiet one.\n\n")
+	fmt.Fprintf(&s, "Each bot is paced on its own budget: its busiest second stays under its configured rate and Telegram's 30,\n")
+	fmt.Fprintf(&s, "whatever the other %d do. Each announcement message takes its turn at its centre's pace (`announcement_turns`)\n", o.centres-1)
+	s.WriteString("and the send jobs are handed out in the order of the turns, so the centres' announcements go out side by side\n")
+	s.WriteString("rather than one after another. A job holds one of `JOB_WORKERS` while it waits for its bot's pace, and River\n")
+	s.WriteString("hands out at most that many jobs a round, so how many messages leave a second in all is bound by\n")
+	s.WriteString("`JOB_WORKERS` and by the machine's CPU (each message: a River job, the outbox row, the pacing in Redis, the\n")
+	s.WriteString("HTTP call); on a shared machine it is not comparable with a quiet one (see the load average).\n\n")
 	return s.String()
 }
 
