@@ -21,9 +21,7 @@ import (
 func TestTakeUpdateReadsConversationAndReservesPace(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	rdb, prefix := storetest.NewRedis(t)
-	st := store.NewState(rdb, prefix, time.Minute, 10*time.Second)
-	limiter := redis_rate.NewLimiter(rdb)
+	st, limiter, prefix := newPaceState(t)
 	// One message a minute, no burst: the reservation is the only one.
 	limit := redis_rate.Limit{Rate: 1, Burst: 1, Period: time.Minute}
 	pace := &store.Pace{Key: "rate:" + prefix + ":pace:42", Rate: 1, Burst: 1, Period: time.Minute}
@@ -95,9 +93,7 @@ func TestTakeUpdateReadsConversationAndReservesPace(t *testing.T) {
 func TestEndUpdateCountsALateMessageFromNow(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	rdb, prefix := storetest.NewRedis(t)
-	st := store.NewState(rdb, prefix, time.Minute, 10*time.Second)
-	limiter := redis_rate.NewLimiter(rdb)
+	st, limiter, prefix := newPaceState(t)
 	limit := redis_rate.Limit{Rate: 1, Burst: 3, Period: time.Minute}
 	tests := []struct {
 		name         string
@@ -134,4 +130,12 @@ func TestEndUpdateCountsALateMessageFromNow(t *testing.T) {
 			t.Errorf("%s: %d messages allowed after the late update, want %d", tt.name, allowed, tt.allowedAfter)
 		}
 	}
+}
+
+// newPaceState is a State and the Sender's limiter (redis_rate) over the
+// test's own Redis keys, and their prefix.
+func newPaceState(t *testing.T) (*store.State, *redis_rate.Limiter, string) {
+	t.Helper()
+	rdb, prefix := storetest.NewRedis(t)
+	return store.NewState(rdb, prefix, time.Minute, 10*time.Second), redis_rate.NewLimiter(rdb), prefix
 }
