@@ -110,30 +110,6 @@ const chatPaceMargin = 100 * time.Millisecond
 // end (paceLate).
 const lateCharge = chatPaceMargin / 2
 
-// chargeAtEnd moves a chat's pace (redis_rate's GCRA key: the theoretical
-// arrival time, seconds since 2017-01-01) to at least one interval after
-// now, as if the message just sent had left now. Only a chat whose pace
-// was not already further on (a backlog) changes.
-var chargeAtEnd = redis.NewScript(`
-local t = redis.call('TIME')
-local now = (t[1] - 1483228800) + (t[2] / 1000000)
-local want = now + tonumber(ARGV[1])
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if want > tat then
-  redis.call('SET', KEYS[1], want, 'EX', math.ceil(want - now))
-end
-return 1`)
-
-func (s *Sender) chargeAtEnd(ctx context.Context, chatID int64) {
-	interval := s.perChat.Period.Seconds() / float64(s.perChat.Rate)
-	key := limiterKeyPrefix + s.chatRateKey(chatID)
-	if err := chargeAtEnd.Run(ctx, s.rdb, []string{key}, interval).Err(); err != nil {
-		// The message is sent; at worst the next ones may meet a 429,
-		// which is waited out.
-		s.log.WarnContext(ctx, "pacing: count a slow message from its end", "err", err)
-	}
-}
-
 // NewSender builds the sender over a Telegram client and Redis.
 func NewSender(tg *tgbot.Bot, rdb redis.UniversalClient, log *slog.Logger, o SenderOptions) *Sender {
 	if o.BaseBackoff == 0 {
@@ -307,7 +283,7 @@ func (s *Sender) SendBulk(ctx context.Context, p *tgbot.SendMessageParams, claim
 	s.observe("outbox", sendOutcome(err))
 	if err == nil {
 		if time.Since(began) > lateCharge {
-			s.chargeAtEnd(ctx, chatID)
+			s.paceLate(ctx, chatID)
 		}
 		return m, nil
 	}
@@ -499,7 +475,11 @@ func (s *Sender) paceLate(ctx context.Context, chatID int64) {
 		r.late.Store(true)
 		return
 	}
-	s.chargeAtEnd(ctx, chatID)
+	if err := store.PaceFromNow(ctx, s.rdb, s.chatPace(chatID)); err != nil {
+		// The message is sent; at worst the next ones meet a 429,
+		// which is waited out.
+		s.log.WarnContext(ctx, "pacing: count a slow message from its end", "err", err)
+	}
 }
 
 func (s *Sender) take(ctx context.Context, key string, limit redis_rate.Limit) error {

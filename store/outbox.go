@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -88,6 +89,7 @@ type OutboxJob struct {
 	// NotBefore is when the row may leave; zero means now.
 	NotBefore time.Time
 	Priority  int
+	CentreID  int64
 	// Turn, set on an announcement's messages once PaceAnnouncements was
 	// called, is when the message would leave at its bot's pace, counting
 	// what the centre queued before: the scheduler orders announcement
@@ -125,24 +127,18 @@ func (s *Store) PaceAnnouncements(perSecond int) {
 // announcement_turns is locked until tx ends, so two announcements of one
 // centre queued at once take turns one after the other, in the order they
 // commit, and a resident gets them in that order.
-func (s *Store) announcementTurns(ctx context.Context, tx pgx.Tx, now time.Time, centreOf map[int64]int64, jobs []OutboxJob) error {
+func (s *Store) announcementTurns(ctx context.Context, tx pgx.Tx, now time.Time, jobs []OutboxJob) error {
+	takesTurn := func(j OutboxJob) bool { return j.Priority == AnnouncementPriority && j.NotBefore.IsZero() }
 	counts := map[int64]int{}
-	var centres []int64
 	for _, j := range jobs {
-		if j.Priority != AnnouncementPriority || !j.NotBefore.IsZero() {
-			continue
+		if takesTurn(j) {
+			counts[j.CentreID]++
 		}
-		c := centreOf[j.ID]
-		if counts[c] == 0 {
-			centres = append(centres, c)
-		}
-		counts[c]++
 	}
 	// In one order whatever the caller's: two transactions locking two
 	// centres' rows cannot wait for each other.
-	slices.Sort(centres)
-	first := make(map[int64]time.Time, len(centres))
-	for _, c := range centres {
+	next := make(map[int64]time.Time, len(counts))
+	for _, c := range slices.Sorted(maps.Keys(counts)) {
 		span := time.Duration(counts[c]) * s.announcementEvery
 		var t time.Time
 		if err := tx.QueryRow(ctx, `INSERT INTO announcement_turns AS t (centre_id, next_turn)
@@ -151,16 +147,13 @@ func (s *Store) announcementTurns(ctx context.Context, tx pgx.Tx, now time.Time,
 			RETURNING next_turn - $3::interval`, c, now, span).Scan(&t); err != nil {
 			return fmt.Errorf("store: announcement turns: %w", err)
 		}
-		first[c] = t
+		next[c] = t
 	}
-	seen := map[int64]int{}
 	for i, j := range jobs {
-		if j.Priority != AnnouncementPriority || !j.NotBefore.IsZero() {
-			continue
+		if takesTurn(j) {
+			jobs[i].Turn = next[j.CentreID]
+			next[j.CentreID] = jobs[i].Turn.Add(s.announcementEvery)
 		}
-		c := centreOf[j.ID]
-		jobs[i].Turn = first[c].Add(time.Duration(seen[c]) * s.announcementEvery)
-		seen[c]++
 	}
 	return nil
 }
@@ -236,7 +229,6 @@ func (s *Store) enqueue(ctx context.Context, tx pgx.Tx, now time.Time, msgs ...O
 		return 0, fmt.Errorf("store: enqueue %s: %w", msgs[0].Kind, err)
 	}
 	jobs := make([]OutboxJob, 0, len(ids))
-	centreOf := make(map[int64]int64, len(ids))
 	for i, m := range msgs {
 		k := rowKey{m.CentreID, m.Key}
 		id, ok := ids[k]
@@ -244,8 +236,7 @@ func (s *Store) enqueue(ctx context.Context, tx pgx.Tx, now time.Time, msgs ...O
 			continue // queued before: never twice
 		}
 		delete(ids, k) // a key given twice is one row, and one job
-		centreOf[id] = m.CentreID
-		job := OutboxJob{ID: id, NotBefore: notBefore[i], Priority: max(m.Priority, 1)}
+		job := OutboxJob{ID: id, NotBefore: notBefore[i], Priority: max(m.Priority, 1), CentreID: m.CentreID}
 		if !notBefore[i].After(now) {
 			// Due now: the job is available at once, without waiting for
 			// River's leader to release scheduled jobs.
@@ -257,7 +248,7 @@ func (s *Store) enqueue(ctx context.Context, tx pgx.Tx, now time.Time, msgs ...O
 		return 0, nil
 	}
 	if s.announcementEvery > 0 {
-		if err := s.announcementTurns(ctx, tx, now, centreOf, jobs); err != nil {
+		if err := s.announcementTurns(ctx, tx, now, jobs); err != nil {
 			return 0, err
 		}
 	}

@@ -186,6 +186,37 @@ type Pace struct {
 	Period time.Duration
 }
 
+// interval is the time the pace counts for one message, in seconds.
+func (p *Pace) interval() float64 { return p.Period.Seconds() / float64(p.Rate) }
+
+// paceFromNowLua counts a chat's pace from now, as if a message left now:
+// its theoretical arrival time becomes now plus one interval, unless it
+// already reaches further (a backlog). Shared by endUpdate and
+// paceFromNow.
+const paceFromNowLua = `
+local function pace_from_now(key, now, interval, tat)
+  if now + interval > tonumber(tat or '0') then
+    redis.call('SET', key, now + interval, 'EX', math.ceil(interval))
+  end
+end
+`
+
+var paceFromNow = redis.NewScript(paceFromNowLua + `
+local t = redis.call('TIME')
+local now = (t[1] - 1483228800) + (t[2] / 1000000)
+pace_from_now(KEYS[1], now, tonumber(ARGV[1]), redis.call('GET', KEYS[1]))
+return 1`)
+
+// PaceFromNow counts the chat's pace p from now, as PaceAtEnd.Late does
+// at an update's end, for a message sent outside an update (a job's) that
+// reached Telegram later than its pace counted it.
+func PaceFromNow(ctx context.Context, rdb redis.UniversalClient, p *Pace) error {
+	if err := paceFromNow.Run(ctx, rdb, []string{p.Key}, p.interval()).Err(); err != nil {
+		return fmt.Errorf("store: pace from now: %w", err)
+	}
+	return nil
+}
+
 // PaceAtEnd is what ending an update does to its chat's pace.
 type PaceAtEnd struct {
 	Pace *Pace
@@ -341,7 +372,7 @@ func (s *State) RenewUpdate(ctx context.Context, updateID int64, owner string) e
 // no message used. Giving back one interval leaves the messages sent
 // since, by any process, counted. When ARGV[7] is 1 the chat's pace then
 // counts from now (PaceAtEnd.Late), unless it already reaches further.
-var endUpdate = redis.NewScript(`
+var endUpdate = redis.NewScript(paceFromNowLua + `
 if ARGV[1] == 'done' then
   redis.call('SET', KEYS[1], 'done', 'EX', ARGV[2])
 elseif redis.call('GET', KEYS[1]) == ARGV[3] then
@@ -357,9 +388,7 @@ if ARGV[4] == '1' or ARGV[7] == '1' then
     if back <= now then redis.call('DEL', KEYS[2]); tat = false
     else redis.call('SET', KEYS[2], back, 'EX', math.ceil(back - now)); tat = back end
   end
-  if ARGV[7] == '1' and now + interval > tonumber(tat or '0') then
-    redis.call('SET', KEYS[2], now + interval, 'EX', math.ceil(interval))
-  end
+  if ARGV[7] == '1' then pace_from_now(KEYS[2], now, interval, tat) end
 end
 return 1`)
 
