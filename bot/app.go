@@ -202,7 +202,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 		return nil, err
 	}
 	a.store.UseOutboxScheduler(NewOutboxScheduler(a.jobs))
-	a.store.PaceAnnouncements(cfg.GlobalRate)
+	a.store.PaceBulk(cfg.GlobalRate)
 	a.store.UseBroadcastWatcher(broadcastWatcher{a.jobs})
 	a.router = NewRouter(routes(a.features), catalog, a.features.People.NotUnderstood, a.features.People.TextFromStranger)
 	a.metrics.reg.MustRegister(newQueueCollector(a.store, deps.Clock, a.metrics.collectorErrors),

@@ -108,22 +108,50 @@ type OutboxScheduler interface {
 // calls it once, while wiring, before any message is queued.
 func (s *Store) UseOutboxScheduler(o OutboxScheduler) { s.outboxJobs = o }
 
-// PaceAnnouncements gives each announcement message its turn (OutboxJob
-// Turn) at perSecond messages a second per centre, SEND_RATE_GLOBAL: a
-// worker holds its job while it waits for its bot's pace, so jobs handed
-// out in the order queued kept every worker on the first centre's
-// announcement while the others waited (100 centres announcing at once
-// went out one centre after another). Called once, while wiring; without
-// it announcements keep the order they were queued in.
-func (s *Store) PaceAnnouncements(perSecond int) {
+// PaceBulk sets the pace of what the bot sends on its own, perSecond
+// messages a second per centre (SEND_RATE_GLOBAL), by which the jobs of
+// many messages are ordered: a worker holds its job while it waits for its
+// bot's pace, and River hands out available jobs by priority, then due
+// time, then the order queued, so jobs taken in the order queued kept
+// every worker on one centre's messages while the other centres waited
+// (100 centres announcing at once went out one centre after another).
+// Each announcement message due now gets its turn (OutboxJob.Turn,
+// announcementTurns), and the messages of a centre due at one same later
+// moment are spread at that pace from it (spreadDue). Called once, while
+// wiring; without it jobs keep the order they were queued in.
+func (s *Store) PaceBulk(perSecond int) {
 	if perSecond > 0 {
-		s.announcementEvery = time.Second / time.Duration(perSecond)
+		s.bulkEvery = time.Second / time.Duration(perSecond)
+	}
+}
+
+// spreadDue moves the jobs of one centre due at one same later moment
+// (a class's reminders, a week's cleaning turns, a scheduled announcement)
+// one s.bulkEvery apart from that moment, in the order given: the second
+// due a pace's step after it, and so on, which is when its bot's pace would
+// let it leave anyway. Each centre's first is due at the moment itself, so
+// River hands out the centres' jobs side by side instead of one centre's
+// whole batch first. Only the job moves: its outbox row keeps its own
+// not_before.
+func (s *Store) spreadDue(jobs []OutboxJob) {
+	type due struct {
+		centre int64
+		at     int64
+	}
+	seen := map[due]int{}
+	for i, j := range jobs {
+		if j.NotBefore.IsZero() {
+			continue // due now: announcements take turns, the rest are few
+		}
+		d := due{j.CentreID, j.NotBefore.UnixNano()}
+		jobs[i].NotBefore = j.NotBefore.Add(time.Duration(seen[d]) * s.bulkEvery)
+		seen[d]++
 	}
 }
 
 // announcementTurns gives the announcement jobs among jobs their turns:
 // per centre, the next after what that centre queued before (or now),
-// one every s.announcementEvery, in the order given. The centre's row in
+// one every s.bulkEvery, in the order given. The centre's row in
 // announcement_turns is locked until tx ends, so two announcements of one
 // centre queued at once take turns one after the other, in the order they
 // commit, and a resident gets them in that order.
@@ -139,7 +167,7 @@ func (s *Store) announcementTurns(ctx context.Context, tx pgx.Tx, now time.Time,
 	// centres' rows cannot wait for each other.
 	next := make(map[int64]time.Time, len(counts))
 	for _, c := range slices.Sorted(maps.Keys(counts)) {
-		span := time.Duration(counts[c]) * s.announcementEvery
+		span := time.Duration(counts[c]) * s.bulkEvery
 		var t time.Time
 		if err := tx.QueryRow(ctx, `INSERT INTO announcement_turns AS t (centre_id, next_turn)
 			VALUES ($1, $2::timestamptz + $3::interval)
@@ -152,7 +180,7 @@ func (s *Store) announcementTurns(ctx context.Context, tx pgx.Tx, now time.Time,
 	for i, j := range jobs {
 		if takesTurn(j) {
 			jobs[i].Turn = next[j.CentreID]
-			next[j.CentreID] = jobs[i].Turn.Add(s.announcementEvery)
+			next[j.CentreID] = jobs[i].Turn.Add(s.bulkEvery)
 		}
 	}
 	return nil
@@ -247,10 +275,11 @@ func (s *Store) enqueue(ctx context.Context, tx pgx.Tx, now time.Time, msgs ...O
 	if len(jobs) == 0 {
 		return 0, nil
 	}
-	if s.announcementEvery > 0 {
+	if s.bulkEvery > 0 {
 		if err := s.announcementTurns(ctx, tx, now, jobs); err != nil {
 			return 0, err
 		}
+		s.spreadDue(jobs)
 	}
 	if err := s.outboxJobs.ScheduleOutboxTx(ctx, tx, jobs); err != nil {
 		return 0, fmt.Errorf("store: schedule outbox: %w", err)

@@ -83,14 +83,14 @@ func TestEnqueueWritesEveryRowInOneGo(t *testing.T) {
 	}
 }
 
-// TestAnnouncementTurns: with PaceAnnouncements, each announcement message
+// TestAnnouncementTurns: with PaceBulk, each announcement message
 // due now gets its turn at its centre's pace: centres side by side from
 // now, a centre's next announcement after what it queued before, from now
 // again once that is past; other messages, and those due later, get none.
 func TestAnnouncementTurns(t *testing.T) {
 	t.Parallel()
 	f := newAnnFixture(t)
-	f.st.PaceAnnouncements(10) // a turn every 100 ms
+	f.st.PaceBulk(10) // a turn every 100 ms
 	other, err := f.st.EnsureCentre(f.ctx, "ann-other", "Other")
 	if err != nil {
 		t.Fatal(err)
@@ -137,6 +137,52 @@ func TestAnnouncementTurns(t *testing.T) {
 			if !j.Turn.Equal(want) {
 				t.Errorf("%s: message %d's turn %v, want %v", s.name, i, j.Turn, want)
 			}
+		}
+	}
+}
+
+// TestSpreadDue: with PaceBulk, the jobs of one centre due at one same
+// later moment are due one pace's step apart from it, in the order given,
+// each centre's from the moment itself; a job due at another moment, or
+// now, keeps its due time, and every outbox row keeps its not_before.
+func TestSpreadDue(t *testing.T) {
+	t.Parallel()
+	f := newAnnFixture(t)
+	f.st.PaceBulk(10) // a step every 100 ms
+	other, err := f.st.EnsureCentre(f.ctx, "spread-other", "Other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seq int
+	msg := func(centre int64, at time.Time) store.OutboxMessage {
+		seq++
+		p := f.person(centre, store.RoleResident, "fr", nil, true, "active")
+		return store.OutboxMessage{CentreID: centre, PersonID: p, Kind: "notify", Key: fmt.Sprintf("s:%d", seq),
+			MsgID: "start.welcome", NotBefore: at, Priority: 1}
+	}
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	at, later := f.now.Add(time.Hour), f.now.Add(2*time.Hour)
+	msgs := []store.OutboxMessage{msg(f.centre, at), msg(other.ID, at), msg(f.centre, at), msg(f.centre, later),
+		msg(f.centre, time.Time{}), msg(f.centre, at), msg(other.ID, at)}
+	want := []time.Time{at, at, at.Add(ms(100)), later, {}, at.Add(ms(200)), at.Add(ms(100))}
+	before := len(f.jobs.sends)
+	if _, err := f.st.Enqueue(f.ctx, f.now, msgs...); err != nil {
+		t.Fatal(err)
+	}
+	jobs := f.jobs.sends[before:]
+	if len(jobs) != len(want) {
+		t.Fatalf("%d jobs, want %d", len(jobs), len(want))
+	}
+	for i, j := range jobs {
+		if !j.NotBefore.Equal(want[i]) {
+			t.Errorf("job %d due %v, want %v", i, j.NotBefore, want[i])
+		}
+		var notBefore time.Time
+		if err := f.pool.QueryRow(f.ctx, `SELECT not_before FROM outbox WHERE id = $1`, j.ID).Scan(&notBefore); err != nil {
+			t.Fatal(err)
+		}
+		if w := msgs[i].NotBefore; !w.IsZero() && !notBefore.Equal(w) {
+			t.Errorf("row %d's not_before %v, want %v (only the job moves)", i, notBefore, w)
 		}
 	}
 }

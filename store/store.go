@@ -29,9 +29,9 @@ type Store struct {
 	pool *pgxpool.Pool
 	// outboxJobs sends the outbox rows the store writes (see outbox.go).
 	outboxJobs OutboxScheduler
-	// announcementEvery spaces a centre's announcement messages' turns
-	// (PaceAnnouncements); zero: no turns.
-	announcementEvery time.Duration
+	// bulkEvery is the step of a centre's pace that orders the jobs of
+	// many messages (PaceBulk); zero: they keep the order queued.
+	bulkEvery time.Duration
 	// broadcasts follows announcements (progress, report; announcements.go).
 	broadcasts BroadcastWatcher
 	// people keeps PersonByTelegramID's answers while ListenChanges runs
