@@ -41,8 +41,9 @@ bench: services
 	scripts/bench.sh
 
 # 100 centres × 200 residents on one deployment, each centre with its own
-# bot, all announcing at once (scripts/bench/centres; figures appended to
-# docs/BENCHMARKS.md below the marker).
+# bot, all announcing at once, then all their classes' reminders due at
+# once (scripts/bench/centres; figures appended to docs/BENCHMARKS.md below
+# the marker).
 .PHONY: bench-centres
 bench-centres: services
 	@mkdir -p bin/bench

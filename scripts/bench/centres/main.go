@@ -11,7 +11,10 @@
 // a fire drill to his whole centre through his centre's bot (the real
 // conversation: /announce, buttons, date, time, send). It measures what
 // each bot delivered: rate, 429s, duplicates, and messages reaching a chat
-// that is not of the bot's centre (crossings), and appends the figures to
+// that is not of the bot's centre (crossings). Then every centre's French
+// class starts at the same moment and the bot's class planner queues all
+// their reminders at once (reminders.go): how long after their due time
+// each centre's first and last arrived. It appends the figures to
 // docs/BENCHMARKS.md below the marker kept by `make bench`.
 package main
 
@@ -70,7 +73,7 @@ func main() {
 	flag.IntVar(&o.centres, "centres", 100, "centres, each with its own bot")
 	flag.IntVar(&o.residents, "residents", 200, "residents per centre")
 	flag.IntVar(&o.jobWorkers, "job-workers", 16, "cairbot's JOB_WORKERS (outbox sends at once, over every bot)")
-	flag.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after")
+	flag.DurationVar(&o.timeout, "timeout", 20*time.Minute, "give up after")
 	flag.Parse()
 	// Interrupted, it still stops the cairbot it started.
 	sig, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -142,7 +145,8 @@ func run(ctx context.Context, o options) (string, error) {
 		"DATABASE_URL="+dbURL, "REDIS_URL="+o.redisURL, "REDIS_PREFIX="+prefix,
 		"CENTRE="+centres[0].slug, "CENTRE_NAME=Bench centre 0",
 		"WEBHOOK_URL=http://"+addr+webhookPath, "WEBHOOK_SECRET=bench-default-secret", "LISTEN_ADDR="+addr,
-		"JOB_WORKERS="+strconv.Itoa(o.jobWorkers), "LOG_LEVEL=WARN")
+		"JOB_WORKERS="+strconv.Itoa(o.jobWorkers), "LOG_LEVEL=WARN",
+		"CLASS_REMINDER_BEFORE="+classReminderBefore.String())
 	logPath := filepath.Join(o.dir, "bench-centres-cairbot.log")
 	if err := os.MkdirAll(o.dir, 0o755); err != nil {
 		return "", err
@@ -227,7 +231,13 @@ func run(ctx context.Context, o options) (string, error) {
 		FROM outbox o JOIN people p ON p.id = o.person_id WHERE o.kind = 'announcement'`).Scan(&rows, &crossRows); err != nil {
 		return "", err
 	}
-	return m.markdown(o, ready, seeded, confirmed, rows, crossRows, rss, time.Since(start)), nil
+	fmt.Fprintf(os.Stderr, "  %d of %d announcement messages delivered\n", rows, total)
+	rf, err := classReminders(ctx, pool, centres, o.residents, o.timeout)
+	if err != nil {
+		return "", fmt.Errorf("class reminders: %w (log: %s)", err, logPath)
+	}
+	rss = max(rss, peakRSS(cmd.Process.Pid))
+	return m.markdown(o, ready, seeded, confirmed, rows, crossRows, rss, time.Since(start)) + rf.markdown(o.centres), nil
 }
 
 // announce runs the staff member's announcement conversation: the
@@ -400,7 +410,7 @@ func (f figures) markdown(o options, ready, seeded, confirmed time.Duration, row
 	fmt.Fprintf(&s, "%s\n\n", heading)
 	fmt.Fprintf(&s, "`make bench-centres` (scripts/bench/centres), %s, %d cores, load average %s; the run took %.0f s.\n",
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.NumCPU(), loadavg(), took.Seconds())
-	settings := fmt.Sprintf("`JOB_WORKERS=%d`", o.jobWorkers)
+	settings := fmt.Sprintf("`JOB_WORKERS=%d`, `CLASS_REMINDER_BEFORE=%s`", o.jobWorkers, classReminderBefore)
 	if v := os.Getenv("DATABASE_MAX_CONNS"); v != "" {
 		settings += ", `DATABASE_MAX_CONNS=" + v + "`"
 	}
