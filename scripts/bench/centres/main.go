@@ -236,7 +236,7 @@ func run(ctx context.Context, o options) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("class reminders: %w (log: %s)", err, logPath)
 	}
-	rss = max(rss, peakRSS(cmd.Process.Pid))
+	rf.rss = peakRSS(cmd.Process.Pid)
 	return m.markdown(o, ready, seeded, confirmed, rows, crossRows, rss, time.Since(start)) + rf.markdown(o.centres), nil
 }
 

@@ -31,6 +31,7 @@ type reminderFigures struct {
 	sent, expected, duplicates  int
 	tooMany, crossings, refused int
 	span                        time.Duration // first to last reminder over every bot
+	rss                         int64         // cairbot's peak RSS by the end (VmHWM: its whole life)
 }
 
 // classReminders seeds, by SQL, one class group per centre with all its
@@ -165,7 +166,8 @@ func (f reminderFigures) markdown(centres int) string {
 	fmt.Fprintf(&s, "| a centre's first reminder after the due time (min / median / max over %d centres) | %s |\n", centres, spread(f.firsts))
 	fmt.Fprintf(&s, "| a centre's last reminder after the due time (min / median / max) | %s |\n", spread(f.lasts))
 	fmt.Fprintf(&s, "| all delivered in | %.1f s, %.0f messages/s over all bots |\n", f.span.Seconds(), float64(f.sent)/max(f.span.Seconds(), 0.001))
-	fmt.Fprintf(&s, "| duplicates; 429 answers; other refusals; crossings | %d; %d; %d; %d |\n\n", f.duplicates, f.tooMany, f.refused, f.crossings)
+	fmt.Fprintf(&s, "| duplicates; 429 answers; other refusals; crossings | %d; %d; %d; %d |\n", f.duplicates, f.tooMany, f.refused, f.crossings)
+	fmt.Fprintf(&s, "| cairbot peak RSS by the end (its whole life) | %s |\n\n", mib(f.rss))
 	s.WriteString("A centre's reminders due together are due one step of its bot's pace apart from that moment (`store` `spreadDue`),\n")
 	s.WriteString("its first at the moment itself, so River hands out every centre's first reminders first, instead of one\n")
 	s.WriteString("centre's whole class before the next centre's.\n\n")
