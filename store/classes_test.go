@@ -1,12 +1,14 @@
 package store_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -43,6 +45,8 @@ type clsOutboxJobs struct {
 	mu        sync.Mutex
 	fail      error
 	scheduled int
+	// centres are the centres of each batch scheduled, in order.
+	centres [][]int64
 }
 
 func (q *clsOutboxJobs) ScheduleOutboxTx(_ context.Context, _ pgx.Tx, jobs []store.OutboxJob) error {
@@ -52,6 +56,13 @@ func (q *clsOutboxJobs) ScheduleOutboxTx(_ context.Context, _ pgx.Tx, jobs []sto
 		return q.fail
 	}
 	q.scheduled += len(jobs)
+	var centres []int64
+	for _, j := range jobs {
+		if !slices.Contains(centres, j.CentreID) {
+			centres = append(centres, j.CentreID)
+		}
+	}
+	q.centres = append(q.centres, centres)
 	return nil
 }
 
@@ -516,6 +527,52 @@ func TestChangeClassOccurrenceWritesNothingWhenItsNoticesFail(t *testing.T) {
 	}
 	if o, err := f.st.ClassOccurrenceOn(ctx, f.centre.ID, mon.Session.ID, mon.Date, paris); err != nil || o.Cancelled {
 		t.Fatalf("the class is cancelled all the same: %+v, %v", o, err)
+	}
+}
+
+// The planner's run over every centre queues each centre's reminders in a
+// batch of their own (a deployment of a hundred centres queued tens of
+// thousands in one), and every centre's all the same.
+func TestPlanClassRemindersOneCentreAtATime(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newClassFixture(t, "R-01", "R-02")
+	other, err := f.st.EnsureCentre(ctx, "cls-other", "Other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, ext := range []string{"R-01", "R-02"} {
+		p, _, err := f.st.CreatePersonWithInvite(ctx, store.NewPerson{CentreID: other.ID, Role: store.RoleResident,
+			DisplayName: "Other " + ext, Room: "2" + ext[len(ext)-2:], Language: "fr"}, nil, storetest.Now(t).Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.st.Pool().Exec(ctx, `UPDATE people SET external_id = $2, telegram_id = $3 WHERE id = $1`,
+			p.ID, ext, 8000+i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []int64{f.centre.ID, other.ID} {
+		if _, err := f.st.ImportClassesCSV(ctx, c, strings.NewReader(classesCSV), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// From Saturday 28 November noon, 48 hours: A1 matin's Sunday and
+	// Monday classes, R-01's, in each centre.
+	now := time.Date(2026, 11, 28, 12, 0, 0, 0, paris)
+	before := len(f.jobs.centres)
+	n, err := f.st.PlanClassReminders(ctx, store.ClassQuery{From: now, To: now.Add(48 * time.Hour)}, time.Hour, now, paris)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 4 {
+		t.Fatalf("queued %d reminders, want 4 (R-01's two classes in each centre)", n)
+	}
+	batches := f.jobs.centres[before:]
+	want := [][]int64{{f.centre.ID}, {other.ID}}
+	slices.SortFunc(batches, func(a, b []int64) int { return cmp.Compare(a[0], b[0]) })
+	if !slices.EqualFunc(batches, want, slices.Equal) {
+		t.Fatalf("batches by centre %v, want %v", batches, want)
 	}
 }
 
