@@ -83,25 +83,33 @@ func TestEnqueueWritesEveryRowInOneGo(t *testing.T) {
 	}
 }
 
+// newPacedFixture is a store paced at 10 messages a second a centre (a
+// step every 100 ms), a second centre, and msg, which makes a message to a
+// new resident of a centre with its priority and due time (zero: now).
+func newPacedFixture(t *testing.T) (f *annFixture, other int64, msg func(centre int64, priority int, at time.Time) store.OutboxMessage) {
+	t.Helper()
+	f = newAnnFixture(t)
+	f.st.PaceBulk(10)
+	c, err := f.st.EnsureCentre(f.ctx, "paced-other", "Other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seq int
+	return f, c.ID, func(centre int64, priority int, at time.Time) store.OutboxMessage {
+		seq++
+		p := f.person(centre, store.RoleResident, "fr", nil, true, "active")
+		return store.OutboxMessage{CentreID: centre, PersonID: p, Kind: "notify", Key: fmt.Sprintf("k:%d", seq),
+			MsgID: "start.welcome", NotBefore: at, Priority: priority}
+	}
+}
+
 // TestAnnouncementTurns: with PaceBulk, each announcement message
 // due now gets its turn at its centre's pace: centres side by side from
 // now, a centre's next announcement after what it queued before, from now
 // again once that is past; other messages, and those due later, get none.
 func TestAnnouncementTurns(t *testing.T) {
 	t.Parallel()
-	f := newAnnFixture(t)
-	f.st.PaceBulk(10) // a turn every 100 ms
-	other, err := f.st.EnsureCentre(f.ctx, "ann-other", "Other")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var seq int
-	msg := func(centre int64, priority int, at time.Time) store.OutboxMessage {
-		seq++
-		p := f.person(centre, store.RoleResident, "fr", nil, true, "active")
-		return store.OutboxMessage{CentreID: centre, PersonID: p, Kind: "notify", Key: fmt.Sprintf("k:%d", seq),
-			MsgID: "start.welcome", NotBefore: at, Priority: priority}
-	}
+	f, other, msg := newPacedFixture(t)
 	const ann = store.AnnouncementPriority
 	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
 	steps := []struct {
@@ -113,11 +121,11 @@ func TestAnnouncementTurns(t *testing.T) {
 		{"first centre", f.now, []store.OutboxMessage{msg(f.centre, ann, time.Time{}), msg(f.centre, ann, time.Time{}),
 			msg(f.centre, 1, time.Time{}), msg(f.centre, ann, time.Time{}), msg(f.centre, ann, f.now.Add(time.Hour))},
 			[]time.Duration{0, ms(100), -1, ms(200), -1}},
-		{"the other centre, beside it", f.now, []store.OutboxMessage{msg(other.ID, ann, time.Time{}), msg(other.ID, ann, time.Time{})},
+		{"the other centre, beside it", f.now, []store.OutboxMessage{msg(other, ann, time.Time{}), msg(other, ann, time.Time{})},
 			[]time.Duration{0, ms(100)}},
 		{"the first centre again, after its first", f.now.Add(ms(50)), []store.OutboxMessage{msg(f.centre, ann, time.Time{})},
 			[]time.Duration{ms(300)}},
-		{"the other centre, once its turns are past", f.now.Add(10 * time.Second), []store.OutboxMessage{msg(other.ID, ann, time.Time{})},
+		{"the other centre, once its turns are past", f.now.Add(10 * time.Second), []store.OutboxMessage{msg(other, ann, time.Time{})},
 			[]time.Duration{10 * time.Second}},
 	}
 	for _, s := range steps {
@@ -147,23 +155,12 @@ func TestAnnouncementTurns(t *testing.T) {
 // now, keeps its due time, and every outbox row keeps its not_before.
 func TestSpreadDue(t *testing.T) {
 	t.Parallel()
-	f := newAnnFixture(t)
-	f.st.PaceBulk(10) // a step every 100 ms
-	other, err := f.st.EnsureCentre(f.ctx, "spread-other", "Other")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var seq int
-	msg := func(centre int64, at time.Time) store.OutboxMessage {
-		seq++
-		p := f.person(centre, store.RoleResident, "fr", nil, true, "active")
-		return store.OutboxMessage{CentreID: centre, PersonID: p, Kind: "notify", Key: fmt.Sprintf("s:%d", seq),
-			MsgID: "start.welcome", NotBefore: at, Priority: 1}
-	}
+	f, other, paced := newPacedFixture(t)
+	msg := func(centre int64, at time.Time) store.OutboxMessage { return paced(centre, 1, at) }
 	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
 	at, later := f.now.Add(time.Hour), f.now.Add(2*time.Hour)
-	msgs := []store.OutboxMessage{msg(f.centre, at), msg(other.ID, at), msg(f.centre, at), msg(f.centre, later),
-		msg(f.centre, time.Time{}), msg(f.centre, at), msg(other.ID, at)}
+	msgs := []store.OutboxMessage{msg(f.centre, at), msg(other, at), msg(f.centre, at), msg(f.centre, later),
+		msg(f.centre, time.Time{}), msg(f.centre, at), msg(other, at)}
 	want := []time.Time{at, at, at.Add(ms(100)), later, {}, at.Add(ms(200)), at.Add(ms(100))}
 	before := len(f.jobs.sends)
 	if _, err := f.st.Enqueue(f.ctx, f.now, msgs...); err != nil {
