@@ -260,6 +260,24 @@ func startProc(name, bin string, args []string, env []string, readyPath string, 
 	return b, nil
 }
 
+// openSamples is how many updates an open run sends at least, within
+// openMax: a p99 is its run's hundredth slowest answer in a hundred, and
+// from the 451 answers of 1.5 s at 300 a second it was their fifth
+// slowest, which one pause of the shared machine moved across the 15 ms
+// target from one run to the next (13.0 then 15.1 ms for a plain text).
+const (
+	openSamples = 900
+	openMax     = 3 * time.Second
+)
+
+// openDuration is how long an open run at rate updates a second lasts:
+// long enough for openSamples updates, at least dur, at most openMax
+// (make bench's five minutes): 3 s at 100 and 300 a second, dur at 1,000.
+func openDuration(dur time.Duration, rate float64) time.Duration {
+	need := time.Duration(float64(openSamples) / rate * float64(time.Second))
+	return max(dur, min(need, openMax))
+}
+
 // readyStarts is how many starts a process's ready time is the median of.
 // One start's figure is a tenth of a second that a pause of the shared
 // machine can double (0.24 s then 0.40 s for the same binary and data in
@@ -411,7 +429,14 @@ func measure(f *fake, b *botProc, pop population, scenarios []scenario, o opts, 
 			r.floor = res
 			fmt.Fprintf(os.Stderr, "  echobot plain text, closed loop just before: %.0f replies/s\n", res.PerSecond)
 		}
-		stopProfile := startProfile(o, f, b, sc.label, time.Duration(n)*(o.dur+500*time.Millisecond))
+		span := time.Duration(n) * 500 * time.Millisecond
+		if closed {
+			span += o.dur
+		}
+		for _, rate := range rates {
+			span += openDuration(o.dur, rate)
+		}
+		stopProfile := startProfile(o, f, b, sc.label, span)
 		cpuBefore := servicesCPU()
 		_, botBefore := b.usage()
 		if closed {
@@ -432,8 +457,8 @@ func measure(f *fake, b *botProc, pop population, scenarios []scenario, o opts, 
 			}
 			fmt.Fprintf(os.Stderr, "  %s %s: open %.0f/s over %d chats\n", b.name, sc.label, rate, len(users))
 			s := spec()
-			s.Rate = rate
-			waitTrace := startTrace(o, b, sc.label, rate, o.dur)
+			s.Rate, s.Duration = rate, openDuration(o.dur, rate)
+			waitTrace := startTrace(o, b, sc.label, rate, s.Duration)
 			res, err := f.load(s)
 			waitTrace()
 			if err == nil {
