@@ -664,7 +664,7 @@ func (s *Store) PlanClassReminders(ctx context.Context, q ClassQuery, before tim
 	}
 	// One centre at a time, each in a transaction of its own: the hourly
 	// run over a deployment of many centres queues tens of thousands of
-	// reminders, which in one batch took the process from 57 to 91 MB
+	// reminders, which in one batch took the process from 55 to 91 MB
 	// (make bench-centres, 100 centres × 200 residents). Each centre's
 	// reminders are still written whole or not at all, and a run cut
 	// between two centres is finished by the next (what was queued is not

@@ -86,14 +86,16 @@ type OutboxRow struct {
 // OutboxJob is what the scheduler needs to send a row at the right time.
 type OutboxJob struct {
 	ID int64
-	// NotBefore is when the row may leave; zero means now.
+	// NotBefore is when the job is due: the row's not_before (zero: now),
+	// moved a few steps of the bot's pace later by spreadDue for the
+	// messages of one centre due together.
 	NotBefore time.Time
 	Priority  int
 	CentreID  int64
-	// Turn, set on an announcement's messages once PaceAnnouncements was
-	// called, is when the message would leave at its bot's pace, counting
-	// what the centre queued before: the scheduler orders announcement
-	// jobs by it rather than by when they were queued.
+	// Turn, set on an announcement's messages once PaceBulk was called,
+	// is when the message would leave at its bot's pace, counting what
+	// the centre queued before: the scheduler orders announcement jobs by
+	// it rather than by when they were queued.
 	Turn time.Time
 }
 

@@ -217,14 +217,14 @@ func run(ctx context.Context, o options) (string, error) {
 	confirmed := time.Since(announceStart)
 	total := o.centres * o.residents
 	if err := waitFor(ctx, o.timeout, "every announcement delivered", func() bool {
-		return delivered(centres) >= total
+		return delivered(centres, time.Time{}) >= total
 	}); err != nil {
-		return "", fmt.Errorf("%w: %d of %d delivered (log: %s)", err, delivered(centres), total, logPath)
+		return "", fmt.Errorf("%w: %d of %d delivered (log: %s)", err, delivered(centres, time.Time{}), total, logPath)
 	}
 	// The last reports and any late duplicate get a moment to arrive.
 	time.Sleep(3 * time.Second)
 	rss := peakRSS(cmd.Process.Pid)
-	m := measure(centres, o.residents)
+	m := measure(centres, time.Time{})
 	var rows, crossRows int
 	if err := pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE o.state = 'sent'),
 			count(*) FILTER (WHERE o.centre_id <> p.centre_id)
@@ -290,12 +290,12 @@ func announce(ctx context.Context, c *centre, at time.Time) error {
 	return press(n+5, "ann:send:")
 }
 
-// delivered counts the announcement messages the residents have.
-func delivered(centres []*centre) int {
+// delivered counts the messages the residents got since (zero: ever).
+func delivered(centres []*centre, since time.Time) int {
 	n := 0
 	for _, c := range centres {
 		for _, call := range c.tg.CallsTo("sendMessage") {
-			if call.Status == http.StatusOK && isResident(call.Params["chat_id"]) {
+			if call.Status == http.StatusOK && isResident(call.Params["chat_id"]) && !call.At.Before(since) {
 				n++
 			}
 		}
@@ -323,10 +323,11 @@ func centreOfChat(chat string) int {
 }
 
 type botFigures struct {
-	sent       int
-	rate       float64 // messages a second from its first to its last
-	peak       int     // most messages within any one second
-	duplicates int
+	sent        int
+	first, last time.Time // its first and last message to a resident
+	rate        float64   // messages a second from its first to its last
+	peak        int       // most messages within any one second
+	duplicates  int
 }
 
 type figures struct {
@@ -336,15 +337,19 @@ type figures struct {
 	first, last                 time.Time
 }
 
-// measure reads what each fake bot received: per bot its announcement
-// messages (rate, busiest second, duplicates), and over all bots the 429s
-// and every call that reached a chat of another centre.
-func measure(centres []*centre, residents int) figures {
+// measure reads what each fake bot received since (zero: ever): per bot
+// its messages to residents (rate, busiest second, duplicates, first and
+// last), and over all bots the 429s and every call that reached a chat of
+// another centre.
+func measure(centres []*centre, since time.Time) figures {
 	var f figures
 	for _, c := range centres {
 		var times []time.Time
 		seen := map[string]int{}
 		for _, call := range c.tg.Calls() {
+			if call.At.Before(since) {
+				continue
+			}
 			chat := call.Params["chat_id"]
 			if call.Status == http.StatusTooManyRequests {
 				f.tooMany++
@@ -382,6 +387,7 @@ func measure(centres []*centre, residents int) figures {
 			b.peak = max(b.peak, i-j+1)
 		}
 		if len(times) > 0 {
+			b.first, b.last = times[0], times[len(times)-1]
 			if f.first.IsZero() || times[0].Before(f.first) {
 				f.first = times[0]
 			}

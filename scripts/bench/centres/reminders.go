@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -12,7 +11,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/aurore/cairbot/bot"
-	"github.com/aurore/cairbot/bot/telegramtest"
 	"github.com/aurore/cairbot/handlers"
 )
 
@@ -38,7 +36,7 @@ type reminderFigures struct {
 // residents and one session starting classReminderBefore after a moment
 // due a little ahead, then asks the bot's own class planner to run now (a
 // `class_plan` job, the one River runs every hour), which queues every
-// centre's reminders in one go, as it does every hour. It waits until
+// centre's reminders in one run, as it does every hour. It waits until
 // every reminder arrived and reads, from each fake bot's calls since,
 // when.
 func classReminders(ctx context.Context, pool *pgxpool.Pool, centres []*centre, residents int, timeout time.Duration) (reminderFigures, error) {
@@ -81,73 +79,26 @@ func classReminders(ctx context.Context, pool *pgxpool.Pool, centres []*centre, 
 		return f, fmt.Errorf("ask for the class planner: %w", err)
 	}
 	fmt.Fprintf(os.Stderr, "  %d class reminders due at %s (in %.0f s)\n", f.expected, f.due.Format("15:04:05"), time.Until(f.due).Seconds())
-	count := func() int {
-		n := 0
-		for _, c := range centres {
-			n += len(c.reminders(since))
-		}
-		return n
-	}
-	if err := waitFor(ctx, time.Until(f.due)+timeout, "every class reminder delivered", func() bool { return count() >= f.expected }); err != nil {
-		return f, fmt.Errorf("%w: %d of %d", err, count(), f.expected)
+	if err := waitFor(ctx, time.Until(f.due)+timeout, "every class reminder delivered", func() bool {
+		return delivered(centres, since) >= f.expected
+	}); err != nil {
+		return f, fmt.Errorf("%w: %d of %d", err, delivered(centres, since), f.expected)
 	}
 	// Any late duplicate gets a moment to arrive.
 	time.Sleep(3 * time.Second)
-	var first, last time.Time
-	for _, c := range centres {
-		got := c.reminders(since)
-		seen := map[string]int{}
-		for _, call := range got {
-			seen[call.Params["chat_id"]]++
-		}
-		for _, k := range seen {
-			f.duplicates += k - 1
-		}
-		f.sent += len(got)
-		if len(got) == 0 {
-			continue
-		}
-		f.firsts = append(f.firsts, got[0].At.Sub(f.due))
-		f.lasts = append(f.lasts, got[len(got)-1].At.Sub(f.due))
-		if first.IsZero() || got[0].At.Before(first) {
-			first = got[0].At
-		}
-		if got[len(got)-1].At.After(last) {
-			last = got[len(got)-1].At
-		}
-		for _, call := range c.tg.Calls() {
-			if call.At.Before(since) {
-				continue
-			}
-			chat := call.Params["chat_id"]
-			switch {
-			case call.Status == http.StatusTooManyRequests:
-				f.tooMany++
-			case call.Status != http.StatusOK:
-				f.refused++
-			}
-			if chat != "" && centreOfChat(chat) != c.n {
-				f.crossings++
-			}
+	m := measure(centres, since)
+	for _, b := range m.bots {
+		f.sent += b.sent
+		f.duplicates += b.duplicates
+		if b.sent > 0 {
+			f.firsts = append(f.firsts, b.first.Sub(f.due))
+			f.lasts = append(f.lasts, b.last.Sub(f.due))
 		}
 	}
-	f.span = last.Sub(first)
+	f.tooMany, f.crossings, f.refused, f.span = m.tooMany, m.crossings, m.refused, m.last.Sub(m.first)
 	slices.Sort(f.firsts)
 	slices.Sort(f.lasts)
 	return f, nil
-}
-
-// reminders are the messages this centre's bot delivered to its residents
-// since, in the order they arrived.
-func (c *centre) reminders(since time.Time) []telegramtest.Call {
-	var out []telegramtest.Call
-	for _, call := range c.tg.CallsTo("sendMessage") {
-		if call.Status == http.StatusOK && isResident(call.Params["chat_id"]) && !call.At.Before(since) {
-			out = append(out, call)
-		}
-	}
-	slices.SortFunc(out, func(a, b telegramtest.Call) int { return a.At.Compare(b.At) })
-	return out
 }
 
 func (f reminderFigures) markdown(centres int) string {
@@ -160,7 +111,7 @@ func (f reminderFigures) markdown(centres int) string {
 	}
 	s.WriteString("Then every centre's French class starts at the same moment (one group per centre with all its residents,\n")
 	fmt.Fprintf(&s, "`CLASS_REMINDER_BEFORE=%s`): the bot's class planner (its hourly job, asked to run now) queues every centre's\n", classReminderBefore)
-	s.WriteString("reminders in one go, all due at the same second.\n\n")
+	s.WriteString("reminders in one run (one centre's after another's), all due at the same second.\n\n")
 	s.WriteString("| figure | value |\n|---|---|\n")
 	fmt.Fprintf(&s, "| reminders delivered / expected | %d / %d |\n", f.sent, f.expected)
 	fmt.Fprintf(&s, "| a centre's first reminder after the due time (min / median / max over %d centres) | %s |\n", centres, spread(f.firsts))
