@@ -17,6 +17,15 @@ import (
 	"github.com/aurore/cairbot/store"
 )
 
+// jobFetchCooldown is the least time between two of River's fetches. River
+// fetches at most the free worker slots at a time, so its default (100 ms)
+// capped a deployment at 10 × JOB_WORKERS jobs a second, whatever the
+// machine: 160 messages a second over 100 centres' bots with
+// JOB_WORKERS=16, when each bot alone may send 25. A fetch comes only when
+// jobs wait and slots are free (or at the poll interval), so an idle bot
+// does not query more often.
+const jobFetchCooldown = 10 * time.Millisecond
+
 // newJobClient builds the River client: durable jobs in PostgreSQL,
 // inserted in the same transaction as the data that caused them, worked by
 // any bot process (one at a time per job), with periodic jobs run by the
@@ -33,6 +42,7 @@ func newJobClient(pool *pgxpool.Pool, f handlers.Features, cfg Config, clock fun
 		Workers:           workers,
 		PeriodicJobs:      f.PeriodicJobs(),
 		FetchPollInterval: 200 * time.Millisecond,
+		FetchCooldown:     jobFetchCooldown,
 		// No job waits on Telegram for long (an outbox send is one call after
 		// its pacing), so a job still running after JobRescueAfter was cut
 		// by a crash: River runs it again, and the outbox row it held
