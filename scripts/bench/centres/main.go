@@ -443,10 +443,11 @@ func (f figures) markdown(o options, ready, seeded, confirmed time.Duration, row
 	fmt.Fprintf(&s, "Each bot is paced on its own budget: its busiest second stays under its configured rate and Telegram's 30,\n")
 	fmt.Fprintf(&s, "whatever the other %d do. Each announcement message takes its turn at its centre's pace (`announcement_turns`)\n", o.centres-1)
 	s.WriteString("and the send jobs are handed out in the order of the turns, so the centres' announcements go out side by side\n")
-	s.WriteString("rather than one after another. A job holds one of `JOB_WORKERS` while it waits for its bot's pace, and River\n")
-	s.WriteString("hands out at most that many jobs a round, so how many messages leave a second in all is bound by\n")
-	s.WriteString("`JOB_WORKERS` and by the machine's CPU (each message: a River job, the outbox row, the pacing in Redis, the\n")
-	s.WriteString("HTTP call); on a shared machine it is not comparable with a quiet one (see the load average).\n\n")
+	s.WriteString("rather than one after another. River hands out at most the free worker slots at a time, at most every 10 ms\n")
+	s.WriteString("(`bot` `jobFetchCooldown`), and the fake answers at once, so how many messages leave a second in all is bound\n")
+	s.WriteString("here by the machine's CPU (each message: a River job, the outbox row, the pacing in Redis, the HTTP call, and\n")
+	s.WriteString("the fake itself); against Telegram, whose answer takes a round trip, by `JOB_WORKERS` ÷ that round trip.\n")
+	s.WriteString("On a shared machine it is not comparable with a quiet one (see the load average).\n\n")
 	return s.String()
 }
 
