@@ -193,7 +193,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 		Attendance: &handlers.Attendance{Base: base, ClassStore: a.store, AttendanceStore: a.store, AttendanceDrafts: a.state,
 			AbsenceAlertAfter: cfg.ClassAbsenceAlert},
 		Appointments:  &handlers.Appointments{Base: base, AppointmentStore: a.store, InterviewReminders: cfg.InterviewReminders},
-		Announcements: &handlers.Announcements{Base: base, Announcements: a.store, DefaultLang: cfg.DefaultLanguage, Jobs: workerJobs{}},
+		Announcements: &handlers.Announcements{Base: base, Announcements: a.store, DefaultLang: cfg.DefaultLanguage, Jobs: workerJobs{}, Turns: a.sender},
 		Reports:       handlers.NewReports(base, a.store, a.sender),
 		Delivery:      &handlers.Delivery{Base: base, Bulk: a.sender, Outbox: a.store},
 	}

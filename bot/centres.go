@@ -398,6 +398,16 @@ func (s Senders) AnswerCallbackQuery(ctx context.Context, p *tgbot.AnswerCallbac
 	return snd.AnswerCallbackQuery(ctx, p)
 }
 
+// AwaitTurn waits for a chat's turn under its pace, on the bot of the
+// centre in the context.
+func (s Senders) AwaitTurn(ctx context.Context, chatID int64) (context.Context, error) {
+	snd, err := s.pick(ctx)
+	if err != nil {
+		return ctx, err
+	}
+	return snd.AwaitTurn(ctx, chatID)
+}
+
 // SetMyCommands sets a command menu of the bot.
 func (s Senders) SetMyCommands(ctx context.Context, p *tgbot.SetMyCommandsParams) error {
 	snd, err := s.pick(ctx)

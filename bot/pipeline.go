@@ -402,7 +402,7 @@ func (a *App) handleUpdate(ctx context.Context, upd *models.Update, takeOver boo
 	}
 	var reserved *reservedPace
 	if in.Pace != nil {
-		reserved = &reservedPace{chatID: r.ChatID, reserved: taken.Paced, at: intakeAt}
+		reserved = &reservedPace{chatID: r.ChatID, reserved: taken.Paced, at: intakeAt, update: true}
 		ctx = withReservedPace(ctx, reserved)
 	}
 	if r != nil {

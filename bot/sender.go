@@ -431,6 +431,17 @@ func (s *Sender) chatRateKey(chatID int64) string {
 // (store.State.TakeUpdate) must write the very key the limiter reads.
 const limiterKeyPrefix = "rate:"
 
+// AwaitTurn waits until a message to chatID may leave under the chat's
+// pace and counts it; the context returned carries that turn, which the
+// next message to the chat sent with it uses instead of waiting again. A
+// job whose message shows a live figure reads the figure after this wait.
+func (s *Sender) AwaitTurn(ctx context.Context, chatID int64) (context.Context, error) {
+	if err := s.take(ctx, s.chatRateKey(chatID), s.perChat); err != nil {
+		return ctx, err
+	}
+	return withReservedPace(ctx, &reservedPace{chatID: chatID, reserved: true, at: time.Now()}), nil
+}
+
 // chatPace is a chat's pacing as the limiter keeps it in Redis, for taking
 // an update in and reserving its first reply in the same round trip.
 func (s *Sender) chatPace(chatID int64) *store.Pace {
@@ -447,8 +458,11 @@ type reservedPace struct {
 	chatID   int64
 	reserved bool
 	at       time.Time // when the intake counted the reserved message
-	used     atomic.Bool
-	late     atomic.Bool
+	// update: the reservation is an update's, whose end counts the pace
+	// again when late; a job's turn (AwaitTurn) is counted again at once.
+	update bool
+	used   atomic.Bool
+	late   atomic.Bool
 }
 
 type reservedPaceKey struct{}
@@ -471,7 +485,7 @@ func useReservedPace(ctx context.Context, chatID int64) *reservedPace {
 // update to that chat the update's end counts the pace again, in the round
 // trip it makes anyway; otherwise (a job's message) it is done now.
 func (s *Sender) paceLate(ctx context.Context, chatID int64) {
-	if r, ok := ctx.Value(reservedPaceKey{}).(*reservedPace); ok && r.chatID == chatID {
+	if r, ok := ctx.Value(reservedPaceKey{}).(*reservedPace); ok && r.update && r.chatID == chatID {
 		r.late.Store(true)
 		return
 	}

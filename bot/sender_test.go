@@ -269,3 +269,41 @@ func TestBulkSendErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestAwaitTurnIsTheMessagesTurn: a job that waits for a chat's turn
+// before it reads what it shows (an announcement's progress) sends its
+// message on that turn, not on a second one: the chat's pace is counted
+// once per message.
+func TestAwaitTurnIsTheMessagesTurn(t *testing.T) {
+	t.Parallel()
+	s, srv, _ := newTestSender(t, 25, 3)
+	srv.AddChat(42)
+	ctx := context.Background()
+	turn, err := s.AwaitTurn(ctx, 42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SendMessage(turn, &tgbot.SendMessageParams{ChatID: int64(42), Text: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	// How long until the chat's burst of 3 is whole again: one period
+	// (1.1 s) for one message counted, two for a message counted twice.
+	peek, err := s.limiter.AllowN(ctx, s.chatRateKey(42), s.perChat, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(srv.SendTimes(42)); got != 1 {
+		t.Fatalf("%d messages sent, want 1", got)
+	}
+	if period := s.perChat.Period; peek.ResetAfter <= period/2 || peek.ResetAfter > period {
+		t.Errorf("the chat's pace is whole again in %v; want within one period (%v): one message, one turn", peek.ResetAfter, period)
+	}
+	// Another chat's message does not use this chat's turn.
+	srv.AddChat(43)
+	if _, err := s.SendMessage(turn, &tgbot.SendMessageParams{ChatID: int64(43), Text: "y"}); err != nil {
+		t.Fatal(err)
+	}
+	if peek, err := s.limiter.AllowN(ctx, s.chatRateKey(43), s.perChat, 0); err != nil || peek.ResetAfter <= s.perChat.Period/2 {
+		t.Errorf("chat 43's message was not counted in its own pace: %+v, %v", peek, err)
+	}
+}

@@ -24,6 +24,9 @@ type Announcements struct {
 	DefaultLang   string
 	// Jobs inserts the send jobs of announcements queued before the outbox.
 	Jobs Jobs
+	// Turns holds the progress message's edit until the staff chat's pace
+	// allows it, before the counts it shows are read.
+	Turns ChatTurns
 }
 
 // The /announce conversation: staff choose the audience with buttons, then
