@@ -26,9 +26,9 @@ import (
 
 // progressEvery is how often the progress message may be edited: once a
 // second, Telegram's pace for one chat (the Sender keeps the staff chat to
-// it), so that the count shown is never more than about a second and a
-// half behind the truth (issue 13 asks for 2 s; at 2 s between edits it
-// was 2.7 s behind, docs/BENCHMARKS.md).
+// it), so that, counted once the chat's turn came, the count shown is
+// never much more than a second behind the truth (issue 13 asks for 2 s;
+// at 2 s between edits it was 2.7 s behind, docs/BENCHMARKS.md).
 const progressEvery = time.Second
 
 // Broadcasts is what the progress job needs from storage.
