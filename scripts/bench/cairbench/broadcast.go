@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aurore/cairbot/bot"
+	"github.com/aurore/cairbot/scripts/bench/benchfig"
 )
 
 // broadcastFigures is what the announcement measured, from the fake
@@ -175,11 +176,7 @@ func runBroadcast(ctx context.Context, o opts, f *fake, d *dbSet, env []string, 
 	if err != nil {
 		return nil, err
 	}
-	type shown struct {
-		at time.Time
-		n  int
-	}
-	var progress []shown
+	var progress []benchfig.Shown
 	for _, c := range edits {
 		if c.Status != 200 || c.ChatID != staff || c.MessageID != preview {
 			continue
@@ -189,31 +186,10 @@ func runBroadcast(ctx context.Context, o opts, f *fake, d *dbSet, env []string, 
 			continue
 		}
 		n, _ := strconv.Atoi(strings.ReplaceAll(mm[1], ",", ""))
-		progress = append(progress, shown{c.At, n})
+		progress = append(progress, benchfig.Shown{At: c.At, N: n})
 	}
-	fig.edits = len(progress)
-	truth := func(at time.Time) int {
-		n, _ := slices.BinarySearchFunc(times, at, func(a, b time.Time) int { return a.Compare(b) })
-		for n < len(times) && !times[n].After(at) {
-			n++
-		}
-		return n
-	}
-	for i, p := range progress {
-		fig.behind = max(fig.behind, truth(p.at)-p.n)
-		// The count shown is wrong from the moment the next message left
-		// until the next edit (or, for the last edit, never again).
-		if p.n < len(times) {
-			until := time.Now()
-			if i+1 < len(progress) {
-				until = progress[i+1].at
-			}
-			fig.stale = max(fig.stale, until.Sub(times[p.n]))
-		}
-	}
-	if n := len(progress); n > 0 && len(times) > 0 && progress[n-1].n >= len(times) {
-		fig.final = progress[n-1].at.Sub(times[len(times)-1])
-	}
+	pr := benchfig.ProgressOf(progress, times, time.Now())
+	fig.edits, fig.stale, fig.behind, fig.final = pr.Edits, pr.Stale, pr.Behind, pr.Final
 	fmt.Fprintf(os.Stderr, "  %d of %d delivered at %.1f/s, %d × 429, %d duplicates, progress stale up to %.2f s\n",
 		fig.delivered, fig.recipients, fig.rate, fig.limited, fig.duplicates, fig.stale.Seconds())
 	return fig, nil

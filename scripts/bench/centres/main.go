@@ -31,6 +31,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -44,6 +45,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/aurore/cairbot/bot/telegramtest"
+	"github.com/aurore/cairbot/scripts/bench/benchfig"
 	"github.com/aurore/cairbot/scripts/bench/benchproc"
 	"github.com/aurore/cairbot/store"
 )
@@ -96,11 +98,12 @@ func main() {
 
 // centre is one seeded centre and its fake bot.
 type centre struct {
-	n     int
-	slug  string
-	id    int64
-	tg    *telegramtest.Server
-	staff telegramtest.User
+	n       int
+	slug    string
+	id      int64
+	tg      *telegramtest.Server
+	staff   telegramtest.User
+	preview int // the message the staff member confirmed: then the progress message
 }
 
 func run(ctx context.Context, o options) (string, error) {
@@ -225,6 +228,7 @@ func run(ctx context.Context, o options) (string, error) {
 	time.Sleep(3 * time.Second)
 	rss := peakRSS(cmd.Process.Pid)
 	m := measure(centres, time.Time{})
+	m.progress = progress(centres, m)
 	var rows, crossRows int
 	if err := pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE o.state = 'sent'),
 			count(*) FILTER (WHERE o.centre_id <> p.centre_id)
@@ -287,6 +291,11 @@ func announce(ctx context.Context, c *centre, at time.Time) error {
 		return err
 	}
 	tg.SendText(u, "14h30")
+	preview, err := wait(n + 5)
+	if err != nil {
+		return err
+	}
+	c.preview = preview.ID
 	return press(n+5, "ann:send:")
 }
 
@@ -324,9 +333,10 @@ func centreOfChat(chat string) int {
 
 type botFigures struct {
 	sent        int
-	first, last time.Time // its first and last message to a resident
-	rate        float64   // messages a second from its first to its last
-	peak        int       // most messages within any one second
+	delivered   []time.Time // when each message to a resident arrived, in order
+	first, last time.Time   // its first and last message to a resident
+	rate        float64     // messages a second from its first to its last
+	peak        int         // most messages within any one second
 	duplicates  int
 }
 
@@ -335,6 +345,7 @@ type figures struct {
 	tooMany, crossings, refused int
 	tooManyResidents            int // of tooMany, to residents' chats (the announcements)
 	first, last                 time.Time
+	progress                    []benchfig.Progress // each centre's progress message (announcements only)
 }
 
 // measure reads what each fake bot received since (zero: ever): per bot
@@ -386,6 +397,7 @@ func measure(centres []*centre, since time.Time) figures {
 			}
 			b.peak = max(b.peak, i-j+1)
 		}
+		b.delivered = times
 		if len(times) > 0 {
 			b.first, b.last = times[0], times[len(times)-1]
 			if f.first.IsZero() || times[0].Before(f.first) {
@@ -398,6 +410,51 @@ func measure(centres []*centre, since time.Time) figures {
 		f.bots = append(f.bots, b)
 	}
 	return f
+}
+
+// frenchProgress is the count a French progress message shows ("📤
+// Envoi : 12 sur 200 faits."); the staff members read French.
+var frenchProgress = regexp.MustCompile(`(\d[\d\x{202F}\x{00A0} ]*) sur `)
+
+// progress reads, for each centre, its progress message (the preview its
+// staff member confirmed, edited as the messages went out) against when
+// its residents' messages arrived (f, from measure).
+func progress(centres []*centre, f figures) []benchfig.Progress {
+	out := make([]benchfig.Progress, 0, len(centres))
+	for i, c := range centres {
+		staff, preview := strconv.FormatInt(c.staff.ID, 10), strconv.Itoa(c.preview)
+		var shown []benchfig.Shown
+		for _, call := range c.tg.CallsTo("editMessageText") {
+			if call.Status != http.StatusOK || call.Params["chat_id"] != staff || call.Params["message_id"] != preview {
+				continue
+			}
+			m := frenchProgress.FindStringSubmatch(call.Params["text"])
+			if m == nil {
+				continue
+			}
+			n, err := strconv.Atoi(strings.Map(func(r rune) rune {
+				if r >= '0' && r <= '9' {
+					return r
+				}
+				return -1
+			}, m[1]))
+			if err != nil {
+				continue
+			}
+			shown = append(shown, benchfig.Shown{At: call.At, N: n})
+		}
+		out = append(out, benchfig.ProgressOf(shown, f.bots[i].delivered, time.Now()))
+	}
+	return out
+}
+
+// spread is min / median / max of d, in seconds.
+func spread(d []time.Duration) string {
+	if len(d) == 0 {
+		return "—"
+	}
+	d = slices.Sorted(slices.Values(d))
+	return fmt.Sprintf("%.1f / %.1f / %.1f s", d[0].Seconds(), d[len(d)/2].Seconds(), d[len(d)-1].Seconds())
 }
 
 func (f figures) markdown(o options, ready, seeded, confirmed time.Duration, rows, crossRows int, rss int64, took time.Duration) string {
@@ -436,6 +493,17 @@ func (f figures) markdown(o options, ready, seeded, confirmed time.Duration, row
 	fmt.Fprintf(&s, "| busiest second of a bot (min / median / max) | %d / %d / %d messages (configured `SEND_RATE_GLOBAL` 25, Telegram 30) |\n", peaks[0], peaks[len(peaks)/2], peaks[len(peaks)-1])
 	fmt.Fprintf(&s, "| crossings (a bot's call to a chat of another centre; outbox rows to another centre's person) | %d; %d |\n", f.crossings, crossRows)
 	fmt.Fprintf(&s, "| duplicates | %d |\n", dups)
+	stale := make([]time.Duration, 0, len(f.progress))
+	behind, edits := 0, make([]int, 0, len(f.progress))
+	for _, p := range f.progress {
+		stale, edits = append(stale, p.Stale), append(edits, p.Edits)
+		behind = max(behind, p.Behind)
+	}
+	slices.Sort(edits)
+	fmt.Fprintf(&s, "| a centre's progress message: longest it showed a count already passed (min / median / max over centres; target 2 s) | %s |\n", spread(stale))
+	if len(edits) > 0 {
+		fmt.Fprintf(&s, "| … most messages it was behind when edited (over centres); its edits (median) | %d; %d |\n", behind, edits[len(edits)/2])
+	}
 	fmt.Fprintf(&s, "| 429 answers | %d (%d to residents' chats, %d to staff chats: conversation, progress, report) |\n",
 		f.tooMany, f.tooManyResidents, f.tooMany-f.tooManyResidents)
 	fmt.Fprintf(&s, "| other refusals | %d |\n", f.refused)

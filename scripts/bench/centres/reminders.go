@@ -103,12 +103,6 @@ func classReminders(ctx context.Context, pool *pgxpool.Pool, centres []*centre, 
 
 func (f reminderFigures) markdown(centres int) string {
 	var s strings.Builder
-	spread := func(d []time.Duration) string {
-		if len(d) == 0 {
-			return "—"
-		}
-		return fmt.Sprintf("%.1f / %.1f / %.1f s", d[0].Seconds(), d[len(d)/2].Seconds(), d[len(d)-1].Seconds())
-	}
 	s.WriteString("Then every centre's French class starts at the same moment (one group per centre with all its residents,\n")
 	fmt.Fprintf(&s, "`CLASS_REMINDER_BEFORE=%s`): the bot's class planner (its hourly job, asked to run now) queues every centre's\n", classReminderBefore)
 	s.WriteString("reminders in one run (one centre's after another's), all due at the same second.\n\n")

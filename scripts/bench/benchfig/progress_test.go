@@ -1,0 +1,33 @@
+package benchfig
+
+import (
+	"testing"
+	"time"
+)
+
+func TestProgressOf(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 20, 0, 0, 0, time.UTC)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	delivered := []time.Time{at(100), at(200), at(300), at(1500)}
+	for _, c := range []struct {
+		name  string
+		edits []Shown
+		end   time.Time
+		want  Progress
+	}{
+		{"each count shown soon after", []Shown{{at(150), 1}, {at(1100), 3}, {at(2000), 4}}, at(3000),
+			// 2 arrived at 200 and was shown at 1100; 4 at 1500, shown at 2000.
+			Progress{Edits: 3, Stale: 900 * time.Millisecond, Final: 500 * time.Millisecond, Behind: 0}},
+		{"a count read before a wait", []Shown{{at(1200), 1}, {at(2300), 4}}, at(3000),
+			Progress{Edits: 2, Stale: 2100 * time.Millisecond, Final: 800 * time.Millisecond, Behind: 2}},
+		{"the end never shown", []Shown{{at(400), 3}}, at(3000),
+			Progress{Edits: 1, Stale: 1500 * time.Millisecond}},
+		{"no edit", nil, at(3000), Progress{}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := ProgressOf(c.edits, delivered, c.end); got != c.want {
+				t.Errorf("ProgressOf = %+v, want %+v", got, c.want)
+			}
+		})
+	}
+}
