@@ -398,14 +398,14 @@ func (s Senders) AnswerCallbackQuery(ctx context.Context, p *tgbot.AnswerCallbac
 	return snd.AnswerCallbackQuery(ctx, p)
 }
 
-// AwaitTurn waits for a chat's turn under its pace, on the bot of the
-// centre in the context.
-func (s Senders) AwaitTurn(ctx context.Context, chatID int64) (context.Context, error) {
+// TakeTurn takes a chat's next turn under its pace when it comes within
+// maxWait, on the bot of the centre in the context (Sender.TakeTurn).
+func (s Senders) TakeTurn(ctx context.Context, chatID int64, maxWait time.Duration) (context.Context, time.Duration, error) {
 	snd, err := s.pick(ctx)
 	if err != nil {
-		return ctx, err
+		return ctx, 0, err
 	}
-	return snd.AwaitTurn(ctx, chatID)
+	return snd.TakeTurn(ctx, chatID, maxWait)
 }
 
 // SetMyCommands sets a command menu of the bot.

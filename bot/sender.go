@@ -431,15 +431,32 @@ func (s *Sender) chatRateKey(chatID int64) string {
 // (store.State.TakeUpdate) must write the very key the limiter reads.
 const limiterKeyPrefix = "rate:"
 
-// AwaitTurn waits until a message to chatID may leave under the chat's
-// pace and counts it; the context returned carries that turn, which the
-// next message to the chat sent with it uses instead of waiting again. A
-// job whose message shows a live figure reads the figure after this wait.
-func (s *Sender) AwaitTurn(ctx context.Context, chatID int64) (context.Context, error) {
-	if err := s.take(ctx, s.chatRateKey(chatID), s.perChat); err != nil {
-		return ctx, err
+// TakeTurn takes the next turn of chatID under the chat's pace, waiting
+// for it when it comes within maxWait: the context returned carries the
+// turn, which the next message to the chat sent with it uses instead of
+// waiting again. A turn further off is not taken, and how far off it is
+// comes back instead: a job then snoozes rather than hold one of
+// JOB_WORKERS for a second (an announcement's report waited for its staff
+// chat's pace, and with more announcements than workers the last progress
+// jobs waited a second for a worker). A job whose message shows a live
+// figure reads the figure once it has the turn.
+func (s *Sender) TakeTurn(ctx context.Context, chatID int64, maxWait time.Duration) (context.Context, time.Duration, error) {
+	key := s.chatRateKey(chatID)
+	for {
+		res, err := s.limiter.Allow(ctx, key, s.perChat)
+		if err != nil {
+			return ctx, 0, fmt.Errorf("bot: rate limiter: %w", err)
+		}
+		if res.Allowed > 0 {
+			return withReservedPace(ctx, &reservedPace{chatID: chatID, reserved: true, at: time.Now()}), 0, nil
+		}
+		if res.RetryAfter > maxWait {
+			return ctx, res.RetryAfter, nil
+		}
+		if err := pause(ctx, res.RetryAfter); err != nil {
+			return ctx, 0, err
+		}
 	}
-	return withReservedPace(ctx, &reservedPace{chatID: chatID, reserved: true, at: time.Now()}), nil
 }
 
 // chatPace is a chat's pacing as the limiter keeps it in Redis, for taking
@@ -459,7 +476,7 @@ type reservedPace struct {
 	reserved bool
 	at       time.Time // when the intake counted the reserved message
 	// update: the reservation is an update's, whose end counts the pace
-	// again when late; a job's turn (AwaitTurn) is counted again at once.
+	// again when late; a job's turn (TakeTurn) is counted again at once.
 	update bool
 	used   atomic.Bool
 	late   atomic.Bool

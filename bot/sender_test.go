@@ -270,18 +270,18 @@ func TestBulkSendErrors(t *testing.T) {
 	}
 }
 
-// TestAwaitTurnIsTheMessagesTurn: a job that waits for a chat's turn
-// before it reads what it shows (an announcement's progress) sends its
-// message on that turn, not on a second one: the chat's pace is counted
-// once per message.
-func TestAwaitTurnIsTheMessagesTurn(t *testing.T) {
+// TestTakeTurnIsTheMessagesTurn: a job that takes a chat's turn before it
+// reads what it shows (an announcement's progress) sends its message on
+// that turn, not on a second one; a turn further off than the job will
+// wait is not taken, and the job learns how far off it is.
+func TestTakeTurnIsTheMessagesTurn(t *testing.T) {
 	t.Parallel()
 	s, srv, _ := newTestSender(t, 25, 3)
 	srv.AddChat(42)
 	ctx := context.Background()
-	turn, err := s.AwaitTurn(ctx, 42)
-	if err != nil {
-		t.Fatal(err)
+	turn, wait, err := s.TakeTurn(ctx, 42, time.Minute)
+	if err != nil || wait != 0 {
+		t.Fatalf("TakeTurn: wait %v, %v", wait, err)
 	}
 	if _, err := s.SendMessage(turn, &tgbot.SendMessageParams{ChatID: int64(42), Text: "x"}); err != nil {
 		t.Fatal(err)
@@ -307,5 +307,28 @@ func TestAwaitTurnIsTheMessagesTurn(t *testing.T) {
 	}
 	if peek, err := s.limiter.AllowN(ctx, s.chatRateKey(43), s.perChat, 0); err != nil || peek.ResetAfter <= 0 {
 		t.Errorf("chat 43's message was not counted in its own pace: %+v, %v", peek, err)
+	}
+
+	// The rest of the burst, then a turn about a period off: not taken
+	// with a shorter wait allowed, and the pace is left as it was.
+	for range 2 {
+		if _, wait, err := s.TakeTurn(ctx, 42, 0); err != nil || wait != 0 {
+			t.Fatalf("TakeTurn within the burst: wait %v, %v", wait, err)
+		}
+	}
+	before, err := s.limiter.AllowN(ctx, s.chatRateKey(42), s.perChat, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, wait, err = s.TakeTurn(ctx, 42, 10*time.Millisecond)
+	if err != nil || wait <= 10*time.Millisecond || wait > s.perChat.Period {
+		t.Fatalf("TakeTurn with the burst spent: wait %v, %v; want up to a period, not taken", wait, err)
+	}
+	after, err := s.limiter.AllowN(ctx, s.chatRateKey(42), s.perChat, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.ResetAfter > before.ResetAfter {
+		t.Errorf("a turn not taken was counted: whole again in %v, %v before", after.ResetAfter, before.ResetAfter)
 	}
 }

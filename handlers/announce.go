@@ -24,8 +24,8 @@ type Announcements struct {
 	DefaultLang   string
 	// Jobs inserts the send jobs of announcements queued before the outbox.
 	Jobs Jobs
-	// Turns holds the progress message's edit until the staff chat's pace
-	// allows it, before the counts it shows are read.
+	// Turns gives the progress job the staff chat's turns: its edits and
+	// report wait for them, and what they show is counted once they came.
 	Turns ChatTurns
 }
 

@@ -38,12 +38,19 @@ type Broadcasts interface {
 	ClaimReport(ctx context.Context, announcementID int64, now time.Time) (bool, error)
 }
 
-// ChatTurns waits for a chat's turn under its pace: the context returned
-// carries the turn, which the next message to that chat uses instead of
-// waiting again. What the message shows is then read after the wait.
+// ChatTurns takes a chat's next turn under its pace when it comes within
+// maxWait: the context returned carries the turn, which the next message
+// to that chat uses instead of waiting again. A turn further off is not
+// taken; how far off it is comes back instead.
 type ChatTurns interface {
-	AwaitTurn(ctx context.Context, chatID int64) (context.Context, error)
+	TakeTurn(ctx context.Context, chatID int64, maxWait time.Duration) (context.Context, time.Duration, error)
 }
+
+// turnWait is the longest the progress job waits in place for the staff
+// chat's turn, holding one of JOB_WORKERS; a turn further off is waited
+// for snoozed. About River's poll interval (200 ms), which a snoozed job
+// may lose before it runs again.
+const turnWait = 250 * time.Millisecond
 
 // AnnounceProgressArgs is the durable job that keeps the staff member's
 // progress message up to date and sends the final report.
@@ -160,39 +167,54 @@ func (w *AnnounceProgressWorker) Work(ctx context.Context, job *river.Job[Announ
 	}
 	loc := h.Catalog.Localizer(lang)
 	c := st.Counts
-	if !c.Finished() && c.Done() != st.Shown && ann.ProgressMessageID != 0 {
-		// The edit waits for the staff chat's pace (his own messages, the
-		// last edit): count again once it may leave, or the count shown is
-		// as old as that wait (the first edit, right behind the staff
-		// member's confirmation, showed 1 sent when 24 were: 2.0 s behind,
-		// docs/BENCHMARKS.md).
-		if turn, err := h.Turns.AwaitTurn(ctx, ann.ProgressChatID); err != nil {
-			if ctx.Err() != nil {
-				return err
-			}
-			h.Log.WarnContext(ctx, "announcement progress: chat's turn not taken", "announcement", ann.ID, "err", err)
-		} else {
-			ctx = turn
-			st, err = h.Announcements.BroadcastStatus(ctx, a.CentreID, a.AnnouncementID)
-			if errors.Is(err, store.ErrNotFound) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			ann, c = st.Announcement, st.Counts
-		}
-	}
 	if !c.Finished() {
 		// Shown starts at -1, so the first run always turns the preview
 		// into the progress message (and takes its buttons away).
-		if c.Done() != st.Shown {
-			h.editProgress(ctx, loc, ann, c)
-			if err := h.Announcements.SetProgressShown(ctx, ann.ID, c.Done()); err != nil {
-				return err
-			}
+		if c.Done() == st.Shown || ann.ProgressMessageID == 0 {
+			return river.JobSnooze(progressEvery)
 		}
-		return river.JobSnooze(progressEvery)
+		// The edit counts against the staff chat's pace (his own messages,
+		// the last edit), and what it shows is counted once the turn is in
+		// hand: counted before a wait, it was as old as the wait (the first
+		// edit, right behind the staff member's confirmation, showed 1 sent
+		// when 24 were: 2.0 s behind, docs/BENCHMARKS.md).
+		turn, wait, err := h.turn(ctx, ann)
+		if err != nil || wait > 0 {
+			return snoozeOr(wait, err)
+		}
+		st, err = h.Announcements.BroadcastStatus(turn, a.CentreID, a.AnnouncementID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		ann, c = st.Announcement, st.Counts
+		h.editProgress(turn, loc, ann, c)
+		if err := h.Announcements.SetProgressShown(ctx, ann.ID, c.Done()); err != nil {
+			return err
+		}
+		if !c.Finished() {
+			return river.JobSnooze(progressEvery)
+		}
+		st.Shown = c.Done() // finished while the turn came: the end is shown, the report follows
+	}
+	if st.Reported {
+		return nil
+	}
+	if c.Done() != st.Shown && ann.ProgressMessageID != 0 {
+		turn, wait, err := h.turn(ctx, ann)
+		if err != nil || wait > 0 {
+			return snoozeOr(wait, err)
+		}
+		h.editProgress(turn, loc, ann, c)
+		if err := h.Announcements.SetProgressShown(ctx, ann.ID, c.Done()); err != nil {
+			return err
+		}
+	}
+	turn, wait, err := h.turn(ctx, ann)
+	if err != nil || wait > 0 {
+		return snoozeOr(wait, err)
 	}
 	// Claimed before sending: if we crash now the report is lost rather
 	// than sent twice, the same rule as for the announcement itself.
@@ -200,7 +222,6 @@ func (w *AnnounceProgressWorker) Work(ctx context.Context, job *river.Job[Announ
 	if err != nil || !claimed {
 		return err
 	}
-	h.editProgress(ctx, loc, ann, c)
 	report := loc.T("announce.report",
 		"Sent", loc.F.Number(int64(c.Sent)),
 		"Unreachable", loc.F.Number(int64(c.Unreachable)),
@@ -212,11 +233,36 @@ func (w *AnnounceProgressWorker) Work(ctx context.Context, job *river.Job[Announ
 	if ann.ProgressMessageID != 0 {
 		params.ReplyParameters = &models.ReplyParameters{MessageID: ann.ProgressMessageID, AllowSendingWithoutReply: true}
 	}
-	_, err = h.Send.SendMessage(ctx, params)
+	_, err = h.Send.SendMessage(turn, params)
 	if err != nil && !errors.Is(err, ErrUnreachable) {
 		h.Log.WarnContext(ctx, "announcement report not sent", "announcement", ann.ID, "err", err)
 	}
 	return nil
+}
+
+// turn takes the staff chat's next turn when it comes within turnWait;
+// a wait above zero is how far off it is, for the job to snooze that long
+// rather than hold a worker. When the pacing itself fails (Redis), the
+// message goes without a turn in hand and the Sender paces it as any
+// other.
+func (h *Announcements) turn(ctx context.Context, ann store.Announcement) (context.Context, time.Duration, error) {
+	turn, wait, err := h.Turns.TakeTurn(ctx, ann.ProgressChatID, turnWait)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx, 0, err
+		}
+		h.Log.WarnContext(ctx, "announcement progress: chat's turn not taken", "announcement", ann.ID, "err", err)
+		return ctx, 0, nil
+	}
+	return turn, wait, nil
+}
+
+// snoozeOr is err, or else a snooze of wait.
+func snoozeOr(wait time.Duration, err error) error {
+	if err != nil {
+		return err
+	}
+	return river.JobSnooze(wait)
 }
 
 // progressText is the progress message: where the sending stands, then the

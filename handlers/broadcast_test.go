@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -85,18 +87,28 @@ func (s *progressStore) ClaimReport(context.Context, int64, time.Time) (bool, er
 	return claimed, nil
 }
 
-// turnAfter is the staff chat's pace: while the job waits for its turn,
-// the announcement's messages go on leaving (counts become after).
-type turnAfter struct {
-	s      *progressStore
-	after  store.BroadcastCounts
-	awaits []int64
+// staffTurns is the staff chat's pace: each TakeTurn is given the next of
+// waits (0: taken at once; more: that far off, not taken). While the job
+// waits for a turn it takes, the announcement's messages go on leaving
+// (the counts become after).
+type staffTurns struct {
+	s     *progressStore
+	after store.BroadcastCounts
+	waits []time.Duration
+	calls []int64
 }
 
-func (w *turnAfter) AwaitTurn(ctx context.Context, chatID int64) (context.Context, error) {
-	w.awaits = append(w.awaits, chatID)
+func (w *staffTurns) TakeTurn(ctx context.Context, chatID int64, maxWait time.Duration) (context.Context, time.Duration, error) {
+	w.calls = append(w.calls, chatID)
+	var wait time.Duration
+	if len(w.waits) > 0 {
+		wait, w.waits = w.waits[0], w.waits[1:]
+	}
+	if wait > maxWait {
+		return ctx, wait, nil
+	}
 	w.s.st.Counts = w.after
-	return ctx, nil
+	return ctx, 0, nil
 }
 
 // sentTexts records what the progress job sends and edits.
@@ -120,9 +132,11 @@ func (noAuthor) PersonByID(context.Context, int64, int64) (store.Person, error) 
 	return store.Person{}, store.ErrNotFound
 }
 
-// TestProgressCountsOnceTheStaffChatsTurnCame: the progress edit waits for
-// the staff chat's pace, and the count it shows is read after that wait,
-// not before (a count read before showed 1 sent when 24 were).
+// TestProgressCountsOnceTheStaffChatsTurnCame: the progress edit and the
+// report wait for the staff chat's turns, and what the edit shows is
+// counted once its turn came, not before (a count read before showed 1
+// sent when 24 were). A turn further off than turnWait is waited for
+// snoozed, not with a worker in hand.
 func TestProgressCountsOnceTheStaffChatsTurnCame(t *testing.T) {
 	cat, err := locales.Load()
 	if err != nil {
@@ -130,28 +144,43 @@ func TestProgressCountsOnceTheStaffChatsTurnCame(t *testing.T) {
 	}
 	en := cat.Localizer("en")
 	ann := store.Announcement{ID: 7, Body: "Fire drill", ProgressChatID: 500, ProgressMessageID: 3}
+	progress := func(done int) string {
+		return en.T("announce.progress", "Done", strconv.Itoa(done), "Total", "20")
+	}
+	finished := en.T("announce.progress_done", "Done", "20", "Total", "20")
+	report := en.T("announce.report", "Sent", "19", "Unreachable", "1", "Failed", "0")
+	sending := func(sent int) store.BroadcastCounts { return store.BroadcastCounts{Sent: sent, Pending: 20 - sent} }
+	done := store.BroadcastCounts{Sent: 19, Unreachable: 1}
 	for _, c := range []struct {
-		name                 string
-		shown                int
-		before, after        store.BroadcastCounts
-		wantEdit, wantReport string
-		wantAwait            bool
-		wantSnooze           bool
+		name          string
+		shown         int
+		reported      bool
+		before, after store.BroadcastCounts
+		waits         []time.Duration
+		wantSnooze    time.Duration // 0: none
+		wantTurns     int
+		wantEdits     []string
+		wantReport    bool
 	}{
-		{name: "messages leave during the wait", shown: 1,
-			before: store.BroadcastCounts{Sent: 3, Pending: 17}, after: store.BroadcastCounts{Sent: 12, Pending: 8},
-			wantEdit: en.T("announce.progress", "Done", "12", "Total", "20"), wantAwait: true, wantSnooze: true},
-		{name: "the last leave during the wait", shown: 1,
-			before: store.BroadcastCounts{Sent: 2, Pending: 18}, after: store.BroadcastCounts{Sent: 19, Unreachable: 1},
-			wantEdit: en.T("announce.progress_done", "Done", "20", "Total", "20"), wantAwait: true,
-			wantReport: en.T("announce.report", "Sent", "19", "Unreachable", "1", "Failed", "0")},
-		{name: "nothing new to show", shown: 5,
-			before: store.BroadcastCounts{Sent: 5, Pending: 15}, after: store.BroadcastCounts{Sent: 9, Pending: 11},
-			wantSnooze: true},
+		{name: "messages leave while the turn comes", shown: 1, before: sending(3), after: sending(12),
+			wantSnooze: progressEvery, wantTurns: 1, wantEdits: []string{progress(12)}},
+		{name: "the turn is far off", shown: 1, before: sending(3), after: sending(12), waits: []time.Duration{700 * time.Millisecond},
+			wantSnooze: 700 * time.Millisecond, wantTurns: 1},
+		{name: "nothing new to show", shown: 5, before: sending(5), after: sending(9),
+			wantSnooze: progressEvery},
+		{name: "the last leave while the turn comes", shown: 1, before: sending(2), after: done,
+			wantTurns: 2, wantEdits: []string{finished}, wantReport: true},
+		{name: "the report's turn is far off", shown: 1, before: sending(2), after: done, waits: []time.Duration{0, 800 * time.Millisecond},
+			wantSnooze: 800 * time.Millisecond, wantTurns: 2, wantEdits: []string{finished}},
+		{name: "finished, the end not shown yet", shown: 17, before: done, after: done,
+			wantTurns: 2, wantEdits: []string{finished}, wantReport: true},
+		{name: "finished and shown, the report left", shown: 20, before: done, after: done,
+			wantTurns: 1, wantReport: true},
+		{name: "reported", shown: 20, reported: true, before: done, after: done},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			st := &progressStore{st: store.BroadcastStatus{Announcement: ann, Counts: c.before, Shown: c.shown}}
-			turns := &turnAfter{s: st, after: c.after}
+			st := &progressStore{st: store.BroadcastStatus{Announcement: ann, Counts: c.before, Shown: c.shown, Reported: c.reported}}
+			turns := &staffTurns{s: st, after: c.after, waits: c.waits}
 			out := &sentTexts{}
 			h := &Announcements{
 				Base: Base{Send: out, Catalog: cat, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -162,21 +191,33 @@ func TestProgressCountsOnceTheStaffChatsTurnCame(t *testing.T) {
 			err := w.Work(context.Background(), &river.Job[AnnounceProgressArgs]{
 				JobRow: &rivertype.JobRow{}, Args: AnnounceProgressArgs{CentreID: 1, AnnouncementID: ann.ID}})
 			var snooze *river.JobSnoozeError
-			if got := errors.As(err, &snooze); got != c.wantSnooze || (!got && err != nil) {
-				t.Fatalf("Work: %v; want a snooze: %v", err, c.wantSnooze)
+			switch {
+			case c.wantSnooze == 0 && err != nil:
+				t.Fatalf("Work: %v; want nil", err)
+			case c.wantSnooze != 0 && (!errors.As(err, &snooze) || snooze.Duration != c.wantSnooze):
+				t.Fatalf("Work: %v; want a snooze of %v", err, c.wantSnooze)
 			}
-			if got := len(turns.awaits) == 1 && turns.awaits[0] == ann.ProgressChatID; got != c.wantAwait {
-				t.Errorf("turns awaited %v; want the staff chat's: %v", turns.awaits, c.wantAwait)
+			if len(turns.calls) != c.wantTurns {
+				t.Errorf("%d turns asked for, want %d", len(turns.calls), c.wantTurns)
 			}
-			var edit string
-			if len(out.edits) > 0 {
-				edit, _, _ = strings.Cut(out.edits[len(out.edits)-1], "\n\n")
+			for _, chat := range turns.calls {
+				if chat != ann.ProgressChatID {
+					t.Errorf("a turn of chat %d, want the staff chat's", chat)
+				}
 			}
-			if len(out.edits) > 1 || edit != c.wantEdit {
-				t.Errorf("edits %q; want one showing %q", out.edits, c.wantEdit)
+			var edits []string
+			for _, e := range out.edits {
+				status, _, _ := strings.Cut(e, "\n\n")
+				edits = append(edits, status)
 			}
-			if c.wantReport != "" && (len(out.messages) != 1 || out.messages[0] != c.wantReport) {
-				t.Errorf("report %q; want %q", out.messages, c.wantReport)
+			if !slices.Equal(edits, c.wantEdits) {
+				t.Errorf("edits %q, want %q", edits, c.wantEdits)
+			}
+			if got := len(out.messages) == 1 && out.messages[0] == report; got != c.wantReport || len(out.messages) > 1 {
+				t.Errorf("report %q; want it sent: %v", out.messages, c.wantReport)
+			}
+			if st.claimed != c.wantReport {
+				t.Errorf("report claimed: %v, want %v", st.claimed, c.wantReport)
 			}
 		})
 	}
