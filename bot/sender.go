@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/url"
@@ -441,22 +442,11 @@ const limiterKeyPrefix = "rate:"
 // jobs waited a second for a worker). A job whose message shows a live
 // figure reads the figure once it has the turn.
 func (s *Sender) TakeTurn(ctx context.Context, chatID int64, maxWait time.Duration) (context.Context, time.Duration, error) {
-	key := s.chatRateKey(chatID)
-	for {
-		res, err := s.limiter.Allow(ctx, key, s.perChat)
-		if err != nil {
-			return ctx, 0, fmt.Errorf("bot: rate limiter: %w", err)
-		}
-		if res.Allowed > 0 {
-			return withReservedPace(ctx, &reservedPace{chatID: chatID, reserved: true, at: time.Now()}), 0, nil
-		}
-		if res.RetryAfter > maxWait {
-			return ctx, res.RetryAfter, nil
-		}
-		if err := pause(ctx, res.RetryAfter); err != nil {
-			return ctx, 0, err
-		}
+	wait, err := s.takeWithin(ctx, s.chatRateKey(chatID), s.perChat, maxWait)
+	if err != nil || wait > 0 {
+		return ctx, wait, err
 	}
+	return withReservedPace(ctx, &reservedPace{chatID: chatID, reserved: true, at: time.Now()}), 0, nil
 }
 
 // chatPace is a chat's pacing as the limiter keeps it in Redis, for taking
@@ -513,17 +503,29 @@ func (s *Sender) paceLate(ctx context.Context, chatID int64) {
 	}
 }
 
+// take waits for the next turn under limit and takes it.
 func (s *Sender) take(ctx context.Context, key string, limit redis_rate.Limit) error {
+	_, err := s.takeWithin(ctx, key, limit, math.MaxInt64)
+	return err
+}
+
+// takeWithin takes the next turn under limit, waiting for it when it
+// comes within maxWait; a turn further off is not taken, and how far off
+// it is comes back.
+func (s *Sender) takeWithin(ctx context.Context, key string, limit redis_rate.Limit, maxWait time.Duration) (time.Duration, error) {
 	for {
 		res, err := s.limiter.Allow(ctx, key, limit)
 		if err != nil {
-			return fmt.Errorf("bot: rate limiter: %w", err)
+			return 0, fmt.Errorf("bot: rate limiter: %w", err)
 		}
 		if res.Allowed > 0 {
-			return nil
+			return 0, nil
+		}
+		if res.RetryAfter > maxWait {
+			return res.RetryAfter, nil
 		}
 		if err := pause(ctx, res.RetryAfter); err != nil {
-			return err
+			return 0, err
 		}
 	}
 }
