@@ -260,8 +260,17 @@ func chatIDOf(v any) int64 {
 	return 0
 }
 
+// bulkChatWait is the longest an outbox message waits in place for its
+// chat's pace, holding one of JOB_WORKERS; a turn further off is answered
+// *RetryAfterError, and the outbox worker snoozes the job that long
+// (several messages for one resident at once, beyond the chat's burst,
+// held a worker a second each). About River's poll interval, which a
+// snoozed job may lose before it runs again.
+const bulkChatWait = 250 * time.Millisecond
+
 // SendBulk sends one message the bot sends on its own (an outbox row). It
-// waits for the chat's pacing and the global budget, then calls claim —
+// takes the chat's turn (answering *RetryAfterError when it is more than
+// bulkChatWait off) and waits for the global budget, then calls claim —
 // where the caller marks the message 'sending', so that a crash leaves at
 // most the message in hand in doubt, never one still waiting for its turn
 // — and makes one try. The caller decides what comes next from the error:
@@ -270,8 +279,12 @@ func chatIDOf(v any) int64 {
 // (5xx or network: not delivered), or a permanent refusal (400…).
 func (s *Sender) SendBulk(ctx context.Context, p *tgbot.SendMessageParams, claim func(context.Context) error) (*models.Message, error) {
 	chatID := chatIDOf(p.ChatID)
-	if err := s.take(ctx, s.chatRateKey(chatID), s.perChat); err != nil {
+	wait, err := s.takeWithin(ctx, s.chatRateKey(chatID), s.perChat, bulkChatWait)
+	if err != nil {
 		return nil, err
+	}
+	if wait > 0 {
+		return nil, &RetryAfterError{After: wait}
 	}
 	if err := s.take(ctx, s.prefix+":rate:global", s.global); err != nil {
 		return nil, err

@@ -270,6 +270,31 @@ func TestBulkSendErrors(t *testing.T) {
 	}
 }
 
+// TestBulkSendDoesNotWaitLongForItsChat: an outbox message whose chat has
+// spent its burst does not hold its worker for the chat's next turn a
+// second away: it is answered *RetryAfterError, unclaimed and unsent, for
+// the worker to snooze the job.
+func TestBulkSendDoesNotWaitLongForItsChat(t *testing.T) {
+	t.Parallel()
+	s, srv, _ := newTestSender(t, 25, 3)
+	srv.AddChat(80)
+	claimed := 0
+	claim := func(context.Context) error { claimed++; return nil }
+	for i := range 3 {
+		if _, err := s.SendBulk(context.Background(), &tgbot.SendMessageParams{ChatID: int64(80), Text: "x"}, claim); err != nil {
+			t.Fatalf("message %d of the burst: %v", i+1, err)
+		}
+	}
+	_, err := s.SendBulk(context.Background(), &tgbot.SendMessageParams{ChatID: int64(80), Text: "x"}, claim)
+	var ra *RetryAfterError
+	if !errors.As(err, &ra) || ra.After <= bulkChatWait || ra.After > s.perChat.Period {
+		t.Fatalf("the fourth message: %v; want to wait for the chat's next turn, over %v and within a period", err, bulkChatWait)
+	}
+	if claimed != 3 || len(srv.SendTimes(80)) != 3 {
+		t.Fatalf("claimed %d, sent %d; want the fourth neither claimed nor sent", claimed, len(srv.SendTimes(80)))
+	}
+}
+
 // TestTakeTurnIsTheMessagesTurn: a job that takes a chat's turn before it
 // reads what it shows (an announcement's progress) sends its message on
 // that turn, not on a second one; a turn further off than the job will
