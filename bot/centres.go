@@ -398,14 +398,14 @@ func (s Senders) AnswerCallbackQuery(ctx context.Context, p *tgbot.AnswerCallbac
 	return snd.AnswerCallbackQuery(ctx, p)
 }
 
-// TakeTurn takes a chat's next turn under its pace when it comes within
-// maxWait, on the bot of the centre in the context (Sender.TakeTurn).
-func (s Senders) TakeTurn(ctx context.Context, chatID int64, maxWait time.Duration) (context.Context, time.Duration, error) {
+// TakeTurn takes a chat's next turn under its pace, on the bot of the
+// centre in the context (Sender.TakeTurn).
+func (s Senders) TakeTurn(ctx context.Context, chatID int64) (context.Context, time.Duration, error) {
 	snd, err := s.pick(ctx)
 	if err != nil {
 		return ctx, 0, err
 	}
-	return snd.TakeTurn(ctx, chatID, maxWait)
+	return snd.TakeTurn(ctx, chatID)
 }
 
 // SetMyCommands sets a command menu of the bot.

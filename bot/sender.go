@@ -41,8 +41,8 @@ var ErrTelegramUnavailable = handlers.ErrTelegramUnavailable
 // missed interview, an announcement is reported instead.
 var ErrMaybeSent = handlers.ErrMaybeSent
 
-// RetryAfterError is Telegram's 429 on a single try: wait After, then try
-// again.
+// RetryAfterError: wait After, then try again (Telegram's 429, or the
+// pacing's own turn too far off to wait for with a worker in hand).
 type RetryAfterError = handlers.RetryAfterError
 
 // Sender is the only code that sends to Telegram. Pacing is shared by every
@@ -260,17 +260,17 @@ func chatIDOf(v any) int64 {
 	return 0
 }
 
-// bulkChatWait is the longest an outbox message waits in place for its
-// chat's pace, holding one of JOB_WORKERS; a turn further off is answered
-// *RetryAfterError, and the outbox worker snoozes the job that long
-// (several messages for one resident at once, beyond the chat's burst,
-// held a worker a second each). About River's poll interval, which a
-// snoozed job may lose before it runs again.
-const bulkChatWait = 250 * time.Millisecond
+// jobTurnWait is the longest a job waits in place for a chat's turn,
+// holding one of JOB_WORKERS; a turn further off is not taken, and the job
+// snoozes until it comes (several outbox messages for one resident beyond
+// the chat's burst, or an announcement's report behind its progress
+// edits, held a worker a second each). About River's poll interval
+// (200 ms), which a snoozed job may lose before it runs again.
+const jobTurnWait = 250 * time.Millisecond
 
 // SendBulk sends one message the bot sends on its own (an outbox row). It
 // takes the chat's turn (answering *RetryAfterError when it is more than
-// bulkChatWait off) and waits for the global budget, then calls claim —
+// jobTurnWait off) and waits for the global budget, then calls claim —
 // where the caller marks the message 'sending', so that a crash leaves at
 // most the message in hand in doubt, never one still waiting for its turn
 // — and makes one try. The caller decides what comes next from the error:
@@ -279,7 +279,7 @@ const bulkChatWait = 250 * time.Millisecond
 // (5xx or network: not delivered), or a permanent refusal (400…).
 func (s *Sender) SendBulk(ctx context.Context, p *tgbot.SendMessageParams, claim func(context.Context) error) (*models.Message, error) {
 	chatID := chatIDOf(p.ChatID)
-	wait, err := s.takeWithin(ctx, s.chatRateKey(chatID), s.perChat, bulkChatWait)
+	wait, err := s.takeWithin(ctx, s.chatRateKey(chatID), s.perChat, jobTurnWait)
 	if err != nil {
 		return nil, err
 	}
@@ -445,17 +445,16 @@ func (s *Sender) chatRateKey(chatID int64) string {
 // (store.State.TakeUpdate) must write the very key the limiter reads.
 const limiterKeyPrefix = "rate:"
 
-// TakeTurn takes the next turn of chatID under the chat's pace, waiting
-// for it when it comes within maxWait: the context returned carries the
-// turn, which the next message to the chat sent with it uses instead of
-// waiting again. A turn further off is not taken, and how far off it is
-// comes back instead: a job then snoozes rather than hold one of
-// JOB_WORKERS for a second (an announcement's report waited for its staff
-// chat's pace, and with more announcements than workers the last progress
-// jobs waited a second for a worker). A job whose message shows a live
-// figure reads the figure once it has the turn.
-func (s *Sender) TakeTurn(ctx context.Context, chatID int64, maxWait time.Duration) (context.Context, time.Duration, error) {
-	wait, err := s.takeWithin(ctx, s.chatRateKey(chatID), s.perChat, maxWait)
+// TakeTurn is a job's hold on the next turn of chatID under the chat's
+// pace, waited for when it comes within jobTurnWait: the context returned
+// carries the turn, which the next message to the chat sent with it uses
+// instead of waiting again. A turn further off is not taken, and how far
+// off it is comes back instead, for the job to snooze that long (with more
+// announcements than workers, their reports' waits held every worker and
+// the last progress jobs ran a second late). A job whose message shows a
+// live figure reads the figure once it has the turn.
+func (s *Sender) TakeTurn(ctx context.Context, chatID int64) (context.Context, time.Duration, error) {
+	wait, err := s.takeWithin(ctx, s.chatRateKey(chatID), s.perChat, jobTurnWait)
 	if err != nil || wait > 0 {
 		return ctx, wait, err
 	}

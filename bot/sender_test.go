@@ -287,8 +287,8 @@ func TestBulkSendDoesNotWaitLongForItsChat(t *testing.T) {
 	}
 	_, err := s.SendBulk(context.Background(), &tgbot.SendMessageParams{ChatID: int64(80), Text: "x"}, claim)
 	var ra *RetryAfterError
-	if !errors.As(err, &ra) || ra.After <= bulkChatWait || ra.After > s.perChat.Period {
-		t.Fatalf("the fourth message: %v; want to wait for the chat's next turn, over %v and within a period", err, bulkChatWait)
+	if !errors.As(err, &ra) || ra.After <= jobTurnWait || ra.After > s.perChat.Period {
+		t.Fatalf("the fourth message: %v; want to wait for the chat's next turn, over %v and within a period", err, jobTurnWait)
 	}
 	if claimed != 3 || len(srv.SendTimes(80)) != 3 {
 		t.Fatalf("claimed %d, sent %d; want the fourth neither claimed nor sent", claimed, len(srv.SendTimes(80)))
@@ -297,14 +297,14 @@ func TestBulkSendDoesNotWaitLongForItsChat(t *testing.T) {
 
 // TestTakeTurnIsTheMessagesTurn: a job that takes a chat's turn before it
 // reads what it shows (an announcement's progress) sends its message on
-// that turn, not on a second one; a turn further off than the job will
-// wait is not taken, and the job learns how far off it is.
+// that turn, not on a second one; a turn further off than jobTurnWait is
+// not taken, and the job learns how far off it is.
 func TestTakeTurnIsTheMessagesTurn(t *testing.T) {
 	t.Parallel()
 	s, srv, _ := newTestSender(t, 25, 3)
 	srv.AddChat(42)
 	ctx := context.Background()
-	turn, wait, err := s.TakeTurn(ctx, 42, time.Minute)
+	turn, wait, err := s.TakeTurn(ctx, 42)
 	if err != nil || wait != 0 {
 		t.Fatalf("TakeTurn: wait %v, %v", wait, err)
 	}
@@ -334,10 +334,10 @@ func TestTakeTurnIsTheMessagesTurn(t *testing.T) {
 		t.Errorf("chat 43's message was not counted in its own pace: %+v, %v", peek, err)
 	}
 
-	// The rest of the burst, then a turn about a period off: not taken
-	// with a shorter wait allowed, and the pace is left as it was.
+	// The rest of the burst, then a turn about a period off: not taken,
+	// and the pace is left as it was.
 	for range 2 {
-		if _, wait, err := s.TakeTurn(ctx, 42, 0); err != nil || wait != 0 {
+		if _, wait, err := s.TakeTurn(ctx, 42); err != nil || wait != 0 {
 			t.Fatalf("TakeTurn within the burst: wait %v, %v", wait, err)
 		}
 	}
@@ -345,8 +345,8 @@ func TestTakeTurnIsTheMessagesTurn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, wait, err = s.TakeTurn(ctx, 42, 10*time.Millisecond)
-	if err != nil || wait <= 10*time.Millisecond || wait > s.perChat.Period {
+	_, wait, err = s.TakeTurn(ctx, 42)
+	if err != nil || wait <= jobTurnWait || wait > s.perChat.Period {
 		t.Fatalf("TakeTurn with the burst spent: wait %v, %v; want up to a period, not taken", wait, err)
 	}
 	after, err := s.limiter.AllowN(ctx, s.chatRateKey(42), s.perChat, 0)

@@ -38,19 +38,14 @@ type Broadcasts interface {
 	ClaimReport(ctx context.Context, announcementID int64, now time.Time) (bool, error)
 }
 
-// ChatTurns takes a chat's next turn under its pace when it comes within
-// maxWait: the context returned carries the turn, which the next message
-// to that chat uses instead of waiting again. A turn further off is not
-// taken; how far off it is comes back instead.
+// ChatTurns takes a chat's next turn under its pace when it comes soon:
+// the context returned carries the turn, which the next message to that
+// chat uses instead of waiting again. A turn further off is not taken;
+// how far off it is comes back instead, for the job to snooze that long
+// rather than hold a worker.
 type ChatTurns interface {
-	TakeTurn(ctx context.Context, chatID int64, maxWait time.Duration) (context.Context, time.Duration, error)
+	TakeTurn(ctx context.Context, chatID int64) (context.Context, time.Duration, error)
 }
-
-// turnWait is the longest the progress job waits in place for the staff
-// chat's turn, holding one of JOB_WORKERS; a turn further off is waited
-// for snoozed. About River's poll interval (200 ms), which a snoozed job
-// may lose before it runs again.
-const turnWait = 250 * time.Millisecond
 
 // AnnounceProgressArgs is the durable job that keeps the staff member's
 // progress message up to date and sends the final report.
@@ -167,12 +162,12 @@ func (w *AnnounceProgressWorker) Work(ctx context.Context, job *river.Job[Announ
 	}
 	loc := h.Catalog.Localizer(lang)
 	c := st.Counts
-	if !c.Finished() {
-		// Shown starts at -1, so the first run always turns the preview
-		// into the progress message (and takes its buttons away).
-		if c.Done() == st.Shown || ann.ProgressMessageID == 0 {
-			return river.JobSnooze(progressEvery)
-		}
+	if c.Finished() && st.Reported {
+		return nil
+	}
+	// Shown starts at -1, so the first run always turns the preview into
+	// the progress message (and takes its buttons away).
+	if c.Done() != st.Shown && ann.ProgressMessageID != 0 {
 		// The edit counts against the staff chat's pace (his own messages,
 		// the last edit), and what it shows is counted once the turn is in
 		// hand: counted before a wait, it was as old as the wait (the first
@@ -182,36 +177,25 @@ func (w *AnnounceProgressWorker) Work(ctx context.Context, job *river.Job[Announ
 		if err != nil || wait > 0 {
 			return snoozeOr(wait, err)
 		}
-		st, err = h.Announcements.BroadcastStatus(turn, a.CentreID, a.AnnouncementID)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		ann, c = st.Announcement, st.Counts
-		h.editProgress(turn, loc, ann, c)
-		if err := h.Announcements.SetProgressShown(ctx, ann.ID, c.Done()); err != nil {
-			return err
-		}
 		if !c.Finished() {
-			return river.JobSnooze(progressEvery)
-		}
-		st.Shown = c.Done() // finished while the turn came: the end is shown, the report follows
-	}
-	if st.Reported {
-		return nil
-	}
-	if c.Done() != st.Shown && ann.ProgressMessageID != 0 {
-		turn, wait, err := h.turn(ctx, ann)
-		if err != nil || wait > 0 {
-			return snoozeOr(wait, err)
+			st, err = h.Announcements.BroadcastStatus(turn, a.CentreID, a.AnnouncementID)
+			if errors.Is(err, store.ErrNotFound) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			ann, c = st.Announcement, st.Counts
 		}
 		h.editProgress(turn, loc, ann, c)
 		if err := h.Announcements.SetProgressShown(ctx, ann.ID, c.Done()); err != nil {
 			return err
 		}
 	}
+	if !c.Finished() {
+		return river.JobSnooze(progressEvery)
+	}
+	// The end is shown; the report takes a turn of its own.
 	turn, wait, err := h.turn(ctx, ann)
 	if err != nil || wait > 0 {
 		return snoozeOr(wait, err)
@@ -240,13 +224,13 @@ func (w *AnnounceProgressWorker) Work(ctx context.Context, job *river.Job[Announ
 	return nil
 }
 
-// turn takes the staff chat's next turn when it comes within turnWait;
-// a wait above zero is how far off it is, for the job to snooze that long
-// rather than hold a worker. When the pacing itself fails (Redis), the
+// turn takes the staff chat's next turn when it comes soon; a wait above
+// zero is how far off it is, for the job to snooze that long rather than
+// hold a worker. When the pacing itself fails (Redis), the
 // message goes without a turn in hand and the Sender paces it as any
 // other.
 func (h *Announcements) turn(ctx context.Context, ann store.Announcement) (context.Context, time.Duration, error) {
-	turn, wait, err := h.Turns.TakeTurn(ctx, ann.ProgressChatID, turnWait)
+	turn, wait, err := h.Turns.TakeTurn(ctx, ann.ProgressChatID)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx, 0, err

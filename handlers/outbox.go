@@ -44,7 +44,9 @@ var (
 	ErrObsolete = errors.New("handlers: message no longer applies")
 )
 
-// RetryAfterError is Telegram's 429 on a single try: wait After.
+// RetryAfterError: wait After before trying again. Telegram's 429 on a
+// single try, or the pacing's own answer when the chat's or the bot's
+// next turn is too far off to wait for with a worker in hand.
 type RetryAfterError struct{ After time.Duration }
 
 func (e *RetryAfterError) Error() string {
