@@ -245,7 +245,13 @@ func TestUpdateOfDeadProcessIsTakenOver(t *testing.T) {
 // without handling it again: one answer.
 func TestRenewedLeaseIsNotTakenOver(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, shortLease, webhookMode, func(h *harness) { h.cfg.SendBackoff = 300 * time.Millisecond })
+	// A lease of 2 s, renewed every 667 ms: shortLease's 800 ms lapsed
+	// when a loaded machine (the race detector, two test packages and two
+	// busy loops on 2 cores) delayed one renewal by over half a second.
+	h := newHarness(t, shortLease, webhookMode, func(h *harness) {
+		h.cfg.UpdateLease = 2 * time.Second
+		h.cfg.SendBackoff = 600 * time.Millisecond
+	})
 	u := telegramtest.User{ID: 43001, LanguageCode: "en"}
 	_, n := h.signUp(u, store.RoleResident, "Sami A.", "en")
 	second := h.secondProcess()
@@ -259,7 +265,7 @@ func TestRenewedLeaseIsNotTakenOver(t *testing.T) {
 		return rec.Code
 	}
 	// Three failures: the first process works on the update for at least
-	// 300+600+1200 ms, over two leases.
+	// 600+1200+2400 ms, over two leases.
 	h.tg.FailNext("sendMessage", u.ID, 502, 0, 3)
 	first := make(chan int, 1)
 	started := time.Now()
