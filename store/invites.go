@@ -147,7 +147,10 @@ func (s *Store) RedeemInviteInCentre(ctx context.Context, centreID int64, code s
 
 // redeemInvite redeems a code of centre centreID, or of any centre when 0.
 func (s *Store) redeemInvite(ctx context.Context, centreID int64, code string, telegramID int64, now time.Time) (Person, error) {
-	defer s.peopleChanged() // after the commit: his next update reads it
+	// After the commit, his next update reads it: the account linked now
+	// and the one the person was linked to before, if any.
+	var before *int64
+	defer func() { s.accountsChanged(telegramID, deref(before)) }()
 	var p Person
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var inviteID, personID int64
@@ -167,7 +170,7 @@ func (s *Store) redeemInvite(ctx context.Context, centreID int64, code string, t
 			return ErrInviteExpired
 		}
 		var other, centreOf int64
-		if err := tx.QueryRow(ctx, `SELECT centre_id FROM people WHERE id = $1`, personID).Scan(&centreOf); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT centre_id, telegram_id FROM people WHERE id = $1`, personID).Scan(&centreOf, &before); err != nil {
 			return err
 		}
 		// Linked once per bot: the account may be someone in a centre

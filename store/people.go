@@ -150,11 +150,12 @@ func (s *Store) PersonByID(ctx context.Context, centreID, id int64) (Person, err
 
 // SetLanguage saves a person's language choice and marks him onboarded.
 func (s *Store) SetLanguage(ctx context.Context, personID int64, lang string) (firstTime bool, err error) {
-	defer s.peopleChanged() // after the commit: his next update reads it
+	var tg *int64
+	defer func() { s.accountsChanged(deref(tg)) }() // after the commit: his next update reads it
 	err = s.pool.QueryRow(ctx, `UPDATE people SET language = $2, updated_at = now(),
 			onboarded_at = COALESCE(onboarded_at, now())
 		WHERE id = $1
-		RETURNING onboarded_at = updated_at`, personID, lang).Scan(&firstTime)
+		RETURNING onboarded_at = updated_at, telegram_id`, personID, lang).Scan(&firstTime, &tg)
 	if err != nil {
 		return false, fmt.Errorf("store: set language: %w", notFound(err))
 	}

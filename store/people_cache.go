@@ -166,6 +166,19 @@ func (c *peopleCache) heard(channel, payload string) {
 // (or the rows that decide who a bot reaches).
 func (s *Store) peopleChanged() { s.people.forgetAll(s.people.listening()) }
 
+// accountsChanged is peopleChanged for a change that touched only the
+// people linked to these Telegram accounts (0: none): what is kept of
+// everyone else stays. A resident choosing his language or joining with
+// his invite would otherwise make every other user's next update, in every
+// centre of the deployment, read his person again.
+func (s *Store) accountsChanged(telegramIDs ...int64) {
+	for _, tg := range telegramIDs {
+		if tg != 0 {
+			s.people.forget(tg)
+		}
+	}
+}
+
 // PeopleCacheStats are the person cache's counts since the start.
 type PeopleCacheStats struct {
 	Hits, Misses, Forgotten uint64
@@ -252,4 +265,12 @@ func (s *Store) AwaitPeopleChanges(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("store: await people changes: %w", ctx.Err())
 	}
+}
+
+// deref is *v, or 0 for nil (a person not linked to Telegram).
+func deref(v *int64) int64 {
+	if v == nil {
+		return 0
+	}
+	return *v
 }

@@ -159,3 +159,93 @@ func TestPeopleCacheFollowsTheDatabase(t *testing.T) {
 	}
 	read("ti", false)
 }
+
+// TestOwnChangeForgetsOnlyThatPerson: a change this process makes to one
+// person (his invite, his language, his room or status) is read again on
+// his next update, and everyone else's answer stays in memory.
+func TestOwnChangeForgetsOnlyThatPerson(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := storetest.NewPool(t)
+	st := store.New(pool)
+	now := storetest.Now(t)
+	c, err := st.EnsureCentre(ctx, "paris-12", "CAIR")
+	if err != nil {
+		t.Fatal(err)
+	}
+	newcomer := func(name string) (store.Person, string) {
+		t.Helper()
+		p, code, err := st.CreatePersonWithInvite(ctx, store.NewPerson{CentreID: c.ID, Role: store.RoleResident,
+			DisplayName: name, Language: "fa"}, nil, now.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p, code
+	}
+	const amina, dawit = 89001, 89002
+	a, codeA := newcomer("Amina S.")
+	d, codeD := newcomer("Dawit T.")
+	if _, err := st.RedeemInvite(ctx, codeA, amina, now); err != nil {
+		t.Fatal(err)
+	}
+
+	listenCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	listening := make(chan struct{}, 1)
+	go func() {
+		_ = st.ListenChanges(listenCtx, func() {
+			select {
+			case listening <- struct{}{}:
+			default:
+			}
+		})
+	}()
+	<-listening
+	read := func(account, wantID int64, wantLang, wantRoom string, wantHit bool) {
+		t.Helper()
+		before := st.PeopleCache()
+		got, err := st.PersonByTelegramID(ctx, c.ID, account)
+		if err != nil || got.ID != wantID || got.Language != wantLang || got.Room != wantRoom {
+			t.Fatalf("account %d: %+v, %v; want person %d reading %q in room %q", account, got, err, wantID, wantLang, wantRoom)
+		}
+		if hit := st.PeopleCache().Hits > before.Hits; hit != wantHit {
+			t.Fatalf("account %d from memory = %v, want %v", account, hit, wantHit)
+		}
+	}
+	read(amina, a.ID, "fa", "", false)
+	read(amina, a.ID, "fa", "", true)
+
+	steps := []struct {
+		name   string
+		change func() error
+		lang   string
+		room   string
+	}{
+		{"his invite", func() error { _, err := st.RedeemInvite(ctx, codeD, dawit, now); return err }, "fa", ""},
+		{"his language", func() error { _, err := st.SetLanguage(ctx, d.ID, "ti"); return err }, "ti", ""},
+		{"his room", func() error {
+			floor := 2
+			_, err := st.ChangeResident(ctx, store.ResidentChange{CentreID: c.ID, PersonID: d.ID,
+				Kind: store.ChangeRoom, Room: "204", Floor: &floor})
+			return err
+		}, "ti", "204"},
+	}
+	for _, s := range steps {
+		if err := s.change(); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		// His next update reads the change, before any notification.
+		read(dawit, d.ID, s.lang, s.room, false)
+		// Its notification, heard before or after that read, may forget
+		// him once more; once it is heard he stays, and Amina was kept
+		// all along.
+		if err := st.AwaitPeopleChanges(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.PersonByTelegramID(ctx, c.ID, dawit); err != nil {
+			t.Fatal(err)
+		}
+		read(dawit, d.ID, s.lang, s.room, true)
+		read(amina, a.ID, "fa", "", true)
+	}
+}

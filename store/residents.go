@@ -93,8 +93,9 @@ func (s *Store) ChangeResident(ctx context.Context, c ResidentChange) (Person, e
 		return Person{}, fmt.Errorf("store: unknown change %q", c.Kind)
 	}
 	day := time.Date(c.Date.Year(), c.Date.Month(), c.Date.Day(), 0, 0, 0, 0, time.UTC)
-	defer s.peopleChanged()
 	var p Person
+	// A change of status or room leaves his link as it is.
+	defer func() { s.accountsChanged(deref(p.TelegramID)) }()
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var status, oldRoom string
 		err := tx.QueryRow(ctx, `SELECT status, room FROM people
