@@ -279,7 +279,7 @@ const jobTurnWait = 250 * time.Millisecond
 // (5xx or network: not delivered), or a permanent refusal (400…).
 func (s *Sender) SendBulk(ctx context.Context, p *tgbot.SendMessageParams, claim func(context.Context) error) (*models.Message, error) {
 	chatID := chatIDOf(p.ChatID)
-	wait, err := s.takeWithin(ctx, s.chatRateKey(chatID), s.perChat, jobTurnWait)
+	wait, err := s.jobTurn(ctx, chatID)
 	if err != nil {
 		return nil, err
 	}
@@ -454,11 +454,17 @@ const limiterKeyPrefix = "rate:"
 // the last progress jobs ran a second late). A job whose message shows a
 // live figure reads the figure once it has the turn.
 func (s *Sender) TakeTurn(ctx context.Context, chatID int64) (context.Context, time.Duration, error) {
-	wait, err := s.takeWithin(ctx, s.chatRateKey(chatID), s.perChat, jobTurnWait)
+	wait, err := s.jobTurn(ctx, chatID)
 	if err != nil || wait > 0 {
 		return ctx, wait, err
 	}
 	return withReservedPace(ctx, &reservedPace{chatID: chatID, reserved: true, at: time.Now()}), 0, nil
+}
+
+// jobTurn is a job's take of chatID's next turn (SendBulk, TakeTurn):
+// waited for within jobTurnWait, else not taken and how far off it is.
+func (s *Sender) jobTurn(ctx context.Context, chatID int64) (time.Duration, error) {
+	return s.takeWithin(ctx, s.chatRateKey(chatID), s.perChat, jobTurnWait)
 }
 
 // chatPace is a chat's pacing as the limiter keeps it in Redis, for taking

@@ -3,7 +3,10 @@
 package benchfig
 
 import (
+	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -53,4 +56,21 @@ func ProgressOf(edits []Shown, delivered []time.Time, end time.Time) Progress {
 		p.Final = edits[n-1].At.Sub(delivered[len(delivered)-1])
 	}
 	return p
+}
+
+// Count is the number a progress message shows: re's first group in
+// text, its digits only (the languages group thousands with commas or
+// narrow spaces). ok is false when re does not match.
+func Count(re *regexp.Regexp, text string) (n int, ok bool) {
+	m := re.FindStringSubmatch(text)
+	if len(m) < 2 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, m[1]))
+	return n, err == nil
 }

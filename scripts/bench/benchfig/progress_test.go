@@ -1,6 +1,7 @@
 package benchfig
 
 import (
+	"regexp"
 	"testing"
 	"time"
 )
@@ -29,5 +30,25 @@ func TestProgressOf(t *testing.T) {
 				t.Errorf("ProgressOf = %+v, want %+v", got, c.want)
 			}
 		})
+	}
+}
+
+func TestCount(t *testing.T) {
+	english := regexp.MustCompile(`(\d[\d,]*) of (\d[\d,]*)`)
+	french := regexp.MustCompile(`(\d[\d\x{202F}\x{00A0} ]*) sur `)
+	for _, c := range []struct {
+		re     *regexp.Regexp
+		text   string
+		want   int
+		wantOK bool
+	}{
+		{english, "📤 Sending: 1,234 of 2,000 done.", 1234, true},
+		{french, "📤 Envoi : 1\u202f234 sur 2\u202f000 faits.", 1234, true},
+		{french, "📤 Envoi : 12 sur 200 faits.", 12, true},
+		{english, "✅ Sent to everyone.", 0, false},
+	} {
+		if n, ok := Count(c.re, c.text); n != c.want || ok != c.wantOK {
+			t.Errorf("Count(%q) = %d, %v; want %d, %v", c.text, n, ok, c.want, c.wantOK)
+		}
 	}
 }

@@ -181,12 +181,9 @@ func runBroadcast(ctx context.Context, o opts, f *fake, d *dbSet, env []string, 
 		if c.Status != 200 || c.ChatID != staff || c.MessageID != preview {
 			continue
 		}
-		mm := progressCount.FindStringSubmatch(c.Text)
-		if mm == nil {
-			continue
+		if n, ok := benchfig.Count(progressCount, c.Text); ok {
+			progress = append(progress, benchfig.Shown{At: c.At, N: n})
 		}
-		n, _ := strconv.Atoi(strings.ReplaceAll(mm[1], ",", ""))
-		progress = append(progress, benchfig.Shown{At: c.At, N: n})
 	}
 	pr := benchfig.ProgressOf(progress, times, time.Now())
 	fig.edits, fig.stale, fig.behind, fig.final = pr.Edits, pr.Stale, pr.Behind, pr.Final

@@ -428,20 +428,9 @@ func progress(centres []*centre, f figures) []benchfig.Progress {
 			if call.Status != http.StatusOK || call.Params["chat_id"] != staff || call.Params["message_id"] != preview {
 				continue
 			}
-			m := frenchProgress.FindStringSubmatch(call.Params["text"])
-			if m == nil {
-				continue
+			if n, ok := benchfig.Count(frenchProgress, call.Params["text"]); ok {
+				shown = append(shown, benchfig.Shown{At: call.At, N: n})
 			}
-			n, err := strconv.Atoi(strings.Map(func(r rune) rune {
-				if r >= '0' && r <= '9' {
-					return r
-				}
-				return -1
-			}, m[1]))
-			if err != nil {
-				continue
-			}
-			shown = append(shown, benchfig.Shown{At: call.At, N: n})
 		}
 		out = append(out, benchfig.ProgressOf(shown, f.bots[i].delivered, time.Now()))
 	}
