@@ -166,7 +166,7 @@ func (s *Store) SetLanguage(ctx context.Context, personID int64, lang string) (f
 // account (403: the user blocked the bot). It is cleared when he writes again.
 // Blocking is per bot, so it is per centre.
 func (s *Store) SetUnreachable(ctx context.Context, centreID, telegramID int64, unreachable bool) error {
-	defer s.people.forget(telegramID)
+	defer s.accountsChanged(telegramID)
 	_, err := s.pool.Exec(ctx, `UPDATE people SET unreachable = $3, updated_at = now()
 		WHERE telegram_id = $2 AND unreachable <> $3 AND `+reachedBy, centreID, telegramID, unreachable)
 	if err != nil {
