@@ -408,6 +408,11 @@ func TestClassRemindersAcrossClockChangesSentOnce(t *testing.T) {
 			ctx := context.Background()
 			h := newHarness(t)
 			h.workerProcess()
+			// Sunday noon: the planner sees Monday's class within 48 h. Set
+			// before the class exists: run from a Sunday (TEST_NOW of the
+			// night the clocks go forward), the planner's own runs on the
+			// starting clock queued the next day's reminder too.
+			h.setClock(tt.class.Add(-22 * time.Hour))
 			u := telegramtest.User{ID: 32001 + int64(i), LanguageCode: "fa"}
 			p, n := h.signUp(u, store.RoleResident, "Ahmad K.", "fa-AF")
 			clsExternalID(h, p, "R-1")
@@ -415,8 +420,6 @@ func TestClassRemindersAcrossClockChangesSentOnce(t *testing.T) {
 session,S-MON,G-A1M,,,monday,10:00,12:00,Salle 1,Marie Dupont,,
 enrolment,,G-A1M,,,,,,,,R-1,200
 `)
-			// Sunday noon: the planner sees Monday's class within 48 h.
-			h.setClock(tt.class.Add(-22 * time.Hour))
 			if _, err := h.app.Jobs().Insert(ctx, handlers.ClassPlanArgs{}, nil); err != nil {
 				t.Fatal(err)
 			}
