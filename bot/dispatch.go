@@ -11,25 +11,35 @@ import (
 
 // Dispatcher keeps one chat's updates in order while different chats run
 // in parallel. Each chat with updates waiting has its own queue, worked one
-// update at a time by a goroutine that ends when the queue is empty; at
-// most `workers` updates are handled at once (the database pool is sized
-// for that many). A handler that waits for its chat's pacing gives its slot
-// back while it waits (see pause), so a chat waiting for its turn never
-// holds up other chats.
+// update at a time until it is empty; at most `workers` updates are
+// handled at once (the database pool is sized for that many). A handler
+// that waits for its chat's pacing gives its slot back while it waits (see
+// pause), so a chat waiting for its turn never holds up other chats.
+//
+// An update given with Do is handled in the goroutine that gives it (the
+// webhook's request, which waits for the result anyway), once the chat's
+// earlier updates are done; one given with Submit (the poller's batch) by
+// a goroutine of its own.
 type Dispatcher struct {
 	handle func(ctx context.Context, upd *models.Update) error
 	slots  chan struct{}
 	wg     sync.WaitGroup
 
-	mu     sync.Mutex
+	mu sync.Mutex
+	// chats holds, for each chat being worked, the updates waiting behind
+	// the one in hand; a chat is absent when nothing of it is in hand.
 	chats  map[int64][]job
 	closed bool
 }
 
+// job is an update waiting for its chat's turn: Submit's is handled by the
+// chat's goroutine, which sends the result to done; Do's is handled by its
+// caller, told by closing turn.
 type job struct {
 	ctx  context.Context
 	upd  *models.Update
 	done chan error
+	turn chan struct{}
 }
 
 // errStopping answers updates submitted after Close: they are not taken,
@@ -47,43 +57,96 @@ func NewDispatcher(workers int, handle func(ctx context.Context, upd *models.Upd
 func (d *Dispatcher) Submit(ctx context.Context, upd *models.Update) <-chan error {
 	done := make(chan error, 1)
 	key := chatKey(upd)
-	j := job{ctx: context.WithValue(context.WithoutCancel(ctx), slotKey{}, d), upd: upd, done: done}
+	j := job{ctx: d.handling(ctx), upd: upd, done: done}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.closed {
 		done <- errStopping
 		return done
 	}
-	q, running := d.chats[key]
-	d.chats[key] = append(q, j)
-	if !running {
-		d.wg.Add(1)
-		go d.work(key)
+	if q, running := d.chats[key]; running {
+		d.chats[key] = append(q, j)
+		return done
 	}
+	d.wg.Add(1)
+	d.chats[key] = nil
+	go d.work(key, j)
 	return done
 }
 
-// work handles one chat's queue until it is empty.
-func (d *Dispatcher) work(key int64) {
-	defer d.wg.Done()
-	for {
-		d.mu.Lock()
-		q := d.chats[key]
-		if len(q) == 0 {
-			delete(d.chats, key)
-			d.mu.Unlock()
-			return
-		}
-		j := q[0]
-		q[0] = job{}
-		d.chats[key] = q[1:]
+// Do handles an update in the calling goroutine once the earlier ones of
+// its chat are done, and returns its result. Like Submit's, its handling
+// is detached from cancellation. It spares the webhook a goroutine per
+// update — created, its stack grown, scheduled and waited for — where the
+// request's own goroutine, its stack grown by earlier requests, is idle.
+func (d *Dispatcher) Do(ctx context.Context, upd *models.Update) error {
+	key := chatKey(upd)
+	j := job{ctx: d.handling(ctx), upd: upd}
+	d.mu.Lock()
+	if d.closed {
 		d.mu.Unlock()
-
-		d.slots <- struct{}{}
-		err := d.handle(j.ctx, j.upd)
-		<-d.slots
-		j.done <- err
+		return errStopping
 	}
+	q, running := d.chats[key]
+	if running {
+		j.turn = make(chan struct{})
+		d.chats[key] = append(q, j)
+	} else {
+		d.wg.Add(1)
+		d.chats[key] = nil
+	}
+	d.mu.Unlock()
+	if running {
+		// Not cancellable: the update is queued, and its chat's order
+		// holds until it is handled (as Submit's, whose caller may stop
+		// waiting but whose update is handled all the same).
+		<-j.turn
+	}
+	// Deferred: a handler's panic, which net/http recovers from, must not
+	// leave the chat's later updates waiting for ever.
+	defer d.pass(key)
+	return d.run(j)
+}
+
+// handling is the context an update is handled in: detached from the
+// caller's cancellation, and carrying the dispatcher for pause.
+func (d *Dispatcher) handling(ctx context.Context) context.Context {
+	return context.WithValue(context.WithoutCancel(ctx), slotKey{}, d)
+}
+
+// run handles one update in one of the slots.
+func (d *Dispatcher) run(j job) error {
+	d.slots <- struct{}{}
+	defer func() { <-d.slots }()
+	return d.handle(j.ctx, j.upd)
+}
+
+// pass gives the chat's turn to its next waiting update — Do's caller is
+// woken, Submit's is handled by a goroutine of its own — or ends the
+// chat's turn when none is left.
+func (d *Dispatcher) pass(key int64) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	q := d.chats[key]
+	if len(q) == 0 {
+		delete(d.chats, key)
+		d.wg.Done()
+		return
+	}
+	j := q[0]
+	q[0] = job{}
+	d.chats[key] = q[1:]
+	if j.turn != nil {
+		close(j.turn)
+		return
+	}
+	go d.work(key, j)
+}
+
+// work handles a Submit update in its chat's turn, then passes the turn.
+func (d *Dispatcher) work(key int64, j job) {
+	defer d.pass(key)
+	j.done <- d.run(j)
 }
 
 // Close stops taking updates and waits for the queued ones to finish.

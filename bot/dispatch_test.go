@@ -2,6 +2,8 @@ package bot
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -82,6 +84,100 @@ func TestDispatcherRefusesUpdatesAfterClose(t *testing.T) {
 	d.Close()
 	if err := <-d.Submit(context.Background(), update(1, 1)); err == nil {
 		t.Fatal("an update submitted after Close was taken")
+	}
+	if err := d.Do(context.Background(), update(2, 1)); err == nil {
+		t.Fatal("an update given to Do after Close was taken")
+	}
+}
+
+// queued is how many updates of a chat wait behind the one in hand.
+func queued(d *Dispatcher, chat int64) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.chats[chat])
+}
+
+func waitQueued(t *testing.T, d *Dispatcher, chat int64, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for queued(d, chat) != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("chat %d: %d updates waiting, want %d", chat, queued(d, chat), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// Updates given with Do (the webhook) and Submit (the poller) to one chat
+// are handled in the order they came, each Do returning its own result,
+// while another chat is not held up; a handler's panic in Do does not
+// leave the chat's later updates waiting; Close waits for the chat.
+func TestDispatcherDoAndSubmitShareTheChatsOrder(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var order []int64
+	hold := make(chan struct{})
+	errOf := func(id int64) error { return fmt.Errorf("update %d", id) }
+	d := NewDispatcher(2, func(_ context.Context, upd *models.Update) error {
+		if upd.ID == 1 {
+			<-hold
+		}
+		if upd.ID == 5 {
+			panic("handler bug")
+		}
+		mu.Lock()
+		order = append(order, upd.ID)
+		mu.Unlock()
+		return errOf(upd.ID)
+	})
+	first := d.Submit(context.Background(), update(1, 7))
+	results := map[int64]chan error{2: make(chan error, 1), 4: make(chan error, 1), 6: make(chan error, 1)}
+	do := func(id int64) {
+		go func() {
+			defer func() {
+				if p := recover(); p != nil {
+					results[id] <- fmt.Errorf("panic: %v", p)
+				}
+			}()
+			results[id] <- d.Do(context.Background(), update(id, 7))
+		}()
+	}
+	do(2)
+	waitQueued(t, d, 7, 1)
+	third := d.Submit(context.Background(), update(3, 7))
+	do(4)
+	waitQueued(t, d, 7, 3)
+	results[5] = make(chan error, 1)
+	do(5)
+	waitQueued(t, d, 7, 4)
+	do(6)
+	waitQueued(t, d, 7, 5)
+
+	// Another chat goes ahead while chat 7 waits.
+	if err := d.Do(context.Background(), update(10, 8)); err == nil || err.Error() != "update 10" {
+		t.Fatalf("chat 8's update: %v, want its own result", err)
+	}
+	close(hold)
+	for id, got := range map[int64]<-chan error{1: first, 2: results[2], 3: third, 4: results[4], 5: results[5], 6: results[6]} {
+		select {
+		case err := <-got:
+			want := errOf(id).Error()
+			if id == 5 {
+				want = "panic: handler bug"
+			}
+			if err == nil || err.Error() != want {
+				t.Errorf("update %d: %v, want %q", id, err, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("update %d never handled", id)
+		}
+	}
+	d.Close()
+	if want := []int64{10, 1, 2, 3, 4, 6}; !slices.Equal(order, want) {
+		t.Fatalf("handled in the order %v, want %v", order, want)
+	}
+	if queued(d, 7) != 0 || len(d.chats) != 0 {
+		t.Fatalf("chats still held after every update: %v", d.chats)
 	}
 }
 

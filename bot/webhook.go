@@ -92,7 +92,7 @@ func (a *App) WebhookHandler() http.Handler {
 			httpError(w, http.StatusBadRequest, "not a Telegram update")
 			return
 		}
-		if err := <-a.dispatcher.Submit(withBot(req.Context(), b), &upd); err != nil {
+		if err := a.dispatcher.Do(withBot(req.Context(), b), &upd); err != nil {
 			a.log.Warn("webhook update not handled, Telegram will retry", "update_id", upd.ID, "err", err)
 			w.Header().Set("Retry-After", "5")
 			httpError(w, http.StatusServiceUnavailable, "temporary failure")
