@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
@@ -446,38 +447,44 @@ func setOutcome(ctx context.Context, outcome string) {
 // keepLease renews the update's lease every third of it while the update
 // is handled: a handler waiting on Telegram's retries or the database keeps
 // the update, while a process that dies stops renewing, and another one (or
-// its restart) takes the update over within one lease. One goroutine per
-// update in hand — at most one per dispatch worker — is the simplest thing
-// that holds each lease exactly as long as its handling.
+// its restart) takes the update over within one lease. A timer, not a
+// goroutine, waits for each renewal: nearly every update is done before
+// the first, and the timer then costs far less than a goroutine started,
+// scheduled and stopped for each update.
 //
 // The returned stop waits until no renewal is in flight, so a late renewal
 // cannot bring back a lease that FinishUpdate or ReleaseUpdate ends next.
 func (a *App) keepLease(ctx context.Context, st *store.State, updateID int64) (stop func()) {
-	quit, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(st.UpdateLease() / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-quit:
-				return
-			case <-t.C:
-				err := st.RenewUpdate(ctx, updateID, a.instance)
-				switch {
-				case errors.Is(err, store.ErrLeaseLost):
-					// It lapsed (Redis or this process stalled) and another
-					// process took the update: both may answer it now.
-					a.log.WarnContext(ctx, "update lease lost to another process", "update_id", updateID)
-					return
-				case err != nil:
-					a.log.WarnContext(ctx, "update lease not renewed", "update_id", updateID, "err", err)
-				}
-			}
+	every := st.UpdateLease() / 3
+	// mu is held by a renewal from start to end, and by stop.
+	var mu sync.Mutex
+	var t *time.Timer
+	stopped := false
+	renew := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if stopped {
+			return
 		}
-	}()
+		err := st.RenewUpdate(ctx, updateID, a.instance)
+		switch {
+		case errors.Is(err, store.ErrLeaseLost):
+			// It lapsed (Redis or this process stalled) and another
+			// process took the update: both may answer it now.
+			a.log.WarnContext(ctx, "update lease lost to another process", "update_id", updateID)
+			return
+		case err != nil:
+			a.log.WarnContext(ctx, "update lease not renewed", "update_id", updateID, "err", err)
+		}
+		t.Reset(every)
+	}
+	mu.Lock()
+	t = time.AfterFunc(every, renew)
+	mu.Unlock()
 	return func() {
-		close(quit)
-		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		stopped = true
+		t.Stop()
 	}
 }
