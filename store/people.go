@@ -111,30 +111,7 @@ func (s *Store) PersonByTelegramID(ctx context.Context, centreID, telegramID int
 	if !e.found {
 		return Person{}, fmt.Errorf("store: person by telegram id: %w", ErrNotFound)
 	}
-	return e.person.clone(), nil
-}
-
-// clone copies what the pointers of p point to, so that an answer kept in
-// memory is never changed through a copy handed out.
-func (p Person) clone() Person {
-	c := p
-	if p.Floor != nil {
-		f := *p.Floor
-		c.Floor = &f
-	}
-	if p.TelegramID != nil {
-		t := *p.TelegramID
-		c.TelegramID = &t
-	}
-	if p.OnboardedAt != nil {
-		o := *p.OnboardedAt
-		c.OnboardedAt = &o
-	}
-	if p.ExternalID != nil {
-		x := *p.ExternalID
-		c.ExternalID = &x
-	}
-	return c
+	return e.person, nil
 }
 
 // PersonByID returns one person of a centre, or ErrNotFound. The centre is

@@ -58,7 +58,7 @@ type peopleCache struct {
 	mu   sync.Mutex
 	live bool   // a connection listens: changes reach this process
 	gen  uint64 // moves at every change heard or made
-	byTG map[int64][]cachedPerson
+	byTG map[int64][]packedPerson
 	size int
 	// syncs are AwaitPeopleChanges' callers, by token.
 	syncs map[string]chan struct{}
@@ -67,7 +67,7 @@ type peopleCache struct {
 }
 
 func newPeopleCache() *peopleCache {
-	return &peopleCache{byTG: map[int64][]cachedPerson{}, syncs: map[string]chan struct{}{}}
+	return &peopleCache{byTG: map[int64][]packedPerson{}, syncs: map[string]chan struct{}{}}
 }
 
 // get returns the answer kept for a Telegram account written to the bot of
@@ -79,7 +79,7 @@ func (c *peopleCache) get(centreID, telegramID int64) (cp cachedPerson, gen uint
 		for _, e := range c.byTG[telegramID] {
 			if e.centreID == centreID {
 				c.hits.Add(1)
-				return e, c.gen, true
+				return e.unpack(), c.gen, true
 			}
 		}
 	}
@@ -102,7 +102,7 @@ func (c *peopleCache) put(gen uint64, telegramID int64, e cachedPerson) {
 			break
 		}
 	}
-	c.byTG[telegramID] = append(c.byTG[telegramID], e)
+	c.byTG[telegramID] = append(c.byTG[telegramID], pack(e))
 	c.size++
 }
 

@@ -1,6 +1,10 @@
 package store
 
-import "testing"
+import (
+	"reflect"
+	"testing"
+	"time"
+)
 
 // TestPeopleCacheKeepsOnlyWhatNoChangeOutran: an answer is kept only while
 // the process listens, and only when no change was heard between the
@@ -93,5 +97,46 @@ func TestPeopleCacheIsBounded(t *testing.T) {
 	}
 	if c.size != peopleCacheSize || len(c.byTG) != peopleCacheSize {
 		t.Fatalf("size %d, %d accounts; want %d", c.size, len(c.byTG), peopleCacheSize)
+	}
+}
+
+// TestPackedPersonGivesBackWhatWasKept: an answer packed for the cache
+// comes back whole, whatever its optional fields and texts, and a caller
+// changing what an answer's pointers point to changes nothing kept.
+func TestPackedPersonGivesBackWhatWasKept(t *testing.T) {
+	floor, tg, ext := 3, int64(7001), "R-17"
+	zero, noTG := 0, int64(0)
+	empty := ""
+	at := time.Date(2026, 3, 29, 2, 30, 0, 0, time.FixedZone("CEST", 2*3600))
+	cases := []struct {
+		name string
+		e    cachedPerson
+	}{
+		{"nobody", cachedPerson{centreID: 4, found: false}},
+		{"every field", cachedPerson{centreID: 4, found: true, person: Person{
+			ID: 9, CentreID: 4, Role: RoleResident, DisplayName: "Amina S.", Room: "B12", Floor: &floor,
+			Language: "fa-AF", TelegramID: &tg, Status: "active", Unreachable: true, OnboardedAt: &at, ExternalID: &ext}}},
+		{"no optional field", cachedPerson{centreID: 4, found: true, person: Person{
+			ID: 10, CentreID: 5, Role: RoleStaff, DisplayName: "Jean", Language: "fr", Status: "active"}}},
+		{"optional fields at their zero", cachedPerson{centreID: 4, found: true, person: Person{
+			ID: 11, CentreID: 4, Role: RoleCoordinator, Floor: &zero, TelegramID: &noTG, ExternalID: &empty}}},
+		{"texts in other scripts", cachedPerson{centreID: 4, found: true, person: Person{
+			ID: 12, CentreID: 4, Role: RoleAdmin, DisplayName: "محمد ع. 🙂", Room: "ክፍል 3", Language: "ti", Status: "left"}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			k := pack(tc.e)
+			got := k.unpack()
+			if !reflect.DeepEqual(got, tc.e) {
+				t.Fatalf("unpacked\n%+v\nwant\n%+v", got, tc.e)
+			}
+			if got.person.Floor != nil {
+				*got.person.Floor = 99
+				*got.person.TelegramID = 99
+				if again := k.unpack(); *again.person.Floor == 99 || *again.person.TelegramID == 99 {
+					t.Fatal("a change through an answer's pointer reached what is kept")
+				}
+			}
+		})
 	}
 }
