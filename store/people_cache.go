@@ -44,7 +44,7 @@ const (
 
 // peopleCacheSize bounds the answers kept: 25,000 covers a deployment of a
 // hundred centres of 200 residents (or one of 20,000) with their staff and
-// the strangers who wrote, in about 5.7 MB (people_packed.go). Beyond it an
+// the strangers who wrote, in about 4 MB (people_packed.go). Beyond it an
 // arbitrary answer is forgotten for each new one.
 const peopleCacheSize = 25_000
 
@@ -58,8 +58,11 @@ type peopleCache struct {
 	mu   sync.Mutex
 	live bool   // a connection listens: changes reach this process
 	gen  uint64 // moves at every change heard or made
-	byTG map[int64][]packedPerson
-	size int
+	// byTG holds an account's first answer kept, others the rare answers
+	// for more centres' bots (an account written to two of them).
+	byTG   map[int64]packedPerson
+	others map[int64][]packedPerson
+	size   int
 	// syncs are AwaitPeopleChanges' callers, by token.
 	syncs map[string]chan struct{}
 
@@ -67,7 +70,7 @@ type peopleCache struct {
 }
 
 func newPeopleCache() *peopleCache {
-	return &peopleCache{byTG: map[int64][]packedPerson{}, syncs: map[string]chan struct{}{}}
+	return &peopleCache{byTG: map[int64]packedPerson{}, others: map[int64][]packedPerson{}, syncs: map[string]chan struct{}{}}
 }
 
 // get returns the answer kept for a Telegram account written to the bot of
@@ -76,7 +79,11 @@ func (c *peopleCache) get(centreID, telegramID int64) (cp cachedPerson, gen uint
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.live {
-		for _, e := range c.byTG[telegramID] {
+		if e, ok := c.byTG[telegramID]; ok && e.centreID == centreID {
+			c.hits.Add(1)
+			return e.unpack(), c.gen, true
+		}
+		for _, e := range c.others[telegramID] {
 			if e.centreID == centreID {
 				c.hits.Add(1)
 				return e.unpack(), c.gen, true
@@ -92,18 +99,31 @@ func (c *peopleCache) get(centreID, telegramID int64) (cp cachedPerson, gen uint
 func (c *peopleCache) put(gen uint64, telegramID int64, e cachedPerson) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.live || gen != c.gen {
+	k, ok := pack(e)
+	if !c.live || gen != c.gen || !ok {
 		return
 	}
 	if c.size >= peopleCacheSize {
-		for tg, es := range c.byTG {
-			delete(c.byTG, tg)
-			c.size -= len(es)
+		for tg := range c.byTG {
+			c.drop(tg)
 			break
 		}
 	}
-	c.byTG[telegramID] = append(c.byTG[telegramID], pack(e))
+	if _, taken := c.byTG[telegramID]; taken {
+		c.others[telegramID] = append(c.others[telegramID], k)
+	} else {
+		c.byTG[telegramID] = k
+	}
 	c.size++
+}
+
+// drop forgets every answer kept for an account; c.mu is held.
+func (c *peopleCache) drop(telegramID int64) {
+	if _, ok := c.byTG[telegramID]; ok {
+		c.size -= 1 + len(c.others[telegramID])
+	}
+	delete(c.byTG, telegramID)
+	delete(c.others, telegramID)
 }
 
 // forget drops what is kept of one Telegram account.
@@ -111,8 +131,7 @@ func (c *peopleCache) forget(telegramID int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen++
-	c.size -= len(c.byTG[telegramID])
-	delete(c.byTG, telegramID)
+	c.drop(telegramID)
 	c.forgotten.Add(1)
 }
 
@@ -123,6 +142,7 @@ func (c *peopleCache) forgetAll(listening bool) {
 	defer c.mu.Unlock()
 	c.gen++
 	clear(c.byTG)
+	clear(c.others)
 	c.size = 0
 	c.live = listening
 	c.forgotten.Add(1)

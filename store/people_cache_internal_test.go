@@ -2,6 +2,7 @@ package store
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -125,10 +126,22 @@ func TestPackedPersonGivesBackWhatWasKept(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			k := pack(tc.e)
+			k, ok := pack(tc.e)
+			if !ok {
+				t.Fatal("not packed")
+			}
 			got := k.unpack()
-			if !reflect.DeepEqual(got, tc.e) {
-				t.Fatalf("unpacked\n%+v\nwant\n%+v", got, tc.e)
+			want := tc.e
+			if o := want.person.OnboardedAt; o != nil {
+				// The instant, in the process's zone, as pgx scans it.
+				local := o.Local()
+				want.person.OnboardedAt = &local
+				if !got.person.OnboardedAt.Equal(*o) {
+					t.Fatalf("onboarded at %v, want %v", got.person.OnboardedAt, o)
+				}
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("unpacked\n%+v\nwant\n%+v", got, want)
 			}
 			if got.person.Floor != nil {
 				*got.person.Floor = 99
@@ -136,6 +149,30 @@ func TestPackedPersonGivesBackWhatWasKept(t *testing.T) {
 				if again := k.unpack(); *again.person.Floor == 99 || *again.person.TelegramID == 99 {
 					t.Fatal("a change through an answer's pointer reached what is kept")
 				}
+			}
+		})
+	}
+}
+
+// TestPeopleCacheSkipsWhatDoesNotPack: an answer too large to pack (a text
+// over 64 KB, a floor beyond 32 bits) is not kept, and is read again.
+func TestPeopleCacheSkipsWhatDoesNotPack(t *testing.T) {
+	huge := 1 << 40
+	cases := map[string]Person{
+		"a display name of 70 KB": {ID: 1, DisplayName: strings.Repeat("a", 70_000)},
+		"a floor beyond 32 bits":  {ID: 2, Floor: &huge},
+	}
+	for name, p := range cases {
+		t.Run(name, func(t *testing.T) {
+			c := newPeopleCache()
+			c.forgetAll(true)
+			_, gen, _ := c.get(1, 555)
+			c.put(gen, 555, cachedPerson{centreID: 1, found: true, person: p})
+			if _, _, ok := c.get(1, 555); ok {
+				t.Fatal("kept an answer that does not pack")
+			}
+			if c.size != 0 {
+				t.Fatalf("size %d, want 0", c.size)
 			}
 		})
 	}
