@@ -58,19 +58,13 @@ func (d *Dispatcher) Submit(ctx context.Context, upd *models.Update) <-chan erro
 	done := make(chan error, 1)
 	key := chatKey(upd)
 	j := job{ctx: d.handling(ctx), upd: upd, done: done}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.closed {
-		done <- errStopping
-		return done
+	queued, err := d.enter(key, j)
+	switch {
+	case err != nil:
+		done <- err
+	case !queued:
+		go d.work(key, j)
 	}
-	if q, running := d.chats[key]; running {
-		d.chats[key] = append(q, j)
-		return done
-	}
-	d.wg.Add(1)
-	d.chats[key] = nil
-	go d.work(key, j)
 	return done
 }
 
@@ -81,22 +75,12 @@ func (d *Dispatcher) Submit(ctx context.Context, upd *models.Update) <-chan erro
 // request's own goroutine, its stack grown by earlier requests, is idle.
 func (d *Dispatcher) Do(ctx context.Context, upd *models.Update) error {
 	key := chatKey(upd)
-	j := job{ctx: d.handling(ctx), upd: upd}
-	d.mu.Lock()
-	if d.closed {
-		d.mu.Unlock()
-		return errStopping
+	j := job{ctx: d.handling(ctx), upd: upd, turn: make(chan struct{})}
+	queued, err := d.enter(key, j)
+	if err != nil {
+		return err
 	}
-	q, running := d.chats[key]
-	if running {
-		j.turn = make(chan struct{})
-		d.chats[key] = append(q, j)
-	} else {
-		d.wg.Add(1)
-		d.chats[key] = nil
-	}
-	d.mu.Unlock()
-	if running {
+	if queued {
 		// Not cancellable: the update is queued, and its chat's order
 		// holds until it is handled (as Submit's, whose caller may stop
 		// waiting but whose update is handled all the same).
@@ -106,6 +90,24 @@ func (d *Dispatcher) Do(ctx context.Context, upd *models.Update) error {
 	// leave the chat's later updates waiting for ever.
 	defer d.pass(key)
 	return d.run(j)
+}
+
+// enter gives j its place in its chat's order: behind the chat's updates
+// in hand (queued), or the chat's turn is j's at once. After Close it is
+// refused.
+func (d *Dispatcher) enter(key int64, j job) (queued bool, err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return false, errStopping
+	}
+	if q, running := d.chats[key]; running {
+		d.chats[key] = append(q, j)
+		return true, nil
+	}
+	d.wg.Add(1)
+	d.chats[key] = nil
+	return false, nil
 }
 
 // handling is the context an update is handled in: detached from the

@@ -76,31 +76,44 @@ func newPeopleCache() *peopleCache {
 // get returns the answer kept for a Telegram account written to the bot of
 // centreID; ok is false when there is none (or nothing is kept).
 func (c *peopleCache) get(centreID, telegramID int64) (cp cachedPerson, gen uint64, ok bool) {
+	k, gen, ok := c.find(centreID, telegramID)
+	if !ok {
+		c.misses.Add(1)
+		return cachedPerson{}, gen, false
+	}
+	c.hits.Add(1)
+	// Unpacked once the lock is given back: every update's hit allocates.
+	return k.unpack(), gen, true
+}
+
+// find looks up the packed answer under the lock.
+func (c *peopleCache) find(centreID, telegramID int64) (packedPerson, uint64, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.live {
-		if e, ok := c.byTG[telegramID]; ok && e.centreID == centreID {
-			c.hits.Add(1)
-			return e.unpack(), c.gen, true
-		}
-		for _, e := range c.others[telegramID] {
-			if e.centreID == centreID {
-				c.hits.Add(1)
-				return e.unpack(), c.gen, true
-			}
+	if !c.live {
+		return packedPerson{}, c.gen, false
+	}
+	if k, ok := c.byTG[telegramID]; ok && k.centreID == centreID {
+		return k, c.gen, true
+	}
+	for _, k := range c.others[telegramID] {
+		if k.centreID == centreID {
+			return k, c.gen, true
 		}
 	}
-	c.misses.Add(1)
-	return cachedPerson{}, c.gen, false
+	return packedPerson{}, c.gen, false
 }
 
 // put keeps an answer read from the database, unless a change was heard
 // (or the connection lost) since the read began at generation gen.
 func (c *peopleCache) put(gen uint64, telegramID int64, e cachedPerson) {
+	k, ok := pack(e)
+	if !ok {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	k, ok := pack(e)
-	if !c.live || gen != c.gen || !ok {
+	if !c.live || gen != c.gen {
 		return
 	}
 	if c.size >= peopleCacheSize {
