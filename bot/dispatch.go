@@ -58,7 +58,7 @@ func (d *Dispatcher) Submit(ctx context.Context, upd *models.Update) <-chan erro
 	done := make(chan error, 1)
 	key := chatKey(upd)
 	j := job{ctx: d.handling(ctx), upd: upd, done: done}
-	queued, err := d.enter(key, j)
+	queued, err := d.enter(key, &j)
 	switch {
 	case err != nil:
 		done <- err
@@ -75,8 +75,8 @@ func (d *Dispatcher) Submit(ctx context.Context, upd *models.Update) <-chan erro
 // request's own goroutine, its stack grown by earlier requests, is idle.
 func (d *Dispatcher) Do(ctx context.Context, upd *models.Update) error {
 	key := chatKey(upd)
-	j := job{ctx: d.handling(ctx), upd: upd, turn: make(chan struct{})}
-	queued, err := d.enter(key, j)
+	j := job{ctx: d.handling(ctx), upd: upd}
+	queued, err := d.enter(key, &j)
 	if err != nil {
 		return err
 	}
@@ -93,16 +93,20 @@ func (d *Dispatcher) Do(ctx context.Context, upd *models.Update) error {
 }
 
 // enter gives j its place in its chat's order: behind the chat's updates
-// in hand (queued), or the chat's turn is j's at once. After Close it is
-// refused.
-func (d *Dispatcher) enter(key int64, j job) (queued bool, err error) {
+// in hand (queued; a Do's job, which has no done channel, then gets the
+// turn channel it waits on), or the chat's turn is j's at once. After
+// Close it is refused.
+func (d *Dispatcher) enter(key int64, j *job) (queued bool, err error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.closed {
 		return false, errStopping
 	}
 	if q, running := d.chats[key]; running {
-		d.chats[key] = append(q, j)
+		if j.done == nil {
+			j.turn = make(chan struct{})
+		}
+		d.chats[key] = append(q, *j)
 		return true, nil
 	}
 	d.wg.Add(1)

@@ -122,10 +122,21 @@ func (c *peopleCache) put(gen uint64, telegramID int64, e cachedPerson) {
 			break
 		}
 	}
-	if _, taken := c.byTG[telegramID]; taken {
-		c.others[telegramID] = append(c.others[telegramID], k)
-	} else {
+	first, taken := c.byTG[telegramID]
+	switch {
+	case !taken:
 		c.byTG[telegramID] = k
+	case first.centreID == k.centreID:
+		c.byTG[telegramID] = k // two reads of the same miss: one answer
+		return
+	default:
+		for i, o := range c.others[telegramID] {
+			if o.centreID == k.centreID {
+				c.others[telegramID][i] = k
+				return
+			}
+		}
+		c.others[telegramID] = append(c.others[telegramID], k)
 	}
 	c.size++
 }

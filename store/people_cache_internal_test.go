@@ -177,3 +177,28 @@ func TestPeopleCacheSkipsWhatDoesNotPack(t *testing.T) {
 		})
 	}
 }
+
+// TestPeopleCacheKeepsOneAnswerPerBot: two reads of the same miss (two
+// updates of one account at once) keep one answer, the later, for each
+// centre's bot, and the size counts it once.
+func TestPeopleCacheKeepsOneAnswerPerBot(t *testing.T) {
+	c := newPeopleCache()
+	c.forgetAll(true)
+	for _, centre := range []int64{1, 2} {
+		_, gen, _ := c.get(centre, 555)
+		c.put(gen, 555, cachedPerson{centreID: centre, found: true, person: Person{ID: 10 * centre}})
+		c.put(gen, 555, cachedPerson{centreID: centre, found: true, person: Person{ID: 10*centre + 1}})
+	}
+	if c.size != 2 {
+		t.Fatalf("size %d, want 2 (one answer per bot)", c.size)
+	}
+	for _, centre := range []int64{1, 2} {
+		if e, _, ok := c.get(centre, 555); !ok || e.person.ID != 10*centre+1 {
+			t.Fatalf("centre %d: %+v %v, want the later answer", centre, e.person, ok)
+		}
+	}
+	c.forget(555)
+	if c.size != 0 {
+		t.Fatalf("size %d after forgetting the account, want 0", c.size)
+	}
+}

@@ -407,9 +407,7 @@ func measure(f *fake, b *botProc, pop population, scenarios []scenario, o opts, 
 	// a burst of 3) and the small centre's first run, which reaches them a
 	// second later, would wait for it (its p99 at 100/s was 40 ms).
 	warm := pop.residents[len(pop.residents)-min(len(pop.residents), 100):]
-	const warmWriters = 20
-	if _, err := f.load(telegramtest.LoadSpec{Users: warm, Text: scenarios[0].text, Closed: warmWriters, Rotate: true,
-		Rounds: (len(warm) + warmWriters - 1) / warmWriters, Duration: time.Millisecond}); err != nil {
+	if _, err := f.load(eachOnce(warm, scenarios[0].text, 20)); err != nil {
 		return nil, err
 	}
 	for _, sc := range scenarios {
@@ -663,16 +661,25 @@ func (d *dbSet) prepare(ctx context.Context, o opts, env []string, today time.Ti
 	return nil
 }
 
+// eachOnce is a closed loop in which each of users writes text once (a
+// few of the first again, to fill the writers' last round), writers at a
+// time: no chat over its pace of one a second.
+func eachOnce(users []telegramtest.User, text string, writers int) telegramtest.LoadSpec {
+	writers = max(min(writers, len(users)), 1)
+	return telegramtest.LoadSpec{Users: users, Text: text, Closed: writers, Rotate: true,
+		Rounds: (len(users) + writers - 1) / writers, Duration: time.Millisecond}
+}
+
 // everyoneWrote has every resident write once (a plain text, closed loop,
 // each chat once), before the runs: the process is then as it is in a
 // centre whose residents use the bot every day — it knows each of them
 // (store/people_cache.go), and no scenario pays for being the first to
 // reach someone. It returns how long that took.
 func everyoneWrote(f *fake, residents []telegramtest.User, writers int) (time.Duration, error) {
-	writers = min(writers, len(residents))
 	start := time.Now()
-	res, err := f.load(telegramtest.LoadSpec{Users: residents, Text: "hello", Closed: writers, Rotate: true,
-		Rounds: (len(residents) + writers - 1) / writers, Duration: time.Millisecond, Wait: 30 * time.Second})
+	spec := eachOnce(residents, "hello", writers)
+	spec.Wait = 30 * time.Second
+	res, err := f.load(spec)
 	if err != nil {
 		return 0, err
 	}
