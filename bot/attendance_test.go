@@ -250,6 +250,12 @@ func TestTapIsNotHeldBehindTheSpinnersAnswer(t *testing.T) {
 	list := h.waitText(staff, ns+1)
 	clsPress(h, staff, list.ID, "📚 "+numDate(class)+" 09:30 · A1 matin")
 	sheet := h.waitText(staff, ns+2)
+	// The class button's own spinner answer goes out beside its handler
+	// too, and may reach Telegram after the sheet: held in its place, it
+	// would keep that update, and the chat's next one (the tap), waiting.
+	h.tg.WaitFor(t, 10*time.Second, "the class button's spinner answer", func() bool {
+		return len(h.tg.CallsTo("answerCallbackQuery")) >= 1
+	})
 	answers := len(h.tg.CallsTo("answerCallbackQuery"))
 
 	release := h.tg.HoldNext("answerCallbackQuery", 0)
