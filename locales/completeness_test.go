@@ -13,7 +13,7 @@ import (
 // messagesByLanguage reads every embedded message file and groups its
 // messages by language tag (a language may be split over several files
 // while a feature is being written).
-func messagesByLanguage(t *testing.T) map[string]map[string]*i18n.Message {
+func messagesByLanguage(t testing.TB) map[string]map[string]*i18n.Message {
 	t.Helper()
 	entries, err := files.ReadDir(".")
 	if err != nil {

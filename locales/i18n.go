@@ -119,6 +119,7 @@ func (l *Localizer) data(kv []any) map[string]any {
 }
 
 func (l *Localizer) render(cfg *i18n.LocalizeConfig) string {
+	cfg.TemplateParser = messageParser{}
 	if s, err := l.l.Localize(cfg); err == nil && s != "" {
 		return s
 	}
