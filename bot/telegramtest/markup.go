@@ -21,6 +21,28 @@ func (m *replyMarkup) isInline() bool { return m != nil && m.inline != nil }
 
 const maxCallbackData = 64
 
+// maxParsed bounds Server.markups and Server.commandLists: a bot's
+// keyboards are few (menus, a sheet per class), a fake running for days
+// must not keep every one.
+const maxParsed = 4096
+
+// replyMarkupLocked is parseReplyMarkup, once for each text: a markup met
+// before is given as parsed then (shared: never changed).
+func (s *Server) replyMarkupLocked(raw string) (*replyMarkup, *apiError) {
+	if m, ok := s.markups[raw]; ok {
+		return m, nil
+	}
+	m, aerr := parseReplyMarkup(raw)
+	if aerr != nil || m == nil {
+		return m, aerr
+	}
+	if len(s.markups) >= maxParsed {
+		clear(s.markups)
+	}
+	s.markups[raw] = m
+	return m, nil
+}
+
 // parseReplyMarkup validates reply_markup like Telegram: JSON must parse,
 // inline buttons need a text and exactly one action, callback_data must be
 // 1-64 bytes (else BUTTON_DATA_INVALID, which is also what a button without

@@ -144,7 +144,7 @@ func (s *Server) sendMessage(r *request) (any, *apiError) {
 	if utf8.RuneCountInString(plain) > maxMessageText {
 		return nil, badRequest("message is too long")
 	}
-	mk, aerr := parseReplyMarkup(r.str("reply_markup"))
+	mk, aerr := s.replyMarkupLocked(r.str("reply_markup"))
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -223,7 +223,7 @@ func (s *Server) sendMedia(r *request, kind string) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	mk, aerr := parseReplyMarkup(r.str("reply_markup"))
+	mk, aerr := s.replyMarkupLocked(r.str("reply_markup"))
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -332,7 +332,7 @@ func (s *Server) editMessageText(r *request) (any, *apiError) {
 	if utf8.RuneCountInString(plain) > maxMessageText {
 		return nil, badRequest("message is too long")
 	}
-	mk, aerr := parseReplyMarkup(r.str("reply_markup"))
+	mk, aerr := s.replyMarkupLocked(r.str("reply_markup"))
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -367,7 +367,7 @@ func (s *Server) editMessageReplyMarkup(r *request) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	mk, aerr := parseReplyMarkup(r.str("reply_markup"))
+	mk, aerr := s.replyMarkupLocked(r.str("reply_markup"))
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -487,8 +487,32 @@ func (s *Server) scopeKeyLocked(r *request) (commandKey, *apiError) {
 }
 
 func (s *Server) setMyCommands(r *request) (any, *apiError) {
+	cmds, aerr := s.commandListLocked(r.str("commands"))
+	if aerr != nil {
+		return nil, aerr
+	}
+	k, aerr := s.scopeKeyLocked(r)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if len(cmds) == 0 {
+		delete(s.commands, k)
+	} else {
+		s.commands[k] = cmds
+	}
+	return true, nil
+}
+
+// commandListLocked validates a command list like Telegram, once for each
+// text: a list met before is given as parsed then (shared: never changed;
+// Commands gives copies). A bot sets the same list for each of its users'
+// chats.
+func (s *Server) commandListLocked(raw string) ([]models.BotCommand, *apiError) {
+	if cmds, ok := s.commandLists[raw]; ok {
+		return cmds, nil
+	}
 	var cmds []models.BotCommand
-	if err := json.Unmarshal([]byte(r.str("commands")), &cmds); err != nil {
+	if err := json.Unmarshal([]byte(raw), &cmds); err != nil {
 		return nil, badRequest("can't parse commands JSON object")
 	}
 	if len(cmds) > maxCommands {
@@ -502,16 +526,11 @@ func (s *Server) setMyCommands(r *request) (any, *apiError) {
 			return nil, badRequest("BOT_COMMAND_DESCRIPTION_INVALID")
 		}
 	}
-	k, aerr := s.scopeKeyLocked(r)
-	if aerr != nil {
-		return nil, aerr
+	if len(s.commandLists) >= maxParsed {
+		clear(s.commandLists)
 	}
-	if len(cmds) == 0 {
-		delete(s.commands, k)
-	} else {
-		s.commands[k] = cmds
-	}
-	return true, nil
+	s.commandLists[raw] = cmds
+	return cmds, nil
 }
 
 func (s *Server) getMyCommands(r *request) (any, *apiError) {

@@ -1761,3 +1761,66 @@ func TestHoldKeepsCallsUntilReleased(t *testing.T) {
 		t.Fatalf("a call after release: %d", code)
 	}
 }
+
+// TestSameMarkupAndCommandsParsedOnce: a keyboard or command list sent
+// again is not parsed again, and what is shared does not leak between
+// chats; a refused one is refused each time.
+func TestSameMarkupAndCommandsParsedOnce(t *testing.T) {
+	t.Parallel()
+	s := New(t, Options{})
+	bob := User{ID: 1002, FirstName: "Bob", LanguageCode: "fr"}
+	s.SendText(alice, "hi")
+	s.SendText(bob, "hi")
+	menu := `{"keyboard":[["💶 Balance","🧹 Chores"]],"resize_keyboard":true}`
+	inline := `{"inline_keyboard":[[{"text":"✅ Present","callback_data":"a:1"}]]}`
+	for _, u := range []User{alice, bob} {
+		for _, mk := range []string{menu, inline} {
+			if code, r := call(t, s, "sendMessage", map[string]string{"chat_id": fmt.Sprint(u.ID), "text": "x", "reply_markup": mk}); code != http.StatusOK {
+				t.Fatalf("sendMessage: %d %s", code, r.Description)
+			}
+		}
+	}
+	s.mu.Lock()
+	parsed := len(s.markups)
+	s.mu.Unlock()
+	if parsed != 2 {
+		t.Fatalf("%d markups parsed for two keyboards sent twice", parsed)
+	}
+	a := s.Messages(alice.ID)
+	a[0].ReplyKeyboard[0][0] = "changed"
+	a[1].InlineKeyboard[0][0].Text = "changed"
+	b := s.Messages(bob.ID)
+	if b[0].ReplyKeyboard[0][0] != "💶 Balance" || b[1].InlineKeyboard[0][0].Text != "✅ Present" {
+		t.Fatalf("bob's keyboards changed with alice's copy: %q %+v", b[0].ReplyKeyboard, b[1].InlineKeyboard)
+	}
+	if again := s.Messages(alice.ID); again[0].ReplyKeyboard[0][0] != "💶 Balance" {
+		t.Fatalf("alice's kept keyboard changed through a copy: %q", again[0].ReplyKeyboard)
+	}
+	bad := `{"inline_keyboard":[[{"text":"no action"}]]}`
+	for range 2 {
+		if code, r := call(t, s, "sendMessage", map[string]string{"chat_id": fmt.Sprint(alice.ID), "text": "x", "reply_markup": bad}); code != http.StatusBadRequest {
+			t.Fatalf("a button without an action: %d %s", code, r.Description)
+		}
+	}
+	cmds := `[{"command":"balance","description":"My balance"}]`
+	for _, u := range []User{alice, bob} {
+		scope := fmt.Sprintf(`{"type":"chat","chat_id":%d}`, u.ID)
+		if code, r := call(t, s, "setMyCommands", map[string]string{"commands": cmds, "scope": scope}); code != http.StatusOK {
+			t.Fatalf("setMyCommands: %d %s", code, r.Description)
+		}
+	}
+	s.mu.Lock()
+	lists := len(s.commandLists)
+	s.mu.Unlock()
+	if lists != 1 {
+		t.Fatalf("%d command lists parsed for one list set twice", lists)
+	}
+	got := s.Commands("chat", alice.ID, "")
+	got[0].Description = "changed"
+	if b := s.Commands("chat", bob.ID, ""); len(b) != 1 || b[0].Description != "My balance" {
+		t.Fatalf("bob's commands: %+v", b)
+	}
+	if code, r := call(t, s, "setMyCommands", map[string]string{"commands": `[{"command":"Bad Command","description":"x"}]`}); code != http.StatusBadRequest {
+		t.Fatalf("an invalid command: %d %s", code, r.Description)
+	}
+}
