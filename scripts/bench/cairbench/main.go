@@ -482,11 +482,15 @@ func measure(f *fake, b *botProc, pop population, scenarios []scenario, o opts, 
 		for _, res := range r.open {
 			answered += res.Answered
 		}
-		fmt.Fprintf(os.Stderr, "  %s %s: %d answered; CPU ms per update: bot %.2f", b.name, sc.label, answered, 1000*(botAfter-botBefore)/float64(max(answered, 1)))
-		for _, k := range []string{"postgres", "redis-server", "faketelegram", "cairbench"} {
-			fmt.Fprintf(os.Stderr, ", %s %.2f", k, 1000*(after[k]-cpuBefore[k])/float64(max(answered, 1)))
+		// A scenario with no run here (the small centre's taps: too few
+		// staff chats) has no CPU per update to give.
+		if answered > 0 {
+			fmt.Fprintf(os.Stderr, "  %s %s: %d answered; CPU ms per update: bot %.2f", b.name, sc.label, answered, 1000*(botAfter-botBefore)/float64(answered))
+			for _, k := range []string{"postgres", "redis-server", "faketelegram", "cairbench"} {
+				fmt.Fprintf(os.Stderr, ", %s %.2f", k, 1000*(after[k]-cpuBefore[k])/float64(answered))
+			}
+			fmt.Fprintln(os.Stderr)
 		}
-		fmt.Fprintln(os.Stderr)
 		r.sample = f.get("/last?chat=" + strconv.FormatInt(users[0].ID, 10))
 		fig.perText[sc.label] = r
 	}
