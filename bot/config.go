@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -306,16 +307,39 @@ func (c *Config) validate() []error {
 // connection for its notifications, and a job and an update need one each.
 const MinDatabaseConns = 4
 
-// PoolSize is the database pool for the work that can run at once: the
-// updates being handled, the jobs being worked, and River's own
-// connections (notifications, fetching, leadership) as headroom. No code
-// holds a connection while waiting for Telegram or a rate limit, so this
-// many never wait on each other.
+// PoolSize is the database pool: DATABASE_MAX_CONNS, or by default
+// poolPerCore connections per core the process runs on (GOMAXPROCS), at
+// most one for each piece of work that can run at once (the updates being
+// handled, the jobs being worked) and four for River's own (notifications,
+// fetching, leadership).
+//
+// It is not sized for everything that can run at once: no code holds a
+// connection while waiting for Telegram, a rate limit or another
+// connection, so work beyond the pool waits its turn for a moment, never
+// for ever (TestMoneyBatchWithSmallPoolDoesNotFreeze runs a pool of two
+// under a batch of receipts and statements). What more connections than
+// that bring is more PostgreSQL backends at once than cores to run them:
+// on two cores a `/balance` cost PostgreSQL 0.39–0.40 ms of CPU with the
+// 30 connections of WORKERS + JOB_WORKERS + 4, and 0.32 ms with 8; its
+// four statements cost 0.09–0.10 ms with one client and 0.17–0.18 ms with
+// sixteen (docs/BENCHMARKS.md, "PostgreSQL's backends").
 func (c Config) PoolSize() int {
 	if c.DatabaseMaxConns > 0 {
 		return c.DatabaseMaxConns
 	}
-	return c.Workers + c.JobWorkers + 4
+	return c.poolSize(runtime.GOMAXPROCS(0))
+}
+
+// poolPerCore connections per core. On two cores pgbench ran `/balance`'s
+// statements fastest with four clients (14,800 a second, against 8,400–
+// 10,000 with one and 10,400–10,700 with sixteen), and `make bench`'s
+// closed loops did best with eight connections: a connection's statements
+// leave room between them (the bot's work, the network) that another
+// connection fills.
+const poolPerCore = 4
+
+func (c Config) poolSize(cores int) int {
+	return min(c.Workers+c.JobWorkers+4, max(MinDatabaseConns, poolPerCore*cores))
 }
 
 // RequireToken reports ErrNoToken when the bot cannot talk to Telegram.

@@ -188,3 +188,32 @@ func TestHeapProfileOnlyWithPprof(t *testing.T) {
 		}
 	}
 }
+
+// TestPoolSize: DATABASE_MAX_CONNS when set; else four connections a core,
+// at least MinDatabaseConns, at most what the workers can use at once.
+func TestPoolSize(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name                 string
+		workers, jobs, conns int
+		cores, want          int
+	}{
+		{"defaults on two cores", 16, 10, 0, 2, 8},
+		{"defaults on eight cores", 16, 10, 0, 8, 30},
+		{"one core: the smallest pool", 16, 10, 0, 1, MinDatabaseConns},
+		{"few workers on many cores", 2, 1, 0, 16, 7},
+		{"set by DATABASE_MAX_CONNS", 16, 10, 50, 2, 50},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := Config{Workers: c.workers, JobWorkers: c.jobs, DatabaseMaxConns: c.conns}
+			got := cfg.poolSize(c.cores)
+			if c.conns > 0 {
+				got = cfg.PoolSize()
+			}
+			if got != c.want {
+				t.Fatalf("pool %d, want %d", got, c.want)
+			}
+		})
+	}
+}
