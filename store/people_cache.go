@@ -116,27 +116,28 @@ func (c *peopleCache) put(gen uint64, telegramID int64, e cachedPerson) {
 	if !c.live || gen != c.gen {
 		return
 	}
+	// Two reads of the same miss (two updates of one account at once):
+	// the later answer replaces the first, and nothing need make room.
+	if first, ok := c.byTG[telegramID]; ok && first.centreID == k.centreID {
+		c.byTG[telegramID] = k
+		return
+	}
+	for i, o := range c.others[telegramID] {
+		if o.centreID == k.centreID {
+			c.others[telegramID][i] = k
+			return
+		}
+	}
 	if c.size >= peopleCacheSize {
 		for tg := range c.byTG {
 			c.drop(tg)
 			break
 		}
 	}
-	first, taken := c.byTG[telegramID]
-	switch {
-	case !taken:
-		c.byTG[telegramID] = k
-	case first.centreID == k.centreID:
-		c.byTG[telegramID] = k // two reads of the same miss: one answer
-		return
-	default:
-		for i, o := range c.others[telegramID] {
-			if o.centreID == k.centreID {
-				c.others[telegramID][i] = k
-				return
-			}
-		}
+	if _, taken := c.byTG[telegramID]; taken {
 		c.others[telegramID] = append(c.others[telegramID], k)
+	} else {
+		c.byTG[telegramID] = k
 	}
 	c.size++
 }

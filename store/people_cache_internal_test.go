@@ -202,3 +202,32 @@ func TestPeopleCacheKeepsOneAnswerPerBot(t *testing.T) {
 		t.Fatalf("size %d after forgetting the account, want 0", c.size)
 	}
 }
+
+// TestFullPeopleCacheReplacesWithoutEvicting: at its size bound, a second
+// read of an answer already kept replaces it and forgets no one else; a
+// new account makes room for itself by forgetting one.
+func TestFullPeopleCacheReplacesWithoutEvicting(t *testing.T) {
+	c := newPeopleCache()
+	c.forgetAll(true)
+	_, gen, _ := c.get(1, 1)
+	for tg := int64(1); tg <= peopleCacheSize; tg++ {
+		c.put(gen, tg, cachedPerson{centreID: 1, found: true, person: Person{ID: tg}})
+	}
+	if c.size != peopleCacheSize || len(c.byTG) != peopleCacheSize {
+		t.Fatalf("size %d, %d accounts, want %d", c.size, len(c.byTG), peopleCacheSize)
+	}
+	c.put(gen, 7, cachedPerson{centreID: 1, found: true, person: Person{ID: 70}})
+	if c.size != peopleCacheSize || len(c.byTG) != peopleCacheSize {
+		t.Fatalf("after a replacement: size %d, %d accounts, want %d", c.size, len(c.byTG), peopleCacheSize)
+	}
+	if e, _, ok := c.get(1, 7); !ok || e.person.ID != 70 {
+		t.Fatalf("account 7: %+v %v, want the later answer", e.person, ok)
+	}
+	c.put(gen, peopleCacheSize+1, cachedPerson{centreID: 1, found: true, person: Person{ID: 1}})
+	if c.size != peopleCacheSize || len(c.byTG) != peopleCacheSize {
+		t.Fatalf("after a new account: size %d, %d accounts, want %d", c.size, len(c.byTG), peopleCacheSize)
+	}
+	if _, _, ok := c.get(1, peopleCacheSize+1); !ok {
+		t.Fatal("the new account was not kept")
+	}
+}

@@ -42,13 +42,12 @@ const (
 func pack(e cachedPerson) (packedPerson, bool) {
 	p := e.person
 	k := packedPerson{centreID: e.centreID, id: p.ID, personCentreID: p.CentreID}
-	set := func(f packedFlags, on bool) {
-		if on {
-			k.flags |= f
-		}
+	if e.found {
+		k.flags |= packedFound
 	}
-	set(packedFound, e.found)
-	set(packedUnreachable, p.Unreachable)
+	if p.Unreachable {
+		k.flags |= packedUnreachable
+	}
 	if p.Floor != nil {
 		if int(int32(*p.Floor)) != *p.Floor {
 			return packedPerson{}, false
